@@ -1,0 +1,8 @@
+"""clawmemory: a memory engine for AI agents."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("clawmemory")
+except PackageNotFoundError:  # running from a source tree without install
+    __version__ = "0.0.0+source"

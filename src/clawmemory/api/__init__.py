@@ -1,0 +1,1 @@
+"""Adapters over the Engine: HTTP (FastAPI)."""

@@ -1,0 +1,34 @@
+"""The FastAPI application: health without auth, everything under /v1 behind the token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+
+from .. import __version__
+from ..engine import Engine
+from . import errors
+from .auth import bearer_guard
+from .middleware import BodyLimitMiddleware, RequestIdMiddleware
+from .routes import router
+
+
+def create_app(engine: Engine, token: str) -> FastAPI:
+    """Build the daemon's app over ``engine``; ``/v1/*`` requires ``token``."""
+    app = FastAPI(
+        title="clawmemory",
+        version=__version__,
+        summary="Memory engine for AI agents: store, search, recall ledger, context engine.",
+    )
+    app.state.engine = engine
+    errors.install(app)
+
+    @app.get("/health", summary="Liveness, version, store and backend readiness (no auth)")
+    def health(request: Request) -> dict[str, Any]:
+        return request.app.state.engine.health()
+
+    app.include_router(router, dependencies=[Depends(bearer_guard(token))])
+    app.add_middleware(BodyLimitMiddleware, max_bytes=engine.settings.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware)
+    return app

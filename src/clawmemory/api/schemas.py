@@ -1,0 +1,32 @@
+"""Request bodies. Field checks that matter to every adapter live in the Engine;
+these models give the OpenAPI schema and reject unknown fields."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MemoryIn(Body):
+    namespace: str | None = Field(None, description="Defaults to the configured default namespace.")
+    text: str | None = Field(None, description="What to remember (required unless answer is given).")
+    question: str | None = None
+    answer: str | None = None
+    kind: str = "note"
+    source: str | None = None
+    importance: float = Field(0.5, ge=0, le=1)
+    category: str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class SearchIn(Body):
+    query: str = Field(..., description="Natural language; also \"phrase\", +required, -excluded.")
+    namespace: str | None = None
+    shared: list[str] = Field(default_factory=list, description="Extra namespaces to read.")
+    limit: int | None = Field(None, ge=1, le=1000)
+    corpus: Literal["memory", "messages", "all"] = "all"

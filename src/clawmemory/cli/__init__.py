@@ -1,0 +1,1 @@
+"""The ``clawmemory`` command (typer + rich), a thin layer over the Engine."""

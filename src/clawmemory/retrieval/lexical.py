@@ -1,0 +1,67 @@
+"""Lexical search: the in-memory BM25 index kept in step with the store.
+
+The store's ``search_items`` table is the truth; before each search the index
+catches up with rows added or removed since it last looked (by this process or
+any other), so it never serves stale results and never needs a restart.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..store import SearchRow, Store
+from .bm25 import BM25Index, Doc
+from .query import LexicalQuery
+
+
+@dataclass(frozen=True)
+class LexicalHit:
+    row: SearchRow
+    score: float
+
+
+class LexicalSearcher:
+    """BM25 any-word search over a store's search items."""
+
+    def __init__(self, store: Store, *, k1: float = 1.2, b: float = 0.75, context_weight: float = 0.5) -> None:
+        self.store = store
+        self.index = BM25Index(k1=k1, b=b, context_weight=context_weight)
+        self._seen = (0, 0)
+        self._sync_lock = threading.Lock()
+
+    def sync(self) -> None:
+        """Bring the in-memory index up to date with the store."""
+        marks = self.store.index_watermarks()
+        if marks == self._seen:
+            return
+        with self._sync_lock:
+            if marks == self._seen:
+                return
+            added, removed = self.store.index_rows_since(*self._seen)
+            self.index.add(
+                Doc(r["id"], r["namespace"], r["corpus"], r["terms"].split(),
+                    r["context"].split() if r["context"] else ())
+                for r in added
+            )
+            self.index.remove(removed)
+            if len(added) > 10_000:
+                self.index.merge()
+            self._seen = (max(marks[0], self._seen[0]), max(marks[1], self._seen[1]))
+
+    def search(
+        self, query: LexicalQuery, namespaces: Sequence[str], corpora: Sequence[str], limit: int
+    ) -> list[LexicalHit]:
+        """Best ``limit`` items for ``query``; phrases, ``+required`` and ``-excluded`` are
+        enforced through the store's FTS5 index, scoring is BM25 over every positive term."""
+        self.sync()
+        within = None
+        if query.required or query.excluded or any(len(c) > 1 for c in query.optional):
+            within = self.store.match_items(namespaces, query.match(), corpora=corpora)
+            if not within:
+                return []
+        scored = self.index.search(query.all_terms(), namespaces=namespaces, corpora=corpora,
+                                   limit=limit, within=within)
+        rows = self.store.items([item_id for item_id, _ in scored])
+        return [LexicalHit(rows[i], s) for i, s in scored if i in rows]

@@ -1,0 +1,84 @@
+"""One settings model: defaults, then ``config.toml`` in the data dir, then
+``CLAWMEMORY_*`` environment variables, then explicit overrides (CLI flags).
+
+The data dir itself comes from the override, else ``CLAWMEMORY_HOME``, else
+``~/.clawmemory``; it is resolved first because ``config.toml`` lives inside it.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .errors import InvalidInput
+
+DEFAULT_HOME = Path("~/.clawmemory")
+CONFIG_FILE = "config.toml"
+
+
+class Settings(BaseSettings):
+    """Every knob of the engine and daemon. Field names double as config keys."""
+
+    model_config = SettingsConfigDict(env_prefix="CLAWMEMORY_", extra="forbid")
+
+    home: Path = Field(DEFAULT_HOME, description="Data dir: database, token, config.toml.")
+    host: str = Field("127.0.0.1", description="Address the daemon binds to.")
+    port: int = Field(7411, ge=0, le=65535, description="Port the daemon listens on.")
+    allow_remote: bool = Field(False, description="Permit binding a non-loopback address.")
+    max_body_bytes: int = Field(8 * 1024 * 1024, ge=1024, description="Largest accepted request body.")
+    default_namespace: str = Field("default", description="Namespace used when a caller names none.")
+    search_limit: int = Field(10, ge=1, le=1000, description="Default number of search results.")
+    max_query_chars: int = Field(4000, ge=16, description="Longest accepted search query.")
+    max_text_chars: int = Field(200_000, ge=16, description="Longest accepted memory or message text.")
+
+    @property
+    def db_path(self) -> Path:
+        return self.home / "clawmemory.db"
+
+    @property
+    def token_path(self) -> Path:
+        return self.home / "token"
+
+    @property
+    def config_path(self) -> Path:
+        return self.home / CONFIG_FILE
+
+
+def resolve_home(home: str | Path | None = None) -> Path:
+    """The data dir: explicit value, else ``CLAWMEMORY_HOME``, else ``~/.clawmemory``."""
+    raw = home or os.environ.get("CLAWMEMORY_HOME") or DEFAULT_HOME
+    return Path(raw).expanduser().resolve()
+
+
+def load_settings(home: str | Path | None = None, **overrides: Any) -> Settings:
+    """Build :class:`Settings` with the documented precedence.
+
+    ``overrides`` whose value is ``None`` are ignored, so CLI flags can be passed
+    through unconditionally.
+    """
+    data_dir = resolve_home(home)
+    file_values: dict[str, Any] = {}
+    config_path = data_dir / CONFIG_FILE
+    if config_path.exists():
+        try:
+            file_values = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise InvalidInput(f"{config_path}: {exc}", field="config.toml") from exc
+    # Environment beats the file: drop file keys that the environment sets.
+    file_values = {k: v for k, v in file_values.items() if f"CLAWMEMORY_{k.upper()}" not in os.environ}
+    unknown = sorted(set(file_values) - set(Settings.model_fields))
+    if unknown:
+        raise InvalidInput(f"{config_path}: unknown setting {unknown[0]!r}", field=unknown[0])
+    explicit = {k: v for k, v in overrides.items() if v is not None}
+    values = {**file_values, **explicit, "home": data_dir}
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or None
+        raise InvalidInput(f"setting {field}: {first['msg']}", field=field) from exc

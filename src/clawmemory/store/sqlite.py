@@ -1,0 +1,406 @@
+"""The embedded SQLite store: WAL, foreign keys, one connection per thread,
+one writer at a time, the FTS5 index maintained in the same transaction as every write."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from ..retrieval.text import index_terms
+from . import migrations
+from .records import (
+    IndexItem,
+    Memory,
+    Message,
+    NewMemory,
+    NewMessage,
+    SearchRow,
+    new_id,
+    now_iso,
+    ns_token,
+)
+
+def _memory(row: sqlite3.Row) -> Memory:
+    return Memory(
+        id=row["id"],
+        namespace=row["namespace"],
+        kind=row["kind"],
+        text=row["text"],
+        question=row["question"],
+        answer=row["answer"],
+        source=row["source"],
+        importance=row["importance"],
+        category=row["category"],
+        metadata=json.loads(row["metadata"]),
+        status=row["status"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def _message(row: sqlite3.Row) -> Message:
+    return Message(
+        id=row["id"],
+        namespace=row["namespace"],
+        session_key=row["session_key"],
+        seq=row["seq"],
+        role=row["role"],
+        speaker=row["speaker"],
+        text=row["text"],
+        metadata=json.loads(row["metadata"]),
+        created_at=row["created_at"],
+    )
+
+
+class SQLiteStore:
+    """SQLite implementation of :class:`~clawmemory.store.base.Store`."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._write_lock = threading.RLock()
+        self._all: list[sqlite3.Connection] = []
+        self._all_lock = threading.Lock()
+        with self._write_lock:
+            migrations.migrate(self.db)
+
+    # -- connections and transactions -------------------------------------------------
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """This thread's connection (opened on first use)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA busy_timeout = 30000")
+            self._local.conn = conn
+            with self._all_lock:
+                self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (``BEGIN IMMEDIATE``); commits on success, rolls back on error.
+
+        Nested use joins the outer transaction.
+        """
+        db = self.db
+        if db.in_transaction:
+            yield db
+            return
+        with self._write_lock:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            else:
+                db.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._all_lock:
+            for conn in self._all:
+                try:
+                    conn.close()
+                except sqlite3.ProgrammingError:
+                    pass
+            self._all.clear()
+        self._local = threading.local()
+
+    def schema_version(self) -> int:
+        return migrations.schema_version(self.db)
+
+    # -- namespaces ---------------------------------------------------------------------
+
+    def ensure_namespace(self, name: str) -> bool:
+        """Create ``name`` if missing; True when it was created."""
+        with self.transaction() as db:
+            cur = db.execute(
+                "INSERT INTO namespaces (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+                (name, now_iso()),
+            )
+            return cur.rowcount == 1
+
+    def has_namespace(self, name: str) -> bool:
+        return self.db.execute("SELECT 1 FROM namespaces WHERE name = ?", (name,)).fetchone() is not None
+
+    def list_namespaces(self) -> list[dict[str, Any]]:
+        rows = self.db.execute(
+            """
+            SELECT n.name, n.created_at,
+                   (SELECT count(*) FROM memories m
+                     WHERE m.namespace = n.name AND m.status = 'active') AS memories,
+                   (SELECT count(*) FROM messages g WHERE g.namespace = n.name) AS messages
+              FROM namespaces n
+             ORDER BY n.name
+            """
+        )
+        return [dict(r) for r in rows]
+
+    # -- search index -------------------------------------------------------------------
+
+    def index_items(self, db: sqlite3.Connection, items: Sequence[IndexItem]) -> None:
+        """Add items to the lexical index (call inside a transaction): rows into
+        ``search_items``, then one insert-select into the FTS5 table."""
+        if not items:
+            return
+        first = db.execute("SELECT coalesce(max(id), 0) FROM search_items").fetchone()[0]
+        db.executemany(
+            """
+            INSERT INTO search_items (namespace, ns, corpus, ref_id, container, terms, context, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                (i.namespace, ns_token(i.namespace), i.corpus, i.ref_id, i.container,
+                 index_terms(i.text), index_terms(i.context) if i.context else "", i.created_at)
+                for i in items
+            ],
+        )
+        db.execute(
+            "INSERT INTO search_fts (rowid, ns, corpus, terms, context) "
+            "SELECT id, ns, corpus, terms, context FROM search_items WHERE id > ?",
+            (first,),
+        )
+
+    def unindex_item(self, db: sqlite3.Connection, corpus: str, ref_id: str) -> None:
+        """Remove one item from the lexical index (call inside a transaction)."""
+        row = db.execute(
+            "SELECT id, ns, corpus, terms, context FROM search_items WHERE corpus = ? AND ref_id = ?",
+            (corpus, ref_id),
+        ).fetchone()
+        if row is None:
+            return
+        db.execute(
+            "INSERT INTO search_fts (search_fts, rowid, ns, corpus, terms, context) "
+            "VALUES ('delete', ?, ?, ?, ?, ?)",
+            (row["id"], row["ns"], row["corpus"], row["terms"], row["context"]),
+        )
+        db.execute("DELETE FROM search_items WHERE id = ?", (row["id"],))
+        db.execute("INSERT INTO search_tombstones (item_id) VALUES (?)", (row["id"],))
+
+    def index_watermarks(self) -> tuple[int, int]:
+        """(newest search item id, newest tombstone seq): what an in-memory index has to catch up to."""
+        row = self.db.execute(
+            "SELECT (SELECT coalesce(max(id), 0) FROM search_items), "
+            "(SELECT coalesce(max(seq), 0) FROM search_tombstones)"
+        ).fetchone()
+        return row[0], row[1]
+
+    def index_rows_since(self, item_id: int, seq: int) -> tuple[list[sqlite3.Row], list[int]]:
+        """Search items added after ``item_id`` and item ids removed after tombstone ``seq``."""
+        added = self.db.execute(
+            "SELECT id, namespace, corpus, terms, context FROM search_items WHERE id > ? ORDER BY id",
+            (item_id,),
+        ).fetchall()
+        removed = [r[0] for r in self.db.execute(
+            "SELECT item_id FROM search_tombstones WHERE seq > ? ORDER BY seq", (seq,))]
+        return added, removed
+
+    def match_items(self, namespaces: Sequence[str], match: str, *, corpora: Sequence[str]) -> list[int]:
+        """Item ids whose text satisfies an FTS5 ``match`` (phrases, required and excluded words)."""
+        if not namespaces or not corpora:
+            return []
+        ns_filter = " OR ".join(f'"{ns_token(n)}"' for n in namespaces)
+        corpus_filter = " OR ".join(f'"{c}"' for c in corpora)
+        full = f"ns : ({ns_filter}) AND corpus : ({corpus_filter}) AND ({match})"
+        return [r[0] for r in self.db.execute("SELECT rowid FROM search_fts WHERE search_fts MATCH ?", (full,))]
+
+    def items(self, item_ids: Sequence[int]) -> dict[int, SearchRow]:
+        """Search items by id (those still present)."""
+        if not item_ids:
+            return {}
+        marks = ",".join("?" * len(item_ids))
+        rows = self.db.execute(
+            f"SELECT id, namespace, corpus, ref_id, container FROM search_items WHERE id IN ({marks})",
+            list(item_ids),
+        )
+        return {r["id"]: SearchRow(r["id"], r["namespace"], r["corpus"], r["ref_id"], r["container"])
+                for r in rows}
+
+    # -- memories -----------------------------------------------------------------------
+
+    def add_memories(self, items: Sequence[NewMemory]) -> list[tuple[Memory, bool]]:
+        """Insert memories in one transaction; an item whose content is already active in
+        its namespace (or earlier in the batch) returns that memory with ``created=False``."""
+        out: list[tuple[Memory, bool] | None] = [None] * len(items)
+        rows: list[tuple] = []
+        index: list[IndexItem] = []
+        with self.transaction() as db:
+            digests = [item.identity() for item in items]
+            existing = self._active_by_hash(db, items, digests)
+            fresh: dict[tuple[str, str], Memory] = {}
+            for n, (item, digest) in enumerate(zip(items, digests)):
+                key = (item.namespace, digest)
+                if key in existing or key in fresh:
+                    out[n] = (existing.get(key) or fresh[key], False)
+                    continue
+                stamp = now_iso()
+                memory = Memory(
+                    id=new_id("mem"), namespace=item.namespace, kind=item.kind, text=item.text,
+                    question=item.question, answer=item.answer, source=item.source,
+                    importance=item.importance, category=item.category, metadata=dict(item.metadata),
+                    status="active", created_at=stamp, updated_at=stamp,
+                )
+                fresh[key] = memory
+                out[n] = (memory, True)
+                rows.append((
+                    memory.id, memory.namespace, memory.kind, memory.text, memory.question, memory.answer,
+                    memory.source, memory.importance, memory.category,
+                    json.dumps(memory.metadata, ensure_ascii=False), digest, stamp, stamp,
+                ))
+                index.append(IndexItem(memory.namespace, "memory", memory.id, memory.text, created_at=stamp))
+            db.executemany(
+                """
+                INSERT INTO memories (id, namespace, kind, text, question, answer, source, importance,
+                                      category, metadata, content_hash, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                rows,
+            )
+            self.index_items(db, index)
+        return [r for r in out if r is not None]
+
+    def _active_by_hash(self, db: sqlite3.Connection, items: Sequence[NewMemory],
+                        digests: Sequence[str]) -> dict[tuple[str, str], Memory]:
+        found: dict[tuple[str, str], Memory] = {}
+        for namespace in {i.namespace for i in items}:
+            wanted = [d for i, d in zip(items, digests) if i.namespace == namespace]
+            for chunk in range(0, len(wanted), 500):
+                part = wanted[chunk : chunk + 500]
+                marks = ",".join("?" * len(part))
+                for row in db.execute(
+                    f"SELECT * FROM memories WHERE namespace = ? AND status = 'active' "
+                    f"AND content_hash IN ({marks})",
+                    [namespace, *part],
+                ):
+                    found[(namespace, row["content_hash"])] = _memory(row)
+        return found
+
+    def get_memory(self, memory_id: str) -> Memory | None:
+        row = self.db.execute("SELECT * FROM memories WHERE id = ?", (memory_id,)).fetchone()
+        return _memory(row) if row else None
+
+    def get_memories(self, ids: Iterable[str]) -> dict[str, Memory]:
+        ids = list(ids)
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self.db.execute(f"SELECT * FROM memories WHERE id IN ({marks})", ids)
+        return {r["id"]: _memory(r) for r in rows}
+
+    def list_memories(
+        self,
+        namespace: str,
+        *,
+        kind: str | None = None,
+        category: str | None = None,
+        status: str = "active",
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[Memory], int]:
+        where = ["namespace = ?", "status = ?"]
+        params: list[Any] = [namespace, status]
+        if kind:
+            where.append("kind = ?")
+            params.append(kind)
+        if category:
+            where.append("category = ?")
+            params.append(category)
+        clause = " AND ".join(where)
+        total = self.db.execute(f"SELECT count(*) FROM memories WHERE {clause}", params).fetchone()[0]
+        rows = self.db.execute(
+            f"SELECT * FROM memories WHERE {clause} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
+        return [_memory(r) for r in rows], total
+
+    def forget_memory(self, memory_id: str) -> Memory | None:
+        """Mark a memory forgotten and drop it from the index; the row stays for audit."""
+        with self.transaction() as db:
+            cur = db.execute(
+                "UPDATE memories SET status = 'forgotten', updated_at = ? WHERE id = ? AND status = 'active'",
+                (now_iso(), memory_id),
+            )
+            if cur.rowcount:
+                self.unindex_item(db, "memory", memory_id)
+            row = db.execute("SELECT * FROM memories WHERE id = ?", (memory_id,)).fetchone()
+        return _memory(row) if row else None
+
+    # -- messages -----------------------------------------------------------------------
+
+    def add_messages(self, items: Sequence[NewMessage]) -> list[tuple[Message, bool]]:
+        """Append messages (idempotent by content); each is indexed in the same transaction."""
+        out: list[tuple[Message, bool]] = []
+        with self.transaction() as db:
+            for item in items:
+                digest = item.identity()
+                existing = db.execute(
+                    "SELECT * FROM messages WHERE namespace = ? AND session_key = ? AND content_hash = ?",
+                    (item.namespace, item.session_key, digest),
+                ).fetchone()
+                if existing is not None:
+                    out.append((_message(existing), False))
+                    continue
+                seq = db.execute(
+                    "SELECT coalesce(max(seq), 0) + 1 FROM messages WHERE namespace = ? AND session_key = ?",
+                    (item.namespace, item.session_key),
+                ).fetchone()[0]
+                message_id = new_id("msg")
+                db.execute(
+                    """
+                    INSERT INTO messages (id, namespace, session_key, seq, role, speaker, text,
+                                          metadata, content_hash, created_at, stored_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    (
+                        message_id, item.namespace, item.session_key, seq, item.role, item.speaker,
+                        item.text, json.dumps(item.metadata, ensure_ascii=False), digest,
+                        item.created_at, now_iso(),
+                    ),
+                )
+                self.index_items(db, [IndexItem(item.namespace, "message", message_id, item.text,
+                                                container=item.session_key, created_at=item.created_at)])
+                row = db.execute("SELECT * FROM messages WHERE id = ?", (message_id,)).fetchone()
+                out.append((_message(row), True))
+        return out
+
+    def list_messages(self, namespace: str, session_key: str) -> list[Message]:
+        rows = self.db.execute(
+            "SELECT * FROM messages WHERE namespace = ? AND session_key = ? ORDER BY seq",
+            (namespace, session_key),
+        )
+        return [_message(r) for r in rows]
+
+    def get_messages(self, ids: Iterable[str]) -> dict[str, Message]:
+        ids = list(ids)
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self.db.execute(f"SELECT * FROM messages WHERE id IN ({marks})", ids)
+        return {r["id"]: _message(r) for r in rows}
+
+    # -- stats --------------------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        row = self.db.execute(
+            """
+            SELECT (SELECT count(*) FROM namespaces) AS namespaces,
+                   (SELECT count(*) FROM memories WHERE status = 'active') AS memories,
+                   (SELECT count(*) FROM memories WHERE status = 'forgotten') AS forgotten,
+                   (SELECT count(*) FROM messages) AS messages,
+                   (SELECT count(*) FROM search_items) AS indexed
+            """
+        ).fetchone()
+        return dict(row)

@@ -1,0 +1,48 @@
+"""Input checks shared by every adapter; each raises InvalidInput naming the field."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .errors import InvalidInput
+
+NAMESPACE_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+LABEL_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+
+
+def namespace_name(value: Any, field: str = "namespace") -> str:
+    if not isinstance(value, str) or not NAMESPACE_RE.match(value):
+        raise InvalidInput(
+            f"{field} must be 1-64 chars of a-z, 0-9, '.', '_' or '-', starting with a letter or digit",
+            field=field,
+        )
+    return value
+
+
+def label(value: Any, field: str) -> str:
+    if not isinstance(value, str) or not LABEL_RE.match(value):
+        raise InvalidInput(f"{field} must match [a-z][a-z0-9_-]{{0,31}}", field=field)
+    return value
+
+
+def text(value: Any, field: str, *, max_chars: int, required: bool = True) -> str | None:
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{field} must be a non-empty string", field=field)
+    if len(value) > max_chars:
+        raise InvalidInput(f"{field} is {len(value)} characters; the limit is {max_chars}", field=field)
+    return value
+
+
+def number(value: Any, field: str, *, lo: float, hi: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
+        raise InvalidInput(f"{field} must be a number between {lo} and {hi}", field=field)
+    return float(value)
+
+
+def integer(value: Any, field: str, *, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise InvalidInput(f"{field} must be an integer between {lo} and {hi}", field=field)
+    return value

@@ -1,0 +1,104 @@
+import pytest
+
+from clawmemory.errors import InvalidInput, NotFound
+
+
+def test_store_get_list_forget(engine):
+    result = engine.store_memory(text="User prefers dark mode", category="preference", kind="fact")
+    assert result.created
+    mem = engine.get_memory(result.memory.id)
+    assert mem.category == "preference" and mem.kind == "fact"
+    assert engine.list_memories().total == 1
+    engine.forget(mem.id)
+    assert engine.list_memories().total == 0
+    assert engine.list_memories(status="forgotten").total == 1
+    assert engine.search("dark mode") == []
+
+
+def test_question_answer_form(engine):
+    mem = engine.store_memory(question="Where do we deploy?", answer="Fly.io, region ams").memory
+    assert mem.text == "Where do we deploy?\nFly.io, region ams"
+    assert engine.search("deploy region")[0].id == mem.id
+
+
+def test_secrets_redacted_before_storage(engine):
+    mem = engine.store_memory(text="the key is sk-proj-abcdefghijklmnopqrstuvwxyz012345").memory
+    assert "sk-proj" not in mem.text
+    row = engine.store.db.execute("SELECT text FROM memories").fetchone()[0]
+    assert "[REDACTED]" in row
+
+
+def test_unknown_namespace_and_id(engine):
+    with pytest.raises(NotFound) as info:
+        engine.store_memory("ghost", text="x")
+    assert info.value.field == "namespace"
+    with pytest.raises(NotFound):
+        engine.get_memory("mem_nope")
+    assert engine.stats()["memories"] == 0
+
+
+def test_namespace_isolation_on_get_and_forget(engine):
+    engine.ensure_namespace("work")
+    mem = engine.store_memory("work", text="work secret plan").memory
+    with pytest.raises(NotFound):
+        engine.get_memory(mem.id)  # default namespace cannot see it
+    with pytest.raises(NotFound):
+        engine.forget(mem.id, "default")
+    assert engine.get_memory(mem.id, "work").id == mem.id
+    assert engine.search("secret plan") == []
+    assert [h.id for h in engine.search("secret plan", "work")] == [mem.id]
+    assert [h.id for h in engine.search("secret plan", shared=["work"])] == [mem.id]
+
+
+@pytest.mark.parametrize("fields,field", [
+    ({"text": ""}, "text"),
+    ({"text": "x", "importance": 2}, "importance"),
+    ({"text": "x", "kind": "Bad Kind"}, "kind"),
+    ({"text": "x", "metadata": [1]}, "metadata"),
+    ({}, "text"),
+])
+def test_bad_fields_named(engine, fields, field):
+    with pytest.raises(InvalidInput) as info:
+        engine.store_memory(**fields)
+    assert info.value.field == field
+    assert engine.stats()["memories"] == 0
+
+
+def test_batch_is_all_or_nothing(engine):
+    with pytest.raises(InvalidInput) as info:
+        engine.store_memories([{"text": "fine"}, {"text": ""}])
+    assert info.value.field == "items[1].text"
+    assert engine.stats()["memories"] == 0
+
+
+def test_search_any_word_ranks_best_first(engine):
+    engine.store_memories([
+        {"text": "The staging database runs on port 5433"},
+        {"text": "Production database is managed by the ops team"},
+        {"text": "Lunch is at noon"},
+    ])
+    hits = engine.search("which port does the staging database use")
+    assert hits[0].text.startswith("The staging database")
+    assert len(hits) == 2
+    assert hits[0].score > hits[1].score
+
+
+def test_search_rejects_bad_corpus_and_limit(engine):
+    with pytest.raises(InvalidInput) as info:
+        engine.search("x", corpus="wiki")
+    assert info.value.field == "corpus"
+    with pytest.raises(InvalidInput):
+        engine.search("x", limit=0)
+
+
+def test_ensure_namespace_validates(engine):
+    assert engine.ensure_namespace("team-a")["created"] is True
+    assert engine.ensure_namespace("team-a")["created"] is False
+    with pytest.raises(InvalidInput):
+        engine.ensure_namespace("Team A")
+
+
+def test_health_reports_store(engine):
+    info = engine.health()
+    assert info["store"]["schema_version"] >= 4
+    assert info["counts"]["namespaces"] == 1

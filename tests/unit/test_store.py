@@ -1,0 +1,132 @@
+import sqlite3
+import threading
+
+import pytest
+
+from clawmemory.retrieval.query import parse_query
+from clawmemory.store import NewMemory, NewMessage, SQLiteStore
+from clawmemory.store import migrations
+
+
+def found(store, namespaces, query, corpus="memory"):
+    """ref ids whose text matches ``query`` through the FTS5 index."""
+    ids = store.match_items(namespaces, parse_query(query).match(), corpora=[corpus])
+    return sorted(row.ref_id for row in store.items(ids).values())
+
+
+@pytest.fixture()
+def store(tmp_path):
+    s = SQLiteStore(tmp_path / "db.sqlite")
+    yield s
+    s.close()
+
+
+def test_wal_foreign_keys_and_migrations(store, tmp_path):
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    version = store.schema_version()
+    assert version >= 4
+    # Re-opening applies nothing new.
+    again = SQLiteStore(tmp_path / "db.sqlite")
+    assert again.schema_version() == version
+    assert migrations.migrate(again.db) == []
+    again.close()
+
+
+def test_memory_rows_carry_a_known_namespace(store):
+    with pytest.raises(sqlite3.IntegrityError):
+        store.add_memories([NewMemory(namespace="ghost", text="x")])
+    assert store.counts()["memories"] == 0  # nothing half-written
+
+
+def test_duplicates_inside_one_batch_are_stored_once(store):
+    out = store.add_memories([NewMemory("default", "same"), NewMemory("default", "same")])
+    assert [created for _, created in out] == [True, False]
+    assert out[0][0].id == out[1][0].id and store.counts()["memories"] == 1
+
+
+def test_add_is_idempotent_by_content(store):
+    (first, created1), = store.add_memories([NewMemory("default", "Deploys go to Fly.io")])
+    (second, created2), = store.add_memories([NewMemory("default", "Deploys go to Fly.io")])
+    assert created1 and not created2 and first.id == second.id
+    assert store.counts()["memories"] == 1
+    assert store.counts()["indexed"] == 1
+
+
+def test_fts_follows_every_write(store):
+    (mem, _), = store.add_memories([NewMemory("default", "The staging database is on port 5433")])
+    assert found(store, ["default"], "+staging +port") == [mem.id]
+    store.forget_memory(mem.id)
+    assert found(store, ["default"], "+staging +port") == []
+    assert store.index_watermarks()[1] == 1  # the removal is recorded for in-memory indexes
+    assert store.get_memory(mem.id).status == "forgotten"
+    # forgotten content can be stored again as a new active memory
+    (again, created), = store.add_memories([NewMemory("default", "The staging database is on port 5433")])
+    assert created and again.id != mem.id
+
+
+def test_failed_batch_rolls_back_index_too(store):
+    with pytest.raises(sqlite3.IntegrityError):
+        store.add_memories([NewMemory("default", "good one"), NewMemory("ghost", "bad one")])
+    assert store.counts() == {**store.counts(), "memories": 0, "indexed": 0}
+
+
+def test_namespaces_never_leak_in_search(store):
+    store.ensure_namespace("alice")
+    store.ensure_namespace("bob")
+    store.add_memories([NewMemory("alice", "alice likes green tea")])
+    store.add_memories([NewMemory("bob", "bob likes black tea")])
+    hits = found(store, ["bob"], "+tea")
+    assert len(hits) == 1
+    assert store.get_memory(hits[0]).namespace == "bob"
+    assert len(found(store, ["alice", "bob"], "+tea")) == 2
+
+
+def test_messages_sequence_and_idempotence(store):
+    batch = [
+        NewMessage("default", "s1", "user", "hello there", "2026-01-01T10:00:00Z"),
+        NewMessage("default", "s1", "assistant", "hi! how can I help", "2026-01-01T10:00:05Z"),
+    ]
+    store.add_messages(batch)
+    store.add_messages(batch)  # replay
+    msgs = store.list_messages("default", "s1")
+    assert [(m.seq, m.role) for m in msgs] == [(1, "user"), (2, "assistant")]
+    ids = store.match_items(["default"], parse_query("+help").match(), corpora=["message"])
+    assert [row.container for row in store.items(ids).values()] == ["s1"]
+
+
+def test_list_paging_and_filters(store):
+    store.add_memories([NewMemory("default", f"memory number {i}", kind="fact" if i % 2 else "note")
+                        for i in range(7)])
+    page, total = store.list_memories("default", limit=3, offset=0)
+    assert total == 7 and len(page) == 3
+    facts, total_facts = store.list_memories("default", kind="fact", limit=10)
+    assert total_facts == 3 and all(m.kind == "fact" for m in facts)
+
+
+def test_concurrent_writers_from_threads(store):
+    errors = []
+
+    def write(n):
+        try:
+            for i in range(20):
+                store.add_memories([NewMemory("default", f"thread {n} item {i}")])
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert store.counts()["memories"] == 160
+
+
+def test_two_processes_share_one_file(tmp_path):
+    a = SQLiteStore(tmp_path / "db.sqlite")
+    b = SQLiteStore(tmp_path / "db.sqlite")
+    a.add_memories([NewMemory("default", "written by a")])
+    assert b.counts()["memories"] == 1
+    a.close()
+    b.close()

@@ -1,0 +1,29 @@
+from clawmemory.retrieval.text import fold, index_terms, terms, words
+
+
+def test_fold_strips_accents_and_case():
+    assert fold("Café RÉSUMÉ Über") == "cafe resume uber"
+
+
+def test_stopwords_dropped_and_stemmed():
+    assert terms("The users were running quickly") == ["user", "run", "quick"]
+
+
+def test_code_identifiers_are_split_and_kept_whole():
+    got = terms("call getUserName and parse_json_data")
+    assert {"getusernam", "get", "user", "name"} <= set(got)
+    assert {"parsejsondata", "pars", "json", "data"} <= set(got)
+
+
+def test_cjk_runs_become_bigrams():
+    assert words("東京タワー") == ["東京", "京タ", "タワ", "ワー"]
+    assert words("猫") == ["猫"]
+
+
+def test_mixed_scripts_and_digits():
+    got = terms("Meeting at 2024 in München 会議")
+    assert "2024" in got and "munchen" in got and "会議" in got
+
+
+def test_index_terms_is_space_joined():
+    assert index_terms("Dark mode preferred") == "dark mode prefer"
