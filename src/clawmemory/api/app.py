@@ -28,7 +28,9 @@ def create_app(engine: Engine, token: str) -> FastAPI:
     def health(request: Request) -> dict[str, Any]:
         return request.app.state.engine.health()
 
-    app.include_router(router, dependencies=[Depends(bearer_guard(token))])
+    guarded = [Depends(bearer_guard(token))]
+    for component_router in (router,):
+        app.include_router(component_router, dependencies=guarded)
     app.add_middleware(BodyLimitMiddleware, max_bytes=engine.settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     return app
