@@ -45,6 +45,7 @@ class SearchHit:
     kind: str | None = None
     category: str | None = None
     created_at: str | None = None
+    relevant: bool = True  # clears the calibrated relevance floor
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
