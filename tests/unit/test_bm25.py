@@ -16,23 +16,25 @@ def docs():
 def test_scores_match_the_bm25_formula():
     index = BM25Index(k1=1.2, b=0.75, context_weight=0.5)
     index.add(docs())
-    (item, score), *_ = index.search(["light"], namespaces=["a"], corpora=["memory"], limit=5)
+    (item, score, coverage), *_ = index.search(["light"], namespaces=["a"], corpora=["memory"], limit=5)
     n, df, dl, avgdl = 4, 1, 2, (3 + 2 + 2 + 3.5) / 4
     idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
     expected = idf * 1 * 2.2 / (1 + 1.2 * (1 - 0.75 + 0.75 * dl / avgdl))
-    assert item == 2 and math.isclose(score, expected, rel_tol=1e-5)
+    assert item == 2 and math.isclose(score, expected, rel_tol=1e-5) and coverage == 1.0
 
 
 def test_any_word_filters_and_order():
     index = BM25Index()
     index.add(docs())
     got = index.search(["dark", "editor"], namespaces=["a"], corpora=["memory", "message"], limit=10)
-    assert [i for i, _ in got][0] == 1 and {i for i, _ in got} == {1, 4}
+    assert [i for i, _, _ in got][0] == 1 and {i for i, _, _ in got} == {1, 4}
+    assert got[0][2] == 1.0  # item 1 holds both terms
     assert index.search(["dark"], namespaces=["b"], corpora=["memory"], limit=10)[0][0] == 3
     assert index.search(["dark"], namespaces=["zzz"], corpora=["memory"], limit=10) == []
-    assert index.search(["dark"], namespaces=["a"], corpora=["memory"], limit=10, within=[1]) == [
-        (1, index.search(["dark"], namespaces=["a"], corpora=["memory"], limit=1)[0][1])
-    ]
+    assert [i for i, _, _ in index.search(["dark"], namespaces=["a"], corpora=["memory"], limit=10,
+                                           within=[1])] == [1]
+    partial = index.search(["light", "unknownterm"], namespaces=["a"], corpora=["memory"], limit=1)
+    assert 0 < partial[0][2] < 0.5  # the unknown term weighs most
 
 
 def test_remove_and_merge_keep_results_consistent(monkeypatch):
@@ -40,10 +42,11 @@ def test_remove_and_merge_keep_results_consistent(monkeypatch):
     index = BM25Index()
     index.add(docs())  # triggers a merge
     index.remove([1])
-    assert [i for i, _ in index.search(["editor"], namespaces=["a"], corpora=["memory", "message"], limit=5)] == [4]
+    assert [i for i, _, _ in index.search(["editor"], namespaces=["a"], corpora=["memory", "message"],
+                                           limit=5)] == [4]
     index.add([Doc(5, "a", "memory", ["editor", "theme"])])
     index.merge()
-    got = [i for i, _ in index.search(["editor"], namespaces=["a"], corpora=["memory", "message"], limit=5)]
+    got = [i for i, _, _ in index.search(["editor"], namespaces=["a"], corpora=["memory", "message"], limit=5)]
     assert sorted(got) == [4, 5] and len(index) == 4
 
 

@@ -29,4 +29,5 @@ class SearchIn(Body):
     namespace: str | None = None
     shared: list[str] = Field(default_factory=list, description="Extra namespaces to read.")
     limit: int | None = Field(None, ge=1, le=1000)
-    corpus: Literal["memory", "messages", "all"] = "all"
+    corpus: str = Field("all", description="memory, messages, all (and corpora components add).")
+    mode: Literal["hybrid", "lexical", "vector"] | None = None

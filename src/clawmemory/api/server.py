@@ -53,6 +53,7 @@ def run(home: str | Path | None = None, **overrides: object) -> None:
     settings.home.mkdir(parents=True, exist_ok=True)
     token = ensure_token(settings.token_path)
     engine = Engine(settings)
+    engine.start_background()
     sock = bind_socket(settings.host, settings.port)
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host

@@ -108,13 +108,14 @@ def search(
     query: Annotated[str, typer.Argument(help='Words; also "phrase", +required, -excluded.')],
     limit: Annotated[int | None, typer.Option("--limit", "-k", help="How many results.")] = None,
     corpus: Annotated[str, typer.Option(help="memory, messages or all.")] = "all",
+    mode: Annotated[str | None, typer.Option(help="hybrid, lexical or vector.")] = None,
     namespace: Namespace = None,
     data_dir: DataDir = None,
     json_out: Json = False,
 ) -> None:
     """Search memories and conversation messages."""
     with open_engine(data_dir) as engine:
-        hits = engine.search(query, namespace, limit=limit, corpus=corpus)
+        hits = engine.search(query, namespace, limit=limit, corpus=corpus, mode=mode)
     if json_out:
         emit_json({"results": [h.to_dict() for h in hits]})
         return
@@ -178,6 +179,23 @@ def list_(
 
 
 @app.command()
+def embed(data_dir: DataDir = None, json_out: Json = False) -> None:
+    """Embed every item that has no vector from the current model (backfill, with progress)."""
+    from rich.progress import Progress
+
+    with open_engine(data_dir) as engine:
+        embedder = engine.embedder()
+        total = engine.store.count_to_embed(embedder.model) if embedder else 0
+        with Progress(transient=True, disable=json_out) as bar:
+            task = bar.add_task("embedding", total=total)
+            result = engine.embed(progress=lambda n: bar.advance(task, n))
+    if json_out:
+        emit_json(result)
+    else:
+        typer.echo(f"embedded {result['embedded']} item(s) with {result['model']} (dim {result['dim']})")
+
+
+@app.command()
 def status(data_dir: DataDir = None, json_out: Json = False) -> None:
     """Store path, schema version and counts."""
     with open_engine(data_dir) as engine:
@@ -188,7 +206,9 @@ def status(data_dir: DataDir = None, json_out: Json = False) -> None:
     rows = [("version", info["version"]), ("store", info["store"]["path"]),
             ("schema version", info["store"]["schema_version"])]
     rows += [(k, v) for k, v in info["counts"].items()]
-    rows += [(f"backend {k}", "ready" if v else "not ready") for k, v in info["backends"].items()]
+    embeddings = info["backends"]["embeddings"]
+    rows += [("embeddings", f"{embeddings['provider']}: " + ("ready" if embeddings.get("ready") else
+                                                             embeddings.get("error", "off")))]
     table("clawmemory status", ["what", "value"], rows)
 
 

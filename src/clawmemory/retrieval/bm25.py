@@ -17,27 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .items import Column, ItemTable
+
 MERGE_AT = 200_000  # delta postings before folding them into the base
-
-
-class _Column:
-    """A growable 1-D numpy array (amortised O(1) append; views stay valid)."""
-
-    def __init__(self, dtype: type) -> None:
-        self.buf = np.zeros(1024, dtype=dtype)
-        self.size = 0
-
-    def append(self, value: float) -> None:
-        if self.size == len(self.buf):
-            grown = np.zeros(len(self.buf) * 2, dtype=self.buf.dtype)
-            grown[: self.size] = self.buf
-            self.buf = grown
-        self.buf[self.size] = value
-        self.size += 1
-
-    @property
-    def view(self) -> np.ndarray:
-        return self.buf[: self.size]
 
 
 @dataclass(frozen=True)
@@ -59,15 +41,8 @@ class BM25Index:
         self._lock = threading.Lock()
         self._term_ids: dict[str, int] = {}
         self._df: list[int] = []
-        self._ns_ids: dict[str, int] = {}
-        self._corpus_ids: dict[str, int] = {}
-        self._pos: dict[int, int] = {}  # item id -> dense position
-        self._item = _Column(np.int64)
-        self._dl = _Column(np.float32)
-        self._ns = _Column(np.int32)
-        self._corpus = _Column(np.int32)
-        self._alive = _Column(np.bool_)
-        self._n_alive = 0
+        self.items = ItemTable()
+        self._dl = Column(np.float32)
         self._total_dl = 0.0
         self._ptr = np.zeros(1, dtype=np.int64)
         self._docs = np.zeros(0, dtype=np.int32)
@@ -76,7 +51,7 @@ class BM25Index:
         self._delta_size = 0
 
     def __len__(self) -> int:
-        return self._n_alive
+        return self.items.n_alive
 
     # -- writes -------------------------------------------------------------------------
 
@@ -89,9 +64,9 @@ class BM25Index:
                 self._merge()
 
     def _add_one(self, doc: Doc) -> None:
-        if doc.item_id in self._pos:
+        pos = self.items.add(doc.item_id, doc.namespace, doc.corpus)
+        if pos is None:
             return
-        pos = self._item.size
         counts: Counter[str] = Counter(doc.terms)
         dl = float(len(doc.terms))
         if doc.context:
@@ -111,23 +86,15 @@ class BM25Index:
             postings[0].append(pos)
             postings[1].append(tf)
         self._delta_size += len(counts)
-        self._pos[doc.item_id] = pos
-        self._item.append(doc.item_id)
         self._dl.append(dl)
-        self._ns.append(self._ns_ids.setdefault(doc.namespace, len(self._ns_ids)))
-        self._corpus.append(self._corpus_ids.setdefault(doc.corpus, len(self._corpus_ids)))
-        self._alive.append(True)
-        self._n_alive += 1
         self._total_dl += dl
 
     def remove(self, item_ids: Iterable[int]) -> None:
         """Drop items from results (postings are purged at the next merge)."""
         with self._lock:
             for item_id in item_ids:
-                pos = self._pos.pop(item_id, None)
-                if pos is not None and self._alive.buf[pos]:
-                    self._alive.buf[pos] = False
-                    self._n_alive -= 1
+                pos = self.items.remove(item_id)
+                if pos is not None:
                     self._total_dl -= float(self._dl.buf[pos])
 
     def _merge(self) -> None:
@@ -140,7 +107,7 @@ class BM25Index:
         terms = np.concatenate([base_terms, *d_terms])
         docs = np.concatenate([self._docs, *d_docs])
         tfs = np.concatenate([self._tfs, *d_tfs])
-        keep = self._alive.view[docs]
+        keep = self.items.alive.view[docs]
         terms, docs, tfs = terms[keep], docs[keep], tfs[keep]
         order = np.lexsort((docs, terms))
         terms, self._docs, self._tfs = terms[order], docs[order], tfs[order]
@@ -163,43 +130,37 @@ class BM25Index:
         limit: int,
         within: Iterable[int] | None = None,
         weights: Sequence[float] | None = None,
-    ) -> list[tuple[int, float]]:
-        """Top ``limit`` (item id, score) for any of ``terms``; ``within`` restricts to item ids."""
+    ) -> list[tuple[int, float, float]]:
+        """Top ``limit`` (item id, score, coverage) for any of ``terms``; ``within`` restricts
+        to item ids. ``coverage`` is the idf-weighted share of the query terms the item holds
+        (1.0 = all of them): a length-independent signal for the relevance floor."""
         with self._lock:
-            n = self._item.size
-            if n == 0 or self._n_alive == 0 or not terms:
-                return []
-            ns_ok = [self._ns_ids[x] for x in namespaces if x in self._ns_ids]
-            corpus_ok = [self._corpus_ids[x] for x in corpora if x in self._corpus_ids]
-            if not ns_ok or not corpus_ok:
+            n = len(self.items)
+            if self.items.n_alive == 0 or not terms:
                 return []
             scores = np.zeros(n, dtype=np.float32)
+            covered = np.zeros(n, dtype=np.float64)
+            total_idf = 0.0
             dl = self._dl.view
-            avgdl = self._total_dl / self._n_alive
-            k1, b, N = self.k1, self.b, self._n_alive
+            avgdl = self._total_dl / self.items.n_alive
+            k1, b, N = self.k1, self.b, self.items.n_alive
             weights = weights or [1.0] * len(terms)
             for term, qw in zip(terms, weights):
                 tid = self._term_ids.get(term)
-                if tid is None:
+                if tid is None:  # a term no item holds still counts against coverage
+                    total_idf += math.log(1.0 + (N + 0.5) / 0.5) * qw
                     continue
                 df = self._df[tid]
                 idf = math.log(1.0 + (N - df + 0.5) / (df + 0.5)) * qw
+                total_idf += idf
                 for docs, tf in self._postings(tid):
                     norm = k1 * (1.0 - b + b * dl[docs] / avgdl)
                     scores[docs] += idf * tf * (k1 + 1.0) / (tf + norm)
-            cand = np.flatnonzero(scores)
-            if within is not None:
-                allowed = np.fromiter((self._pos[i] for i in within if i in self._pos), dtype=np.int64)
-                cand = np.intersect1d(cand, allowed, assume_unique=True)
-            mask = self._alive.view[cand]
-            mask &= np.isin(self._ns.view[cand], ns_ok)
-            mask &= np.isin(self._corpus.view[cand], corpus_ok)
-            cand = cand[mask]
-            if len(cand) > limit:
-                cand = cand[np.argpartition(-scores[cand], limit - 1)[:limit]]
-            cand = cand[np.argsort(-scores[cand], kind="stable")]
-            items = self._item.view
-            return [(int(items[i]), float(scores[i])) for i in cand]
+                    covered[docs] += idf
+            cand = self.items.visible(np.flatnonzero(scores), namespaces, corpora, within)
+            top = self.items.top(scores, cand, limit)
+            positions = [self.items.pos[item] for item, _ in top]
+            return [(item, score, float(covered[p]) / total_idf) for (item, score), p in zip(top, positions)]
 
     def _postings(self, tid: int) -> list[tuple[np.ndarray, np.ndarray]]:
         out = []

@@ -20,6 +20,7 @@ from .query import LexicalQuery
 class LexicalHit:
     row: SearchRow
     score: float
+    coverage: float
 
 
 class LexicalSearcher:
@@ -39,7 +40,8 @@ class LexicalSearcher:
         with self._sync_lock:
             if marks == self._seen:
                 return
-            added, removed = self.store.index_rows_since(*self._seen)
+            added = self.store.index_rows_since(self._seen[0])
+            removed = self.store.removed_since(self._seen[1])
             self.index.add(
                 Doc(r["id"], r["namespace"], r["corpus"], r["terms"].split(),
                     r["context"].split() if r["context"] else ())
@@ -63,5 +65,5 @@ class LexicalSearcher:
                 return []
         scored = self.index.search(query.all_terms(), namespaces=namespaces, corpora=corpora,
                                    limit=limit, within=within)
-        rows = self.store.items([item_id for item_id, _ in scored])
-        return [LexicalHit(rows[i], s) for i, s in scored if i in rows]
+        rows = self.store.items([item_id for item_id, _, _ in scored])
+        return [LexicalHit(rows[i], s, c) for i, s, c in scored if i in rows]

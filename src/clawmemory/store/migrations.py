@@ -134,9 +134,10 @@ def m003_messages(db: sqlite3.Connection) -> None:
 
 @register("core")
 def m004_search_index(db: sqlite3.Connection) -> None:
-    # One lexical index over every searchable thing (memories, messages, later
-    # chunks and observations). `terms` holds analyzed text (see retrieval.text),
-    # `context` analyzed neighbouring text; `ns` and `corpus` are filter tokens.
+    # One index over every searchable thing (memories, messages, later chunks and
+    # observations). `terms` holds analyzed text (see retrieval.text), `context`
+    # analyzed neighbouring text, `embed_text` the raw text the embedder sees;
+    # `ns` and `corpus` are FTS filter tokens.
     db.execute(
         """
         CREATE TABLE search_items (
@@ -148,6 +149,7 @@ def m004_search_index(db: sqlite3.Connection) -> None:
             container   TEXT,
             terms       TEXT NOT NULL,
             context     TEXT NOT NULL DEFAULT '',
+            embed_text  TEXT NOT NULL DEFAULT '',
             created_at  TEXT NOT NULL,
             UNIQUE (corpus, ref_id)
         )
@@ -172,3 +174,22 @@ def m004_search_index(db: sqlite3.Connection) -> None:
         )
         """
     )
+
+
+@register("core")
+def m005_embeddings(db: sqlite3.Connection) -> None:
+    # One vector per search item and model; `seq` orders writes so in-memory
+    # vector indexes can catch up. A model change re-embeds (rows are replaced).
+    db.execute(
+        """
+        CREATE TABLE embeddings (
+            seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+            item_id     INTEGER NOT NULL UNIQUE REFERENCES search_items(id) ON DELETE CASCADE,
+            model       TEXT NOT NULL,
+            dim         INTEGER NOT NULL,
+            vector      BLOB NOT NULL,
+            created_at  TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX embeddings_by_model ON embeddings (model)")

@@ -111,13 +111,15 @@ class Message:
 
 @dataclass(frozen=True)
 class IndexItem:
-    """Something to make searchable: its text, and optional neighbouring ``context``."""
+    """Something to make searchable: its text, optional neighbouring ``context`` (lexical,
+    down-weighted) and ``embed_text`` (what the embedder sees; defaults to ``text``)."""
 
     namespace: str
     corpus: str
     ref_id: str
     text: str
     context: str = ""
+    embed_text: str = ""
     container: str | None = None
     created_at: str = field(default_factory=now_iso)
 

@@ -159,12 +159,14 @@ class SQLiteStore:
         first = db.execute("SELECT coalesce(max(id), 0) FROM search_items").fetchone()[0]
         db.executemany(
             """
-            INSERT INTO search_items (namespace, ns, corpus, ref_id, container, terms, context, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO search_items (namespace, ns, corpus, ref_id, container, terms, context,
+                                      embed_text, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 (i.namespace, ns_token(i.namespace), i.corpus, i.ref_id, i.container,
-                 index_terms(i.text), index_terms(i.context) if i.context else "", i.created_at)
+                 index_terms(i.text), index_terms(i.context) if i.context else "",
+                 i.embed_text or i.text, i.created_at)
                 for i in items
             ],
         )
@@ -198,15 +200,17 @@ class SQLiteStore:
         ).fetchone()
         return row[0], row[1]
 
-    def index_rows_since(self, item_id: int, seq: int) -> tuple[list[sqlite3.Row], list[int]]:
-        """Search items added after ``item_id`` and item ids removed after tombstone ``seq``."""
-        added = self.db.execute(
+    def index_rows_since(self, item_id: int) -> list[sqlite3.Row]:
+        """Search items added after ``item_id``, oldest first."""
+        return self.db.execute(
             "SELECT id, namespace, corpus, terms, context FROM search_items WHERE id > ? ORDER BY id",
             (item_id,),
         ).fetchall()
-        removed = [r[0] for r in self.db.execute(
+
+    def removed_since(self, seq: int) -> list[int]:
+        """Item ids removed after tombstone ``seq``, in order."""
+        return [r[0] for r in self.db.execute(
             "SELECT item_id FROM search_tombstones WHERE seq > ? ORDER BY seq", (seq,))]
-        return added, removed
 
     def match_items(self, namespaces: Sequence[str], match: str, *, corpora: Sequence[str]) -> list[int]:
         """Item ids whose text satisfies an FTS5 ``match`` (phrases, required and excluded words)."""
@@ -228,6 +232,60 @@ class SQLiteStore:
         )
         return {r["id"]: SearchRow(r["id"], r["namespace"], r["corpus"], r["ref_id"], r["container"])
                 for r in rows}
+
+    # -- embeddings ---------------------------------------------------------------------
+
+    def items_to_embed(self, after_id: int, upto_id: int, model: str, limit: int) -> list[tuple[int, str]]:
+        """Items with ``after_id < id <= upto_id`` that have no vector from ``model``, oldest first."""
+        rows = self.db.execute(
+            """
+            SELECT i.id, i.embed_text
+              FROM search_items i LEFT JOIN embeddings e ON e.item_id = i.id
+             WHERE i.id > ? AND i.id <= ? AND (e.item_id IS NULL OR e.model != ?)
+             ORDER BY i.id LIMIT ?
+            """,
+            (after_id, upto_id, model, limit),
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    def count_to_embed(self, model: str) -> int:
+        """How many items lack a vector from ``model``."""
+        return self.db.execute(
+            "SELECT count(*) FROM search_items i LEFT JOIN embeddings e ON e.item_id = i.id "
+            "WHERE e.item_id IS NULL OR e.model != ?",
+            (model,),
+        ).fetchone()[0]
+
+    def save_embeddings(self, model: str, dim: int, vectors: Sequence[tuple[int, bytes]]) -> int:
+        """Store (item id, float32 bytes) vectors, replacing older ones; items removed
+        meanwhile are skipped. Returns how many were written."""
+        written = 0
+        stamp = now_iso()
+        with self.transaction() as db:
+            for item_id, blob in vectors:
+                db.execute("DELETE FROM embeddings WHERE item_id = ?", (item_id,))
+                cur = db.execute(
+                    "INSERT INTO embeddings (item_id, model, dim, vector, created_at) "
+                    "SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM search_items WHERE id = ?)",
+                    (item_id, model, dim, blob, stamp, item_id),
+                )
+                written += cur.rowcount
+        return written
+
+    def embedding_watermark(self) -> int:
+        return self.db.execute("SELECT coalesce(max(seq), 0) FROM embeddings").fetchone()[0]
+
+    def embeddings_since(self, seq: int, model: str) -> list[sqlite3.Row]:
+        """Vectors of ``model`` written after ``seq``, with their item's namespace and corpus."""
+        return self.db.execute(
+            """
+            SELECT e.seq, e.item_id, e.vector, i.namespace, i.corpus
+              FROM embeddings e JOIN search_items i ON i.id = e.item_id
+             WHERE e.seq > ? AND e.model = ?
+             ORDER BY e.seq
+            """,
+            (seq, model),
+        ).fetchall()
 
     # -- memories -----------------------------------------------------------------------
 
@@ -400,7 +458,8 @@ class SQLiteStore:
                    (SELECT count(*) FROM memories WHERE status = 'active') AS memories,
                    (SELECT count(*) FROM memories WHERE status = 'forgotten') AS forgotten,
                    (SELECT count(*) FROM messages) AS messages,
-                   (SELECT count(*) FROM search_items) AS indexed
+                   (SELECT count(*) FROM search_items) AS indexed,
+                   (SELECT count(*) FROM embeddings) AS embedded
             """
         ).fetchone()
         return dict(row)

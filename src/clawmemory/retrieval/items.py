@@ -1,0 +1,91 @@
+"""Dense positions for search items, shared by the in-memory indexes: item id ↔ position,
+and the namespace / corpus / alive columns every search filters on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+
+class Column:
+    """A growable 1-D (or row-wise 2-D) numpy array; views of old buffers stay valid."""
+
+    def __init__(self, dtype: type, width: int = 0) -> None:
+        shape = (1024, width) if width else (1024,)
+        self.buf = np.zeros(shape, dtype=dtype)
+        self.size = 0
+
+    def append(self, value: object) -> None:
+        if self.size == len(self.buf):
+            grown = np.zeros((len(self.buf) * 2, *self.buf.shape[1:]), dtype=self.buf.dtype)
+            grown[: self.size] = self.buf
+            self.buf = grown
+        self.buf[self.size] = value
+        self.size += 1
+
+    @property
+    def view(self) -> np.ndarray:
+        return self.buf[: self.size]
+
+
+class ItemTable:
+    """Which position holds which item, and whether it may be returned to a caller."""
+
+    def __init__(self) -> None:
+        self.pos: dict[int, int] = {}
+        self.item = Column(np.int64)
+        self._ns = Column(np.int32)
+        self._corpus = Column(np.int32)
+        self.alive = Column(np.bool_)
+        self._ns_ids: dict[str, int] = {}
+        self._corpus_ids: dict[str, int] = {}
+        self.n_alive = 0
+
+    def __len__(self) -> int:
+        return self.item.size
+
+    def add(self, item_id: int, namespace: str, corpus: str) -> int | None:
+        """Append an item; None when it is already present."""
+        if item_id in self.pos:
+            return None
+        position = self.item.size
+        self.pos[item_id] = position
+        self.item.append(item_id)
+        self._ns.append(self._ns_ids.setdefault(namespace, len(self._ns_ids)))
+        self._corpus.append(self._corpus_ids.setdefault(corpus, len(self._corpus_ids)))
+        self.alive.append(True)
+        self.n_alive += 1
+        return position
+
+    def remove(self, item_id: int) -> int | None:
+        """Hide an item; returns its position when it was visible."""
+        position = self.pos.pop(item_id, None)
+        if position is None or not self.alive.buf[position]:
+            return None
+        self.alive.buf[position] = False
+        self.n_alive -= 1
+        return position
+
+    def visible(self, cand: np.ndarray, namespaces: Sequence[str], corpora: Sequence[str],
+                within: Iterable[int] | None = None) -> np.ndarray:
+        """The candidate positions that are alive, in ``namespaces`` and ``corpora`` (and ``within``)."""
+        ns_ok = [self._ns_ids[x] for x in namespaces if x in self._ns_ids]
+        corpus_ok = [self._corpus_ids[x] for x in corpora if x in self._corpus_ids]
+        if not ns_ok or not corpus_ok:
+            return cand[:0]
+        if within is not None:
+            allowed = np.fromiter((self.pos[i] for i in within if i in self.pos), dtype=np.int64)
+            cand = np.intersect1d(cand, allowed)
+        mask = self.alive.view[cand]
+        mask &= np.isin(self._ns.view[cand], ns_ok)
+        mask &= np.isin(self._corpus.view[cand], corpus_ok)
+        return cand[mask]
+
+    def top(self, scores: np.ndarray, cand: np.ndarray, limit: int) -> list[tuple[int, float]]:
+        """The ``limit`` best candidates as (item id, score), best first."""
+        if len(cand) > limit:
+            cand = cand[np.argpartition(-scores[cand], limit - 1)[:limit]]
+        cand = cand[np.argsort(-scores[cand], kind="stable")]
+        items = self.item.view
+        return [(int(items[i]), float(scores[i])) for i in cand]
