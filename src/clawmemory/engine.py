@@ -14,19 +14,26 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, validation
+from .capture import CaptureLog
+from .context import ContextEngine
 from .errors import InvalidInput, NotFound, Unavailable
+from .ledger import Ledger
 from .redaction import redact
+from .retrieval.collections import Collections
 from .retrieval.embeddings import Embedder, make_embedder
 from .retrieval.lexical import LexicalSearcher
+from .retrieval.memory_tools import MemoryTools
 from .retrieval.search import MODES, Searcher, SearchParams
 from .retrieval.query import parse_query
 from .retrieval.worker import EmbeddingBackfill, EmbeddingWorker
 from .settings import Settings, load_settings
-from .store import Memory, NewMemory, SQLiteStore, Store
+from .sidecar import SidecarControl
+from .store import Memory, NewMemory, NewMessage, SQLiteStore, Store
 
 log = logging.getLogger("clawmemory.engine")
 
 CORPORA = {"memory": ("memory",), "messages": ("message",), "all": ("memory", "message")}
+MESSAGE_ROLES = frozenset({"user", "assistant", "system", "tool"})
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,7 @@ class Engine:
         self.settings = settings
         self.store: Store = store or SQLiteStore(settings.db_path)
         self.lexical = LexicalSearcher(self.store)
+        self.ledger = Ledger(self)
         self._embedder: Embedder | None = None
         self._embedder_error: str | None = None
         self._embedder_lock = threading.Lock()
@@ -98,6 +106,11 @@ class Engine:
             "memory": self._hydrate_memories,
             "message": self._hydrate_messages,
         }
+        self.capture = CaptureLog(self)  # observations: adds the "observations" corpus and its hydrator
+        self.context = ContextEngine(self)  # OpenClaw context engine (context/engine.py)
+        self.sidecar = SidecarControl(self)  # attention-state sidecar: settings, status (sidecar/control.py)
+        self.collections = Collections(self)  # markdown collections: "collections" corpus + hydrator
+        self.memory_tools = MemoryTools(self)  # memory_search / memory_get (memory-core shapes)
 
     @classmethod
     def open(cls, home: str | Path | None = None, **overrides: Any) -> Engine:
@@ -108,6 +121,7 @@ class Engine:
         if self.worker is not None:
             self.worker.stop()
             self.worker = None
+        self.context.close()
         self.store.close()
 
     # -- embeddings ---------------------------------------------------------------------
@@ -252,6 +266,43 @@ class Engine:
         memory = self.get_memory(memory_id, namespace)
         return self.store.forget_memory(memory.id) or memory
 
+    # -- conversation messages ----------------------------------------------------------
+
+    def add_messages(self, session_key: str, messages: Sequence[dict[str, Any]],
+                     namespace: str | None = None) -> list[dict[str, Any]]:
+        """Append messages to a conversation session (idempotent: a replay stores nothing twice).
+
+        Each message: ``role`` (user, assistant, system, tool), ``text``, optional ``speaker``,
+        ``created_at`` (ISO 8601 or epoch milliseconds; default now) and ``metadata``.
+        Secrets are redacted; messages are searchable at once (lexically) and embedded in the
+        background.
+        """
+        ns = self._namespace(namespace)
+        key = validation.text(session_key, "session_key", max_chars=512)
+        if not isinstance(messages, list | tuple):
+            raise InvalidInput("messages must be a list", field="messages")
+        prepared = [self._new_message(ns, key, m, f"messages[{i}].") for i, m in enumerate(messages)]
+        stored = self.store.add_messages(prepared)
+        self.written()
+        return [{"id": m.id, "seq": m.seq, "created": created} for m, created in stored]
+
+    def _new_message(self, namespace: str, session_key: str, item: Any, prefix: str) -> NewMessage:
+        if not isinstance(item, dict):
+            raise InvalidInput("each message must be an object", field=prefix.rstrip("."))
+        role = item.get("role")
+        if role not in MESSAGE_ROLES:
+            raise InvalidInput(f"role must be one of {sorted(MESSAGE_ROLES)}", field=f"{prefix}role")
+        body = validation.text(item.get("text"), f"{prefix}text", max_chars=self.settings.max_text_chars)
+        speaker = item.get("speaker")
+        if speaker is not None and not isinstance(speaker, str):
+            raise InvalidInput("speaker must be a string", field=f"{prefix}speaker")
+        metadata = item.get("metadata") or {}
+        if not isinstance(metadata, dict):
+            raise InvalidInput("metadata must be a JSON object", field=f"{prefix}metadata")
+        return NewMessage(namespace, session_key, role, redact(body),
+                          validation.timestamp(item.get("created_at"), f"{prefix}created_at"),
+                          speaker=speaker, metadata=metadata)
+
     # -- search -------------------------------------------------------------------------
 
     def search(
@@ -263,11 +314,14 @@ class Engine:
         corpus: str = "all",
         shared: Iterable[str] = (),
         mode: str | None = None,
+        granularity: str = "snippet",
     ) -> list[SearchHit]:
         """Search ``namespace`` plus optional ``shared`` ones; best first.
 
         ``corpus``: a name from ``self.corpora`` (``memory``, ``messages``, ``all``, …).
         ``mode``: ``hybrid`` (BM25 + vectors, the default), ``lexical`` or ``vector``.
+        ``granularity``: ``snippet`` (messages, chunks, memories) or ``container`` (one hit per
+        session or document, represented by its best snippet; ``extra.container_score``).
         Each hit says whether it clears the relevance floor (``relevant``).
         """
         ns = self._namespace(namespace)
@@ -277,12 +331,14 @@ class Engine:
         mode = mode or self.settings.search_mode
         if mode not in MODES:
             raise InvalidInput(f"mode must be one of {list(MODES)}", field="mode")
+        if granularity not in ("snippet", "container"):
+            raise InvalidInput("granularity must be 'snippet' or 'container'", field="granularity")
         limit = self.settings.search_limit if limit is None else limit
         validation.integer(limit, "limit", lo=1, hi=1000)
         parsed = parse_query(query, max_chars=self.settings.max_query_chars)
         if parsed.is_empty() and mode == "lexical":
             return []
-        ranked = self.searcher.search(parsed, query, spaces, self.corpora[corpus], limit, mode)
+        ranked = self.searcher.search(parsed, query, spaces, self.corpora[corpus], limit, mode, granularity)
         by_corpus: dict[str, list[str]] = {}
         for r in ranked:
             by_corpus.setdefault(r.row.corpus, []).append(r.row.ref_id)
@@ -291,8 +347,10 @@ class Engine:
         for r in ranked:
             base = found.get(r.row.corpus, {}).get(r.row.ref_id)
             if base is not None:
+                extra = {**base.extra, "container_score": r.container_score} if granularity == "container" \
+                    else base.extra
                 out.append(replace(base, score=r.score, text_score=r.text_score or 0.0,
-                                   vector_score=r.vector_score, relevant=r.relevant))
+                                   vector_score=r.vector_score, relevant=r.relevant, extra=extra))
         return out
 
     def _hydrate_memories(self, refs: list[str]) -> dict[str, SearchHit]:
@@ -304,6 +362,151 @@ class Engine:
         return {g.id: SearchHit(g.id, "message", g.namespace, g.text, 0.0, 0.0, g.session_key, g.role, None,
                                 g.created_at, extra={"seq": g.seq, "speaker": g.speaker})
                 for g in self.store.get_messages(refs).values()}
+
+    # -- context engine (logic in context/engine.py) --------------------------------------
+
+    def context_call(self, method: str, namespace: str, session: dict[str, Any] | None,
+                     params: dict[str, Any] | None, *, omit_unchanged: bool = False) -> dict[str, Any]:
+        """One OpenClaw ContextEngine call (bootstrap, assemble, commitTurn, compact,
+        afterTurn, ingest) with the plugin's envelope; returns OpenClaw's result shape.
+        The namespace is created on first use."""
+        return self.context.call(method, namespace, session, params, omit_unchanged=omit_unchanged)
+
+    def context_compact_messages(self, messages: Any, *, summarizer: str = "auto") -> dict[str, Any]:
+        """Compact a message list without the store; the summary as JSON."""
+        result = self.context.compact_messages(messages, summarizer=summarizer)
+        return {"ok": result.ok, "compacted": result.compacted, "reason": result.reason,
+                "summary": result.summary_json() if result.compacted else None, "messages": result.messages}
+
+    def context_prune(self, workspace: str | None, namespace: str | None = None, *, days: int | None = None,
+                      delete_rows: bool = False) -> dict[str, Any]:
+        """Apply transcript retention: old day files; stored messages only with ``delete_rows``."""
+        ns = self.settings.default_namespace if namespace is None else namespace
+        return self.context.prune(workspace, ns, days=days, delete_rows=delete_rows)
+
+    # -- markdown collections and memory-core tools (retrieval/collections.py, memory_tools.py)
+
+    def collection_add(self, path: str | Path, name: str, namespace: str | None = None,
+                       patterns: list[str] | None = None) -> dict[str, Any]:
+        """Register a folder of markdown files as a collection and index it."""
+        return self.collections.add(path, name, namespace, patterns=patterns)
+
+    def collection_add_workspace(self, workspace: str | Path, name: str = "workspace",
+                                 namespace: str | None = None) -> dict[str, Any]:
+        """Register an OpenClaw workspace (MEMORY.md, USER.md, memory/**/*.md) as a collection."""
+        return self.collections.add_workspace(workspace, name, namespace)
+
+    def collection_list(self, namespace: str | None = None) -> list[dict[str, Any]]:
+        return self.collections.list(namespace)
+
+    def collection_remove(self, name: str, namespace: str | None = None) -> dict[str, Any]:
+        return self.collections.remove(name, namespace)
+
+    def collection_update(self, namespace: str | None = None, name: str | None = None) -> dict[str, Any]:
+        """Rescan collections by content hash (all of them when no namespace or name is given)."""
+        return self.collections.update(namespace, name)
+
+    def memory_search(self, namespace: str | None, session: dict[str, Any] | None = None, /,
+                      **params: Any) -> dict[str, Any]:
+        """Tool ``memory_search {query, maxResults?, minScore?, corpus?}`` (memory-core's shape)."""
+        return self.memory_tools.search(namespace, session, params)
+
+    def memory_get(self, namespace: str | None, session: dict[str, Any] | None = None, /,
+                   **params: Any) -> dict[str, Any]:
+        """Tool ``memory_get {path, from?, lines?}``: a bounded excerpt of a search result's path."""
+        return self.memory_tools.get(namespace, session, params)
+
+    # -- recall ledger (logic in ledger/ledger.py) ----------------------------------------
+
+    def memory_recall(self, namespace: str | None, session: dict[str, Any] | None = None, *, query: str,
+                      limit: int | None = None) -> dict[str, Any]:
+        """Tool ``memory_recall``: relevant ledger entries as an untrusted block, plus a ticket."""
+        return self.ledger.recall(query, namespace, limit=limit, session=session, via="tool")
+
+    def memory_store(self, namespace: str | None, session: dict[str, Any] | None = None,
+                     **fields: Any) -> dict[str, Any]:
+        """Tool ``memory_store``: ``question`` + ``answer`` (darwin) or ``text`` (memory-lancedb)."""
+        return self.ledger.tool_store(namespace, fields)
+
+    def memory_forget(self, namespace: str | None, session: dict[str, Any] | None = None,
+                      **fields: Any) -> dict[str, Any]:
+        """Tool ``memory_forget``: by ``entryId``/``memoryId``, or candidates for a ``query``."""
+        return self.ledger.tool_forget(namespace, fields)
+
+    def agent_end(self, namespace: str | None, session: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+        """Hook ``agent_end``: settle the session's open ledger tickets with the run's outcome."""
+        return {"ledger": self.ledger.on_agent_end(namespace, session, event)}
+
+    def ledger_recall(self, query: str, namespace: str | None = None, **kw: Any) -> dict[str, Any]:
+        return self.ledger.recall(query, namespace, **kw)
+
+    def ledger_store(self, namespace: str | None = None, **fields: Any) -> dict[str, Any]:
+        return self.ledger.store_entry(namespace, **fields)
+
+    def ledger_store_many(self, items: Sequence[dict[str, Any]], namespace: str | None = None) -> dict[str, Any]:
+        return self.ledger.store_entries(items, namespace)
+
+    def ledger_forget(self, entry_id: str, namespace: str | None = None) -> dict[str, Any]:
+        return self.ledger.forget(entry_id, namespace)
+
+    def ledger_settle(self, ticket_id: str, delta: float, namespace: str | None = None, **kw: Any) -> dict[str, Any]:
+        return self.ledger.settle(ticket_id, delta, namespace, **kw)
+
+    def ledger_settle_session(self, session_key: str, namespace: str | None = None, **kw: Any) -> dict[str, Any]:
+        return self.ledger.settle_session(session_key, namespace, **kw)
+
+    def ledger_tick(self, namespace: str | None = None, **kw: Any) -> dict[str, Any]:
+        return self.ledger.tick(namespace, **kw)
+
+    def ledger_show(self, entry_id: str, namespace: str | None = None) -> dict[str, Any]:
+        return self.ledger.show(entry_id, namespace)
+
+    def ledger_obituaries(self, namespace: str | None = None, **kw: Any) -> dict[str, Any]:
+        return self.ledger.obituaries(namespace, **kw)
+
+    def ledger_stats(self, namespace: str | None = None) -> dict[str, Any]:
+        return self.ledger.stats(namespace)
+
+    def ledger_restore(self, entry_id: str, namespace: str | None = None) -> dict[str, Any]:
+        return self.ledger.restore(entry_id, namespace)
+
+    def ledger_pin(self, entry_id: str, namespace: str | None = None, *, pinned: bool = True) -> dict[str, Any]:
+        return self.ledger.pin(entry_id, namespace, pinned=pinned)
+
+    def ledger_config(self, namespace: str | None = None, values: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The namespace's ledger economics; ``values`` (camelCase keys) are validated and persisted."""
+        return self.ledger.set_config(values, namespace) if values else self.ledger.config(namespace)
+
+    def import_darwin_memo(self, source: str | Path | dict[str, Any], namespace: str | None = None) -> dict[str, Any]:
+        """Load a darwin-memo ledger file (path or parsed JSON) losslessly into the ledger."""
+        from .ledger.darwin_import import import_darwin_memo
+
+        return import_darwin_memo(self.ledger, source, namespace)
+
+    # -- capture (tool-result observations; logic in capture/log.py) -------------------
+
+    def ingest_observations(self, paths: Sequence[str | Path], namespace: str | None = None, *,
+                            missing_ok: bool = False) -> dict[str, Any]:
+        """Load new lines of captured-observation JSONL files (see :meth:`CaptureLog.ingest`)."""
+        return self.capture.ingest(paths, namespace, missing_ok=missing_ok).to_dict()
+
+    def follow_observations(self, paths: Sequence[str | Path], namespace: str | None = None, **kw: Any) -> None:
+        """Keep ingesting what is appended to the files (see :meth:`CaptureLog.follow`)."""
+        self.capture.follow(paths, namespace, **kw)
+
+    def get_observation(self, observation_id: str, namespace: str | None = None) -> dict[str, Any]:
+        """One observation with its parsed ``detail``."""
+        return self.capture.get(observation_id, namespace)
+
+    # -- sidecar (the attention-state sidecar's status and provider block; sidecar/control.py)
+
+    def sidecar_status(self, url: str | None = None) -> dict[str, Any]:
+        """Host facts, the sidecar backend's requirements and the sidecar's live health."""
+        return self.sidecar.status(url)
+
+    def sidecar_provider_config(self, url: str | None = None, provider: str = "clawmemory-sidecar") -> dict[str, Any]:
+        """The OpenClaw ``models.providers`` block that points at the sidecar."""
+        return self.sidecar.provider_config(url, provider=provider)
 
     # -- status -------------------------------------------------------------------------
 

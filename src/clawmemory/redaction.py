@@ -1,37 +1,80 @@
 """Mask secrets before anything is stored: provider API keys, bearer tokens,
-private key blocks, passwords in URLs, JWTs and ``password=`` style assignments."""
+private key blocks, passwords in URLs, JWTs and ``password=`` style assignments.
+
+The JS capture plugin (``plugins/openclaw-capture/src/redact.js``) carries the same
+rules in the same order; both are tested against one corpus,
+``tests/fixtures/secrets.json``, and against each other. Bump :data:`RULES_VERSION` in
+both when a rule changes: captured lines record the version they were redacted with,
+and ``clawmemory ingest`` re-redacts lines from any other version.
+"""
 
 from __future__ import annotations
 
 import re
 
 MASK = "[REDACTED]"
+RULES_VERSION = 1
 
-_PATTERNS: list[tuple[str, re.Pattern[str], str]] = [
+# Provider tokens: recognisable by shape alone, replaced whole.
+_TOKENS: list[tuple[str, str]] = [
+    ("anthropic_key", r"\bsk-ant-[A-Za-z0-9\-_]{20,}"),
+    ("openai_key", r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9\-_]{20,}"),
+    ("github_token", r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,})"),
+    ("gitlab_token", r"\bglpat-[A-Za-z0-9\-_]{20,}"),
+    ("slack_token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),
+    ("aws_access_key", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
+    ("google_api_key", r"\bAIza[0-9A-Za-z\-_]{35}"),
+    ("stripe_key", r"\b[rs]k_(?:live|test)_[0-9A-Za-z]{20,}"),
+    ("huggingface_token", r"\bhf_[A-Za-z0-9]{30,}"),
+    ("npm_token", r"\bnpm_[A-Za-z0-9]{36}\b"),
+    ("jwt", r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
+]
+
+# A name whose assigned value is a secret (``DB_PASSWORD=…``, ``"apiKey": "…"``,
+# ``aws_secret_access_key = …``, ``"secretKey": …``): the keyword may follow ``_`` and carry a
+# ``_``/``-`` joined suffix or ``key`` (but ``secretary:`` is not a secret).
+_ASSIGNMENT = (
+    r"(?P<pre>(?<![A-Za-z0-9])(?:password|passwd|pwd|secret|api[_-]?key|access[_-]?token|auth[_-]?token"
+    r"|client[_-]?secret)(?:[_-][A-Za-z0-9_]*|key)?[\"']?\s*[:=]\s*)(?!\"?\[REDACTED\])"
+    r"(?P<value>\"[^\"\n]{4,}\"|'[^'\n]{4,}'|[^\s\"',;]{4,})"
+)
+
+
+def _assignment(match: re.Match[str]) -> str:
+    value = match.group("value")
+    if value[0] in "\"'":
+        return f"{match.group('pre')}{value[0]}{MASK}{value[0]}"
+    return match.group("pre") + MASK
+
+
+_KEEP_PRE = r"\g<pre>" + MASK
+
+# (name, pattern, replacement), applied in this order.
+_CONTEXT: list[tuple[str, re.Pattern[str], object]] = [
     ("private_key", re.compile(
         r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----.*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----",
         re.S), MASK),
-    ("url_password", re.compile(r"(?P<pre>\b[a-z][a-z0-9+.\-]*://[^\s:/@]+:)[^\s@/]+(?=@)", re.I), r"\g<pre>" + MASK),
-    ("bearer", re.compile(r"(?P<pre>\b(?:bearer|token)\s+)[A-Za-z0-9\-._~+/]{16,}=*", re.I), r"\g<pre>" + MASK),
-    ("anthropic_key", re.compile(r"\bsk-ant-[A-Za-z0-9\-_]{20,}"), MASK),
-    ("openai_key", re.compile(r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9\-_]{20,}"), MASK),
-    ("github_token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,})"), MASK),
-    ("gitlab_token", re.compile(r"\bglpat-[A-Za-z0-9\-_]{20,}"), MASK),
-    ("slack_token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), MASK),
-    ("aws_access_key", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), MASK),
-    ("google_api_key", re.compile(r"\bAIza[0-9A-Za-z\-_]{35}"), MASK),
-    ("stripe_key", re.compile(r"\b[rs]k_(?:live|test)_[0-9A-Za-z]{20,}"), MASK),
-    ("huggingface_token", re.compile(r"\bhf_[A-Za-z0-9]{30,}"), MASK),
-    ("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), MASK),
-    ("assignment", re.compile(
-        r"(?P<pre>\b(?:password|passwd|pwd|secret|api[_-]?key|access[_-]?token|auth[_-]?token|client[_-]?secret)"
-        r"\"?\s*[:=]\s*\"?)(?!\[REDACTED\])[^\s\"',;]{4,}", re.I), r"\g<pre>" + MASK),
+    # a block cut off before its END line (truncated output): mask to the end of the text
+    ("private_key_truncated", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----.*\Z", re.S), MASK),
+    ("url_password", re.compile(r"(?P<pre>\b[a-z][a-z0-9+.\-]*://[^\s:/@]*:)[^\s@/]+(?=@)", re.I), _KEEP_PRE),
+    ("basic_auth", re.compile(r"(?P<pre>\bauthorization\s*[:=]\s*basic\s+)[A-Za-z0-9+/]{8,}=*", re.I), _KEEP_PRE),
+    ("bearer", re.compile(r"(?P<pre>\b(?:bearer|token)\s+)[A-Za-z0-9\-._~+/]{16,}=*", re.I), _KEEP_PRE),
 ]
-
+# One scan for all provider tokens (alternatives in the order above), then assignments.
+_PASSES: list[tuple[re.Pattern[str], object]] = [
+    *((p, r) for _, p, r in _CONTEXT),
+    (re.compile("|".join(f"(?:{p})" for _, p in _TOKENS)), MASK),
+    (re.compile(_ASSIGNMENT, re.I), _assignment),
+]
+_KINDS: list[tuple[str, re.Pattern[str]]] = [
+    *((n, p) for n, p, _ in _CONTEXT),
+    *((n, re.compile(p)) for n, p in _TOKENS),
+    ("assignment", re.compile(_ASSIGNMENT, re.I)),
+]
 
 # Cheap pre-check: every pattern above needs one of these substrings (lower-cased).
 _TRIGGERS = ("private key", "://", "bearer", "token", "sk-", "sk_", "rk_", "ghp_", "gho_", "ghu_", "ghs_",
-             "ghr_", "github_pat_", "glpat-", "xox", "akia", "asia", "aiza", "hf_", "eyj", "password",
+             "ghr_", "github_pat_", "glpat-", "xox", "akia", "asia", "aiza", "hf_", "npm_", "eyj", "password",
              "passwd", "pwd", "secret", "api", "auth")
 
 
@@ -42,11 +85,11 @@ def redact(text: str) -> str:
     low = text.lower()
     if not any(t in low for t in _TRIGGERS):
         return text
-    for _name, pattern, replacement in _PATTERNS:
-        text = pattern.sub(replacement, text)
+    for pattern, replacement in _PASSES:
+        text = pattern.sub(replacement, text)  # type: ignore[arg-type]
     return text
 
 
 def find_secrets(text: str) -> list[str]:
     """Names of the secret kinds present in ``text`` (for reports and tests)."""
-    return [name for name, pattern, _ in _PATTERNS if pattern.search(text)]
+    return [name for name, pattern in _KINDS if pattern.search(text)]

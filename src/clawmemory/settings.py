@@ -46,8 +46,8 @@ class Settings(BaseSettings):
     search_mode: Literal["hybrid", "lexical", "vector"] = Field("hybrid", description="Default search mode.")
     fusion: Literal["zscore", "minmax", "rrf"] = Field("zscore", description="How lexical and vector scores fuse.")
     fusion_lexical_weight: float = Field(0.5, ge=0, le=1, description="Weight of BM25 in the fusion.")
-    floor_coverage: float = Field(0.5, ge=0, le=1, description="Relevant if this share of query terms matches…")
-    floor_cosine: float = Field(0.85, ge=-1, le=1, description="…or the cosine to the query reaches this.")
+    floor_coverage: float = Field(0.34, ge=0, le=1, description="Relevant if this share of query terms matches…")
+    floor_cosine: float = Field(0.825, ge=-1, le=1, description="…or the cosine to the query reaches this.")
 
     llm_provider: Literal["none", "openai", "anthropic"] = Field(
         "none", description="LLM for optional jobs (compaction summaries): none, openai (any "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from .errors import InvalidInput
@@ -46,3 +47,23 @@ def integer(value: Any, field: str, *, lo: int, hi: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
         raise InvalidInput(f"{field} must be an integer between {lo} and {hi}", field=field)
     return value
+
+
+def timestamp(value: Any, field: str) -> str:
+    """ISO 8601 (any offset) or epoch milliseconds → ISO UTC with ``Z``; None → now."""
+    if value is None:
+        return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        if isinstance(value, int | float):
+            moment = datetime.fromtimestamp(value / 1000, UTC)
+        elif isinstance(value, str):
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+        else:
+            raise TypeError
+    except (TypeError, ValueError, OverflowError, OSError) as exc:
+        raise InvalidInput(f"{field} must be ISO 8601 or epoch milliseconds", field=field) from exc
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -90,7 +90,7 @@ def test_errors_are_json_and_change_nothing(daemon):
         _error(c.post("/v1/search", json={"query": ""}), 422, "invalid_input", "query")
         _error(c.post("/v1/search", json={"query": '"open'}), 422, "invalid_input", "query")
         _error(c.get("/v1/memories", params={"limit": "many"}), 422, "invalid_input", "limit")
-        _error(c.get("/v1/nowhere"), 404, "not_found")
+        _error(c.get("/v1/nowhere"), 404, "route_not_found")
         assert c.get("/v1/memories").json()["total"] == 0
         assert httpx.get(f"{daemon.url}/health").json()["counts"]["indexed"] == 0
 

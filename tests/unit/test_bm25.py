@@ -17,7 +17,7 @@ def test_scores_match_the_bm25_formula():
     index = BM25Index(k1=1.2, b=0.75, context_weight=0.5)
     index.add(docs())
     (item, score, coverage), *_ = index.search(["light"], namespaces=["a"], corpora=["memory"], limit=5)
-    n, df, dl, avgdl = 4, 1, 2, (3 + 2 + 2 + 3.5) / 4
+    n, df, dl, avgdl = 4, 1, 2, (3 + 2 + 2 + 4) / 4  # lengths count context tokens too
     idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
     expected = idf * 1 * 2.2 / (1 + 1.2 * (1 - 0.75 + 0.75 * dl / avgdl))
     assert item == 2 and math.isclose(score, expected, rel_tol=1e-5) and coverage == 1.0

@@ -27,3 +27,8 @@ def test_mixed_scripts_and_digits():
 
 def test_index_terms_is_space_joined():
     assert index_terms("Dark mode preferred") == "dark mode prefer"
+
+
+def test_contractions_and_possessives():
+    assert terms("I don't think Melanie's kids've seen it") == ["think", "melani", "kid", "seen"]
+    assert terms("she’s here") == []  # curly apostrophe, whole contraction is a stopword

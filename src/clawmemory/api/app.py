@@ -12,6 +12,10 @@ from . import errors
 from .auth import bearer_guard
 from .middleware import BodyLimitMiddleware, RequestIdMiddleware
 from .routes import router
+from .routes_context import router as context_router
+from .routes_ledger import router as ledger_router
+from .routes_tools import router as tools_router
+from .routes_sidecar import router as sidecar_router
 
 
 def create_app(engine: Engine, token: str) -> FastAPI:
@@ -29,7 +33,7 @@ def create_app(engine: Engine, token: str) -> FastAPI:
         return request.app.state.engine.health()
 
     guarded = [Depends(bearer_guard(token))]
-    for component_router in (router,):
+    for component_router in (router, ledger_router, tools_router, context_router, sidecar_router,):
         app.include_router(component_router, dependencies=guarded)
     app.add_middleware(BodyLimitMiddleware, max_bytes=engine.settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)

@@ -17,7 +17,14 @@ from typer.exceptions import TyperException
 from .. import __version__
 from ..engine import Engine
 from ..errors import ClawMemoryError, InvalidInput
+from ..openclaw.cli import app as openclaw_app
+from ..openclaw.cli import doctor_command
+from .capture import capture_app
+from .collection import collection_app, tools_app
+from .context import context_app
+from .ledger import import_app, ledger_app
 from .output import emit_json, error_line, short, table
+from .sidecar import sidecar_app
 
 app = typer.Typer(
     name="clawmemory",
@@ -29,6 +36,15 @@ app = typer.Typer(
 )
 namespace_app = typer.Typer(help="Namespaces (spaces): every memory lives in one.", no_args_is_help=True)
 app.add_typer(namespace_app, name="namespace")
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(context_app, name="context")
+app.add_typer(import_app, name="import")
+app.add_typer(capture_app)  # top-level `ingest` and `backend`
+app.add_typer(sidecar_app, name="sidecar")
+app.add_typer(collection_app, name="collection")
+app.add_typer(tools_app)  # top-level `update`, `memory-search`, `memory-get`
+app.add_typer(openclaw_app, name="openclaw")
+app.command("doctor")(doctor_command)
 
 DataDir = Annotated[
     Path | None,
@@ -239,7 +255,7 @@ def namespace_list(data_dir: DataDir = None, json_out: Json = False) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI; any bad input ends as one line on stderr and exit code 2."""
     try:
-        app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False)  # click returns Exit codes in this mode
     except ClawMemoryError as exc:
         error_line(exc.message)
         return 2
@@ -254,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         error_line(exc.format_message().strip().splitlines()[0])
         return 2 if exc.exit_code in (1, 2) else exc.exit_code
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

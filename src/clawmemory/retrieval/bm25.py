@@ -19,7 +19,7 @@ import numpy as np
 
 from .items import Column, ItemTable
 
-MERGE_AT = 200_000  # delta postings before folding them into the base
+MERGE_AT = 10_000  # delta postings before folding them into the base (also ≥ 5% of the base)
 
 
 @dataclass(frozen=True)
@@ -30,14 +30,18 @@ class Doc:
     namespace: str
     corpus: str
     terms: Sequence[str]
-    context: Sequence[str] = ()
+    context: Sequence[str] = ()  # e.g. the previous message
+    context_next: Sequence[str] = ()  # e.g. the next message
+    author: str | None = None
 
 
 class BM25Index:
-    """BM25 over ``terms`` + ``context_weight`` × ``context``, filtered by namespace and corpus."""
+    """BM25F-style: tf = terms + ``context_weight`` × context + ``next_weight`` × context_next,
+    filtered by namespace and corpus."""
 
-    def __init__(self, k1: float = 1.2, b: float = 0.75, context_weight: float = 0.5) -> None:
-        self.k1, self.b, self.context_weight = k1, b, context_weight
+    def __init__(self, k1: float = 1.2, b: float = 0.75, context_weight: float = 0.7,
+                 next_weight: float = 0.1) -> None:
+        self.k1, self.b, self.context_weight, self.next_weight = k1, b, context_weight, next_weight
         self._lock = threading.Lock()
         self._term_ids: dict[str, int] = {}
         self._df: list[int] = []
@@ -60,20 +64,18 @@ class BM25Index:
         with self._lock:
             for doc in docs:
                 self._add_one(doc)
-            if self._delta_size >= MERGE_AT:
+            if self._delta_size >= max(MERGE_AT, len(self._docs) // 20):
                 self._merge()
 
     def _add_one(self, doc: Doc) -> None:
-        pos = self.items.add(doc.item_id, doc.namespace, doc.corpus)
+        pos = self.items.add(doc.item_id, doc.namespace, doc.corpus, doc.author)
         if pos is None:
             return
         counts: Counter[str] = Counter(doc.terms)
-        dl = float(len(doc.terms))
-        if doc.context:
-            w = self.context_weight
-            for term in doc.context:
+        dl = float(len(doc.terms) + len(doc.context) + len(doc.context_next))
+        for extra, w in ((doc.context, self.context_weight), (doc.context_next, self.next_weight)):
+            for term in extra:
                 counts[term] += w
-            dl += w * len(doc.context)
         for term, tf in counts.items():
             tid = self._term_ids.get(term)
             if tid is None:
@@ -120,6 +122,11 @@ class BM25Index:
 
     def known(self, term: str) -> bool:
         return term in self._term_ids
+
+    def df(self, term: str) -> int:
+        """How many indexed items hold ``term`` (0 when unknown)."""
+        tid = self._term_ids.get(term)
+        return 0 if tid is None else int(self._df[tid])
 
     def search(
         self,

@@ -1,8 +1,10 @@
 """Score fusion: z-score (default), min-max and reciprocal-rank fusion.
 
 Each takes per-signal ``{item: score}`` maps over one candidate pool and returns fused
-scores (higher is better). An item missing from a signal gets that signal's floor: 0 for
-BM25 (it matched no term), the pool's lowest score for cosine (it ranked below the cut).
+scores (higher is better). An item missing from a signal gets that signal's ``missing``
+value (0 for BM25: it matched no term; the pool's lowest cosine for vectors: it ranked
+below the cut). For z-scores, callers pass each signal's mean and standard deviation over
+*every* visible item when they know them, so scores compare across queries.
 """
 
 from __future__ import annotations
@@ -10,15 +12,17 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 
+Stats = tuple[float, float]  # (mean, std)
 
-def _z(scores: dict[int, float], pool: Sequence[int], missing: float) -> dict[int, float]:
+
+def _z(scores: dict[int, float], pool: Sequence[int], missing: float, stats: Stats | None) -> dict[int, float]:
     values = [scores.get(i, missing) for i in pool]
-    mean = statistics.fmean(values)
-    std = statistics.pstdev(values) or 1.0
+    mean, std = stats or (statistics.fmean(values), statistics.pstdev(values))
+    std = std or 1.0
     return {i: (v - mean) / std for i, v in zip(pool, values)}
 
 
-def _minmax(scores: dict[int, float], pool: Sequence[int], missing: float) -> dict[int, float]:
+def _minmax(scores: dict[int, float], pool: Sequence[int], missing: float, _: Stats | None) -> dict[int, float]:
     values = [scores.get(i, missing) for i in pool]
     lo, hi = min(values), max(values)
     span = (hi - lo) or 1.0
@@ -26,24 +30,28 @@ def _minmax(scores: dict[int, float], pool: Sequence[int], missing: float) -> di
 
 
 def fuse(lexical: dict[int, float], vector: dict[int, float], *, method: str = "zscore",
-         lexical_weight: float = 0.5, rrf_k: int = 60) -> dict[int, float]:
-    """Fuse two signals over the union of their candidates."""
+         lexical_weight: float = 0.5, lexical_stats: Stats | None = None, vector_stats: Stats | None = None,
+         rrf_k: int = 60) -> tuple[dict[int, float], dict[int, float]]:
+    """Fuse two signals over the union of their candidates.
+
+    Returns (fused score, normalised vector score) per item; the second feeds container
+    scores (a session's best dense evidence)."""
     pool = list(dict.fromkeys([*lexical, *vector]))
     if not pool:
-        return {}
-    if not vector:
-        return dict(lexical)
-    if not lexical:
-        return dict(vector)
+        return {}, {}
     w = lexical_weight
     if method == "rrf":
         lex_rank = {i: r for r, i in enumerate(sorted(lexical, key=lexical.get, reverse=True))}
         vec_rank = {i: r for r, i in enumerate(sorted(vector, key=vector.get, reverse=True))}
         worst = len(pool)
-        return {i: w / (rrf_k + lex_rank.get(i, worst)) + (1 - w) / (rrf_k + vec_rank.get(i, worst))
-                for i in pool}
+        fused = {i: (w / (rrf_k + lex_rank.get(i, worst)) if lexical else 0.0)
+                 + ((1 - w) / (rrf_k + vec_rank.get(i, worst)) if vector else 0.0) for i in pool}
+        return fused, {i: 1.0 / (1 + vec_rank.get(i, worst)) for i in pool}
     norm = _z if method == "zscore" else _minmax
-    vec_floor = min(vector.values())
-    lex_n = norm(lexical, pool, 0.0)
-    vec_n = norm(vector, pool, vec_floor)
-    return {i: w * lex_n[i] + (1 - w) * vec_n[i] for i in pool}
+    lex_n = norm(lexical, pool, 0.0, lexical_stats) if lexical else {}
+    vec_n = norm(vector, pool, min(vector.values()), vector_stats) if vector else {}
+    if not vector:
+        return lex_n, {}
+    if not lexical:
+        return vec_n, vec_n
+    return {i: w * lex_n[i] + (1 - w) * vec_n[i] for i in pool}, vec_n

@@ -40,21 +40,28 @@ class ItemTable:
         self.alive = Column(np.bool_)
         self._ns_ids: dict[str, int] = {}
         self._corpus_ids: dict[str, int] = {}
+        self._counts: dict[tuple[int, int], int] = {}  # visible items per (namespace, corpus)
+        self._authors: dict[str, set[str]] = {}  # namespace -> who wrote its items
         self.n_alive = 0
 
     def __len__(self) -> int:
         return self.item.size
 
-    def add(self, item_id: int, namespace: str, corpus: str) -> int | None:
+    def add(self, item_id: int, namespace: str, corpus: str, author: str | None = None) -> int | None:
         """Append an item; None when it is already present."""
         if item_id in self.pos:
             return None
+        if author:
+            self._authors.setdefault(namespace, set()).add(author)
         position = self.item.size
         self.pos[item_id] = position
         self.item.append(item_id)
-        self._ns.append(self._ns_ids.setdefault(namespace, len(self._ns_ids)))
-        self._corpus.append(self._corpus_ids.setdefault(corpus, len(self._corpus_ids)))
+        key = (self._ns_ids.setdefault(namespace, len(self._ns_ids)),
+               self._corpus_ids.setdefault(corpus, len(self._corpus_ids)))
+        self._ns.append(key[0])
+        self._corpus.append(key[1])
         self.alive.append(True)
+        self._counts[key] = self._counts.get(key, 0) + 1
         self.n_alive += 1
         return position
 
@@ -64,8 +71,20 @@ class ItemTable:
         if position is None or not self.alive.buf[position]:
             return None
         self.alive.buf[position] = False
+        key = (int(self._ns.buf[position]), int(self._corpus.buf[position]))
+        self._counts[key] -= 1
         self.n_alive -= 1
         return position
+
+    def authors(self, namespaces: Sequence[str]) -> set[str]:
+        """Everyone who wrote an item in ``namespaces`` (message speakers)."""
+        return set().union(*(self._authors.get(n, set()) for n in namespaces))
+
+    def count(self, namespaces: Sequence[str], corpora: Sequence[str]) -> int:
+        """How many visible items lie in ``namespaces`` × ``corpora``."""
+        ns_ok = {self._ns_ids[x] for x in namespaces if x in self._ns_ids}
+        corpus_ok = {self._corpus_ids[x] for x in corpora if x in self._corpus_ids}
+        return sum(n for (ns, corpus), n in self._counts.items() if ns in ns_ok and corpus in corpus_ok)
 
     def visible(self, cand: np.ndarray, namespaces: Sequence[str], corpora: Sequence[str],
                 within: Iterable[int] | None = None) -> np.ndarray:

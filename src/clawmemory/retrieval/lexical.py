@@ -43,14 +43,19 @@ class LexicalSearcher:
             added = self.store.index_rows_since(self._seen[0])
             removed = self.store.removed_since(self._seen[1])
             self.index.add(
-                Doc(r["id"], r["namespace"], r["corpus"], r["terms"].split(),
-                    r["context"].split() if r["context"] else ())
+                Doc(r["id"], r["namespace"], r["corpus"], r["terms"].split(), r["context"].split(),
+                    r["context_next"].split(), r["author"])
                 for r in added
             )
             self.index.remove(removed)
             if len(added) > 10_000:
                 self.index.merge()
             self._seen = (max(marks[0], self._seen[0]), max(marks[1], self._seen[1]))
+
+    def count(self, namespaces: Sequence[str], corpora: Sequence[str]) -> int:
+        """How many items a search over ``namespaces`` × ``corpora`` ranks."""
+        self.sync()
+        return self.index.items.count(namespaces, corpora)
 
     def search(
         self, query: LexicalQuery, namespaces: Sequence[str], corpora: Sequence[str], limit: int

@@ -18,6 +18,7 @@ from .embeddings import Embedder
 from .fusion import fuse
 from .lexical import LexicalSearcher
 from .query import LexicalQuery
+from .text import words
 from .vectors import VectorSearcher
 
 log = logging.getLogger("clawmemory.search")
@@ -29,9 +30,12 @@ MODES = ("hybrid", "lexical", "vector")
 class SearchParams:
     fusion: str = "zscore"
     lexical_weight: float = 0.5
-    depth: int = 50  # candidates taken from each signal
-    floor_coverage: float = 0.5
-    floor_cosine: float = 0.85
+    depth: int = 100  # candidates taken from each signal
+    floor_coverage: float = 0.34
+    floor_cosine: float = 0.825
+    speaker_boost: float = 0.15  # lexical bonus for items by the one author the query names
+    container_temperature: float = 0.5  # soft-max over a container's snippets
+    container_dense: float = 0.3  # weight of a container's best dense evidence
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class Ranked:
     vector_score: float | None
     coverage: float
     relevant: bool
+    container_score: float = 0.0
 
 
 class Searcher:
@@ -67,35 +72,82 @@ class Searcher:
         return embedder, self._vectors
 
     def search(self, query: LexicalQuery, text: str, namespaces: Sequence[str], corpora: Sequence[str],
-               limit: int, mode: str = "hybrid") -> list[Ranked]:
+               limit: int, mode: str = "hybrid", granularity: str = "snippet") -> list[Ranked]:
+        """Best ``limit`` snippets, or with ``granularity="container"`` the best containers
+        (sessions, documents), each represented by its best snippet.
+
+        Lexical scores are min-max scaled over the top BM25 hits (plus a bonus for items by
+        the one author the query names); both signals are z-scored over every visible item
+        and mixed ``lexical_weight`` : 1 − ``lexical_weight``. A container scores a soft-max
+        of its snippets plus its best dense evidence.
+        """
         p = self.params
         depth = max(limit, p.depth)
-        lexical = {} if mode == "vector" else {
-            h.row.item_id: h for h in self.lexical.search(query, namespaces, corpora, depth)}
-        vector: dict[int, float] = {}
-        within = None
-        if query.required or query.excluded or any(len(c) > 1 for c in query.optional):
-            within = self.store.match_items(namespaces, query.match(), corpora=corpora)
+        hits = [] if mode == "vector" else self.lexical.search(query, namespaces, corpora, depth)
+        lexical = {h.row.item_id: h for h in hits}
+        vec = None
         if mode != "lexical" and (backend := self._vectors_or_none()):
+            within = None
+            if query.required or query.excluded or any(len(c) > 1 for c in query.optional):
+                within = self.store.match_items(namespaces, query.match(), corpora=corpora)
             embedder, vectors = backend
-            qvec = embedder.embed_query(text)
-            vector = dict(vectors.search(qvec, namespaces, corpora, depth, within=within))
-        fused = fuse({i: h.score for i, h in lexical.items()}, vector,
-                     method=p.fusion, lexical_weight=p.lexical_weight)
-        best = sorted(fused, key=fused.get, reverse=True)[:limit]
-        rows = self.store.items([i for i in best if i not in lexical])
-        out = []
-        for item_id in best:
-            hit = lexical.get(item_id)
-            row = hit.row if hit else rows.get(item_id)
+            vec = vectors.search(embedder.embed_query(text), namespaces, corpora, depth, within=within)
+        vector = dict(vec.top) if vec else {}
+        rows = {i: h.row for i, h in lexical.items()}
+        rows.update(self.store.items([i for i in vector if i not in rows]))
+        lex = self._lexical_signal(lexical, rows, text, namespaces)
+        n = max(self.lexical.count(namespaces, corpora), 1)
+        mean = sum(lex.values()) / n
+        lex_stats = (mean, max(sum(v * v for v in lex.values()) / n - mean * mean, 0.0) ** 0.5)
+        fused, dense = fuse(lex, vector, method=p.fusion, lexical_weight=p.lexical_weight,
+                            lexical_stats=lex_stats, vector_stats=(vec.mean, vec.std) if vec else None)
+        containers = _container_scores(fused, dense, rows, p.container_temperature, p.container_dense)
+        ranked = []
+        for item_id, score in fused.items():
+            row = rows.get(item_id)
             if row is None:
                 continue
+            hit = lexical.get(item_id)
             coverage = hit.coverage if hit else 0.0
             cosine = vector.get(item_id)
-            relevant = coverage >= p.floor_coverage or (cosine is not None and cosine >= p.floor_cosine)
-            out.append(Ranked(row, _squash(fused[item_id]), hit.score if hit else None, cosine,
-                              coverage, relevant))
-        return out
+            ranked.append(Ranked(
+                row, _squash(score), hit.score if hit else None, cosine, coverage,
+                coverage >= p.floor_coverage or (cosine is not None and cosine >= p.floor_cosine),
+                containers.get(row.container, 0.0) if row.container else 0.0,
+            ))
+        ranked.sort(key=lambda r: r.score, reverse=True)
+        if granularity == "container":
+            best: dict[str, Ranked] = {}
+            for r in ranked:
+                best.setdefault(r.row.container or f"item:{r.row.item_id}", r)
+            return sorted(best.values(), key=lambda r: r.container_score if r.row.container else r.score,
+                          reverse=True)[:limit]
+        return ranked[:limit]
+
+    def _lexical_signal(self, lexical: dict, rows: dict[int, SearchRow], text: str,
+                        namespaces: Sequence[str]) -> dict[int, float]:
+        """BM25 min-max scaled over the top hits, plus the named-author bonus."""
+        lex: dict[int, float] = {}
+        if lexical:
+            raw = [h.score for h in lexical.values()]
+            lo = min(raw) if len(raw) > 1 else 0.0
+            span = (max(raw) - lo) or 1.0
+            lex = {i: (h.score - lo) / span for i, h in lexical.items()}
+        author = self._named_author(text, namespaces)
+        if author and self.params.speaker_boost:
+            for item_id, row in rows.items():
+                if row.author == author:
+                    lex[item_id] = lex.get(item_id, 0.0) + self.params.speaker_boost
+        return lex
+
+    def _named_author(self, text: str, namespaces: Sequence[str]) -> str | None:
+        """The one known author (message speaker) whose name the query contains, if exactly one."""
+        authors = self.lexical.index.items.authors(namespaces)
+        if not authors:
+            return None
+        said = set(words(text, keep_stopwords=True))
+        named = [a for a in authors if (parts := words(a, keep_stopwords=True)) and set(parts) <= said]
+        return named[0] if len(named) == 1 else None
 
     def _vectors_or_none(self) -> tuple[Embedder, VectorSearcher] | None:
         try:
@@ -103,6 +155,24 @@ class Searcher:
         except Exception as exc:  # fail open to lexical
             log.warning("vector search unavailable, using lexical only: %s", exc)
             return None
+
+
+def _container_scores(fused: dict[int, float], dense: dict[int, float], rows: dict[int, SearchRow],
+                      temperature: float, dense_weight: float) -> dict[str, float]:
+    """A container's score: a soft-max over its snippets' fused scores, plus ``dense_weight``
+    × its best normalised dense score."""
+    members: dict[str, list[int]] = {}
+    for item_id in fused:
+        row = rows.get(item_id)
+        if row is not None and row.container:
+            members.setdefault(row.container, []).append(item_id)
+    scores = {}
+    for container, items in members.items():
+        top = max(fused[i] for i in items)
+        softmax = top + temperature * math.log(sum(math.exp((fused[i] - top) / temperature) for i in items))
+        best_dense = max((dense[i] for i in items if i in dense), default=0.0)
+        scores[container] = softmax + dense_weight * best_dense
+    return scores
 
 
 def _squash(x: float) -> float:

@@ -16,10 +16,15 @@ import Stemmer
 
 _STEMMER = Stemmer.Stemmer("english")
 
-# Letters and digits (no underscore): the unit of a token.
-_WORD = re.compile(r"[^\W_]+")
+# Letters and digits (no underscore), with internal apostrophes (don't, o'clock): a token.
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+_PART = re.compile(r"[^\W_]+")
+_CONTRACTION = re.compile(r"(?:'s|n't|'ve|'ll|'re|'d|'m)$", re.IGNORECASE)
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
 # An identifier-ish run: words joined by _ - . (snake_case, kebab-case, dotted.names).
-_COMPOUND = re.compile(r"[^\W_]+(?:[_\-.][^\W_]+)+")
+# Starts only at the start of a word run and never gives a run back (possessive): the same
+# matches as r"[^\W_]+(?:[_\-.][^\W_]+)+", without its quadratic retries inside every word.
+_COMPOUND = re.compile(r"(?<![^\W_])[^\W_]++(?:[_\-.][^\W_]+)+")
 # camelCase / PascalCase / acronym boundaries.
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 _CJK = re.compile(
@@ -94,11 +99,17 @@ def _split_word(word: str) -> tuple[str, ...]:
 def words(text: str, *, keep_stopwords: bool = False) -> list[str]:
     """Folded, unstemmed words of ``text`` in order (identifiers expanded)."""
     out: list[str] = []
+    if "\u2019" in text or "\u2018" in text or "`" in text or "\u02bc" in text:
+        text = text.translate(_APOSTROPHES)
     for compound in _COMPOUND.findall(text):
-        joined = "".join(_WORD.findall(compound))
+        joined = "".join(_PART.findall(compound))
         if joined and not _CJK.search(joined):
             out.extend(_split_word(joined)[:1])  # snake_case_name → snakecasename as one extra term
     for raw in _WORD.findall(text):
+        if "'" in raw:
+            if raw.lower() in STOPWORDS:  # don't, I'm, she's: a stopword as a whole
+                continue
+            raw = _CONTRACTION.sub("", raw).replace("'", "")  # Melanie's → Melanie, kids've → kids
         out.extend(_split_word(raw))
     if keep_stopwords:
         return out

@@ -9,11 +9,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..store import Store
 from .items import Column, ItemTable
+
+
+@dataclass(frozen=True)
+class VectorHits:
+    top: list[tuple[int, float]]
+    mean: float
+    std: float
 
 
 class VectorIndex:
@@ -42,14 +50,19 @@ class VectorIndex:
                 self.items.remove(item_id)
 
     def search(self, query: np.ndarray, *, namespaces: Sequence[str], corpora: Sequence[str], limit: int,
-               within: Iterable[int] | None = None) -> list[tuple[int, float]]:
-        """Top ``limit`` (item id, cosine) for a unit ``query`` vector."""
+               within: Iterable[int] | None = None) -> VectorHits:
+        """Top ``limit`` (item id, cosine) for a unit ``query`` vector, with the mean and
+        standard deviation of the cosine over every visible item (for exact z-scores)."""
         with self._lock:
             if self.items.n_alive == 0:
-                return []
+                return VectorHits([], 0.0, 1.0)
             scores = self._matrix.view @ query.astype(np.float32)
             cand = self.items.visible(np.arange(len(scores)), namespaces, corpora, within)
-            return self.items.top(scores, cand, limit)
+            if len(cand) == 0:
+                return VectorHits([], 0.0, 1.0)
+            visible = scores[cand]
+            return VectorHits(self.items.top(scores, cand, limit), float(visible.mean()),
+                              float(visible.std()) or 1.0)
 
 
 class VectorSearcher:
@@ -79,6 +92,6 @@ class VectorSearcher:
             self._seen = marks
 
     def search(self, query: np.ndarray, namespaces: Sequence[str], corpora: Sequence[str], limit: int,
-               within: Iterable[int] | None = None) -> list[tuple[int, float]]:
+               within: Iterable[int] | None = None) -> VectorHits:
         self.sync()
         return self.index.search(query, namespaces=namespaces, corpora=corpora, limit=limit, within=within)

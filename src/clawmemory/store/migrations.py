@@ -135,9 +135,10 @@ def m003_messages(db: sqlite3.Connection) -> None:
 @register("core")
 def m004_search_index(db: sqlite3.Connection) -> None:
     # One index over every searchable thing (memories, messages, later chunks and
-    # observations). `terms` holds analyzed text (see retrieval.text), `context`
-    # analyzed neighbouring text, `embed_text` the raw text the embedder sees;
-    # `ns` and `corpus` are FTS filter tokens.
+    # observations). `terms` holds analyzed text (see retrieval.text), `context` and
+    # `context_next` analyzed neighbouring text (previous / next message), `author`
+    # who wrote it, `embed_text` the raw text the embedder sees; `ns` and `corpus`
+    # are FTS filter tokens.
     db.execute(
         """
         CREATE TABLE search_items (
@@ -149,6 +150,8 @@ def m004_search_index(db: sqlite3.Connection) -> None:
             container   TEXT,
             terms       TEXT NOT NULL,
             context     TEXT NOT NULL DEFAULT '',
+            context_next TEXT NOT NULL DEFAULT '',
+            author      TEXT,
             embed_text  TEXT NOT NULL DEFAULT '',
             created_at  TEXT NOT NULL,
             UNIQUE (corpus, ref_id)
@@ -168,7 +171,7 @@ def m004_search_index(db: sqlite3.Connection) -> None:
     db.execute(
         """
         CREATE VIRTUAL TABLE search_fts USING fts5(
-            ns, corpus, terms, context,
+            ns, corpus, terms, context, context_next,
             content='search_items', content_rowid='id',
             tokenize='unicode61 remove_diacritics 0'
         )

@@ -111,14 +111,17 @@ class Message:
 
 @dataclass(frozen=True)
 class IndexItem:
-    """Something to make searchable: its text, optional neighbouring ``context`` (lexical,
-    down-weighted) and ``embed_text`` (what the embedder sees; defaults to ``text``)."""
+    """Something to make searchable: its text, optional neighbouring ``context`` and
+    ``context_next`` (lexical, down-weighted), its ``author``, and ``embed_text`` (what the
+    embedder sees; defaults to ``text``)."""
 
     namespace: str
     corpus: str
     ref_id: str
     text: str
     context: str = ""
+    context_next: str = ""
+    author: str | None = None
     embed_text: str = ""
     container: str | None = None
     created_at: str = field(default_factory=now_iso)
@@ -133,3 +136,4 @@ class SearchRow:
     corpus: str
     ref_id: str
     container: str | None
+    author: str | None = None

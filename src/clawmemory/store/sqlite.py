@@ -8,6 +8,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,35 @@ def _message(row: sqlite3.Row) -> Message:
         text=row["text"],
         metadata=json.loads(row["metadata"]),
         created_at=row["created_at"],
+    )
+
+
+def message_label(message: Message) -> str:
+    """How a message reads in the index: ``Speaker: text`` when the speaker is known."""
+    return f"{message.speaker}: {message.text}" if message.speaker else message.text
+
+
+def _date_words(iso: str) -> str:
+    """'2023-05-08T13:56:00Z' → '8 May 2023': lets questions that name a date match."""
+    try:
+        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return ""
+    return f"{moment.day} {moment.strftime('%B')} {moment.year}"
+
+
+def _message_item(window: Sequence[Message], i: int) -> IndexItem:
+    """The index entry of ``window[i]``: its date and ``Speaker: text``, the previous and next
+    messages as context, and previous + own + next text for the embedder."""
+    message = window[i]
+    prev = message_label(window[i - 1]) if i > 0 else ""
+    after = message_label(window[i + 1]) if i + 1 < len(window) else ""
+    own = message_label(message)
+    return IndexItem(
+        message.namespace, "message", message.id, f"{_date_words(message.created_at)} {own}",
+        context=prev, context_next=after, author=message.speaker,
+        embed_text="\n".join(t for t in (prev, own, after) if t),
+        container=message.session_key, created_at=message.created_at,
     )
 
 
@@ -160,34 +190,36 @@ class SQLiteStore:
         db.executemany(
             """
             INSERT INTO search_items (namespace, ns, corpus, ref_id, container, terms, context,
-                                      embed_text, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                      context_next, author, embed_text, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 (i.namespace, ns_token(i.namespace), i.corpus, i.ref_id, i.container,
                  index_terms(i.text), index_terms(i.context) if i.context else "",
+                 index_terms(i.context_next) if i.context_next else "", i.author,
                  i.embed_text or i.text, i.created_at)
                 for i in items
             ],
         )
         db.execute(
-            "INSERT INTO search_fts (rowid, ns, corpus, terms, context) "
-            "SELECT id, ns, corpus, terms, context FROM search_items WHERE id > ?",
+            "INSERT INTO search_fts (rowid, ns, corpus, terms, context, context_next) "
+            "SELECT id, ns, corpus, terms, context, context_next FROM search_items WHERE id > ?",
             (first,),
         )
 
     def unindex_item(self, db: sqlite3.Connection, corpus: str, ref_id: str) -> None:
         """Remove one item from the lexical index (call inside a transaction)."""
         row = db.execute(
-            "SELECT id, ns, corpus, terms, context FROM search_items WHERE corpus = ? AND ref_id = ?",
+            "SELECT id, ns, corpus, terms, context, context_next FROM search_items "
+            "WHERE corpus = ? AND ref_id = ?",
             (corpus, ref_id),
         ).fetchone()
         if row is None:
             return
         db.execute(
-            "INSERT INTO search_fts (search_fts, rowid, ns, corpus, terms, context) "
-            "VALUES ('delete', ?, ?, ?, ?, ?)",
-            (row["id"], row["ns"], row["corpus"], row["terms"], row["context"]),
+            "INSERT INTO search_fts (search_fts, rowid, ns, corpus, terms, context, context_next) "
+            "VALUES ('delete', ?, ?, ?, ?, ?, ?)",
+            (row["id"], row["ns"], row["corpus"], row["terms"], row["context"], row["context_next"]),
         )
         db.execute("DELETE FROM search_items WHERE id = ?", (row["id"],))
         db.execute("INSERT INTO search_tombstones (item_id) VALUES (?)", (row["id"],))
@@ -203,7 +235,8 @@ class SQLiteStore:
     def index_rows_since(self, item_id: int) -> list[sqlite3.Row]:
         """Search items added after ``item_id``, oldest first."""
         return self.db.execute(
-            "SELECT id, namespace, corpus, terms, context FROM search_items WHERE id > ? ORDER BY id",
+            "SELECT id, namespace, corpus, terms, context, context_next, author FROM search_items "
+            "WHERE id > ? ORDER BY id",
             (item_id,),
         ).fetchall()
 
@@ -227,10 +260,11 @@ class SQLiteStore:
             return {}
         marks = ",".join("?" * len(item_ids))
         rows = self.db.execute(
-            f"SELECT id, namespace, corpus, ref_id, container FROM search_items WHERE id IN ({marks})",
+            f"SELECT id, namespace, corpus, ref_id, container, author FROM search_items WHERE id IN ({marks})",
             list(item_ids),
         )
-        return {r["id"]: SearchRow(r["id"], r["namespace"], r["corpus"], r["ref_id"], r["container"])
+        return {r["id"]: SearchRow(r["id"], r["namespace"], r["corpus"], r["ref_id"], r["container"],
+                                   r["author"])
                 for r in rows}
 
     # -- embeddings ---------------------------------------------------------------------
@@ -399,40 +433,69 @@ class SQLiteStore:
     # -- messages -----------------------------------------------------------------------
 
     def add_messages(self, items: Sequence[NewMessage]) -> list[tuple[Message, bool]]:
-        """Append messages (idempotent by content); each is indexed in the same transaction."""
+        """Append messages to their sessions (idempotent by content), indexed in the same transaction.
+
+        Each message is indexed with its neighbours: the previous message as lexical
+        ``context`` and previous + own + next text as what the embedder sees (answers often sit
+        in the reply to a question). The session's former last message is re-indexed once its
+        next message arrives.
+        """
         out: list[tuple[Message, bool]] = []
         with self.transaction() as db:
+            sessions: dict[tuple[str, str], list[NewMessage]] = {}
             for item in items:
-                digest = item.identity()
-                existing = db.execute(
-                    "SELECT * FROM messages WHERE namespace = ? AND session_key = ? AND content_hash = ?",
-                    (item.namespace, item.session_key, digest),
-                ).fetchone()
-                if existing is not None:
-                    out.append((_message(existing), False))
-                    continue
-                seq = db.execute(
-                    "SELECT coalesce(max(seq), 0) + 1 FROM messages WHERE namespace = ? AND session_key = ?",
-                    (item.namespace, item.session_key),
-                ).fetchone()[0]
-                message_id = new_id("msg")
-                db.execute(
-                    """
-                    INSERT INTO messages (id, namespace, session_key, seq, role, speaker, text,
-                                          metadata, content_hash, created_at, stored_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                    (
-                        message_id, item.namespace, item.session_key, seq, item.role, item.speaker,
-                        item.text, json.dumps(item.metadata, ensure_ascii=False), digest,
-                        item.created_at, now_iso(),
-                    ),
-                )
-                self.index_items(db, [IndexItem(item.namespace, "message", message_id, item.text,
-                                                container=item.session_key, created_at=item.created_at)])
-                row = db.execute("SELECT * FROM messages WHERE id = ?", (message_id,)).fetchone()
-                out.append((_message(row), True))
+                sessions.setdefault((item.namespace, item.session_key), []).append(item)
+            done: dict[int, tuple[Message, bool]] = {}
+            for (namespace, session_key), batch in sessions.items():
+                for item, result in zip(batch, self._append_session(db, namespace, session_key, batch)):
+                    done[id(item)] = result
+            out = [done[id(item)] for item in items]
         return out
+
+    def _append_session(self, db: sqlite3.Connection, namespace: str, session_key: str,
+                        batch: Sequence[NewMessage]) -> list[tuple[Message, bool]]:
+        tail = db.execute(
+            "SELECT * FROM messages WHERE namespace = ? AND session_key = ? ORDER BY seq DESC LIMIT 2",
+            (namespace, session_key),
+        ).fetchall()
+        seq = tail[0]["seq"] if tail else 0
+        results: list[tuple[Message, bool]] = []
+        fresh: list[Message] = []
+        for item in batch:
+            digest = item.identity()
+            existing = db.execute(
+                "SELECT * FROM messages WHERE namespace = ? AND session_key = ? AND content_hash = ?",
+                (namespace, session_key, digest),
+            ).fetchone()
+            if existing is not None:
+                results.append((_message(existing), False))
+                continue
+            seq += 1
+            message = Message(new_id("msg"), namespace, session_key, seq, item.role, item.speaker, item.text,
+                              dict(item.metadata), item.created_at)
+            db.execute(
+                """
+                INSERT INTO messages (id, namespace, session_key, seq, role, speaker, text,
+                                      metadata, content_hash, created_at, stored_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                (message.id, namespace, session_key, seq, item.role, item.speaker, item.text,
+                 json.dumps(item.metadata, ensure_ascii=False), digest, item.created_at, now_iso()),
+            )
+            results.append((message, True))
+            fresh.append(message)
+        if not fresh:
+            return results
+        previous = [_message(r) for r in reversed(tail)]  # up to two, oldest first
+        window = [*previous, *fresh]
+        start = len(previous)
+        index: list[IndexItem] = []
+        if previous:  # the former last message now has a next one
+            self.unindex_item(db, "message", previous[-1].id)
+            index.append(_message_item(window, start - 1))
+        index.extend(_message_item(window, i) for i in range(start, len(window)))
+        self.index_items(db, index)
+        return results
 
     def list_messages(self, namespace: str, session_key: str) -> list[Message]:
         rows = self.db.execute(

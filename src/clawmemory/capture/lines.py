@@ -1,0 +1,159 @@
+"""One captured JSON line → one observation row.
+
+The line format is what ``plugins/openclaw-capture`` writes (and what openclaw-mem's
+``tool_result_persist`` sidecar writes, which it extends)::
+
+    {"ts", "kind", "tool_name", "tool_call_id", "session_key", "agent_id", "is_synthetic",
+     "is_error", "summary", "result", "detail": {...}, ...}
+
+Fields that are not columns (``v``, ``result_chars``, anything a newer or older writer adds)
+are merged into ``detail`` without overwriting its own keys, so old and new lines load alike.
+Lines that carry ``"redaction": RULES_VERSION`` were redacted by the same rules and are
+stored as written; any other line is redacted here first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from ..redaction import RULES_VERSION, redact
+from ..validation import NAMESPACE_RE
+
+COLUMNS = frozenset({"ts", "kind", "tool_name", "tool_call_id", "session_key", "agent_id", "is_synthetic",
+                     "is_error", "summary", "result", "detail"})
+SUMMARY_CHARS = 240
+_AGENT_IN_KEY = re.compile(r"^agent:([^:]+):")
+_SURROGATE = re.compile("[\ud800-\udfff]")  # a lone one (JSON "\\udXXX" escapes) cannot be stored as UTF-8
+_NOT_NS = re.compile(r"[^a-z0-9._-]+")
+
+
+class LineError(ValueError):
+    """A line that cannot become an observation (the message says why)."""
+
+
+@lru_cache(maxsize=4096)
+def sanitize_namespace(raw: str | None) -> str | None:
+    """An agent id as a namespace name (the JS plugins' rule): lowercase, runs of other
+    characters become ``-``, leading non-alphanumerics and trailing ``-._`` dropped, 64 chars.
+    None when nothing valid is left."""
+    if not raw:
+        return None
+    s = _NOT_NS.sub("-", raw.lower())
+    s = re.sub(r"^[^a-z0-9]+", "", s)[:64].rstrip("-._")
+    return s if NAMESPACE_RE.match(s) else None
+
+
+@dataclass(slots=True)  # not frozen: a frozen init costs ~2 µs a line at 20k lines/s
+class ParsedLine:
+    """An observation ready to insert (namespace still to be decided by the caller)."""
+
+    ts: str | None
+    kind: str
+    tool_name: str | None
+    tool_call_id: str | None
+    session_key: str | None
+    agent_id: str | None
+    is_synthetic: bool
+    is_error: bool
+    summary: str
+    result: str | None
+    detail_json: str
+    content_hash: str
+
+    def index_text(self) -> str:
+        """What search sees: the summary, led by the tool name."""
+        name = self.tool_name or ""
+        return self.summary if self.summary.startswith(name) else f"{name}: {self.summary}"
+
+
+def _str(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _map_strings(value: Any, fn: Any) -> Any:
+    if isinstance(value, str):
+        return fn(value)
+    if isinstance(value, dict):
+        return {fn(k) if isinstance(k, str) else k: _map_strings(v, fn) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_map_strings(v, fn) for v in value]
+    return value
+
+
+def _redact_tree(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: _redact_tree(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact_tree(v) for v in value]
+    return value
+
+
+def _summary_from(tool_name: str | None, result: str | None) -> str | None:
+    if result:
+        head = " ".join(result[: SUMMARY_CHARS * 2].split())
+        room = SUMMARY_CHARS - len(tool_name or "") - 2
+        head = head if len(head) <= room else head[: room - 1] + "…"
+        return f"{tool_name}: {head}" if tool_name else head
+    return f"{tool_name}: (no text output)" if tool_name else None
+
+
+def parse_line(raw: bytes) -> ParsedLine | None:
+    """Parse one line (without its newline). None for a blank line; raises
+    :class:`LineError` for anything that is not an observation."""
+    line = raw.strip()
+    if not line:
+        return None
+    try:
+        obj = json.loads(line)
+    except UnicodeDecodeError as exc:
+        raise LineError(f"not UTF-8 ({exc.reason})") from exc
+    except ValueError as exc:
+        msg = getattr(exc, "msg", str(exc))
+        raise LineError(f"not JSON ({msg})") from exc
+    if not isinstance(obj, dict):
+        raise LineError(f"a JSON {type(obj).__name__}, not an object")
+    if b"\\ud" in line or b"\\uD" in line:  # escaped surrogates: replace lone ones with U+FFFD
+        obj = _map_strings(obj, lambda s: _SURROGATE.sub("\ufffd", s))
+    tool_name = _str(obj.get("tool_name"))
+    result = _str(obj.get("result"))
+    summary = _str(obj.get("summary")) or _summary_from(tool_name, result)
+    if summary is None:
+        raise LineError("no summary, result or tool_name: not an observation")
+    detail = obj.get("detail")
+    detail = dict(detail) if isinstance(detail, dict) else ({} if detail is None else {"detail": detail})
+    if len(obj) > len(COLUMNS & obj.keys()):
+        for key, value in obj.items():
+            if key not in COLUMNS:
+                detail.setdefault(key, value)
+    if obj.get("redaction") != RULES_VERSION:
+        summary = redact(summary)
+        result = redact(result) if result else result
+        detail = _redact_tree(detail)
+    session_key = _str(obj.get("session_key"))
+    agent_id = _str(obj.get("agent_id"))
+    if agent_id is None and session_key:
+        m = _AGENT_IN_KEY.match(session_key)
+        agent_id = m.group(1) if m else None
+    return ParsedLine(
+        ts=_str(obj.get("ts")),
+        kind=_str(obj.get("kind")) or "tool",
+        tool_name=tool_name,
+        tool_call_id=_str(obj.get("tool_call_id")),
+        session_key=session_key,
+        agent_id=agent_id,
+        is_synthetic=obj.get("is_synthetic") is True,
+        is_error=obj.get("is_error") is True,
+        summary=summary,
+        result=result,
+        detail_json=json.dumps(detail, ensure_ascii=False, separators=(",", ":")),
+        content_hash=hashlib.sha256(line).hexdigest(),
+    )

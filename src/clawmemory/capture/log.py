@@ -1,0 +1,362 @@
+"""``CaptureLog``: observations in the store — ingest captured JSONL files (idempotent,
+resumable, rotation-aware), and hydrate observation search hits."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import InvalidInput, NotFound
+from ..store.records import IndexItem, now_iso
+from .lines import LineError, ParsedLine, parse_line, sanitize_namespace
+
+if TYPE_CHECKING:
+    from ..engine import Engine, SearchHit
+
+CORPUS = "observation"
+ANY_NAMESPACE = "*"  # capture_offsets.namespace when each line picks its own
+MAX_ERRORS_KEPT = 100
+
+
+@dataclass
+class FileReport:
+    """What one pass did to one file."""
+
+    path: str
+    lines: int = 0  # complete lines read in this pass (blank and corrupt ones included)
+    added: int = 0
+    duplicates: int = 0
+    blank: int = 0
+    error_count: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)  # {"line", "error"}, the first 100
+    start_offset: int = 0
+    offset: int = 0  # bytes consumed; the next pass starts here
+    pending_bytes: int = 0  # an unfinished last line, left for the next pass
+    rotated: bool = False  # this is the previous file of a rotated path, read to its end
+    truncated: bool = False  # shrank below the offset, or replaced in place (first line differs): from the start
+    missing: bool = False
+    namespaces: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class IngestReport:
+    files: list[FileReport]
+    seconds: float
+
+    @property
+    def added(self) -> int:
+        return sum(f.added for f in self.files)
+
+    @property
+    def lines(self) -> int:
+        return sum(f.lines for f in self.files)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "lines": self.lines,
+            "duplicates": sum(f.duplicates for f in self.files),
+            "errors": sum(f.error_count for f in self.files),
+            "seconds": round(self.seconds, 3),
+            "files": [f.to_dict() for f in self.files],
+        }
+
+
+@dataclass
+class _Cursor:
+    """Where one file's lines go while it is being read."""
+
+    file: Path
+    key: Path  # offsets are recorded under this path (the live path, also for a rotated file)
+    device: int
+    inode: int
+    head: str | None  # SHA-256 of the file's first line
+    size: int
+    target: str | None
+    known: set[str]
+    report: FileReport
+    spaces: set[str]
+
+
+def _head(path: Path, limit: int = 65536) -> str | None:
+    """SHA-256 of the file's first line (None while it has no complete one): with (device,
+    inode) it tells a file from a replacement that reuses the inode."""
+    try:
+        with path.open("rb") as f:
+            first = f.readline(limit)
+    except OSError:
+        return None
+    return hashlib.sha256(first).hexdigest() if first.endswith(b"\n") or len(first) >= limit else None
+
+
+_DIGITS = str.maketrans("", "", "-:.TZtz+ ")
+
+
+def _observation_id(namespace: str, content_hash: str, ts: str | None) -> str:
+    """``obs_`` + the line's time as digits + a hash of (namespace, line): derived from the
+    content (so a replay finds the same id) and in time order (so inserts into the id indexes
+    append at the right edge instead of landing on random pages of a large B-tree)."""
+    stamp = (ts or "").translate(_DIGITS)[:17]
+    stamp = stamp if stamp.isdigit() else ""
+    digest = hashlib.sha256(f"{namespace}\0{content_hash}".encode()).hexdigest()[:16]
+    return f"obs_{stamp:0<17}{digest}"
+
+
+class CaptureLog:
+    """Observations of one engine's store. Registers the ``observations`` search corpus."""
+
+    def __init__(self, engine: Engine, *, batch_lines: int = 2000) -> None:
+        self.engine = engine
+        self.store = engine.store
+        self.batch_lines = batch_lines
+        engine.corpora["observations"] = (CORPUS,)
+        engine.hydrators[CORPUS] = self.hydrate
+
+    # -- ingest -------------------------------------------------------------------------
+
+    def ingest(self, paths: Sequence[str | os.PathLike[str]], namespace: str | None = None, *,
+               missing_ok: bool = False, progress: Callable[[FileReport, int], None] | None = None) -> IngestReport:
+        """Load new complete lines of each file into the observations table.
+
+        Each file is read from where the last pass stopped (per file and target namespace);
+        a file whose inode changed was rotated (its old file, if still beside it, is read to
+        the end first), and a file smaller than the remembered offset was truncated (read
+        from the start). Lines already stored are skipped (idempotent); a corrupt line is
+        reported with its line number and skipped. A last line without its newline is left
+        for the next pass.
+
+        Args:
+            paths: JSONL files written by the capture plugin (or compatible writers).
+            namespace: put every line here (it must exist); default: the line's agent id
+                (sanitised, created if missing), else the default namespace.
+            missing_ok: report a missing file instead of raising NotFound.
+            progress: called after each committed batch with the file's report and its byte offset.
+        """
+        if not paths:
+            raise InvalidInput("give at least one file", field="files")
+        target = self.engine._namespace(namespace) if namespace is not None else None
+        t0 = time.perf_counter()
+        known = {r["name"] for r in self.store.list_namespaces()}
+        reports: list[FileReport] = []
+        for raw in paths:
+            path = Path(raw).expanduser().absolute()
+            try:
+                st = path.stat()
+            except FileNotFoundError:
+                if not missing_ok:
+                    raise NotFound(f"no such file: {path}", field="files") from None
+                reports.append(FileReport(str(path), missing=True))
+                continue
+            if not path.is_file():
+                raise InvalidInput(f"not a regular file: {path}", field="files")
+            reports.extend(self._ingest_file(path, st, target, known, progress))
+        if any(r.added for r in reports):
+            self.engine.written()
+        return IngestReport(reports, time.perf_counter() - t0)
+
+    def follow(self, paths: Sequence[str | os.PathLike[str]], namespace: str | None = None, *,
+               interval: float = 2.0, should_stop: Callable[[], bool] = lambda: False,
+               on_pass: Callable[[IngestReport], None] = lambda r: None) -> None:
+        """Ingest, then keep ingesting what is appended every ``interval`` seconds until
+        ``should_stop()`` is true (checked after each pass). Missing files are waited for."""
+        while True:
+            on_pass(self.ingest(paths, namespace, missing_ok=True))
+            if should_stop():
+                return
+            time.sleep(interval)
+
+    def _offset_row(self, path: Path, target: str | None) -> sqlite3.Row | None:
+        return self.store.db.execute(
+            "SELECT * FROM capture_offsets WHERE path = ? AND namespace = ?", (str(path), target or ANY_NAMESPACE)
+        ).fetchone()
+
+    def _ingest_file(self, path: Path, st: os.stat_result, target: str | None, known: set[str],
+                     progress: Callable[[FileReport, int], None] | None) -> list[FileReport]:
+        row = self._offset_row(path, target)
+        reports = []
+        head = _head(path)
+        start, line_no, restarted, same = 0, 0, False, False
+        if row is not None and (row["device"], row["inode"]) == (st.st_dev, st.st_ino):
+            if st.st_size >= row["offset"] and row["head"] in (None, head):
+                start, line_no, same = row["offset"], row["line_no"], True
+            else:
+                restarted = True  # truncated, or replaced by a file that reuses the inode
+        elif row is not None:
+            old = self._rotated_file(path, row["device"], row["inode"], row["head"])
+            if old is not None:
+                rep = self._read(old, path, row["device"], row["inode"], row["head"], row["offset"], row["line_no"],
+                                 target, known, remembered=True, progress=progress)
+                rep.rotated = True
+                reports.append(rep)
+        rep = self._read(path, path, st.st_dev, st.st_ino, head, start, line_no, target, known,
+                         remembered=same, progress=progress)
+        rep.truncated = restarted
+        reports.append(rep)
+        return reports
+
+    @staticmethod
+    def _rotated_file(path: Path, device: int, inode: int, head: str | None) -> Path | None:
+        """The file beside ``path`` that still is the remembered one (device, inode, first line)."""
+        try:
+            with os.scandir(path.parent) as it:
+                for entry in it:
+                    if entry.name.startswith(path.stem) and entry.is_file(follow_symlinks=False):
+                        s = entry.stat(follow_symlinks=False)
+                        if (s.st_dev, s.st_ino) == (device, inode) and head in (None, _head(Path(entry.path))):
+                            return Path(entry.path)
+        except OSError:
+            return None
+        return None
+
+    def _read(self, file: Path, key: Path, device: int, inode: int, head: str | None, start: int, line_no: int,
+              target: str | None, known: set[str], *, remembered: bool,
+              progress: Callable[[FileReport, int], None] | None = None) -> FileReport:
+        """Read ``file`` from byte ``start``; its offset is recorded under ``key``. ``remembered``:
+        the offsets table already holds this file at ``start`` (nothing to record if nothing is read)."""
+        rep = FileReport(str(file), start_offset=start, offset=start)
+        cur = _Cursor(file, key, device, inode, head, 0, target, known, rep, set())
+        batch: list[tuple[int, ParsedLine]] = []
+        offset = start
+        with file.open("rb") as f:
+            cur.size = os.fstat(f.fileno()).st_size
+            f.seek(start)
+            for raw in f:
+                if not raw.endswith(b"\n"):
+                    rep.pending_bytes = len(raw)
+                    break
+                line_no += 1
+                offset += len(raw)
+                rep.lines += 1
+                try:
+                    parsed = parse_line(raw)
+                except LineError as exc:
+                    rep.error_count += 1
+                    if len(rep.errors) < MAX_ERRORS_KEPT:
+                        rep.errors.append({"line": line_no, "error": str(exc)})
+                    continue
+                if parsed is None:
+                    rep.blank += 1
+                    continue
+                batch.append((line_no, parsed))
+                if len(batch) >= self.batch_lines:
+                    self._write(batch, cur, offset, line_no)
+                    batch = []
+                    if progress is not None:
+                        progress(rep, offset)
+        if batch or offset != start or not remembered:
+            self._write(batch, cur, offset, line_no)
+        rep.offset = offset
+        rep.namespaces = sorted(cur.spaces)
+        return rep
+
+    def _write(self, batch: list[tuple[int, ParsedLine]], cur: _Cursor, offset: int, line_no: int) -> None:
+        """Insert one batch, index it and move the file's offset, in one transaction."""
+        default = self.engine.settings.default_namespace
+        stamp = now_iso()
+        source = str(cur.file)
+        rep = cur.report
+        with self.store.transaction() as db:
+            rows: dict[str, tuple] = {}
+            items: list[IndexItem] = []
+            for n, p in batch:
+                ns = cur.target or sanitize_namespace(p.agent_id) or default
+                if ns not in cur.known:
+                    self.store.ensure_namespace(ns)  # joins this transaction
+                    cur.known.add(ns)
+                cur.spaces.add(ns)
+                oid = _observation_id(ns, p.content_hash, p.ts)
+                if oid in rows:
+                    rep.duplicates += 1
+                    continue
+                ts = p.ts or stamp
+                rows[oid] = (oid, ns, ts, p.kind, p.tool_name, p.tool_call_id, p.session_key, p.agent_id,
+                             int(p.is_synthetic), int(p.is_error), p.summary, p.result, p.detail_json, source, n,
+                             p.content_hash, stamp)
+                items.append(IndexItem(namespace=ns, corpus=CORPUS, ref_id=oid, text=p.index_text(),
+                                       container=p.session_key, created_at=ts))
+            existing = self._existing(db, list(rows))
+            if existing:
+                rep.duplicates += len(existing)
+                items = [i for i in items if i.ref_id not in existing]
+            db.executemany(
+                """
+                INSERT INTO observations (id, namespace, ts, kind, tool_name, tool_call_id, session_key, agent_id,
+                                          is_synthetic, is_error, summary, result, detail_json, source, line_no,
+                                          content_hash, ingested_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [r for oid, r in rows.items() if oid not in existing],
+            )
+            self.store.index_items(db, items)
+            rep.added += len(items)
+            db.execute(
+                """
+                INSERT INTO capture_offsets (path, namespace, device, inode, offset, size, line_no, head, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (path, namespace) DO UPDATE SET device = excluded.device, inode = excluded.inode,
+                    offset = excluded.offset, size = excluded.size, line_no = excluded.line_no,
+                    head = excluded.head, updated_at = excluded.updated_at
+                """,
+                (str(cur.key), cur.target or ANY_NAMESPACE, cur.device, cur.inode, offset, cur.size, line_no,
+                 cur.head, stamp),
+            )
+
+    @staticmethod
+    def _existing(db: sqlite3.Connection, ids: list[str]) -> set[str]:
+        found: set[str] = set()
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            marks = ",".join("?" * len(part))
+            found.update(r[0] for r in db.execute(f"SELECT id FROM observations WHERE id IN ({marks})", part))
+        return found
+
+    # -- reading ------------------------------------------------------------------------
+
+    def hydrate(self, ids: Iterable[str]) -> dict[str, SearchHit]:
+        """Search hits for observation ids (text = summary, kind = tool name)."""
+        from ..engine import SearchHit
+
+        ids = list(ids)
+        out: dict[str, SearchHit] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            marks = ",".join("?" * len(part))
+            for r in self.store.db.execute(f"SELECT * FROM observations WHERE id IN ({marks})", part):
+                detail = json.loads(r["detail_json"])
+                out[r["id"]] = SearchHit(
+                    r["id"], CORPUS, r["namespace"], r["summary"], 0.0, 0.0, r["session_key"], r["tool_name"],
+                    detail.get("memory_operation"), r["ts"],
+                    extra={"tool_call_id": r["tool_call_id"], "agent_id": r["agent_id"],
+                           "is_error": bool(r["is_error"]), "is_synthetic": bool(r["is_synthetic"]),
+                           "memory_backend": detail.get("memory_backend"), "source": r["source"],
+                           "line": r["line_no"]},
+                )
+        return out
+
+    def get(self, observation_id: str, namespace: str | None = None) -> dict[str, Any]:
+        """One observation (all columns, ``detail`` parsed); it must be in ``namespace``."""
+        ns = self.engine._namespace(namespace)
+        r = self.store.db.execute("SELECT * FROM observations WHERE id = ? AND namespace = ?",
+                                  (observation_id, ns)).fetchone()
+        if r is None:
+            raise NotFound(f"no observation {observation_id!r} in namespace {ns!r}", field="id")
+        out = dict(r)
+        out["detail"] = json.loads(out.pop("detail_json"))
+        out["is_synthetic"], out["is_error"] = bool(out["is_synthetic"]), bool(out["is_error"])
+        return out
+
+    def count(self, namespace: str | None = None) -> int:
+        if namespace is None:
+            return self.store.db.execute("SELECT count(*) FROM observations").fetchone()[0]
+        return self.store.db.execute("SELECT count(*) FROM observations WHERE namespace = ?",
+                                     (namespace,)).fetchone()[0]

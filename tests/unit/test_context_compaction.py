@@ -1,0 +1,150 @@
+"""Compaction: the split, the offline summary keeps what was planted, the CLI."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from support.conversations import PLANTED, START, agent, planted, tool_result, user
+
+from clawmemory.cli.main import main
+from clawmemory.context import compaction, summary
+from clawmemory.context.extractive import OfflineSummarizer
+from clawmemory.context.messages import parse_messages
+from clawmemory.context.tokens import TokenEstimator
+from clawmemory.errors import InvalidInput
+
+
+def _compact(raw):
+    return compaction.compact(parse_messages(raw), None, OfflineSummarizer(), TokenEstimator())
+
+
+def _has(items, phrase):
+    return any(phrase.lower() in item.lower() for item in items)
+
+
+def test_offline_summary_keeps_every_planted_item():
+    result = _compact(planted())
+    assert result.compacted and result.summarizer == "offline"
+    for section, phrases in PLANTED.items():
+        for phrase in phrases:
+            assert _has(result.sections[section], phrase), (section, phrase, result.sections[section])
+            assert phrase in result.summary_text
+    # every planted item sits in the older half, which is what was summarised
+    older_text = json.dumps(planted()[: result.split])
+    assert all(p in older_text for ps in PLANTED.values() for p in ps)
+
+
+def test_summary_has_the_sections_and_the_result_has_openclaw_shape():
+    result = _compact(planted())
+    head, ack = result.messages[:2]
+    assert head["role"] == "user" and summary.is_summary(head["content"][0]["text"])
+    assert ack["role"] == "assistant" and ack["content"][0]["text"] == summary.ACK
+    assert result.messages[2:] == planted()[result.split:]
+    text = result.summary_text
+    for title in ("## Q&A log", "## Decisions", "## Commitments", "## Open questions", "## Preferences",
+                  "## Tool actions"):
+        assert title in text
+    assert result.tokens_after < result.tokens_before
+    assert "read_file" in " ".join(result.sections["tool_actions"])
+    assert any("Answered" in q for q in result.sections["qa_log"])
+
+
+def test_split_moves_to_a_user_message_and_never_separates_a_tool_call_from_its_result():
+    t = START
+    step = lambda n=1: t + timedelta(minutes=n)  # noqa: E731
+    raw = [user("start", step(1)), agent("ok", step(2)), user("run it", step(3)),
+           agent("", step(4), [("c1", "exec", {"cmd": "a"})]),
+           # an ephemeral internal user message between a call and its result is no split point
+           user("<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>> tool ran", step(5)),
+           tool_result("c1", "exec", "done", step(6)),
+           agent("", step(7), [("c2", "exec", {"cmd": "b"})]),
+           tool_result("c2", "exec", "done", step(8)),
+           agent("finished", step(9)), user("next", step(10)), agent("sure", step(11))]
+    msgs = parse_messages(raw)
+    cut = compaction.split_point(msgs)
+    assert cut == 9 and msgs[cut].role == "user"
+    older_calls = {c.id for m in msgs[:cut] for c in m.tool_calls}
+    newer_results = {m.tool_call_id for m in msgs[cut:] if m.role == "toolResult"}
+    assert not older_calls & newer_results
+
+
+def test_split_property_over_many_shapes():
+    import random
+
+    rng = random.Random(3)
+    for trial in range(200):
+        raw, t, pending = [], START, []
+        for i in range(rng.randint(4, 40)):
+            t += timedelta(seconds=30)
+            r = rng.random()
+            if r < 0.3 and not pending:
+                raw.append(user(f"q{i}", t))
+            elif r < 0.55:
+                cid = f"c{trial}-{i}"
+                raw.append(agent("", t, [(cid, "exec", {})]))
+                pending.append(cid)
+            elif pending and r < 0.85:
+                raw.append(tool_result(pending.pop(0), "exec", "out", t))
+            else:
+                raw.append(agent(f"a{i}", t))
+        msgs = parse_messages(raw)
+        cut = compaction.split_point(msgs)
+        if cut is None:
+            continue
+        assert msgs[cut].role == "user" and 0 < cut < len(msgs)
+        called_before = {c.id for m in msgs[:cut] for c in m.tool_calls}
+        assert not any(m.tool_call_id in called_before for m in msgs[cut:] if m.role == "toolResult")
+
+
+def test_too_few_messages_or_no_split_point_compacts_nothing():
+    assert not _compact([user("hi", START), agent("hello", START)]).compacted
+    only_tools = [agent("", START, [("c", "exec", {})]), tool_result("c", "exec", "x", START)] * 3
+    result = _compact(only_tools)
+    assert result.ok and not result.compacted and "split" in result.reason
+
+
+def test_second_compaction_carries_the_first_summarys_items():
+    first = _compact(planted(turns_after=30))
+    later = first.messages + [user("Another question about the webhook?", START + timedelta(days=1)),
+                              agent("Sure.", START + timedelta(days=1, minutes=1))] * 20
+    second = _compact(later)
+    assert second.compacted
+    for section, phrases in PLANTED.items():
+        for phrase in phrases:
+            assert _has(second.sections[section], phrase), (section, phrase)
+    assert second.summary_text.count(summary.BANNER) == 1
+
+
+def test_parse_is_the_inverse_of_render():
+    sections = _compact(planted()).sections
+    assert summary.parse(summary.render(sections)) == sections
+
+
+def test_cli_compact_prints_the_summary_json(tmp_path, capsys, home):
+    path = tmp_path / "messages.json"
+    path.write_text(json.dumps(planted()))
+    out = tmp_path / "kept.json"
+    assert main(["context", "compact", "--messages", str(path), "--out", str(out)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["summarizer"] == "offline" and data["counts"]["decisions"] >= 2
+    assert _has(data["sections"]["preferences"], "never use emojis in commit messages")
+    assert json.loads(out.read_text())[1]["content"][0]["text"] == summary.ACK
+
+
+def test_cli_rejects_bad_files(tmp_path, capsys, home):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    assert main(["context", "compact", "--messages", str(bad)]) == 2
+    assert "not valid JSON" in capsys.readouterr().err
+    bad.write_text(json.dumps([{"role": "system", "content": "x"}]))
+    assert main(["context", "compact", "--messages", str(bad)]) == 2
+    assert "messages[0].role" in capsys.readouterr().err
+
+
+def test_unknown_summarizer_is_invalid(engine):
+    with pytest.raises(InvalidInput):
+        engine.context_compact_messages(planted(), summarizer="magic")
+    with pytest.raises(InvalidInput):  # no LLM configured
+        engine.context_compact_messages(planted(), summarizer="llm")
