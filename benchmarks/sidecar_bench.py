@@ -8,8 +8,8 @@
 2. **kv-prefix TTFT** (needs ``llama_cpp``; skipped with a message otherwise): time to the
    first token with the session's memory prefix restored from its saved KV state, against a
    full re-prefill of the same prompt, at about 300 / 900 / 2,000 snippet tokens.
-3. **OpenClaw-shaped replay** (needs ``llama_cpp``): facts stated in early sessions and
-   stored by the engine; questions asked in later sessions; the same model answers through
+3. **OpenClaw-shaped replay** (needs ``llama_cpp``): facts stated in ten early sessions (three
+   per user message, stored as that session's messages); 30 questions asked in later sessions; the same model answers through
    the sidecar with memory (engine retrieval -> kv-prefix) and without (``--no-retrieve``).
    Accuracy = the expected value appears in the answer (strict substring), and latency.
 
@@ -19,7 +19,6 @@ Run: ``.venv/bin/python benchmarks/sidecar_bench.py [--quick] [--json OUT]``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -123,17 +122,17 @@ def llama_available() -> str | None:
     return None
 
 
-def _snippets_for(tokens: int, facts: list[str]) -> list[str]:
+def _snippets_for(count_tokens, target: int, facts: list[str]) -> list[str]:
+    """The facts plus filler notes until the memory prefix holds about ``target`` tokens."""
     filler = ("This note was retrieved from the team's markdown memory and may be relevant to the question. "
               "It records background about deployments, owners, ports and schedules.")
     out = list(facts)
-    # ~28 tokens per filler note for the Gemma tokenizer, plus the block's header
-    while len(out) * 30 < tokens:
+    while count_tokens(out) < target:
         out.append(f"Unrelated note {len(out)}: {filler}")
     return out
 
 
-def bench_kv(reps: int) -> tuple[list[list], dict]:
+def bench_kv(reps: int, threads: int) -> tuple[list[list], dict]:
     import asyncio
 
     from clawmemory.sidecar.backends.base import ChatTurn
@@ -142,7 +141,7 @@ def bench_kv(reps: int) -> tuple[list[list], dict]:
     from clawmemory.sidecar.sessions import SessionStore
     from clawmemory.sidecar.settings import SidecarSettings
 
-    settings = SidecarSettings(backend="kv-prefix", n_ctx=4096, n_threads=2)
+    settings = SidecarSettings(backend="kv-prefix", n_ctx=4096, n_threads=threads)
     backend = KVPrefixBackend(settings)
     backend.chat_format = "raw"
     backend.load()
@@ -160,25 +159,33 @@ def bench_kv(reps: int) -> tuple[list[list], dict]:
         text = first.text + "".join(p.text for p in gen)
         return elapsed, text
 
+    def count(texts: list[str]) -> int:
+        from clawmemory.sidecar.backends.local import memory_prefix
+
+        return len(backend.tokenize(memory_prefix([Snippet(t, "bench") for t in texts]), bos=True))
+
     for target in (300, 900, 2000):
-        snips = [Snippet(s, "bench") for s in _snippets_for(target, facts)]
+        snips = [Snippet(s, "bench") for s in _snippets_for(count, target, facts)]
         msgs = [{"role": "user", "content": question}]
         session = store.open(f"kv-{target}")
         session.add_snippets(snips, 10_000, 10**7)
         warm_turn = ChatTurn({"messages": msgs}, {}, session, session.snippet_list(), False, 8)
         first_ms, answer_first = ttft(warm_turn)  # first turn: reads and saves the prefix
-        cold, warm = [], []
+        cold, warm, restore = [], [], []
         for _ in range(reps):
             cold_turn = ChatTurn({"messages": msgs}, {}, None, session.snippet_list(), False, 8)
             c, cold_answer = ttft(cold_turn)
             cold.append(c)
             session.backend_state.turn = None  # restore the memory prefix, not the last turn
             w, warm_answer = ttft(ChatTurn({"messages": msgs}, {}, session, session.snippet_list(), False, 8))
+            assert backend.last["restored"] == "memory", backend.last
             warm.append(w)
+            restore.append(backend.last["prepare_ms"])
         prefix_tokens = len(backend.prompt_tokens(warm_turn)[0])
         cm, wm = statistics.median(cold) * 1000, statistics.median(warm) * 1000
         row = {"prefix_tokens": prefix_tokens, "reprefill_ttft_ms": round(cm, 1), "restored_ttft_ms": round(wm, 1),
                "speedup": round(cm / wm, 1), "state_mb": round(session.backend_state.nbytes / 2**20, 2),
+               "restore_ms": round(statistics.median(restore), 1), "threads": threads,
                "same_answer": cold_answer == warm_answer, "answer": warm_answer.strip()[:40]}
         result[f"{target}"] = row
         rows.append([target, prefix_tokens, row["reprefill_ttft_ms"], row["restored_ttft_ms"], row["speedup"],
@@ -202,20 +209,23 @@ FACTS = [
 ]
 
 
-def bench_replay(tmp: Path) -> tuple[list[list], dict]:
+def bench_replay(tmp: Path, threads: int) -> tuple[list[list], dict]:
     from clawmemory.engine import Engine
 
     home = tmp / "replay-home"
     probes = []
     with Engine.open(home, search_mode="lexical", embedding_provider="none") as engine:
-        for fact, question, names, values in FACTS:
-            for name, value in zip(names, values):
-                # an early session states the fact; the engine stores what the daemon would
-                engine.store_memory(text=fact.format(n=name, v=value), category="fact")
-                probes.append((question.format(n=name), value))
+        # ten early sessions; in each the user states three facts and the assistant acknowledges
+        # (what OpenClaw's commitTurn stores through the daemon)
+        for j in range(10):
+            facts = [fact.format(n=names[j], v=values[j]) for fact, _, names, values in FACTS]
+            engine.add_messages(f"agent:main:early-{j}", [
+                {"role": "user", "text": "Note for later: " + " ".join(facts)},
+                {"role": "assistant", "text": "Noted, I will remember that."}])
+            probes += [(question.format(n=names[j]), values[j]) for _, question, names, values in FACTS]
     result, rows = {}, []
     for label, args in (("with memory", ()), ("without memory", ("--no-retrieve",))):
-        env = {**LEXICAL, "CLAWMEMORY_SIDECAR_N_CTX": "4096", "CLAWMEMORY_SIDECAR_N_THREADS": "2",
+        env = {**LEXICAL, "CLAWMEMORY_SIDECAR_N_CTX": "4096", "CLAWMEMORY_SIDECAR_N_THREADS": str(threads),
                "CLAWMEMORY_SIDECAR_CHAT_FORMAT": "raw"}
         with SidecarProcess(home, "--backend", "kv-prefix", *args, env=env) as sc, sc.client() as c:
             hits, lat = 0, []
@@ -243,6 +253,8 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=300, help="requests per proxy case")
     ap.add_argument("--reps", type=int, default=5, help="TTFT repetitions per preload size")
     ap.add_argument("--quick", action="store_true", help="fewer requests (smoke run)")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="llama.cpp threads (1 default: on a shared 2-core box a second thread mostly waits at barriers)")
     ap.add_argument("--only", choices=["proxy", "kv", "replay"], action="append")
     ap.add_argument("--json", dest="json_path")
     a = ap.parse_args()
@@ -260,11 +272,11 @@ def main() -> None:
             result["kv_prefix"] = result["replay"] = {"skipped": skip}
         else:
             if "kv" in only:
-                r, result["kv_prefix"] = bench_kv(reps)
+                r, result["kv_prefix"] = bench_kv(reps, a.threads)
                 rows += [[f"kv-prefix: {x[0]} target ({x[1]} tok)", f"re-prefill {x[2]} ms",
                           f"restored {x[3]} ms", f"{x[4]}x", f"{x[5]} MB", f"same answer {x[6]}"] for x in r]
             if "replay" in only:
-                r, result["replay"] = bench_replay(Path(tmp))
+                r, result["replay"] = bench_replay(Path(tmp), a.threads)
                 rows += [[f"replay: {x[0]}", x[1], f"acc {x[2]}", f"p50 {x[3]} ms", "", ""] for x in r]
     report("sidecar benchmark", ["case", "direct p50 ms / ...", "sidecar p50 ms", "overhead ms", "ratio", "snippets"],
            rows, result, a.json_path)

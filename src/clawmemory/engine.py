@@ -97,7 +97,7 @@ class Engine:
         self._embedder_error: str | None = None
         self._embedder_lock = threading.Lock()
         self.searcher = Searcher(self.store, self.lexical, self.embedder, SearchParams(
-            fusion=settings.fusion, lexical_weight=settings.fusion_lexical_weight,
+            fusion=settings.fusion, lexical_weight=settings.fusion_lexical_weight, depth=settings.search_depth,
             floor_coverage=settings.floor_coverage, floor_cosine=settings.floor_cosine))
         self.worker: EmbeddingWorker | None = None
         # Caller-facing corpus names → index corpora, and how each index corpus hydrates.
@@ -436,6 +436,10 @@ class Engine:
     def agent_end(self, namespace: str | None, session: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
         """Hook ``agent_end``: settle the session's open ledger tickets with the run's outcome."""
         return {"ledger": self.ledger.on_agent_end(namespace, session, event)}
+
+    def session_end(self, namespace: str | None, session: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+        """Hook ``session_end``: expire the session's still-open tickets (no credit); ``{expired: n}``."""
+        return self.ledger.on_session_end(namespace, session, event)
 
     def ledger_recall(self, query: str, namespace: str | None = None, **kw: Any) -> dict[str, Any]:
         return self.ledger.recall(query, namespace, **kw)

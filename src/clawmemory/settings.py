@@ -45,7 +45,8 @@ class Settings(BaseSettings):
     embedding_threads: int | None = Field(None, ge=1, le=64, description="Threads for the local embedder.")
     search_mode: Literal["hybrid", "lexical", "vector"] = Field("hybrid", description="Default search mode.")
     fusion: Literal["zscore", "minmax", "rrf"] = Field("zscore", description="How lexical and vector scores fuse.")
-    fusion_lexical_weight: float = Field(0.5, ge=0, le=1, description="Weight of BM25 in the fusion.")
+    fusion_lexical_weight: float = Field(0.4, ge=0, le=1, description="Weight of BM25 in the fusion.")
+    search_depth: int = Field(200, ge=10, le=2000, description="Candidates each signal contributes to fusion.")
     floor_coverage: float = Field(0.34, ge=0, le=1, description="Relevant if this share of query terms matches…")
     floor_cosine: float = Field(0.825, ge=-1, le=1, description="…or the cosine to the query reaches this.")
 

@@ -7,6 +7,7 @@ from conftest import install_plugin
 from harness import PLUGIN_DIR, Daemon, OpenClawHome, clawmemory_cli
 
 TOOLS = {"memory_search", "memory_get", "memory_recall", "memory_store", "memory_forget"}
+OPTIONAL_TOOLS = {"clawmemory_sidecar_status", "clawmemory_sidecar_provider_config"}
 
 
 def test_install_writes_config_openclaw_accepts(oc_home: OpenClawHome, daemon: Daemon) -> None:
@@ -37,7 +38,8 @@ def test_install_is_idempotent(oc_home: OpenClawHome, daemon: Daemon) -> None:
 def test_plugin_inspect_shows_tools_hooks_engine(oc_home: OpenClawHome) -> None:
     data = oc_home.run("plugins", "inspect", "clawmemory", "--runtime", "--json",
                        step="openclaw plugins inspect --runtime").check().json()
-    assert {n for t in data["tools"] for n in t["names"]} == TOOLS
+    assert {n for t in data["tools"] if not t.get("optional") for n in t["names"]} == TOOLS
+    assert {n for t in data["tools"] if t.get("optional") for n in t["names"]} == OPTIONAL_TOOLS
     assert {"agent_end", "session_end"} <= {h["name"] for h in data["typedHooks"]}
     engines = [i for c in data["capabilities"] if c["kind"] == "context-engine" for i in c["ids"]]
     assert engines == ["clawmemory"]

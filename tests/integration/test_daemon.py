@@ -130,3 +130,18 @@ def test_kill_after_ack_loses_nothing(daemon):
         assert c.get("/v1/memories", params={"limit": 100}).json()["total"] == 20
         for memory_id in ids:
             assert c.get(f"/v1/memories/{memory_id}").status_code == 200
+
+
+def test_writes_are_embedded_in_the_background(daemon):
+    import time
+
+    with daemon.client() as c:
+        c.post("/v1/memories", json={"text": "Maria is allergic to peanuts"})
+        deadline = time.monotonic() + 90
+        while httpx.get(f"{daemon.url}/health").json()["counts"]["embedded"] < 1:
+            assert time.monotonic() < deadline, "the worker never embedded the memory"
+            time.sleep(0.1)
+        health = httpx.get(f"{daemon.url}/health").json()
+        assert health["backends"]["embeddings"]["ready"] is True
+        hit = c.post("/v1/search", json={"query": "food intolerance of a colleague", "mode": "vector"}).json()
+        assert "peanuts" in hit["results"][0]["text"]

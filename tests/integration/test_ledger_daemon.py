@@ -70,6 +70,27 @@ def test_tool_routes_and_a_ticket_surviving_a_restart(daemon):
         assert c.get("/v1/ledger/stats").json()["dead_by_cause"] == {"forgotten": 1}
 
 
+def test_session_end_route_expires_open_tickets_once(daemon):
+    with daemon.client() as c:
+        seed(c)
+        ticket = tool(c, "memory_recall", "sess-9", query="where does service alpha run")["details"]["ticketId"]
+        assert ticket
+        # the plugin's body; OpenClaw's extra event fields are accepted
+        body = {"namespace": "default",
+                "session": {"sessionKey": "sess-9", "sessionId": "sid-9", "agentId": "main", "workspaceDir": "/w"},
+                "event": {"sessionId": "sid-9", "sessionKey": "sess-9", "messageCount": 6, "durationMs": 900,
+                          "reason": "idle", "addedLater": {"anything": [1, 2]}}}
+        first = c.post("/v1/hooks/session_end", json=body)
+        assert first.status_code == 200, first.text
+        assert first.json() == {"expired": 1}
+        assert c.post("/v1/hooks/session_end", json=body).json() == {"expired": 0}  # spool replay
+        r = c.post("/v1/ledger/settle", json={"ticketId": ticket, "delta": 1})
+        assert r.json() == {"settled": False, "ticket": ticket, "reason": "already expired"}
+        assert c.post("/v1/hooks/session_end", json={"session": {}, "event": {}}).json() == {"expired": 0}
+        bad = c.post("/v1/hooks/session_end", json={"session": {"bogus": 1}, "event": {}})
+        assert bad.status_code == 422  # only the event is open-ended
+
+
 def test_64_concurrent_recalls_then_settles_lose_and_double_nothing(daemon):
     with daemon.client() as c:
         seed(c)

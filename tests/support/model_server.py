@@ -12,6 +12,8 @@ Reusable by any test that needs a model stand-in: queue replies, or give a funct
         ...
         server.requests        # every request: {"path", "headers", "body"}
 
+``POST /v1/embeddings`` answers with :func:`hashed_embedding` vectors (while ``embeddings_up``).
+
 When the queue is empty and no responder is set, the answer is ``default_text``.
 """
 
@@ -35,6 +37,14 @@ class Reply:
     raw: bytes | None = None  # send these bytes as the body instead of a well-formed answer
 
 
+def hashed_embedding(text: str, dim: int = 32) -> list[float]:
+    """A deterministic bag-of-words vector: texts sharing words point the same way."""
+    vector = [0.0] * dim
+    for word in text.lower().split():
+        vector[sum(word.encode()) % dim] += 1.0
+    return vector
+
+
 class ModelServer:
     def __init__(self, default_text: str = "ok", model: str = "scripted-model") -> None:
         self.default_text = default_text
@@ -42,6 +52,7 @@ class ModelServer:
         self.queue: deque[Reply] = deque()
         self.responder: Callable[[dict[str, Any]], Reply] | None = None
         self.requests: list[dict[str, Any]] = []
+        self.embeddings_up = True  # answer /v1/embeddings (set False to make it fail)
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -91,6 +102,13 @@ class ModelServer:
                            "body": body}
                 with owner._lock:
                     owner.requests.append(request)
+                if self.path == "/v1/embeddings" and owner.embeddings_up:
+                    inputs = body.get("input", [])
+                    inputs = [inputs] if isinstance(inputs, str) else inputs
+                    data = [{"object": "embedding", "index": i, "embedding": hashed_embedding(t)}
+                            for i, t in enumerate(inputs)]
+                    self._send(200, json.dumps({"object": "list", "data": data, "model": body.get("model")}).encode())
+                    return
                 if self.path not in ("/v1/chat/completions", "/v1/messages"):
                     self._send(404, b'{"error": "not found"}')
                     return

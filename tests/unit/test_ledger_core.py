@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -120,6 +121,34 @@ def test_agent_end_settles_session_once_and_splits_credit(eng):
     # the plugin's configured deltas ride along with the event
     out = eng.agent_end(None, {"sessionKey": "s2"}, {"success": True, "ledger": {"successDelta": 3.0}})["ledger"]
     assert out["delta"] == 3.0 and out["settled"] == 1
+
+
+def test_session_end_expires_open_tickets_once_without_credit(eng, clock):
+    a = store(eng, NGINX)
+    t1 = eng.memory_recall(None, {"sessionKey": "s1"}, query="rotate nginx logs")["details"]["ticketId"]
+    other = eng.memory_recall(None, {"sessionKey": "s2"}, query="rotate nginx logs")["details"]["ticketId"]
+    before = energy(eng, a)
+    event = {"sessionId": "sid", "messageCount": 4, "reason": "reset", "futureField": {"x": 1}}
+    assert eng.session_end(None, {"sessionKey": "s1"}, event) == {"expired": 1}
+    assert eng.session_end(None, {"sessionKey": "s1"}, event) == {"expired": 0}  # replay
+    assert eng.session_end(None, {}, {}) == {"expired": 0}  # no session key: nothing to close
+    status = dict(eng.store.db.execute("SELECT id, status FROM ledger_tickets").fetchall())
+    assert status == {t1: "expired", other: "open"}
+    assert energy(eng, a) == before and eng.ledger_show(a)["uses"] == 0  # nothing settled, nothing credited
+    assert eng.ledger_settle(t1, 1.0)["reason"] == "already expired"
+    outcome = eng.store.db.execute("SELECT outcome, via FROM ledger_settlements WHERE ticket_id = ?", (t1,)).fetchone()
+    assert tuple(outcome) == ("expired", "session_end")
+    events = eng.store.db.execute("SELECT data FROM ledger_events WHERE type = 'session_end'").fetchall()
+    assert len(events) == 1  # the replay logged nothing more
+    assert json.loads(events[0][0]) == {"sessionKey": "s1", "sessionId": "sid", "reason": "reset",
+                                        "messageCount": 4, "expired": 1, "tickets": [t1]}
+    # a session with nothing open is logged once; the event's own sessionKey is used when the session has none
+    assert eng.session_end(None, {}, {"sessionKey": "s3"}) == {"expired": 0}
+    assert eng.session_end(None, {}, {"sessionKey": "s3"}) == {"expired": 0}
+    n = eng.store.db.execute("SELECT count(*) FROM ledger_events WHERE type = 'session_end'").fetchone()[0]
+    assert n == 2
+    with pytest.raises(NotFound):
+        eng.session_end("no-such-namespace", {"sessionKey": "s1"}, {})
 
 
 def test_forget_pin_restore(eng):

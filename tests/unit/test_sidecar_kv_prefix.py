@@ -1,8 +1,8 @@
 """The kv-prefix backend on the real Gemma 3 270M GGUF from PyPI: restored answers equal cold
 ones, sessions stay isolated, states are per-sequence blobs tied to the model.
 
-Needs ``clawmemory[llama-smoke]`` (llama-cpp-python builds llama.cpp from source, ~15 min on
-2 cores); skipped with that reason otherwise. Speed is measured in benchmarks/sidecar_bench.py.
+Needs ``clawmemory[llama-smoke]`` (llama-cpp-python compiles llama.cpp from source when installed);
+skipped with that reason otherwise. Speed is measured in benchmarks/sidecar_bench.py.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ Q = "Q: What is Project Falcon's deployment codename?\nA: Project Falcon's deplo
 
 @pytest.fixture(scope="module")
 def backend() -> KVPrefixBackend:
-    be = KVPrefixBackend(SidecarSettings(backend="kv-prefix", n_ctx=2048, n_threads=2, chat_format="raw"))
+    be = KVPrefixBackend(SidecarSettings(backend="kv-prefix", n_ctx=2048, n_threads=1, chat_format="raw"))
     be.load()
     yield be
     asyncio.run(be.close())

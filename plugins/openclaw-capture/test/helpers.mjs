@@ -11,8 +11,16 @@ export function secretsCorpus() {
   return JSON.parse(fs.readFileSync(path.join(REPO, "tests", "fixtures", "secrets.json"), "utf8"));
 }
 
+const made = [];
+process.on("exit", () => {
+  for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+});
+
+/** A temporary directory, removed when the test process exits. */
 export function tempDir() {
-  return fs.mkdtempSync(path.join(os.tmpdir(), "claw-capture-"));
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), "claw-capture-"));
+  made.push(d);
+  return d;
 }
 
 export function fakeApi({ config = {}, pluginConfig = {}, runtime, registrationMode = "full" } = {}) {

@@ -44,6 +44,13 @@ export class Bridge {
     return r;
   }
 
+  /** A plain read: GET and report (no namespace involved). */
+  async read(path, query, timeoutMs, signal) {
+    const r = await this.client.get(path, query, { timeoutMs, signal });
+    if (!r.ok) this.warnFailure(path, r);
+    return r;
+  }
+
   /**
    * A call that must reach the daemon eventually. Order is kept: queued entries are sent
    * first; if the daemon is unavailable the call is spooled and `spooled: true` returned.

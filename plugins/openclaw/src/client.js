@@ -138,6 +138,14 @@ export class DaemonClient {
     return r;
   }
 
+  /** GET path with the defined, non-empty `query` values as a query string. */
+  get(path, query = {}, opts) {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== "") qs.set(k, String(v));
+    const q = qs.toString();
+    return this.request("GET", q ? `${path}?${q}` : path, undefined, opts);
+  }
+
   /** Ensure the namespace, then POST. */
   async post(ns, path, body, opts) {
     const e = await this.ensureNamespace(ns, opts?.timeoutMs);

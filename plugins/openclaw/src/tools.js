@@ -1,4 +1,4 @@
-// The five memory tools. Schemas stay compatible with memory-core (memory_search,
+// The five memory tools (and two optional sidecar tools, below). Schemas stay compatible with memory-core (memory_search,
 // memory_get), memory-lancedb (memory_recall, memory_store text form, memory_forget) and
 // darwin (memory_store question/answer form). Each call is forwarded to
 // POST /v1/tools/{tool}; when the daemon is unavailable the tool answers with a clear
@@ -91,7 +91,40 @@ export const TOOL_SPECS = [
   },
 ];
 
+// Optional (opt-in via tools.allow) tools about the attention-state sidecar: each is a GET on
+// the daemon, which answers from its settings, so they work while the sidecar is down.
+const sidecarParams = {
+  type: "object",
+  properties: {
+    url: str("Sidecar base URL (default: the daemon's configured sidecar URL)"),
+    provider: str("OpenClaw provider id for the sidecar (default clawmemory-sidecar)"),
+  },
+  additionalProperties: false,
+};
+
+export const OPTIONAL_TOOL_SPECS = [
+  {
+    name: "clawmemory_sidecar_status",
+    label: "clawmemory Sidecar Status",
+    description:
+      "Report the clawmemory attention-state sidecar: its URL, backend, host facts, whether each backend requirement is met, whether it is ready, and its live health.",
+    parameters: sidecarParams,
+    path: "/v1/sidecar/status",
+    query: (p) => ({ url: p.url }),
+  },
+  {
+    name: "clawmemory_sidecar_provider_config",
+    label: "clawmemory Sidecar Provider Config",
+    description:
+      "Return the OpenClaw config block (models.providers and agents) that routes a model through the clawmemory sidecar, with notes on how to apply it.",
+    parameters: sidecarParams,
+    path: "/v1/sidecar/provider-config",
+    query: (p) => ({ url: p.url, provider: p.provider }),
+  },
+];
+
 export const TOOL_NAMES = TOOL_SPECS.map((t) => t.name);
+export const OPTIONAL_TOOL_NAMES = OPTIONAL_TOOL_SPECS.map((t) => t.name);
 
 function unavailableResult(tool, r) {
   const text =
@@ -132,6 +165,23 @@ export function registerTools(api, bridge) {
         },
       }),
       { names: [spec.name] },
+    );
+  }
+  for (const { path, query, ...spec } of OPTIONAL_TOOL_SPECS) {
+    api.registerTool(
+      () => ({
+        ...spec,
+        catalogMode: "direct-only",
+        async execute(toolCallId, params, signal) {
+          const r = await bridge.read(path, query(params ?? {}), bridge.settings.toolTimeoutMs, signal);
+          if (r.ok) return { content: [{ type: "text", text: JSON.stringify(r.data, null, 2) }], details: r.data };
+          if (r.kind === "rejected") throw new Error(`${spec.name}: ${r.message}${r.field ? ` (field: ${r.field})` : ""}`);
+          if (r.kind === "aborted") throw new Error(`${spec.name}: cancelled`);
+          const text = `The clawmemory daemon is unavailable right now (${r.message}); ${spec.name} did not run. The user can run \`clawmemory doctor\` to fix it.`;
+          return { content: [{ type: "text", text }], details: { unavailable: true, tool: spec.name, error: r.message, code: r.code, action: "clawmemory doctor" } };
+        },
+      }),
+      { names: [spec.name], optional: true },
     );
   }
 }

@@ -45,6 +45,17 @@ before(async () => {
       if (req.url === "/v1/context/commitTurn") return send(200, { status: "committed" });
       if (req.url === "/v1/context/compact") return send(200, { ok: true, compacted: false, reason: "nothing to do" });
       if (req.url === "/v1/hooks/before_prompt_build") return send(200, { prependContext: "<recall/>" });
+      if (req.method === "GET" && req.url.startsWith("/v1/sidecar/")) {
+        if (mode === "old-daemon") return send(404, { detail: "Not Found" });
+        const u = new URL(req.url, "http://x");
+        const q = Object.fromEntries(u.searchParams);
+        if (u.pathname === "/v1/sidecar/status") {
+          return send(200, { url: q.url ?? "http://127.0.0.1:7412", backend: "proxy", host: { cpus: 2 }, requirements: { upstream_base_url: { ok: true, detail: "set" } }, ready: true, health: { ok: true } });
+        }
+        if (u.pathname === "/v1/sidecar/provider-config") {
+          return send(200, { models: { providers: { [q.provider ?? "clawmemory-sidecar"]: { baseUrl: `${q.url ?? "http://127.0.0.1:7412"}/v1` } } }, agents: {}, notes: "merge" });
+        }
+      }
       return send(200, { settled: 0 });
     });
   });
@@ -83,16 +94,20 @@ function dataDir(name) {
 const ctx = { agentId: "Main Agent", sessionKey: "agent:main:s1", sessionId: "sid-1", workspaceDir: "/w" };
 const tool = (reg, name) => reg.tools.find((t) => t.opts.names[0] === name).factory(ctx);
 
-test("register() registers five direct-only tools, hooks, engine, service, prompt", () => {
+const SIDECAR_TOOLS = ["clawmemory_sidecar_status", "clawmemory_sidecar_provider_config"];
+
+test("register() registers five direct-only tools, two optional ones, hooks, engine, service, prompt", () => {
   const reg = fakeApi({ dataDir: dataDir("reg"), daemonUrl: `http://127.0.0.1:${port}` });
-  assert.deepEqual(reg.tools.map((t) => t.opts.names[0]), ["memory_search", "memory_get", "memory_recall", "memory_store", "memory_forget"]);
+  assert.deepEqual(reg.tools.map((t) => t.opts.names[0]), ["memory_search", "memory_get", "memory_recall", "memory_store", "memory_forget", ...SIDECAR_TOOLS]);
   for (const t of reg.tools) assert.equal(t.factory(ctx).catalogMode, "direct-only");
+  assert.deepEqual(reg.tools.filter((t) => t.opts.optional === true).map((t) => t.opts.names[0]), SIDECAR_TOOLS);
   assert.deepEqual(Object.keys(reg.hooks).sort(), ["agent_end", "session_end"]); // autoRecall off by default
   assert.ok(reg.engines.clawmemory);
   assert.equal(reg.services[0].id, "clawmemory-daemon");
   assert.equal(reg.memory.length, 1);
   const manifest = JSON.parse(fs.readFileSync(new URL("../openclaw.plugin.json", import.meta.url)));
   assert.deepEqual(manifest.contracts.tools, reg.tools.map((t) => t.opts.names[0]));
+  assert.deepEqual(manifest.toolMetadata, Object.fromEntries(SIDECAR_TOOLS.map((n) => [n, { optional: true }])));
   assert.deepEqual(manifest.kind, ["memory", "context-engine"]);
 });
 
@@ -110,6 +125,43 @@ test("tools forward {namespace, session, params} with the bearer token", async (
     session: { sessionKey: "agent:main:s1", sessionId: "sid-1", agentId: "Main Agent", workspaceDir: "/w" },
     params: { query: "deploys", limit: 2 },
   });
+});
+
+test("optional sidecar tools GET the daemon's sidecar routes with the bearer token", async () => {
+  const reg = fakeApi({ dataDir: dataDir("sidecar"), daemonUrl: `http://127.0.0.1:${port}` });
+  seen.length = 0;
+  const st = await tool(reg, "clawmemory_sidecar_status").execute("c", {});
+  assert.equal(st.details.backend, "proxy");
+  assert.equal(st.details.ready, true);
+  assert.deepEqual(JSON.parse(st.content[0].text), st.details);
+  const st2 = await tool(reg, "clawmemory_sidecar_status").execute("c", { url: "http://127.0.0.1:9999", provider: "mem" });
+  assert.equal(st2.details.url, "http://127.0.0.1:9999");
+  const pc = await tool(reg, "clawmemory_sidecar_provider_config").execute("c", { url: "http://127.0.0.1:9999", provider: "mem" });
+  assert.deepEqual(pc.details, { models: { providers: { mem: { baseUrl: "http://127.0.0.1:9999/v1" } } }, agents: {}, notes: "merge" });
+  assert.deepEqual(
+    seen.map((r) => [r.method, r.url, r.auth, r.body]),
+    [
+      ["GET", "/v1/sidecar/status", `Bearer ${token}`, undefined],
+      ["GET", "/v1/sidecar/status?url=http%3A%2F%2F127.0.0.1%3A9999", `Bearer ${token}`, undefined],
+      ["GET", "/v1/sidecar/provider-config?url=http%3A%2F%2F127.0.0.1%3A9999&provider=mem", `Bearer ${token}`, undefined],
+    ],
+  ); // no namespace PUT, no body; status ignores provider
+});
+
+test("optional sidecar tools fail open: an older daemon (404) or none at all", async () => {
+  const reg = fakeApi({ dataDir: dataDir("sidecar-old"), daemonUrl: `http://127.0.0.1:${port}` });
+  mode = "old-daemon";
+  try {
+    const r = await tool(reg, "clawmemory_sidecar_provider_config").execute("c", {});
+    assert.match(r.content[0].text, /clawmemory daemon is unavailable right now .*clawmemory_sidecar_provider_config did not run/);
+    assert.equal(r.details.unavailable, true);
+  } finally {
+    mode = "ok";
+  }
+  const dead = fakeApi({ dataDir: dataDir("sidecar-down"), daemonUrl: "http://127.0.0.1:1", toolTimeoutMs: 500 });
+  const d = await tool(dead, "clawmemory_sidecar_status").execute("c", {});
+  assert.equal(d.details.unavailable, true);
+  assert.equal(d.details.code, "unreachable");
 });
 
 test("a rejected call throws an error the model sees; a missing route is 'unavailable'", async () => {

@@ -1,4 +1,5 @@
-"""OpenClaw plugin bridge: ``POST /v1/tools/{tool}`` and ``POST /v1/hooks/agent_end``.
+"""OpenClaw plugin bridge: ``POST /v1/tools/{tool}``, ``POST /v1/hooks/agent_end`` and
+``POST /v1/hooks/session_end``.
 
 Every tool call has the body ``{namespace, session: {sessionKey, sessionId, agentId,
 workspaceDir}, params}`` and answers ``{content: <text for the model>, details: {...}}``.
@@ -120,6 +121,23 @@ class AgentEnd(Body):
     event: AgentEndEvent = Field(default_factory=AgentEndEvent)
 
 
+class SessionEndEvent(BaseModel):
+    """OpenClaw's session_end event; it gains fields over time, so unknown ones are accepted."""
+
+    model_config = ConfigDict(extra="allow")
+    sessionId: str | None = None
+    sessionKey: str | None = None
+    messageCount: int | None = None
+    durationMs: float | None = None
+    reason: str | None = None
+
+
+class SessionEnd(Body):
+    namespace: str | None = None
+    session: Session = Field(default_factory=Session)
+    event: SessionEndEvent = Field(default_factory=SessionEndEvent)
+
+
 router = APIRouter(prefix="/v1", strict_content_type=False)
 
 
@@ -146,3 +164,9 @@ def run_tool(tool: str, body: ToolCall, request: Request) -> dict[str, Any]:
 def agent_end(body: AgentEnd, request: Request) -> dict[str, Any]:
     event = body.event.model_dump(exclude_none=True)
     return _engine(request).agent_end(body.namespace, body.session.model_dump(exclude_none=True), event)
+
+
+@router.post("/hooks/session_end", summary="A session ended: expire its still-open ledger tickets")
+def session_end(body: SessionEnd, request: Request) -> dict[str, Any]:
+    event = body.event.model_dump(exclude_none=True)
+    return _engine(request).session_end(body.namespace, body.session.model_dump(exclude_none=True), event)

@@ -645,9 +645,7 @@ class Ledger:
             expired = [r[0] for r in db.execute(
                 "SELECT id FROM ledger_tickets WHERE namespace = ? AND status = 'open' AND expires_at <= ?",
                 (ns, now))]
-            if expired:
-                self._settle_tickets(db, ns, st, cfg, expired, 0.0, cfg.resourceScale, "expired",
-                                     "expired unsettled", "tick", now, split=False)
+            self._expire_tickets(db, ns, st, cfg, expired, "expired unsettled", "tick", now)
             due = db.execute(
                 f"{_ENTRY_SQL} WHERE l.namespace = ? AND l.status = 'alive' AND l.death_at IS NOT NULL "
                 "AND l.death_at <= ? AND l.pinned = 0", (ns, cum + eco.EPS)).fetchall()
@@ -675,6 +673,15 @@ class Ledger:
         if result["merges"]:
             self.engine.written()
         return result
+
+    def _expire_tickets(self, db: sqlite3.Connection, ns: str, st: sqlite3.Row, cfg: LedgerConfig,
+                        ids: Sequence[str], detail: str, via: str, now: str) -> int:
+        """Close open tickets as ``expired``: no credit, escrow released (``tick``, ``session_end``)."""
+        if not ids:
+            return 0
+        out = self._settle_tickets(db, ns, st, cfg, ids, 0.0, cfg.resourceScale, "expired", detail, via, now,
+                                   split=False)
+        return sum(1 for t in out["tickets"] if t["settled"])
 
     def _due(self, state: dict[str, Any] | sqlite3.Row, cfg: LedgerConfig) -> bool:
         if cfg.tickIntervalHours <= 0 or not state["last_tick_at"]:
@@ -921,6 +928,33 @@ class Ledger:
         detail = str(event.get("error") or "")[:500]
         return self.settle_session(key, namespace, success=bool(event.get("success")),
                                    overrides=event.get("ledger") or None, detail=detail, via="agent_end")
+
+    def on_session_end(self, namespace: str | None, session: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+        """``session_end``: the run's outcome is unknown, so nothing is credited; the session's
+        still-open tickets are closed as ``expired`` (the path ``tick`` takes) and one
+        ``session_end`` event is logged. Replays expire nothing and log nothing more."""
+        key = (session or {}).get("sessionKey") or (session or {}).get("sessionId") \
+            or event.get("sessionKey") or event.get("sessionId")
+        ns = self._ns(namespace)
+        if not key:
+            return {"expired": 0}
+        now = iso(self.clock())
+        with self.store.transaction() as db:
+            ids = [r[0] for r in db.execute(
+                "SELECT id FROM ledger_tickets WHERE namespace = ? AND session_key = ? AND status = 'open' "
+                "AND opened_at <= ? ORDER BY opened_at, id", (ns, key, now))]
+            seen = db.execute("SELECT 1 FROM ledger_events WHERE namespace = ? AND type = 'session_end' "
+                              "AND json_extract(data, '$.sessionKey') = ? LIMIT 1", (ns, key)).fetchone()
+            if not ids and seen:
+                return {"expired": 0}
+            st = self._state(db, ns)
+            n = self._expire_tickets(db, ns, st, self._config(st), ids, "session ended", "session_end", now)
+            info = {k: (v[:200] if isinstance(v, str) else v) for k in ("sessionId", "reason", "messageCount",
+                                                                         "durationMs")
+                    if isinstance(v := event.get(k), str | int | float) and not isinstance(v, bool)}
+            self._event(db, ns, "session_end", at=now,
+                        data={"sessionKey": key, **info, "expired": n, "tickets": ids})
+        return {"expired": n}
 
     # -- background ticks -------------------------------------------------------------------
 

@@ -86,20 +86,23 @@ class ItemTable:
         corpus_ok = {self._corpus_ids[x] for x in corpora if x in self._corpus_ids}
         return sum(n for (ns, corpus), n in self._counts.items() if ns in ns_ok and corpus in corpus_ok)
 
-    def visible(self, cand: np.ndarray, namespaces: Sequence[str], corpora: Sequence[str],
+    def visible(self, cand: np.ndarray | None, namespaces: Sequence[str], corpora: Sequence[str],
                 within: Iterable[int] | None = None) -> np.ndarray:
-        """The candidate positions that are alive, in ``namespaces`` and ``corpora`` (and ``within``)."""
-        ns_ok = [self._ns_ids[x] for x in namespaces if x in self._ns_ids]
-        corpus_ok = [self._corpus_ids[x] for x in corpora if x in self._corpus_ids]
-        if not ns_ok or not corpus_ok:
-            return cand[:0]
+        """The candidate positions (None: every position) that are alive, in ``namespaces``
+        and ``corpora`` (and ``within``, a set of item ids)."""
+        ns_ok = np.zeros(len(self._ns_ids) + 1, dtype=np.bool_)
+        ns_ok[[self._ns_ids[x] for x in namespaces if x in self._ns_ids]] = True
+        corpus_ok = np.zeros(len(self._corpus_ids) + 1, dtype=np.bool_)
+        corpus_ok[[self._corpus_ids[x] for x in corpora if x in self._corpus_ids]] = True
+        if cand is None:
+            mask = self.alive.view & ns_ok[self._ns.view] & corpus_ok[self._corpus.view]
+            cand = np.flatnonzero(mask)
+        else:
+            cand = cand[self.alive.view[cand] & ns_ok[self._ns.view[cand]] & corpus_ok[self._corpus.view[cand]]]
         if within is not None:
             allowed = np.fromiter((self.pos[i] for i in within if i in self.pos), dtype=np.int64)
             cand = np.intersect1d(cand, allowed)
-        mask = self.alive.view[cand]
-        mask &= np.isin(self._ns.view[cand], ns_ok)
-        mask &= np.isin(self._corpus.view[cand], corpus_ok)
-        return cand[mask]
+        return cand
 
     def top(self, scores: np.ndarray, cand: np.ndarray, limit: int) -> list[tuple[int, float]]:
         """The ``limit`` best candidates as (item id, score), best first."""

@@ -29,8 +29,8 @@ MODES = ("hybrid", "lexical", "vector")
 @dataclass(frozen=True)
 class SearchParams:
     fusion: str = "zscore"
-    lexical_weight: float = 0.5
-    depth: int = 100  # candidates taken from each signal
+    lexical_weight: float = 0.4
+    depth: int = 200  # candidates taken from each signal
     floor_coverage: float = 0.34
     floor_cosine: float = 0.825
     speaker_boost: float = 0.15  # lexical bonus for items by the one author the query names

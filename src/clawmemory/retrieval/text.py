@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from itertools import chain
 
 import Stemmer
 
@@ -25,6 +26,9 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": 
 # Starts only at the start of a word run and never gives a run back (possessive): the same
 # matches as r"[^\W_]+(?:[_\-.][^\W_]+)+", without its quadratic retries inside every word.
 _COMPOUND = re.compile(r"(?<![^\W_])[^\W_]++(?:[_\-.][^\W_]+)+")
+# Every compound holds a separator followed by a word character: a cheap test that skips
+# the compound scan for most prose (about 1 µs instead of 8 µs on a 240-character summary).
+_SEP = re.compile(r"[_\-.][^\W_]")
 # camelCase / PascalCase / acronym boundaries.
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 _CJK = re.compile(
@@ -101,7 +105,7 @@ def words(text: str, *, keep_stopwords: bool = False) -> list[str]:
     out: list[str] = []
     if "\u2019" in text or "\u2018" in text or "`" in text or "\u02bc" in text:
         text = text.translate(_APOSTROPHES)
-    for compound in _COMPOUND.findall(text):
+    for compound in _COMPOUND.findall(text) if _SEP.search(text) else ():
         joined = "".join(_PART.findall(compound))
         if joined and not _CJK.search(joined):
             out.extend(_split_word(joined)[:1])  # snake_case_name → snakecasename as one extra term
@@ -116,9 +120,38 @@ def words(text: str, *, keep_stopwords: bool = False) -> list[str]:
     return [w for w in out if w not in STOPWORDS]
 
 
+@lru_cache(maxsize=131072)
+def _word_terms(raw: str) -> tuple[str, ...]:
+    """One raw word of ``words`` → its final terms (contraction handled, parts split,
+    stopwords dropped, stemmed): ``terms`` pays one cache lookup per word it has seen before."""
+    if "'" in raw:
+        if raw.lower() in STOPWORDS:
+            return ()
+        raw = _CONTRACTION.sub("", raw).replace("'", "")
+    return tuple([stem(w) for w in _split_word(raw) if w not in STOPWORDS])
+
+
+@lru_cache(maxsize=16384)
+def _compound_terms(compound: str) -> tuple[str, ...]:
+    """One compound of ``words`` (snake_case, dotted.name) → its extra joined term, stemmed."""
+    joined = "".join(_PART.findall(compound))
+    if not joined or _CJK.search(joined):
+        return ()
+    return tuple([stem(w) for w in _split_word(joined)[:1] if w not in STOPWORDS])
+
+
 def terms(text: str) -> list[str]:
-    """Index/query terms: folded words without stopwords, stemmed."""
-    return [stem(w) for w in words(text)]
+    """Index/query terms: folded words without stopwords, stemmed.
+
+    The same as ``[stem(w) for w in words(text)]`` (stopword filtering and stemming act on
+    each word alone, so they can be done once per distinct word and cached)."""
+    if "\u2019" in text or "\u2018" in text or "`" in text or "\u02bc" in text:
+        text = text.translate(_APOSTROPHES)
+    out: list[str] = []
+    if _SEP.search(text):
+        out.extend(chain.from_iterable(map(_compound_terms, _COMPOUND.findall(text))))
+    out.extend(chain.from_iterable(map(_word_terms, _WORD.findall(text))))
+    return out
 
 
 def index_terms(text: str) -> str:

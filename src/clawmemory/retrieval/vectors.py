@@ -57,7 +57,7 @@ class VectorIndex:
             if self.items.n_alive == 0:
                 return VectorHits([], 0.0, 1.0)
             scores = self._matrix.view @ query.astype(np.float32)
-            cand = self.items.visible(np.arange(len(scores)), namespaces, corpora, within)
+            cand = self.items.visible(None, namespaces, corpora, within)
             if len(cand) == 0:
                 return VectorHits([], 0.0, 1.0)
             visible = scores[cand]

@@ -61,7 +61,7 @@ class EmbeddingWorker(threading.Thread):
         self.backfill = backfill
         self.idle_seconds = idle_seconds
         self._wake = threading.Event()
-        self._stop = threading.Event()
+        self._halt = threading.Event()
         self.last_error: str | None = None
 
     def notify(self) -> None:
@@ -69,13 +69,13 @@ class EmbeddingWorker(threading.Thread):
         self._wake.set()
 
     def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
+        self._halt.set()
         self._wake.set()
         self.join(timeout)
 
     def run(self) -> None:
         backoff = 1.0
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             try:
                 worked = self.backfill.step()
                 self.last_error = None
@@ -83,7 +83,7 @@ class EmbeddingWorker(threading.Thread):
             except Exception as exc:  # keep the daemon alive; retry later
                 self.last_error = str(exc)
                 log.warning("embedding failed, retrying in %.0fs: %s", backoff, exc)
-                self._stop.wait(backoff)
+                self._halt.wait(backoff)
                 backoff = min(backoff * 2, 300.0)
                 continue
             if not worked:

