@@ -24,12 +24,26 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sys
 import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+if str(Path(__file__).resolve().parents[1]) not in sys.path:  # run standalone: tests/ for support.*
+    sys.path.append(str(Path(__file__).resolve().parents[1]))
+
+from support.openai_wire import (  # noqa: E402
+    USAGE,
+    completion,
+    completion_chunk,
+    model_list,
+    new_completion_id,
+    send_json,
+    sse_event,
+)
 
 MODEL_ID = "fake-model"
 INTERNAL_MARKER = "<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>>"
@@ -98,18 +112,10 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args: Any) -> None:  # quiet
         pass
 
-    def _json(self, code: int, obj: Any) -> None:
-        data = json.dumps(obj).encode()
-        self.send_response(code)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
     def do_GET(self) -> None:
         if self.path.rstrip("/").endswith("/models"):
-            return self._json(200, {"object": "list", "data": [{"id": MODEL_ID, "object": "model"}]})
-        self._json(404, {"error": {"message": "not found"}})
+            return send_json(self, 200, model_list(MODEL_ID))
+        send_json(self, 404, {"error": {"message": "not found"}})
 
     def do_POST(self) -> None:
         raw = self.rfile.read(int(self.headers.get("content-length") or 0))
@@ -118,21 +124,18 @@ class _Handler(BaseHTTPRequestHandler):
         except json.JSONDecodeError:
             body = {}
         if not self.path.rstrip("/").endswith("/chat/completions"):
-            return self._json(404, {"error": {"message": "not found"}})
+            return send_json(self, 404, {"error": {"message": "not found"}})
         decision = decide(body)
         self.server.record({"t": time.time(), "path": self.path, "headers": dict(self.headers), "body": body, "decision": decision})
-        cid = "chatcmpl-" + uuid.uuid4().hex[:12]
-        created = int(time.time())
+        cid, created = new_completion_id()
         if decision["kind"] == "tool":
             call = {"id": "call_" + uuid.uuid4().hex[:8], "type": "function",
                     "function": {"name": decision["name"], "arguments": decision["args"]}}
             message, finish = {"role": "assistant", "content": None, "tool_calls": [call]}, "tool_calls"
         else:
             message, finish = {"role": "assistant", "content": decision["text"]}, "stop"
-        usage = {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
         if not body.get("stream"):
-            return self._json(200, {"id": cid, "object": "chat.completion", "created": created, "model": MODEL_ID,
-                                    "choices": [{"index": 0, "message": message, "finish_reason": finish}], "usage": usage})
+            return send_json(self, 200, completion(cid, created, MODEL_ID, message, finish, USAGE))
         self.send_response(200)
         self.send_header("content-type", "text/event-stream")
         self.send_header("cache-control", "no-cache")
@@ -140,12 +143,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
         def event(obj: dict) -> None:
-            self.wfile.write(b"data: " + json.dumps(obj).encode() + b"\n\n")
+            self.wfile.write(sse_event(obj))
             self.wfile.flush()
 
         def chunk(delta: dict, finish_reason: str | None = None) -> None:
-            event({"id": cid, "object": "chat.completion.chunk", "created": created, "model": MODEL_ID,
-                   "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}]})
+            event(completion_chunk(cid, created, MODEL_ID, delta, finish_reason))
 
         if decision["kind"] == "tool":
             call = message["tool_calls"][0]
@@ -158,8 +160,8 @@ class _Handler(BaseHTTPRequestHandler):
             chunk({"role": "assistant", "content": ""})
             chunk({"content": message["content"]})
         chunk({}, finish)
-        event({"id": cid, "object": "chat.completion.chunk", "created": created, "model": MODEL_ID, "choices": [], "usage": usage})
-        self.wfile.write(b"data: [DONE]\n\n")
+        event({**completion_chunk(cid, created, MODEL_ID, {}), "choices": [], "usage": USAGE})
+        self.wfile.write(sse_event("[DONE]"))
         self.wfile.flush()
         self.close_connection = True
 

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from support.openai_wire import completion, send, sse_event
+
 
 @dataclass
 class Reply:
@@ -128,18 +130,14 @@ class ModelServer:
 
             def _send(self, status: int, payload: bytes, kind: str = "application/json") -> None:
                 try:
-                    self.send_response(status)
-                    self.send_header("content-type", kind)
-                    self.send_header("content-length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
+                    send(self, status, payload, kind)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a timeout test)
 
             def _stream(self, text: str) -> None:
                 chunks = [{"choices": [{"index": 0, "delta": {"role": "assistant", "content": text}}]},
                           {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}]
-                payload = b"".join(f"data: {json.dumps(c)}\n\n".encode() for c in chunks) + b"data: [DONE]\n\n"
+                payload = b"".join(sse_event(c) for c in chunks) + sse_event("[DONE]")
                 self._send(200, payload, "text/event-stream")
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -164,12 +162,9 @@ class ModelServer:
     # -- wire formats ---------------------------------------------------------------------
 
     def _openai(self, text: str) -> dict[str, Any]:
-        return {
-            "id": "chatcmpl-scripted", "object": "chat.completion", "created": int(time.time()), "model": self.model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 10, "completion_tokens": max(1, len(text) // 4),
-                      "total_tokens": 10 + max(1, len(text) // 4)},
-        }
+        return completion("chatcmpl-scripted", int(time.time()), self.model, {"role": "assistant", "content": text},
+                          "stop", {"prompt_tokens": 10, "completion_tokens": max(1, len(text) // 4),
+                                   "total_tokens": 10 + max(1, len(text) // 4)})
 
     def _anthropic(self, text: str) -> dict[str, Any]:
         return {

@@ -20,10 +20,20 @@ from __future__ import annotations
 import json
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from support.openai_wire import (
+    USAGE,
+    completion,
+    completion_chunk,
+    model_list,
+    new_completion_id,
+    send,
+    send_json,
+    sse_event,
+)
 
 MODEL = "scripted-upstream"
 
@@ -44,18 +54,10 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args: Any) -> None:
         pass
 
-    def _json(self, status: int, obj: Any, raw: bytes | None = None) -> None:
-        data = raw if raw is not None else json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
     def do_GET(self) -> None:
         if self.path.rstrip("/").endswith("/models"):
-            return self._json(200, {"object": "list", "data": [{"id": MODEL, "object": "model"}]})
-        self._json(404, {"error": {"message": "not found", "type": "invalid_request_error"}})
+            return send_json(self, 200, model_list(MODEL))
+        send_json(self, 404, {"error": {"message": "not found", "type": "invalid_request_error"}})
 
     def do_POST(self) -> None:
         raw = self.rfile.read(int(self.headers.get("content-length") or 0))
@@ -64,14 +66,12 @@ class _Handler(BaseHTTPRequestHandler):
         srv.record({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})
         if srv.fail is not None:
             status, payload = srv.fail
-            return self._json(status, None, payload)
+            return send(self, status, payload)
         text = srv.reply(body)
-        cid, created = "chatcmpl-" + uuid.uuid4().hex[:12], int(time.time())
-        usage = {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
+        cid, created = new_completion_id()
         if not body.get("stream"):
-            return self._json(200, {"id": cid, "object": "chat.completion", "created": created, "model": MODEL,
-                                    "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                                                 "finish_reason": "stop"}], "usage": usage})
+            return send_json(self, 200, completion(cid, created, MODEL, {"role": "assistant", "content": text},
+                                                   "stop", USAGE))
         self.send_response(200)
         self.send_header("content-type", "text/event-stream")
         self.send_header("cache-control", "no-cache")
@@ -79,14 +79,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
         def event(obj: dict | str) -> None:
-            payload = obj if isinstance(obj, str) else json.dumps(obj)
-            data = f"data: {payload}\n\n".encode()
+            data = sse_event(obj)
             self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
             self.wfile.flush()
 
         def chunk(delta: dict, finish: str | None = None) -> None:
-            event({"id": cid, "object": "chat.completion.chunk", "created": created, "model": MODEL,
-                   "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
+            event(completion_chunk(cid, created, MODEL, delta, finish))
 
         n = max(1, srv.chunks)
         size = max(1, -(-len(text) // n))

@@ -25,15 +25,16 @@ DECISION = re.compile(
     r"switch|keep|move)|let'?s (?:go with|use|stick with|keep|do|ship|switch|move|pick|choose)|going with|"
     r"settled on|agreed|(?:we|i) (?:chose|picked|selected)|opted|the plan is|switch(?:ing|ed)? (?:over )?to|"
     r"final answer|approved?)\b", re.I)
+_DEADLINE = (  # a date or deadline cue, in both commitment patterns
+    r"by (?:mon|tues|wednes|thurs|fri|satur|sun)day|by (?:tomorrow|tonight|end of (?:the )?(?:day|week|month)|"
+    r"eod|eow|next week|noon)|deadline")
 COMMITMENT = re.compile(
     r"\b(?:i(?:'ll| will| shall)|we(?:'ll| will)|i(?:'m| am) going to|we(?:'re| are) going to|i promise|"
     r"promised?|commit(?:ted)? to|remind (?:me|you)|follow(?:ing)? up|get back to you|"
-    r"by (?:mon|tues|wednes|thurs|fri|satur|sun)day|by (?:tomorrow|tonight|end of (?:the )?(?:day|week|month)|"
-    r"eod|eow|next week|noon)|deadline|due (?:on|by))\b", re.I)
+    + _DEADLINE + r"|due (?:on|by))\b", re.I)
 AGENT_COMMITMENT = re.compile(
     r"\b(?:remind (?:me|you)|follow(?:ing)? up|get back to you|i promise|promised?|"
-    r"by (?:mon|tues|wednes|thurs|fri|satur|sun)day|by (?:tomorrow|tonight|end of (?:the )?(?:day|week|month)|"
-    r"eod|eow|next week|noon)|deadline|tomorrow|next (?:time|session|week))\b", re.I)
+    + _DEADLINE + r"|tomorrow|next (?:time|session|week))\b", re.I)
 OPEN = re.compile(
     r"\b(?:open question|still (?:need|have) to (?:decide|figure out|find out|check|confirm)|unresolved|tbd|"
     r"to be (?:decided|determined|confirmed)|not sure yet|(?:haven't|have not) decided|undecided|"

@@ -71,6 +71,10 @@ def _print_changes(title: str, result: Any) -> None:
         out.print(f"  • {c}", markup=False, highlight=False)
     if getattr(result, "backup_path", None):
         out.print(f"backup: {result.backup_path}", markup=False)
+    _print_peers_and_notes(result)
+
+
+def _print_peers_and_notes(result: Any) -> None:
     for p in getattr(result, "peers", []) or []:
         out.print(f"[yellow]peer[/yellow] {p['note']}", highlight=False)
     for n in result.notes:
@@ -100,10 +104,7 @@ def install_command(
     if dry_run:
         out.print(f"[bold]dry run[/bold]: {result.config_path} would change like this" if result.diff else "dry run: nothing to change")
         _print_diff(result.diff)
-        for p in result.peers:
-            out.print(f"[yellow]peer[/yellow] {p['note']}", highlight=False)
-        for n in result.notes:
-            out.print(f"[yellow]note[/yellow] {n}", highlight=False)
+        _print_peers_and_notes(result)
         return
     _print_changes("installed clawmemory into", result)
     if result.changed:
