@@ -30,7 +30,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import numpy as np
+import clawmemory  # noqa: F401  (first, as in the daemon: it sets thread-spin limits before numpy loads)
+
+import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
