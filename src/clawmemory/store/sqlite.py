@@ -259,13 +259,13 @@ class SQLiteStore:
         if not item_ids:
             return {}
         marks = ",".join("?" * len(item_ids))
-        rows = self.db.execute(
+        cursor = self.db.cursor()
+        cursor.row_factory = None  # plain tuples: this runs for every search's candidate pool
+        rows = cursor.execute(
             f"SELECT id, namespace, corpus, ref_id, container, author FROM search_items WHERE id IN ({marks})",
             list(item_ids),
         )
-        return {r["id"]: SearchRow(r["id"], r["namespace"], r["corpus"], r["ref_id"], r["container"],
-                                   r["author"])
-                for r in rows}
+        return {r[0]: SearchRow(*r) for r in rows}
 
     # -- embeddings ---------------------------------------------------------------------
 
