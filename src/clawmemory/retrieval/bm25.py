@@ -120,9 +120,6 @@ class BM25Index:
 
     # -- reads --------------------------------------------------------------------------
 
-    def known(self, term: str) -> bool:
-        return term in self._term_ids
-
     def df(self, term: str) -> int:
         """How many indexed items hold ``term`` (0 when unknown)."""
         tid = self._term_ids.get(term)
@@ -136,7 +133,6 @@ class BM25Index:
         corpora: Sequence[str],
         limit: int,
         within: Iterable[int] | None = None,
-        weights: Sequence[float] | None = None,
     ) -> list[tuple[int, float, float]]:
         """Top ``limit`` (item id, score, coverage) for any of ``terms``; ``within`` restricts
         to item ids. ``coverage`` is the idf-weighted share of the query terms the item holds
@@ -151,14 +147,13 @@ class BM25Index:
             dl = self._dl.view
             avgdl = self._total_dl / self.items.n_alive
             k1, b, N = self.k1, self.b, self.items.n_alive
-            weights = weights or [1.0] * len(terms)
-            for term, qw in zip(terms, weights):
+            for term in terms:
                 tid = self._term_ids.get(term)
                 if tid is None:  # a term no item holds still counts against coverage
-                    total_idf += math.log(1.0 + (N + 0.5) / 0.5) * qw
+                    total_idf += math.log(1.0 + (N + 0.5) / 0.5)
                     continue
                 df = self._df[tid]
-                idf = math.log(1.0 + (N - df + 0.5) / (df + 0.5)) * qw
+                idf = math.log(1.0 + (N - df + 0.5) / (df + 0.5))
                 total_idf += idf
                 for docs, tf in self._postings(tid):
                     norm = k1 * (1.0 - b + b * dl[docs] / avgdl)
