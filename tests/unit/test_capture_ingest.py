@@ -260,7 +260,7 @@ def test_batches_commit_offsets_with_rows(home: Path, jsonl: Path) -> None:
     jsonl.parent.mkdir(parents=True)
     write(jsonl, [obs(n) for n in range(1, 26)])
     with Engine.open(home, embedding_provider="none") as eng:
-        eng.capture.batch_lines = 10
+        eng.capture.batch_bytes = 2000  # a few lines a batch
         assert eng.ingest_observations([jsonl])["added"] == 25
         off = eng.store.db.execute("SELECT * FROM capture_offsets").fetchone()
         assert off["offset"] == jsonl.stat().st_size and off["line_no"] == 25 and off["namespace"] == "*"
@@ -293,3 +293,33 @@ def test_cli_ingest_without_files_uses_the_plugin_config(home: Path, tmp_path: P
     cfg.write_text(json.dumps({"agents": {"defaults": {"workspace": str(tmp_path / "empty")}}}))
     assert main(["ingest", "--config", str(cfg)]) == 2
     assert "no observation file found" in capsys.readouterr().err
+
+
+def test_helper_processes_load_exactly_what_the_process_itself_loads(tmp_path: Path, jsonl: Path) -> None:
+    """A large backlog is parsed by helper processes; rows, index and report are the same."""
+    jsonl.parent.mkdir(parents=True)
+    lines: list = [obs(n, f"step {n}: built web_fetch module beta{n % 7}", agent="ops" if n % 3 else "main")
+                   for n in range(1, 60)]
+    lines[10:10] = ["{broken json", "", json.dumps(lines[4]), '{"v": 1, "ts": "2026-11-21T07:00:00Z", "result": 7e999}', "[1, 2]"]
+    lines.append({**obs(99), "detail": {"big": 123456789012345678901234567890, "memory_backend": "clawmemory"}})
+    write(jsonl, lines)
+    with jsonl.open("a") as f:
+        f.write('{"v": 1, "tool_name": "exec", "summary": "half a li')  # no newline yet: left for later
+    results = {}
+    for helpers in (0, 2):
+        eng = Engine.open(tmp_path / f"h{helpers}", embedding_provider="none")
+        try:
+            eng.capture.batch_bytes, eng.capture.helpers, eng.capture.helper_min_bytes = 3000, helpers, 0
+            report = eng.ingest_observations([jsonl])["files"][0]
+            table = [{k: v for k, v in r.items() if k != "ingested_at"} for r in rows(eng)]
+            hits = [h.id for h in eng.search("web_fetch module beta3", "ops", corpus="observations", limit=50)]
+            results[helpers] = (report, table, hits)
+        finally:
+            eng.close()
+    (report, table, hits), helped = results[0], results[2]
+    assert helped == (report, table, hits)
+    assert report["added"] == 61 and report["duplicates"] == 1 and report["blank"] == 1
+    assert [e["line"] for e in report["errors"]] == [11, 15]  # broken JSON, an array
+    assert report["pending_bytes"] > 0 and len(table) == 61 and hits
+    big = next(r for r in table if r["line_no"] == 65)
+    assert '"big":123456789012345678901234567890' in big["detail_json"]  # exact, past 64 bits

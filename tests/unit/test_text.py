@@ -1,4 +1,7 @@
-from clawmemory.retrieval.text import fold, index_terms, terms, words
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from clawmemory.retrieval.text import _COMPOUND, _compounds, fold, index_terms, terms, words
 
 
 def test_fold_strips_accents_and_case():
@@ -32,3 +35,14 @@ def test_index_terms_is_space_joined():
 def test_contractions_and_possessives():
     assert terms("I don't think Melanie's kids've seen it") == ["think", "melani", "kid", "seen"]
     assert terms("she’s here") == []  # curly apostrophe, whole contraction is a stopword
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet="ab_-.' \t\n\u00a0\u2003é日1", max_size=24))
+def test_compound_scan_finds_what_the_full_regex_finds(text: str) -> None:
+    assert _compounds(text) == _COMPOUND.findall(text)
+
+
+def test_compounds_inside_prose_and_around_punctuation() -> None:
+    text = "web_fetch: see a/b_c (x.y.z), kebab-case… and don't_go"
+    assert _compounds(text) == _COMPOUND.findall(text) == ["web_fetch", "b_c", "x.y.z", "kebab-case", "t_go"]

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import orjson
+
 from ..redaction import RULES_VERSION, redact
 from ..validation import NAMESPACE_RE
 
@@ -33,6 +35,9 @@ _NOT_NS = re.compile(r"[^a-z0-9._-]+")
 # Built once: json.dumps/json.loads with arguments build a new encoder per call (~3 µs a line).
 _DETAIL_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _DECODE = json.JSONDecoder().decode
+# orjson reads integers past 64 bits as floats: a line with a run of 19 digits goes to json.
+_DIGITS_ONLY = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+_LONG_DIGITS = b"0" * 19
 
 
 class LineError(ValueError):
@@ -109,12 +114,19 @@ def _summary_from(tool_name: str | None, result: str | None) -> str | None:
     return f"{tool_name}: (no text output)" if tool_name else None
 
 
-def parse_line(raw: bytes) -> ParsedLine | None:
-    """Parse one line (without its newline). None for a blank line; raises
-    :class:`LineError` for anything that is not an observation."""
-    line = raw.strip()
-    if not line:
-        return None
+def _load(line: bytes) -> tuple[Any, bool]:
+    """The line's JSON value, and whether orjson read it.
+
+    orjson (about 3 µs for a typical line; json takes 11) reads the lines it accepts as json
+    would, except integers past 64 bits; lines with a 19-digit run, and every line orjson
+    rejects (a BOM, NaN, lone surrogates, other encodings, broken JSON), go to json, which
+    has the last word.
+    Lone surrogates (``"\\udXXX"`` escapes) become U+FFFD: they cannot be stored as UTF-8."""
+    if _LONG_DIGITS not in line.translate(_DIGITS_ONLY):
+        try:
+            return orjson.loads(line), True
+        except orjson.JSONDecodeError:
+            pass
     try:
         # json.loads(bytes) detects the encoding first; a line opening with "{" and a non-NUL
         # byte is UTF-8 by its rules, so decode it the way it would (surrogatepass) directly.
@@ -125,10 +137,20 @@ def parse_line(raw: bytes) -> ParsedLine | None:
     except ValueError as exc:
         msg = getattr(exc, "msg", str(exc))
         raise LineError(f"not JSON ({msg})") from exc
+    if b"\\ud" in line or b"\\uD" in line:
+        obj = _map_strings(obj, lambda s: _SURROGATE.sub("\ufffd", s))
+    return obj, False
+
+
+def parse_line(raw: bytes) -> ParsedLine | None:
+    """Parse one line (without its newline). None for a blank line; raises
+    :class:`LineError` for anything that is not an observation."""
+    line = raw.strip()
+    if not line:
+        return None
+    obj, plain = _load(line)
     if not isinstance(obj, dict):
         raise LineError(f"a JSON {type(obj).__name__}, not an object")
-    if b"\\ud" in line or b"\\uD" in line:  # escaped surrogates: replace lone ones with U+FFFD
-        obj = _map_strings(obj, lambda s: _SURROGATE.sub("\ufffd", s))
     tool_name = _str(obj.get("tool_name"))
     result = _str(obj.get("result"))
     summary = _str(obj.get("summary")) or _summary_from(tool_name, result)
@@ -160,6 +182,7 @@ def parse_line(raw: bytes) -> ParsedLine | None:
         is_error=obj.get("is_error") is True,
         summary=summary,
         result=result,
-        detail_json=_DETAIL_JSON(detail),
+        # what orjson read it can write back alike (and 10× faster); json keeps NaN and big integers
+        detail_json=orjson.dumps(detail).decode() if plain else _DETAIL_JSON(detail),
         content_hash=hashlib.sha256(line).hexdigest(),
     )

@@ -8,19 +8,18 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInput, NotFound
-from ..store.records import IndexItem, now_iso
-from .lines import LineError, ParsedLine, parse_line, sanitize_namespace
+from ..store.records import now_iso
+from .batch import CORPUS, HELPER_MIN_BYTES, HELPERS, Chunk, Prepared, Preparer
 
 if TYPE_CHECKING:
     from ..engine import Engine, SearchHit
 
-CORPUS = "observation"
 ANY_NAMESPACE = "*"  # capture_offsets.namespace when each line picks its own
 MAX_ERRORS_KEPT = 100
 
@@ -99,26 +98,16 @@ def _head(path: Path, limit: int = 65536) -> str | None:
     return hashlib.sha256(first).hexdigest() if first.endswith(b"\n") or len(first) >= limit else None
 
 
-_DIGITS = str.maketrans("", "", "-:.TZtz+ ")
-
-
-def _observation_id(namespace: str, content_hash: str, ts: str | None) -> str:
-    """``obs_`` + the line's time as digits + a hash of (namespace, line): derived from the
-    content (so a replay finds the same id) and in time order (so inserts into the id indexes
-    append at the right edge instead of landing on random pages of a large B-tree)."""
-    stamp = (ts or "").translate(_DIGITS)[:17]
-    stamp = stamp if stamp.isdigit() else ""
-    digest = hashlib.sha256(f"{namespace}\0{content_hash}".encode()).hexdigest()[:16]
-    return f"obs_{stamp:0<17}{digest}"
-
-
 class CaptureLog:
     """Observations of one engine's store. Registers the ``observations`` search corpus."""
 
-    def __init__(self, engine: Engine, *, batch_lines: int = 2000) -> None:
+    def __init__(self, engine: Engine, *, batch_bytes: int = 4 << 20, helpers: int = HELPERS,
+                 helper_min_bytes: int = HELPER_MIN_BYTES) -> None:
         self.engine = engine
         self.store = engine.store
-        self.batch_lines = batch_lines
+        self.batch_bytes = batch_bytes  # lines are read, prepared and committed about this many bytes at a time
+        self.helpers = helpers  # helper processes for a backlog of ``helper_min_bytes`` or more
+        self.helper_min_bytes = helper_min_bytes
         engine.corpora["observations"] = (CORPUS,)
         engine.hydrators[CORPUS] = self.hydrate
 
@@ -225,69 +214,61 @@ class CaptureLog:
         the offsets table already holds this file at ``start`` (nothing to record if nothing is read)."""
         rep = FileReport(str(file), start_offset=start, offset=start)
         cur = _Cursor(file, key, device, inode, head, 0, target, known, rep, set())
-        batch: list[tuple[int, ParsedLine]] = []
-        offset = start
         with file.open("rb") as f:
             cur.size = os.fstat(f.fileno()).st_size
             f.seek(start)
-            for raw in f:
-                if not raw.endswith(b"\n"):
-                    rep.pending_bytes = len(raw)
-                    break
-                line_no += 1
-                offset += len(raw)
-                rep.lines += 1
-                try:
-                    parsed = parse_line(raw)
-                except LineError as exc:
-                    rep.error_count += 1
-                    if len(rep.errors) < MAX_ERRORS_KEPT:
-                        rep.errors.append({"line": line_no, "error": str(exc)})
-                    continue
-                if parsed is None:
-                    rep.blank += 1
-                    continue
-                batch.append((line_no, parsed))
-                if len(batch) >= self.batch_lines:
-                    self._write(batch, cur, offset, line_no)
-                    batch = []
+            helpers = self.helpers if cur.size - start >= self.helper_min_bytes else 0
+            wrote = False
+            with Preparer(target, self.engine.settings.default_namespace, now_iso(), str(file), helpers=helpers) as p:
+                for chunk, prepared in p.map(self._chunks(f, rep, start, line_no)):
+                    self._write(prepared, cur, chunk.offset, chunk.line_no)
+                    wrote = True
                     if progress is not None:
-                        progress(rep, offset)
-        if batch or offset != start or not remembered:
-            self._write(batch, cur, offset, line_no)
-        rep.offset = offset
+                        progress(rep, chunk.offset)
+        if not wrote and not remembered:
+            self._write(Prepared(), cur, start, line_no)  # record the file, so its rotation can be told
         rep.namespaces = sorted(cur.spaces)
         return rep
 
-    def _write(self, batch: list[tuple[int, ParsedLine]], cur: _Cursor, offset: int, line_no: int) -> None:
-        """Insert one batch, index it and move the file's offset, in one transaction."""
-        default = self.engine.settings.default_namespace
-        stamp = now_iso()
-        source = str(cur.file)
+    def _chunks(self, f: Any, rep: FileReport, offset: int, line_no: int) -> Iterator[Chunk]:
+        """The file's complete lines from here, about ``batch_bytes`` at a time; a last line
+        without its newline is left (``rep.pending_bytes``) for the next pass."""
+        carry = b""
+        while block := f.read(self.batch_bytes):
+            data = carry + block
+            cut = data.rfind(b"\n") + 1
+            data, carry = data[:cut], data[cut:]
+            if data:
+                count = data.count(b"\n")
+                chunk = Chunk(data, line_no + 1, offset + cut, line_no + count)
+                offset, line_no = chunk.offset, chunk.line_no
+                rep.lines += count
+                rep.offset = offset
+                yield chunk
+        rep.pending_bytes = len(carry)
+
+    def _write(self, prepared: Prepared, cur: _Cursor, offset: int, line_no: int) -> None:
+        """Insert one prepared chunk, index it and move the file's offset, in one transaction."""
         rep = cur.report
+        rep.blank += prepared.blank
+        rep.error_count += len(prepared.errors)
+        room = MAX_ERRORS_KEPT - len(rep.errors)
+        rep.errors.extend({"line": n, "error": why} for n, why in prepared.errors[:max(room, 0)])
         with self.store.transaction() as db:
             rows: dict[str, tuple] = {}
-            items: list[IndexItem] = []
-            for n, p in batch:
-                ns = cur.target or sanitize_namespace(p.agent_id) or default
+            index: dict[str, tuple] = {}
+            for ns, row, index_row in prepared.rows:
                 if ns not in cur.known:
                     self.store.ensure_namespace(ns)  # joins this transaction
                     cur.known.add(ns)
                 cur.spaces.add(ns)
-                oid = _observation_id(ns, p.content_hash, p.ts)
-                if oid in rows:
+                if row[0] in rows:
                     rep.duplicates += 1
                     continue
-                ts = p.ts or stamp
-                rows[oid] = (oid, ns, ts, p.kind, p.tool_name, p.tool_call_id, p.session_key, p.agent_id,
-                             int(p.is_synthetic), int(p.is_error), p.summary, p.result, p.detail_json, source, n,
-                             p.content_hash, stamp)
-                items.append(IndexItem(namespace=ns, corpus=CORPUS, ref_id=oid, text=p.index_text(),
-                                       container=p.session_key, created_at=ts))
+                rows[row[0]] = row
+                index[row[0]] = index_row
             existing = self._existing(db, list(rows))
-            if existing:
-                rep.duplicates += len(existing)
-                items = [i for i in items if i.ref_id not in existing]
+            rep.duplicates += len(existing)
             db.executemany(
                 """
                 INSERT INTO observations (id, namespace, ts, kind, tool_name, tool_call_id, session_key, agent_id,
@@ -297,8 +278,9 @@ class CaptureLog:
                 """,
                 [r for oid, r in rows.items() if oid not in existing],
             )
-            self.store.index_items(db, items)
-            rep.added += len(items)
+            fresh = [r for oid, r in index.items() if oid not in existing]
+            self.store.insert_index_rows(db, fresh)
+            rep.added += len(fresh)
             db.execute(
                 """
                 INSERT INTO capture_offsets (path, namespace, device, inode, offset, size, line_no, head, updated_at)
@@ -308,7 +290,7 @@ class CaptureLog:
                     head = excluded.head, updated_at = excluded.updated_at
                 """,
                 (str(cur.key), cur.target or ANY_NAMESPACE, cur.device, cur.inode, offset, cur.size, line_no,
-                 cur.head, stamp),
+                 cur.head, now_iso()),
             )
 
     @staticmethod

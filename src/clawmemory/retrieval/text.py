@@ -26,9 +26,10 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": 
 # Starts only at the start of a word run and never gives a run back (possessive): the same
 # matches as r"[^\W_]+(?:[_\-.][^\W_]+)+", without its quadratic retries inside every word.
 _COMPOUND = re.compile(r"(?<![^\W_])[^\W_]++(?:[_\-.][^\W_]+)+")
-# Every compound holds a separator followed by a word character: a cheap test that skips
-# the compound scan for most prose (about 1 µs instead of 8 µs on a 240-character summary).
+# Every compound holds a separator followed by a word character, and no whitespace: only
+# the whitespace-delimited runs around such a separator need the (slow) compound scan.
 _SEP = re.compile(r"[_\-.][^\W_]")
+_SPACE = re.compile(r"\s")
 # camelCase / PascalCase / acronym boundaries.
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 _CJK = re.compile(
@@ -68,6 +69,23 @@ def stem(word: str) -> str:
     return _STEMMER.stemWord(word)
 
 
+def _compounds(text: str) -> list[str]:
+    """``_COMPOUND.findall(text)``, scanning only the runs between whitespace that hold a
+    separator (2.6 µs instead of 5 on a typical tool summary, which opens with ``web_fetch:``)."""
+    out: list[str] = []
+    end = 0
+    for sep in _SEP.finditer(text):
+        start = sep.start()
+        if start < end:
+            continue
+        while start > 0 and not text[start - 1].isspace():
+            start -= 1
+        space = _SPACE.search(text, sep.end())
+        end = space.start() if space else len(text)
+        out.extend(_COMPOUND.findall(text[start:end]))
+    return out
+
+
 def _cjk_grams(run: str) -> list[str]:
     if len(run) == 1:
         return [run]
@@ -105,7 +123,7 @@ def words(text: str, *, keep_stopwords: bool = False) -> list[str]:
     out: list[str] = []
     if "\u2019" in text or "\u2018" in text or "`" in text or "\u02bc" in text:
         text = text.translate(_APOSTROPHES)
-    for compound in _COMPOUND.findall(text) if _SEP.search(text) else ():
+    for compound in _compounds(text):
         joined = "".join(_PART.findall(compound))
         if joined and not _CJK.search(joined):
             out.extend(_split_word(joined)[:1])  # snake_case_name → snakecasename as one extra term
@@ -148,8 +166,7 @@ def terms(text: str) -> list[str]:
     if "\u2019" in text or "\u2018" in text or "`" in text or "\u02bc" in text:
         text = text.translate(_APOSTROPHES)
     out: list[str] = []
-    if _SEP.search(text):
-        out.extend(chain.from_iterable(map(_compound_terms, _COMPOUND.findall(text))))
+    out.extend(chain.from_iterable(map(_compound_terms, _compounds(text))))
     out.extend(chain.from_iterable(map(_word_terms, _WORD.findall(text))))
     return out
 

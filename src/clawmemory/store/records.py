@@ -8,6 +8,7 @@ import os
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 _CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
@@ -34,6 +35,7 @@ def content_hash(*parts: Any) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+@lru_cache(maxsize=4096)
 def ns_token(namespace: str) -> str:
     """The FTS filter token for a namespace (names may hold ``.-_``; tokens may not)."""
     return "n" + hashlib.sha1(namespace.encode("utf-8")).hexdigest()[:16]

@@ -87,6 +87,14 @@ def _message_item(window: Sequence[Message], i: int) -> IndexItem:
     )
 
 
+def index_row(item: IndexItem) -> tuple:
+    """An item analysed for ``search_items`` (the CPU part of indexing, no database needed)."""
+    return (item.namespace, ns_token(item.namespace), item.corpus, item.ref_id, item.container,
+            index_terms(item.text), index_terms(item.context) if item.context else "",
+            index_terms(item.context_next) if item.context_next else "", item.author,
+            item.embed_text or item.text, item.created_at)
+
+
 class SQLiteStore:
     """SQLite implementation of :class:`~clawmemory.store.base.Store`."""
 
@@ -182,9 +190,13 @@ class SQLiteStore:
     # -- search index -------------------------------------------------------------------
 
     def index_items(self, db: sqlite3.Connection, items: Sequence[IndexItem]) -> None:
-        """Add items to the lexical index (call inside a transaction): rows into
+        """Add items to the lexical index (call inside a transaction)."""
+        self.insert_index_rows(db, [index_row(i) for i in items])
+
+    def insert_index_rows(self, db: sqlite3.Connection, rows: Sequence[tuple]) -> None:
+        """Insert analysed items (:func:`index_row`; call inside a transaction): rows into
         ``search_items``, then one insert-select into the FTS5 table."""
-        if not items:
+        if not rows:
             return
         first = db.execute("SELECT coalesce(max(id), 0) FROM search_items").fetchone()[0]
         db.executemany(
@@ -193,13 +205,7 @@ class SQLiteStore:
                                       context_next, author, embed_text, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
-            [
-                (i.namespace, ns_token(i.namespace), i.corpus, i.ref_id, i.container,
-                 index_terms(i.text), index_terms(i.context) if i.context else "",
-                 index_terms(i.context_next) if i.context_next else "", i.author,
-                 i.embed_text or i.text, i.created_at)
-                for i in items
-            ],
+            rows,
         )
         db.execute(
             "INSERT INTO search_fts (rowid, ns, corpus, terms, context, context_next) "
