@@ -54,8 +54,11 @@ def test_tool_routes_and_a_ticket_surviving_a_restart(daemon):
         assert c.post("/v1/tools/no_such_tool", json={"params": {}}).status_code == 404
     daemon.restart()
     with daemon.client() as c:
+        bad = c.post("/v1/hooks/agent_end", json={"session": {"sessionKey": "run-1"}, "event": {"endedAt": "soon"}})
+        assert bad.status_code == 422 and bad.json()["error"]["field"] == "event.endedAt"
         end = c.post("/v1/hooks/agent_end", json={"namespace": "default", "session": {"sessionKey": "run-1"},
-                                                  "event": {"success": True, "durationMs": 1200}})
+                                                  "event": {"success": True, "durationMs": 1200,
+                                                            "endedAt": "2999-01-01T00:00:00Z"}})  # capped at now
         assert end.status_code == 200
         assert [t["ticket"] for t in end.json()["ledger"]["tickets"]] == [ticket]
         replay = c.post("/v1/hooks/agent_end", json={"namespace": "default", "session": {"sessionKey": "run-1"},

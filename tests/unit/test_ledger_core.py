@@ -123,6 +123,21 @@ def test_agent_end_settles_session_once_and_splits_credit(eng):
     assert out["delta"] == 3.0 and out["settled"] == 1
 
 
+def test_a_late_agent_end_replay_settles_only_tickets_of_its_own_run(eng, clock):
+    store(eng, NGINX)
+    first = eng.memory_recall(None, {"sessionKey": "s1"}, query="rotate nginx logs")["details"]["ticketId"]
+    clock.advance(seconds=30)
+    ended = clock.now.isoformat()  # the run ends; its agent_end is spooled (the daemon is down)
+    clock.advance(minutes=5)
+    second = eng.memory_recall(None, {"sessionKey": "s1"}, query="rotate nginx logs")["details"]["ticketId"]
+    clock.advance(seconds=1)
+    out = eng.agent_end(None, {"sessionKey": "s1"}, {"success": True, "endedAt": ended})["ledger"]  # the replay
+    assert [t["ticket"] for t in out["tickets"]] == [first]
+    status = "SELECT status FROM ledger_tickets WHERE id = ?"
+    assert eng.store.db.execute(status, (second,)).fetchone()[0] == "open"
+    assert eng.agent_end(None, {"sessionKey": "s1"}, {"success": False})["ledger"]["settled"] == 1  # its own end
+
+
 def test_session_end_expires_open_tickets_once_without_credit(eng, clock):
     a = store(eng, NGINX)
     t1 = eng.memory_recall(None, {"sessionKey": "s1"}, query="rotate nginx logs")["details"]["ticketId"]

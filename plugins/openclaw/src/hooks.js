@@ -28,7 +28,8 @@ export function registerHooks(api, bridge) {
   api.on("agent_end", async (event, ctx) => {
     try {
       const { namespace, session } = bridge.identity(ctx ?? {});
-      const ev = { success: event?.success === true };
+      // endedAt rides with a spooled replay, so a late one never settles a newer run's tickets
+      const ev = { success: event?.success === true, endedAt: new Date().toISOString() };
       if (event?.error !== undefined) ev.error = String(event.error);
       if (typeof event?.durationMs === "number") ev.durationMs = event.durationMs;
       if (event?.runId) ev.runId = event.runId;

@@ -216,6 +216,8 @@ test("daemon down: tools, hooks and the context engine fail open", async () => {
   const entries = spool.map((f) => JSON.parse(fs.readFileSync(path.join(d, "spool", "openclaw", f))));
   assert.deepEqual(entries.map((e) => e.path), ["/v1/hooks/agent_end", "/v1/context/commitTurn"]);
   assert.equal(entries[1].body.params.advancementKey, "k1");
+  // the spooled agent_end says when the run ended, so a late replay settles only that run's tickets
+  assert.ok(Date.parse(entries[0].body.event.endedAt) <= Date.parse(entries[0].spooledAt));
   assert.equal(entries[1].body.params.abortSignal, undefined);
   const warns = reg.logs.filter(([l]) => l === "warn");
   assert.ok(warns.length >= 1 && warns.length <= 8, `rate-limited warnings, got ${warns.length}`);

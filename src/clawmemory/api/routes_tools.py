@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from ..engine import Engine
 from ..errors import InvalidInput, NotFound
@@ -110,6 +110,7 @@ class AgentEndEvent(Body):
     error: str | None = None
     durationMs: float | None = None
     runId: str | None = None
+    endedAt: AwareDatetime | None = None  # when the run ended: a late replay settles nothing newer
     capture: bool | None = None
     messages: list[Any] | None = None
     ledger: LedgerOverrides | None = None
@@ -162,7 +163,7 @@ def run_tool(tool: str, body: ToolCall, request: Request) -> dict[str, Any]:
 
 @router.post("/hooks/agent_end", summary="A run ended: settle the session's open ledger tickets")
 def agent_end(body: AgentEnd, request: Request) -> dict[str, Any]:
-    event = body.event.model_dump(exclude_none=True)
+    event = body.event.model_dump(mode="json", exclude_none=True)
     return _engine(request).agent_end(body.namespace, body.session.model_dump(exclude_none=True), event)
 
 

@@ -501,14 +501,17 @@ class Ledger:
 
     def settle_session(self, session_key: str | None, namespace: str | None = None, *, success: bool | None = None,
                        delta: float | None = None, overrides: dict[str, Any] | None = None, detail: str = "",
-                       via: str = "agent_end") -> dict[str, Any]:
-        """Settle every open ticket the session opened (``agent_end``): ``successDelta`` or
-        ``failureDelta`` read at ``resourceScale``; the run's one bounded credit is split
-        over its tickets. Upkeep advances one session when anything was settled."""
+                       via: str = "agent_end", ended_at: datetime | None = None) -> dict[str, Any]:
+        """Settle every open ticket the session opened (``agent_end``) up to ``ended_at`` (when
+        the run ended; default now): ``successDelta`` or ``failureDelta`` read at
+        ``resourceScale``; the run's one bounded credit is split over its tickets. Upkeep
+        advances one session when anything was settled. A replay delivered late (spooled
+        while the daemon was down) so never settles tickets of a run that began after it."""
         ns = self._ns(namespace)
         if not session_key:
             return {"namespace": ns, "settled": 0, "tickets": [], "reason": "no session key"}
         now = iso(self.clock())
+        until = min(now, iso(ended_at)) if ended_at is not None else now
         with self.store.transaction() as db:
             st = self._state(db, ns)
             cfg = self._config(st)
@@ -523,7 +526,7 @@ class Ledger:
                 outcome = "measured"
             ids = [r[0] for r in db.execute(
                 "SELECT id FROM ledger_tickets WHERE namespace = ? AND session_key = ? AND status = 'open' "
-                "AND opened_at <= ? ORDER BY opened_at, id", (ns, session_key, now))]
+                "AND opened_at <= ? ORDER BY opened_at, id", (ns, session_key, until))]
             if not ids:
                 return {"namespace": ns, "settled": 0, "tickets": [], "outcome": outcome, "delta": delta}
             cum = st["cum_upkeep"] + cfg.upkeepPerSession
@@ -923,11 +926,14 @@ class Ledger:
 
     def on_agent_end(self, namespace: str | None, session: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
         """``agent_end``: settle the session's open tickets with ``successDelta`` / ``failureDelta``
-        (the plugin may pass its configured values in ``event.ledger``)."""
+        (the plugin may pass its configured values in ``event.ledger``, and when the run ended
+        in ``event.endedAt``)."""
         key = (session or {}).get("sessionKey") or (session or {}).get("sessionId")
         detail = str(event.get("error") or "")[:500]
+        ended = event.get("endedAt")
         return self.settle_session(key, namespace, success=bool(event.get("success")),
-                                   overrides=event.get("ledger") or None, detail=detail, via="agent_end")
+                                   overrides=event.get("ledger") or None, detail=detail, via="agent_end",
+                                   ended_at=parse_iso(ended) if ended else None)
 
     def on_session_end(self, namespace: str | None, session: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
         """``session_end``: the run's outcome is unknown, so nothing is credited; the session's
