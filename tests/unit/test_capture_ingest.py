@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from clawmemory.capture import parse_line, sanitize_namespace
+from clawmemory.capture.batch import Chunk, Preparer
 from clawmemory.capture.lines import LineError
 from clawmemory.cli.main import main
 from clawmemory.engine import Engine
@@ -323,3 +324,12 @@ def test_helper_processes_load_exactly_what_the_process_itself_loads(tmp_path: P
     assert report["pending_bytes"] > 0 and len(table) == 61 and hits
     big = next(r for r in table if r["line_no"] == 65)
     assert '"big":123456789012345678901234567890' in big["detail_json"]  # exact, past 64 bits
+
+
+def test_a_helper_that_dies_is_a_clear_error_not_a_hang() -> None:
+    line = json.dumps(obs(1)).encode() + b"\n"
+    with Preparer(None, "default", "2026-11-21T06:00:00Z", "f.jsonl", helpers=1) as prep:
+        prep._procs[0].kill()
+        prep._procs[0].wait()
+        with pytest.raises(RuntimeError, match="ingest helper process exited"):
+            list(prep.map([Chunk(line * 20000, 1, len(line) * 20000, 20000)]))

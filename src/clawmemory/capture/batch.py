@@ -95,8 +95,9 @@ class Preparer:
 
     def __init__(self, target: str | None, default: str, stamp: str, source: str, *, helpers: int = 0) -> None:
         self.args = (target, default, stamp, source)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}  # this clawmemory
         self._procs = [subprocess.Popen([sys.executable, "-c", f"from {__name__} import serve; serve()"],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
                        for _ in range(helpers)]
 
     def __enter__(self) -> Preparer:
@@ -142,7 +143,11 @@ class Preparer:
                 proc.stdin.flush()
                 sent.put(Chunk(b"", chunk.first_line, chunk.offset, chunk.line_no))
             sent.put(None)
-        except BaseException as exc:  # a broken pipe or a read error: the reader re-raises it
+        except BrokenPipeError:
+            dead = next((p for p in self._procs if p.poll() is not None), None)
+            code = dead.returncode if dead else "unknown"
+            sent.put(RuntimeError(f"an ingest helper process exited (code {code})"))
+        except BaseException as exc:  # e.g. the file could not be read: the reader re-raises it
             sent.put(exc)
 
 
