@@ -2,7 +2,7 @@
 ones, sessions stay isolated, states are per-sequence blobs tied to the model.
 
 Needs ``clawmemory[llama-smoke]`` (llama-cpp-python compiles llama.cpp from source when installed);
-skipped with that reason otherwise. Speed is measured in benchmarks/sidecar_bench.py.
+skipped with that reason otherwise. Speed is measured in benchmarks/sidecar.py.
 """
 
 from __future__ import annotations

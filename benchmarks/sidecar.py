@@ -13,7 +13,7 @@
    the sidecar with memory (engine retrieval -> kv-prefix) and without (``--no-retrieve``).
    Accuracy = the expected value appears in the answer (strict substring), and latency.
 
-Run: ``.venv/bin/python benchmarks/sidecar_bench.py [--quick] [--json OUT]``.
+Run: ``.venv/bin/python benchmarks/sidecar.py [--quick] [--json OUT]``.
 """
 
 from __future__ import annotations
