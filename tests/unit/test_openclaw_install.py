@@ -226,3 +226,21 @@ def test_written_config_keeps_file_mode(cfg: Path, data: Path) -> None:
     _install(cfg, data)
     assert stat.S_IMODE(cfg.stat().st_mode) == 0o640
     assert load_config(cfg).data["plugins"]["slots"]["memory"] == "clawmemory"
+
+
+def test_the_wheel_ships_every_file_of_both_plugins() -> None:
+    """pyproject's data-files put the plugins under <prefix>/share/clawmemory/plugins/, where
+    find_plugin_dir looks when there is no source checkout: every file a plugin needs (all
+    but its tests) must match one of those globs."""
+    import tomllib
+
+    root = PLUGIN.parent.parent
+    data_files = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["data-files"]
+    shipped = {(root / f).resolve(): Path(target) for target, globs in data_files.items()
+               for g in globs for f in root.glob(g)}
+    for name in ("openclaw", "openclaw-capture"):
+        plugin = root / "plugins" / name
+        needed = [f for f in plugin.rglob("*") if f.is_file() and "test" not in f.relative_to(plugin).parts]
+        assert needed
+        for f in needed:
+            assert shipped.get(f.resolve()) == Path("share/clawmemory/plugins") / name / f.relative_to(plugin).parent, f

@@ -74,12 +74,14 @@ CLI_TIMEOUT_S = 180
 def find_plugin_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     """The directory holding the JS plugin (``openclaw.plugin.json`` with id clawmemory).
 
-    Looked for in: the argument, ``$CLAWMEMORY_OPENCLAW_PLUGIN_DIR``, ``plugin/`` next to
-    this module (installed wheels), ``plugins/openclaw`` of a source checkout.
+    Looked for in: the argument, ``$CLAWMEMORY_OPENCLAW_PLUGIN_DIR``, ``plugins/openclaw`` of
+    a source checkout (editable installs), ``<prefix>/share/clawmemory/plugins/openclaw``
+    (where the wheel puts it).
     """
     here = Path(__file__).resolve().parent
-    candidates = [explicit, os.environ.get("CLAWMEMORY_OPENCLAW_PLUGIN_DIR"), here / "plugin"]
+    candidates = [explicit, os.environ.get("CLAWMEMORY_OPENCLAW_PLUGIN_DIR")]
     candidates += [parent / "plugins" / "openclaw" for parent in here.parents[:4]]
+    candidates.append(Path(sys.prefix) / "share" / "clawmemory" / "plugins" / "openclaw")
     for c in candidates:
         if not c:
             continue
