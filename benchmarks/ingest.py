@@ -117,7 +117,7 @@ def main() -> None:
         wall, cpu = time.perf_counter() - t_wall, time.process_time() - t_cpu
         helpers = resource.getrusage(resource.RUSAGE_CHILDREN)
         helper_cpu = helpers.ru_utime + helpers.ru_stime
-        points.append(["100%", f"{result.lines:,}", f"{result.lines / wall:,.0f}", f"{rss_mb():.0f}", f"{peak_mb():.0f}"])
+        points.append(["done", f"{result.lines:,}", f"{result.lines / wall:,.0f}", f"{rss_mb():.0f}", f"{peak_mb():.0f}"])
         t1 = time.perf_counter()
         again = engine.capture.ingest([src])  # resumes at the end: nothing to read
         again_s = time.perf_counter() - t1

@@ -66,11 +66,16 @@ class Settings(BaseSettings):
 
     @property
     def token_path(self) -> Path:
-        return self.home / "token"
+        return token_file(self.home)
 
     @property
     def config_path(self) -> Path:
         return self.home / CONFIG_FILE
+
+
+def token_file(home: Path) -> Path:
+    """The daemon's bearer token in data dir ``home`` (the sidecar and plugins read it too)."""
+    return home / "token"
 
 
 def resolve_home(home: str | Path | None = None) -> Path:

@@ -95,10 +95,7 @@ class Preparer:
 
     def __init__(self, target: str | None, default: str, stamp: str, source: str, *, helpers: int = 0) -> None:
         self.args = (target, default, stamp, source)
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}  # this clawmemory
-        self._procs = [subprocess.Popen([sys.executable, "-c", f"from {__name__} import serve; serve()"],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
-                       for _ in range(helpers)]
+        self._procs = [_start_helper() for _ in range(helpers)]
 
     def __enter__(self) -> Preparer:
         return self
@@ -149,6 +146,13 @@ class Preparer:
             sent.put(RuntimeError(f"an ingest helper process exited (code {code})"))
         except BaseException as exc:  # e.g. the file could not be read: the reader re-raises it
             sent.put(exc)
+
+
+def _start_helper() -> subprocess.Popen:
+    """A helper process running :func:`serve` on the caller's clawmemory (its ``sys.path``)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    return subprocess.Popen([sys.executable, "-c", f"from {__name__} import serve; serve()"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
 
 
 def serve() -> None:

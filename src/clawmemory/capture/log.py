@@ -255,8 +255,7 @@ class CaptureLog:
         room = MAX_ERRORS_KEPT - len(rep.errors)
         rep.errors.extend({"line": n, "error": why} for n, why in prepared.errors[:max(room, 0)])
         with self.store.transaction() as db:
-            rows: dict[str, tuple] = {}
-            index: dict[str, tuple] = {}
+            rows: dict[str, tuple[tuple, tuple]] = {}  # observation id -> (observations row, search_items row)
             for ns, row, index_row in prepared.rows:
                 if ns not in cur.known:
                     self.store.ensure_namespace(ns)  # joins this transaction
@@ -265,10 +264,10 @@ class CaptureLog:
                 if row[0] in rows:
                     rep.duplicates += 1
                     continue
-                rows[row[0]] = row
-                index[row[0]] = index_row
+                rows[row[0]] = (row, index_row)
             existing = self._existing(db, list(rows))
             rep.duplicates += len(existing)
+            fresh = [pair for oid, pair in rows.items() if oid not in existing]
             db.executemany(
                 """
                 INSERT INTO observations (id, namespace, ts, kind, tool_name, tool_call_id, session_key, agent_id,
@@ -276,10 +275,9 @@ class CaptureLog:
                                           content_hash, ingested_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-                [r for oid, r in rows.items() if oid not in existing],
+                [row for row, _ in fresh],
             )
-            fresh = [r for oid, r in index.items() if oid not in existing]
-            self.store.insert_index_rows(db, fresh)
+            self.store.insert_index_rows(db, [index_row for _, index_row in fresh])
             rep.added += len(fresh)
             db.execute(
                 """

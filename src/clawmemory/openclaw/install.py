@@ -33,7 +33,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..settings import resolve_home
+from ..settings import resolve_home, token_file as default_token_file
 from .config import (
     DEFAULT_DAEMON_URL,
     PLUGIN_ID,
@@ -224,7 +224,7 @@ def apply_install(
     wanted = {
         "daemonUrl": daemon_url,
         "dataDir": str(data_dir),
-        "tokenFile": str(token_file or data_dir / "token"),
+        "tokenFile": str(token_file or default_token_file(data_dir)),
         "clawmemoryCommand": clawmemory_command,
     }
     for k, v in wanted.items():

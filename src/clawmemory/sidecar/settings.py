@@ -17,7 +17,7 @@ from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ..errors import InvalidInput
-from ..settings import resolve_home
+from ..settings import resolve_home, token_file
 
 CONFIG_FILE = "sidecar.toml"
 ENV_PREFIX = "CLAWMEMORY_SIDECAR_"
@@ -84,7 +84,7 @@ class SidecarSettings(BaseSettings):
 
     @property
     def token_path(self) -> Path:
-        return self.home / "token"
+        return token_file(self.home)
 
     @property
     def config_path(self) -> Path:
