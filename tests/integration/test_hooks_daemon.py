@@ -72,7 +72,11 @@ def test_agent_end_capture_stores_the_turn_once_whichever_path_delivers_it(daemo
         assert commit.json()["stored"] == 2
         late = c.post("/v1/hooks/agent_end", json={**end, "session": session(2)})
         assert late.json()["capture"]["stored"] == 0
-        assert stored(c, "agent:main:s2") == 2
+        # agent_end's copies may carry other timestamps than commitTurn's: still stored once
+        moved = c.post("/v1/hooks/agent_end", json={**end, "session": session(2), "event": {
+            **end["event"], "messages": turn(t0 + 60_000) + [{"role": "user", "content": "and one more", "timestamp": t0}]}})
+        assert moved.json()["capture"]["stored"] == 1  # only the new message
+        assert stored(c, "agent:main:s2") == 3  # the turn once, and the new one (found by its neighbour)
         # without capture the messages are not stored
         off = c.post("/v1/hooks/agent_end", json={**end, "session": session(3),
                                                   "event": {"success": True, "messages": turn(t0)}})

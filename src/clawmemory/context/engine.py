@@ -12,6 +12,7 @@ import json
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -186,8 +187,8 @@ class ContextEngine:
 
     def capture(self, namespace: str, session: Mapping[str, Any] | None, event: Mapping[str, Any]) -> dict[str, Any]:
         """Hook ``agent_end`` with autoCapture: the run's ``messages`` go through the same commit
-        as ``commitTurn``. Messages are stored by content, so a turn commitTurn already stored
-        (or a replayed agent_end) stores nothing again."""
+        as ``commitTurn``. A replay is a duplicate key; messages the session already holds (the
+        same role and text, as often as held: commitTurn stored them) are not stored again."""
         s = self._session(namespace, session, {})
         raw = event.get("messages")
         if not isinstance(raw, list):
@@ -199,7 +200,17 @@ class ContextEngine:
             except InvalidInput:
                 skipped += 1
         key = "agent_end:" + content_hash(s.session_key, [m.fingerprint() for m in msgs])
-        return self._commit(s, key, msgs, "agent_end", False, None) | {"skipped": skipped}
+        # agent_end's copies of messages commitTurn already stored can carry other timestamps:
+        # as many of each (role, text) as the session holds are the stored ones
+        held = Counter(tuple(r) for r in self.engine.store.db.execute(
+            "SELECT role, text FROM messages WHERE namespace = ? AND session_key = ?", (s.namespace, s.session_key)))
+        fresh = []
+        for msg, new in self._new_messages(s, msgs, "agent_end", None):
+            if held[(new.role, new.text)] > 0:
+                held[(new.role, new.text)] -= 1
+            else:
+                fresh.append(msg)
+        return self._commit(s, key, fresh, "agent_end", False, None) | {"skipped": skipped}
 
     def _new_messages(self, s: Session, msgs: Sequence[Msg], method: str,
                       entry_id: str | None) -> list[tuple[Msg, NewMessage]]:

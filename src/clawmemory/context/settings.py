@@ -40,8 +40,8 @@ class ContextSettings(BaseModel):
     auto_retrieval: bool = Field(
         False, alias="autoRetrieval",
         description="Search memory in assemble and add the hits to the prompt (recallPlacement). "
-                    "Off by default: OpenClaw's assemble does not see the current user message, so it "
-                    "searches with the previous one (benchmarks/turns.py); the autoRecall hook does.")
+                    "Off by default; the plugin's autoRecall hook does the same from before_prompt_build, "
+                    "which always carries the current user message (benchmarks/turns.py compares them).")
     recall_placement: Literal["prependContext", "systemPrompt"] = Field(
         "prependContext", alias="recallPlacement",
         description="Where recalled memories go, for auto-retrieval and the plugin's autoRecall hook: "
