@@ -45,7 +45,7 @@ from clawmemory.context.tokens import FEATURES, TokenEstimator, _feature_matrix,
 from clawmemory.engine import Engine  # noqa: E402
 from clawmemory.store.records import NewMessage  # noqa: E402
 
-LOCOMO = ROOT.parent / "shared" / "data" / "locomo10"
+LOCOMO = Path(os.environ.get("LOCOMO_DIR", "/work/shared/data/locomo10"))
 SYSTEM_PROMPT_TOKENS = 18_000  # OpenClaw 2026.9's system prompt before history (reference/openclaw.md)
 
 
@@ -291,19 +291,41 @@ def deadline_check(engine: Engine, queries: list[str], history: list[dict]) -> d
 
 # -- prompt-cache effect -------------------------------------------------------------------------
 
+def _cached(prev: list[tuple[str, int]], cur: list[tuple[str, int]], est: TokenEstimator) -> int:
+    """Tokens of ``cur`` a provider's prefix cache serves after ``prev``: whole equal segments,
+    then the common start of the first differing one."""
+    total = 0
+    for (a, n), (b, _) in zip(cur, prev):
+        if a == b:
+            total += n
+            continue
+        common = 0
+        for x, y in zip(a, b):
+            if x != y:
+                break
+            common += 1
+        return total + (est.text(a[:common]) if common else 0)
+    return total
+
+
 def cache_effect(engine: Engine, conv: dict, turns: int) -> dict:
-    """Replay a conversation turn by turn; per turn, the prompt is system + addition + history.
-    A provider's prefix cache serves the longest prefix shared with the previous prompt."""
+    """Replay a conversation turn by turn with auto-retrieval on; per turn, three prompts:
+    no memory, the block in the system prompt (system + block + history + user) and the block
+    with the user message (system + history + block + user, as prependContext or the last
+    assembled message). The transcript keeps the user's words without the block. A provider's
+    prefix cache serves the longest prefix shared with the previous prompt."""
     est = engine.context.tokens
-    a, b = conv["speakers"]
     flat = [t for _, ts in conv["sessions"] for t in ts][: turns * 2]
     engine.context.settings.auto_retrieval = True
     engine.context.settings.auto_retrieval_mode = "lexical"
+    engine.context.settings.recall_placement = "systemPrompt"  # the block on its own, placed below
+    system = ("<system prompt>", SYSTEM_PROMPT_TOKENS)
+    layouts = ("off", "systemPrompt", "prependContext")
+    stats = {k: [0, 0] for k in layouts}  # [prompt tokens, cached tokens]
+    prev: dict[str, list[tuple[str, int]]] = {}
     history: list[dict] = []
-    stats = {"off": [0, 0], "on": [0, 0]}  # [prompt tokens, cached tokens]
-    prev_len_off = prev_len_on = None
-    prev_block = None
-    changed = with_block = 0
+    segments: list[tuple[str, int]] = []
+    prev_block, changed, with_block = None, 0, 0
     t = datetime(2026, 11, 1, tzinfo=UTC)
     i = 0
     while i + 1 < len(flat):
@@ -314,34 +336,28 @@ def cache_effect(engine: Engine, conv: dict, turns: int) -> dict:
                                                             "prompt": q["text"]}, omit_unchanged=True)
         block = out.get("systemPromptAddition", "")
         with_block += bool(block)
-        h = est.messages(history) + est.text(q["text"]) + 4
-        add = est.text(block) if block else 0
-        off_len, on_len = SYSTEM_PROMPT_TOKENS + h, SYSTEM_PROMPT_TOKENS + add + h
-        if prev_len_off is not None:
-            stats["off"][0] += off_len
-            stats["off"][1] += prev_len_off  # the previous prompt is a prefix of this one
-            stats["on"][0] += on_len
-            if block == prev_block:
-                stats["on"][1] += prev_len_on
-            else:
-                changed += 1
-                common = 0
-                for x, y in zip(block, prev_block or ""):
-                    if x != y:
-                        break
-                    common += 1
-                stats["on"][1] += SYSTEM_PROMPT_TOKENS + est.text(block[:common]) if common else SYSTEM_PROMPT_TOKENS
-        prev_len_off, prev_len_on, prev_block = off_len, on_len, block
-        history += [{"role": "user", "content": [{"type": "text", "text": q["text"]}], "timestamp": int(t.timestamp() * 1000)},
-                    {"role": "assistant", "content": [{"type": "text", "text": r["text"]}],
-                     "timestamp": int(t.timestamp() * 1000) + 30_000}]
+        changed += prev_block is not None and block != prev_block
+        b = [(block, est.text(block) + 4)] if block else []
+        user = (q["text"], est.text(q["text"]) + 4)
+        prompts = {"off": [system, *segments, user], "systemPrompt": [system, *b, *segments, user],
+                   "prependContext": [system, *segments, *b, user]}
+        for k, cur in prompts.items():
+            if k in prev:
+                stats[k][0] += sum(n for _, n in cur)
+                stats[k][1] += _cached(prev[k], cur, est)
+        prev, prev_block = prompts, block
+        um = {"role": "user", "content": [{"type": "text", "text": q["text"]}], "timestamp": int(t.timestamp() * 1000)}
+        am = {"role": "assistant", "content": [{"type": "text", "text": r["text"]}],
+              "timestamp": int(t.timestamp() * 1000) + 30_000}
+        history += [um, am]
+        segments += [user, (r["text"], est.messages([am]))]
     n = len(flat) // 2 - 1
-    return {"turns": n, "block_changed_turns": changed, "with_memory_block": with_block,
-            "cached_share_off": round(stats["off"][1] / stats["off"][0], 4),
-            "cached_share_on": round(stats["on"][1] / stats["on"][0], 4),
-            "uncached_tokens_per_turn_off": round((stats["off"][0] - stats["off"][1]) / n),
-            "uncached_tokens_per_turn_on": round((stats["on"][0] - stats["on"][1]) / n),
-            "system_prompt_tokens": SYSTEM_PROMPT_TOKENS}
+    out = {"turns": n, "block_changed_turns": changed, "with_memory_block": with_block,
+           "system_prompt_tokens": SYSTEM_PROMPT_TOKENS}
+    for k in layouts:
+        out[f"cached_share_{k}"] = round(stats[k][1] / stats[k][0], 4)
+        out[f"uncached_tokens_per_turn_{k}"] = round((stats[k][0] - stats[k][1]) / n)
+    return out
 
 
 def main() -> None:
@@ -405,10 +421,11 @@ def main() -> None:
                  f"{result['load_average_at_end'][0]} on {os.cpu_count()} cores"])
     if "cache" in result:
         k = result["cache"]
-        rows.append([f"prompt cache, {k['turns']} turns (system {k['system_prompt_tokens']} tokens)",
-                     f"cached share off {k['cached_share_off']:.1%} / on {k['cached_share_on']:.1%}; "
-                     f"uncached tokens/turn off {k['uncached_tokens_per_turn_off']} / on {k['uncached_tokens_per_turn_on']}; "
-                     f"block changed on {k['block_changed_turns']} turns"])
+        for label, key in (("auto-retrieval off", "off"), ("block in the system prompt", "systemPrompt"),
+                           ("block with the user message", "prependContext")):
+            rows.append([f"prompt cache, {k['turns']} turns, {label}",
+                         f"cached share {k[f'cached_share_{key}']:.1%}; uncached tokens/turn "
+                         f"{k[f'uncached_tokens_per_turn_{key}']} (block changed on {k['block_changed_turns']} turns)"])
     report("context engine", ["what", "result"], rows, result, args.json_path)
 
 

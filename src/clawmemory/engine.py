@@ -433,9 +433,19 @@ class Engine:
         """Tool ``memory_forget``: by ``entryId``/``memoryId``, or candidates for a ``query``."""
         return self.ledger.tool_forget(namespace, fields)
 
+    def before_prompt_build(self, namespace: str | None, session: dict[str, Any],
+                            event: dict[str, Any]) -> dict[str, Any]:
+        """Hook ``before_prompt_build`` (autoRecall): recalled memories for the current user
+        message, as ``prependContext`` or ``appendSystemContext`` (context.recallPlacement)."""
+        return self.context.before_prompt_build(namespace or self.settings.default_namespace, session, event)
+
     def agent_end(self, namespace: str | None, session: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
-        """Hook ``agent_end``: settle the session's open ledger tickets with the run's outcome."""
-        return {"ledger": self.ledger.on_agent_end(namespace, session, event)}
+        """Hook ``agent_end``: settle the session's open ledger tickets with the run's outcome;
+        with ``capture``, store the turn's ``messages`` once (the context engine's commit path)."""
+        out = {"ledger": self.ledger.on_agent_end(namespace, session, event)}
+        if event.get("capture") and event.get("messages"):
+            out["capture"] = self.context.capture(namespace or self.settings.default_namespace, session, event)
+        return out
 
     def session_end(self, namespace: str | None, session: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
         """Hook ``session_end``: expire the session's still-open tickets (no credit); ``{expired: n}``."""

@@ -1,5 +1,6 @@
 // Typed hooks: before_prompt_build (auto-recall, only when autoRecall is on), agent_end
-// (ledger settlement + optional capture) and session_end. A hook never throws and never
+// (ledger settlement; with autoCapture the run's messages, stored once by the daemon) and
+// session_end. A hook never throws and never
 // delays a turn by more than hookTimeoutMs; agent_end and session_end are spooled when the
 // daemon is down so settlement still happens later.
 import { toJsonSafe } from "./json-safe.js";
@@ -15,9 +16,13 @@ export function registerHooks(api, bridge) {
         const ev = { prompt: event?.prompt ?? "" };
         if (typeof event?.currentUserMessage === "string") ev.currentUserMessage = event.currentUserMessage;
         const r = await bridge.call(namespace, "/v1/hooks/before_prompt_build", { namespace, session, event: ev }, s.hookTimeoutMs);
-        if (r.ok && typeof r.data.prependContext === "string" && r.data.prependContext) {
-          return { prependContext: r.data.prependContext };
+        // the daemon places the block (context.recallPlacement): with the user message, or
+        // at the end of the system prompt
+        const out = {};
+        for (const k of ["prependContext", "appendSystemContext"]) {
+          if (r.ok && typeof r.data[k] === "string" && r.data[k]) out[k] = r.data[k];
         }
+        if (Object.keys(out).length) return out;
       } catch (err) {
         bridge.log.warnOnce("before_prompt_build:exception", `clawmemory: before_prompt_build failed open: ${err?.message ?? err}`);
       }

@@ -4,124 +4,18 @@
 // POST /v1/tools/{tool}; when the daemon is unavailable the tool answers with a clear
 // "memory unavailable" text instead of throwing, so the turn goes on.
 import { toJsonSafe } from "./json-safe.js";
+import { TOOL_SCHEMAS, OPTIONAL_TOOL_SCHEMAS } from "./tool-schemas.js";
 
-const str = (description) => ({ type: "string", description });
-const int = (description, minimum = 1) => ({ type: "integer", minimum, description });
+// Schemas, descriptions, defaults and limits come from the daemon's pydantic models
+// (generated file); only how each optional tool builds its query lives here.
+export const TOOL_SPECS = TOOL_SCHEMAS;
 
-export const TOOL_SPECS = [
-  {
-    name: "memory_search",
-    label: "Memory Search",
-    description:
-      "Search long-term memory (facts, decisions, preferences, past conversations and indexed notes) for text relevant to a query. Returns ranked snippets with paths usable with memory_get.",
-    parameters: {
-      type: "object",
-      properties: {
-        query: str("What to look for"),
-        maxResults: int("Maximum number of results"),
-        minScore: { type: "number", description: "Minimum relevance score (0..1)" },
-        corpus: { type: "string", enum: ["memory", "wiki", "all", "sessions"], description: "Which corpus to search (default memory)" },
-      },
-      required: ["query"],
-      additionalProperties: false,
-    },
-  },
-  {
-    name: "memory_get",
-    label: "Memory Get",
-    description: "Read a memory item or a line range of an indexed memory file by the path returned from memory_search.",
-    parameters: {
-      type: "object",
-      properties: {
-        path: str("Path returned by memory_search"),
-        from: int("First line to read (1-based)"),
-        lines: int("Number of lines to read"),
-        corpus: { type: "string", enum: ["memory", "wiki", "all"], description: "Corpus the path belongs to (default memory)" },
-      },
-      required: ["path"],
-      additionalProperties: false,
-    },
-  },
-  {
-    name: "memory_recall",
-    label: "Memory Recall",
-    description:
-      "Recall stored memories relevant to a question before making a decision. Recalled memories are scored by whether the turn they helped ends well.",
-    parameters: {
-      type: "object",
-      properties: {
-        query: str("The question or topic to recall memories about"),
-        limit: int("Maximum number of memories (default 5)"),
-      },
-      required: ["query"],
-      additionalProperties: false,
-    },
-  },
-  {
-    name: "memory_store",
-    label: "Memory Store",
-    description:
-      "Store a durable fact, decision or preference in long-term memory. Use either text, or question + answer (what was asked and what turned out to be true).",
-    parameters: {
-      type: "object",
-      properties: {
-        text: str("The memory to store, self-contained"),
-        question: str("Question form: the question this memory answers"),
-        answer: str("Question form: the answer"),
-        source: str("Where this came from (optional)"),
-        importance: { type: "number", minimum: 0, maximum: 1, description: "0..1 (default 0.7)" },
-        category: { type: "string", enum: ["preference", "decision", "entity", "fact", "other"], description: "Kind of memory" },
-      },
-      additionalProperties: false,
-    },
-  },
-  {
-    name: "memory_forget",
-    label: "Memory Forget",
-    description: "Forget a stored memory by id, or find candidates to forget by query.",
-    parameters: {
-      type: "object",
-      properties: {
-        memoryId: str("Id of the memory to delete"),
-        entryId: str("Ledger entry id to delete"),
-        query: str("Find memories matching this text"),
-      },
-      additionalProperties: false,
-    },
-  },
-];
-
-// Optional (opt-in via tools.allow) tools about the attention-state sidecar: each is a GET on
-// the daemon, which answers from its settings, so they work while the sidecar is down.
-const sidecarParams = {
-  type: "object",
-  properties: {
-    url: str("Sidecar base URL (default: the daemon's configured sidecar URL)"),
-    provider: str("OpenClaw provider id for the sidecar (default clawmemory-sidecar)"),
-  },
-  additionalProperties: false,
+const QUERIES = {
+  clawmemory_sidecar_status: (p) => ({ url: p.url }),
+  clawmemory_sidecar_provider_config: (p) => ({ url: p.url, provider: p.provider }),
 };
 
-export const OPTIONAL_TOOL_SPECS = [
-  {
-    name: "clawmemory_sidecar_status",
-    label: "clawmemory Sidecar Status",
-    description:
-      "Report the clawmemory attention-state sidecar: its URL, backend, host facts, whether each backend requirement is met, whether it is ready, and its live health.",
-    parameters: sidecarParams,
-    path: "/v1/sidecar/status",
-    query: (p) => ({ url: p.url }),
-  },
-  {
-    name: "clawmemory_sidecar_provider_config",
-    label: "clawmemory Sidecar Provider Config",
-    description:
-      "Return the OpenClaw config block (models.providers and agents) that routes a model through the clawmemory sidecar, with notes on how to apply it.",
-    parameters: sidecarParams,
-    path: "/v1/sidecar/provider-config",
-    query: (p) => ({ url: p.url, provider: p.provider }),
-  },
-];
+export const OPTIONAL_TOOL_SPECS = OPTIONAL_TOOL_SCHEMAS.map((t) => ({ ...t, query: QUERIES[t.name] }));
 
 export const TOOL_NAMES = TOOL_SPECS.map((t) => t.name);
 export const OPTIONAL_TOOL_NAMES = OPTIONAL_TOOL_SPECS.map((t) => t.name);

@@ -44,7 +44,9 @@ before(async () => {
       if (req.url === "/v1/context/assemble") return send(200, { estimatedTokens: 42, systemPromptAddition: "<memories/>" });
       if (req.url === "/v1/context/commitTurn") return send(200, { status: "committed" });
       if (req.url === "/v1/context/compact") return send(200, { ok: true, compacted: false, reason: "nothing to do" });
-      if (req.url === "/v1/hooks/before_prompt_build") return send(200, { prependContext: "<recall/>" });
+      if (req.url === "/v1/hooks/before_prompt_build") {
+        return send(200, mode === "system" ? { appendSystemContext: "<recall/>", clawmemory: {} } : { prependContext: "<recall/>" });
+      }
       if (req.method === "GET" && req.url.startsWith("/v1/sidecar/")) {
         if (mode === "old-daemon") return send(404, { detail: "Not Found" });
         const u = new URL(req.url, "http://x");
@@ -252,9 +254,15 @@ test("assemble merges the memory section and the daemon's addition; host message
   assert.deepEqual(engine.info.transcriptSemantics, { currentTurnFence: "before-current-turn-entry-v1", turnAdvancementIdempotency: "atomic-idempotent-v1" });
 });
 
-test("auto-recall returns prependContext", async () => {
+test("auto-recall returns the daemon's block where the daemon places it", async () => {
   const reg = fakeApi({ dataDir: dataDir("ar"), daemonUrl: `http://127.0.0.1:${port}`, autoRecall: true });
   assert.deepEqual(await reg.hooks.before_prompt_build({ prompt: "hi", currentUserMessage: "hi" }, ctx), { prependContext: "<recall/>" });
+  mode = "system"; // the daemon's recallPlacement decides where the block goes
+  try {
+    assert.deepEqual(await reg.hooks.before_prompt_build({ prompt: "hi" }, ctx), { appendSystemContext: "<recall/>" });
+  } finally {
+    mode = "ok";
+  }
 });
 
 test("activation line once, or a warning when no slot selects the plugin", () => {

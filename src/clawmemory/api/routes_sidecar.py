@@ -3,19 +3,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
+
+from .tool_params import SidecarProviderConfigParams, SidecarStatusParams
 
 router = APIRouter(prefix="/v1/sidecar", strict_content_type=False)
 
 
 @router.get("/status", summary="Sidecar host, backend requirements and live health")
-def sidecar_status(request: Request, url: str | None = None) -> dict[str, Any]:
-    return request.app.state.engine.sidecar_status(url)
+def sidecar_status(request: Request, q: Annotated[SidecarStatusParams, Query()]) -> dict[str, Any]:
+    return request.app.state.engine.sidecar_status(q.url)
 
 
 @router.get("/provider-config", summary="The OpenClaw models.providers block for the sidecar")
-def sidecar_provider_config(request: Request, url: str | None = None,
-                            provider: str = "clawmemory-sidecar") -> dict[str, Any]:
-    return request.app.state.engine.sidecar_provider_config(url, provider=provider)
+def sidecar_provider_config(request: Request,
+                            q: Annotated[SidecarProviderConfigParams, Query()]) -> dict[str, Any]:
+    return request.app.state.engine.sidecar_provider_config(q.url, provider=q.provider)

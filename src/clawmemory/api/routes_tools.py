@@ -1,23 +1,25 @@
-"""OpenClaw plugin bridge: ``POST /v1/tools/{tool}``, ``POST /v1/hooks/agent_end`` and
-``POST /v1/hooks/session_end``.
+"""OpenClaw plugin bridge: ``POST /v1/tools/{tool}`` and the typed hooks
+``POST /v1/hooks/before_prompt_build``, ``/agent_end`` and ``/session_end``.
 
 Every tool call has the body ``{namespace, session: {sessionKey, sessionId, agentId,
 workspaceDir}, params}`` and answers ``{content: <text for the model>, details: {...}}``.
 ``TOOLS`` is the dispatch table: tool name → (params model, Engine method). Add a tool
-by adding one row.
+by adding one row (its parameters in ``tool_params.py``, the plugin's schemas generated
+from them by ``python -m clawmemory.openclaw.schemas``).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from ..engine import Engine
 from ..errors import InvalidInput, NotFound
+from .tool_params import ForgetParams, MemoryGetParams, MemorySearchParams, Params, RecallParams, StoreParams
 
 
 class Body(BaseModel):
@@ -37,41 +39,7 @@ class ToolCall(Body):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
-class RecallParams(Body):
-    query: str
-    limit: int | None = Field(None, ge=1, le=50)
-
-
-class StoreParams(Body):
-    question: str | None = None
-    answer: str | None = None
-    text: str | None = None
-    source: str | None = None
-    importance: float | None = Field(None, ge=0, le=1)
-    category: str | None = None
-
-
-class ForgetParams(Body):
-    memoryId: str | None = None
-    entryId: str | None = None
-    query: str | None = None
-
-
 ToolFn = Callable[[Engine, str | None, dict[str, Any], dict[str, Any]], dict[str, Any]]
-
-
-class MemorySearchParams(Body):
-    query: str
-    maxResults: int | None = Field(None, ge=1, le=100)
-    minScore: float | None = None
-    corpus: Literal["memory", "wiki", "all", "sessions"] | None = None
-
-
-class MemoryGetParams(Body):
-    path: str
-    from_: int | None = Field(None, alias="from", ge=1)
-    lines: int | None = Field(None, ge=1)
-    corpus: Literal["memory", "wiki", "all"] | None = None
 
 
 def _json_tool(fn: Callable[..., dict[str, Any]]) -> ToolFn:
@@ -89,13 +57,12 @@ def _json_tool(fn: Callable[..., dict[str, Any]]) -> ToolFn:
     return run
 
 
-
-TOOLS: dict[str, tuple[type[Body], ToolFn]] = {
+TOOLS: dict[str, tuple[type[Params], ToolFn]] = {
+    "memory_search": (MemorySearchParams, _json_tool(lambda e, ns, s, p: e.memory_search(ns, s, **p))),
+    "memory_get": (MemoryGetParams, _json_tool(lambda e, ns, s, p: e.memory_get(ns, s, **p))),
     "memory_recall": (RecallParams, lambda e, ns, s, p: e.memory_recall(ns, s, **p)),
     "memory_store": (StoreParams, lambda e, ns, s, p: e.memory_store(ns, s, **p)),
     "memory_forget": (ForgetParams, lambda e, ns, s, p: e.memory_forget(ns, s, **p)),
-    "memory_search": (MemorySearchParams, _json_tool(lambda e, ns, s, p: e.memory_search(ns, s, **p))),
-    "memory_get": (MemoryGetParams, _json_tool(lambda e, ns, s, p: e.memory_get(ns, s, **p))),
 }
 
 
@@ -120,6 +87,19 @@ class AgentEnd(Body):
     namespace: str | None = None
     session: Session = Field(default_factory=Session)
     event: AgentEndEvent = Field(default_factory=AgentEndEvent)
+
+
+class PromptBuildEvent(Body):
+    """What the plugin forwards of OpenClaw's before_prompt_build event."""
+
+    prompt: str = ""
+    currentUserMessage: str | None = None
+
+
+class PromptBuild(Body):
+    namespace: str | None = None
+    session: Session = Field(default_factory=Session)
+    event: PromptBuildEvent = Field(default_factory=PromptBuildEvent)
 
 
 class SessionEndEvent(BaseModel):
@@ -161,7 +141,14 @@ def run_tool(tool: str, body: ToolCall, request: Request) -> dict[str, Any]:
     return fn(_engine(request), body.namespace, body.session.model_dump(exclude_none=True), params)
 
 
-@router.post("/hooks/agent_end", summary="A run ended: settle the session's open ledger tickets")
+@router.post("/hooks/before_prompt_build", summary="autoRecall: memories for the current user message")
+def before_prompt_build(body: PromptBuild, request: Request) -> dict[str, Any]:
+    event = body.event.model_dump(exclude_none=True)
+    return _engine(request).before_prompt_build(body.namespace, body.session.model_dump(exclude_none=True), event)
+
+
+@router.post("/hooks/agent_end", summary="A run ended: settle the session's open ledger tickets; "
+                                          "with capture, store the turn's messages once")
 def agent_end(body: AgentEnd, request: Request) -> dict[str, Any]:
     event = body.event.model_dump(mode="json", exclude_none=True)
     return _engine(request).agent_end(body.namespace, body.session.model_dump(exclude_none=True), event)

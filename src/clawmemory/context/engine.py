@@ -12,6 +12,7 @@ import json
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -27,8 +28,8 @@ from ..store.records import NewMessage, content_hash, new_id, now_iso
 from . import compaction, daily, summary
 from .extractive import OfflineSummarizer
 from .llm_summary import LLMSummarizer
-from .messages import Msg, last_user_text, one_line, parse_message, parse_messages, stored_text
-from .recall import Recall, recall
+from .messages import Msg, last_user_text, one_line, parse_message, parse_messages, query_text, stored_text
+from .recall import Recall, recall, recall_message
 from .settings import ContextSettings
 from .tokens import TokenEstimator
 
@@ -184,6 +185,33 @@ class ContextEngine:
         result = self._commit(s, key, [msg], "ingest", params.get("isHeartbeat") is True, None)
         return {"ingested": result["status"] == "committed" and result.get("stored", 0) > 0}
 
+    def capture(self, namespace: str, session: Mapping[str, Any] | None, event: Mapping[str, Any]) -> dict[str, Any]:
+        """Hook ``agent_end`` with autoCapture: the run's ``messages`` go through the same commit
+        as ``commitTurn``. A replay is a duplicate key; messages the session already holds (the
+        same role and text, as often as held: commitTurn stored them) are not stored again."""
+        s = self._session(namespace, session, {})
+        raw = event.get("messages")
+        if not isinstance(raw, list):
+            raise InvalidInput("event.messages must be a list of messages", field="event.messages")
+        msgs, skipped = [], 0
+        for i, item in enumerate(raw):  # a run may hold message kinds a turn never stores
+            try:
+                msgs.append(parse_message(item, i, f"event.messages[{i}]"))
+            except InvalidInput:
+                skipped += 1
+        key = "agent_end:" + content_hash(s.session_key, [m.fingerprint() for m in msgs])
+        # agent_end's copies of messages commitTurn already stored can carry other timestamps:
+        # as many of each (role, text) as the session holds are the stored ones
+        held = Counter(tuple(r) for r in self.engine.store.db.execute(
+            "SELECT role, text FROM messages WHERE namespace = ? AND session_key = ?", (s.namespace, s.session_key)))
+        fresh = []
+        for msg, new in self._new_messages(s, msgs, "agent_end", None):
+            if held[(new.role, new.text)] > 0:
+                held[(new.role, new.text)] -= 1
+            else:
+                fresh.append(msg)
+        return self._commit(s, key, fresh, "agent_end", False, None) | {"skipped": skipped}
+
     def _new_messages(self, s: Session, msgs: Sequence[Msg], method: str,
                       entry_id: str | None) -> list[tuple[Msg, NewMessage]]:
         limit = self.engine.settings.max_text_chars
@@ -216,6 +244,9 @@ class ContextEngine:
 
     def _commit(self, s: Session, key: str, msgs: Sequence[Msg], method: str, heartbeat: bool,
                 entry_id: str | None) -> dict[str, Any]:
+        """Store a committed turn once (key ``key``; each message once, by content): the one
+        storage path of commitTurn, afterTurn, ingest and agent_end's autoCapture. ``created``
+        below holds the turn's newly stored messages."""
         keep = not heartbeat or self.settings.store_heartbeats
         prepared = self._new_messages(s, msgs, method, entry_id) if keep else []
         workspace = s.workspace if s.workspace and self._workspace_ok(s.workspace) else None
@@ -301,7 +332,11 @@ class ContextEngine:
         out: dict[str, Any] = {"messages": [m.raw for m in live], "estimatedTokens": estimate}
         rec = self._auto_retrieve(s, msgs, prompt)
         if rec.block:
-            out["systemPromptAddition"] = rec.block
+            if self.settings.recall_placement == "systemPrompt":
+                out["systemPromptAddition"] = rec.block
+            else:  # last, just before the current user message: the history stays a cached prefix
+                out["messages"].append(recall_message(rec.block))
+                changed = True
             out["estimatedTokens"] += self.tokens.text(rec.block)
         info["recall"] = rec.to_dict()
         out["clawmemory"] = info
@@ -320,11 +355,6 @@ class ContextEngine:
         if not self.settings.auto_retrieval:
             return Recall("off")
         query = (prompt or "").strip() or last_user_text(msgs)
-        query = query[: self.engine.settings.max_query_chars]
-        shared = []
-        extra = self.settings.collection_name
-        if extra and extra != s.namespace and self.engine.store.has_namespace(extra):
-            shared.append(extra)
         live: set[str] | None = None
 
         def seen(hit: Any) -> bool:  # a message the model already has in its context
@@ -335,11 +365,41 @@ class ContextEngine:
                 live = {_normal(redact(stored_text(m))) for m in msgs}
             return _normal(hit.text) in live
 
+        return self._recall(s, query, seen)
+
+    def _recall(self, s: Session, query: str, skip: Callable[[Any], bool]) -> Recall:
+        """Search memory for ``query`` under the auto-retrieval deadline (never raises): the
+        one recall of assemble's auto-retrieval and of the before_prompt_build hook."""
+        query = query[: self.engine.settings.max_query_chars]
+        shared = []
+        extra = self.settings.collection_name
+        if extra and extra != s.namespace and self.engine.store.has_namespace(extra):
+            shared.append(extra)
         return recall(self.search, self._recall_pool, query, s.namespace, shared=shared,
                       timeout_s=self.settings.auto_retrieval_timeout_ms / 1000,
                       limit=self.settings.auto_retrieval_limit,
-                      max_chars=self.settings.auto_retrieval_max_chars, skip=seen,
+                      max_chars=self.settings.auto_retrieval_max_chars, skip=skip,
                       mode=None if self.settings.auto_retrieval_mode == "default" else self.settings.auto_retrieval_mode)
+
+    def before_prompt_build(self, namespace: str, session: Mapping[str, Any] | None,
+                            event: Mapping[str, Any]) -> dict[str, Any]:
+        """Hook ``before_prompt_build`` (the plugin's autoRecall): memories recalled for the
+        current user message as ``prependContext`` or ``appendSystemContext``
+        (``recallPlacement``); nothing when none is relevant or the search misses the deadline.
+        Writes nothing, so a replayed hook changes nothing. The session's own stored messages
+        are left out: the model has them in its context."""
+        s = self._session(namespace, session, {})
+        text = event.get("currentUserMessage") or event.get("prompt") or ""
+        if not isinstance(text, str):
+            raise InvalidInput("event.prompt must be a string", field="event.prompt")
+        self._open(s)
+        query = query_text(parse_message({"role": "user", "content": text}, 0, "event.prompt")) if text.strip() else ""
+        rec = self._recall(s, query, lambda hit: hit.corpus == "message" and hit.container == s.session_key)
+        out: dict[str, Any] = {"clawmemory": {"recall": rec.to_dict()}}
+        if rec.block:
+            out["prependContext" if self.settings.recall_placement == "prependContext"
+                else "appendSystemContext"] = rec.block
+        return out
 
     # -- stored compactions ---------------------------------------------------------------
 

@@ -55,7 +55,7 @@ class Recall:
 
 
 def render(hits: Sequence[Any], max_chars: int) -> str:
-    """The block for ``systemPromptAddition``; hits in stable order, text within ``max_chars``."""
+    """The block (system prompt addition, or with the user message); hits in stable order, text within ``max_chars``."""
     ordered = sorted(hits, key=lambda h: (h.created_at or "", h.id))
     per_hit = max(80, max_chars // max(1, len(ordered)))
     lines = [f"<{TAG}>", HEADER]
@@ -66,6 +66,12 @@ def render(hits: Sequence[Any], max_chars: int) -> str:
                      f"{escape(h.text, per_hit)}</memory>")
     lines.append(f"</{TAG}>")
     return "\n".join(lines)
+
+
+def recall_message(block: str) -> dict[str, Any]:
+    """The block as a message of its own, placed last in the assembled history (just before
+    the current user message), so the history before it stays a cached prompt prefix."""
+    return {"role": "user", "content": [{"type": "text", "text": block}], "timestamp": int(time.time() * 1000)}
 
 
 def recall(search: Callable[..., list[Any]], pool: Executor, query: str, namespace: str, *,

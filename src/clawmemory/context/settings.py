@@ -10,6 +10,8 @@ or ``CLAWMEMORY_CONTEXT='{"autoRetrieval": true}'`` in the environment.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -37,8 +39,15 @@ class ContextSettings(BaseModel):
         description="Token budget when the host sends none (tokenBudget).")
     auto_retrieval: bool = Field(
         False, alias="autoRetrieval",
-        description="Search memory with the user's message in assemble and add the hits to the "
-                    "system prompt. Off by default: it breaks the prompt cache (docs/DESIGN.md).")
+        description="Search memory in assemble and add the hits to the prompt (recallPlacement). "
+                    "Off by default; the plugin's autoRecall hook does the same from before_prompt_build, "
+                    "which always carries the current user message (benchmarks/turns.py compares them).")
+    recall_placement: Literal["prependContext", "systemPrompt"] = Field(
+        "prependContext", alias="recallPlacement",
+        description="Where recalled memories go, for auto-retrieval and the plugin's autoRecall hook: "
+                    "prependContext (with the current user message, after the cached history: keeps "
+                    "the prompt cache) or systemPrompt (invalidates the cached history every time the "
+                    "block changes). Measured by benchmarks/context.py and benchmarks/turns.py.")
     auto_retrieval_timeout_ms: int = Field(
         500, alias="autoRetrievalTimeoutMs", ge=10, le=5_000,
         description="Hard deadline for auto-retrieval; on timeout assemble returns without memory.")
