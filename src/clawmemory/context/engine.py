@@ -243,6 +243,8 @@ class ContextEngine:
                 self.daily.enqueue(db, s.namespace, workspace, key, items)
         if created and hasattr(self.engine, "written"):
             self.engine.written()  # lexical index is already current; embeddings follow in the background
+        if created and hasattr(self.engine, "formation"):
+            self.engine.formation.enqueue(s.namespace, s.session_key)  # memories form in the background
         out: dict[str, Any] = {"status": "committed", "stored": len(created)}
         if s.workspace and not workspace:
             out["daily"] = "skipped: workspaceDir is not an existing absolute directory"
