@@ -93,7 +93,7 @@ def _session_messages(session: dict[str, Any]) -> list[dict[str, Any]]:
 
 def updates(conversations: list[dict[str, Any]], home: Path) -> dict[str, Any]:
     """Commit every session turn by turn through the context engine; then rank old vs new values."""
-    total = stale = superseded = 0
+    total = stale = superseded = wrongly = 0
     turns = 0
     seconds = 0.0
     stale_ids: list[str] = []
@@ -119,8 +119,11 @@ def updates(conversations: list[dict[str, Any]], home: Path) -> dict[str, Any]:
                     stale_ids.append(u["old"])
                 history = [m["text"].lower() for m in engine.memory_history("bench")]
                 superseded += any(u["old_key"] in t for t in history)
+            olds = [u["old_key"] for u in conv["updates"]]
+            wrongly += sum(not any(k in m["text"].lower() for k in olds) for m in engine.memory_history("bench"))
     return {"updates": total, "stale_above_new": stale, "stale_rate": round(stale / max(total, 1), 3),
             "superseded_detected": round(superseded / max(total, 1), 3), "stale": stale_ids,
+            "superseded_not_planted": wrongly,
             "ms_per_turn": round(1000 * seconds / max(turns, 1), 2), "turns": turns}
 
 

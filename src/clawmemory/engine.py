@@ -448,8 +448,10 @@ class Engine:
 
     def memory_forget(self, namespace: str | None, session: dict[str, Any] | None = None,
                       **fields: Any) -> dict[str, Any]:
-        """Tool ``memory_forget``: by ``entryId``/``memoryId``, or candidates for a ``query``."""
-        return self.ledger.tool_forget(namespace, fields)
+        """Tool ``memory_forget``: by ``entryId``/``memoryId``, or candidates for a ``query``.
+        A memory formed from the conversation (no ledger entry) is forgotten directly."""
+        formed = self.formation.tool_forget(self._namespace(namespace), fields)
+        return formed if formed is not None else self.ledger.tool_forget(namespace, fields)
 
     def agent_end(self, namespace: str | None, session: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
         """Hook ``agent_end``: settle the session's open ledger tickets with the run's outcome."""

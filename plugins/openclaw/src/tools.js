@@ -21,6 +21,7 @@ export const TOOL_SPECS = [
         maxResults: int("Maximum number of results"),
         minScore: { type: "number", description: "Minimum relevance score (0..1)" },
         corpus: { type: "string", enum: ["memory", "wiki", "all", "sessions"], description: "Which corpus to search (default memory)" },
+        asOf: str("ISO date or time: search the memories that were valid then (default: current)"),
       },
       required: ["query"],
       additionalProperties: false,

@@ -65,6 +65,7 @@ class MemorySearchParams(Body):
     maxResults: int | None = Field(None, ge=1, le=100)
     minScore: float | None = None
     corpus: Literal["memory", "wiki", "all", "sessions"] | None = None
+    asOf: str | None = Field(None, description="ISO date or time: memories valid then.")
 
 
 class MemoryGetParams(Body):

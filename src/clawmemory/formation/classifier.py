@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 
 KINDS = ("fact", "preference", "decision", "commitment", "question")
 
-_SPLIT = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n+")
+_SPLIT = re.compile(r"(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bSt\.)(?<!\bMrs\.)(?<!\bvs\.)(?<!e\.g\.)(?<!i\.e\.)"
+                    r"(?<=[.!?])[\"')\]]*\s+|\n+")
 _FENCE = re.compile(r"```.*?(?:```|$)", re.S)
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _WORD = re.compile(r"[a-z0-9][a-z0-9'_.:/@&-]*[a-z0-9]|[a-z0-9]", re.I)
@@ -78,8 +79,9 @@ _ACCEPT = re.compile(r"^(?:yes|yeah|yep|yup|sure|ok|okay|sounds good|agreed|deal
 _HEDGE = re.compile(r"\b(?:maybe|let me (?:think|talk|check)|not sure|could work|perhaps|later)\b", re.I)
 _PROPOSAL = re.compile(r"\b(?:you could|we could|i'd suggest|i suggest|i recommend|how about|what about|"
                        r"option)\b", re.I)
-_UPDATE = re.compile(r"\b(?:now|anymore|any more|no longer|instead|changed?|switched|moved|pushed|slips?|"
-                     r"bumped|update|actually|from now on|not)\b", re.I)
+_UPDATE = re.compile(r"\b(?:now|anymore|any more|no longer|instead|chang(?:e|ed|ing)|switch(?:ed|ing)?|"
+                     r"mov(?:e|ed|ing)|push(?:ed)?|slips?|slipped|bump(?:ed)?|upgraded|update|actually|"
+                     r"from now on)\b", re.I)
 
 STOP = frozenset(
     "a an the and or but so to of in on at for with from by is are was were be been am it its this that these "

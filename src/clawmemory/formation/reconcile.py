@@ -23,7 +23,9 @@ ACTIONS = ("add", "duplicate", "refine", "contradict", "forgotten")
 
 _NEGATIVE = re.compile(r"\b(?:hate|hates|dislike|can't stand|cannot stand|no|not|never|don't|dont|avoid|"
                        r"without)\b", re.I)
-_GENERIC = frozenset("new old thing things time week day today also really".split())
+_GENERIC = frozenset("new old thing things time week day today also really sure fyi".split())
+_DATE_WORD = re.compile(r"^(?:\d[\d.,:/-]*|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|"
+                        r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*|next|this|today|tomorrow|tonight|weekend)$")
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,8 @@ def slot_overlap(a: str, b: str) -> tuple[set[str], set[str], set[str]]:
     va, vb = _value_words(a), _value_words(b)
     frame_a = _words(a) - va
     frame_b = _words(b) - vb
-    return frame_a & frame_b, va, vb
+    named = {w for w in va & vb if not _DATE_WORD.match(w)}  # a name both mention is the subject
+    return (frame_a & frame_b) | named, va, vb
 
 
 def decide(candidate: Candidate, neighbours: Sequence[Neighbour]) -> Decision:
@@ -95,7 +98,7 @@ def decide(candidate: Candidate, neighbours: Sequence[Neighbour]) -> Decision:
         union = new | old
         if candidate.text.strip().lower() == m.text.strip().lower() or len(new & old) / len(union) >= 0.85:
             return Decision("duplicate", m.id, "same content")
-        newer = candidate.at >= m.valid_from
+        newer = candidate.at >= m.valid_from and candidate.kind != "question"  # questions change nothing
         shared, v_new, v_old = slot_overlap(candidate.text, m.text)
         fresh_values = v_new - v_old
         smaller = min(len(old - v_old), len(new - v_new)) or 1

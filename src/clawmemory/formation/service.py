@@ -120,8 +120,11 @@ class Formation:
 
     def neighbours(self, candidate: Candidate) -> list[Neighbour]:
         """The nearest current memories of the candidate's namespace, best first."""
+        # Hybrid where the daemon runs embeddings; a CLI or test process never loads a model for this.
+        mode = None if self.engine.worker is not None else "lexical"
         try:
-            hits = self.engine.search(candidate.text, candidate.namespace, corpus="memory", limit=NEIGHBOURS)
+            hits = self.engine.search(candidate.text, candidate.namespace, corpus="memory", limit=NEIGHBOURS,
+                                      mode=mode)
         except Exception as exc:  # no neighbours: the candidate is added
             log.warning("reconcile search failed (%s)", exc)
             return []
@@ -258,6 +261,17 @@ class Formation:
         found = self.engine.store.get_memories([r["id"] for r in rows])
         info = self.validity(list(found))
         return [found[r["id"]].to_dict() | info[r["id"]] for r in rows]
+
+    def tool_forget(self, namespace: str, params: dict[str, Any]) -> dict[str, Any] | None:
+        """``memory_forget`` of a formed memory (the ledger handles every other id): it leaves
+        recall and a later re-extraction of its text is refused. None when not a formed memory."""
+        target = params.get("entryId") or params.get("memoryId")
+        memory = self.engine.store.get_memory(target) if isinstance(target, str) else None
+        if memory is None or memory.namespace != namespace or memory.source != "formation":
+            return None
+        self.engine.store.forget_memory(memory.id)
+        return {"content": f"Forgot memory {memory.id}.",
+                "details": {"action": "forgotten", "id": memory.id, "forgotten": True}}
 
     def restore(self, memory_id: str, namespace: str) -> dict[str, Any]:
         """Put a superseded memory back into recall (its successor stays too)."""
