@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..llm import LLMClient, LLMError
-from .classifier import KINDS, Item, Utterance, values
+from .classifier import KINDS, Item, Utterance
 from .reconcile import ACTIONS, Candidate, Decision, Neighbour
 
 ITEMS_SCHEMA: dict[str, Any] = {
@@ -81,8 +81,9 @@ class LLMExtractor:
                 raise LLMError("the llm answer has no items list")
             allowed = {t.seq for t, new in chunk if new}
             for entry in raw:
-                if (not isinstance(entry, dict) or entry.get("kind") not in KINDS or not isinstance(entry.get("text"), str)
-                        or not entry["text"].strip() or entry.get("message") not in allowed):
+                if (not isinstance(entry, dict) or entry.get("kind") not in KINDS
+                        or not isinstance(entry.get("text"), str) or not entry["text"].strip()
+                        or entry.get("message") not in allowed):
                     raise LLMError(f"an llm item is outside the schema: {str(entry)[:200]}")
                 confidence = entry.get("confidence", 0.8)
                 if isinstance(confidence, bool) or not isinstance(confidence, int | float):
@@ -90,7 +91,7 @@ class LLMExtractor:
                 turn = by_seq[entry["message"]]
                 text = " ".join(entry["text"].split())[:500]
                 out.append(Item(entry["kind"], text, turn.role, turn.seq, turn.at,
-                                round(min(max(float(confidence), 0.0), 1.0), 2), values(text)))
+                                round(min(max(float(confidence), 0.0), 1.0), 2)))
         return out
 
     def _chunks(self, turns: Sequence[Utterance], first_new: int) -> list[list[tuple[Utterance, bool]]]:

@@ -152,7 +152,8 @@ class Formation:
         digest = self._new(c).identity()
         return self.engine.store.db.execute(
             "SELECT 1 FROM memories WHERE namespace = ? AND status = 'forgotten' AND "
-            "(content_hash = ? OR lower(text) = lower(?)) LIMIT 1", (c.namespace, digest, c.text)).fetchone() is not None
+            "(content_hash = ? OR lower(text) = lower(?)) LIMIT 1",
+            (c.namespace, digest, c.text)).fetchone() is not None
 
     @staticmethod
     def _new(c: Candidate) -> NewMemory:
