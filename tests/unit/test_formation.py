@@ -10,6 +10,7 @@ import pytest
 from support.conversations import agent, user
 from support.model_server import ModelServer, Reply
 
+from clawmemory.cli.main import main
 from clawmemory.errors import InvalidInput
 from clawmemory.formation.service import Formation
 from clawmemory.llm import LLMClient
@@ -41,7 +42,7 @@ def test_a_stated_preference_becomes_a_memory_with_provenance(engine):
     assert m["valid_from"].startswith("2026-03-02T09:00:00") and m["valid_to"] is None
 
 
-def test_a_change_supersedes_the_old_memory_and_recall_respects_it(engine):
+def test_a_change_supersedes_the_old_memory_and_recall_respects_it(engine, capsys):
     commit(engine, "t1", user("The kitchen budget is 18,000 euros.", T0), agent("Understood.", T0))
     later = T0 + timedelta(days=10)
     commit(engine, "t2", user("Update: the kitchen budget is now 23,500 euros because of the rewiring.", later),
@@ -55,6 +56,11 @@ def test_a_change_supersedes_the_old_memory_and_recall_respects_it(engine):
     assert found[1]["path"] == f"memories/{old['id']}" and found[1]["superseded_by"] == new["id"]
     then = engine.search("kitchen budget euros", NS, corpus="memory", as_of="2026-03-05")
     assert [h.id for h in then] == [old["id"]]
+    tool = engine.memory_search(NS, None, query="kitchen budget euros", corpus="memory", asOf="2026-03-05")
+    assert [r["path"] for r in tool["results"]] == [f"memories/{old['id']}"]
+    assert main(["search", "kitchen budget euros", "--corpus", "memory", "--namespace", NS,
+                 "--as-of", "2026-03-05", "--json"]) == 0
+    assert [h["id"] for h in json.loads(capsys.readouterr().out)["results"]] == [old["id"]]
     assert [m["id"] for m in engine.memory_history(NS)] == [old["id"]]
     restored = engine.restore_memory(old["id"], NS)
     assert restored["valid_to"] is None and len(engine.search("kitchen budget euros", NS, corpus="memory")) == 2
