@@ -329,13 +329,14 @@ class ContextEngine:
             shared.append(extra)
         live: set[str] | None = None
 
-        def seen(hit: Any) -> bool:  # a message the model already has in its context
+        def seen(hit: Any) -> bool:  # a message (or a memory formed from one) already in the context
             nonlocal live
-            if hit.corpus != "message" or hit.container != s.session_key:
+            if not (hit.corpus == "memory" or (hit.corpus == "message" and hit.container == s.session_key)):
                 return False
             if live is None:
                 live = {_normal(redact(stored_text(m))) for m in msgs}
-            return _normal(hit.text) in live
+            text = _normal(hit.text)
+            return text in live if hit.corpus == "message" else any(text in m for m in live)
 
         return recall(self.search, self._recall_pool, query, s.namespace, shared=shared,
                       timeout_s=self.settings.auto_retrieval_timeout_ms / 1000,
