@@ -17,6 +17,7 @@ from . import __version__, validation
 from .capture import CaptureLog
 from .context import ContextEngine
 from .errors import InvalidInput, NotFound, Unavailable
+from .formation import Formation, as_of_value
 from .ledger import Ledger
 from .redaction import redact
 from .retrieval.collections import Collections
@@ -107,6 +108,7 @@ class Engine:
             "message": self._hydrate_messages,
         }
         self.capture = CaptureLog(self)  # observations: adds the "observations" corpus and its hydrator
+        self.formation = Formation(self)  # memories formed from committed turns (formation/)
         self.context = ContextEngine(self)  # OpenClaw context engine (context/engine.py)
         self.sidecar = SidecarControl(self)  # attention-state sidecar: settings, status (sidecar/control.py)
         self.collections = Collections(self)  # markdown collections: "collections" corpus + hydrator
@@ -121,6 +123,7 @@ class Engine:
         if self.worker is not None:
             self.worker.stop()
             self.worker = None
+        self.formation.close()
         self.context.close()
         self.store.close()
 
@@ -261,6 +264,15 @@ class Engine:
         )
         return Page(items, total, limit, offset)
 
+    def memory_history(self, namespace: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """Superseded memories (out of recall, kept for audit), newest change first."""
+        validation.integer(limit, "limit", lo=1, hi=1000)
+        return self.formation.history(self._namespace(namespace), limit)
+
+    def restore_memory(self, memory_id: str, namespace: str | None = None) -> dict[str, Any]:
+        """Put a superseded memory back into recall."""
+        return self.formation.restore(memory_id, self._namespace(namespace))
+
     def forget(self, memory_id: str, namespace: str | None = None) -> Memory:
         """Mark a memory forgotten: out of search, kept for audit."""
         memory = self.get_memory(memory_id, namespace)
@@ -315,6 +327,7 @@ class Engine:
         shared: Iterable[str] = (),
         mode: str | None = None,
         granularity: str = "snippet",
+        as_of: str | None = None,
     ) -> list[SearchHit]:
         """Search ``namespace`` plus optional ``shared`` ones; best first.
 
@@ -323,6 +336,7 @@ class Engine:
         ``granularity``: ``snippet`` (messages, chunks, memories) or ``container`` (one hit per
         session or document, represented by its best snippet; ``extra.container_score``).
         Each hit says whether it clears the relevance floor (``relevant``).
+        ``as_of`` (ISO date or time): memories valid then; by default superseded memories are left out.
         """
         ns = self._namespace(namespace)
         spaces = [ns, *(self._namespace(s) for s in shared)]
@@ -338,7 +352,11 @@ class Engine:
         parsed = parse_query(query, max_chars=self.settings.max_query_chars)
         if parsed.is_empty() and mode == "lexical":
             return []
-        ranked = self.searcher.search(parsed, query, spaces, self.corpora[corpus], limit, mode, granularity)
+        as_of = as_of_value(as_of)
+        pad = 0
+        if "memory" in self.corpora[corpus]:  # room for the memories validity leaves out
+            pad = 2 * limit + 50 if as_of else min(self.formation.superseded_count(spaces), 500)
+        ranked = self.searcher.search(parsed, query, spaces, self.corpora[corpus], limit + pad, mode, granularity)
         by_corpus: dict[str, list[str]] = {}
         for r in ranked:
             by_corpus.setdefault(r.row.corpus, []).append(r.row.ref_id)
@@ -351,7 +369,7 @@ class Engine:
                     else base.extra
                 out.append(replace(base, score=r.score, text_score=r.text_score or 0.0,
                                    vector_score=r.vector_score, relevant=r.relevant, extra=extra))
-        return out
+        return self.formation.current(out, as_of)[:limit] if "memory" in self.corpora[corpus] else out
 
     def _hydrate_memories(self, refs: list[str]) -> dict[str, SearchHit]:
         return {m.id: SearchHit(m.id, "memory", m.namespace, m.text, 0.0, 0.0, None, m.kind, m.category,
@@ -430,8 +448,10 @@ class Engine:
 
     def memory_forget(self, namespace: str | None, session: dict[str, Any] | None = None,
                       **fields: Any) -> dict[str, Any]:
-        """Tool ``memory_forget``: by ``entryId``/``memoryId``, or candidates for a ``query``."""
-        return self.ledger.tool_forget(namespace, fields)
+        """Tool ``memory_forget``: by ``entryId``/``memoryId``, or candidates for a ``query``.
+        A memory formed from the conversation (no ledger entry) is forgotten directly."""
+        formed = self.formation.tool_forget(self._namespace(namespace), fields)
+        return formed if formed is not None else self.ledger.tool_forget(namespace, fields)
 
     def before_prompt_build(self, namespace: str | None, session: dict[str, Any],
                             event: dict[str, Any]) -> dict[str, Any]:

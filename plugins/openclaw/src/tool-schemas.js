@@ -33,6 +33,10 @@ export const TOOL_SCHEMAS = [
             "sessions"
           ],
           "description": "Which corpus to search (default memory)"
+        },
+        "asOf": {
+          "type": "string",
+          "description": "ISO date or time: search the memories that were valid then (default: current)"
         }
       },
       "required": [

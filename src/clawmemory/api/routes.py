@@ -53,6 +53,16 @@ def list_memories(
     return page.to_dict()
 
 
+@router.get("/memories/history", summary="Superseded memories (out of recall, kept for audit)")
+def memory_history(request: Request, namespace: str | None = None, limit: int = 100) -> dict[str, Any]:
+    return {"items": engine(request).memory_history(namespace, limit)}
+
+
+@router.post("/memories/{memory_id}/restore", summary="Put a superseded memory back into recall")
+def restore_memory(memory_id: str, request: Request, namespace: str | None = None) -> dict[str, Any]:
+    return engine(request).restore_memory(memory_id, namespace)
+
+
 @router.get("/memories/{memory_id}", summary="Get one memory")
 def get_memory(memory_id: str, request: Request, namespace: str | None = None) -> dict[str, Any]:
     return engine(request).get_memory(memory_id, namespace).to_dict()
@@ -66,6 +76,7 @@ def forget_memory(memory_id: str, request: Request, namespace: str | None = None
 @router.post("/search", summary="Search memories and messages")
 def search(body: SearchIn, request: Request) -> dict[str, Any]:
     hits = engine(request).search(
-        body.query, body.namespace, limit=body.limit, corpus=body.corpus, shared=body.shared, mode=body.mode
+        body.query, body.namespace, limit=body.limit, corpus=body.corpus, shared=body.shared, mode=body.mode,
+        as_of=body.as_of,
     )
     return {"results": [h.to_dict() for h in hits]}

@@ -31,3 +31,4 @@ class SearchIn(Body):
     limit: int | None = Field(None, ge=1, le=1000)
     corpus: str = Field("all", description="memory, messages, all (and corpora components add).")
     mode: Literal["hybrid", "lexical", "vector"] | None = None
+    as_of: str | None = Field(None, description="ISO date or time: memories valid then (default: current).")

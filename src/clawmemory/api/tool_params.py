@@ -27,6 +27,8 @@ class MemorySearchParams(Params):
     minScore: float | None = Field(None, description="Minimum relevance score (0..1)")
     corpus: Literal["memory", "wiki", "all", "sessions"] | None = Field(
         None, description="Which corpus to search (default memory)")
+    asOf: str | None = Field(
+        None, description="ISO date or time: search the memories that were valid then (default: current)")
 
 
 class MemoryGetParams(Params):

@@ -125,13 +125,14 @@ def search(
     limit: Annotated[int | None, typer.Option("--limit", "-k", help="How many results.")] = None,
     corpus: Annotated[str, typer.Option(help="memory, messages or all.")] = "all",
     mode: Annotated[str | None, typer.Option(help="hybrid, lexical or vector.")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="ISO date or time: memories valid then.")] = None,
     namespace: Namespace = None,
     data_dir: DataDir = None,
     json_out: Json = False,
 ) -> None:
     """Search memories and conversation messages."""
     with open_engine(data_dir) as engine:
-        hits = engine.search(query, namespace, limit=limit, corpus=corpus, mode=mode)
+        hits = engine.search(query, namespace, limit=limit, corpus=corpus, mode=mode, as_of=as_of)
     if json_out:
         emit_json({"results": [h.to_dict() for h in hits]})
         return

@@ -274,6 +274,8 @@ class ContextEngine:
                 self.daily.enqueue(db, s.namespace, workspace, key, items)
         if created and hasattr(self.engine, "written"):
             self.engine.written()  # lexical index is already current; embeddings follow in the background
+        if created:
+            self.engine.formation.enqueue(s.namespace, s.session_key)  # memories form in the background
         out: dict[str, Any] = {"status": "committed", "stored": len(created)}
         if s.workspace and not workspace:
             out["daily"] = "skipped: workspaceDir is not an existing absolute directory"
@@ -357,13 +359,14 @@ class ContextEngine:
         query = (prompt or "").strip() or last_user_text(msgs)
         live: set[str] | None = None
 
-        def seen(hit: Any) -> bool:  # a message the model already has in its context
+        def seen(hit: Any) -> bool:  # a message (or a memory formed from one) already in the context
             nonlocal live
-            if hit.corpus != "message" or hit.container != s.session_key:
+            if not (hit.corpus == "memory" or (hit.corpus == "message" and hit.container == s.session_key)):
                 return False
             if live is None:
                 live = {_normal(redact(stored_text(m))) for m in msgs}
-            return _normal(hit.text) in live
+            text = _normal(hit.text)
+            return text in live if hit.corpus == "message" else any(text in m for m in live)
 
         return self._recall(s, query, seen)
 

@@ -1,8 +1,11 @@
 """The ``memory_search`` and ``memory_get`` tools, in OpenClaw memory-core's shapes.
 
-``memory_search {query, maxResults?, minScore?, corpus?}`` →
+``memory_search {query, maxResults?, minScore?, corpus?, asOf?}`` →
 ``{results: [{path, startLine, endLine, score, vectorScore, textScore, snippet, source,
-citation?, relevant}], provider, model, fallback, citations, mode, corpus}``.
+citation?, relevant, valid_from?, valid_to?, superseded_by?}], provider, model, fallback,
+citations, mode, corpus}``. Memories carry their validity; a memory superseded by a result
+is listed after the current results, marked by ``valid_to`` and ``superseded_by``.
+``asOf`` (ISO date or time) searches the memories valid at that moment.
 
 memory-core's corpus names map onto ours (``engine.corpora``):
 
@@ -46,7 +49,7 @@ READ_LINES = 120
 READ_CHARS = 12_000
 MAX_READ_LINES = 10_000
 
-SEARCH_PARAMS = ("query", "maxResults", "minScore", "corpus")
+SEARCH_PARAMS = ("query", "maxResults", "minScore", "corpus", "asOf")
 GET_PARAMS = ("path", "from", "lines", "corpus")
 _CITATION_SUFFIX = re.compile(r"#L(\d+)(?:-L(\d+))?$")
 
@@ -155,9 +158,11 @@ class MemoryTools:
         if requested != "lexical" and embedder is None:
             error = engine.backends()["embeddings"].get("error") or "embeddings are off"
             mode, fallback = "lexical", {"from": requested, "reason": error}
-        hits = engine.search(query, ns, limit=limit, corpus=TOOL_CORPORA[corpus])
+        hits = engine.search(query, ns, limit=limit, corpus=TOOL_CORPORA[corpus], as_of=p.get("asOf"))
         if min_score is not None:
             hits = [h for h in hits if h.score >= min_score]
+        if p.get("asOf") is None:  # what the results superseded, marked, after them
+            hits += engine.formation.predecessors(hits)[: max(0, limit - len(hits))]
         wanted = set(terms(query))
         cite = cite_for(session)
         return {
@@ -191,6 +196,9 @@ class MemoryTools:
             "source": source,
             "relevant": hit.relevant,
         }
+        for key in ("valid_from", "valid_to", "superseded_by"):
+            if hit.corpus == "memory" and key in hit.extra:
+                out[key] = hit.extra[key]
         if cite:
             out["citation"] = citation(path, start, end)
             out["snippet"] = f"{out['snippet']}\n\nSource: {out['citation']}"

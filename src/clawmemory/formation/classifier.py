@@ -1,0 +1,301 @@
+"""The one classifier of durable items, shared by memory formation and compaction.
+
+A durable item is a fact, preference, decision, commitment or open question. The
+classifier reads a dialogue as alternating turns and decides per sentence from its
+structure, not from a cue phrase alone:
+
+- **who asserts**: the user's declarations are candidates; the agent's sentences are
+  candidates only as commitments it makes (first person, a deliverable or a date) or as a
+  proposal the user then accepts;
+- **what the other side confirms**: a bare answer ("30 days.") to the agent's question
+  ("Retention?") is a fact about the question's subject; an accepted proposal is a decision;
+- **new vs repeated**: a sentence whose content words were already said (the agent
+  echoing the user, a repeat) is a confirmation, not a new item;
+- **specificity**: names, numbers, dates, times, versions, identifiers and code make a
+  declarative sentence a fact; a sentence without any is kept only on stronger evidence.
+
+Lexical signals (modal verbs, evaluative verbs, uncertainty) decide the *kind*; whether a
+sentence is durable at all is decided by the speaker, the dialogue move and specificity.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+KINDS = ("fact", "preference", "decision", "commitment", "question")
+
+_SPLIT = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n+")
+_ABBREV = re.compile(r"(?:\b(?:Dr|Mr|Mrs|Ms|St|vs)|e\.g|i\.e)\.$")
+_FENCE = re.compile(r"```.*?(?:```|$)", re.S)
+_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+_WORD = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9'_.:/@&-]*[a-zA-Z0-9]|[a-zA-Z0-9]")
+
+_MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december|"
+           "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
+_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thurs|fri|sat|sun"
+_SPECIFIC = re.compile(
+    r"\d|`[^`]+`|https?://|\b\w+\.\w+/\S+|\b[a-z]+_[a-z_]+\b|\b[a-z]+\.[a-z0-9]+\b"
+    rf"|\b(?:{_MONTHS}|{_DAYS})\b|\b(?:today|tomorrow|tonight|weekend|next (?:week|month|year|sprint))\b")
+_NAME = re.compile(r"(?<=[\w,;:)] )[A-Z][\w&'-]+|(?<=[\w,;:)] )[A-Z]{2,}\b")
+_SUBJECT = re.compile(r"\b(?:i|i'm|im|i've|i'll|we|we're|we've|we'll|my|our|let's|lets)\b")
+_FIRST = re.compile(r"\b(?:i|i'm|im|i've|i'd|i'll|me|my|mine|we|we're|we've|we'll|our|ours|us|let's|lets)\b")
+
+_FUTURE = re.compile(
+    r"\b(?:will|'ll|shall|going to|gonna|plan(?:ning)? to|intend to|need to|have to|must|promise|"
+    r"remind (?:me|you))\b|(?:^|\s)(?:i|we) (?:send|call|write|finish|submit|pay|book|apply|publish)\b")
+_WHEN = re.compile(
+    rf"\b(?:by|on|until|till|before|after|this|next|tomorrow|tonight|today)\b.{{0,24}}"
+    rf"(?:\d|\b(?:{_MONTHS}|{_DAYS}|week|weekend|month|time|morning|evening|tonight|tomorrow)\b)"
+    r"|\b(?:tomorrow|tonight|soon)\b")
+_DELIVER = re.compile(
+    r"\b(?:send|review|write|draft|check|look (?:up|into)|get back|remind|update|prepare|call|email|book|"
+    r"finish|ship|publish|fix|have .{1,30} ready|put together|find)\b")
+_EVAL = re.compile(
+    r"\b(?:(?:i|we|you|they|really|'d|would|do|don't|dont) (?:really )?like|likes|love|loves|hate|hates|"
+    r"prefer|prefers|preferred|rather|favou?rite|enjoy|dislike|"
+    r"can't stand|cannot stand|can not stand|fan of|want|wants|don't want|allergic|vegetarian|vegan|"
+    r"better|come around|fine with|ok with|okay with|avoid)\b")
+_LEAD = re.compile(r"^(?:(?:also|and|oh|btw|by the way|ok|okay|so|but|fyi|ps)\b[,:]?\s*)+")
+_DIRECTIVE = re.compile(r"^(?:please\b|pls\b|no \w+|never\b|always\b|don't\b|do not\b|avoid\b|only\b)|"
+                        r"\b(?:please|pls|only)[.!]*$")
+_CHOICE = re.compile(
+    r"\b(?:decide[ds]?|decision|agreed|agree on|go(?:ing)? with|went with|chose|choose|picked|pick|"
+    r"settled?|switch(?:ed|ing)? to|chang(?:e|ed|ing) (?:to|supplier|the)|mov(?:e|ed) (?:the|to)|"
+    r"replac(?:e|ed|ing)|upgrad(?:e|ed|ing) to|bump(?:ed)?|stays? at|keep(?:ing)?|let'?s|lets|plan:|"
+    r"we open|we use|we'll use|apply only|returns? .{0,20}now)\b")
+_UNSURE = re.compile(
+    r"\b(?:not sure|unsure|don't know|dont know|do not know|unclear|undecided|open question|tbd|"
+    r"haven't decided|have not decided|can't decide|still deciding|back and forth|wonder(?:ing)? (?:if|whether)|"
+    r"whether|or not|figure out)\b")
+_DELIBERATE = re.compile(r"^(?:should|shall|do|does|can|could|would|is it)\b.*\bor\b|^should (?:i|we)\b|"
+                         r"\bwhether\b")
+_REQUEST = re.compile(r"^(?:(?:maybe )?(?:you )?(?:can|could|would) you|(?:maybe )?you (?:can|could)|"
+                      r"can you|could you|please (?:send|find|write|explain)|send me|you find|explain|"
+                      r"what|how|why|where|who|which)\b")
+_ACCEPT = re.compile(r"^(?:yes|yeah|yep|yup|sure|ok|okay|sounds good|agreed|deal|perfect|great|"
+                     r"let'?s do (?:it|that)|do it|go ahead|correct|exactly)\b")
+_HEDGE = re.compile(r"\b(?:maybe|let me (?:think|talk|check)|not sure|could work|perhaps|later)\b")
+_PROPOSAL = re.compile(r"\b(?:you could|we could|i'd suggest|i suggest|i recommend|how about|what about|"
+                       r"option)\b")
+_AGENT_TRIGGER = ("'ll", "will", "shall", "going to", "could", "suggest", "recommend", "how about",
+                  "what about", "option")
+_UPDATE = re.compile(r"\b(?:now|anymore|any more|no longer|instead|chang(?:e|ed|ing)|switch(?:ed|ing)?|"
+                     r"mov(?:e|ed|ing)|push(?:ed)?|slips?|slipped|bump(?:ed)?|upgraded|update|actually|"
+                     r"from now on)\b")
+
+STOP = frozenset(
+    "a an the and or but so to of in on at for with from by is are was were be been am it its this that these "
+    "those i me my we our us you your he she they them his her their i'm im i've i'd i'll we're we've we'll "
+    "let's lets do does did have has had will would can could should shall just also really very too then "
+    "there here what which who how when where why if as about into than not no yes ok okay oh hey hi hello "
+    "thanks thank please pls now still some any all one up out get got go going".split())
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One message of a dialogue: ``role`` is ``user`` or ``assistant``; ``seq`` its position."""
+
+    role: str
+    text: str
+    seq: int
+    at: str | None = None
+
+
+@dataclass(frozen=True)
+class Item:
+    """A durable item: its kind, the sentence (with a fragment's subject prepended), who said
+    it and where, and how sure the classifier is."""
+
+    kind: str
+    text: str
+    role: str
+    seq: int
+    at: str | None
+    confidence: float
+
+    def who(self) -> str:
+        return "User" if self.role == "user" else "Agent"
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of ``text`` (code blocks dropped, list bullets stripped)."""
+    prose = _FENCE.sub("\n", text) if "```" in text else text
+    out: list[str] = []
+    glue = False
+    for part in _SPLIT.split(prose):
+        part = _BULLET.sub("", part or "").strip()
+        if glue and out:  # "Dr." ended the last piece: not a sentence end
+            out[-1] = f"{out[-1]} {part}"
+        elif len(part) > 1:
+            out.append(part)
+        glue = bool(_ABBREV.search(part))
+    return out
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-cased words that carry meaning (stop words and one-letter tokens dropped)."""
+    return {w for w in (m.group(0).strip(".:") for m in _WORD.finditer(text.lower()))
+            if w and w not in STOP and (len(w) > 1 or w.isdigit())}
+
+
+def values(text: str) -> tuple[str, ...]:
+    """The specific values a sentence names: numbers, dates, names, identifiers."""
+    found = [m.group(0).strip("`") for m in _SPECIFIC.finditer(text.lower())]
+    nums = re.findall(r"\d[\d,.:/-]*\d|\d", text)
+    names = [m.group(0).lower() for m in _NAME.finditer(text)]
+    codes = [c.lower() for c in re.findall(r"`([^`]+)`", text)]
+    keep = {v for v in [*nums, *names, *codes] if v}
+    keep |= {f for f in found if not f[0].isdigit() and len(f) > 2}
+    return tuple(sorted(keep))
+
+
+def is_specific(text: str) -> bool:
+    """The sentence names something specific (a number, date, name, identifier, code)."""
+    return bool(_SPECIFIC.search(text.lower()) or _NAME.search(text))
+
+
+def is_update(text: str) -> bool:
+    """The sentence reports a change of something said before (now, instead, moved …)."""
+    return bool(_UPDATE.search(text.lower()))
+
+
+class Classifier:
+    """Durable items of a dialogue. Stateless; ``seen`` (content words of earlier items)
+    makes repeats confirmations instead of new items."""
+
+    min_words = 2
+
+    def items(self, turns: Sequence[Utterance], seen: Iterable[frozenset[str]] = ()) -> list[Item]:
+        """Every durable item in ``turns``, in order."""
+        said: list[frozenset[str]] = list(seen)
+        out: list[Item] = []
+        for i, turn in enumerate(turns):
+            if turn.role not in ("user", "assistant") or not turn.text.strip():
+                continue
+            prev = self._previous(turns, i)
+            nxt = self._next(turns, i)
+            for item in self._turn(turn, prev, nxt):
+                words = frozenset(content_words(item.text))
+                if item.role == "assistant" and item.kind != "commitment" and self._repeats(words, said):
+                    continue
+                if item.role == "assistant" and item.kind == "commitment" and self._echoes(words, said):
+                    item = Item(item.kind, item.text, item.role, item.seq, item.at, min(1.0, item.confidence + 0.1))
+                if item.role == "user" and self._repeats(words, said, 0.9):
+                    continue
+                said.append(words)
+                out.append(item)
+        return out
+
+    # -- one turn -----------------------------------------------------------------------
+
+    @staticmethod
+    def _previous(turns: Sequence[Utterance], i: int) -> Utterance | None:
+        for j in range(i - 1, -1, -1):
+            if turns[j].role in ("user", "assistant") and turns[j].text.strip():
+                return turns[j] if turns[j].role != turns[i].role else None
+        return None
+
+    @staticmethod
+    def _next(turns: Sequence[Utterance], i: int) -> Utterance | None:
+        for j in range(i + 1, len(turns)):
+            if turns[j].role in ("user", "assistant") and turns[j].text.strip():
+                return turns[j] if turns[j].role != turns[i].role else None
+        return None
+
+    def _turn(self, turn: Utterance, prev: Utterance | None, nxt: Utterance | None) -> list[Item]:
+        if turn.role == "assistant" and not any(t in turn.text.lower() for t in _AGENT_TRIGGER):
+            return []  # the agent's sentences count only as commitments or accepted proposals
+        parts = sentences(turn.text)
+        out: list[Item] = []
+        for n, sentence in enumerate(parts):
+            if turn.role == "user":
+                item = self._user(sentence, turn, prev, first=n == 0, alone=len(parts) == 1)
+            else:
+                item = self._agent(sentence, turn, nxt)
+            if item is None:
+                # A bare "Not sure yet." marks the sentence before it as an open question.
+                if (turn.role == "user" and out and _UNSURE.search(sentence.lower())
+                        and len(content_words(sentence)) <= 2):
+                    last = out[-1]
+                    out[-1] = Item("question", last.text, last.role, last.seq, last.at, 0.8)
+                continue
+            out.append(item)
+        return out
+
+    def _user(self, s: str, turn: Utterance, prev: Utterance | None, *, first: bool, alone: bool) -> Item | None:
+        low = s.lower()
+        bare = _LEAD.sub("", low)  # "also, please never …" → "please never …"
+        words = content_words(s)
+        specific = is_specific(s)
+        first_person = bool(_FIRST.search(low))
+        question = s.rstrip().endswith("?")
+
+        def make(kind: str, confidence: float, text: str = s) -> Item:
+            return Item(kind, text, "user", turn.seq, turn.at, round(min(confidence, 1.0), 2))
+
+        if len(words) < self.min_words and not (specific and prev is not None and first and alone):
+            return None
+        if _UNSURE.search(low) or (question and _DELIBERATE.search(low) and not _REQUEST.search(low)):
+            return make("question", 0.7 + 0.1 * specific) if len(words) >= 3 else None
+        if question:
+            return None  # an information request: the answer, not the question, may be durable
+        if _REQUEST.search(low) and not _SUBJECT.search(low) or "send me" in low:
+            return None
+        hedged = bool(_HEDGE.search(low))
+        if _FUTURE.search(low) and first_person and (_WHEN.search(low) or _DELIVER.search(low)):
+            return make("commitment", 0.7 + 0.2 * bool(_WHEN.search(low)))
+        if low.startswith("remind me "):
+            return make("commitment", 0.8)
+        if _CHOICE.search(low) and (first_person or specific or low.startswith("plan")):
+            return make("decision", 0.65 + 0.15 * specific + 0.1 * first_person)
+        if _EVAL.search(low) and (first_person or _DIRECTIVE.search(bare)):
+            return make("preference", 0.75)
+        if _DIRECTIVE.search(bare) and len(words) >= 2:
+            return make("preference", 0.6)
+        if (first_person and _WHEN.search(low) and re.search(r"\b(?:i|we) (?!think|guess|hope)\w+ \w+", low)
+                and _DELIVER.search(low)):
+            return make("commitment", 0.65)
+        if specific and not hedged:
+            if prev is not None and first and alone and len(words) <= 4 and prev.text.rstrip().endswith("?"):
+                subject = self._subject(prev.text)
+                if subject:  # a bare answer: the question names its subject
+                    return make("fact", 0.7, f"{subject}: {s}")
+            return make("fact", 0.55 + 0.1 * first_person + 0.05 * min(len(_SPECIFIC.findall(low)), 3))
+        if first_person and len(words) >= 4 and not hedged:
+            return make("fact", 0.45)
+        return None
+
+    def _agent(self, s: str, turn: Utterance, nxt: Utterance | None) -> Item | None:
+        lowered = s.lower()
+        def make(kind: str, confidence: float) -> Item:
+            return Item(kind, s, "assistant", turn.seq, turn.at, confidence)
+
+        if s.rstrip().endswith("?"):
+            return None
+        if (re.search(r"\b(?:i'll|i will|will do|i shall|i'm going to)\b", lowered)
+                and (_WHEN.search(lowered) or _DELIVER.search(lowered)) and not re.search(r"\bif\b", lowered)):
+            return make("commitment", 0.7 + 0.2 * bool(_WHEN.search(lowered)))
+        if (_PROPOSAL.search(lowered) and nxt is not None and _ACCEPT.search(nxt.text.strip().lower())
+                and not _HEDGE.search(nxt.text.lower())):
+            return make("decision", 0.6)
+        return None
+
+    @staticmethod
+    def _subject(question: str) -> str:
+        """The subject of a short question: its content words ("Retention?" → "Retention")."""
+        last = sentences(question)[-1] if sentences(question) else question
+        words = [w for w in _WORD.findall(last) if w.lower() not in STOP and w.lower() not in
+                 ("need", "want", "anything", "else", "any", "there")]
+        return " ".join(words[-4:]).strip()
+
+    @staticmethod
+    def _repeats(words: frozenset[str], said: Sequence[frozenset[str]], share: float = 0.7) -> bool:
+        if not words:
+            return True
+        return any(len(words & earlier) >= share * len(words) for earlier in said[-40:])
+
+    @staticmethod
+    def _echoes(words: frozenset[str], said: Sequence[frozenset[str]]) -> bool:
+        return any(len(words & earlier) >= 2 for earlier in said[-4:])

@@ -1,0 +1,289 @@
+"""Memory formation: durable items extracted from committed turns, reconciled with what is
+stored, with temporal validity that recall respects.
+
+The context engine calls :meth:`Formation.enqueue` once per committed turn; a background
+thread then extracts candidates from the session's new messages (the LLM extractor when
+an LLM is configured, else or on any failure the offline classifier), reconciles each with
+its nearest current memories (hybrid search, same namespace) and records how far it got.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from .. import validation
+from ..errors import NotFound
+from ..llm import LLMClient, LLMError
+from ..store import NewMemory
+from ..store.records import now_iso
+from . import schema  # noqa: F401  (registers the validity migration)
+from .classifier import Classifier, Item, Utterance
+from .llm_extractor import LLMExtractor
+from .reconcile import Candidate, Decision, Neighbour, decide
+from .worker import SessionQueue
+
+if TYPE_CHECKING:
+    from ..engine import Engine, SearchHit
+
+log = logging.getLogger("clawmemory.formation")
+
+CONTEXT_TURNS = 6  # earlier messages the classifier sees for structure (answers, repeats)
+NEIGHBOURS = 6
+_MARKER = re.compile(r"^\[(?:tool call|tool result)[^\]]*\].*$|^\[\d+ image\(s\)\]$", re.M)
+
+
+class Formation:
+    """Extraction, reconciliation and validity over the engine's memories."""
+
+    def __init__(self, engine: Engine, *, llm: LLMClient | None | str = "settings") -> None:
+        self.engine = engine
+        self.classifier = Classifier()
+        self._llm = llm
+        self._extractor: LLMExtractor | None | str = "unset"
+        self.queue = SessionQueue(self.process)
+        self.stats = {"turns": 0, "candidates": 0, "seconds": 0.0, "llm_fallbacks": 0}
+
+    # -- the queue ------------------------------------------------------------------------
+
+    def enqueue(self, namespace: str, session_key: str) -> None:
+        """Queue a session whose new messages were just stored (returns at once)."""
+        self.queue.put(namespace, session_key)
+
+    def drain(self, timeout_s: float = 10.0) -> bool:
+        """Wait for queued extraction to finish (tests, benchmarks, a CLI before it exits)."""
+        return self.queue.drain(timeout_s)
+
+    def close(self, wait_s: float = 2.0) -> None:
+        self.queue.stop(wait_s)
+
+    # -- extraction -----------------------------------------------------------------------
+
+    def llm_extractor(self) -> LLMExtractor | None:
+        if self._extractor == "unset":
+            client = self._llm
+            if client == "settings":
+                try:
+                    client = LLMClient.from_settings(self.engine.settings)
+                except LLMError as exc:
+                    log.warning("llm extractor not usable (%s); offline extraction only", exc)
+                    client = None
+            self._extractor = LLMExtractor(client) if client is not None else None
+        return self._extractor  # type: ignore[return-value]
+
+    def extract(self, turns: Sequence[Utterance], first_new: int) -> tuple[list[Item], str]:
+        """Items said at or after ``turns[first_new]`` and the extractor that found them."""
+        llm = self.llm_extractor()
+        if llm is not None:
+            try:
+                return llm.items(turns, first_new), "llm"
+            except Exception as exc:  # any failure of the model path falls back
+                self.stats["llm_fallbacks"] += 1
+                log.warning("llm extraction failed (%s); offline extraction", exc)
+        new_seqs = {t.seq for t in turns[first_new:]}
+        return [i for i in self.classifier.items(turns) if i.seq in new_seqs], "offline"
+
+    def process(self, namespace: str, session_key: str) -> dict[str, Any]:
+        """Extract and reconcile the session's messages not processed yet; counts per action."""
+        start = time.perf_counter()
+        store = self.engine.store
+        row = store.db.execute("SELECT done_seq FROM formation_progress WHERE namespace = ? AND session_key = ?",
+                               (namespace, session_key)).fetchone()
+        done = row[0] if row else 0
+        turns = [Utterance(m.role, _MARKER.sub("", m.text).strip(), m.seq, m.created_at)
+                 for m in store.list_messages(namespace, session_key) if m.role in ("user", "assistant")]
+        first_new = next((i for i, t in enumerate(turns) if t.seq > done), len(turns))
+        counts = dict.fromkeys(("add", "duplicate", "refine", "contradict", "forgotten"), 0)
+        if first_new == len(turns):
+            return counts
+        window = turns[max(0, first_new - CONTEXT_TURNS):]
+        items, extractor = self.extract(window, first_new - max(0, first_new - CONTEXT_TURNS))
+        for item in items:
+            candidate = Candidate(item.kind, item.text, namespace, session_key, item.seq,
+                                  item.at or now_iso(), item.confidence, item.role, extractor)
+            counts[self.reconcile(candidate).action] += 1
+        with store.transaction() as db:
+            db.execute(
+                "INSERT INTO formation_progress (namespace, session_key, done_seq, updated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (namespace, session_key) DO UPDATE SET done_seq = excluded.done_seq, "
+                "updated_at = excluded.updated_at", (namespace, session_key, turns[-1].seq, now_iso()))
+        self.stats["turns"] += len(turns) - first_new
+        self.stats["candidates"] += len(items)
+        self.stats["seconds"] += time.perf_counter() - start
+        return counts
+
+    # -- reconciliation ---------------------------------------------------------------------
+
+    def neighbours(self, candidate: Candidate) -> list[Neighbour]:
+        """The nearest current memories of the candidate's namespace, best first."""
+        # Hybrid where the daemon runs embeddings; a CLI or test process never loads a model for this.
+        mode = None if self.engine.worker is not None else "lexical"
+        try:
+            hits = self.engine.search(candidate.text, candidate.namespace, corpus="memory", limit=NEIGHBOURS,
+                                      mode=mode)
+        except Exception as exc:  # no neighbours: the candidate is added
+            log.warning("reconcile search failed (%s)", exc)
+            return []
+        return [Neighbour(h.id, h.kind or "note", h.text, h.extra.get("valid_from") or h.created_at or "")
+                for h in hits]
+
+    def reconcile(self, candidate: Candidate) -> Decision:
+        """Decide (LLM when configured, else offline rules) and apply the decision."""
+        if self._forgotten(candidate):
+            return Decision("forgotten", None, "the user forgot this text")
+        near = self.neighbours(candidate)
+        decision = None
+        llm = self.llm_extractor()
+        if llm is not None and near:
+            try:
+                decision = llm.decide(candidate, near)
+            except Exception as exc:
+                self.stats["llm_fallbacks"] += 1
+                log.warning("llm reconciliation failed (%s); offline rules", exc)
+        decision = decision or decide(candidate, near)
+        self._apply(candidate, decision)
+        return decision
+
+    def _forgotten(self, c: Candidate) -> bool:
+        digest = self._new(c).identity()
+        return self.engine.store.db.execute(
+            "SELECT 1 FROM memories WHERE namespace = ? AND status = 'forgotten' AND "
+            "(content_hash = ? OR lower(text) = lower(?)) LIMIT 1",
+            (c.namespace, digest, c.text)).fetchone() is not None
+
+    @staticmethod
+    def _new(c: Candidate) -> NewMemory:
+        return NewMemory(namespace=c.namespace, text=c.text, kind=c.kind, source="formation",
+                         importance=round(c.confidence, 2), metadata={"formation": {
+                             "session_key": c.session_key, "seq": c.seq, "role": c.role, "at": c.at,
+                             "confidence": c.confidence, "extractor": c.extractor}})
+
+    def _apply(self, c: Candidate, decision: Decision) -> None:
+        store = self.engine.store
+        with store.transaction() as db:
+            if decision.action == "duplicate":
+                db.execute("UPDATE memories SET confirmations = confirmations + 1 WHERE id = ?", (decision.target,))
+                return
+            if decision.action == "refine":
+                self._refine(db, c, decision.target or "")
+                return
+            memory, created = store.add_memories([self._new(c)])[0]
+            if not created:
+                db.execute("UPDATE memories SET confirmations = confirmations + 1 WHERE id = ?", (memory.id,))
+                return
+            db.execute("UPDATE memories SET valid_from = ? WHERE id = ?", (c.at, memory.id))
+            if decision.action == "contradict":
+                db.execute("UPDATE memories SET valid_to = ?, superseded_by = ?, updated_at = ? WHERE id = ?",
+                           (c.at, memory.id, now_iso(), decision.target))
+        self.engine.written()
+
+    def _refine(self, db: Any, c: Candidate, target: str) -> None:
+        """Replace a memory's text with the fuller candidate (re-indexed in place)."""
+        from ..store import IndexItem
+
+        fresh = self._new(c)
+        store = self.engine.store
+        old = store.get_memory(target)
+        if old is None:
+            return
+        digest = NewMemory(old.namespace, c.text, old.kind).identity()
+        clash = db.execute("SELECT 1 FROM memories WHERE namespace = ? AND content_hash = ? AND status = 'active'",
+                           (old.namespace, digest)).fetchone()
+        if clash:
+            return
+        db.execute("UPDATE memories SET text = ?, content_hash = ?, updated_at = ?, confirmations = confirmations + 1, "
+                   "metadata = json_set(metadata, '$.refined_from', ?) WHERE id = ?",
+                   (fresh.text, digest, now_iso(), old.text, target))
+        store.unindex_item(db, "memory", target)
+        store.index_items(db, [IndexItem(old.namespace, "memory", target, fresh.text, created_at=old.created_at)])
+
+    # -- validity -----------------------------------------------------------------------
+
+    def validity(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """``{id: {valid_from, valid_to, superseded_by, confirmations}}`` of memories."""
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self.engine.store.db.execute(
+            f"SELECT id, coalesce(valid_from, created_at) AS valid_from, valid_to, superseded_by, confirmations "
+            f"FROM memories WHERE id IN ({marks})", list(ids))
+        return {r["id"]: {"valid_from": r["valid_from"], "valid_to": r["valid_to"],
+                          "superseded_by": r["superseded_by"], "confirmations": r["confirmations"]} for r in rows}
+
+    def superseded_count(self, namespaces: Sequence[str]) -> int:
+        marks = ",".join("?" * len(namespaces))
+        return self.engine.store.db.execute(
+            f"SELECT count(*) FROM memories WHERE namespace IN ({marks}) AND valid_to IS NOT NULL AND "
+            f"status = 'active'", list(namespaces)).fetchone()[0]
+
+    def current(self, hits: list[SearchHit], as_of: str | None) -> list[SearchHit]:
+        """``hits`` without memories not valid at ``as_of`` (default: now, i.e. not
+        superseded), each memory hit carrying its validity in ``extra``."""
+        info = self.validity([h.id for h in hits if h.corpus == "memory"])
+        out = []
+        for hit in hits:
+            v = info.get(hit.id) if hit.corpus == "memory" else None
+            if v is None:
+                out.append(hit)
+                continue
+            if as_of is None:
+                valid = v["valid_to"] is None
+            else:
+                valid = v["valid_from"] <= as_of and (v["valid_to"] is None or v["valid_to"] > as_of)
+            if valid:
+                out.append(replace(hit, extra={**hit.extra, **v}))
+        return out
+
+    def predecessors(self, hits: Sequence[SearchHit]) -> list[SearchHit]:
+        """The memories the memory hits superseded, marked, to list after their successors."""
+        from ..engine import SearchHit as Hit
+
+        ids = [h.id for h in hits if h.corpus == "memory"]
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = self.engine.store.db.execute(
+            f"SELECT id FROM memories WHERE superseded_by IN ({marks}) AND status = 'active' "
+            f"ORDER BY valid_to DESC", ids).fetchall()
+        old = self.engine.store.get_memories([r["id"] for r in rows])
+        info = self.validity(list(old))
+        return [Hit(m.id, "memory", m.namespace, m.text, 0.0, 0.0, None, m.kind, m.category, m.created_at,
+                    relevant=False, extra=info[m.id]) for m in old.values()]
+
+    def history(self, namespace: str, limit: int = 100) -> list[dict[str, Any]]:
+        """Superseded memories of a namespace, newest change first (the audit list)."""
+        rows = self.engine.store.db.execute(
+            "SELECT id FROM memories WHERE namespace = ? AND valid_to IS NOT NULL AND status = 'active' "
+            "ORDER BY valid_to DESC LIMIT ?", (namespace, limit)).fetchall()
+        found = self.engine.store.get_memories([r["id"] for r in rows])
+        info = self.validity(list(found))
+        return [found[r["id"]].to_dict() | info[r["id"]] for r in rows]
+
+    def tool_forget(self, namespace: str, params: dict[str, Any]) -> dict[str, Any] | None:
+        """``memory_forget`` of a formed memory (the ledger handles every other id): it leaves
+        recall and a later re-extraction of its text is refused. None when not a formed memory."""
+        target = params.get("entryId") or params.get("memoryId")
+        memory = self.engine.store.get_memory(target) if isinstance(target, str) else None
+        if memory is None or memory.namespace != namespace or memory.source != "formation":
+            return None
+        self.engine.store.forget_memory(memory.id)
+        return {"content": f"Forgot memory {memory.id}.",
+                "details": {"action": "forgotten", "id": memory.id, "forgotten": True}}
+
+    def restore(self, memory_id: str, namespace: str) -> dict[str, Any]:
+        """Put a superseded memory back into recall (its successor stays too)."""
+        with self.engine.store.transaction() as db:
+            cur = db.execute("UPDATE memories SET valid_to = NULL, superseded_by = NULL, updated_at = ? "
+                             "WHERE id = ? AND namespace = ?", (now_iso(), memory_id, namespace))
+        if not cur.rowcount:
+            raise NotFound(f"no memory {memory_id!r} in namespace {namespace!r}", field="id")
+        return self.engine.store.get_memory(memory_id).to_dict() | self.validity([memory_id])[memory_id]
+
+
+def as_of_value(value: Any, field: str = "as_of") -> str | None:
+    """An "as of" moment (ISO 8601 date or time, or epoch ms) as ISO UTC; None stays None."""
+    return None if value is None or value == "" else validation.timestamp(value, field)

@@ -1,0 +1,20 @@
+"""The formation benchmark in CI size: two conversations of the tune half, the issue's targets."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import formation as bench  # noqa: E402
+
+
+def test_formation_benchmark_small(tmp_path):
+    convs = [c for c in bench.load(bench.SPLITS["tune"]) if c["id"] in ("t2", "t3")]
+    result = bench.evaluate(convs)
+    extraction, updates, compaction = result["extraction"], result["updates"], result["compaction"]
+    assert extraction["recall"] >= 0.85 and extraction["precision"] >= 0.70, extraction
+    assert updates["updates"] == 5 and updates["stale_above_new"] == 0, updates
+    assert compaction["keep_rate"] >= 0.95, compaction
