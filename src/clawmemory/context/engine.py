@@ -272,9 +272,8 @@ class ContextEngine:
                         day, hhmm = daily.local_stamp(row.created_at, tz)
                         items.append((day, hhmm, body))
                 self.daily.enqueue(db, s.namespace, workspace, key, items)
-        if created and hasattr(self.engine, "written"):
-            self.engine.written()  # lexical index is already current; embeddings follow in the background
         if created:
+            self.engine.written()  # lexical index is already current; embeddings follow in the background
             self.engine.formation.enqueue(s.namespace, s.session_key)  # memories form in the background
         out: dict[str, Any] = {"status": "committed", "stored": len(created)}
         if s.workspace and not workspace:
