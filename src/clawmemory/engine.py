@@ -433,6 +433,12 @@ class Engine:
         """Tool ``memory_forget``: by ``entryId``/``memoryId``, or candidates for a ``query``."""
         return self.ledger.tool_forget(namespace, fields)
 
+    def memory_settle(self, namespace: str | None, session: dict[str, Any] | None = None,
+                      **fields: Any) -> dict[str, Any]:
+        """Tool ``memory_settle`` (MCP): the run's outcome, ``success`` or ``delta``, for the
+        session's open tickets or one ``ticketId``."""
+        return self.ledger.tool_settle(namespace, session or {}, fields)
+
     def agent_end(self, namespace: str | None, session: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
         """Hook ``agent_end``: settle the session's open ledger tickets with the run's outcome."""
         return {"ledger": self.ledger.on_agent_end(namespace, session, event)}
