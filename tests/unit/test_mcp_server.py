@@ -120,3 +120,11 @@ def test_unknown_tool_and_resource_are_protocol_errors(engine):
 
     assert [m.split(";")[0] for m in anyio.run(run)] == ["unknown tool 'memory_nope'",
                                                          "unknown resource 'clawmemory://nope'"]
+
+
+def test_mcp_command_refuses_a_bad_namespace_in_one_line(home, capsys):
+    from clawmemory.cli.main import main
+
+    assert main(["mcp", "--namespace", "Bad Name!"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: namespace must be") and len(err.splitlines()) == 1 and not home.exists()
