@@ -59,7 +59,7 @@ Scope = Callable[[ServerRequestContext[Any, Any]], tuple[str | None, str | None]
 
 def client_name(ctx: ServerRequestContext[Any, Any]) -> str:
     params = ctx.session.client_params
-    return params.client_info.name if params is not None else "mcp"
+    return params.client_info.name[:64] if params is not None else "mcp"
 
 
 def caller(engine: Engine, ctx: ServerRequestContext[Any, Any], scope: Scope) -> Caller:
