@@ -459,6 +459,12 @@ class Engine:
         message, as ``prependContext`` or ``appendSystemContext`` (context.recallPlacement)."""
         return self.context.before_prompt_build(namespace or self.settings.default_namespace, session, event)
 
+    def memory_settle(self, namespace: str | None, session: dict[str, Any] | None = None,
+                      **fields: Any) -> dict[str, Any]:
+        """Tool ``memory_settle`` (MCP): the run's outcome, ``success`` or ``delta``, for the
+        session's open tickets or one ``ticketId``."""
+        return self.ledger.tool_settle(namespace, session or {}, fields)
+
     def agent_end(self, namespace: str | None, session: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
         """Hook ``agent_end``: settle the session's open ledger tickets with the run's outcome;
         with ``capture``, store the turn's ``messages`` once (the context engine's commit path)."""

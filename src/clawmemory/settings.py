@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     llm_api_key: str | None = Field(None, description="API key for llm_base_url.")
     llm_model: str = Field("", description="Model name sent to the LLM endpoint.")
     llm_timeout_s: float = Field(30.0, gt=0, le=600, description="Wall-clock limit per LLM call.")
+    mcp_namespaces: dict[str, str] = Field(
+        default_factory=dict, description="MCP clients' namespaces by client name ([mcp_namespaces] table, e.g. "
+                                          "\"claude-code\" = \"work\"); a --namespace or ?namespace= wins.")
     context: ContextSettings = Field(default_factory=ContextSettings,
                                      description="Context engine ([context] table; Lia's key names).")
 

@@ -25,18 +25,21 @@ def ensure_token(path: Path) -> str:
     return token
 
 
+UNAUTHORIZED = "missing or wrong bearer token (see the token file in the data dir)"
+
+
+def bearer_matches(header: str, expected: bytes) -> bool:
+    """Whether an ``Authorization`` header value is ``Bearer <expected>`` (constant time)."""
+    scheme, _, given = header.partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), expected)
+
+
 def bearer_guard(token: str):
     """A FastAPI dependency that accepts only ``Authorization: Bearer <token>``."""
     expected = token.encode()
 
     async def check(request: Request) -> None:
-        header = request.headers.get("authorization", "")
-        scheme, _, given = header.partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected):
-            raise HTTPException(
-                401,
-                "missing or wrong bearer token (see the token file in the data dir)",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
+        if not bearer_matches(request.headers.get("authorization", ""), expected):
+            raise HTTPException(401, UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
 
     return check

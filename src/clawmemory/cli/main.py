@@ -24,6 +24,7 @@ from .collection import collection_app, tools_app
 from .context import context_app
 from .ledger import import_app, ledger_app
 from .output import emit_json, error_line, short, table
+from .service import daemon_app, mcp_command
 from .sidecar import sidecar_app
 
 app = typer.Typer(
@@ -45,6 +46,8 @@ app.add_typer(collection_app, name="collection")
 app.add_typer(tools_app)  # top-level `update`, `memory-search`, `memory-get`
 app.add_typer(openclaw_app, name="openclaw")
 app.command("doctor")(doctor_command)
+app.add_typer(daemon_app, name="daemon")
+app.command("mcp")(mcp_command)
 
 DataDir = Annotated[
     Path | None,

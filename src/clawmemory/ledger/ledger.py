@@ -924,6 +924,28 @@ class Ledger:
         return {"content": "Candidates (call memory_forget with entryId to forget one):\n" + "\n".join(lines),
                 "details": {"action": "candidates", "candidates": found}}
 
+    def tool_settle(self, namespace: str | None, session: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+        """``memory_settle`` (MCP clients have no ``agent_end``): the run's outcome as ``success``
+        (read as ``successDelta`` / ``failureDelta``) or a measured ``delta``, for one ``ticketId``
+        or for every ticket the session opened that is still open. Exactly once, like agent_end."""
+        success, delta, detail = params.get("success"), params.get("delta"), params.get("detail") or ""
+        if (success is None) == (delta is None):
+            raise InvalidInput("give exactly one of success or delta", field="success")
+        ticket = params.get("ticketId")
+        if ticket:
+            if delta is None:
+                cfg = self._config(self._peek_state(self._ns(namespace)))
+                delta = cfg.successDelta if success else cfg.failureDelta
+            one = self.settle(ticket, delta, namespace, detail=detail, via="tool")
+            text = (f"Settled ticket {ticket} (credit {one['credit']:+.3f})." if one["settled"]
+                    else f"Ticket {ticket} not settled: {one['reason']}.")
+            return {"content": text, "details": {"settled": int(one["settled"]), "tickets": [one]}}
+        out = self.settle_session(session.get("sessionKey"), namespace, success=success, delta=delta,
+                                  detail=detail, via="tool")
+        text = (f"Settled {out['settled']} ticket(s) as {out['outcome']} (credit {out['credit']:+.3f} each)."
+                if out["settled"] else "No open tickets to settle.")
+        return {"content": text, "details": out}
+
     def on_agent_end(self, namespace: str | None, session: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
         """``agent_end``: settle the session's open tickets with ``successDelta`` / ``failureDelta``
         (the plugin may pass its configured values in ``event.ledger``, and when the run ended
