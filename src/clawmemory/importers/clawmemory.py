@@ -14,7 +14,6 @@ PATH: the ``.jsonl`` export.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -27,7 +26,7 @@ from ..errors import ClawMemoryError
 from ..export import DERIVED, FORMAT, VERSION, Table, _quote, decode, tables
 from ..redaction import redact
 from ..store.records import IndexItem
-from .records import Problem, Record, RowRecord
+from .records import Problem, Record, RowRecord, json_lines
 from .runner import Counts, ImportReport
 
 if TYPE_CHECKING:
@@ -37,31 +36,23 @@ REDACTED = {"memories": ("text", "question", "answer"), "messages": ("text",)}
 
 
 def read(path: Path) -> Iterator[Record]:
-    with path.open("r", encoding="utf-8") as f:
-        first = f.readline()
-        try:
-            head = json.loads(first)
-        except json.JSONDecodeError:
-            head = None
-        if not isinstance(head, dict) or head.get("format") != FORMAT:
-            yield Problem(f"{path.name}:1", "not a clawmemory JSONL export (no header line)")
-            return
-        if head.get("version") != VERSION:
-            yield Problem(f"{path.name}:1", f"export version {head.get('version')!r}; this clawmemory reads {VERSION}")
-            return
-        for n, line in enumerate(f, 2):
-            if not line.strip():
-                continue
-            where = f"{path.name}:{n}"
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield Problem(where, f"not JSON: {exc.msg}")
-                continue
-            if not isinstance(obj, dict) or not isinstance(obj.get("table"), str) or not isinstance(obj.get("row"), dict):
-                yield Problem(where, "expected {table, row}")
-                continue
-            yield RowRecord(obj["table"], {k: decode(v) for k, v in obj["row"].items()}, where)
+    lines = json_lines(path)
+    head = next(lines, None)
+    if not isinstance(head, tuple) or head[1].get("format") != FORMAT:
+        yield Problem(f"{path.name}:1", "not a clawmemory JSONL export (no header line)")
+        return
+    if head[1].get("version") != VERSION:
+        yield Problem(f"{path.name}:1", f"export version {head[1].get('version')!r}; this clawmemory reads {VERSION}")
+        return
+    for item in lines:
+        if isinstance(item, Problem):
+            yield item
+            continue
+        where, obj = item
+        if not isinstance(obj.get("table"), str) or not isinstance(obj.get("row"), dict):
+            yield Problem(where, "expected {table, row}")
+            continue
+        yield RowRecord(obj["table"], {k: decode(v) for k, v in obj["row"].items()}, where)
 
 
 class RowWriter:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .memory_core import _is_sqlite
-from .records import MessageRecord, ObservationRecord, Problem, Record
+from .records import MessageRecord, ObservationRecord, Problem, Record, json_lines
 
 
 
@@ -68,22 +68,13 @@ def _episode(event: dict[str, Any], where: str) -> Record:
 
 
 def _jsonl(path: Path) -> Iterator[Record]:
-    with path.open("r", encoding="utf-8", errors="replace") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            where = f"{path.name}:{n}"
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield Problem(where, f"not JSON: {exc.msg}")
-                continue
-            if not isinstance(obj, dict):
-                yield Problem(where, "not an object")
-            elif "event_id" in obj or "ts_ms" in obj:
-                yield _episode(obj, where)
-            else:
-                yield _observation(obj, where)
+    for item in json_lines(path):
+        if isinstance(item, Problem):
+            yield item
+        elif "event_id" in item[1] or "ts_ms" in item[1]:
+            yield _episode(item[1], item[0])
+        else:
+            yield _observation(item[1], item[0])
 
 
 def _sqlite(path: Path) -> Iterator[Record]:

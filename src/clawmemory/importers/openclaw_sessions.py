@@ -22,7 +22,7 @@ from typing import Any
 
 from ..context.messages import parse_message, stored_text
 from ..errors import ClawMemoryError
-from .records import MessageRecord, Problem, Record
+from .records import MessageRecord, Problem, Record, json_lines
 
 ROLES = {"user": "user", "assistant": "assistant", "toolResult": "tool"}
 
@@ -64,30 +64,22 @@ def _message(event: dict[str, Any], key: str, where: str, meta: dict[str, Any]) 
 def _file_records(path: Path, keys: dict[str, str]) -> Iterator[Record]:
     session_id = path.stem
     key = keys.get(session_id) or f"session:{session_id}"
-    with path.open("r", encoding="utf-8", errors="replace") as f:
-        for n, line in enumerate(f, 1):
-            where = f"{path.name}:{n}"
-            if not line.strip():
-                continue
-            try:
-                event = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield Problem(where, f"not JSON: {exc.msg}")
-                continue
-            if not isinstance(event, dict):
-                yield Problem(where, "not an event object")
-                continue
-            if event.get("type") == "session" and isinstance(event.get("id"), str):
-                session_id = event["id"]
-                key = keys.get(session_id) or keys.get(path.stem) or f"session:{session_id}"
-            meta = {"session_id": session_id, "source": "openclaw.transcript"}
-            if event.get("type") == "message":
-                record = _message(event, key, where, meta)
-                if record is not None:
-                    yield record
-            elif event.get("type") == "compaction" and isinstance(event.get("summary"), str):
-                yield MessageRecord(key, "system", event["summary"], where, created_at=event.get("timestamp"),
-                                    speaker="compaction", metadata={**meta, "entry_id": event.get("id")})
+    for item in json_lines(path):
+        if isinstance(item, Problem):
+            yield item
+            continue
+        where, event = item
+        if event.get("type") == "session" and isinstance(event.get("id"), str):
+            session_id = event["id"]
+            key = keys.get(session_id) or keys.get(path.stem) or f"session:{session_id}"
+        meta = {"session_id": session_id, "source": "openclaw.transcript"}
+        if event.get("type") == "message":
+            record = _message(event, key, where, meta)
+            if record is not None:
+                yield record
+        elif event.get("type") == "compaction" and isinstance(event.get("summary"), str):
+            yield MessageRecord(key, "system", event["summary"], where, created_at=event.get("timestamp"),
+                                speaker="compaction", metadata={**meta, "entry_id": event.get("id")})
 
 
 def read(path: Path) -> Iterator[Record]:

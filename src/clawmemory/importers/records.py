@@ -7,7 +7,10 @@ idempotence, dry run and report.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 
@@ -65,3 +68,19 @@ class Problem:
 
 
 Record = MemoryRecord | MessageRecord | ObservationRecord | RowRecord | Problem
+
+
+def json_lines(path: Path) -> Iterator[tuple[str, dict[str, Any]] | Problem]:
+    """The objects of a JSONL file as (``file:line``, object); a Problem for each line that is
+    not a JSON object; blank lines skipped. Undecodable bytes become U+FFFD."""
+    with path.open("r", encoding="utf-8", errors="replace") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            where = f"{path.name}:{n}"
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield Problem(where, f"not JSON: {exc.msg}")
+                continue
+            yield (where, obj) if isinstance(obj, dict) else Problem(where, "not a JSON object")
