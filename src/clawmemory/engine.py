@@ -490,11 +490,13 @@ class Engine:
     # -- import / export (logic in importers/ and export.py) ---------------------------
 
     def import_source(self, source: str, path: str | Path, namespace: str | None = None, *,
-                      dry_run: bool = False, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
-        """Import a peer's memories (or a clawmemory export) idempotently; the report."""
+                      dry_run: bool = False, into: str = "memories",
+                      progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+        """Import a peer's memories (or a clawmemory export) idempotently, ``into`` plain
+        memories or the recall ledger; the report."""
         from .importers import import_source
 
-        return import_source(self, source, path, namespace, dry_run=dry_run, progress=progress)
+        return import_source(self, source, path, namespace, dry_run=dry_run, into=into, progress=progress)
 
     def export(self, out: Any, *, fmt: str = "jsonl", namespace: str | None = None) -> dict[str, int]:
         """Write every row needed to rebuild the store (one namespace, or all) to ``out``."""

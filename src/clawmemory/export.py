@@ -159,7 +159,8 @@ def write_markdown(db: sqlite3.Connection, out: IO[str], namespace: str | None =
             out.write(f"\n## {t.name}\n\n")
         if t.name == "memories":
             out.write(f"### {row['id']} ({row['kind']}, {row['status']}, {row['namespace']})\n\n{row['text']}\n\n")
-            meta = {k: v for k, v in row.items() if k not in ("id", "kind", "status", "namespace", "text")}
+            meta = {k: v for k, v in row.items()
+                    if k not in ("id", "kind", "status", "namespace", "text") and v not in (None, "", "{}")}
             out.write("".join(f"- {k}: {_md_value(v)}\n" for k, v in meta.items()) + "\n")
         elif t.name == "messages":
             who = row.get("speaker") or row.get("role")

@@ -49,7 +49,7 @@ def twice(engine: Engine, source: str, path: Path, **kw) -> tuple[dict, dict]:
 @pytest.fixture()
 def workspace(tmp_path: Path) -> Path:
     """An OpenClaw workspace as memory-core keeps it (docs.openclaw.ai memory-builtin): curated
-    MEMORY.md, daily logs under memory/, and memory-core's SQLite index with the
+    MEMORY.md and daily logs under memory/; beside it memory-core's SQLite index with the
     `memory_index_chunks` table as OpenClaw 2026.9.6 creates it (columns read from its dist)."""
     ws = tmp_path / "workspace"
     (ws / "memory").mkdir(parents=True)
@@ -58,7 +58,7 @@ def workspace(tmp_path: Path) -> Path:
         f"## Credentials\n\n- The OpenAI key is {SECRET}\n", encoding="utf-8")
     (ws / "memory" / "2026-11-20.md").write_text(
         "# 2026-11-20\n\nMigrated the billing service to Postgres 16.\n", encoding="utf-8")
-    db = sqlite3.connect(ws / "main.sqlite")
+    db = sqlite3.connect(ws.parent / "openclaw-agent.sqlite")
     db.execute("CREATE TABLE memory_index_chunks (id TEXT PRIMARY KEY, path TEXT NOT NULL, source TEXT NOT NULL "
                "DEFAULT 'memory', start_line INTEGER NOT NULL, end_line INTEGER NOT NULL, hash TEXT NOT NULL, "
                "model TEXT NOT NULL, text TEXT NOT NULL, embedding TEXT NOT NULL, updated_at INTEGER NOT NULL) STRICT")
@@ -74,8 +74,9 @@ def workspace(tmp_path: Path) -> Path:
 
 def test_memory_core_workspace_files_and_index(eng: Engine, workspace: Path) -> None:
     first, _ = twice(eng, "memory-core", workspace)
+    index, _ = twice(eng, "memory-core", workspace.parent / "openclaw-agent.sqlite")
     got = texts(eng)
-    assert first["by_type"]["memories"]["added"] == len(got) == 4
+    assert (first["added"], index["added"]) == (3, 1) and len(got) == 4
     assert any("green tea" in t and "Fridays" in t for t in got)  # one memory per section
     assert any("Postgres 16" in t for t in got)
     assert any("db-stage-2" in t for t in got)  # only the index had the session chunk
@@ -88,7 +89,7 @@ def test_memory_core_workspace_files_and_index(eng: Engine, workspace: Path) -> 
 
 def test_dry_run_writes_nothing_and_missing_path_is_not_found(eng: Engine, workspace: Path) -> None:
     report = eng.import_source("memory-core", workspace, dry_run=True)
-    assert report["dry_run"] and report["added"] == 4
+    assert report["dry_run"] and report["added"] == 3
     assert texts(eng) == []
     with pytest.raises(NotFound):
         eng.import_source("memory-core", workspace / "nope")
@@ -99,7 +100,7 @@ def test_forgotten_memory_is_not_brought_back(eng: Engine, workspace: Path) -> N
     victim = eng.search("Postgres billing", limit=1, mode="lexical")[0].id
     eng.forget(victim)
     again = eng.import_source("memory-core", workspace)
-    assert again["added"] == 0 and len(texts(eng)) == 3
+    assert again["added"] == 0 and len(texts(eng)) == 2
 
 
 # -- memory-lancedb -----------------------------------------------------------------------
@@ -249,40 +250,89 @@ def test_mem0_export_json(eng: Engine, tmp_path: Path) -> None:
     assert dev.category == "professional_details" and dev.metadata["mem0"]["user_id"] == "dev"
 
 
+def test_into_ledger_recallable_once(eng: Engine, tmp_path: Path) -> None:
+    """`--into ledger`: imported memories become ledger entries that memory_recall finds."""
+    path = tmp_path / "mem0.json"
+    path.write_text(json.dumps([{"id": "m1", "memory": "The deploy script is scripts/deploy.sh in the infra repo",
+                                 "categories": ["preference"]},
+                                {"id": "m2", "memory": "Old office wifi is guest-5", "expiration_date": "2020-01-01"}]),
+                    encoding="utf-8")
+    first, _ = twice(eng, "mem0", path, into="ledger")
+    assert first["added"] == 2 and first["into"] == "ledger"
+    recall = eng.memory_recall(None, query="where is the deploy script")
+    assert recall["details"]["count"] == 1 and "scripts/deploy.sh" in recall["content"]
+    assert eng.ledger_stats()["alive"] == 1  # the expired one is kept forgotten, no entry
+    assert eng.import_source("mem0", path)["added"] == 2  # plain memories are another kind: both targets may hold it
+
+
 # -- OpenClaw session transcripts -----------------------------------------------------------
 
-def test_openclaw_session_jsonl(eng: Engine, tmp_path: Path) -> None:
-    """A legacy OpenClaw transcript, agents/<id>/sessions/<sessionId>.jsonl, in pi-session v4
-    events as shared/reference/openclaw.md documents them, with sessions.json naming its key."""
-    folder = tmp_path / "state" / "agents" / "main" / "sessions"
-    folder.mkdir(parents=True)
-    (folder / "sessions.json").write_text(json.dumps({"agent:main:main": {"sessionId": "s-1"}}), encoding="utf-8")
-    events = [
-        {"type": "session", "version": 4, "id": "s-1", "timestamp": "2026-11-20T10:00:00Z", "cwd": "/srv"},
-        {"type": "model_change", "id": "e0", "parentId": None, "timestamp": "2026-11-20T10:00:00Z"},
-        {"type": "message", "id": "e1", "timestamp": "2026-11-20T10:00:01Z",
-         "message": {"role": "user", "content": [{"type": "text", "text": "Where is the deploy script?"}]}},
-        {"type": "message", "id": "e2", "timestamp": "2026-11-20T10:00:02Z",
-         "message": {"role": "assistant", "content": [
-             {"type": "text", "text": "Let me look."},
-             {"type": "toolCall", "id": "t1", "name": "exec", "arguments": {"cmd": "ls scripts"}}]}},
-        {"type": "message", "id": "e3", "timestamp": "2026-11-20T10:00:03Z",
-         "message": {"role": "toolResult", "toolCallId": "t1", "toolName": "exec",
-                     "content": [{"type": "text", "text": "deploy.sh"}]}},
-        {"type": "message", "id": "e4", "message": {"role": "user", "timestamp": 1763632900000,
-                                                     "content": "<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>> x"}},
-        {"type": "compaction", "id": "e5", "timestamp": "2026-11-20T11:00:00Z", "summary": "Found deploy.sh."},
-    ]
-    (folder / "s-1.jsonl").write_text("\n".join(json.dumps(e) for e in events) + "\n{broken\n", encoding="utf-8")
-    before = (folder / "s-1.jsonl").read_bytes()
-    first, _ = twice(eng, "openclaw-sessions", tmp_path / "state")
-    assert (first["added"], first["errors"]) == (4, 1)
-    msgs = eng.store.list_messages("default", "agent:main:main")
+EVENTS = [  # pi-session v4 events as shared/reference/openclaw.md documents them
+    {"type": "session", "version": 4, "id": "s-1", "timestamp": "2026-11-20T10:00:00Z", "cwd": "/srv"},
+    {"type": "model_change", "id": "e0", "parentId": None, "timestamp": "2026-11-20T10:00:00Z"},
+    {"type": "message", "id": "e1", "timestamp": "2026-11-20T10:00:01Z",
+     "message": {"role": "user", "content": [{"type": "text", "text": "Where is the deploy script?"}]}},
+    {"type": "message", "id": "e2", "timestamp": "2026-11-20T10:00:02Z",
+     "message": {"role": "assistant", "content": [
+         {"type": "text", "text": "Let me look."},
+         {"type": "toolCall", "id": "t1", "name": "exec", "arguments": {"cmd": "ls scripts"}}]}},
+    {"type": "message", "id": "e3", "timestamp": "2026-11-20T10:00:03Z",
+     "message": {"role": "toolResult", "toolCallId": "t1", "toolName": "exec",
+                 "content": [{"type": "text", "text": "deploy.sh"}]}},
+    {"type": "message", "id": "e4", "message": {"role": "user", "timestamp": 1763632900000,
+                                                 "content": "<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>> x"}},
+    {"type": "compaction", "id": "e5", "timestamp": "2026-11-20T11:00:00Z", "summary": "Found deploy.sh."},
+]
+
+
+def assert_session(engine: Engine) -> None:
+    msgs = engine.store.list_messages("default", "agent:main:main")
     assert [(m.role, m.speaker) for m in msgs] == [("user", None), ("assistant", None), ("tool", "exec"),
                                                    ("system", "compaction")]
     assert "[tool call: exec]" in msgs[1].text and msgs[2].text == "[tool result: exec] deploy.sh"
     assert msgs[0].created_at.startswith("2026-11-20T10:00:01")
-    assert (folder / "s-1.jsonl").read_bytes() == before  # read only
+
+
+@pytest.fixture()
+def state_dir(tmp_path: Path) -> Path:
+    """An OpenClaw state dir with one session in both forms: a legacy transcript
+    agents/main/sessions/s-1.jsonl (+ sessions.json naming its key), and the 2026.9 agent database
+    agents/main/agent/openclaw-agent.sqlite with `session_windows` and `transcript_events`
+    (columns as OpenClaw 2026.9.6's schema in its dist declares them)."""
+    folder = tmp_path / "state" / "agents" / "main" / "sessions"
+    folder.mkdir(parents=True)
+    (folder / "sessions.json").write_text(json.dumps({"agent:main:main": {"sessionId": "s-1"}}), encoding="utf-8")
+    (folder / "s-1.jsonl").write_text("\n".join(json.dumps(e) for e in EVENTS) + "\n{broken\n", encoding="utf-8")
+    (folder.parent / "agent").mkdir()
+    db = sqlite3.connect(folder.parent / "agent" / "openclaw-agent.sqlite")
+    db.execute("CREATE TABLE session_windows (session_id TEXT NOT NULL PRIMARY KEY, session_key TEXT NOT NULL, "
+               "created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) STRICT")
+    db.execute("CREATE TABLE transcript_events (session_id TEXT NOT NULL, seq INTEGER NOT NULL, event_json TEXT NOT NULL, "
+               "created_at INTEGER NOT NULL, PRIMARY KEY (session_id, seq)) STRICT")
+    db.execute("INSERT INTO session_windows VALUES ('s-1', 'agent:main:main', 0, 0)")
+    db.executemany("INSERT INTO transcript_events VALUES ('s-1', ?, ?, 0)",
+                   [(n, json.dumps(e)) for n, e in enumerate(EVENTS)])
+    db.commit()
+    db.close()
+    return tmp_path / "state"
+
+
+def test_openclaw_session_jsonl(eng: Engine, state_dir: Path) -> None:
+    jsonl = state_dir / "agents" / "main" / "sessions" / "s-1.jsonl"
+    before = jsonl.read_bytes()
+    first, _ = twice(eng, "openclaw-sessions", jsonl.parent)
+    assert (first["added"], first["errors"]) == (4, 1)
+    assert_session(eng)
+    assert jsonl.read_bytes() == before  # read only
+
+
+def test_openclaw_session_database_and_both_forms_once(eng: Engine, state_dir: Path) -> None:
+    db = state_dir / "agents" / "main" / "agent" / "openclaw-agent.sqlite"
+    first, _ = twice(eng, "openclaw-sessions", db)
+    assert (first["added"], first["errors"]) == (4, 0)
+    assert_session(eng)
+    both = eng.import_source("openclaw-sessions", state_dir)  # the whole state dir: database + JSONL
+    assert (both["added"], both["skipped"]) == (0, 8)
 
 
 # -- CLI ----------------------------------------------------------------------------------
@@ -291,11 +341,11 @@ def test_cli_import_json_report_and_bad_path(home: Path, workspace: Path, capsys
     args = ["--data-dir", str(home), "--json"]
     assert main(["import", "memory-core", str(workspace), "--dry-run", *args]) == 0
     dry = json.loads(capsys.readouterr().out)
-    assert dry["dry_run"] and dry["added"] == 4
+    assert dry["dry_run"] and dry["added"] == 3
     assert main(["import", "memory-core", str(workspace), *args]) == 0
-    assert json.loads(capsys.readouterr().out)["added"] == 4
+    assert json.loads(capsys.readouterr().out)["added"] == 3
     assert main(["import", "memory-core", str(workspace), "--data-dir", str(home)]) == 0
-    assert "added 0, skipped 4" in capsys.readouterr().out
+    assert "added 0, skipped 3" in capsys.readouterr().out
     assert main(["import", "mem0", str(workspace / "missing.json"), *args]) == 2
     assert "no such file" in capsys.readouterr().err
     assert main(["import", "mem0", str(workspace), "-n", "nope", *args]) == 2

@@ -23,6 +23,8 @@ DataDir = Annotated[Path | None, typer.Option("--data-dir", "-d", help="Data dir
 Namespace = Annotated[str | None, typer.Option("--namespace", "-n", help="Namespace (default: 'default'; must exist).")]
 Json = Annotated[bool, typer.Option("--json", help="Print the report as JSON.")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Read, check and count; write nothing.")]
+Into = Annotated[str, typer.Option("--into", help="memories (plain, never expire) or ledger "
+                                                  "(recall-ledger entries, found by memory_recall).")]
 
 _stderr = Console(stderr=True)
 
@@ -44,6 +46,7 @@ def _import_command(source: str) -> Any:
         path: Annotated[Path, typer.Argument(help="File or folder to import.")],
         namespace: Namespace = None,
         dry_run: DryRun = False,
+        into: Into = "memories",
         data_dir: DataDir = None,
         json_out: Json = False,
     ) -> None:
@@ -51,7 +54,7 @@ def _import_command(source: str) -> Any:
                 TextColumn(f"importing {source}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                 console=_stderr, transient=True, disable=not _stderr.is_terminal) as bar:
             task = bar.add_task(source, total=None)
-            report = engine.import_source(source, path, namespace, dry_run=dry_run,
+            report = engine.import_source(source, path, namespace, dry_run=dry_run, into=into,
                                           progress=lambda done, total: bar.update(task, completed=done, total=total))
         emit_json(report) if json_out else _print_report(report)
 

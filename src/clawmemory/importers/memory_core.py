@@ -1,13 +1,13 @@
-"""memory-core (OpenClaw's built-in memory): the agent's markdown workspace.
+"""memory-core (OpenClaw's built-in memory): the agent's markdown workspace and its index.
 
 ``MEMORY.md`` and ``memory/**/*.md`` are cut at their sections (memory-core's chunker,
 without overlap) and each piece becomes a memory with its path, line range and heading.
-Its SQLite index (``memory_index_chunks`` in OpenClaw 2026.9's per-agent database, ``chunks``
-in older ``memory/<agent>.sqlite`` files) adds the chunks whose files are not in the
-workspace (session transcripts it indexed, deleted files); chunks of files that are there
-come from the files, their source of truth. The database is opened read-only.
+The files are memory-core's source of truth; its SQLite index (``memory_index_chunks`` in
+OpenClaw 2026.9's per-agent ``agents/<id>/agent/openclaw-agent.sqlite``, ``chunks`` in older
+``memory/<agent>.sqlite`` files) adds what only it has: the chunks of indexed session
+transcripts (``source`` other than ``memory``). It is opened read-only.
 
-PATH: the workspace folder, a single markdown file, or the SQLite index file.
+PATH: the workspace folder, one markdown file, or the SQLite index file.
 """
 
 from __future__ import annotations
@@ -18,16 +18,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..retrieval.chunking import chunk_markdown
-from .records import MemoryRecord, Problem, Record
+from .records import MemoryRecord, Problem, Record, is_sqlite
+from .runner import as_label
 
 INDEX_TABLES = ("memory_index_chunks", "chunks")
-SQLITE_MAGIC = b"SQLite format 3\x00"
-
-
-def _is_sqlite(path: Path) -> bool:
-    with path.open("rb") as f:
-        return f.read(16) == SQLITE_MAGIC
-
 
 def _file_time(path: Path) -> str:
     return datetime.fromtimestamp(path.stat().st_mtime, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -55,7 +49,7 @@ def _file_records(path: Path, rel: str) -> Iterator[Record]:
                       "heading": chunk.heading, "file_mtime": stamp})
 
 
-def _index_records(db_path: Path, covered: set[str]) -> Iterator[Record]:
+def _index_records(db_path: Path) -> Iterator[Record]:
     try:
         db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     except sqlite3.Error as exc:
@@ -70,13 +64,13 @@ def _index_records(db_path: Path, covered: set[str]) -> Iterator[Record]:
         rows = db.execute(f"SELECT id, path, source, start_line, end_line, text, updated_at FROM {table} "
                           "ORDER BY path, start_line, id")
         for cid, path, source, start, end, text, updated in rows:
-            if source == "memory" and path in covered:
-                continue
+            if source == "memory":
+                continue  # a workspace file's chunk: the file is imported instead
             if not isinstance(text, str) or not text.strip():
                 yield Problem(f"{table}:{cid}", "empty chunk text")
                 continue
             yield MemoryRecord(text.strip(), f"{table}:{cid}", source=f"memory-core:{path}",
-                               category="session" if source == "sessions" else "indexed",
+                               category="session" if source == "sessions" else as_label(source),
                                metadata={"path": path, "startLine": start, "endLine": end, "index_source": source,
                                          "chunk_id": cid, "updated_at": updated})
     except sqlite3.Error as exc:
@@ -86,17 +80,10 @@ def _index_records(db_path: Path, covered: set[str]) -> Iterator[Record]:
 
 
 def read(path: Path) -> Iterator[Record]:
-    if path.is_file() and _is_sqlite(path):
-        yield from _index_records(path, set())
-        return
-    if path.is_file():
+    if path.is_file() and is_sqlite(path):
+        yield from _index_records(path)
+    elif path.is_file():
         yield from _file_records(path, path.name)
-        return
-    covered: set[str] = set()
-    for file in markdown_files(path):
-        rel = file.relative_to(path).as_posix()
-        covered.add(rel)
-        yield from _file_records(file, rel)
-    for candidate in sorted(path.glob("*.sqlite")) + sorted((path / "memory").glob("*.sqlite")):
-        if _is_sqlite(candidate):
-            yield from _index_records(candidate, covered)
+    else:
+        for file in markdown_files(path):
+            yield from _file_records(file, file.relative_to(path).as_posix())

@@ -23,8 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .memory_core import _is_sqlite
-from .records import MessageRecord, ObservationRecord, Problem, Record, json_lines
+from .records import MessageRecord, ObservationRecord, Problem, Record, is_sqlite, json_lines
 
 
 
@@ -109,7 +108,7 @@ def read(path: Path) -> Iterator[Record]:
         p for d in (path, path / "memory") if d.is_dir() for p in d.iterdir()
         if p.is_file() and (p.suffix == ".jsonl" or p.suffix in (".sqlite", ".db", ".sqlite3")))
     for file in files:
-        if _is_sqlite(file):
+        if is_sqlite(file):
             yield from _sqlite(file)
         else:
             yield from _jsonl(file)

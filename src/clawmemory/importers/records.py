@@ -84,3 +84,9 @@ def json_lines(path: Path) -> Iterator[tuple[str, dict[str, Any]] | Problem]:
                 yield Problem(where, f"not JSON: {exc.msg}")
                 continue
             yield (where, obj) if isinstance(obj, dict) else Problem(where, "not a JSON object")
+
+
+def is_sqlite(path: Path) -> bool:
+    """Whether ``path`` is an SQLite database file (by its magic header)."""
+    with path.open("rb") as f:
+        return f.read(16) == b"SQLite format 3\x00"

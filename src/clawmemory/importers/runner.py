@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import ClawMemoryError, InvalidInput, NotFound
+from ..ledger.ledger import iso
 from ..store.records import NewMemory, NewMessage
 from .records import MemoryRecord, MessageRecord, ObservationRecord, Problem, Record
 
@@ -101,14 +102,23 @@ class MemoryWriter:
                 [self.ns, *part]))
         return found
 
+    def _item(self, r: MemoryRecord) -> dict[str, Any]:
+        return {"text": r.text, "kind": as_label(r.kind) or "note", "category": as_label(r.category),
+                "importance": min(1.0, max(0.0, float(r.importance))), "source": r.source,
+                "metadata": {**r.metadata, "imported": {"from": self.source, "ref": r.where}}}
+
+    def _store(self, fresh: Sequence[tuple[MemoryRecord, NewMemory]]) -> None:
+        store = self.engine.store
+        with store.transaction():
+            for (r, _), (memory, _) in zip(fresh, store.add_memories([n for _, n in fresh])):
+                if not r.active:
+                    store.forget_memory(memory.id)
+
     def write(self, batch: Sequence[MemoryRecord], dry_run: bool, report: ImportReport) -> Counts:
         prepared: list[tuple[MemoryRecord, NewMemory]] = []
         for r in batch:
-            item = {"text": r.text, "kind": as_label(r.kind) or "note", "category": as_label(r.category),
-                    "importance": min(1.0, max(0.0, float(r.importance))), "source": r.source,
-                    "metadata": {**r.metadata, "imported": {"from": self.source, "ref": r.where}}}
             try:
-                prepared.append((r, self.engine._new_memory(item, self.ns)))
+                prepared.append((r, self.engine._new_memory(self._item(r), self.ns)))
             except ClawMemoryError as exc:
                 report.problem(Problem(r.where, exc.message))
         known = self._known([n.identity() for _, n in prepared])
@@ -122,15 +132,37 @@ class MemoryWriter:
             fresh.append((r, new))
         counts.added = len(fresh)
         if fresh and not dry_run:
-            store = self.engine.store
-            with store.transaction():
-                for (r, _), (memory, _) in zip(fresh, store.add_memories([n for _, n in fresh])):
-                    if not r.active:
-                        store.forget_memory(memory.id)
+            self._store(fresh)
         return counts
 
     def finish(self, dry_run: bool, report: ImportReport) -> None:
         """Nothing to do after the last batch."""
+
+
+class LedgerWriter(MemoryWriter):
+    """``--into ledger``: each memory becomes a recall-ledger entry (found by ``memory_recall``)
+    at spawn energy, marked changed so the next tick's consolidation merges near-duplicates,
+    like the ledger's own bulk store. What the peer had retired is stored forgotten, no entry."""
+
+    def _item(self, r: MemoryRecord) -> dict[str, Any]:
+        item = super()._item(r)
+        return {**item, "kind": "qa", "answer": item.pop("text")}
+
+    def _store(self, fresh: Sequence[tuple[MemoryRecord, NewMemory]]) -> None:
+        ledger, store = self.engine.ledger, self.engine.store
+        now = iso(ledger.clock())
+        with store.transaction() as db:
+            st = ledger._state(db, self.ns)
+            cfg, cum = ledger._config(st), st["cum_upkeep"]
+            created = 0
+            for (r, _), (memory, _) in zip(fresh, store.add_memories([n for _, n in fresh])):
+                if not r.active:
+                    store.forget_memory(memory.id)
+                    continue
+                ledger._insert_entry(db, self.ns, memory.id, cfg, cum, "experience", [memory.source or self.source],
+                                     now, category=memory.category, extra={"imported_from": self.source})
+                created += 1
+            ledger._event(db, self.ns, "bulk_store", at=now, data={"from": self.source, "created": created})
 
 
 class MessageWriter:
@@ -205,21 +237,27 @@ WRITERS: dict[type, WriterFactory] = {MemoryRecord: MemoryWriter, MessageRecord:
                                       ObservationRecord: ObservationWriter}
 
 
+INTO = {"memories": MemoryWriter, "ledger": LedgerWriter}
+
+
 def run_import(engine: Engine, source: str, reader: Reader, path: str | Path, namespace: str | None = None, *,
-               dry_run: bool = False, progress: Callable[[int, int], None] | None = None,
+               dry_run: bool = False, into: str = "memories", progress: Callable[[int, int], None] | None = None,
                writers: dict[type, WriterFactory] | None = None) -> dict[str, Any]:
-    """Import ``path`` with ``reader`` into ``namespace``; ``progress(done, total)`` after each batch."""
+    """Import ``path`` with ``reader`` into ``namespace``; memories go ``into`` plain memories or
+    the recall ledger; ``progress(done, total)`` after each batch."""
     ns = engine._namespace(namespace)
+    if into not in INTO:
+        raise InvalidInput(f"into must be one of {', '.join(INTO)}", field="into")
     where = Path(path).expanduser()
     if not where.exists():
         raise NotFound(f"no such file or folder: {where}", field="path")
-    report = ImportReport(source, str(where), ns, dry_run)
+    report = ImportReport(source, str(where), ns, dry_run, notes={"into": into})
     try:
         records = list(reader(where))
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"cannot read {where} as {source}: {exc}", field="path") from exc
     report.read = sum(not isinstance(r, Problem) for r in records)
-    factories = {**WRITERS, **(writers or {})}
+    factories = {**WRITERS, MemoryRecord: INTO[into], **(writers or {})}
     active: dict[type, Writer] = {}
     done = 0
     for start in range(0, len(records), BATCH):
