@@ -96,21 +96,22 @@ class RowWriter:
         db.execute("UPDATE namespaces SET created_at = min(created_at, ?) WHERE name = ?",
                    (row.get("created_at"), row.get("name")))
 
-    def _index(self, db: sqlite3.Connection, t: Table, row: dict[str, Any]) -> None:
-        store = self.engine.store
+    def _index_item(self, t: Table, row: dict[str, Any]) -> IndexItem | None:
+        """What the row's own write would have indexed (messages: their session, at the end)."""
         if t.name == "memories" and row.get("status") == "active":
-            store.index_items(db, [IndexItem(row["namespace"], "memory", row["id"], row["text"],
-                                             created_at=row["created_at"])])
-        elif t.name == "observations":
-            store.index_items(db, [IndexItem(row["namespace"], OBSERVATION_CORPUS, row["id"],
-                                             index_text(row.get("tool_name"), row["summary"]),
-                                             container=row.get("session_key"), created_at=row["ts"])])
-        elif t.name == "messages":
+            return IndexItem(row["namespace"], "memory", row["id"], row["text"], created_at=row["created_at"])
+        if t.name == "observations":
+            return IndexItem(row["namespace"], OBSERVATION_CORPUS, row["id"],
+                             index_text(row.get("tool_name"), row["summary"]),
+                             container=row.get("session_key"), created_at=row["ts"])
+        if t.name == "messages":
             self.sessions.add((row["namespace"], row["session_key"]))
+        return None
 
     def write(self, batch: Sequence[RowRecord], dry_run: bool, report: ImportReport) -> Counts:
         counts = Counts()
         redacted = 0
+        index: list[IndexItem] = []
         with self.engine.store.transaction() as db:
             for r in batch:
                 try:
@@ -135,7 +136,6 @@ class RowWriter:
                 db.execute("SAVEPOINT row")
                 try:
                     self._insert(db, t, row)
-                    self._index(db, t, row)
                 except sqlite3.IntegrityError as exc:
                     db.execute("ROLLBACK TO row")
                     report.problem(Problem(r.where, f"{t.name}: {exc}"))
@@ -143,6 +143,10 @@ class RowWriter:
                 finally:
                     db.execute("RELEASE row")
                 counts.added += 1
+                item = self._index_item(t, row)
+                if item is not None:
+                    index.append(item)
+            self.engine.store.index_items(db, index)
         if redacted:
             report.notes["redacted"] = report.notes.get("redacted", 0) + redacted
         return counts
