@@ -141,4 +141,5 @@ def test_cli_export_markdown_and_jsonl_round_trip(tmp_path: Path, capsys: pytest
     assert md.startswith("# clawmemory export") and "Prefers green tea" in md
     assert main(["export", "--format", "xml", "--data-dir", a]) == 2
     assert main(["import", "clawmemory", str(tmp_path), "--data-dir", b]) == 2  # a folder is not an export
+    assert main(["import", "clawmemory", str(out), "-n", "default", "--data-dir", b]) == 2  # rows carry theirs
     assert sqlite3.connect(tmp_path / "b" / "clawmemory.db").execute("SELECT count(*) FROM memories").fetchone()[0] == 1

@@ -22,6 +22,7 @@ class Source:
     reader: Reader
     summary: str  # one line for --help
     writers: dict[type, WriterFactory] | None = None
+    namespaced: bool = True  # False: the source's rows carry their own namespaces
 
 
 SOURCES: dict[str, Source] = {
@@ -33,7 +34,7 @@ SOURCES: dict[str, Source] = {
     "mem0": Source(mem0.read, "mem0: its get_all / export JSON."),
     "openclaw-sessions": Source(openclaw_sessions.read, "OpenClaw session transcripts: agent SQLite or JSONL (read only)."),
     "clawmemory": Source(clawmemory.read, "clawmemory's own `export --format jsonl` (round trip).",
-                         writers={clawmemory.RowRecord: clawmemory.RowWriter}),
+                         writers={clawmemory.RowRecord: clawmemory.RowWriter}, namespaced=False),
 }
 
 
@@ -45,5 +46,8 @@ def import_source(engine: Engine, source: str, path: str | Path, namespace: str 
     found = SOURCES.get(source)
     if found is None:
         raise InvalidInput(f"unknown source {source!r}; one of {', '.join(SOURCES)}", field="source")
+    if namespace is not None and not found.namespaced:
+        raise InvalidInput(f"a {source} export carries its own namespaces; --namespace does not apply here "
+                           "(`export --namespace NS` exports one)", field="namespace")
     return run_import(engine, source, found.reader, path, namespace, dry_run=dry_run, into=into, progress=progress,
                       writers=found.writers)
