@@ -229,9 +229,41 @@ def test_lia_daily_transcripts(eng: Engine, tmp_path: Path) -> None:
 
 # -- mem0 ---------------------------------------------------------------------------------
 
+def test_mem0_real_get_all(eng: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fixture written by the real mem0ai 2.2.1 (`Memory.add(infer=False)` into a local qdrant,
+    embeddings from the scripted OpenAI-compatible server, no LLM call), exported with `get_all()`."""
+    monkeypatch.setenv("MEM0_TELEMETRY", "False")
+    monkeypatch.setenv("MEM0_DIR", str(tmp_path / "mem0home"))
+    mem0 = pytest.importorskip("mem0", reason="install the test extra: pip install -e '.[test]'")
+    from support.model_server import ModelServer
+
+    with ModelServer() as server:
+        api = {"api_key": "unused", "openai_base_url": server.openai_url}
+        memory = mem0.Memory.from_config({
+            "embedder": {"provider": "openai", "config": {"model": "emb", "embedding_dims": 32, **api}},
+            "llm": {"provider": "openai", "config": {"model": "unused", **api}},
+            "vector_store": {"provider": "qdrant", "config": {"collection_name": "t", "path": str(tmp_path / "qdrant"),
+                                                              "embedding_model_dims": 32, "on_disk": True}},
+            "history_db_path": str(tmp_path / "history.db")})
+        memory.add("Dev works at TechCorp as a senior engineer", user_id="dev", infer=False,
+                   metadata={"type": "professional"})
+        memory.add(f"Dev's deploy token is {SECRET}", user_id="dev", infer=False)
+        exported = memory.get_all(filters={"user_id": "dev"})
+    path = tmp_path / "mem0.json"
+    path.write_text(json.dumps(exported, default=str), encoding="utf-8")
+    first, _ = twice(eng, "mem0", path)
+    assert (first["added"], first["errors"]) == (2, 0)
+    got = {m.text: m for m in eng.list_memories(limit=10).items}
+    dev = got["Dev works at TechCorp as a senior engineer"]
+    assert dev.metadata["mem0"]["user_id"] == "dev" and dev.metadata["mem0"]["metadata"] == {"type": "professional"}
+    assert dev.metadata["mem0"]["id"] == next(r["id"] for r in exported["results"] if "TechCorp" in r["memory"])
+    assert all(SECRET not in t for t in got)
+
+
 def test_mem0_export_json(eng: Engine, tmp_path: Path) -> None:
     """mem0's get_all() output as its docs show it ({"results": [{id, memory, hash, metadata,
-    categories, user_id, created_at, updated_at}]}); mem0ai needs an LLM and an embedder to write."""
+    categories, user_id, created_at, updated_at}]}), with what the local package does not write
+    (platform categories, expiration_date) and broken items."""
     path = tmp_path / "mem0.json"
     path.write_text(json.dumps({"results": [
         {"id": "a1", "memory": "Dev works at TechCorp as a senior engineer", "hash": "x1", "user_id": "dev",
