@@ -23,12 +23,10 @@ SECRET = "sk-proj-Xq3v9TzL0aBcDeFgHiJkLmNoPqRsTuVwXyZ012345678"
 
 
 @pytest.fixture()
-def eng(home: Path):
-    e = Engine.open(home, embedding_provider="none")
-    try:
-        yield e
-    finally:
-        e.close()
+def eng(home: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("CLAWMEMORY_EMBEDDING_PROVIDER", "none")  # lexical search: no model to load
+    with Engine.open(home) as engine:
+        yield engine
 
 
 def texts(engine: Engine, status: str = "active") -> list[str]:
