@@ -523,6 +523,27 @@ class Engine:
 
         return import_darwin_memo(self.ledger, source, namespace)
 
+    # -- import / export (logic in importers/ and export.py) ---------------------------
+
+    def import_source(self, source: str, path: str | Path, namespace: str | None = None, *,
+                      dry_run: bool = False, into: str = "memories",
+                      progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+        """Import a peer's memories (or a clawmemory export) idempotently, ``into`` plain
+        memories or the recall ledger; the report."""
+        from .importers import import_source
+
+        return import_source(self, source, path, namespace, dry_run=dry_run, into=into, progress=progress)
+
+    def export(self, out: Any, *, fmt: str = "jsonl", namespace: str | None = None) -> dict[str, int]:
+        """Write every row needed to rebuild the store (one namespace, or all) to ``out``."""
+        from . import export
+
+        if fmt not in ("jsonl", "markdown"):
+            raise InvalidInput("format must be 'jsonl' or 'markdown'", field="format")
+        ns = self._namespace(namespace) if namespace is not None else None
+        writer = export.write_jsonl if fmt == "jsonl" else export.write_markdown
+        return writer(self.store.db, out, ns)
+
     # -- capture (tool-result observations; logic in capture/log.py) -------------------
 
     def ingest_observations(self, paths: Sequence[str | Path], namespace: str | None = None, *,

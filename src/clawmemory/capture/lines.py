@@ -74,9 +74,13 @@ class ParsedLine:
     content_hash: str
 
     def index_text(self) -> str:
-        """What search sees: the summary, led by the tool name."""
-        name = self.tool_name or ""
-        return self.summary if self.summary.startswith(name) else f"{name}: {self.summary}"
+        return index_text(self.tool_name, self.summary)
+
+
+def index_text(tool_name: str | None, summary: str) -> str:
+    """What search sees of an observation: the summary, led by the tool name."""
+    name = tool_name or ""
+    return summary if summary.startswith(name) else f"{name}: {summary}"
 
 
 def _str(value: Any) -> str | None:

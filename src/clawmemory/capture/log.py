@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInput, NotFound
 from ..store.records import now_iso
-from .batch import CORPUS, HELPER_MIN_BYTES, HELPERS, Chunk, Prepared, Preparer
+from .batch import CORPUS, HELPER_MIN_BYTES, HELPERS, Chunk, Prepared, Preparer, prepare
 
 if TYPE_CHECKING:
     from ..engine import Engine, SearchHit
@@ -255,30 +255,9 @@ class CaptureLog:
         room = MAX_ERRORS_KEPT - len(rep.errors)
         rep.errors.extend({"line": n, "error": why} for n, why in prepared.errors[:max(room, 0)])
         with self.store.transaction() as db:
-            rows: dict[str, tuple[tuple, tuple]] = {}  # observation id -> (observations row, search_items row)
-            for ns, row, index_row in prepared.rows:
-                if ns not in cur.known:
-                    self.store.ensure_namespace(ns)  # joins this transaction
-                    cur.known.add(ns)
-                cur.spaces.add(ns)
-                if row[0] in rows:
-                    rep.duplicates += 1
-                    continue
-                rows[row[0]] = (row, index_row)
-            existing = self._existing(db, list(rows))
-            rep.duplicates += len(existing)
-            fresh = [pair for oid, pair in rows.items() if oid not in existing]
-            db.executemany(
-                """
-                INSERT INTO observations (id, namespace, ts, kind, tool_name, tool_call_id, session_key, agent_id,
-                                          is_synthetic, is_error, summary, result, detail_json, source, line_no,
-                                          content_hash, ingested_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-                [row for row, _ in fresh],
-            )
-            self.store.insert_index_rows(db, [index_row for _, index_row in fresh])
-            rep.added += len(fresh)
+            added, duplicates = self._insert(db, prepared, cur.known, cur.spaces)
+            rep.added += added
+            rep.duplicates += duplicates
             db.execute(
                 """
                 INSERT INTO capture_offsets (path, namespace, device, inode, offset, size, line_no, head, updated_at)
@@ -290,6 +269,47 @@ class CaptureLog:
                 (str(cur.key), cur.target or ANY_NAMESPACE, cur.device, cur.inode, offset, cur.size, line_no,
                  cur.head, now_iso()),
             )
+
+    def _insert(self, db: sqlite3.Connection, prepared: Prepared, known: set[str], spaces: set[str], *,
+                dry_run: bool = False) -> tuple[int, int]:
+        """Insert and index a prepared chunk's new observations (inside a transaction);
+        (added, duplicates). Namespaces the lines name are created on first use."""
+        rows: dict[str, tuple[tuple, tuple]] = {}  # observation id -> (observations row, search_items row)
+        duplicates = 0
+        for ns, row, index_row in prepared.rows:
+            if ns not in known and not dry_run:
+                self.store.ensure_namespace(ns)  # joins this transaction
+                known.add(ns)
+            spaces.add(ns)
+            if row[0] in rows:
+                duplicates += 1
+                continue
+            rows[row[0]] = (row, index_row)
+        existing = self._existing(db, list(rows))
+        fresh = [pair for oid, pair in rows.items() if oid not in existing]
+        if not dry_run:
+            db.executemany(
+                """
+                INSERT INTO observations (id, namespace, ts, kind, tool_name, tool_call_id, session_key, agent_id,
+                                          is_synthetic, is_error, summary, result, detail_json, source, line_no,
+                                          content_hash, ingested_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [row for row, _ in fresh],
+            )
+            self.store.insert_index_rows(db, [index_row for _, index_row in fresh])
+        return len(fresh), duplicates + len(existing)
+
+    def load_lines(self, lines: Sequence[bytes], namespace: str, *, source: str,
+                   dry_run: bool = False) -> tuple[int, int, list[tuple[int, str]]]:
+        """Load capture-format lines (not from a followed file: no offsets) into ``namespace``;
+        (added, duplicates, [(index of the line, why it was refused)])."""
+        data = b"".join(line.replace(b"\n", b" ") + b"\n" for line in lines)
+        prepared = prepare(Chunk(data, 0, len(data), len(lines) - 1), namespace,
+                           self.engine.settings.default_namespace, now_iso(), source)
+        with self.store.transaction() as db:
+            added, duplicates = self._insert(db, prepared, {namespace}, set(), dry_run=dry_run)
+        return added, duplicates, prepared.errors
 
     @staticmethod
     def _existing(db: sqlite3.Connection, ids: list[str]) -> set[str]:

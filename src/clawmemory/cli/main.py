@@ -26,6 +26,7 @@ from .ledger import import_app, ledger_app
 from .output import emit_json, error_line, short, table
 from .service import daemon_app, mcp_command
 from .sidecar import sidecar_app
+from .transfer import transfer_app
 
 app = typer.Typer(
     name="clawmemory",
@@ -39,7 +40,8 @@ namespace_app = typer.Typer(help="Namespaces (spaces): every memory lives in one
 app.add_typer(namespace_app, name="namespace")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(context_app, name="context")
-app.add_typer(import_app, name="import")
+app.add_typer(import_app, name="import")  # + one subcommand per importers.SOURCES (cli/transfer.py)
+app.add_typer(transfer_app)  # top-level `export`
 app.add_typer(capture_app)  # top-level `ingest` and `backend`
 app.add_typer(sidecar_app, name="sidecar")
 app.add_typer(collection_app, name="collection")

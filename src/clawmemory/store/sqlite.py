@@ -503,6 +503,16 @@ class SQLiteStore:
         self.index_items(db, index)
         return results
 
+    def reindex_session(self, db: sqlite3.Connection, namespace: str, session_key: str) -> int:
+        """Rebuild the index items of one session's messages, each with its neighbours (after
+        rows were loaded directly, e.g. from an export; call inside a transaction)."""
+        window = [_message(r) for r in db.execute(
+            "SELECT * FROM messages WHERE namespace = ? AND session_key = ? ORDER BY seq", (namespace, session_key))]
+        for message in window:
+            self.unindex_item(db, "message", message.id)
+        self.index_items(db, [_message_item(window, i) for i in range(len(window))])
+        return len(window)
+
     def list_messages(self, namespace: str, session_key: str) -> list[Message]:
         rows = self.db.execute(
             "SELECT * FROM messages WHERE namespace = ? AND session_key = ? ORDER BY seq",
