@@ -8,6 +8,7 @@ from fastapi import Depends, FastAPI, Request
 
 from .. import __version__
 from ..engine import Engine
+from ..ui import mount_ui
 from . import errors
 from .auth import bearer_guard
 from .middleware import BodyLimitMiddleware, RequestIdMiddleware
@@ -35,6 +36,7 @@ def create_app(engine: Engine, token: str) -> FastAPI:
     guarded = [Depends(bearer_guard(token))]
     for component_router in (router, ledger_router, tools_router, context_router, sidecar_router,):
         app.include_router(component_router, dependencies=guarded)
+    mount_ui(app, token)  # the web inspector at /ui (its own token login; ui/session.py)
     app.add_middleware(BodyLimitMiddleware, max_bytes=engine.settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     return app

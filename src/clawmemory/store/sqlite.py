@@ -106,6 +106,7 @@ class SQLiteStore:
         self._write_lock = threading.RLock()
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
+        self._validity: bool | None = None
         with self._write_lock:
             migrations.migrate(self.db)
 
@@ -407,7 +408,11 @@ class SQLiteStore:
         status: str = "active",
         limit: int = 50,
         offset: int = 0,
+        contains: str | None = None,
+        validity: str | None = None,
     ) -> tuple[list[Memory], int]:
+        """Newest first. ``contains``: a case-insensitive substring of the text. ``validity``
+        (``current`` or ``superseded``) applies only once the table has validity columns."""
         where = ["namespace = ?", "status = ?"]
         params: list[Any] = [namespace, status]
         if kind:
@@ -416,6 +421,17 @@ class SQLiteStore:
         if category:
             where.append("category = ?")
             params.append(category)
+        if contains:
+            escaped = contains.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            where.append("text LIKE ? ESCAPE '\\'")
+            params.append(f"%{escaped}%")
+        if validity and self.has_validity():
+            now = now_iso()
+            if validity == "current":
+                where.append("superseded_by IS NULL AND (valid_to IS NULL OR valid_to > ?)")
+            else:
+                where.append("(superseded_by IS NOT NULL OR valid_to <= ?)")
+            params.append(now)
         clause = " AND ".join(where)
         total = self.db.execute(f"SELECT count(*) FROM memories WHERE {clause}", params).fetchone()[0]
         rows = self.db.execute(
@@ -435,6 +451,37 @@ class SQLiteStore:
                 self.unindex_item(db, "memory", memory_id)
             row = db.execute("SELECT * FROM memories WHERE id = ?", (memory_id,)).fetchone()
         return _memory(row) if row else None
+
+    def restore_memory(self, memory_id: str) -> Memory | None:
+        """Bring a forgotten memory back into the index (joins an open transaction). Raises
+        ``sqlite3.IntegrityError`` when an identical memory is active."""
+        with self.transaction() as db:
+            cur = db.execute(
+                "UPDATE memories SET status = 'active', updated_at = ? WHERE id = ? AND status = 'forgotten'",
+                (now_iso(), memory_id),
+            )
+            row = db.execute("SELECT * FROM memories WHERE id = ?", (memory_id,)).fetchone()
+            if cur.rowcount:
+                self.index_items(db, [IndexItem(row["namespace"], "memory", memory_id, row["text"],
+                                                created_at=row["created_at"])])
+        return _memory(row) if row else None
+
+    def has_validity(self) -> bool:
+        """Whether memories carry validity columns (``valid_from``, ``valid_to``, ``superseded_by``)."""
+        if self._validity is None:
+            names = {r["name"] for r in self.db.execute("PRAGMA table_info(memories)")}
+            self._validity = {"valid_to", "superseded_by"} <= names
+        return self._validity
+
+    def memory_facets(self, namespace: str) -> dict[str, dict[str, int]]:
+        """Counts of every kind, category and status in a namespace (for filters)."""
+        out: dict[str, dict[str, int]] = {"kind": {}, "category": {}, "status": {}}
+        for column in out:
+            rows = self.db.execute(
+                f"SELECT {column} AS v, count(*) AS n FROM memories WHERE namespace = ? GROUP BY {column}",
+                (namespace,))
+            out[column] = {r["v"]: r["n"] for r in rows if r["v"] is not None}
+        return out
 
     # -- messages -----------------------------------------------------------------------
 
@@ -509,6 +556,16 @@ class SQLiteStore:
             (namespace, session_key),
         )
         return [_message(r) for r in rows]
+
+    def list_sessions(self, namespace: str, *, limit: int = 50, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+        """Conversation sessions, most recently active first: key, message count, first and last time."""
+        total = self.db.execute("SELECT count(DISTINCT session_key) FROM messages WHERE namespace = ?",
+                                (namespace,)).fetchone()[0]
+        rows = self.db.execute(
+            "SELECT session_key, count(*) AS messages, min(created_at) AS first_at, max(created_at) AS last_at "
+            "FROM messages WHERE namespace = ? GROUP BY session_key ORDER BY last_at DESC LIMIT ? OFFSET ?",
+            (namespace, limit, offset))
+        return [dict(r) for r in rows], total
 
     def get_messages(self, ids: Iterable[str]) -> dict[str, Message]:
         ids = list(ids)
