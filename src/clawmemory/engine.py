@@ -254,17 +254,21 @@ class Engine:
         offset: int = 0,
         contains: str | None = None,
         validity: str | None = None,
+        ids: Sequence[str] | None = None,
     ) -> Page:
         """Memories newest first, with filters and paging; ``contains`` is a case-insensitive
-        substring of the text, ``validity`` (``current``/``superseded``) needs validity columns."""
+        substring of the text, ``ids`` restricts to at most 1000 ids, ``validity``
+        (``current``/``superseded``) needs validity columns."""
         ns = self._namespace(namespace)
         if status not in ("active", "forgotten"):
             raise InvalidInput("status must be 'active' or 'forgotten'", field="status")
         validation.integer(limit, "limit", lo=1, hi=1000)
         validation.integer(offset, "offset", lo=0, hi=10**9)
+        if ids is not None and (len(ids) > 1000 or not all(isinstance(i, str) for i in ids)):
+            raise InvalidInput("ids must be at most 1000 strings", field="ids")
         items, total = self.store.list_memories(
             ns, kind=kind, category=category, status=status, limit=limit, offset=offset, contains=contains,
-            validity=validity,
+            validity=validity, ids=ids,
         )
         return Page(items, total, limit, offset)
 

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from .engine import Engine
 
 ACTIONS = ("forget", "restore", "pin", "unpin")
+SEARCH_DEPTH = 1000  # lexical matches a memories-page search narrows to
 VALIDITY = ("current", "superseded")
 SECRET_SETTINGS = ("embedding_api_key", "llm_api_key")
 
@@ -25,6 +26,17 @@ class Inspector:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._facets: dict[tuple[str, str], tuple[tuple[int, int], dict[str, Any]]] = {}
+
+    def facets(self, namespace: str, status: str) -> dict[str, dict[str, int]]:
+        """The store's facet counts, cached until the index watermarks move (any write that
+        adds, forgets or restores a memory moves them; reading them costs two index lookups)."""
+        marks = self.engine.store.index_watermarks()
+        cached = self._facets.get((namespace, status))
+        if cached is None or cached[0] != marks:
+            cached = (marks, self.engine.store.memory_facets(namespace, status))
+            self._facets[(namespace, status)] = cached
+        return cached[1]
 
     # -- namespaces and memories --------------------------------------------------------
 
@@ -41,17 +53,23 @@ class Inspector:
     def memories(self, namespace: str | None, *, contains: str | None = None, kind: str | None = None,
                  category: str | None = None, status: str = "active", validity: str | None = None,
                  limit: int = 50, offset: int = 0) -> dict[str, Any]:
-        """A page of memories newest first with the namespace's facets. ``validity`` filters
-        only where the store has validity columns (``validity_supported``)."""
+        """A page of memories newest first with the namespace's facets. ``contains`` narrows
+        active memories to their best ``SEARCH_DEPTH`` lexical matches (BM25, any word) and
+        forgotten ones (not indexed) by substring. ``validity`` filters only where the store has
+        validity columns (``validity_supported``)."""
         if validity and validity not in VALIDITY:
             raise InvalidInput(f"validity must be one of {list(VALIDITY)}", field="validity")
-        contains = validation.text(contains, "q", max_chars=self.engine.settings.max_query_chars,
-                                   required=False) if contains else None
-        page = self.engine.list_memories(namespace, kind=kind or None, category=category or None, status=status,
-                                         limit=limit, offset=offset, contains=contains, validity=validity or None)
         ns = self.engine._namespace(namespace)
-        return {"namespace": ns, **page.to_dict(), "facets": self.engine.store.memory_facets(ns),
-                "validity_supported": self.engine.store.has_validity()}
+        ids, matched = None, None
+        if contains and status == "active":  # the lexical index: fast at any size
+            hits = self.engine.search(contains, ns, limit=SEARCH_DEPTH, corpus="memory", mode="lexical")
+            ids, matched, contains = [h.id for h in hits], len(hits), None
+        page = self.engine.list_memories(ns, kind=kind or None, category=category or None, status=status,
+                                         limit=limit, offset=offset, contains=contains, validity=validity or None,
+                                         ids=ids)
+        return {"namespace": ns, **page.to_dict(), "facets": self.facets(ns, status),
+                "validity_supported": self.engine.store.has_validity(), "matched": matched,
+                "search_depth": SEARCH_DEPTH}
 
     def memory(self, memory_id: str, namespace: str | None = None) -> dict[str, Any]:
         """One memory; for a ledger entry also its entry (balance, history, obituary) and the

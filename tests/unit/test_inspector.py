@@ -34,8 +34,14 @@ def test_memories_page_facets_and_substring_search(seeded):
     assert page["total"] == 2 and len(page["items"]) == 1 and page["next_offset"] == 1
     assert page["facets"]["kind"] == {"fact": 2, "preference": 1, "qa": 2}
     assert page["validity_supported"] is False
-    assert engine.inspector.memories(None, contains="LEDGERLINE")["total"] == 1
-    assert engine.inspector.memories(None, contains="_")["total"] == 0  # wildcards are literal
+    found = engine.inspector.memories(None, contains="LEDGERLINE")  # active: the lexical index
+    assert found["total"] == 1 and found["matched"] == 1
+    assert page["facets"]["kind"]["fact"] == 2
+    engine.inspector.memory_action(engine.inspector.memories(None, kind="preference")["items"][0]["id"], "forget")
+    gone = engine.inspector.memories(None, status="forgotten", contains="ERS SHORT")  # forgotten: substring
+    assert gone["total"] == 1 and gone["matched"] is None and gone["facets"]["kind"] == {"preference": 1}
+    assert engine.inspector.memories(None, status="forgotten", contains="%")["total"] == 0  # literal wildcards
+    assert engine.inspector.memories(None)["facets"]["kind"].get("preference") is None  # the cache saw the write
     with pytest.raises(InvalidInput):
         engine.inspector.memories(None, validity="someday")
 

@@ -172,6 +172,9 @@ class SQLiteStore:
             )
             return cur.rowcount == 1
 
+    def namespace_names(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT name FROM namespaces ORDER BY name")]
+
     def has_namespace(self, name: str) -> bool:
         return self.db.execute("SELECT 1 FROM namespaces WHERE name = ?", (name,)).fetchone() is not None
 
@@ -410,11 +413,16 @@ class SQLiteStore:
         offset: int = 0,
         contains: str | None = None,
         validity: str | None = None,
+        ids: Sequence[str] | None = None,
     ) -> tuple[list[Memory], int]:
-        """Newest first. ``contains``: a case-insensitive substring of the text. ``validity``
-        (``current`` or ``superseded``) applies only once the table has validity columns."""
+        """Newest first. ``contains``: a case-insensitive substring of the text; ``ids``: only
+        these (≤ 1000); ``validity`` (``current`` or ``superseded``) applies only once the table
+        has validity columns."""
         where = ["namespace = ?", "status = ?"]
         params: list[Any] = [namespace, status]
+        if ids is not None:
+            where.append(f"id IN ({','.join('?' * len(ids))})" if ids else "0")
+            params.extend(ids)
         if kind:
             where.append("kind = ?")
             params.append(kind)
@@ -473,14 +481,19 @@ class SQLiteStore:
             self._validity = {"valid_to", "superseded_by"} <= names
         return self._validity
 
-    def memory_facets(self, namespace: str) -> dict[str, dict[str, int]]:
-        """Counts of every kind, category and status in a namespace (for filters)."""
-        out: dict[str, dict[str, int]] = {"kind": {}, "category": {}, "status": {}}
-        for column in out:
-            rows = self.db.execute(
-                f"SELECT {column} AS v, count(*) AS n FROM memories WHERE namespace = ? GROUP BY {column}",
-                (namespace,))
-            out[column] = {r["v"]: r["n"] for r in rows if r["v"] is not None}
+    def memory_facets(self, namespace: str, status: str = "active") -> dict[str, dict[str, int]]:
+        """Counts per kind and category of a namespace's memories in ``status``, and per status
+        (for filters; index-only)."""
+        out: dict[str, dict[str, int]] = {"kind": {}, "category": {}}
+        for kind, category, n in self.db.execute(  # one streaming pass over the (…, kind, category) index
+                "SELECT kind, category, count(*) FROM memories WHERE namespace = ? AND status = ? "
+                "GROUP BY kind, category", (namespace, status)):
+            out["kind"][kind] = out["kind"].get(kind, 0) + n
+            if category is not None:
+                out["category"][category] = out["category"].get(category, 0) + n
+        rows = self.db.execute("SELECT status AS v, count(*) AS n FROM memories WHERE namespace = ? GROUP BY status",
+                               (namespace,))
+        out["status"] = {r["v"]: r["n"] for r in rows}
         return out
 
     # -- messages -----------------------------------------------------------------------

@@ -53,7 +53,7 @@ def ui_router(token: str) -> APIRouter:
         ui = inspector(request)
         context: dict[str, Any] = {"page": page, "csrf": sessions.csrf(request.cookies.get(COOKIE, "")),
                                    "ns": request.query_params.get("ns") or ui.engine.settings.default_namespace,
-                                   "namespaces": [n["name"] for n in ui.engine.namespaces()], **extra}
+                                   "namespaces": ui.engine.store.namespace_names(), **extra}
         try:
             context["data"] = load()
         except ClawMemoryError as exc:
