@@ -4,9 +4,10 @@ Target (issue 17): a page over 100k memories renders its first page in <= 300 ms
 Builds ``--size`` memories through the store's bulk path (``Engine.store_memories`` in
 batches: validation, redaction and the FTS index in one transaction per batch), starts the
 real daemon, logs in like a browser, and times whole HTTP round trips (query + render) for
-the first page, filtered pages, a substring search, a deep page and the overview. With
-``--browser`` it also loads the first page in Debian's headless Chromium and reads the
-navigation timing (response end, DOMContentLoaded, load event).
+the first page, filtered pages, a search, a page from the middle (keyset cursor), the
+overview and the first page right after a write. With ``--browser`` it also loads the first
+page in Debian's headless Chromium and reads the navigation timing (response end,
+DOMContentLoaded, load event).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from urllib.parse import urlencode
+
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -34,8 +37,9 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-def build(home: Path, size: int, batch: int) -> float:
-    """Write ``size`` memories in batches; returns memories per second."""
+def build(home: Path, size: int, batch: int) -> tuple[float, str]:
+    """Write ``size`` memories in batches; returns memories per second and the page cursor
+    (``created_at|id``) of the memory in the middle."""
     corpus = Corpus()
     start = time.perf_counter()
     with Engine.open(home, embedding_provider="none") as engine:
@@ -44,7 +48,9 @@ def build(home: Path, size: int, batch: int) -> float:
                 {"text": f"{corpus.sentence()} #{n}", "kind": KINDS[n % len(KINDS)],
                  **({"category": c} if (c := CATEGORIES[n % len(CATEGORIES)]) else {})}
                 for n in range(i, min(size, i + batch))])
-    return size / (time.perf_counter() - start)
+        rate = size / (time.perf_counter() - start)
+        middle = engine.list_memories(limit=1, offset=size // 2).items[0]
+    return rate, f"{middle.created_at}|{middle.id}"
 
 
 def serve(home: Path) -> tuple[subprocess.Popen, str]:
@@ -116,7 +122,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"
-        write_rate = build(home, args.size, args.batch)
+        write_rate, middle = build(home, args.size, args.batch)
         proc, url = serve(home)
         try:
             with httpx.Client(base_url=url, timeout=60) as client:
@@ -128,7 +134,7 @@ def main() -> None:
                     "kind filter": ("/ui/memories?kind=fact", "memories"),
                     "kind + category": ("/ui/memories?kind=fact&category=infra", "memories"),
                     "text contains": ("/ui/memories?q=%233", "memories"),
-                    "deep page (middle)": (f"/ui/memories?offset={args.size // 2}", "memories"),
+                    "deep page (middle)": (f"/ui/memories?{urlencode({'before': middle})}", "older than"),
                     "overview": ("/ui", "default"),
                 }
                 results = {name: timed(client, path, args.repeat, expect) for name, (path, expect) in pages.items()}

@@ -255,10 +255,12 @@ class Engine:
         contains: str | None = None,
         validity: str | None = None,
         ids: Sequence[str] | None = None,
+        before: tuple[str, str] | None = None,
     ) -> Page:
         """Memories newest first, with filters and paging; ``contains`` is a case-insensitive
         substring of the text, ``ids`` restricts to at most 1000 ids, ``validity``
-        (``current``/``superseded``) needs validity columns."""
+        (``current``/``superseded``) needs validity columns, ``before`` = (created_at, id) of
+        the previous page's last memory (keyset paging)."""
         ns = self._namespace(namespace)
         if status not in ("active", "forgotten"):
             raise InvalidInput("status must be 'active' or 'forgotten'", field="status")
@@ -266,9 +268,11 @@ class Engine:
         validation.integer(offset, "offset", lo=0, hi=10**9)
         if ids is not None and (len(ids) > 1000 or not all(isinstance(i, str) for i in ids)):
             raise InvalidInput("ids must be at most 1000 strings", field="ids")
+        if before is not None and (len(before) != 2 or not all(isinstance(v, str) and v for v in before)):
+            raise InvalidInput("before must be (created_at, id)", field="before")
         items, total = self.store.list_memories(
             ns, kind=kind, category=category, status=status, limit=limit, offset=offset, contains=contains,
-            validity=validity, ids=ids,
+            validity=validity, ids=ids, before=before,
         )
         return Page(items, total, limit, offset)
 

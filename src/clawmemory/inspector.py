@@ -52,8 +52,9 @@ class Inspector:
 
     def memories(self, namespace: str | None, *, contains: str | None = None, kind: str | None = None,
                  category: str | None = None, status: str = "active", validity: str | None = None,
-                 limit: int = 50, offset: int = 0) -> dict[str, Any]:
-        """A page of memories newest first with the namespace's facets. ``contains`` narrows
+                 limit: int = 50, before: str | None = None) -> dict[str, Any]:
+        """A page of memories newest first with the namespace's facets; ``before`` (a page's
+        ``next_before``) pages by key, so every page is an index seek. ``contains`` narrows
         active memories to their best ``SEARCH_DEPTH`` lexical matches (BM25, any word) and
         forgotten ones (not indexed) by substring. ``validity`` filters only where the store has
         validity columns (``validity_supported``)."""
@@ -64,10 +65,17 @@ class Inspector:
         if contains and status == "active":  # the lexical index: fast at any size
             hits = self.engine.search(contains, ns, limit=SEARCH_DEPTH, corpus="memory", mode="lexical")
             ids, matched, contains = [h.id for h in hits], len(hits), None
+        cursor = tuple(before.split("|", 1)) if before else None
+        if cursor is not None and len(cursor) != 2:
+            raise InvalidInput("before must be 'created_at|id' (the previous page's last memory)", field="before")
         page = self.engine.list_memories(ns, kind=kind or None, category=category or None, status=status,
-                                         limit=limit, offset=offset, contains=contains, validity=validity or None,
-                                         ids=ids)
-        return {"namespace": ns, **page.to_dict(), "facets": self.facets(ns, status),
+                                         limit=limit + 1, contains=contains, validity=validity or None,
+                                         ids=ids, before=cursor)
+        items = [m.to_dict() for m in page.items]
+        more = items[limit:]
+        items = items[:limit]
+        return {"namespace": ns, "items": items, "total": page.total, "limit": limit, "before": before,
+                "next_before": f"{items[-1]['created_at']}|{items[-1]['id']}" if more else None, "facets": self.facets(ns, status),
                 "validity_supported": self.engine.store.has_validity(), "matched": matched,
                 "search_depth": SEARCH_DEPTH}
 

@@ -31,7 +31,12 @@ def test_namespaces_count_what_each_holds(seeded):
 def test_memories_page_facets_and_substring_search(seeded):
     engine, _ = seeded
     page = engine.inspector.memories(None, kind="fact", limit=1)
-    assert page["total"] == 2 and len(page["items"]) == 1 and page["next_offset"] == 1
+    assert page["total"] == 2 and len(page["items"]) == 1 and page["next_before"]
+    older = engine.inspector.memories(None, kind="fact", limit=1, before=page["next_before"])
+    assert older["total"] == 2 and older["next_before"] is None
+    assert {m["text"][:7] for m in page["items"] + older["items"]} == {"The sta", "Deploys"}
+    with pytest.raises(InvalidInput):
+        engine.inspector.memories(None, before="no-separator")
     assert page["facets"]["kind"] == {"fact": 2, "preference": 1, "qa": 2}
     assert page["validity_supported"] is False
     found = engine.inspector.memories(None, contains="LEDGERLINE")  # active: the lexical index

@@ -414,10 +414,12 @@ class SQLiteStore:
         contains: str | None = None,
         validity: str | None = None,
         ids: Sequence[str] | None = None,
+        before: tuple[str, str] | None = None,
     ) -> tuple[list[Memory], int]:
         """Newest first. ``contains``: a case-insensitive substring of the text; ``ids``: only
         these (≤ 1000); ``validity`` (``current`` or ``superseded``) applies only once the table
-        has validity columns."""
+        has validity columns; ``before``: (created_at, id) of the last row of the previous page
+        (keyset paging: an index seek at any depth; the total ignores it)."""
         where = ["namespace = ?", "status = ?"]
         params: list[Any] = [namespace, status]
         if ids is not None:
@@ -442,6 +444,9 @@ class SQLiteStore:
             params.append(now)
         clause = " AND ".join(where)
         total = self.db.execute(f"SELECT count(*) FROM memories WHERE {clause}", params).fetchone()[0]
+        if before is not None:
+            clause += " AND created_at <= ? AND (created_at < ? OR id < ?)"
+            params.extend([before[0], before[0], before[1]])
         rows = self.db.execute(
             f"SELECT * FROM memories WHERE {clause} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
             [*params, limit, offset],

@@ -89,13 +89,13 @@ def ui_router(token: str) -> APIRouter:
 
     @pages.get("/memories", response_class=HTMLResponse)
     def memories(request: Request, ns: str | None = None, q: str = "", kind: str = "", category: str = "",
-                 status: str = "active", validity: str = "", offset: int = 0) -> HTMLResponse:
+                 status: str = "active", validity: str = "", before: str = "") -> HTMLResponse:
         ns = ns or None
         filters = {"ns": ns or "", "q": q, "kind": kind, "category": category, "status": status,
                    "validity": validity}
         return render(request, "memories.html", "memories", lambda: inspector(request).memories(
             ns, contains=q or None, kind=kind, category=category, status=status, validity=validity,
-            limit=PAGE_SIZE, offset=offset), filters=filters, query=lambda **kw: urlencode({**filters, **kw}))
+            limit=PAGE_SIZE, before=before or None), filters=filters, query=lambda **kw: urlencode({**filters, **kw}))
 
     @pages.get("/memories/{memory_id}", response_class=HTMLResponse)
     def memory(request: Request, memory_id: str, ns: str | None = None, done: str = "") -> HTMLResponse:
