@@ -61,6 +61,8 @@ class Inspector:
         if validity and validity not in VALIDITY:
             raise InvalidInput(f"validity must be one of {list(VALIDITY)}", field="validity")
         ns = self.engine._namespace(namespace)
+        if contains:
+            validation.text(contains, "q", max_chars=self.engine.settings.max_query_chars)
         ids, matched = None, None
         if contains and status == "active":  # the lexical index: fast at any size
             hits = self.engine.search(contains, ns, limit=SEARCH_DEPTH, corpus="memory", mode="lexical")
@@ -71,13 +73,12 @@ class Inspector:
         page = self.engine.list_memories(ns, kind=kind or None, category=category or None, status=status,
                                          limit=limit + 1, contains=contains, validity=validity or None,
                                          ids=ids, before=cursor)
-        items = [m.to_dict() for m in page.items]
-        more = items[limit:]
-        items = items[:limit]
+        items = [m.to_dict() for m in page.items[:limit]]
+        more = len(page.items) > limit  # one extra row asked for: is there an older page?
         return {"namespace": ns, "items": items, "total": page.total, "limit": limit, "before": before,
-                "next_before": f"{items[-1]['created_at']}|{items[-1]['id']}" if more else None, "facets": self.facets(ns, status),
-                "validity_supported": self.engine.store.has_validity(), "matched": matched,
-                "search_depth": SEARCH_DEPTH}
+                "next_before": f"{items[-1]['created_at']}|{items[-1]['id']}" if more else None,
+                "facets": self.facets(ns, status), "validity_supported": self.engine.store.has_validity(),
+                "matched": matched, "search_depth": SEARCH_DEPTH}
 
     def memory(self, memory_id: str, namespace: str | None = None) -> dict[str, Any]:
         """One memory; for a ledger entry also its entry (balance, history, obituary) and the
