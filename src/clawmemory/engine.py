@@ -18,6 +18,7 @@ from .capture import CaptureLog
 from .context import ContextEngine
 from .errors import InvalidInput, NotFound, Unavailable
 from .formation import Formation, as_of_value
+from .inspector import Inspector
 from .ledger import Ledger
 from .redaction import redact
 from .retrieval.collections import Collections
@@ -62,6 +63,7 @@ class SearchHit:
     created_at: str | None = None
     relevant: bool = True  # clears the calibrated relevance floor
     vector_score: float | None = None
+    coverage: float | None = None  # idf-weighted share of the query's terms the item holds
     extra: dict[str, Any] = field(default_factory=dict)  # corpus-specific (path, lines, …)
 
     def to_dict(self) -> dict[str, Any]:
@@ -113,6 +115,7 @@ class Engine:
         self.sidecar = SidecarControl(self)  # attention-state sidecar: settings, status (sidecar/control.py)
         self.collections = Collections(self)  # markdown collections: "collections" corpus + hydrator
         self.memory_tools = MemoryTools(self)  # memory_search / memory_get (memory-core shapes)
+        self.inspector = Inspector(self)  # read models and actions of the web inspector (/ui)
 
     @classmethod
     def open(cls, home: str | Path | None = None, **overrides: Any) -> Engine:
@@ -252,15 +255,27 @@ class Engine:
         status: str = "active",
         limit: int = 50,
         offset: int = 0,
+        contains: str | None = None,
+        validity: str | None = None,
+        ids: Sequence[str] | None = None,
+        before: tuple[str, str] | None = None,
     ) -> Page:
-        """Memories newest first, with filters and paging."""
+        """Memories newest first, with filters and paging; ``contains`` is a case-insensitive
+        substring of the text, ``ids`` restricts to at most 1000 ids, ``validity``
+        (``current``/``superseded``) needs validity columns, ``before`` = (created_at, id) of
+        the previous page's last memory (keyset paging)."""
         ns = self._namespace(namespace)
         if status not in ("active", "forgotten"):
             raise InvalidInput("status must be 'active' or 'forgotten'", field="status")
         validation.integer(limit, "limit", lo=1, hi=1000)
         validation.integer(offset, "offset", lo=0, hi=10**9)
+        if ids is not None and (len(ids) > 1000 or not all(isinstance(i, str) for i in ids)):
+            raise InvalidInput("ids must be at most 1000 strings", field="ids")
+        if before is not None and (len(before) != 2 or not all(isinstance(v, str) and v for v in before)):
+            raise InvalidInput("before must be (created_at, id)", field="before")
         items, total = self.store.list_memories(
-            ns, kind=kind, category=category, status=status, limit=limit, offset=offset
+            ns, kind=kind, category=category, status=status, limit=limit, offset=offset, contains=contains,
+            validity=validity, ids=ids, before=before,
         )
         return Page(items, total, limit, offset)
 
@@ -368,7 +383,8 @@ class Engine:
                 extra = {**base.extra, "container_score": r.container_score} if granularity == "container" \
                     else base.extra
                 out.append(replace(base, score=r.score, text_score=r.text_score or 0.0,
-                                   vector_score=r.vector_score, relevant=r.relevant, extra=extra))
+                                   vector_score=r.vector_score, coverage=r.coverage, relevant=r.relevant,
+                                   extra=extra))
         return self.formation.current(out, as_of)[:limit] if "memory" in self.corpora[corpus] else out
 
     def _hydrate_memories(self, refs: list[str]) -> dict[str, SearchHit]:

@@ -9,6 +9,7 @@ from fastapi import Depends, FastAPI, Request
 from .. import __version__
 from ..engine import Engine
 from ..mcp.http import mount_mcp
+from ..ui import mount_ui
 from . import errors
 from .auth import bearer_guard
 from .middleware import BodyLimitMiddleware, RequestIdMiddleware
@@ -37,6 +38,7 @@ def create_app(engine: Engine, token: str) -> FastAPI:
     for component_router in (router, ledger_router, tools_router, context_router, sidecar_router,):
         app.include_router(component_router, dependencies=guarded)
     mount_mcp(app, engine, token)  # MCP (streamable HTTP) at /mcp, same token
+    mount_ui(app, token)  # the web inspector at /ui (its own token login; ui/session.py)
     app.add_middleware(BodyLimitMiddleware, max_bytes=engine.settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     return app

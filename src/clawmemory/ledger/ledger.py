@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import validation
 from ..errors import Conflict, InvalidInput, NotFound
-from ..store import IndexItem, NewMemory
+from ..store import NewMemory
 from ..retrieval.query import LexicalQuery
 from ..store.records import new_id
 from . import economics as eco
@@ -457,15 +457,9 @@ class Ledger:
             if row["status"] == "alive":
                 return {"restored": False, "id": row["memory_id"], "reason": "alive"}
             try:
-                cur = db.execute("UPDATE memories SET status = 'active', updated_at = ? WHERE id = ? "
-                                 "AND status = 'forgotten'", (now, row["memory_id"]))
+                self.store.restore_memory(row["memory_id"])  # back in the index (joins this transaction)
             except sqlite3.IntegrityError as exc:
                 raise Conflict("an identical memory is active; restore would duplicate it", field="entryId") from exc
-            if cur.rowcount:
-                memory = self.store.get_memory(row["memory_id"])
-                assert memory is not None
-                self.store.index_items(db, [IndexItem(ns, "memory", memory.id, memory.text,
-                                                      created_at=memory.created_at)])
             energy = max(cfg.spawnEnergy, 0.0)
             db.execute("UPDATE ledger_entries SET status = 'alive', cause = NULL, died_at = NULL, dirty = 0 "
                        "WHERE memory_id = ?", (row["memory_id"],))

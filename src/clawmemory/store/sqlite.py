@@ -106,6 +106,7 @@ class SQLiteStore:
         self._write_lock = threading.RLock()
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
+        self._validity: bool | None = None
         with self._write_lock:
             migrations.migrate(self.db)
 
@@ -170,6 +171,9 @@ class SQLiteStore:
                 (name, now_iso()),
             )
             return cur.rowcount == 1
+
+    def namespace_names(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT name FROM namespaces ORDER BY name")]
 
     def has_namespace(self, name: str) -> bool:
         return self.db.execute("SELECT 1 FROM namespaces WHERE name = ?", (name,)).fetchone() is not None
@@ -407,17 +411,42 @@ class SQLiteStore:
         status: str = "active",
         limit: int = 50,
         offset: int = 0,
+        contains: str | None = None,
+        validity: str | None = None,
+        ids: Sequence[str] | None = None,
+        before: tuple[str, str] | None = None,
     ) -> tuple[list[Memory], int]:
+        """Newest first. ``contains``: a case-insensitive substring of the text; ``ids``: only
+        these (≤ 1000); ``validity`` (``current`` or ``superseded``) applies only once the table
+        has validity columns; ``before``: (created_at, id) of the last row of the previous page
+        (keyset paging: an index seek at any depth; the total ignores it)."""
         where = ["namespace = ?", "status = ?"]
         params: list[Any] = [namespace, status]
+        if ids is not None:
+            where.append(f"id IN ({','.join('?' * len(ids))})" if ids else "0")
+            params.extend(ids)
         if kind:
             where.append("kind = ?")
             params.append(kind)
         if category:
             where.append("category = ?")
             params.append(category)
+        if contains:
+            escaped = contains.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            where.append("text LIKE ? ESCAPE '\\'")
+            params.append(f"%{escaped}%")
+        if validity and self.has_validity():
+            now = now_iso()
+            if validity == "current":
+                where.append("superseded_by IS NULL AND (valid_to IS NULL OR valid_to > ?)")
+            else:
+                where.append("(superseded_by IS NOT NULL OR valid_to <= ?)")
+            params.append(now)
         clause = " AND ".join(where)
         total = self.db.execute(f"SELECT count(*) FROM memories WHERE {clause}", params).fetchone()[0]
+        if before is not None:
+            clause += " AND created_at <= ? AND (created_at < ? OR id < ?)"
+            params.extend([before[0], before[0], before[1]])
         rows = self.db.execute(
             f"SELECT * FROM memories WHERE {clause} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
             [*params, limit, offset],
@@ -435,6 +464,42 @@ class SQLiteStore:
                 self.unindex_item(db, "memory", memory_id)
             row = db.execute("SELECT * FROM memories WHERE id = ?", (memory_id,)).fetchone()
         return _memory(row) if row else None
+
+    def restore_memory(self, memory_id: str) -> Memory | None:
+        """Bring a forgotten memory back into the index (joins an open transaction). Raises
+        ``sqlite3.IntegrityError`` when an identical memory is active."""
+        with self.transaction() as db:
+            cur = db.execute(
+                "UPDATE memories SET status = 'active', updated_at = ? WHERE id = ? AND status = 'forgotten'",
+                (now_iso(), memory_id),
+            )
+            row = db.execute("SELECT * FROM memories WHERE id = ?", (memory_id,)).fetchone()
+            if cur.rowcount:
+                self.index_items(db, [IndexItem(row["namespace"], "memory", memory_id, row["text"],
+                                                created_at=row["created_at"])])
+        return _memory(row) if row else None
+
+    def has_validity(self) -> bool:
+        """Whether memories carry validity columns (``valid_from``, ``valid_to``, ``superseded_by``)."""
+        if self._validity is None:
+            names = {r["name"] for r in self.db.execute("PRAGMA table_info(memories)")}
+            self._validity = {"valid_to", "superseded_by"} <= names
+        return self._validity
+
+    def memory_facets(self, namespace: str, status: str = "active") -> dict[str, dict[str, int]]:
+        """Counts per kind and category of a namespace's memories in ``status``, and per status
+        (for filters; index-only)."""
+        out: dict[str, dict[str, int]] = {"kind": {}, "category": {}}
+        for kind, category, n in self.db.execute(  # one streaming pass over the (…, kind, category) index
+                "SELECT kind, category, count(*) FROM memories WHERE namespace = ? AND status = ? "
+                "GROUP BY kind, category", (namespace, status)):
+            out["kind"][kind] = out["kind"].get(kind, 0) + n
+            if category is not None:
+                out["category"][category] = out["category"].get(category, 0) + n
+        rows = self.db.execute("SELECT status AS v, count(*) AS n FROM memories WHERE namespace = ? GROUP BY status",
+                               (namespace,))
+        out["status"] = {r["v"]: r["n"] for r in rows}
+        return out
 
     # -- messages -----------------------------------------------------------------------
 
@@ -519,6 +584,16 @@ class SQLiteStore:
             (namespace, session_key),
         )
         return [_message(r) for r in rows]
+
+    def list_sessions(self, namespace: str, *, limit: int = 50, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+        """Conversation sessions, most recently active first: key, message count, first and last time."""
+        total = self.db.execute("SELECT count(DISTINCT session_key) FROM messages WHERE namespace = ?",
+                                (namespace,)).fetchone()[0]
+        rows = self.db.execute(
+            "SELECT session_key, count(*) AS messages, min(created_at) AS first_at, max(created_at) AS last_at "
+            "FROM messages WHERE namespace = ? GROUP BY session_key ORDER BY last_at DESC LIMIT ? OFFSET ?",
+            (namespace, limit, offset))
+        return [dict(r) for r in rows], total
 
     def get_messages(self, ids: Iterable[str]) -> dict[str, Message]:
         ids = list(ids)
