@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 
 from .. import __version__
 from ..engine import Engine
 from . import errors
-from .auth import bearer_guard
+from .auth import BearerAuthMiddleware
 from .middleware import BodyLimitMiddleware, RequestIdMiddleware
 from .routes import router
 from .routes_context import router as context_router
@@ -32,9 +32,10 @@ def create_app(engine: Engine, token: str) -> FastAPI:
     def health(request: Request) -> dict[str, Any]:
         return request.app.state.engine.health()
 
-    guarded = [Depends(bearer_guard(token))]
     for component_router in (router, ledger_router, tools_router, context_router, sidecar_router,):
-        app.include_router(component_router, dependencies=guarded)
+        app.include_router(component_router)
+    # outermost last: request id → bearer token (before any body is read) → body limit → routes
     app.add_middleware(BodyLimitMiddleware, max_bytes=engine.settings.max_body_bytes)
+    app.add_middleware(BearerAuthMiddleware, token=token, prefix="/v1")
     app.add_middleware(RequestIdMiddleware)
     return app
