@@ -133,6 +133,17 @@ def test_hand_made_hostile_requests_never_500(shared_daemon):
     assert statuses.get(422, 0) > 100
 
 
+def test_sidecar_probe_urls_stay_on_loopback(shared_daemon):
+    """The status route probes a caller-given URL with the sidecar's token: only loopback."""
+    with shared_daemon.client() as c:
+        for url in ("http://evil.example/", "https://10.0.0.1:8443", "file:///etc/passwd", "\x1f", "http://[::1",
+                    "gopher://127.0.0.1:70/", "http://127.0.0.1.evil.example/"):
+            r = c.get("/v1/sidecar/status", params={"url": url})
+            assert r.status_code == 422 and r.json()["error"]["field"] == "url", (url, r.text)
+        r = c.get("/v1/sidecar/status", params={"url": "http://127.0.0.1:9/\x7f"})
+        assert r.status_code == 200 and r.json()["health"]["ok"] is False
+
+
 def test_body_over_the_limit_is_413_by_header_and_by_stream(shared_daemon):
     big = b'{"text": "' + b"a" * (9 * 1024 * 1024) + b'"}'
     with shared_daemon.client() as c:
