@@ -20,7 +20,7 @@ from .errors import InvalidInput, NotFound, Unavailable
 from .formation import Formation, as_of_value
 from .inspector import Inspector
 from .ledger import Ledger
-from .redaction import redact
+from .redaction import redact, redact_tree
 from .retrieval.collections import Collections
 from .retrieval.embeddings import Embedder, make_embedder
 from .retrieval.lexical import LexicalSearcher
@@ -217,10 +217,10 @@ class Engine:
             kind=validation.label(item.get("kind", "note"), f"{prefix}kind"),
             question=redact(question) if question else None,
             answer=redact(answer) if answer else None,
-            source=source,
+            source=redact(source) if source else source,
             importance=validation.number(item.get("importance", 0.5), f"{prefix}importance", lo=0, hi=1),
             category=validation.label(category, f"{prefix}category") if category is not None else None,
-            metadata=metadata,
+            metadata=redact_tree(metadata),
         )
 
     def store_memory(self, namespace: str | None = None, **fields: Any) -> StoreResult:
@@ -328,7 +328,7 @@ class Engine:
             raise InvalidInput("metadata must be a JSON object", field=f"{prefix}metadata")
         return NewMessage(namespace, session_key, role, redact(body),
                           validation.timestamp(item.get("created_at"), f"{prefix}created_at"),
-                          speaker=speaker, metadata=metadata)
+                          speaker=speaker, metadata=redact_tree(metadata))
 
     # -- search -------------------------------------------------------------------------
 

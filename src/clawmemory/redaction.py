@@ -11,6 +11,7 @@ and ``clawmemory ingest`` re-redacts lines from any other version.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 MASK = "[REDACTED]"
 RULES_VERSION = 1
@@ -88,6 +89,17 @@ def redact(text: str) -> str:
     for pattern, replacement in _PASSES:
         text = pattern.sub(replacement, text)  # type: ignore[arg-type]
     return text
+
+
+def redact_tree(value: Any) -> Any:
+    """``value`` (JSON-like: dicts, lists, strings) with every string redacted."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: redact_tree(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_tree(v) for v in value]
+    return value
 
 
 def find_secrets(text: str) -> list[str]:

@@ -10,6 +10,7 @@ from .errors import InvalidInput
 
 NAMESPACE_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 LABEL_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+SURROGATE_RE = re.compile("[\ud800-\udfff]")  # JSON may escape one (\\ud800); UTF-8 cannot store it
 
 
 def namespace_name(value: Any, field: str = "namespace") -> str:
@@ -34,6 +35,8 @@ def text(value: Any, field: str, *, max_chars: int, required: bool = True) -> st
         raise InvalidInput(f"{field} must be a non-empty string", field=field)
     if len(value) > max_chars:
         raise InvalidInput(f"{field} is {len(value)} characters; the limit is {max_chars}", field=field)
+    if not value.isascii() and SURROGATE_RE.search(value):
+        raise InvalidInput(f"{field} contains a lone UTF-16 surrogate (not valid Unicode)", field=field)
     return value
 
 

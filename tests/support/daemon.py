@@ -11,6 +11,9 @@ import httpx
 
 from support.server_process import ServerProcess
 
+# Embeddings off and lexical search: for tests about the store, HTTP and the ledger, not the embedder.
+LEXICAL = {"CLAWMEMORY_EMBEDDING_PROVIDER": "none", "CLAWMEMORY_SEARCH_MODE": "lexical"}
+
 
 class Daemon(ServerProcess):
     """A daemon process over ``home``; ``start()`` waits until /health answers."""

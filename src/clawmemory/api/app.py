@@ -1,17 +1,17 @@
-"""The FastAPI application: health without auth, everything under /v1 behind the token."""
+"""The FastAPI application: health without auth, everything under /v1 and /mcp behind the token."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 
 from .. import __version__
 from ..engine import Engine
-from ..mcp.http import mount_mcp
+from ..mcp.http import PATH as MCP_PATH, mount_mcp
 from ..ui import mount_ui
 from . import errors
-from .auth import bearer_guard
+from .auth import BearerAuthMiddleware
 from .middleware import BodyLimitMiddleware, RequestIdMiddleware
 from .routes import router
 from .routes_context import router as context_router
@@ -34,11 +34,12 @@ def create_app(engine: Engine, token: str) -> FastAPI:
     def health(request: Request) -> dict[str, Any]:
         return request.app.state.engine.health()
 
-    guarded = [Depends(bearer_guard(token))]
     for component_router in (router, ledger_router, tools_router, context_router, sidecar_router,):
-        app.include_router(component_router, dependencies=guarded)
-    mount_mcp(app, engine, token)  # MCP (streamable HTTP) at /mcp, same token
+        app.include_router(component_router)
+    mount_mcp(app, engine)  # MCP (streamable HTTP) at /mcp, behind the same token
     mount_ui(app, token)  # the web inspector at /ui (its own token login; ui/session.py)
+    # outermost last: request id → bearer token (before any body is read) → body limit → routes
     app.add_middleware(BodyLimitMiddleware, max_bytes=engine.settings.max_body_bytes)
+    app.add_middleware(BearerAuthMiddleware, token=token, prefixes=("/v1", MCP_PATH))
     app.add_middleware(RequestIdMiddleware)
     return app

@@ -7,7 +7,9 @@ import os
 import secrets
 from pathlib import Path
 
-from fastapi import HTTPException, Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .errors import error_response
 
 
 def ensure_token(path: Path) -> str:
@@ -15,6 +17,8 @@ def ensure_token(path: Path) -> str:
     if path.exists():
         token = path.read_text(encoding="utf-8").strip()
         if token:
+            if os.stat(path).st_mode & 0o077:  # loosened by hand or a copy: make it private again
+                os.chmod(path, 0o600)
             return token
     path.parent.mkdir(parents=True, exist_ok=True)
     token = secrets.token_urlsafe(32)
@@ -28,18 +32,28 @@ def ensure_token(path: Path) -> str:
 UNAUTHORIZED = "missing or wrong bearer token (see the token file in the data dir)"
 
 
-def bearer_matches(header: str, expected: bytes) -> bool:
-    """Whether an ``Authorization`` header value is ``Bearer <expected>`` (constant time)."""
-    scheme, _, given = header.partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), expected)
+class BearerAuthMiddleware:
+    """Pure ASGI: every request under one of ``prefixes`` needs ``Authorization: Bearer <token>``.
 
+    Checked before anything reads the body, so an unauthenticated caller learns nothing
+    (not even whether its JSON parses or which routes exist) and no body is read for it."""
 
-def bearer_guard(token: str):
-    """A FastAPI dependency that accepts only ``Authorization: Bearer <token>``."""
-    expected = token.encode()
+    def __init__(self, app: ASGIApp, token: str, prefixes: tuple[str, ...] = ("/v1",)) -> None:
+        self.app = app
+        self.expected = token.encode()
+        self.prefixes = prefixes
 
-    async def check(request: Request) -> None:
-        if not bearer_matches(request.headers.get("authorization", ""), expected):
-            raise HTTPException(401, UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
+    def _guarded(self, path: str) -> bool:
+        return any(path == p or path.startswith(p + "/") for p in self.prefixes)
 
-    return check
+    def _authorised(self, scope: Scope) -> bool:
+        header = dict(scope["headers"]).get(b"authorization", b"")
+        scheme, _, given = header.partition(b" ")
+        return scheme.lower() == b"bearer" and hmac.compare_digest(given.strip(), self.expected)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self._guarded(scope["path"]) and not self._authorised(scope):
+            response = error_response(401, "unauthorized", UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

@@ -56,6 +56,13 @@ def install(app: FastAPI) -> None:
         return error_response(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail),
                               headers=getattr(exc, "headers", None))
 
+    @app.exception_handler(UnicodeEncodeError)
+    async def _unencodable(_: Request, exc: UnicodeEncodeError) -> JSONResponse:
+        # a lone surrogate (legal as a JSON escape, not as Unicode) in a field without its own check;
+        # writes are transactional, so nothing was stored
+        return error_response(422, "invalid_input", "a string in the request is not valid Unicode "
+                              f"(lone surrogate {exc.object[exc.start:exc.end]!a})")
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)

@@ -62,7 +62,7 @@ class BodyLimitMiddleware:
             await self._reject(send)
             return
         seen = 0
-        too_large = False
+        too_large = rejected = False
 
         async def counting_receive() -> Message:
             nonlocal seen, too_large
@@ -74,14 +74,27 @@ class BodyLimitMiddleware:
                     raise _TooLarge
             return message
 
+        async def reject_once() -> None:
+            nonlocal rejected
+            if not rejected:
+                rejected = True
+                await self._reject(send)
+
+        async def guarded_send(message: Message) -> None:
+            # the app may catch _TooLarge while reading the body (FastAPI answers 400
+            # "error parsing the body"): whatever it then sends is replaced by the 413
+            if too_large:
+                await reject_once()
+            else:
+                await send(message)
+
         try:
-            await self.app(scope, counting_receive, send)
-        except _TooLarge:
-            await self._reject(send)
+            await self.app(scope, counting_receive, guarded_send)
         except Exception:
             if not too_large:
                 raise
-            await self._reject(send)
+        if too_large:
+            await reject_once()
 
 
 class _TooLarge(Exception):

@@ -23,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from ..redaction import RULES_VERSION, redact
+from ..redaction import RULES_VERSION, redact, redact_tree
 from ..validation import NAMESPACE_RE
 
 COLUMNS = frozenset({"ts", "kind", "tool_name", "tool_call_id", "session_key", "agent_id", "is_synthetic",
@@ -99,16 +99,6 @@ def _map_strings(value: Any, fn: Any) -> Any:
     return value
 
 
-def _redact_tree(value: Any) -> Any:
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, dict):
-        return {k: _redact_tree(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_redact_tree(v) for v in value]
-    return value
-
-
 def _summary_from(tool_name: str | None, result: str | None) -> str | None:
     if result:
         head = " ".join(result[: SUMMARY_CHARS * 2].split())
@@ -169,7 +159,7 @@ def parse_line(raw: bytes) -> ParsedLine | None:
     if obj.get("redaction") != RULES_VERSION:
         summary = redact(summary)
         result = redact(result) if result else result
-        detail = _redact_tree(detail)
+        detail = redact_tree(detail)
     session_key = _str(obj.get("session_key"))
     agent_id = _str(obj.get("agent_id"))
     if agent_id is None and session_key:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from .. import validation
 from ..errors import InvalidInput, NotFound
 from ..llm import LLMClient, LLMError
-from ..redaction import redact
+from ..redaction import redact, redact_tree
 from ..store.records import NewMessage, content_hash, new_id, now_iso
 from . import compaction, daily, summary
 from .extractive import OfflineSummarizer
@@ -435,7 +435,8 @@ class ContextEngine:
                 "first_kept_entry_id, summary, sections, summarizer, fallback_reason, tokens_before, "
                 "tokens_after, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (cid, s.namespace, s.session_key, first_kept.anchor(), boundary_index, entry_id,
-                 result.summary_text, json.dumps(result.sections, ensure_ascii=False), result.summarizer,
+                 redact(result.summary_text), json.dumps(redact_tree(result.sections), ensure_ascii=False),
+                 result.summarizer,
                  result.fallback_reason, result.tokens_before, result.tokens_after, now_iso()))
         return cid
 

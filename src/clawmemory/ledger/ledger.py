@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from .. import validation
 from ..errors import Conflict, InvalidInput, NotFound
-from ..store import NewMemory
+from ..redaction import redact
+from ..store import IndexItem, NewMemory
 from ..retrieval.query import LexicalQuery
 from ..store.records import new_id
 from . import economics as eco
@@ -247,7 +248,7 @@ class Ledger:
                 "INSERT INTO ledger_tickets (id, namespace, session_key, session_id, agent_id, query, shown, "
                 "opened_at, expires_at, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (ticket_id, ns, session.get("sessionKey") or session.get("sessionId"), session.get("sessionId"),
-                 session.get("agentId"), query, shown, iso(opened), expires, json.dumps({"via": via})),
+                 session.get("agentId"), redact(query), shown, iso(opened), expires, json.dumps({"via": via})),
             )
             db.executemany(
                 "INSERT INTO ledger_ticket_entries (ticket_id, entry_id, role, rank, score) VALUES (?, ?, ?, ?, ?)",

@@ -3,21 +3,20 @@ delimited *untrusted data*, never as instructions."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
+from .. import untrusted
+
 NOTHING = "No relevant memory found."
 TAG = "recalled-memories"
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 MAX_ENTRY_CHARS = 2000
 
 
 def escape(text: str, limit: int = MAX_ENTRY_CHARS) -> str:
-    """Strip control and bidi characters, escape markup (so stored text cannot close
-    the block or open a tag of its own), and cap the length."""
-    text = _CONTROL.sub("", text)
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """:func:`clawmemory.untrusted.escape` (stored text cannot close the block, open a tag of
+    its own or hide characters), capped in length."""
+    text = untrusted.escape(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

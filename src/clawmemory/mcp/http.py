@@ -1,4 +1,5 @@
-"""``/mcp`` on the daemon: MCP over streamable HTTP, behind the same bearer token as ``/v1``.
+"""``/mcp`` on the daemon: MCP over streamable HTTP, behind the same bearer token as ``/v1``
+(``api.auth.BearerAuthMiddleware`` guards both).
 
 The daemon's loopback rule covers it (it listens where ``/v1`` does), and while it is bound
 to loopback the SDK's DNS-rebinding check also refuses a ``Host`` or ``Origin`` that is not
@@ -17,32 +18,13 @@ from mcp.server import ServerRequestContext
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..api.auth import UNAUTHORIZED, bearer_matches
-from ..api.errors import error_response
 from ..engine import Engine
 from ..settings import Settings
 from .server import build_server
 
 PATH = "/mcp"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
-
-
-class BearerGate:
-    """Pass a request on only with ``Authorization: Bearer <token>``; else 401 as ``/v1`` does."""
-
-    def __init__(self, app: ASGIApp, token: str) -> None:
-        self.app = app
-        self.expected = token.encode()
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        header = dict(scope.get("headers") or []).get(b"authorization", b"").decode("latin-1")
-        if not bearer_matches(header, self.expected):
-            response = error_response(401, "unauthorized", UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
-            await response(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
 
 
 def request_scope(ctx: ServerRequestContext[Any, Any]) -> tuple[str | None, str | None]:
@@ -66,14 +48,15 @@ def transport_security(settings: Settings) -> TransportSecuritySettings | None:
     )
 
 
-def mount_mcp(app: FastAPI, engine: Engine, token: str) -> None:
-    """Serve MCP at ``/mcp`` on ``app``; its session manager runs within the app's lifespan."""
+def mount_mcp(app: FastAPI, engine: Engine) -> None:
+    """Serve MCP at ``/mcp`` on ``app`` (the app's bearer middleware guards it); its session
+    manager runs within the app's lifespan."""
     manager = StreamableHTTPSessionManager(
         app=build_server(engine, request_scope),
         security_settings=transport_security(engine.settings),
         max_request_body_size=engine.settings.max_body_bytes,
     )
-    app.router.routes.append(Route(PATH, endpoint=BearerGate(StreamableHTTPASGIApp(manager), token)))
+    app.router.routes.append(Route(PATH, endpoint=StreamableHTTPASGIApp(manager)))
     inner = app.router.lifespan_context
 
     @asynccontextmanager

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInput
 from ..redaction import redact
+from ..untrusted import strip_invisible
 from .text import terms
 
 if TYPE_CHECKING:
@@ -192,7 +193,7 @@ class MemoryTools:
             "score": round(hit.score, 4),
             "vectorScore": None if hit.vector_score is None else round(hit.vector_score, 4),
             "textScore": round(hit.text_score, 4),
-            "snippet": snippet(text, wanted),
+            "snippet": snippet(strip_invisible(text), wanted),  # JSON-escaped; nothing hidden in it
             "source": source,
             "relevant": hit.relevant,
         }

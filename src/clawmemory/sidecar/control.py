@@ -15,9 +15,11 @@ import platform
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import httpx
 
+from ..errors import InvalidInput
 from .backends import make_backend
 from .settings import SidecarSettings, load_sidecar_settings
 
@@ -115,8 +117,25 @@ def health(url: str, token: str | None, timeout: float = 2.5) -> dict[str, Any]:
         if r.status_code != 200:
             return {"ok": False, "error": f"HTTP {r.status_code}"}
         return {"ok": True, **r.json()}
-    except (httpx.HTTPError, ValueError) as exc:
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
         return {"ok": False, "error": f"sidecar not reachable at {url}: {exc}"}
+
+
+def loopback_url(url: str) -> str:
+    """``url`` if it is http(s) on a loopback host: a caller-given URL is probed with the
+    sidecar's token, which must never be sent elsewhere."""
+    from ..api.server import is_loopback  # (api imports the engine, which imports this module)
+
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        host = ""
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not is_loopback(host):
+        raise InvalidInput("url must be an http(s) URL on a loopback host (the sidecar's own address)",
+                           field="url")
+    return url
 
 
 class SidecarControl:
@@ -141,7 +160,7 @@ class SidecarControl:
         """Host facts, the configured backend's requirements, and the live health check."""
         s = self.settings(**overrides)
         reqs = requirements(s)
-        target = url or s.base_url
+        target = loopback_url(url) if url is not None else s.base_url
         live = health(target, self._token(s))
         return {"url": target, "backend": s.backend, "host": host_info(), "requirements": reqs,
                 "ready": all(r["ok"] for r in reqs.values()), "health": live}
