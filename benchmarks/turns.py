@@ -143,6 +143,7 @@ def run_group(settings: list[Setting], convs: list[dict], toolchain, model: Fake
             for setting in settings:
                 fresh_daemon(daemon, setting)
                 out.append(run_setting(setting, convs, gw, daemon, model, lines_per_turn))
+                print(json.dumps(out[-1]), file=sys.stderr, flush=True)  # progress: a run takes long
     finally:
         daemon.stop()
     return out
