@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
+from datetime import datetime
 
 import pytest
 from harness import Daemon, Gateway, OpenClawHome, final_text
@@ -92,12 +93,14 @@ def test_auto_capture_via_agent_end_when_the_slot_is_elsewhere_and_replays(auto_
     assert stored(daemon, key, "hal-9000") == 1
     with sqlite3.connect(f"file:{daemon.data_dir / 'clawmemory.db'}?mode=ro", uri=True) as db:
         methods = {r[0] for r in db.execute("SELECT method FROM context_turns WHERE session_key = ?", (key,))}
-        rows = [json.loads(r[0]) for r in db.execute("SELECT metadata FROM messages WHERE session_key = ?", (key,))]
+        rows = db.execute("SELECT role, text, created_at, metadata FROM messages WHERE session_key = ? ORDER BY seq",
+                          (key,)).fetchall()
     assert methods == {"agent_end"}, methods  # the only path that delivered it
-    # a replayed agent_end (the run's messages again) and a replayed before_prompt_build store nothing
-    sid = rows[0]["session_id"]
-    messages = transcript(auto_home, sid)
-    assert any(m.get("role") == "user" for m in messages), messages
+    # a replayed agent_end (the run's messages as it delivered them) and before_prompt_build store nothing
+    sid = json.loads(rows[0][3])["session_id"]
+    messages = [{"role": role, "content": [{"type": "text", "text": text}],
+                 "timestamp": int(datetime.fromisoformat(at.replace("Z", "+00:00")).timestamp() * 1000)}
+                for role, text, at, _ in rows]
     session = {"sessionKey": key, "sessionId": sid, "agentId": "main"}
     before = stored(daemon, key, "")
     with daemon.client() as c:
@@ -110,13 +113,3 @@ def test_auto_capture_via_agent_end_when_the_slot_is_elsewhere_and_replays(auto_
         assert replay.status_code == 200, replay.text
         assert replay.json()["capture"]["stored"] == 0, replay.json()
     assert stored(daemon, key, "") == before
-
-
-def transcript(home: OpenClawHome, session_id: str) -> list[dict]:
-    """The session's messages as OpenClaw keeps them (what agent_end carried)."""
-    db_path = home.state / "agents" / "main" / "agent" / "openclaw-agent.sqlite"
-    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as db:
-        rows = db.execute("SELECT event_json FROM transcript_events WHERE session_id = ? AND event_json IS NOT NULL "
-                          "ORDER BY seq", (session_id,)).fetchall()
-    events = [json.loads(r[0]) for r in rows]
-    return [e["message"] for e in events if e.get("type") == "message" and isinstance(e.get("message"), dict)]

@@ -72,11 +72,19 @@ def test_agent_end_capture_stores_the_turn_once_whichever_path_delivers_it(daemo
         assert commit.json()["stored"] == 2
         late = c.post("/v1/hooks/agent_end", json={**end, "session": session(2)})
         assert late.json()["capture"]["stored"] == 0
-        # agent_end's copies may carry other timestamps than commitTurn's: still stored once
-        moved = c.post("/v1/hooks/agent_end", json={**end, "session": session(2), "event": {
-            **end["event"], "messages": turn(t0 + 60_000) + [{"role": "user", "content": "and one more", "timestamp": t0}]}})
-        assert moved.json()["capture"]["stored"] == 1  # only the new message
-        assert stored(c, "agent:main:s2") == 3  # the turn once, and the new one (found by its neighbour)
+        # agent_end first, its copies stamped later than commitTurn's (as a real Gateway does)
+        first_end = c.post("/v1/hooks/agent_end", json={**end, "session": session(4),
+                                                         "event": {**end["event"], "messages": turn(t0 + 40_000)}})
+        assert first_end.json()["capture"]["stored"] == 2
+        commit = c.post("/v1/context/commitTurn", json={"namespace": "main", "session": session(4),
+                                                        "params": {"advancementKey": "k4", "messages": turn(t0)}})
+        assert commit.json()["stored"] == 0
+        # the same words again in a later turn are a new turn, stored once more
+        again = c.post("/v1/hooks/agent_end", json={**end, "session": session(4),
+                                                    "event": {**end["event"], "messages": turn(t0 + 300_000)}})
+        c.post("/v1/context/commitTurn", json={"namespace": "main", "session": session(4),
+                                               "params": {"advancementKey": "k5", "messages": turn(t0 + 290_000)}})
+        assert again.json()["capture"]["stored"] == 2 and stored(c, "agent:main:s4") == 4
         # without capture the messages are not stored
         off = c.post("/v1/hooks/agent_end", json={**end, "session": session(3),
                                                   "event": {"success": True, "messages": turn(t0)}})

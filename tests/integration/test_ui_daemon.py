@@ -106,7 +106,7 @@ def test_memories_filter_search_and_page(site):
         assert "Frankfurt" in c.get("/ui/memories", params={"q": "frankfurt"}).text  # case-insensitive contains
         assert "0 memories" in c.get("/ui/memories", params={"q": "100%_"}).text  # LIKE wildcards are literal
         assert "1 memory" in c.get("/ui/memories", params={"category": "preference"}).text
-        assert 'id="f-validity"' not in page  # no validity columns in this store yet
+        assert 'id="f-validity"' in page  # formation's validity columns are in every store
         newest = c.get("/ui/memories").text
         assert "showing 5, newest first" in newest and 'rel="next"' not in newest  # 5 fit on one page
         bad = c.get("/ui/memories", params={"ns": "nope"})

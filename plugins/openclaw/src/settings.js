@@ -12,7 +12,7 @@ export const DEFAULTS = Object.freeze({
   assembleTimeoutMs: 2000,
   commitTimeoutMs: 10000,
   autoRecall: false,
-  autoCapture: false,
+  autoCapture: true,
   namespaceRule: "agent",
   startDaemon: true,
 });
@@ -47,7 +47,7 @@ export function resolveSettings(pluginConfig, env = process.env) {
     assembleTimeoutMs: pick("assembleTimeoutMs"),
     commitTimeoutMs: pick("commitTimeoutMs"),
     autoRecall: pick("autoRecall") === true,
-    autoCapture: pick("autoCapture") === true,
+    autoCapture: pick("autoCapture") !== false,
     namespaceRule: String(pick("namespaceRule")),
     startDaemon: pick("startDaemon") !== false,
     clawmemoryCommand: c.clawmemoryCommand ? expandHome(String(c.clawmemoryCommand)) : "clawmemory",

@@ -12,7 +12,6 @@ import json
 import logging
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -39,6 +38,13 @@ if TYPE_CHECKING:
 log = logging.getLogger("clawmemory.context")
 
 METHODS = ("bootstrap", "assemble", "commitTurn", "compact", "afterTurn", "ingest")
+# The two paths that deliver the same turn (a message from one is paired with its twin from the other).
+TWIN_SOURCES = {"commitTurn": "openclaw.agent_end", "agent_end": "openclaw.commitTurn"}
+TWIN_WINDOW = timedelta(minutes=30)
+
+
+def _iso(t: datetime) -> str:
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass(frozen=True)
@@ -187,8 +193,8 @@ class ContextEngine:
 
     def capture(self, namespace: str, session: Mapping[str, Any] | None, event: Mapping[str, Any]) -> dict[str, Any]:
         """Hook ``agent_end`` with autoCapture: the run's ``messages`` go through the same commit
-        as ``commitTurn``. A replay is a duplicate key; messages the session already holds (the
-        same role and text, as often as held: commitTurn stored them) are not stored again."""
+        as ``commitTurn``; a replay is a duplicate key, and a message commitTurn also delivers is
+        stored once (:meth:`_without_twins`)."""
         s = self._session(namespace, session, {})
         raw = event.get("messages")
         if not isinstance(raw, list):
@@ -200,17 +206,7 @@ class ContextEngine:
             except InvalidInput:
                 skipped += 1
         key = "agent_end:" + content_hash(s.session_key, [m.fingerprint() for m in msgs])
-        # agent_end's copies of messages commitTurn already stored can carry other timestamps:
-        # as many of each (role, text) as the session holds are the stored ones
-        held = Counter(tuple(r) for r in self.engine.store.db.execute(
-            "SELECT role, text FROM messages WHERE namespace = ? AND session_key = ?", (s.namespace, s.session_key)))
-        fresh = []
-        for msg, new in self._new_messages(s, msgs, "agent_end", None):
-            if held[(new.role, new.text)] > 0:
-                held[(new.role, new.text)] -= 1
-            else:
-                fresh.append(msg)
-        return self._commit(s, key, fresh, "agent_end", False, None) | {"skipped": skipped}
+        return self._commit(s, key, msgs, "agent_end", False, None) | {"skipped": skipped}
 
     def _new_messages(self, s: Session, msgs: Sequence[Msg], method: str,
                       entry_id: str | None) -> list[tuple[Msg, NewMessage]]:
@@ -260,6 +256,7 @@ class ContextEngine:
                 (s.namespace, key, s.session_key, method, len(msgs), now_iso()))
             if cur.rowcount == 0:
                 return {"status": "duplicate", "stored": 0}
+            prepared = self._without_twins(db, s, method, prepared)
             results = store.add_messages([m for _, m in prepared]) if prepared else []
             created = [(msg, row) for (msg, _), (row, new) in zip(prepared, results) if new]
             db.execute("UPDATE context_turns SET stored = ? WHERE namespace = ? AND advancement_key = ?",
@@ -281,6 +278,32 @@ class ContextEngine:
         elif workspace:
             out["daily"] = self._flush()
             self._prune_once(workspace)
+        return out
+
+    def _without_twins(self, db: Any, s: Session, method: str,
+                       prepared: list[tuple[Msg, NewMessage]]) -> list[tuple[Msg, NewMessage]]:
+        """commitTurn and agent_end (autoCapture) both deliver a turn, in either order, with other
+        timestamps (OpenClaw stamps the admitted user message earlier than agent_end's copy). A
+        message whose twin from the other path is stored (same role and text, within
+        ``TWIN_WINDOW``, not yet paired) is not stored again; the twin is marked paired, so a
+        later repeat of the same words is stored."""
+        if method not in TWIN_SOURCES:
+            return prepared
+        other = TWIN_SOURCES[method]
+        out = []
+        for msg, new in prepared:
+            t = datetime.fromisoformat(new.created_at.replace("Z", "+00:00"))
+            twin = db.execute(
+                "SELECT id FROM messages WHERE namespace = ? AND session_key = ? AND role = ? AND text = ? "
+                "AND json_extract(metadata, '$.source') = ? AND json_extract(metadata, '$.paired') IS NULL "
+                "AND created_at BETWEEN ? AND ? ORDER BY created_at LIMIT 1",
+                (s.namespace, s.session_key, new.role, new.text, other, _iso(t - TWIN_WINDOW),
+                 _iso(t + TWIN_WINDOW))).fetchone()
+            if twin is None:
+                out.append((msg, new))
+            else:
+                db.execute("UPDATE messages SET metadata = json_set(metadata, '$.paired', 1) WHERE id = ?",
+                           (twin[0],))
         return out
 
     @staticmethod

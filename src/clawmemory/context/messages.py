@@ -24,6 +24,8 @@ from ..store.records import content_hash
 ROLES = ("user", "assistant", "toolResult")
 INTERNAL_MARKER = "<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>>"
 _RUNTIME_LINE = re.compile(r"^Runtime: agent=.*$", re.M)
+# OpenClaw stamps each user message at the LLM boundary: "[Thu 2026-12-03 15:54 UTC] ..."
+_STAMP = re.compile(r"^\[[A-Z][a-z]{2} \d{4}-\d{2}-\d{2} \d{2}:\d{2}[^\]\n]{0,40}\]\s*")
 _WS = re.compile(r"\s+")
 
 
@@ -158,8 +160,8 @@ def one_line(text: str, limit: int) -> str:
 
 
 def query_text(msg: Msg) -> str:
-    """The user's words in a message: without OpenClaw's runtime line."""
-    return _RUNTIME_LINE.sub("", msg.text).strip()
+    """The user's words in a message: without OpenClaw's runtime line and time stamp."""
+    return _STAMP.sub("", _RUNTIME_LINE.sub("", msg.text).strip())
 
 
 def stored_text(msg: Msg) -> str:
