@@ -97,7 +97,7 @@ def test_hostile_memory_stays_inside_every_renderer(engine: Engine, hostile: str
     assert search["results"], search
     for result in search["results"]:
         assert set(result) <= {"path", "startLine", "endLine", "score", "vectorScore", "textScore", "snippet",
-                               "source", "relevant", "citation"}
+                               "source", "relevant", "citation", "valid_from", "valid_to", "superseded_by"}
         assert result["path"].startswith("memories/") and invisible(result["snippet"]) == []
     content = json.dumps(search, ensure_ascii=False)
     assert json.loads(content) == search  # the snippet stays a JSON string value
@@ -106,7 +106,9 @@ def test_hostile_memory_stays_inside_every_renderer(engine: Engine, hostile: str
                               {"sessionId": "s1", "messages": [], "prompt": QUERY}, omit_unchanged=True)
     hits = out["clawmemory"]["recall"]["hits"]
     assert hits >= 1, out["clawmemory"]["recall"]
-    assert_contained(out["systemPromptAddition"], "context", hits)
+    # the default placement (prependContext) puts the block last in the history, as its own message
+    assert "systemPromptAddition" not in out
+    assert_contained(out["messages"][-1]["content"][0]["text"], "context", hits)
 
     prefix = memory_prefix(coerce(search))
     assert_contained(prefix.strip(), "sidecar", 0)

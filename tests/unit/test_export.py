@@ -96,12 +96,12 @@ def test_every_table_is_exported_or_named_derived(pair) -> None:
     exported = {t.name for t in tables(a.store.db)}
     left_out = {n for n in names - exported if not n.startswith(("sqlite_", "search_fts"))}
     assert left_out <= set(DERIVED) and "memories" in exported and "ledger_tickets" in exported
-    a.store.db.execute("ALTER TABLE memories ADD COLUMN valid_to TEXT")
+    a.store.db.execute("ALTER TABLE memories ADD COLUMN added_later TEXT")
     a.store.db.execute("CREATE TABLE extra_things (id TEXT PRIMARY KEY, namespace TEXT REFERENCES namespaces(name))")
     a.store.db.execute("INSERT INTO extra_things VALUES ('x1', 'default')")
     a.store_memory(text="a fact")
     lines = [json.loads(line) for line in export_text(a).splitlines()]
-    assert "valid_to" in lines[0]["tables"]["memories"]
+    assert {"valid_to", "superseded_by", "added_later"} <= set(lines[0]["tables"]["memories"])
     assert {"table": "extra_things", "row": {"id": "x1", "namespace": "default"}} in lines
     order = [line["table"] for line in lines[1:]]
     assert order.index("namespaces") < order.index("memories")  # parents first

@@ -138,3 +138,15 @@ def test_extraction_never_runs_on_the_turn_path(engine):
     assert out["stored"] == 1 and memories(engine) == []
     assert engine.formation.process(NS, "s1")["add"] == 1  # the next run resumes from the stored turn
     assert engine.formation.process(NS, "s1")["add"] == 0
+
+
+def test_a_ledger_entry_is_never_refined_or_superseded_by_formation(engine):
+    """Recall-ledger entries live by their outcomes; a turn restating one (here the user's own
+    request to store it, which once superseded it and emptied memory_recall) leaves it alone."""
+    engine.ensure_namespace(NS)
+    fact = "Release notes are written by Dana and reviewed by Lee"
+    entry = engine.ledger.store_entry(NS, answer=fact)["entry"]["id"]
+    commit(engine, "t1", user(f"call memory_store with {json.dumps({'text': fact})}", T0), agent("Stored.", T0))
+    row = next(m for m in memories(engine) if m["id"] == entry)
+    assert row["superseded_by"] is None and row["valid_to"] is None and row["text"] == fact
+    assert engine.formation.history(NS) == []

@@ -38,7 +38,7 @@ def test_memories_page_facets_and_substring_search(seeded):
     with pytest.raises(InvalidInput):
         engine.inspector.memories(None, before="no-separator")
     assert page["facets"]["kind"] == {"fact": 2, "preference": 1, "qa": 2}
-    assert page["validity_supported"] is False
+    assert page["validity_supported"] is True  # the Engine's stores carry formation's validity columns
     found = engine.inspector.memories(None, contains="LEDGERLINE")  # active: the lexical index
     assert found["total"] == 1 and found["matched"] == 1
     assert page["facets"]["kind"]["fact"] == 2
@@ -51,16 +51,12 @@ def test_memories_page_facets_and_substring_search(seeded):
         engine.inspector.memories(None, validity="someday")
 
 
-def test_validity_filter_applies_once_the_columns_exist(seeded):
+def test_validity_filter_current_and_superseded(seeded):
     engine, ids = seeded
     db = engine.store.db
-    for column in ("valid_from", "valid_to", "superseded_by"):  # what formation (issue 13) adds
-        db.execute(f"ALTER TABLE memories ADD COLUMN {column} TEXT")
     db.execute("UPDATE memories SET valid_to = '2020-01-01T00:00:00Z', superseded_by = ? WHERE id = ?",
                (ids["entry"], ids["note"]))
     db.commit()
-    engine.store._validity = None  # the store looks at its columns once; these were added after it opened
-    assert engine.inspector.memories(None)["validity_supported"] is True
     superseded = engine.inspector.memories(None, validity="superseded")
     assert [m["id"] for m in superseded["items"]] == [ids["note"]]
     current = engine.inspector.memories(None, validity="current")

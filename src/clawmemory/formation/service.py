@@ -128,8 +128,12 @@ class Formation:
         except Exception as exc:  # no neighbours: the candidate is added
             log.warning("reconcile search failed (%s)", exc)
             return []
+        # Recall-ledger entries live and die by their outcomes (energy, deaths, consolidation): formation
+        # never refines or supersedes one, so they are not neighbours (a stored entry once got superseded
+        # by the user's own "call memory_store with …" turn, and memory_recall lost it).
+        ledger = self.engine.ledger.entries_among([h.id for h in hits])
         return [Neighbour(h.id, h.kind or "note", h.text, h.extra.get("valid_from") or h.created_at or "")
-                for h in hits]
+                for h in hits if h.id not in ledger]
 
     def reconcile(self, candidate: Candidate) -> Decision:
         """Decide (LLM when configured, else offline rules) and apply the decision."""

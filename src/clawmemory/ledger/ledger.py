@@ -104,6 +104,10 @@ class Ledger:
             self._event(db, ns, "config", data={"set": stored})
         return {"namespace": ns, "config": cfg.to_dict()}
 
+    def entries_among(self, memory_ids: Sequence[str]) -> set[str]:
+        """Which of ``memory_ids`` are ledger entries (alive or dead): their lifecycle is the ledger's."""
+        return set(self._rows(self.engine.store.db, memory_ids, alive=False))
+
     # -- rows ---------------------------------------------------------------------------
 
     def _event(self, db: sqlite3.Connection, ns: str, type_: str, *, entry: str | None = None,
