@@ -10,8 +10,32 @@ import sys
 from pathlib import Path
 from typing import Any
 
-SYLLABLES = ["ka", "lo", "mi", "ren", "sta", "vor", "qu", "eli", "dan", "to", "pra", "nis", "gel", "ux",
-             "bar", "fen", "ti", "mo", "sha", "ri", "kel", "an", "or", "pe"]
+SYLLABLES = [
+    "ka",
+    "lo",
+    "mi",
+    "ren",
+    "sta",
+    "vor",
+    "qu",
+    "eli",
+    "dan",
+    "to",
+    "pra",
+    "nis",
+    "gel",
+    "ux",
+    "bar",
+    "fen",
+    "ti",
+    "mo",
+    "sha",
+    "ri",
+    "kel",
+    "an",
+    "or",
+    "pe",
+]
 FILLER = "the a of to and in is it that for on with as was at by this from".split()
 
 
@@ -63,12 +87,17 @@ def percentile(values: list[float], pct: float) -> float:
 
 def summary_ms(samples_s: list[float]) -> dict[str, float]:
     ms = [s * 1000 for s in samples_s]
-    return {"p50_ms": round(percentile(ms, 50), 3), "p99_ms": round(percentile(ms, 99), 3),
-            "mean_ms": round(statistics.fmean(ms), 3), "n": len(ms)}
+    return {
+        "p50_ms": round(percentile(ms, 50), 3),
+        "p99_ms": round(percentile(ms, 99), 3),
+        "mean_ms": round(statistics.fmean(ms), 3),
+        "n": len(ms),
+    }
 
 
-def report(title: str, columns: list[str], rows: list[list[Any]], result: dict[str, Any],
-           json_path: str | None) -> None:
+def report(
+    title: str, columns: list[str], rows: list[list[Any]], result: dict[str, Any], json_path: str | None
+) -> None:
     """Print a plain table, then the JSON result as the last line; optionally save it."""
     widths = [max(len(str(c)), *(len(str(r[i])) for r in rows)) for i, c in enumerate(columns)]
     print(title)

@@ -33,16 +33,25 @@ def main() -> None:
     ap.add_argument("--warmup", type=int, default=2000)
     ap.add_argument("--json")
     args = ap.parse_args()
-    p = subprocess.run([node_exe(), str(HERE / "capture_hook_bench.mjs"), "--n", str(args.n),
-                        "--warmup", str(args.warmup)], capture_output=True, text=True, timeout=900)
+    p = subprocess.run(
+        [node_exe(), str(HERE / "capture_hook_bench.mjs"), "--n", str(args.n), "--warmup", str(args.warmup)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     if p.returncode != 0:
         sys.exit(f"node failed ({p.returncode}):\n{p.stderr[-3000:]}")
     result = json.loads(p.stdout.strip().splitlines()[-1])
     result["cores"], result["loadavg_1m"] = os.cpu_count(), round(os.getloadavg()[0], 2)
     rows = [[name, s["n"], s["p50_ms"], s["p99_ms"], s["max_ms"]] for name, s in result["by_size"].items()]
     rows.append(["all", result["n"], result["p50_ms"], result["p99_ms"], result["max_ms"]])
-    report(f"capture hook, {result['node']}, {result['lines_written']:,} lines written",
-           ["result size", "calls", "p50 ms", "p99 ms", "max ms"], rows, result, args.json)
+    report(
+        f"capture hook, {result['node']}, {result['lines_written']:,} lines written",
+        ["result size", "calls", "p50 ms", "p99 ms", "max ms"],
+        rows,
+        result,
+        args.json,
+    )
     if result["secret_leaked"]:
         sys.exit("a secret reached the file")
 

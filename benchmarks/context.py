@@ -30,9 +30,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import clawmemory  # noqa: F401  (first, as in the daemon: it sets thread-spin limits before numpy loads)
-
 import numpy as np  # noqa: E402
+
+import clawmemory  # noqa: F401  (first, as in the daemon: it sets thread-spin limits before numpy loads)
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -51,6 +51,7 @@ SYSTEM_PROMPT_TOKENS = 18_000  # OpenClaw 2026.9's system prompt before history 
 
 # -- data ---------------------------------------------------------------------------------
 
+
 def locomo() -> list[dict]:
     out = []
     for path in sorted(LOCOMO.glob("*.json")):
@@ -62,13 +63,18 @@ def locomo() -> list[dict]:
             turns = [t for t in conv[f"session_{n}"] if isinstance(t, dict) and t.get("text")]
             sessions.append((conv.get(f"session_{n}_date_time", ""), turns))
             n += 1
-        out.append({"speakers": (conv.get("speaker_a"), conv.get("speaker_b")), "sessions": sessions,
-                    "questions": [q["question"] for q in data.get("qa", []) if q.get("question")]})
+        out.append(
+            {
+                "speakers": (conv.get("speaker_a"), conv.get("speaker_b")),
+                "sessions": sessions,
+                "questions": [q["question"] for q in data.get("qa", []) if q.get("question")],
+            }
+        )
     return out
 
 
 def chunks(text: str, size: int = 3000) -> list[str]:
-    return [text[i: i + size] for i in range(0, len(text), size) if text[i: i + size].strip()]
+    return [text[i : i + size] for i in range(0, len(text), size) if text[i : i + size].strip()]
 
 
 def text_sets(held_out: bool) -> dict[str, list[str]]:
@@ -79,8 +85,12 @@ def text_sets(held_out: bool) -> dict[str, list[str]]:
     stdlib = sorted(glob.glob(str(Path(sysconfig.get_paths()["stdlib"]) / "*.py")))
     random.Random(1).shuffle(stdlib)
     if held_out:
-        docs = [ROOT / "README.md", ROOT / "docs" / "DESIGN.md", ROOT.parent / "shared" / "DESIGN.md",
-                ROOT.parent / "shared" / "STYLE.md"]
+        docs = [
+            ROOT / "README.md",
+            ROOT / "docs" / "DESIGN.md",
+            ROOT.parent / "shared" / "DESIGN.md",
+            ROOT.parent / "shared" / "STYLE.md",
+        ]
         code = sorted((ROOT / "src").rglob("*.py")) + sorted((ROOT / "plugins").rglob("*.js"))
         code = [p for p in code if "node_modules" not in p.parts]
     else:
@@ -109,11 +119,12 @@ def tokenizers() -> dict:
 
 # -- token estimates ------------------------------------------------------------------------
 
+
 def calibrate() -> None:
     enc = tokenizers()["cl100k_base"]
     sets = text_sets(held_out=False)
     rows, target, weight = [], [], []
-    for name, texts in sets.items():
+    for texts in sets.values():
         texts = texts[:600]
         for t in texts:
             rows.append(_feature_matrix(t.encode("utf-8", "replace"), np.array([0]))[0])
@@ -134,15 +145,28 @@ def token_error() -> list[dict]:
         for enc_name, enc in encs.items():
             real = np.array([len(enc(t)) for t in texts], float)
             rel = np.abs(est - real) / real
-            out.append({"set": name, "tokenizer": enc_name, "chunks": len(texts), "tokens": int(real.sum()),
-                        "aggregate_error": round(float((est.sum() - real.sum()) / real.sum()), 4),
-                        "chunk_median_abs_error": round(float(np.median(rel)), 4),
-                        "chunk_p90_abs_error": round(float(np.percentile(rel, 90)), 4)})
+            out.append(
+                {
+                    "set": name,
+                    "tokenizer": enc_name,
+                    "chunks": len(texts),
+                    "tokens": int(real.sum()),
+                    "aggregate_error": round(float((est.sum() - real.sum()) / real.sum()), 4),
+                    "chunk_median_abs_error": round(float(np.median(rel)), 4),
+                    "chunk_p90_abs_error": round(float(np.percentile(rel, 90)), 4),
+                }
+            )
         baseline = np.array([len(t) / 4 for t in texts])
         real = np.array([len(encs["cl100k_base"](t)) for t in texts], float)
-        out.append({"set": name, "tokenizer": "cl100k_base", "estimator": "chars/4 (baseline)",
-                    "aggregate_error": round(float((baseline.sum() - real.sum()) / real.sum()), 4),
-                    "chunk_p90_abs_error": round(float(np.percentile(np.abs(baseline - real) / real, 90)), 4)})
+        out.append(
+            {
+                "set": name,
+                "tokenizer": "cl100k_base",
+                "estimator": "chars/4 (baseline)",
+                "aggregate_error": round(float((baseline.sum() - real.sum()) / real.sum()), 4),
+                "chunk_p90_abs_error": round(float(np.percentile(np.abs(baseline - real) / real, 90)), 4),
+            }
+        )
     return out
 
 
@@ -162,23 +186,30 @@ def estimate_speed() -> dict:
 
 # -- compaction -----------------------------------------------------------------------------
 
+
 def compaction_time(engine: Engine) -> dict:
     conv = long_conversation(200_000)
     enc = tokenizers()["cl100k_base"]
-    real = sum(len(enc(b.get("text") or json.dumps(b.get("arguments", "")))) + 4
-               for m in conv for b in m["content"])
+    real = sum(len(enc(b.get("text") or json.dumps(b.get("arguments", "")))) + 4 for m in conv for b in m["content"])
     samples, result = [], None
     for _ in range(5):
         t0 = time.perf_counter()
         result = engine.context_compact_messages(conv, summarizer="offline")
         samples.append(time.perf_counter() - t0)
     s = result["summary"]
-    return {"messages": len(conv), "tokens_cl100k": real, "tokens_estimated": s["tokens_before"],
-            "tokens_after": s["tokens_after"], "summary_tokens": engine.context.tokens.text(s["text"]),
-            "p50_ms": round(statistics.median(samples) * 1000, 1), "max_ms": round(max(samples) * 1000, 1)}
+    return {
+        "messages": len(conv),
+        "tokens_cl100k": real,
+        "tokens_estimated": s["tokens_before"],
+        "tokens_after": s["tokens_after"],
+        "summary_tokens": engine.context.tokens.text(s["text"]),
+        "p50_ms": round(statistics.median(samples) * 1000, 1),
+        "max_ms": round(max(samples) * 1000, 1),
+    }
 
 
 # -- assemble at 100k messages ----------------------------------------------------------------
+
 
 def build_store(engine: Engine, n: int, convs: list[dict]) -> dict:
     engine.ensure_namespace("bench")
@@ -189,9 +220,16 @@ def build_store(engine: Engine, n: int, convs: list[dict]) -> dict:
     batch = []
     for i in range(n):
         speaker, text = real[i] if i < len(real) else (None, corpus.sentence())
-        batch.append(NewMessage("bench", f"session-{i // 500}", "user" if i % 2 == 0 else "assistant", text,
-                                (base + timedelta(seconds=30 * i)).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-                                speaker=speaker))
+        batch.append(
+            NewMessage(
+                "bench",
+                f"session-{i // 500}",
+                "user" if i % 2 == 0 else "assistant",
+                text,
+                (base + timedelta(seconds=30 * i)).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                speaker=speaker,
+            )
+        )
         if len(batch) == 1000:
             engine.store.add_messages(batch)
             batch = []
@@ -206,14 +244,19 @@ def build_store(engine: Engine, n: int, convs: list[dict]) -> dict:
         rng = np.random.default_rng(0)
         ids = [r[0] for r in engine.store.db.execute("SELECT id FROM search_items ORDER BY id")]
         for start in range(0, len(ids), 5000):
-            part = ids[start: start + 5000]
+            part = ids[start : start + 5000]
             v = rng.standard_normal((len(part), embedder.dim)).astype(np.float32)
             v /= np.linalg.norm(v, axis=1, keepdims=True)
-            vectors += engine.store.save_embeddings(embedder.model, embedder.dim,
-                                                    [(i, v[j].tobytes()) for j, i in enumerate(part)])
+            vectors += engine.store.save_embeddings(
+                embedder.model, embedder.dim, [(i, v[j].tobytes()) for j, i in enumerate(part)]
+            )
     engine.lexical.sync()
-    return {"messages": n, "write_s": round(write_s, 1), "vectors": vectors,
-            "embedder": getattr(embedder, "model", None)}
+    return {
+        "messages": n,
+        "write_s": round(write_s, 1),
+        "vectors": vectors,
+        "embedder": getattr(embedder, "model", None),
+    }
 
 
 def assemble_latency(engine: Engine, queries: list[str], history: list[dict]) -> dict:
@@ -233,8 +276,9 @@ def assemble_latency(engine: Engine, queries: list[str], history: list[dict]) ->
         ctx.settings.auto_retrieval = on
         ctx.settings.auto_retrieval_mode = mode
         t0 = time.perf_counter()
-        out = ctx.call("assemble", "bench", {}, {"sessionId": "live", "messages": history, "prompt": prompt},
-                       omit_unchanged=True)
+        out = ctx.call(
+            "assemble", "bench", {}, {"sessionId": "live", "messages": history, "prompt": prompt}, omit_unchanged=True
+        )
         return time.perf_counter() - t0, out
 
     for q in queries[:20]:  # warm: embedder load, index build
@@ -251,13 +295,17 @@ def assemble_latency(engine: Engine, queries: list[str], history: list[dict]) ->
             recall_ms.append(rec["elapsed_ms"])
             statuses[rec["status"]] = statuses.get(rec["status"], 0) + 1
             blocks += "systemPromptAddition" in out
-        rows[label] = {"assemble_p50_ms": round(percentile(totals, 50), 2),
-                       "assemble_p99_ms": round(percentile(totals, 99), 2),
-                       "recall_p50_ms": round(percentile(recall_ms, 50), 2),
-                       "recall_p99_ms": round(percentile(recall_ms, 99), 2),
-                       "search_cpu_p50_ms": round(percentile(cpu, 50), 2) if cpu else 0.0,
-                       "search_cpu_p99_ms": round(percentile(cpu, 99), 2) if cpu else 0.0,
-                       "with_memory": blocks, "statuses": statuses, "n": len(queries)}
+        rows[label] = {
+            "assemble_p50_ms": round(percentile(totals, 50), 2),
+            "assemble_p99_ms": round(percentile(totals, 99), 2),
+            "recall_p50_ms": round(percentile(recall_ms, 50), 2),
+            "recall_p99_ms": round(percentile(recall_ms, 99), 2),
+            "search_cpu_p50_ms": round(percentile(cpu, 50), 2) if cpu else 0.0,
+            "search_cpu_p99_ms": round(percentile(cpu, 99), 2) if cpu else 0.0,
+            "with_memory": blocks,
+            "statuses": statuses,
+            "n": len(queries),
+        }
     for label in ("on, lexical", "on, hybrid"):  # what auto-retrieval adds: the recall step itself
         rows[label]["added_p50_ms"] = rows[label]["recall_p50_ms"]
         rows[label]["added_p99_ms"] = rows[label]["recall_p99_ms"]
@@ -285,11 +333,17 @@ def deadline_check(engine: Engine, queries: list[str], history: list[dict]) -> d
     finally:
         release.set()
         ctx.close()
-    return {"deadline_ms": 500, "search_hangs_ms": 3000, "calls": len(times),
-            "max_assemble_ms": round(max(times), 1), "p50_assemble_ms": round(percentile(times, 50), 1)}
+    return {
+        "deadline_ms": 500,
+        "search_hangs_ms": 3000,
+        "calls": len(times),
+        "max_assemble_ms": round(max(times), 1),
+        "p50_assemble_ms": round(percentile(times, 50), 1),
+    }
 
 
 # -- prompt-cache effect -------------------------------------------------------------------------
+
 
 def _cached(prev: list[tuple[str, int]], cur: list[tuple[str, int]], est: TokenEstimator) -> int:
     """Tokens of ``cur`` a provider's prefix cache serves after ``prev``: whole equal segments,
@@ -332,28 +386,43 @@ def cache_effect(engine: Engine, conv: dict, turns: int) -> dict:
         q, r = flat[i], flat[i + 1]
         i += 2
         t += timedelta(minutes=2)
-        out = engine.context_call("assemble", "bench", {}, {"sessionId": "cache-sim", "messages": history,
-                                                            "prompt": q["text"]}, omit_unchanged=True)
+        out = engine.context_call(
+            "assemble",
+            "bench",
+            {},
+            {"sessionId": "cache-sim", "messages": history, "prompt": q["text"]},
+            omit_unchanged=True,
+        )
         block = out.get("systemPromptAddition", "")
         with_block += bool(block)
         changed += prev_block is not None and block != prev_block
         b = [(block, est.text(block) + 4)] if block else []
         user = (q["text"], est.text(q["text"]) + 4)
-        prompts = {"off": [system, *segments, user], "systemPrompt": [system, *b, *segments, user],
-                   "prependContext": [system, *segments, *b, user]}
+        prompts = {
+            "off": [system, *segments, user],
+            "systemPrompt": [system, *b, *segments, user],
+            "prependContext": [system, *segments, *b, user],
+        }
         for k, cur in prompts.items():
             if k in prev:
                 stats[k][0] += sum(n for _, n in cur)
                 stats[k][1] += _cached(prev[k], cur, est)
         prev, prev_block = prompts, block
         um = {"role": "user", "content": [{"type": "text", "text": q["text"]}], "timestamp": int(t.timestamp() * 1000)}
-        am = {"role": "assistant", "content": [{"type": "text", "text": r["text"]}],
-              "timestamp": int(t.timestamp() * 1000) + 30_000}
+        am = {
+            "role": "assistant",
+            "content": [{"type": "text", "text": r["text"]}],
+            "timestamp": int(t.timestamp() * 1000) + 30_000,
+        }
         history += [um, am]
         segments += [user, (r["text"], est.messages([am]))]
     n = len(flat) // 2 - 1
-    out = {"turns": n, "block_changed_turns": changed, "with_memory_block": with_block,
-           "system_prompt_tokens": SYSTEM_PROMPT_TOKENS}
+    out = {
+        "turns": n,
+        "block_changed_turns": changed,
+        "with_memory_block": with_block,
+        "system_prompt_tokens": SYSTEM_PROMPT_TOKENS,
+    }
     for k in layouts:
         out[f"cached_share_{k}"] = round(stats[k][1] / stats[k][0], 4)
         out[f"uncached_tokens_per_turn_{k}"] = round((stats[k][0] - stats[k][1]) / n)
@@ -365,8 +434,11 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--cache-turns", type=int, default=150)
-    parser.add_argument("--parts", default="tokens,compaction,assemble,cache",
-                        help="Which parts to run (comma list of tokens, compaction, assemble, cache).")
+    parser.add_argument(
+        "--parts",
+        default="tokens,compaction,assemble,cache",
+        help="Which parts to run (comma list of tokens, compaction, assemble, cache).",
+    )
     parser.add_argument("--calibrate", action="store_true")
     parser.add_argument("--json", dest="json_path")
     args = parser.parse_args()
@@ -378,8 +450,12 @@ def main() -> None:
     random.Random(4).shuffle(questions)
     queries = questions[: args.queries]
     parts = set(args.parts.split(","))
-    result: dict = {"benchmark": "context", "machine": platform.machine(), "python": platform.python_version(),
-                    "load_average_at_start": [round(x, 1) for x in os.getloadavg()]}
+    result: dict = {
+        "benchmark": "context",
+        "machine": platform.machine(),
+        "python": platform.python_version(),
+        "load_average_at_start": [round(x, 1) for x in os.getloadavg()],
+    }
     if "tokens" in parts:
         result["token_error"] = token_error()
         result["estimate_speed_200k"] = estimate_speed()
@@ -397,35 +473,65 @@ def main() -> None:
     result["load_average_at_end"] = [round(x, 1) for x in os.getloadavg()]
     rows = []
     for e in result.get("token_error", []):
-        rows.append([f"token error {e['set']} vs {e['tokenizer']}" + (f" [{e['estimator']}]" if "estimator" in e else ""),
-                     f"aggregate {e['aggregate_error']:+.1%}, chunk p90 |err| {e['chunk_p90_abs_error']:.1%}"])
+        rows.append(
+            [
+                f"token error {e['set']} vs {e['tokenizer']}" + (f" [{e['estimator']}]" if "estimator" in e else ""),
+                f"aggregate {e['aggregate_error']:+.1%}, chunk p90 |err| {e['chunk_p90_abs_error']:.1%}",
+            ]
+        )
     if "estimate_speed_200k" in result:
         s = result["estimate_speed_200k"]
         rows.append(["token estimate, 200k-token conversation", f"{s['cold_ms']} ms cold, {s['cached_ms']} ms cached"])
     if "compaction_200k" in result:
         c = result["compaction_200k"]
-        rows.append([f"offline compaction, {c['tokens_cl100k']:,} cl100k tokens ({c['messages']} messages)",
-                     f"p50 {c['p50_ms']} ms, max {c['max_ms']} ms; {c['tokens_estimated']:,} -> "
-                     f"{c['tokens_after']:,} tokens"])
+        rows.append(
+            [
+                f"offline compaction, {c['tokens_cl100k']:,} cl100k tokens ({c['messages']} messages)",
+                f"p50 {c['p50_ms']} ms, max {c['max_ms']} ms; {c['tokens_estimated']:,} -> "
+                f"{c['tokens_after']:,} tokens",
+            ]
+        )
     for label, r in result.get("assemble", {}).items():
-        extra = (f", added p50 {r['added_p50_ms']} / p99 {r['added_p99_ms']} ms (search CPU p99 "
-                 f"{r['search_cpu_p99_ms']} ms)") if "added_p99_ms" in r else ""
-        rows.append([f"assemble at {args.messages:,} messages, auto-retrieval {label}",
-                     f"p50 {r['assemble_p50_ms']} / p99 {r['assemble_p99_ms']} ms{extra}; "
-                     f"memory in {r['with_memory']}/{r['n']}"])
+        extra = (
+            (
+                f", added p50 {r['added_p50_ms']} / p99 {r['added_p99_ms']} ms (search CPU p99 "
+                f"{r['search_cpu_p99_ms']} ms)"
+            )
+            if "added_p99_ms" in r
+            else ""
+        )
+        rows.append(
+            [
+                f"assemble at {args.messages:,} messages, auto-retrieval {label}",
+                f"p50 {r['assemble_p50_ms']} / p99 {r['assemble_p99_ms']} ms{extra}; "
+                f"memory in {r['with_memory']}/{r['n']}",
+            ]
+        )
     if "deadline" in result:
         d = result["deadline"]
-        rows.append(["deadline 500 ms, search hangs 3 s",
-                     f"max assemble {d['max_assemble_ms']} ms over {d['calls']} calls"])
-    rows.append(["load average (1 min) at start / end", f"{result['load_average_at_start'][0]} / "
-                 f"{result['load_average_at_end'][0]} on {os.cpu_count()} cores"])
+        rows.append(
+            ["deadline 500 ms, search hangs 3 s", f"max assemble {d['max_assemble_ms']} ms over {d['calls']} calls"]
+        )
+    rows.append(
+        [
+            "load average (1 min) at start / end",
+            f"{result['load_average_at_start'][0]} / {result['load_average_at_end'][0]} on {os.cpu_count()} cores",
+        ]
+    )
     if "cache" in result:
         k = result["cache"]
-        for label, key in (("auto-retrieval off", "off"), ("block in the system prompt", "systemPrompt"),
-                           ("block with the user message", "prependContext")):
-            rows.append([f"prompt cache, {k['turns']} turns, {label}",
-                         f"cached share {k[f'cached_share_{key}']:.1%}; uncached tokens/turn "
-                         f"{k[f'uncached_tokens_per_turn_{key}']} (block changed on {k['block_changed_turns']} turns)"])
+        for label, key in (
+            ("auto-retrieval off", "off"),
+            ("block in the system prompt", "systemPrompt"),
+            ("block with the user message", "prependContext"),
+        ):
+            rows.append(
+                [
+                    f"prompt cache, {k['turns']} turns, {label}",
+                    f"cached share {k[f'cached_share_{key}']:.1%}; uncached tokens/turn "
+                    f"{k[f'uncached_tokens_per_turn_{key}']} (block changed on {k['block_changed_turns']} turns)",
+                ]
+            )
     report("context engine", ["what", "result"], rows, result, args.json_path)
 
 

@@ -64,24 +64,29 @@ def extraction(conversations: list[dict[str, Any]]) -> dict[str, Any]:
             seen += [frozenset(content_words(x.text)) for x in out]
             for x in out:
                 extracted += 1
-                match = [it for it in items if it["session"] == si and it["message"] == x.seq
-                         and it["key"] in x.text.lower()]
+                match = [
+                    it for it in items if it["session"] == si and it["message"] == x.seq and it["key"] in x.text.lower()
+                ]
                 if match:
                     hits += 1
                     kinds_right += any(m["kind"] == x.kind for m in match)
                     found.update(m["id"] for m in match)
         missed += [it["id"] for it in items if it["id"] not in found]
     recalled = planted - len(missed)
-    return {"planted": planted, "extracted": extracted, "recall": round(recalled / planted, 3),
-            "precision": round(hits / max(extracted, 1), 3), "kind_accuracy": round(kinds_right / max(hits, 1), 3),
-            "missed": missed}
+    return {
+        "planted": planted,
+        "extracted": extracted,
+        "recall": round(recalled / planted, 3),
+        "precision": round(hits / max(extracted, 1), 3),
+        "kind_accuracy": round(kinds_right / max(hits, 1), 3),
+        "missed": missed,
+    }
 
 
 def _openclaw(role: str, text: str, at_ms: int) -> dict[str, Any]:
     if role == "user":
         return {"role": "user", "content": [{"type": "text", "text": text}], "timestamp": at_ms}
-    return {"role": "assistant", "content": [{"type": "text", "text": text}], "timestamp": at_ms,
-            "stopReason": "stop"}
+    return {"role": "assistant", "content": [{"type": "text", "text": text}], "timestamp": at_ms, "stopReason": "stop"}
 
 
 def _session_messages(session: dict[str, Any]) -> list[dict[str, Any]]:
@@ -103,8 +108,12 @@ def updates(conversations: list[dict[str, Any]], home: Path) -> dict[str, Any]:
             for si, session in enumerate(conv["sessions"]):
                 msgs = _session_messages(session)
                 for i in range(0, len(msgs), 2):
-                    engine.context_call("commitTurn", "bench", {"sessionId": f"{conv['id']}-{si}"},
-                                        {"advancementKey": f"{conv['id']}-{si}-{i}", "messages": msgs[i:i + 2]})
+                    engine.context_call(
+                        "commitTurn",
+                        "bench",
+                        {"sessionId": f"{conv['id']}-{si}"},
+                        {"advancementKey": f"{conv['id']}-{si}-{i}", "messages": msgs[i : i + 2]},
+                    )
                     engine.formation.drain(30)
             turns += engine.formation.stats["turns"]
             seconds += engine.formation.stats["seconds"]
@@ -121,10 +130,16 @@ def updates(conversations: list[dict[str, Any]], home: Path) -> dict[str, Any]:
                 superseded += any(u["old_key"] in t for t in history)
             olds = [u["old_key"] for u in conv["updates"]]
             wrongly += sum(not any(k in m["text"].lower() for k in olds) for m in engine.memory_history("bench"))
-    return {"updates": total, "stale_above_new": stale, "stale_rate": round(stale / max(total, 1), 3),
-            "superseded_detected": round(superseded / max(total, 1), 3), "stale": stale_ids,
-            "superseded_not_planted": wrongly,
-            "ms_per_turn": round(1000 * seconds / max(turns, 1), 2), "turns": turns}
+    return {
+        "updates": total,
+        "stale_above_new": stale,
+        "stale_rate": round(stale / max(total, 1), 3),
+        "superseded_detected": round(superseded / max(total, 1), 3),
+        "stale": stale_ids,
+        "superseded_not_planted": wrongly,
+        "ms_per_turn": round(1000 * seconds / max(turns, 1), 2),
+        "turns": turns,
+    }
 
 
 def compaction(conversations: list[dict[str, Any]]) -> dict[str, Any]:
@@ -147,8 +162,11 @@ def compaction(conversations: list[dict[str, Any]]) -> dict[str, Any]:
 
 def evaluate(conversations: list[dict[str, Any]]) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
-        return {"extraction": extraction(conversations), "updates": updates(conversations, Path(tmp)),
-                "compaction": compaction(conversations)}
+        return {
+            "extraction": extraction(conversations),
+            "updates": updates(conversations, Path(tmp)),
+            "compaction": compaction(conversations),
+        }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -165,13 +183,39 @@ def main(argv: list[str] | None = None) -> int:
         r = evaluate(convs)
         result[name] = r
         e, u, c = r["extraction"], r["updates"], r["compaction"]
-        rows.append([name, len(convs), e["planted"], e["recall"], e["precision"], e["kind_accuracy"],
-                     f"{u['stale_above_new']}/{u['updates']}", u["superseded_detected"], c["keep_rate"],
-                     u["ms_per_turn"]])
+        rows.append(
+            [
+                name,
+                len(convs),
+                e["planted"],
+                e["recall"],
+                e["precision"],
+                e["kind_accuracy"],
+                f"{u['stale_above_new']}/{u['updates']}",
+                u["superseded_detected"],
+                c["keep_rate"],
+                u["ms_per_turn"],
+            ]
+        )
     result["elapsed_s"] = round(time.perf_counter() - start, 1)
-    report("memory formation (offline)", ["split", "convs", "items", "recall", "precision", "kind acc",
-                                          "stale>new", "superseded", "compaction keep", "ms/turn"],
-           rows, result, args.json)
+    report(
+        "memory formation (offline)",
+        [
+            "split",
+            "convs",
+            "items",
+            "recall",
+            "precision",
+            "kind acc",
+            "stale>new",
+            "superseded",
+            "compaction keep",
+            "ms/turn",
+        ],
+        rows,
+        result,
+        args.json,
+    )
     return 0
 
 

@@ -80,9 +80,14 @@ def one_turn(home: OpenClawHome, message: str, session: str) -> tuple[float, flo
 
 
 def stats(values: list[float]) -> dict[str, float]:
-    return {"p50_ms": round(percentile(values, 50), 1), "p95_ms": round(percentile(values, 95), 1),
-            "mean_ms": round(statistics.fmean(values), 1), "min_ms": round(min(values), 1),
-            "max_ms": round(max(values), 1), "n": len(values)}
+    return {
+        "p50_ms": round(percentile(values, 50), 1),
+        "p95_ms": round(percentile(values, 95), 1),
+        "mean_ms": round(statistics.fmean(values), 1),
+        "min_ms": round(min(values), 1),
+        "max_ms": round(max(values), 1),
+        "n": len(values),
+    }
 
 
 def main() -> int:
@@ -102,13 +107,27 @@ def main() -> int:
         with_mem = OpenClawHome(toolchain, run_root / "with", model.base_url)
         daemon = Daemon(run_root / "clawmemory" / "data").start()
         try:
-            clawmemory_cli(["openclaw", "install", "--config", str(with_mem.config_path), "--data-dir",
-                            str(daemon.data_dir), "--daemon-url", daemon.url, "--disable-memory-core", "--json"],
-                           env=with_mem.env).check()
+            clawmemory_cli(
+                [
+                    "openclaw",
+                    "install",
+                    "--config",
+                    str(with_mem.config_path),
+                    "--data-dir",
+                    str(daemon.data_dir),
+                    "--daemon-url",
+                    daemon.url,
+                    "--disable-memory-core",
+                    "--json",
+                ],
+                env=with_mem.env,
+            ).check()
             with daemon.client() as c:
                 c.put("/v1/namespaces/main").raise_for_status()
                 for fact in FACTS:
-                    c.post("/v1/memories", json={"text": fact, "namespace": "main", "category": "fact"}).raise_for_status()
+                    c.post(
+                        "/v1/memories", json={"text": fact, "namespace": "main", "category": "fact"}
+                    ).raise_for_status()
             with without.gateway(ready_timeout=300) as gw_without, with_mem.gateway(ready_timeout=300) as gw_with:
                 if "clawmemory: active plugin=clawmemory" not in gw_with.output():
                     raise RuntimeError("the clawmemory plugin did not load:\n" + gw_with.output()[-3000:])
@@ -128,8 +147,12 @@ def main() -> int:
                             cli_s[name].append(secs * 1000)
                     if i >= args.warmup:
                         loads.append(os.getloadavg()[0])
-                    print(f"round {i + 1}/{args.warmup + args.turns}: without {samples['without'][-1:]} "
-                          f"with {samples['with'][-1:]} load {os.getloadavg()[0]:.1f}", file=sys.stderr, flush=True)
+                    print(
+                        f"round {i + 1}/{args.warmup + args.turns}: without {samples['without'][-1:]} "
+                        f"with {samples['with'][-1:]} load {os.getloadavg()[0]:.1f}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
         finally:
             daemon.stop()
     load_end = os.getloadavg()
@@ -139,30 +162,55 @@ def main() -> int:
     d50 = round(s_with["p50_ms"] - s_without["p50_ms"], 1)
     d95 = round(s_with["p95_ms"] - s_without["p95_ms"], 1)
     rows = [
-        ["without (memory-core)", s_without["n"], s_without["p50_ms"], s_without["p95_ms"], s_without["mean_ms"],
-         round(percentile(cli_s["without"], 50))],
-        ["with clawmemory", s_with["n"], s_with["p50_ms"], s_with["p95_ms"], s_with["mean_ms"],
-         round(percentile(cli_s["with"], 50))],
+        [
+            "without (memory-core)",
+            s_without["n"],
+            s_without["p50_ms"],
+            s_without["p95_ms"],
+            s_without["mean_ms"],
+            round(percentile(cli_s["without"], 50)),
+        ],
+        [
+            "with clawmemory",
+            s_with["n"],
+            s_with["p50_ms"],
+            s_with["p95_ms"],
+            s_with["mean_ms"],
+            round(percentile(cli_s["with"], 50)),
+        ],
         ["difference", "", d50, d95, round(s_with["mean_ms"] - s_without["mean_ms"], 1), ""],
     ]
     result: dict[str, Any] = {
         "benchmark": "gateway_overhead",
         "openclaw": toolchain.version(),
-        "turns": args.turns, "warmup": args.warmup,
-        "without": s_without, "with": s_with,
-        "diff_p50_ms": d50, "diff_p95_ms": d95,
+        "turns": args.turns,
+        "warmup": args.warmup,
+        "without": s_without,
+        "with": s_with,
+        "diff_p50_ms": d50,
+        "diff_p95_ms": d95,
         "paired_diff_p50_ms": round(percentile(diffs, 50), 1),
         "cli_wall_p50_ms": {k: round(percentile(v, 50)) for k, v in cli_s.items()},
-        "target_diff_p50_ms": TARGET_P50_MS, "target_met": d50 <= TARGET_P50_MS,
-        "loadavg_start": [round(x, 2) for x in load_start], "loadavg_end": [round(x, 2) for x in load_end],
-        "loadavg_1m_during": {"min": round(min(loads), 2), "max": round(max(loads), 2),
-                              "mean": round(statistics.fmean(loads), 2)},
+        "target_diff_p50_ms": TARGET_P50_MS,
+        "target_met": d50 <= TARGET_P50_MS,
+        "loadavg_start": [round(x, 2) for x in load_start],
+        "loadavg_end": [round(x, 2) for x in load_end],
+        "loadavg_1m_during": {
+            "min": round(min(loads), 2),
+            "max": round(max(loads), 2),
+            "mean": round(statistics.fmean(loads), 2),
+        },
         "wall_s": round(time.monotonic() - t_start, 1),
         "samples_ms": samples,
     }
-    report(f"Gateway turn duration (meta.durationMs), {args.turns} turns per side after {args.warmup} warm-up, "
-           f"load avg {load_start[0]:.1f} -> {load_end[0]:.1f}",
-           ["side", "n", "p50 ms", "p95 ms", "mean ms", "CLI wall p50 ms"], rows, result, args.json_path)
+    report(
+        f"Gateway turn duration (meta.durationMs), {args.turns} turns per side after {args.warmup} warm-up, "
+        f"load avg {load_start[0]:.1f} -> {load_end[0]:.1f}",
+        ["side", "n", "p50 ms", "p95 ms", "mean ms", "CLI wall p50 ms"],
+        rows,
+        result,
+        args.json_path,
+    )
     if args.keep:
         print(f"run dir: {run_root}", file=sys.stderr)
     else:

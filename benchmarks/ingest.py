@@ -29,8 +29,20 @@ from _common import Corpus, report  # noqa: E402
 from clawmemory.engine import Engine  # noqa: E402
 from clawmemory.redaction import RULES_VERSION  # noqa: E402
 
-TOOLS = ["exec", "read", "write", "edit", "web_fetch", "web_search", "memory_search", "memory_get",
-         "memory_recall", "memory_store", "browser", "process"]
+TOOLS = [
+    "exec",
+    "read",
+    "write",
+    "edit",
+    "web_fetch",
+    "web_search",
+    "memory_search",
+    "memory_get",
+    "memory_recall",
+    "memory_store",
+    "browser",
+    "process",
+]
 OPS = {"memory_search": "search", "memory_get": "get", "memory_recall": "recall", "memory_store": "store"}
 
 
@@ -66,17 +78,37 @@ def generate(path: Path, size_bytes: int, seed: int = 3) -> int:
             head = " ".join(result[:480].split())
             summary = f"{tool}: " + (head if len(head) <= 230 - len(tool) else head[: 229 - len(tool)] + "…")
             agent = "main" if n % 10 else "ops"
-            detail = {"memory_backend": "clawmemory", "memory_backend_ready": True, "memory_backend_mode": "auto",
-                      "memory_tool": tool.startswith("memory_")}
+            detail = {
+                "memory_backend": "clawmemory",
+                "memory_backend_ready": True,
+                "memory_backend_mode": "auto",
+                "memory_tool": tool.startswith("memory_"),
+            }
             if tool in OPS:
                 detail["memory_operation"] = OPS[tool]
-            line = json.dumps({
-                "v": 1, "ts": f"2026-11-{1 + n // 86400 % 28:02d}T{n // 3600 % 24:02d}:{n // 60 % 60:02d}:{n % 60:02d}.000Z",
-                "kind": "tool", "tool_name": tool, "tool_call_id": f"call_{n:x}", "session_key": f"agent:{agent}:s{n // 500}",
-                "agent_id": agent, "is_synthetic": False, "is_error": n % 97 == 0, "summary": summary,
-                "result": result[:2000], "result_chars": len(result), "result_truncated": len(result) > 2000,
-                "redaction": RULES_VERSION, "detail": detail,
-            }, ensure_ascii=False) + "\n"
+            line = (
+                json.dumps(
+                    {
+                        "v": 1,
+                        "ts": f"2026-11-{1 + n // 86400 % 28:02d}T{n // 3600 % 24:02d}:{n // 60 % 60:02d}:{n % 60:02d}.000Z",
+                        "kind": "tool",
+                        "tool_name": tool,
+                        "tool_call_id": f"call_{n:x}",
+                        "session_key": f"agent:{agent}:s{n // 500}",
+                        "agent_id": agent,
+                        "is_synthetic": False,
+                        "is_error": n % 97 == 0,
+                        "summary": summary,
+                        "result": result[:2000],
+                        "result_chars": len(result),
+                        "result_truncated": len(result) > 2000,
+                        "redaction": RULES_VERSION,
+                        "detail": detail,
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
             f.write(line)
             written += len(line.encode("utf-8"))
     return n
@@ -109,15 +141,18 @@ def main() -> None:
             while checkpoints and offset >= checkpoints[0] * size:
                 frac = checkpoints.pop(0)
                 el = time.perf_counter() - t_wall
-                points.append([f"{frac:.0%}", f"{rep.lines:,}", f"{rep.lines / el:,.0f}", f"{rss_mb():.0f}",
-                               f"{peak_mb():.0f}"])
+                points.append(
+                    [f"{frac:.0%}", f"{rep.lines:,}", f"{rep.lines / el:,.0f}", f"{rss_mb():.0f}", f"{peak_mb():.0f}"]
+                )
                 print("  at {}: {} lines, {} lines/s, RSS {} MiB, peak {} MiB".format(*points[-1]), flush=True)
 
         result = engine.capture.ingest([src], progress=progress)
         wall, cpu = time.perf_counter() - t_wall, time.process_time() - t_cpu
         helpers = resource.getrusage(resource.RUSAGE_CHILDREN)
         helper_cpu = helpers.ru_utime + helpers.ru_stime
-        points.append(["done", f"{result.lines:,}", f"{result.lines / wall:,.0f}", f"{rss_mb():.0f}", f"{peak_mb():.0f}"])
+        points.append(
+            ["done", f"{result.lines:,}", f"{result.lines / wall:,.0f}", f"{rss_mb():.0f}", f"{peak_mb():.0f}"]
+        )
         t1 = time.perf_counter()
         again = engine.capture.ingest([src])  # resumes at the end: nothing to read
         again_s = time.perf_counter() - t1
@@ -129,22 +164,39 @@ def main() -> None:
         engine.close()
 
         res = {
-            "bench": "ingest", "file_bytes": size, "lines": result.lines, "added": result.added,
+            "bench": "ingest",
+            "file_bytes": size,
+            "lines": result.lines,
+            "added": result.added,
             "errors": sum(f.error_count for f in result.files),
-            "seconds": round(wall, 2), "cpu_seconds": round(cpu, 2), "helpers": engine.capture.helpers,
-            "helper_cpu_seconds": round(helper_cpu, 2), "helper_peak_rss_mb": round(helpers.ru_maxrss / 1024),
-            "lines_per_s": round(result.lines / wall), "lines_per_cpu_s": round(result.lines / (cpu + helper_cpu)),
+            "seconds": round(wall, 2),
+            "cpu_seconds": round(cpu, 2),
+            "helpers": engine.capture.helpers,
+            "helper_cpu_seconds": round(helper_cpu, 2),
+            "helper_peak_rss_mb": round(helpers.ru_maxrss / 1024),
+            "lines_per_s": round(result.lines / wall),
+            "lines_per_cpu_s": round(result.lines / (cpu + helper_cpu)),
             "mb_per_s": round(size / 2**20 / wall, 1),
-            "rss_start_mb": round(start_rss), "rss_end_mb": round(rss_mb()), "peak_rss_mb": round(peak_mb()),  # writer
+            "rss_start_mb": round(start_rss),
+            "rss_end_mb": round(rss_mb()),
+            "peak_rss_mb": round(peak_mb()),  # writer
             "rss_points": [{"at": p[0], "lines": p[1], "rss_mb": float(p[3]), "peak_mb": float(p[4])} for p in points],
-            "resume_pass_s": round(again_s, 3), "resume_pass_added": again.added,
-            "full_recheck_s": round(dup_s, 1), "full_recheck_added": dup.added,
-            "db_bytes": db_bytes, "target_lines_per_s": 20000,
+            "resume_pass_s": round(again_s, 3),
+            "resume_pass_added": again.added,
+            "full_recheck_s": round(dup_s, 1),
+            "full_recheck_added": dup.added,
+            "db_bytes": db_bytes,
+            "target_lines_per_s": 20000,
             "cores": os.cpu_count(),
             "loadavg_1m": round(os.getloadavg()[0], 2),
         }
-        report(f"ingest {size / 2**20:,.0f} MiB ({result.lines:,} lines)",
-               ["at", "lines", "lines/s so far", "RSS MiB", "peak RSS MiB"], points, res, args.json)
+        report(
+            f"ingest {size / 2**20:,.0f} MiB ({result.lines:,} lines)",
+            ["at", "lines", "lines/s so far", "RSS MiB", "peak RSS MiB"],
+            points,
+            res,
+            args.json,
+        )
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

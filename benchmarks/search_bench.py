@@ -16,9 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import clawmemory  # noqa: F401  (first, as in the daemon: it sets thread-spin limits before numpy loads)
-
 import numpy as np  # noqa: E402
+
+import clawmemory  # noqa: F401  (first, as in the daemon: it sets thread-spin limits before numpy loads)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import Corpus, report, summary_ms  # noqa: E402
@@ -44,8 +44,9 @@ def main() -> None:
             chunk = ids[start : start + 5000]
             vectors = rng.standard_normal((len(chunk), embedder.dim)).astype(np.float32)
             vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-            engine.store.save_embeddings(embedder.model, embedder.dim,
-                                         [(i, v.tobytes()) for i, v in zip(chunk, vectors)])
+            engine.store.save_embeddings(
+                embedder.model, embedder.dim, [(i, v.tobytes()) for i, v in zip(chunk, vectors)]
+            )
         questions = [corpus.question() for _ in range(args.queries)]
         results = {}
         for mode in ("lexical", "hybrid"):
@@ -62,10 +63,20 @@ def main() -> None:
             embedder.embed_query(q)
         embed_ms = (time.perf_counter() - t0) * 10
     rows = [[mode, r["p50_ms"], r["p99_ms"], r["mean_ms"]] for mode, r in results.items()]
-    report(f"search latency at {args.size} memories (hybrid includes the query embedding; "
-           f"mean query embedding {embed_ms:.1f} ms)", ["mode", "p50 ms", "p99 ms", "mean ms"], rows,
-           {"benchmark": "search", "size": args.size, "results": results, "query_embedding_mean_ms": round(embed_ms, 2),
-            "embedder": embedder.model}, args.json_path)
+    report(
+        f"search latency at {args.size} memories (hybrid includes the query embedding; "
+        f"mean query embedding {embed_ms:.1f} ms)",
+        ["mode", "p50 ms", "p99 ms", "mean ms"],
+        rows,
+        {
+            "benchmark": "search",
+            "size": args.size,
+            "results": results,
+            "query_embedding_mean_ms": round(embed_ms, 2),
+            "embedder": embedder.model,
+        },
+        args.json_path,
+    )
 
 
 if __name__ == "__main__":

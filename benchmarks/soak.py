@@ -62,8 +62,12 @@ def soak_load(home: Path, args: argparse.Namespace, env: dict[str, str]) -> dict
         checks = verify(d.url, d.token, home / "clawmemory.db", total)
     steady_ops = ops_marks[-1] - ops_marks[1]
     growth = (rss[-1] - rss[1]) / steady_ops * 10_000 if steady_ops else None
-    return {**total.summary(), "rss_mb": [round(r, 1) for r in rss],
-            "rss_growth_mb_per_10k_ops": None if growth is None else round(growth, 2), "checks": checks}
+    return {
+        **total.summary(),
+        "rss_mb": [round(r, 1) for r in rss],
+        "rss_growth_mb_per_10k_ops": None if growth is None else round(growth, 2),
+        "checks": checks,
+    }
 
 
 def soak_crash(home: Path, rounds: int, env: dict[str, str]) -> dict:
@@ -71,8 +75,11 @@ def soak_crash(home: Path, rounds: int, env: dict[str, str]) -> dict:
     for round_ in range(rounds):
         burst(Daemon(home, env=env).start(), round_, acked)
     with Daemon(home, env=env) as d, d.client() as c:
-        lost = sum(1 for i, text in acked.items()
-                   if (r := c.get(f"/v1/memories/{i}")).status_code != 200 or r.json()["text"] != text)
+        lost = sum(
+            1
+            for i, text in acked.items()
+            if (r := c.get(f"/v1/memories/{i}")).status_code != 200 or r.json()["text"] != text
+        )
     return {"rounds": rounds, "acknowledged": len(acked), "lost": lost, "integrity_check": integrity(home)}
 
 
@@ -88,27 +95,43 @@ def main() -> None:
     ap.add_argument("--json", help="also write the JSON result here")
     args = ap.parse_args()
     env = {} if args.hybrid else LEXICAL
-    result: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                                "load_avg_start": [round(x, 2) for x in os.getloadavg()]},
-                    "settings": vars(args)}
+    result: dict = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_avg_start": [round(x, 2) for x in os.getloadavg()],
+        },
+        "settings": vars(args),
+    }
     with tempfile.TemporaryDirectory(prefix="clawmemory-soak-") as tmp:
         start = time.monotonic()
         result["load"] = soak_load(Path(tmp) / "load", args, env)
         with Daemon(Path(tmp) / "fuzz", env=env) as d:
             statuses = fuzz(d.url, d.token, args.fuzz_examples)
-        result["fuzz"] = {"cases": sum(statuses.values()), "statuses": dict(sorted(statuses.items())),
-                          "server_errors": sum(n for s, n in statuses.items() if int(s) >= 500)}
+        result["fuzz"] = {
+            "cases": sum(statuses.values()),
+            "statuses": dict(sorted(statuses.items())),
+            "server_errors": sum(n for s, n in statuses.items() if int(s) >= 500),
+        }
         result["crash"] = soak_crash(Path(tmp) / "crash", args.crash_rounds, env)
         result["seconds"] = round(time.monotonic() - start, 1)
     result["machine"]["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
     load = result["load"]
-    rows = [[route, v["n"], v["p50_ms"], v["p99_ms"], load["errors_by_status"].get(route, {})]
-            for route, v in load["routes"].items()]
+    rows = [
+        [route, v["n"], v["p50_ms"], v["p99_ms"], load["errors_by_status"].get(route, {})]
+        for route, v in load["routes"].items()
+    ]
     rows.append(["(all)", load["ops"], f"{load['throughput_ops_s']} ops/s", "", load["transport_errors"]])
-    report(f"soak: {args.clients} clients x {args.windows} windows; RSS {load['rss_mb']} MB "
-           f"({load['rss_growth_mb_per_10k_ops']} MB / 10k ops); checks {load['checks']}; "
-           f"fuzz {result['fuzz']['cases']} cases, {result['fuzz']['server_errors']} >= 500; "
-           f"crash {result['crash']}", ["route", "n", "p50 ms", "p99 ms", "errors"], rows, result, args.json)
+    report(
+        f"soak: {args.clients} clients x {args.windows} windows; RSS {load['rss_mb']} MB "
+        f"({load['rss_growth_mb_per_10k_ops']} MB / 10k ops); checks {load['checks']}; "
+        f"fuzz {result['fuzz']['cases']} cases, {result['fuzz']['server_errors']} >= 500; "
+        f"crash {result['crash']}",
+        ["route", "n", "p50 ms", "p99 ms", "errors"],
+        rows,
+        result,
+        args.json,
+    )
 
 
 if __name__ == "__main__":

@@ -38,9 +38,14 @@ def bench(size: int, batch: int, queries: int) -> dict:
             samples.append(time.perf_counter() - t0)
             empty += not hits
         db_mb = Path(engine.settings.db_path).stat().st_size / 1e6
-    return {"size": size, "write_per_s": round(size / write_s), "write_s": round(write_s, 2),
-            "search": summary_ms(samples), "empty_rate": round(empty / len(qs), 3),
-            "db_mb": round(db_mb, 1)}
+    return {
+        "size": size,
+        "write_per_s": round(size / write_s),
+        "write_s": round(write_s, 2),
+        "search": summary_ms(samples),
+        "empty_rate": round(empty / len(qs), 3),
+        "db_mb": round(db_mb, 1),
+    }
 
 
 def main() -> None:
@@ -51,12 +56,23 @@ def main() -> None:
     parser.add_argument("--json", dest="json_path")
     args = parser.parse_args()
     results = [bench(int(s), args.batch, args.queries) for s in args.sizes.split(",")]
-    rows = [[r["size"], r["write_per_s"], r["search"]["p50_ms"], r["search"]["p99_ms"], r["empty_rate"],
-             r["db_mb"]] for r in results]
-    report("store: bulk write and lexical search",
-           ["memories", "writes/s", "search p50 ms", "search p99 ms", "empty", "db MB"], rows,
-           {"benchmark": "store", "machine": platform.machine(), "python": platform.python_version(),
-            "batch": args.batch, "results": results}, args.json_path)
+    rows = [
+        [r["size"], r["write_per_s"], r["search"]["p50_ms"], r["search"]["p99_ms"], r["empty_rate"], r["db_mb"]]
+        for r in results
+    ]
+    report(
+        "store: bulk write and lexical search",
+        ["memories", "writes/s", "search p50 ms", "search p99 ms", "empty", "db MB"],
+        rows,
+        {
+            "benchmark": "store",
+            "machine": platform.machine(),
+            "python": platform.python_version(),
+            "batch": args.batch,
+            "results": results,
+        },
+        args.json_path,
+    )
 
 
 if __name__ == "__main__":

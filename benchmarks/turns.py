@@ -43,11 +43,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+import httpx  # noqa: E402
 from _common import percentile, report  # noqa: E402
 from fake_model import FakeModelServer, text_of  # noqa: E402
 from harness import Daemon, OpenClawHome, clawmemory_cli, ensure_toolchain  # noqa: E402
-
-import httpx  # noqa: E402
 
 LOCOMO = Path(os.environ.get("LOCOMO_DIR", "/work/shared/data/locomo10"))
 _WS = re.compile(r"\s+")
@@ -61,16 +60,20 @@ class Setting:
     placement: str
 
 
-SETTINGS = {s.name: s for s in (
-    Setting("off", False, False, "prependContext"),
-    Setting("recall-user", True, False, "prependContext"),
-    Setting("recall-system", True, False, "systemPrompt"),
-    Setting("retrieval-user", False, True, "prependContext"),
-    Setting("retrieval-system", False, True, "systemPrompt"),
-)}
+SETTINGS = {
+    s.name: s
+    for s in (
+        Setting("off", False, False, "prependContext"),
+        Setting("recall-user", True, False, "prependContext"),
+        Setting("recall-system", True, False, "systemPrompt"),
+        Setting("retrieval-user", False, True, "prependContext"),
+        Setting("retrieval-system", False, True, "systemPrompt"),
+    )
+}
 
 
 # -- data ---------------------------------------------------------------------------------
+
 
 def conversations(n: int, sessions: int, questions: int) -> list[dict]:
     """The first ``n`` dev conversations: their first sessions and the questions answerable
@@ -81,11 +84,18 @@ def conversations(n: int, sessions: int, questions: int) -> list[dict]:
         conv = data.get("conversation", data)
         kept = [conv[f"session_{i}"] for i in range(1, sessions + 1) if f"session_{i}" in conv]
         lines = {t["dia_id"]: f"{t['speaker']}: {t['text']}" for s in kept for t in s if t.get("text")}
-        qs = [{"question": q["question"], "evidence": [lines[e] for e in q["evidence"]]}
-              for q in data.get("qa", [])
-              if q.get("category") != 5 and q.get("evidence") and all(e in lines for e in q["evidence"])]
-        out.append({"id": path.stem, "sessions": [[lines[t["dia_id"]] for t in s if t.get("dia_id") in lines]
-                                                  for s in kept], "questions": qs[:questions]})
+        qs = [
+            {"question": q["question"], "evidence": [lines[e] for e in q["evidence"]]}
+            for q in data.get("qa", [])
+            if q.get("category") != 5 and q.get("evidence") and all(e in lines for e in q["evidence"])
+        ]
+        out.append(
+            {
+                "id": path.stem,
+                "sessions": [[lines[t["dia_id"]] for t in s if t.get("dia_id") in lines] for s in kept],
+                "questions": qs[:questions],
+            }
+        )
     return out
 
 
@@ -110,7 +120,7 @@ def common_prefix(a: str, b: str) -> int:
     lo = 0
     while lo < n and a[lo] == b[lo]:  # the strings share long runs: compare in blocks first
         step = min(4096, n - lo)
-        if a[lo: lo + step] == b[lo: lo + step]:
+        if a[lo : lo + step] == b[lo : lo + step]:
             lo += step
         else:
             while a[lo] == b[lo]:
@@ -121,8 +131,10 @@ def common_prefix(a: str, b: str) -> int:
 
 # -- one setting -----------------------------------------------------------------------------
 
-def run_group(settings: list[Setting], convs: list[dict], toolchain, model: FakeModelServer, work: Path,
-              lines_per_turn: int) -> list[dict]:
+
+def run_group(
+    settings: list[Setting], convs: list[dict], toolchain, model: FakeModelServer, work: Path, lines_per_turn: int
+) -> list[dict]:
     """Settings that share the plugin config (autoRecall) share one Gateway; before each, the
     daemon restarts on the same port with an empty store and that setting's [context]."""
     base = work / f"recall-{settings[0].auto_recall}"
@@ -133,15 +145,40 @@ def run_group(settings: list[Setting], convs: list[dict], toolchain, model: Fake
     out = []
     try:
         home = OpenClawHome(toolchain, base / "openclaw", model.base_url)
-        clawmemory_cli(["openclaw", "install", "--config", str(home.config_path), "--data-dir", str(data_dir),
-                        "--daemon-url", daemon.url, "--disable-memory-core", "--json"], env=home.env).check()
+        clawmemory_cli(
+            [
+                "openclaw",
+                "install",
+                "--config",
+                str(home.config_path),
+                "--data-dir",
+                str(data_dir),
+                "--daemon-url",
+                daemon.url,
+                "--disable-memory-core",
+                "--json",
+            ],
+            env=home.env,
+        ).check()
         entry = home.read_config()["plugins"]["entries"]["clawmemory"]["config"]
-        home.update_config(**{"plugins.entries.clawmemory.config": {**entry, "autoRecall": settings[0].auto_recall,
-                                                                      "startDaemon": False},
-                              "gateway.http.endpoints.chatCompletions.enabled": True})
-        with gateway(home), httpx.Client(
-                base_url=f"http://127.0.0.1:{home.gateway_port}", timeout=300,
-                headers={"Authorization": f"Bearer {home.gateway_token}"}) as gw:
+        home.update_config(
+            **{
+                "plugins.entries.clawmemory.config": {
+                    **entry,
+                    "autoRecall": settings[0].auto_recall,
+                    "startDaemon": False,
+                },
+                "gateway.http.endpoints.chatCompletions.enabled": True,
+            }
+        )
+        with (
+            gateway(home),
+            httpx.Client(
+                base_url=f"http://127.0.0.1:{home.gateway_port}",
+                timeout=300,
+                headers={"Authorization": f"Bearer {home.gateway_token}"},
+            ) as gw,
+        ):
             for setting in settings:
                 fresh_daemon(daemon, setting)
                 out.append(run_setting(setting, convs, gw, daemon, model, lines_per_turn))
@@ -177,21 +214,23 @@ def fresh_daemon(daemon: Daemon, setting: Setting) -> None:
         p.unlink()
     (daemon.data_dir / "config.toml").write_text(
         'embedding_provider = "none"\n\n[context]\n'
-        f"autoRetrieval = {str(setting.auto_retrieval).lower()}\nrecallPlacement = \"{setting.placement}\"\n")
+        f'autoRetrieval = {str(setting.auto_retrieval).lower()}\nrecallPlacement = "{setting.placement}"\n'
+    )
     daemon.start()
     with daemon.client() as c:  # the plugin created it once per process, before the store was emptied
         c.put("/v1/namespaces/main", json={}).raise_for_status()
 
 
-def run_setting(setting: Setting, convs: list[dict], gw: httpx.Client, daemon: Daemon, model: FakeModelServer,
-                lines_per_turn: int) -> dict:
+def run_setting(
+    setting: Setting, convs: list[dict], gw: httpx.Client, daemon: Daemon, model: FakeModelServer, lines_per_turn: int
+) -> dict:
     first = len(model.requests)
     turn_ms: list[float] = []
     asked: list[tuple[dict, int, int]] = []
     for conv in convs:
         for s_no, session in enumerate(conv["sessions"], 1):
             for i in range(0, len(session), lines_per_turn):
-                turn(gw, "\n".join(session[i: i + lines_per_turn]), f"{setting.name}-{conv['id']}-s{s_no}")
+                turn(gw, "\n".join(session[i : i + lines_per_turn]), f"{setting.name}-{conv['id']}-s{s_no}")
         for q_no, q in enumerate(conv["questions"], 1):
             start = len(model.requests)
             turn_ms.append(turn(gw, q["question"], f"{setting.name}-{conv['id']}-q{q_no}"))
@@ -204,24 +243,37 @@ def run_setting(setting: Setting, convs: list[dict], gw: httpx.Client, daemon: D
     reached, tool_calls = 0, 0
     for q, start, end in asked:
         seen = " ".join(normal(request_text(r["body"])) for r in model.requests[start:end])
-        tool_calls += sum(1 for r in model.requests[start:end] for m in r["body"].get("messages", [])
-                          if m.get("role") == "tool")
+        tool_calls += sum(
+            1 for r in model.requests[start:end] for m in r["body"].get("messages", []) if m.get("role") == "tool"
+        )
         reached += any(normal(e)[:80] in seen for e in q["evidence"])
-    return {"setting": setting.name, "auto_recall": setting.auto_recall, "auto_retrieval": setting.auto_retrieval,
-            "placement": setting.placement, "questions": len(asked), "evidence_reached": reached,
-            "evidence_share": round(reached / max(1, len(asked)), 3), "tool_results_seen": tool_calls,
-            "requests": len(bodies), "cached_share": round(cached / max(1, total), 4),
-            "added_p50_ms": added and round(percentile(added, 50), 2),
-            "added_p99_ms": added and round(percentile(added, 99), 2),
-            "turn_p50_ms": round(percentile(turn_ms, 50)), "turn_p99_ms": round(percentile(turn_ms, 99))}
+    return {
+        "setting": setting.name,
+        "auto_recall": setting.auto_recall,
+        "auto_retrieval": setting.auto_retrieval,
+        "placement": setting.placement,
+        "questions": len(asked),
+        "evidence_reached": reached,
+        "evidence_share": round(reached / max(1, len(asked)), 3),
+        "tool_results_seen": tool_calls,
+        "requests": len(bodies),
+        "cached_share": round(cached / max(1, total), 4),
+        "added_p50_ms": added and round(percentile(added, 50), 2),
+        "added_p99_ms": added and round(percentile(added, 99), 2),
+        "turn_p50_ms": round(percentile(turn_ms, 50)),
+        "turn_p99_ms": round(percentile(turn_ms, 99)),
+    }
 
 
 def turn(gw: httpx.Client, text: str, session_key: str) -> float:
     """One agent turn through the Gateway's OpenAI-compatible endpoint (the same run path as
     ``openclaw agent``, without a CLI process per turn); its wall time in ms."""
     t0 = time.perf_counter()
-    r = gw.post("/v1/chat/completions", headers={"x-openclaw-session-key": session_key},
-                json={"model": "openclaw", "messages": [{"role": "user", "content": text}]})
+    r = gw.post(
+        "/v1/chat/completions",
+        headers={"x-openclaw-session-key": session_key},
+        json={"model": "openclaw", "messages": [{"role": "user", "content": text}]},
+    )
     r.raise_for_status()
     answer = r.json()["choices"][0]["message"]["content"]
     if answer != "FINAL: ok":
@@ -240,12 +292,20 @@ def added_latency(setting: Setting, daemon: Daemon, convs: list[dict]) -> list[f
                 session = {"agentId": "main", "sessionKey": f"agent:main:latency-{n}", "sessionId": f"lat-{n}"}
                 if setting.auto_recall:  # the whole hook call is added to the turn
                     t0 = time.perf_counter()
-                    c.post("/v1/hooks/before_prompt_build", json={"namespace": "main", "session": session,
-                                                                 "event": {"prompt": q["question"]}}).raise_for_status()
+                    c.post(
+                        "/v1/hooks/before_prompt_build",
+                        json={"namespace": "main", "session": session, "event": {"prompt": q["question"]}},
+                    ).raise_for_status()
                     out.append((time.perf_counter() - t0) * 1000)
                 else:  # assemble runs anyway: the recall inside it is what is added
-                    r = c.post("/v1/context/assemble", json={"namespace": "main", "session": session, "params": {
-                        "sessionId": session["sessionId"], "messages": [], "prompt": q["question"]}})
+                    r = c.post(
+                        "/v1/context/assemble",
+                        json={
+                            "namespace": "main",
+                            "session": session,
+                            "params": {"sessionId": session["sessionId"], "messages": [], "prompt": q["question"]},
+                        },
+                    )
                     out.append(r.json()["clawmemory"]["recall"]["elapsed_ms"])
     return out
 
@@ -261,31 +321,65 @@ def main() -> None:
     args = parser.parse_args()
     convs = conversations(args.conversations, args.sessions, args.questions)
     toolchain = ensure_toolchain()
-    result: dict = {"benchmark": "turns", "openclaw": toolchain.version(),
-                    "subset": {"conversations": [c["id"] for c in convs], "sessions_each": args.sessions,
-                               "turns_each": sum(-(-len(s) // args.lines) for c in convs for s in c["sessions"]),
-                               "questions": sum(len(c["questions"]) for c in convs), "lines_per_turn": args.lines,
-                               "note": "a bounded subset through a real Gateway (seconds per turn on this box)"},
-                    "load_average_at_start": [round(x, 1) for x in os.getloadavg()], "settings": []}
-    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp, \
-            FakeModelServer(0, Path(tmp) / "requests.jsonl") as model:
+    result: dict = {
+        "benchmark": "turns",
+        "openclaw": toolchain.version(),
+        "subset": {
+            "conversations": [c["id"] for c in convs],
+            "sessions_each": args.sessions,
+            "turns_each": sum(-(-len(s) // args.lines) for c in convs for s in c["sessions"]),
+            "questions": sum(len(c["questions"]) for c in convs),
+            "lines_per_turn": args.lines,
+            "note": "a bounded subset through a real Gateway (seconds per turn on this box)",
+        },
+        "load_average_at_start": [round(x, 1) for x in os.getloadavg()],
+        "settings": [],
+    }
+    with (
+        tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp,
+        FakeModelServer(0, Path(tmp) / "requests.jsonl") as model,
+    ):
         chosen = [SETTINGS[name] for name in args.settings.split(",")]
         for recall_on in (False, True):
             group = [st for st in chosen if st.auto_recall is recall_on]
             if group:
                 result["settings"] += run_group(group, convs, toolchain, model, Path(tmp), args.lines)
     result["load_average_at_end"] = [round(x, 1) for x in os.getloadavg()]
-    rows = [[r["setting"], "on" if r["auto_recall"] else "off", "on" if r["auto_retrieval"] else "off",
-             r["placement"] if (r["auto_recall"] or r["auto_retrieval"]) else "-",
-             f"{r['evidence_reached']}/{r['questions']} ({r['evidence_share']:.0%})", f"{r['cached_share']:.1%}",
-             f"{r['added_p50_ms']} / {r['added_p99_ms']}" if r["added_p50_ms"] else "-",
-             f"{r['turn_p50_ms']} / {r['turn_p99_ms']}"] for r in result["settings"]]
+    rows = [
+        [
+            r["setting"],
+            "on" if r["auto_recall"] else "off",
+            "on" if r["auto_retrieval"] else "off",
+            r["placement"] if (r["auto_recall"] or r["auto_retrieval"]) else "-",
+            f"{r['evidence_reached']}/{r['questions']} ({r['evidence_share']:.0%})",
+            f"{r['cached_share']:.1%}",
+            f"{r['added_p50_ms']} / {r['added_p99_ms']}" if r["added_p50_ms"] else "-",
+            f"{r['turn_p50_ms']} / {r['turn_p99_ms']}",
+        ]
+        for r in result["settings"]
+    ]
     s = result["subset"]
-    title = (f"auto memory through a real Gateway: conversation(s) {', '.join(s['conversations'])}, "
-             f"{s['sessions_each']} sessions ({s['turns_each']} turns), {s['questions']} questions "
-             f"in new sessions; load {result['load_average_at_start'][0]} -> {result['load_average_at_end'][0]}")
-    report(title, ["setting", "autoRecall", "autoRetrieval", "placement", "evidence reached", "cached share",
-                   "added p50/p99 ms", "turn p50/p99 ms"], rows, result, args.json_path)
+    title = (
+        f"auto memory through a real Gateway: conversation(s) {', '.join(s['conversations'])}, "
+        f"{s['sessions_each']} sessions ({s['turns_each']} turns), {s['questions']} questions "
+        f"in new sessions; load {result['load_average_at_start'][0]} -> {result['load_average_at_end'][0]}"
+    )
+    report(
+        title,
+        [
+            "setting",
+            "autoRecall",
+            "autoRetrieval",
+            "placement",
+            "evidence reached",
+            "cached share",
+            "added p50/p99 ms",
+            "turn p50/p99 ms",
+        ],
+        rows,
+        result,
+        args.json_path,
+    )
 
 
 if __name__ == "__main__":

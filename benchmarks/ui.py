@@ -21,7 +21,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
 from urllib.parse import urlencode
 
 import httpx
@@ -33,8 +32,15 @@ from clawmemory.engine import Engine  # noqa: E402
 
 KINDS = ("note", "fact", "preference", "decision")
 CATEGORIES = ("infra", "people", "process", "preference", None)
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def build(home: Path, size: int, batch: int) -> tuple[float, str]:
@@ -44,10 +50,16 @@ def build(home: Path, size: int, batch: int) -> tuple[float, str]:
     start = time.perf_counter()
     with Engine.open(home, embedding_provider="none") as engine:
         for i in range(0, size, batch):
-            engine.store_memories([
-                {"text": f"{corpus.sentence()} #{n}", "kind": KINDS[n % len(KINDS)],
-                 **({"category": c} if (c := CATEGORIES[n % len(CATEGORIES)]) else {})}
-                for n in range(i, min(size, i + batch))])
+            engine.store_memories(
+                [
+                    {
+                        "text": f"{corpus.sentence()} #{n}",
+                        "kind": KINDS[n % len(KINDS)],
+                        **({"category": c} if (c := CATEGORIES[n % len(CATEGORIES)]) else {}),
+                    }
+                    for n in range(i, min(size, i + batch))
+                ]
+            )
         rate = size / (time.perf_counter() - start)
         middle = engine.list_memories(limit=1, offset=size // 2).items[0]
     return rate, f"{middle.created_at}|{middle.id}"
@@ -55,8 +67,12 @@ def build(home: Path, size: int, batch: int) -> tuple[float, str]:
 
 def serve(home: Path) -> tuple[subprocess.Popen, str]:
     env = {**os.environ, "CLAWMEMORY_EMBEDDING_PROVIDER": "none"}
-    proc = subprocess.Popen([sys.executable, "-m", "clawmemory", "serve", "--data-dir", str(home), "--port", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "clawmemory", "serve", "--data-dir", str(home), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
     assert proc.stdout is not None
     match = re.search(r"listening on (http://\S+)", proc.stdout.readline().decode())
     if not match:
@@ -82,8 +98,11 @@ def after_writes(client: httpx.Client, token: str, repeat: int, expect: str) -> 
     """The first page right after a memory is stored (the facet cache is cold each time)."""
     samples = []
     for n in range(repeat):
-        r = client.post("/v1/memories", headers={"Authorization": f"Bearer {token}"},
-                        json={"text": f"benchmark write {n}", "kind": "note"})
+        r = client.post(
+            "/v1/memories",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"text": f"benchmark write {n}", "kind": "note"},
+        )
         assert r.status_code == 201, r.text
         t0 = time.perf_counter()
         page = client.get("/ui/memories")
@@ -150,13 +169,25 @@ def main() -> None:
     if browser:
         rows += [[f"browser {name}", r["p50_ms"], r["p99_ms"]] for name, r in browser.items()]
     load = os.getloadavg()
-    report(f"ui: memories page over {args.size} memories (built at {write_rate:,.0f}/s; first search after start "
-           f"{index_load_s:.1f} s, loading the BM25 index; load {load[0]:.1f})",
-           ["request", "p50 ms", "p99 ms"], rows,
-           {"benchmark": "ui", "size": args.size, "write_per_s": round(write_rate), "http": results,
+    report(
+        f"ui: memories page over {args.size} memories (built at {write_rate:,.0f}/s; first search after start "
+        f"{index_load_s:.1f} s, loading the BM25 index; load {load[0]:.1f})",
+        ["request", "p50 ms", "p99 ms"],
+        rows,
+        {
+            "benchmark": "ui",
+            "size": args.size,
+            "write_per_s": round(write_rate),
+            "http": results,
             "first_search_s": round(index_load_s, 2),
-            "browser": browser, "target_ms": 300, "loadavg": [round(v, 2) for v in load],
-            "machine": platform.machine(), "python": platform.python_version()}, args.json_path)
+            "browser": browser,
+            "target_ms": 300,
+            "loadavg": [round(v, 2) for v in load],
+            "machine": platform.machine(),
+            "python": platform.python_version(),
+        },
+        args.json_path,
+    )
 
 
 if __name__ == "__main__":

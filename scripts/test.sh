@@ -14,4 +14,7 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 "$root/scripts/bootstrap.sh" test
 cd "$root"
+# Lint and format gate (config in pyproject.toml): fails before the suite runs.
+.venv/bin/ruff check src tests benchmarks
+.venv/bin/ruff format --check src tests benchmarks
 exec .venv/bin/python -m pytest "$@"

@@ -25,8 +25,8 @@ from .retrieval.collections import Collections
 from .retrieval.embeddings import Embedder, make_embedder
 from .retrieval.lexical import LexicalSearcher
 from .retrieval.memory_tools import MemoryTools
-from .retrieval.search import MODES, Searcher, SearchParams
 from .retrieval.query import parse_query
+from .retrieval.search import MODES, Searcher, SearchParams
 from .retrieval.worker import EmbeddingBackfill, EmbeddingWorker
 from .settings import Settings, load_settings
 from .sidecar import SidecarControl
@@ -99,9 +99,18 @@ class Engine:
         self._embedder: Embedder | None = None
         self._embedder_error: str | None = None
         self._embedder_lock = threading.Lock()
-        self.searcher = Searcher(self.store, self.lexical, self.embedder, SearchParams(
-            fusion=settings.fusion, lexical_weight=settings.fusion_lexical_weight, depth=settings.search_depth,
-            floor_coverage=settings.floor_coverage, floor_cosine=settings.floor_cosine))
+        self.searcher = Searcher(
+            self.store,
+            self.lexical,
+            self.embedder,
+            SearchParams(
+                fusion=settings.fusion,
+                lexical_weight=settings.fusion_lexical_weight,
+                depth=settings.search_depth,
+                floor_coverage=settings.floor_coverage,
+                floor_cosine=settings.floor_cosine,
+            ),
+        )
         self.worker: EmbeddingWorker | None = None
         # Caller-facing corpus names → index corpora, and how each index corpus hydrates.
         self.corpora: dict[str, tuple[str, ...]] = dict(CORPORA)
@@ -140,8 +149,12 @@ class Engine:
                     s = self.settings
                     try:
                         self._embedder = make_embedder(
-                            s.embedding_provider, model=s.embedding_model, url=s.embedding_url,
-                            api_key=s.embedding_api_key, threads=s.embedding_threads)
+                            s.embedding_provider,
+                            model=s.embedding_model,
+                            url=s.embedding_url,
+                            api_key=s.embedding_api_key,
+                            threads=s.embedding_threads,
+                        )
                     except Exception as exc:
                         self._embedder_error = str(exc)
                         log.warning("embeddings unavailable (%s); search is lexical only", exc)
@@ -232,8 +245,9 @@ class Engine:
     def store_memories(self, items: Sequence[dict[str, Any]], namespace: str | None = None) -> list[StoreResult]:
         """Store many memories in one transaction (all or nothing)."""
         ns = self._namespace(namespace)
-        prepared = [self._new_memory(item, ns, f"items[{i}]." if len(items) > 1 else "")
-                    for i, item in enumerate(items)]
+        prepared = [
+            self._new_memory(item, ns, f"items[{i}]." if len(items) > 1 else "") for i, item in enumerate(items)
+        ]
         results = [StoreResult(m, created) for m, created in self.store.add_memories(prepared)]
         self.written()
         return results
@@ -274,8 +288,16 @@ class Engine:
         if before is not None and (len(before) != 2 or not all(isinstance(v, str) and v for v in before)):
             raise InvalidInput("before must be (created_at, id)", field="before")
         items, total = self.store.list_memories(
-            ns, kind=kind, category=category, status=status, limit=limit, offset=offset, contains=contains,
-            validity=validity, ids=ids, before=before,
+            ns,
+            kind=kind,
+            category=category,
+            status=status,
+            limit=limit,
+            offset=offset,
+            contains=contains,
+            validity=validity,
+            ids=ids,
+            before=before,
         )
         return Page(items, total, limit, offset)
 
@@ -295,8 +317,9 @@ class Engine:
 
     # -- conversation messages ----------------------------------------------------------
 
-    def add_messages(self, session_key: str, messages: Sequence[dict[str, Any]],
-                     namespace: str | None = None) -> list[dict[str, Any]]:
+    def add_messages(
+        self, session_key: str, messages: Sequence[dict[str, Any]], namespace: str | None = None
+    ) -> list[dict[str, Any]]:
         """Append messages to a conversation session (idempotent: a replay stores nothing twice).
 
         Each message: ``role`` (user, assistant, system, tool), ``text``, optional ``speaker``,
@@ -326,9 +349,15 @@ class Engine:
         metadata = item.get("metadata") or {}
         if not isinstance(metadata, dict):
             raise InvalidInput("metadata must be a JSON object", field=f"{prefix}metadata")
-        return NewMessage(namespace, session_key, role, redact(body),
-                          validation.timestamp(item.get("created_at"), f"{prefix}created_at"),
-                          speaker=speaker, metadata=redact_tree(metadata))
+        return NewMessage(
+            namespace,
+            session_key,
+            role,
+            redact(body),
+            validation.timestamp(item.get("created_at"), f"{prefix}created_at"),
+            speaker=speaker,
+            metadata=redact_tree(metadata),
+        )
 
     # -- search -------------------------------------------------------------------------
 
@@ -380,27 +409,57 @@ class Engine:
         for r in ranked:
             base = found.get(r.row.corpus, {}).get(r.row.ref_id)
             if base is not None:
-                extra = {**base.extra, "container_score": r.container_score} if granularity == "container" \
-                    else base.extra
-                out.append(replace(base, score=r.score, text_score=r.text_score or 0.0,
-                                   vector_score=r.vector_score, coverage=r.coverage, relevant=r.relevant,
-                                   extra=extra))
+                extra = (
+                    {**base.extra, "container_score": r.container_score} if granularity == "container" else base.extra
+                )
+                out.append(
+                    replace(
+                        base,
+                        score=r.score,
+                        text_score=r.text_score or 0.0,
+                        vector_score=r.vector_score,
+                        coverage=r.coverage,
+                        relevant=r.relevant,
+                        extra=extra,
+                    )
+                )
         return self.formation.current(out, as_of)[:limit] if "memory" in self.corpora[corpus] else out
 
     def _hydrate_memories(self, refs: list[str]) -> dict[str, SearchHit]:
-        return {m.id: SearchHit(m.id, "memory", m.namespace, m.text, 0.0, 0.0, None, m.kind, m.category,
-                                m.created_at)
-                for m in self.store.get_memories(refs).values()}
+        return {
+            m.id: SearchHit(m.id, "memory", m.namespace, m.text, 0.0, 0.0, None, m.kind, m.category, m.created_at)
+            for m in self.store.get_memories(refs).values()
+        }
 
     def _hydrate_messages(self, refs: list[str]) -> dict[str, SearchHit]:
-        return {g.id: SearchHit(g.id, "message", g.namespace, g.text, 0.0, 0.0, g.session_key, g.role, None,
-                                g.created_at, extra={"seq": g.seq, "speaker": g.speaker})
-                for g in self.store.get_messages(refs).values()}
+        return {
+            g.id: SearchHit(
+                g.id,
+                "message",
+                g.namespace,
+                g.text,
+                0.0,
+                0.0,
+                g.session_key,
+                g.role,
+                None,
+                g.created_at,
+                extra={"seq": g.seq, "speaker": g.speaker},
+            )
+            for g in self.store.get_messages(refs).values()
+        }
 
     # -- context engine (logic in context/engine.py) --------------------------------------
 
-    def context_call(self, method: str, namespace: str, session: dict[str, Any] | None,
-                     params: dict[str, Any] | None, *, omit_unchanged: bool = False) -> dict[str, Any]:
+    def context_call(
+        self,
+        method: str,
+        namespace: str,
+        session: dict[str, Any] | None,
+        params: dict[str, Any] | None,
+        *,
+        omit_unchanged: bool = False,
+    ) -> dict[str, Any]:
         """One OpenClaw ContextEngine call (bootstrap, assemble, commitTurn, compact,
         afterTurn, ingest) with the plugin's envelope; returns OpenClaw's result shape.
         The namespace is created on first use."""
@@ -409,24 +468,32 @@ class Engine:
     def context_compact_messages(self, messages: Any, *, summarizer: str = "auto") -> dict[str, Any]:
         """Compact a message list without the store; the summary as JSON."""
         result = self.context.compact_messages(messages, summarizer=summarizer)
-        return {"ok": result.ok, "compacted": result.compacted, "reason": result.reason,
-                "summary": result.summary_json() if result.compacted else None, "messages": result.messages}
+        return {
+            "ok": result.ok,
+            "compacted": result.compacted,
+            "reason": result.reason,
+            "summary": result.summary_json() if result.compacted else None,
+            "messages": result.messages,
+        }
 
-    def context_prune(self, workspace: str | None, namespace: str | None = None, *, days: int | None = None,
-                      delete_rows: bool = False) -> dict[str, Any]:
+    def context_prune(
+        self, workspace: str | None, namespace: str | None = None, *, days: int | None = None, delete_rows: bool = False
+    ) -> dict[str, Any]:
         """Apply transcript retention: old day files; stored messages only with ``delete_rows``."""
         ns = self.settings.default_namespace if namespace is None else namespace
         return self.context.prune(workspace, ns, days=days, delete_rows=delete_rows)
 
     # -- markdown collections and memory-core tools (retrieval/collections.py, memory_tools.py)
 
-    def collection_add(self, path: str | Path, name: str, namespace: str | None = None,
-                       patterns: list[str] | None = None) -> dict[str, Any]:
+    def collection_add(
+        self, path: str | Path, name: str, namespace: str | None = None, patterns: list[str] | None = None
+    ) -> dict[str, Any]:
         """Register a folder of markdown files as a collection and index it."""
         return self.collections.add(path, name, namespace, patterns=patterns)
 
-    def collection_add_workspace(self, workspace: str | Path, name: str = "workspace",
-                                 namespace: str | None = None) -> dict[str, Any]:
+    def collection_add_workspace(
+        self, workspace: str | Path, name: str = "workspace", namespace: str | None = None
+    ) -> dict[str, Any]:
         """Register an OpenClaw workspace (MEMORY.md, USER.md, memory/**/*.md) as a collection."""
         return self.collections.add_workspace(workspace, name, namespace)
 
@@ -440,43 +507,50 @@ class Engine:
         """Rescan collections by content hash (all of them when no namespace or name is given)."""
         return self.collections.update(namespace, name)
 
-    def memory_search(self, namespace: str | None, session: dict[str, Any] | None = None, /,
-                      **params: Any) -> dict[str, Any]:
+    def memory_search(
+        self, namespace: str | None, session: dict[str, Any] | None = None, /, **params: Any
+    ) -> dict[str, Any]:
         """Tool ``memory_search {query, maxResults?, minScore?, corpus?}`` (memory-core's shape)."""
         return self.memory_tools.search(namespace, session, params)
 
-    def memory_get(self, namespace: str | None, session: dict[str, Any] | None = None, /,
-                   **params: Any) -> dict[str, Any]:
+    def memory_get(
+        self, namespace: str | None, session: dict[str, Any] | None = None, /, **params: Any
+    ) -> dict[str, Any]:
         """Tool ``memory_get {path, from?, lines?}``: a bounded excerpt of a search result's path."""
         return self.memory_tools.get(namespace, session, params)
 
     # -- recall ledger (logic in ledger/ledger.py) ----------------------------------------
 
-    def memory_recall(self, namespace: str | None, session: dict[str, Any] | None = None, *, query: str,
-                      limit: int | None = None) -> dict[str, Any]:
+    def memory_recall(
+        self, namespace: str | None, session: dict[str, Any] | None = None, *, query: str, limit: int | None = None
+    ) -> dict[str, Any]:
         """Tool ``memory_recall``: relevant ledger entries as an untrusted block, plus a ticket."""
         return self.ledger.recall(query, namespace, limit=limit, session=session, via="tool")
 
-    def memory_store(self, namespace: str | None, session: dict[str, Any] | None = None,
-                     **fields: Any) -> dict[str, Any]:
+    def memory_store(
+        self, namespace: str | None, session: dict[str, Any] | None = None, **fields: Any
+    ) -> dict[str, Any]:
         """Tool ``memory_store``: ``question`` + ``answer`` (darwin) or ``text`` (memory-lancedb)."""
         return self.ledger.tool_store(namespace, fields)
 
-    def memory_forget(self, namespace: str | None, session: dict[str, Any] | None = None,
-                      **fields: Any) -> dict[str, Any]:
+    def memory_forget(
+        self, namespace: str | None, session: dict[str, Any] | None = None, **fields: Any
+    ) -> dict[str, Any]:
         """Tool ``memory_forget``: by ``entryId``/``memoryId``, or candidates for a ``query``.
         A memory formed from the conversation (no ledger entry) is forgotten directly."""
         formed = self.formation.tool_forget(self._namespace(namespace), fields)
         return formed if formed is not None else self.ledger.tool_forget(namespace, fields)
 
-    def before_prompt_build(self, namespace: str | None, session: dict[str, Any],
-                            event: dict[str, Any]) -> dict[str, Any]:
+    def before_prompt_build(
+        self, namespace: str | None, session: dict[str, Any], event: dict[str, Any]
+    ) -> dict[str, Any]:
         """Hook ``before_prompt_build`` (autoRecall): recalled memories for the current user
         message, as ``prependContext`` or ``appendSystemContext`` (context.recallPlacement)."""
         return self.context.before_prompt_build(namespace or self.settings.default_namespace, session, event)
 
-    def memory_settle(self, namespace: str | None, session: dict[str, Any] | None = None,
-                      **fields: Any) -> dict[str, Any]:
+    def memory_settle(
+        self, namespace: str | None, session: dict[str, Any] | None = None, **fields: Any
+    ) -> dict[str, Any]:
         """Tool ``memory_settle`` (MCP): the run's outcome, ``success`` or ``delta``, for the
         session's open tickets or one ``ticketId``."""
         return self.ledger.tool_settle(namespace, session or {}, fields)
@@ -541,9 +615,16 @@ class Engine:
 
     # -- import / export (logic in importers/ and export.py) ---------------------------
 
-    def import_source(self, source: str, path: str | Path, namespace: str | None = None, *,
-                      dry_run: bool = False, into: str = "memories",
-                      progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    def import_source(
+        self,
+        source: str,
+        path: str | Path,
+        namespace: str | None = None,
+        *,
+        dry_run: bool = False,
+        into: str = "memories",
+        progress: Callable[[int, int], None] | None = None,
+    ) -> dict[str, Any]:
         """Import a peer's memories (or a clawmemory export) idempotently, ``into`` plain
         memories or the recall ledger; the report."""
         from .importers import import_source
@@ -562,8 +643,9 @@ class Engine:
 
     # -- capture (tool-result observations; logic in capture/log.py) -------------------
 
-    def ingest_observations(self, paths: Sequence[str | Path], namespace: str | None = None, *,
-                            missing_ok: bool = False) -> dict[str, Any]:
+    def ingest_observations(
+        self, paths: Sequence[str | Path], namespace: str | None = None, *, missing_ok: bool = False
+    ) -> dict[str, Any]:
         """Load new lines of captured-observation JSONL files (see :meth:`CaptureLog.ingest`)."""
         return self.capture.ingest(paths, namespace, missing_ok=missing_ok).to_dict()
 
@@ -598,9 +680,13 @@ class Engine:
         if s.embedding_provider == "none":
             embed["ready"] = False
         elif self._embedder is not None:
-            embed.update(ready=True, model=self._embedder.model, dim=self._embedder.dim,
-                         worker=self.worker is not None and self.worker.is_alive(),
-                         last_error=self.worker.last_error if self.worker else None)
+            embed.update(
+                ready=True,
+                model=self._embedder.model,
+                dim=self._embedder.dim,
+                worker=self.worker is not None and self.worker.is_alive(),
+                last_error=self.worker.last_error if self.worker else None,
+            )
         else:
             embed.update(ready=False, error=self._embedder_error or "not loaded yet")
         return {"lexical": True, "embeddings": embed}

@@ -91,8 +91,7 @@ def _namespace_filter(t: Table, by_name: dict[str, Table]) -> str | None:
     for column, parent, parent_column in t.parents:
         p = by_name.get(parent)
         if p is not None and "namespace" in p.columns:
-            return (f"{_quote(column)} IN (SELECT {_quote(parent_column)} FROM {_quote(parent)} "
-                    f"WHERE namespace = ?)")
+            return f"{_quote(column)} IN (SELECT {_quote(parent_column)} FROM {_quote(parent)} WHERE namespace = ?)"
     return None
 
 
@@ -126,9 +125,14 @@ def rows(db: sqlite3.Connection, namespace: str | None = None) -> Iterator[tuple
 
 
 def header(db: sqlite3.Connection, namespace: str | None) -> dict[str, Any]:
-    return {"format": FORMAT, "version": VERSION, "clawmemory": __version__, "namespace": namespace,
-            "tables": {t.name: list(t.columns) for t in tables(db)},
-            "migrations": [r[0] for r in db.execute("SELECT name FROM _migrations ORDER BY name")]}
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "clawmemory": __version__,
+        "namespace": namespace,
+        "tables": {t.name: list(t.columns) for t in tables(db)},
+        "migrations": [r[0] for r in db.execute("SELECT name FROM _migrations ORDER BY name")],
+    }
 
 
 def write_jsonl(db: sqlite3.Connection, out: IO[str], namespace: str | None = None) -> dict[str, int]:
@@ -136,8 +140,14 @@ def write_jsonl(db: sqlite3.Connection, out: IO[str], namespace: str | None = No
     counts: dict[str, int] = {}
     out.write(json.dumps(header(db, namespace), ensure_ascii=False, separators=(",", ":")) + "\n")
     for t, row in rows(db, namespace):
-        out.write(json.dumps({"table": t.name, "row": {k: encode(v) for k, v in row.items()}},
-                             ensure_ascii=False, separators=(",", ":")) + "\n")
+        out.write(
+            json.dumps(
+                {"table": t.name, "row": {k: encode(v) for k, v in row.items()}},
+                ensure_ascii=False,
+                separators=(",", ":"),
+            )
+            + "\n"
+        )
         counts[t.name] = counts.get(t.name, 0) + 1
     return counts
 
@@ -159,13 +169,15 @@ def write_markdown(db: sqlite3.Connection, out: IO[str], namespace: str | None =
             out.write(f"\n## {t.name}\n\n")
         if t.name == "memories":
             out.write(f"### {row['id']} ({row['kind']}, {row['status']}, {row['namespace']})\n\n{row['text']}\n\n")
-            meta = {k: v for k, v in row.items()
-                    if k not in ("id", "kind", "status", "namespace", "text") and v not in (None, "", "{}")}
+            meta = {
+                k: v
+                for k, v in row.items()
+                if k not in ("id", "kind", "status", "namespace", "text") and v not in (None, "", "{}")
+            }
             out.write("".join(f"- {k}: {_md_value(v)}\n" for k, v in meta.items()) + "\n")
         elif t.name == "messages":
             who = row.get("speaker") or row.get("role")
-            out.write(f"- `{row['session_key']}` #{row['seq']} {row['created_at']} **{who}:** "
-                      f"{row['text']}\n")
+            out.write(f"- `{row['session_key']}` #{row['seq']} {row['created_at']} **{who}:** {row['text']}\n")
         else:
             out.write("- " + "; ".join(f"{k}: {_md_value(v)}" for k, v in row.items()) + "\n")
     return counts

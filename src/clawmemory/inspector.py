@@ -45,14 +45,29 @@ class Inspector:
         out = []
         for ns in self.engine.namespaces():
             ledger = self.engine.ledger_stats(ns["name"])
-            out.append({**ns, "observations": self.engine.capture.count(ns["name"]),
-                        "entries_alive": ledger["alive"], "graveyard": ledger["graveyard"],
-                        "open_tickets": ledger["pending_tickets"]})
+            out.append(
+                {
+                    **ns,
+                    "observations": self.engine.capture.count(ns["name"]),
+                    "entries_alive": ledger["alive"],
+                    "graveyard": ledger["graveyard"],
+                    "open_tickets": ledger["pending_tickets"],
+                }
+            )
         return out
 
-    def memories(self, namespace: str | None, *, contains: str | None = None, kind: str | None = None,
-                 category: str | None = None, status: str = "active", validity: str | None = None,
-                 limit: int = 50, before: str | None = None) -> dict[str, Any]:
+    def memories(
+        self,
+        namespace: str | None,
+        *,
+        contains: str | None = None,
+        kind: str | None = None,
+        category: str | None = None,
+        status: str = "active",
+        validity: str | None = None,
+        limit: int = 50,
+        before: str | None = None,
+    ) -> dict[str, Any]:
         """A page of memories newest first with the namespace's facets; ``before`` (a page's
         ``next_before``) pages by key, so every page is an index seek. ``contains`` narrows
         active memories to their best ``SEARCH_DEPTH`` lexical matches (BM25, any word) and
@@ -70,15 +85,31 @@ class Inspector:
         cursor = tuple(before.split("|", 1)) if before else None
         if cursor is not None and len(cursor) != 2:
             raise InvalidInput("before must be 'created_at|id' (the previous page's last memory)", field="before")
-        page = self.engine.list_memories(ns, kind=kind or None, category=category or None, status=status,
-                                         limit=limit + 1, contains=contains, validity=validity or None,
-                                         ids=ids, before=cursor)
+        page = self.engine.list_memories(
+            ns,
+            kind=kind or None,
+            category=category or None,
+            status=status,
+            limit=limit + 1,
+            contains=contains,
+            validity=validity or None,
+            ids=ids,
+            before=cursor,
+        )
         items = [m.to_dict() for m in page.items[:limit]]
         more = len(page.items) > limit  # one extra row asked for: is there an older page?
-        return {"namespace": ns, "items": items, "total": page.total, "limit": limit, "before": before,
-                "next_before": f"{items[-1]['created_at']}|{items[-1]['id']}" if more else None,
-                "facets": self.facets(ns, status), "validity_supported": self.engine.store.has_validity(),
-                "matched": matched, "search_depth": SEARCH_DEPTH}
+        return {
+            "namespace": ns,
+            "items": items,
+            "total": page.total,
+            "limit": limit,
+            "before": before,
+            "next_before": f"{items[-1]['created_at']}|{items[-1]['id']}" if more else None,
+            "facets": self.facets(ns, status),
+            "validity_supported": self.engine.store.has_validity(),
+            "matched": matched,
+            "search_depth": SEARCH_DEPTH,
+        }
 
     def memory(self, memory_id: str, namespace: str | None = None) -> dict[str, Any]:
         """One memory; for a ledger entry also its entry (balance, history, obituary) and the
@@ -120,19 +151,26 @@ class Inspector:
 
     # -- search playground ----------------------------------------------------------------
 
-    def explain_search(self, query: str, namespace: str | None = None, *, corpus: str = "all",
-                       mode: str | None = None, limit: int = 20) -> dict[str, Any]:
+    def explain_search(
+        self, query: str, namespace: str | None = None, *, corpus: str = "all", mode: str | None = None, limit: int = 20
+    ) -> dict[str, Any]:
         """Search, with each hit's parts: BM25 (lexical), query-term coverage, cosine
         (vector), the fused score, the relevance floor and, for ledger entries, energy, uses
         and the rank score recall would give it."""
         ns = self.engine._namespace(namespace)
         hits = self.engine.search(query, ns, limit=limit, corpus=corpus, mode=mode)
-        energy = ledger_views.entry_parts(self.engine.ledger, ns,
-                                          [(h.id, h.score) for h in hits if h.corpus == "memory" and h.relevant])
+        energy = ledger_views.entry_parts(
+            self.engine.ledger, ns, [(h.id, h.score) for h in hits if h.corpus == "memory" and h.relevant]
+        )
         rows = [{**h.to_dict(), "ledger": energy.get(h.id)} for h in hits]
-        return {"namespace": ns, "query": query, "corpus": corpus, "mode": mode or self.engine.settings.search_mode,
-                "hits": rows, "floor": {"coverage": self.engine.settings.floor_coverage,
-                                        "cosine": self.engine.settings.floor_cosine}}
+        return {
+            "namespace": ns,
+            "query": query,
+            "corpus": corpus,
+            "mode": mode or self.engine.settings.search_mode,
+            "hits": rows,
+            "floor": {"coverage": self.engine.settings.floor_coverage, "cosine": self.engine.settings.floor_cosine},
+        }
 
     # -- ledger, conversations, observations, collections ---------------------------------
 
@@ -142,10 +180,15 @@ class Inspector:
         ns = self.engine._namespace(namespace)
         energy = ledger_views.energy_points(self.engine.ledger, ns)
         titles = {m.id: m.question or m.text for m in self.engine.store.get_memories(energy).values()}
-        return {"namespace": ns, "stats": self.engine.ledger_stats(ns), "energy": energy, "titles": titles,
-                "open_tickets": ledger_views.open_tickets_by_session(self.engine.ledger, ns),
-                "settlements": ledger_views.settlements(self.engine.ledger, ns),
-                "obituaries": self.engine.ledger_obituaries(ns, limit=20)["obituaries"]}
+        return {
+            "namespace": ns,
+            "stats": self.engine.ledger_stats(ns),
+            "energy": energy,
+            "titles": titles,
+            "open_tickets": ledger_views.open_tickets_by_session(self.engine.ledger, ns),
+            "settlements": ledger_views.settlements(self.engine.ledger, ns),
+            "obituaries": self.engine.ledger_obituaries(ns, limit=20)["obituaries"],
+        }
 
     def conversations(self, namespace: str | None = None, *, limit: int = 50, offset: int = 0) -> dict[str, Any]:
         """Sessions (most recent first), day files and the latest compaction summaries."""
@@ -153,9 +196,15 @@ class Inspector:
         validation.integer(limit, "limit", lo=1, hi=500)
         validation.integer(offset, "offset", lo=0, hi=10**9)
         sessions, total = self.engine.store.list_sessions(ns, limit=limit, offset=offset)
-        return {"namespace": ns, "sessions": sessions, "total": total, "limit": limit, "offset": offset,
-                "daily_files": context_views.daily_files(self.engine.store, ns),
-                "compactions": context_views.compactions(self.engine.store, ns, limit=10)}
+        return {
+            "namespace": ns,
+            "sessions": sessions,
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+            "daily_files": context_views.daily_files(self.engine.store, ns),
+            "compactions": context_views.compactions(self.engine.store, ns, limit=10),
+        }
 
     def session(self, session_key: str, namespace: str | None = None) -> dict[str, Any]:
         """One session's messages and compaction summaries."""
@@ -163,11 +212,16 @@ class Inspector:
         messages = self.engine.store.list_messages(ns, session_key)
         if not messages:
             raise NotFound(f"no session {session_key!r} in namespace {ns!r}", field="session")
-        return {"namespace": ns, "session_key": session_key, "messages": [m.to_dict() for m in messages],
-                "compactions": context_views.compactions(self.engine.store, ns, session_key)}
+        return {
+            "namespace": ns,
+            "session_key": session_key,
+            "messages": [m.to_dict() for m in messages],
+            "compactions": context_views.compactions(self.engine.store, ns, session_key),
+        }
 
-    def observations(self, namespace: str | None = None, *, tool: str | None = None, limit: int = 50,
-                     offset: int = 0) -> dict[str, Any]:
+    def observations(
+        self, namespace: str | None = None, *, tool: str | None = None, limit: int = 50, offset: int = 0
+    ) -> dict[str, Any]:
         """Captured tool-result observations, newest first."""
         ns = self.engine._namespace(namespace)
         validation.integer(limit, "limit", lo=1, hi=500)

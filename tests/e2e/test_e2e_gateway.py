@@ -22,20 +22,27 @@ def gateway(oc_home: OpenClawHome) -> Iterator[Gateway]:
 
 def test_gateway_loads_the_plugin_and_finds_the_daemon(gateway: Gateway, daemon: Daemon) -> None:
     out = gateway.output()
-    assert f"clawmemory: active plugin=clawmemory slots=memory+contextEngine dataDir={daemon.data_dir} daemonUrl={daemon.url}" in out
+    assert (
+        f"clawmemory: active plugin=clawmemory slots=memory+contextEngine dataDir={daemon.data_dir} daemonUrl={daemon.url}"
+        in out
+    )
     assert "daemon already running" in out
 
 
 def test_store_and_recall_through_gateway(oc_home: OpenClawHome, daemon: Daemon, gateway: Gateway) -> None:
     skip_if_missing(daemon, ("POST", "/v1/tools/memory_store"), ("POST", "/v1/tools/memory_recall"))
-    stored = final_text(oc_home.agent_gateway(f"call memory_store with {json.dumps({'text': FACT})}", "gw-store").check())
+    stored = final_text(
+        oc_home.agent_gateway(f"call memory_store with {json.dumps({'text': FACT})}", "gw-store").check()
+    )
     assert stored.startswith("FINAL: memory_store ->") and "unavailable" not in stored.lower(), stored
-    recalled = final_text(oc_home.agent_gateway('call memory_recall with {"query": "who writes the release notes"}',
-                                                "gw-recall").check())
+    recalled = final_text(
+        oc_home.agent_gateway('call memory_recall with {"query": "who writes the release notes"}', "gw-recall").check()
+    )
     assert "Dana" in recalled, recalled
     # a second turn in the same session goes through bootstrap + assemble with history
-    again = final_text(oc_home.agent_gateway('call memory_recall with {"query": "who reviews release notes"}',
-                                             "gw-recall").check())
+    again = final_text(
+        oc_home.agent_gateway('call memory_recall with {"query": "who reviews release notes"}', "gw-recall").check()
+    )
     assert "Lee" in again, again
 
 
@@ -44,7 +51,9 @@ def test_compaction_works_through_the_engine(oc_home: OpenClawHome, gateway: Gat
     (the plugin also delegates when the daemon is down or lacks the route)."""
     for msg in ("first turn to compact", "second turn to compact"):
         assert final_text(oc_home.agent_gateway(msg, "gw-compact").check()) == "FINAL: ok"
-    run = oc_home.run("sessions", "compact", "agent:main:gw-compact", "--json", step="openclaw sessions compact").check()
+    run = oc_home.run(
+        "sessions", "compact", "agent:main:gw-compact", "--json", step="openclaw sessions compact"
+    ).check()
     result = run.json()
     assert result["ok"] is True, result
     out = gateway.output()
@@ -55,8 +64,21 @@ def test_gateway_service_starts_and_stops_the_daemon(toolchain, fake_model, tmp_
     home = OpenClawHome(toolchain, tmp_path / "oc", fake_model.base_url)
     data_dir = tmp_path / "spawned-data"
     url = f"http://127.0.0.1:{free_port()}"
-    clawmemory_cli(["openclaw", "install", "--config", str(home.config_path), "--data-dir", str(data_dir),
-                    "--daemon-url", url, "--disable-memory-core", "--json"], env=home.env).check()
+    clawmemory_cli(
+        [
+            "openclaw",
+            "install",
+            "--config",
+            str(home.config_path),
+            "--data-dir",
+            str(data_dir),
+            "--daemon-url",
+            url,
+            "--disable-memory-core",
+            "--json",
+        ],
+        env=home.env,
+    ).check()
 
     def healthy() -> bool:
         try:

@@ -27,8 +27,26 @@ def test_install_writes_config_openclaw_accepts(oc_home: OpenClawHome, daemon: D
 
 def test_install_is_idempotent(oc_home: OpenClawHome, daemon: Daemon) -> None:
     before = oc_home.config_path.read_text()
-    dry = clawmemory_cli(["openclaw", "install", "--config", str(oc_home.config_path), "--data-dir", str(daemon.data_dir),
-                          "--daemon-url", daemon.url, "--disable-memory-core", "--dry-run", "--json"], env=oc_home.env).check().json()
+    dry = (
+        clawmemory_cli(
+            [
+                "openclaw",
+                "install",
+                "--config",
+                str(oc_home.config_path),
+                "--data-dir",
+                str(daemon.data_dir),
+                "--daemon-url",
+                daemon.url,
+                "--disable-memory-core",
+                "--dry-run",
+                "--json",
+            ],
+            env=oc_home.env,
+        )
+        .check()
+        .json()
+    )
     assert dry["changed"] is False and dry["diff"] == ""
     again = install_plugin(oc_home, daemon)
     assert again["changed"] is False
@@ -36,8 +54,13 @@ def test_install_is_idempotent(oc_home: OpenClawHome, daemon: Daemon) -> None:
 
 
 def test_plugin_inspect_shows_tools_hooks_engine(oc_home: OpenClawHome) -> None:
-    data = oc_home.run("plugins", "inspect", "clawmemory", "--runtime", "--json",
-                       step="openclaw plugins inspect --runtime").check().json()
+    data = (
+        oc_home.run(
+            "plugins", "inspect", "clawmemory", "--runtime", "--json", step="openclaw plugins inspect --runtime"
+        )
+        .check()
+        .json()
+    )
     assert {n for t in data["tools"] if not t.get("optional") for n in t["names"]} == TOOLS
     assert {n for t in data["tools"] if t.get("optional") for n in t["names"]} == OPTIONAL_TOOLS
     assert {"agent_end", "session_end"} <= {h["name"] for h in data["typedHooks"]}
@@ -55,7 +78,11 @@ def test_uninstall_restores_previous_slots(toolchain, fake_model, daemon: Daemon
     home.write_config(cfg)
     install_plugin(home, daemon)
     assert home.read_config()["plugins"]["slots"]["memory"] == "clawmemory"
-    out = clawmemory_cli(["openclaw", "uninstall", "--config", str(home.config_path), "--json"], env=home.env).check().json()
+    out = (
+        clawmemory_cli(["openclaw", "uninstall", "--config", str(home.config_path), "--json"], env=home.env)
+        .check()
+        .json()
+    )
     assert out["changed"] is True
     after = home.read_config()["plugins"]
     assert after["slots"] == {"memory": "memory-core", "contextEngine": "legacy"}

@@ -31,7 +31,8 @@ def sidecar(daemon: Daemon, fake_model: FakeModelServer) -> Iterator[SidecarProc
         f'upstream_base_url = "{fake_model.base_url}"\nmodel = "fake-model"\nport = 0\n'
         # this test is about routing and isolation: a generous budget keeps a loaded CI
         # machine from turning a slow retrieval into a (correct) fail-open
-        'retrieve_timeout_s = 15\n')
+        "retrieve_timeout_s = 15\n"
+    )
     with daemon.client() as c:
         for fact in (FACT_A, FACT_B):
             assert c.post("/v1/memories", json={"text": fact, "category": "fact"}).status_code in (200, 201)
@@ -40,11 +41,17 @@ def sidecar(daemon: Daemon, fake_model: FakeModelServer) -> Iterator[SidecarProc
 
 
 @pytest.fixture(scope="module")
-def oc(toolchain: Toolchain, fake_model: FakeModelServer, sidecar: SidecarProcess, daemon: Daemon,
-       tmp_path_factory: pytest.TempPathFactory) -> OpenClawHome:
+def oc(
+    toolchain: Toolchain,
+    fake_model: FakeModelServer,
+    sidecar: SidecarProcess,
+    daemon: Daemon,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> OpenClawHome:
     home = OpenClawHome(toolchain, tmp_path_factory.mktemp("openclaw-sidecar"), fake_model.base_url)
-    run = clawmemory_cli(["sidecar", "provider-config", "--data-dir", str(daemon.data_dir), "--url", sidecar.url],
-                         env=home.env)
+    run = clawmemory_cli(
+        ["sidecar", "provider-config", "--data-dir", str(daemon.data_dir), "--url", sidecar.url], env=home.env
+    )
     cfg = run.check().json()
     home.update_config(**{"models": cfg["models"], "agents.defaults.model": cfg["agents"]["defaults"]["model"]})
     return home
@@ -65,8 +72,9 @@ def _block(body: dict) -> str:
     return found[0] if found else ""
 
 
-def test_openclaw_turns_get_their_own_sessions_memory(oc: OpenClawHome, fake_model: FakeModelServer,
-                                                     sidecar: SidecarProcess) -> None:
+def test_openclaw_turns_get_their_own_sessions_memory(
+    oc: OpenClawHome, fake_model: FakeModelServer, sidecar: SidecarProcess
+) -> None:
     a1 = _turn(oc, fake_model, "What is the Falcon deployment codename?", "sidecar-A")
     b1 = _turn(oc, fake_model, "Who is the Osprey on-call engineer this week?", "sidecar-B")
     a2 = _turn(oc, fake_model, "zzqx thanks, nothing else", "sidecar-A")

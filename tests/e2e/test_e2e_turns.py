@@ -20,17 +20,23 @@ def _requests_for(fake_model: FakeModelServer, marker: str) -> list[dict]:
     return [r for r in fake_model.requests if marker in json.dumps(r["body"].get("messages", []))]
 
 
-def test_store_then_recall_in_a_later_session(oc_home: OpenClawHome, daemon: Daemon, fake_model: FakeModelServer) -> None:
+def test_store_then_recall_in_a_later_session(
+    oc_home: OpenClawHome, daemon: Daemon, fake_model: FakeModelServer
+) -> None:
     skip_if_missing(daemon, ("POST", "/v1/tools/memory_store"), ("POST", "/v1/tools/memory_recall"))
 
-    store = oc_home.agent_local(f'Please remember: call memory_store with {json.dumps({"text": FACT, "category": "fact"})}',
-                                session_key="e2e-store").check()
+    store = oc_home.agent_local(
+        f"Please remember: call memory_store with {json.dumps({'text': FACT, 'category': 'fact'})}",
+        session_key="e2e-store",
+    ).check()
     answer = final_text(store)
     assert answer.startswith("FINAL: memory_store ->"), answer
     assert "unavailable" not in answer.lower(), answer
 
-    recall = oc_home.agent_local('When do we deploy billing? call memory_recall with {"query": "when is the billing service deployed"}',
-                                 session_key="e2e-recall").check()
+    recall = oc_home.agent_local(
+        'When do we deploy billing? call memory_recall with {"query": "when is the billing service deployed"}',
+        session_key="e2e-recall",
+    ).check()
     answer = final_text(recall)
     assert answer.startswith("FINAL: memory_recall ->"), answer
     assert "Tuesdays" in answer, answer
@@ -46,14 +52,18 @@ def test_store_then_recall_in_a_later_session(oc_home: OpenClawHome, daemon: Dae
 
 def test_memory_search_finds_the_fact(oc_home: OpenClawHome, daemon: Daemon) -> None:
     skip_if_missing(daemon, ("POST", "/v1/tools/memory_store"), ("POST", "/v1/tools/memory_search"))
-    oc_home.agent_local(f'call memory_store with {json.dumps({"text": FACT})}', session_key="e2e-search-store").check()
-    run = oc_home.agent_local('call memory_search with {"query": "billing service deployed"}', session_key="e2e-search").check()
+    oc_home.agent_local(f"call memory_store with {json.dumps({'text': FACT})}", session_key="e2e-search-store").check()
+    run = oc_home.agent_local(
+        'call memory_search with {"query": "billing service deployed"}', session_key="e2e-search"
+    ).check()
     answer = final_text(run)
     assert answer.startswith("FINAL: memory_search ->"), answer
     assert "Tuesdays" in answer, answer
 
 
-def test_context_engine_is_used_not_degraded(oc_home: OpenClawHome, daemon: Daemon, fake_model: FakeModelServer) -> None:
+def test_context_engine_is_used_not_degraded(
+    oc_home: OpenClawHome, daemon: Daemon, fake_model: FakeModelServer
+) -> None:
     skip_if_missing(daemon, ("POST", "/v1/context/assemble"), ("POST", "/v1/context/commitTurn"))
     marker = "context engine probe 7f3a"
     run = oc_home.agent_local(f"{marker}: hello", session_key="e2e-ctx").check()

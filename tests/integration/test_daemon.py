@@ -122,8 +122,7 @@ def test_kill_after_ack_loses_nothing(daemon):
     import signal
 
     with daemon.client() as c:
-        ids = [c.post("/v1/memories", json={"text": f"acked write {i}"}).json()["memory"]["id"]
-               for i in range(20)]
+        ids = [c.post("/v1/memories", json={"text": f"acked write {i}"}).json()["memory"]["id"] for i in range(20)]
     daemon.stop(signal.SIGKILL)
     daemon.start()
     with daemon.client() as c:

@@ -15,12 +15,28 @@ pytestmark = pytest.mark.integration
 
 
 def test_status_reports_the_running_daemon(tmp_path: Path):
-    env = {**os.environ, "HOME": str(tmp_path / "user"), "XDG_CONFIG_HOME": str(tmp_path / "user" / "xdg"),
-           "CLAWMEMORY_EMBEDDING_PROVIDER": "none"}
+    env = {
+        **os.environ,
+        "HOME": str(tmp_path / "user"),
+        "XDG_CONFIG_HOME": str(tmp_path / "user" / "xdg"),
+        "CLAWMEMORY_EMBEDDING_PROVIDER": "none",
+    }
     with Daemon(tmp_path / "home", env={"CLAWMEMORY_EMBEDDING_PROVIDER": "none"}) as daemon:
         port = daemon.url.rsplit(":", 1)[1]
-        cmd = [sys.executable, "-m", "clawmemory", "daemon", "status", "-d", str(daemon.home), "--port", port,
-               "--platform", "linux", "--json"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "clawmemory",
+            "daemon",
+            "status",
+            "-d",
+            str(daemon.home),
+            "--port",
+            port,
+            "--platform",
+            "linux",
+            "--json",
+        ]
         info = json.loads(subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout)
         version = daemon.client().get("/health").json()["version"]
     assert info["health"] == {"url": daemon.url, "ok": True, "version": version}

@@ -16,14 +16,18 @@ T0 = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
 
 
 def _commit(c, key, text, at):
-    body = {"namespace": NS, "session": {"agentId": "main", "sessionKey": f"agent:main:{key}"},
-            "params": {"sessionId": key, "advancementKey": key, "messages": [user(text, at), agent("Noted.", at)]}}
+    body = {
+        "namespace": NS,
+        "session": {"agentId": "main", "sessionKey": f"agent:main:{key}"},
+        "params": {"sessionId": key, "advancementKey": key, "messages": [user(text, at), agent("Noted.", at)]},
+    }
     assert c.post("/v1/context/commitTurn", json=body).json()["status"] == "committed"
 
 
 def _search(c, **extra):
-    return c.post("/v1/search", json={"query": "backup retention days", "namespace": NS, "corpus": "memory",
-                                      **extra}).json()["results"]
+    return c.post(
+        "/v1/search", json={"query": "backup retention days", "namespace": NS, "corpus": "memory", **extra}
+    ).json()["results"]
 
 
 def _until(check, timeout=30.0):

@@ -18,10 +18,18 @@ def session(n: int) -> dict:
 
 
 def turn(t0: int) -> list[dict]:
-    return [{"role": "user", "content": [{"type": "text", "text": "our standup moved to 09:45 on Thursdays"}],
-             "timestamp": t0},
-            {"role": "assistant", "content": [{"type": "text", "text": "Noted: standup 09:45 Thursdays."}],
-             "timestamp": t0 + 2000}]
+    return [
+        {
+            "role": "user",
+            "content": [{"type": "text", "text": "our standup moved to 09:45 on Thursdays"}],
+            "timestamp": t0,
+        },
+        {
+            "role": "assistant",
+            "content": [{"type": "text", "text": "Noted: standup 09:45 Thursdays."}],
+            "timestamp": t0 + 2000,
+        },
+    ]
 
 
 def stored(c, key: str) -> int:
@@ -39,11 +47,20 @@ def daemon(tmp_path: Path):
 def test_before_prompt_build_recalls_a_stored_fact_in_a_later_session(daemon):
     with daemon.client() as c:
         assert c.put("/v1/namespaces/main", json={}).status_code in (200, 201)
-        r = c.post("/v1/tools/memory_store", json={"namespace": "main", "session": session(1),
-                                                   "params": {"text": "The VPN gateway is vpn-ams-3 <b>x</b>"}})
+        r = c.post(
+            "/v1/tools/memory_store",
+            json={
+                "namespace": "main",
+                "session": session(1),
+                "params": {"text": "The VPN gateway is vpn-ams-3 <b>x</b>"},
+            },
+        )
         assert r.status_code == 200, r.text
-        body = {"namespace": "main", "session": session(2),
-                "event": {"prompt": "what is the VPN gateway?", "currentUserMessage": "what is the VPN gateway?"}}
+        body = {
+            "namespace": "main",
+            "session": session(2),
+            "event": {"prompt": "what is the VPN gateway?", "currentUserMessage": "what is the VPN gateway?"},
+        }
         out = c.post("/v1/hooks/before_prompt_build", json=body)
         assert out.status_code == 200, out.text
         block = out.json()["prependContext"]
@@ -59,33 +76,51 @@ def test_agent_end_capture_stores_the_turn_once_whichever_path_delivers_it(daemo
     t0 = 1_790_000_000_000
     with daemon.client() as c:
         c.put("/v1/namespaces/main", json={})  # as the plugin does before its first call
-        end = {"namespace": "main", "session": session(1),
-               "event": {"success": True, "capture": True, "messages": turn(t0)}}
+        end = {
+            "namespace": "main",
+            "session": session(1),
+            "event": {"success": True, "capture": True, "messages": turn(t0)},
+        }
         first = c.post("/v1/hooks/agent_end", json=end)
         assert first.status_code == 200, first.text
         assert first.json()["capture"]["stored"] == 2
         assert c.post("/v1/hooks/agent_end", json=end).json()["capture"]["stored"] == 0  # a replay
         assert stored(c, "agent:main:s1") == 2
         # the context engine committed the turn first: agent_end then stores nothing more
-        commit = c.post("/v1/context/commitTurn", json={"namespace": "main", "session": session(2),
-                                                        "params": {"advancementKey": "k1", "messages": turn(t0)}})
+        commit = c.post(
+            "/v1/context/commitTurn",
+            json={"namespace": "main", "session": session(2), "params": {"advancementKey": "k1", "messages": turn(t0)}},
+        )
         assert commit.json()["stored"] == 2
         late = c.post("/v1/hooks/agent_end", json={**end, "session": session(2)})
         assert late.json()["capture"]["stored"] == 0
         # agent_end first, its copies stamped later than commitTurn's (as a real Gateway does)
-        first_end = c.post("/v1/hooks/agent_end", json={**end, "session": session(4),
-                                                         "event": {**end["event"], "messages": turn(t0 + 40_000)}})
+        first_end = c.post(
+            "/v1/hooks/agent_end",
+            json={**end, "session": session(4), "event": {**end["event"], "messages": turn(t0 + 40_000)}},
+        )
         assert first_end.json()["capture"]["stored"] == 2
-        commit = c.post("/v1/context/commitTurn", json={"namespace": "main", "session": session(4),
-                                                        "params": {"advancementKey": "k4", "messages": turn(t0)}})
+        commit = c.post(
+            "/v1/context/commitTurn",
+            json={"namespace": "main", "session": session(4), "params": {"advancementKey": "k4", "messages": turn(t0)}},
+        )
         assert commit.json()["stored"] == 0
         # the same words again in a later turn are a new turn, stored once more
-        again = c.post("/v1/hooks/agent_end", json={**end, "session": session(4),
-                                                    "event": {**end["event"], "messages": turn(t0 + 300_000)}})
-        c.post("/v1/context/commitTurn", json={"namespace": "main", "session": session(4),
-                                               "params": {"advancementKey": "k5", "messages": turn(t0 + 290_000)}})
+        again = c.post(
+            "/v1/hooks/agent_end",
+            json={**end, "session": session(4), "event": {**end["event"], "messages": turn(t0 + 300_000)}},
+        )
+        c.post(
+            "/v1/context/commitTurn",
+            json={
+                "namespace": "main",
+                "session": session(4),
+                "params": {"advancementKey": "k5", "messages": turn(t0 + 290_000)},
+            },
+        )
         assert again.json()["capture"]["stored"] == 2 and stored(c, "agent:main:s4") == 4
         # without capture the messages are not stored
-        off = c.post("/v1/hooks/agent_end", json={**end, "session": session(3),
-                                                  "event": {"success": True, "messages": turn(t0)}})
+        off = c.post(
+            "/v1/hooks/agent_end", json={**end, "session": session(3), "event": {"success": True, "messages": turn(t0)}}
+        )
         assert "capture" not in off.json() and stored(c, "agent:main:s3") == 0

@@ -11,14 +11,27 @@ from support.daemon import Daemon
 
 pytestmark = pytest.mark.integration
 ENV = {"CLAWMEMORY_EMBEDDING_PROVIDER": "none"}
-TOPICS = [f"service {w} runs on host {w}-{n} in region {r}" for n, (w, r) in enumerate(
-    [("alpha", "ams"), ("bravo", "fra"), ("charlie", "lhr"), ("delta", "cdg"), ("echo", "mad"),
-     ("foxtrot", "waw"), ("golf", "arn"), ("hotel", "dub")])]
+TOPICS = [
+    f"service {w} runs on host {w}-{n} in region {r}"
+    for n, (w, r) in enumerate(
+        [
+            ("alpha", "ams"),
+            ("bravo", "fra"),
+            ("charlie", "lhr"),
+            ("delta", "cdg"),
+            ("echo", "mad"),
+            ("foxtrot", "waw"),
+            ("golf", "arn"),
+            ("hotel", "dub"),
+        ]
+    )
+]
 
 
 def tool(client, name: str, session: str, **params):
-    r = client.post(f"/v1/tools/{name}", json={"namespace": "default", "session": {"sessionKey": session},
-                                                "params": params})
+    r = client.post(
+        f"/v1/tools/{name}", json={"namespace": "default", "session": {"sessionKey": session}, "params": params}
+    )
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -27,8 +40,9 @@ def seed(client) -> list[str]:
     ids = []
     for t in TOPICS:
         word = t.split()[1]
-        ids.append(tool(client, "memory_store", "seed", question=f"where does service {word} run?",
-                        answer=t)["details"]["id"])
+        ids.append(
+            tool(client, "memory_store", "seed", question=f"where does service {word} run?", answer=t)["details"]["id"]
+        )
     return ids
 
 
@@ -40,8 +54,9 @@ def daemon(tmp_path: Path):
 
 def test_tool_routes_and_a_ticket_surviving_a_restart(daemon):
     with daemon.client() as c:
-        stored = tool(c, "memory_store", "s", text="The billing service deploys on Tuesdays after 10:00",
-                      category="fact")
+        stored = tool(
+            c, "memory_store", "s", text="The billing service deploys on Tuesdays after 10:00", category="fact"
+        )
         assert stored["details"]["action"] == "created" and stored["content"].startswith("Stored memory")
         again = tool(c, "memory_store", "s", text="The billing service deploys on Tuesdays after 10:00")
         assert again["details"]["action"] == "reinforced"
@@ -56,13 +71,20 @@ def test_tool_routes_and_a_ticket_surviving_a_restart(daemon):
     with daemon.client() as c:
         bad = c.post("/v1/hooks/agent_end", json={"session": {"sessionKey": "run-1"}, "event": {"endedAt": "soon"}})
         assert bad.status_code == 422 and bad.json()["error"]["field"] == "event.endedAt"
-        end = c.post("/v1/hooks/agent_end", json={"namespace": "default", "session": {"sessionKey": "run-1"},
-                                                  "event": {"success": True, "durationMs": 1200,
-                                                            "endedAt": "2999-01-01T00:00:00Z"}})  # capped at now
+        end = c.post(
+            "/v1/hooks/agent_end",
+            json={
+                "namespace": "default",
+                "session": {"sessionKey": "run-1"},
+                "event": {"success": True, "durationMs": 1200, "endedAt": "2999-01-01T00:00:00Z"},
+            },
+        )  # capped at now
         assert end.status_code == 200
         assert [t["ticket"] for t in end.json()["ledger"]["tickets"]] == [ticket]
-        replay = c.post("/v1/hooks/agent_end", json={"namespace": "default", "session": {"sessionKey": "run-1"},
-                                                     "event": {"success": True}})
+        replay = c.post(
+            "/v1/hooks/agent_end",
+            json={"namespace": "default", "session": {"sessionKey": "run-1"}, "event": {"success": True}},
+        )
         assert replay.json()["ledger"]["settled"] == 0
         r = c.post("/v1/ledger/settle", json={"ticketId": ticket, "delta": 1})
         assert r.json() == {"settled": False, "ticket": ticket, "reason": "already settled"}
@@ -79,10 +101,18 @@ def test_session_end_route_expires_open_tickets_once(daemon):
         ticket = tool(c, "memory_recall", "sess-9", query="where does service alpha run")["details"]["ticketId"]
         assert ticket
         # the plugin's body; OpenClaw's extra event fields are accepted
-        body = {"namespace": "default",
-                "session": {"sessionKey": "sess-9", "sessionId": "sid-9", "agentId": "main", "workspaceDir": "/w"},
-                "event": {"sessionId": "sid-9", "sessionKey": "sess-9", "messageCount": 6, "durationMs": 900,
-                          "reason": "idle", "addedLater": {"anything": [1, 2]}}}
+        body = {
+            "namespace": "default",
+            "session": {"sessionKey": "sess-9", "sessionId": "sid-9", "agentId": "main", "workspaceDir": "/w"},
+            "event": {
+                "sessionId": "sid-9",
+                "sessionKey": "sess-9",
+                "messageCount": 6,
+                "durationMs": 900,
+                "reason": "idle",
+                "addedLater": {"anything": [1, 2]},
+            },
+        }
         first = c.post("/v1/hooks/session_end", json=body)
         assert first.status_code == 200, first.text
         assert first.json() == {"expired": 1}
@@ -111,8 +141,10 @@ def test_64_concurrent_recalls_then_settles_lose_and_double_nothing(daemon):
     def end(item: tuple[str, str | None]) -> dict:
         session, _ = item
         with daemon.client() as c:
-            r = c.post("/v1/hooks/agent_end", json={"namespace": "default", "session": {"sessionKey": session},
-                                                    "event": {"success": True}})
+            r = c.post(
+                "/v1/hooks/agent_end",
+                json={"namespace": "default", "session": {"sessionKey": session}, "event": {"success": True}},
+            )
             assert r.status_code == 200, r.text
             return r.json()["ledger"]
 
@@ -133,8 +165,10 @@ def test_two_daemons_settling_the_same_tickets_apply_each_once(tmp_path):
     with Daemon(home, env=ENV) as one:
         with one.client() as c:
             ids = seed(c)
-            tickets = [tool(c, "memory_recall", f"r{n}", query=TOPICS[n % len(TOPICS)])["details"]["ticketId"]
-                       for n in range(24)]
+            tickets = [
+                tool(c, "memory_recall", f"r{n}", query=TOPICS[n % len(TOPICS)])["details"]["ticketId"]
+                for n in range(24)
+            ]
         with Daemon(home, env=ENV) as two:
 
             def settle(job: tuple[Daemon, str]) -> bool:

@@ -33,8 +33,9 @@ def text(result: Any) -> str:
 
 
 def stdio(home: Path, *args: str) -> StdioServerParameters:
-    return StdioServerParameters(command=sys.executable, args=["-m", "clawmemory", "mcp", "-d", str(home), *args],
-                                 env=ENV)
+    return StdioServerParameters(
+        command=sys.executable, args=["-m", "clawmemory", "mcp", "-d", str(home), *args], env=ENV
+    )
 
 
 def http(url: str, token: str | None) -> Any:
@@ -88,7 +89,9 @@ def test_stdio_namespace_from_config_by_client_name(tmp_path: Path):
         info = Implementation(name=name, version="1.0")
         async with Client(stdio(home), mode="legacy", client_info=info) as client:
             await client.call_tool("memory_store", {"text": f"{name} prefers tabs over spaces"})
-            return json.loads((await client.read_resource("clawmemory://stats")).contents[0].text)["ledger"]["namespace"]
+            return json.loads((await client.read_resource("clawmemory://stats")).contents[0].text)["ledger"][
+                "namespace"
+            ]
 
     assert anyio.run(run, "my-editor") == "editor-space"
     assert anyio.run(run, "other-editor") == "default"
@@ -124,8 +127,11 @@ def test_http_refused_without_the_token_or_from_a_foreign_host(daemon: Daemon):
         r = httpx.post(f"{daemon.url}/mcp", json=ping, headers={**accept, **headers})
         assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
         assert r.headers["www-authenticate"] == "Bearer"
-    rebound = httpx.post(f"{daemon.url}/mcp", json=ping,
-                         headers={**accept, "Authorization": f"Bearer {daemon.token}", "Host": "evil.example:80"})
+    rebound = httpx.post(
+        f"{daemon.url}/mcp",
+        json=ping,
+        headers={**accept, "Authorization": f"Bearer {daemon.token}", "Host": "evil.example:80"},
+    )
     assert rebound.status_code in (403, 421)
 
     async def without_token() -> None:

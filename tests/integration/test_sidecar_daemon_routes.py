@@ -11,8 +11,11 @@ pytestmark = pytest.mark.integration
 
 
 def test_daemon_reports_sidecar_status_and_provider_config(daemon: Daemon) -> None:
-    with ScriptedUpstream() as up, SidecarProcess(daemon.home, "--upstream", up.base_url, "--no-retrieve") as sc, \
-            daemon.client() as c:
+    with (
+        ScriptedUpstream() as up,
+        SidecarProcess(daemon.home, "--upstream", up.base_url, "--no-retrieve") as sc,
+        daemon.client() as c,
+    ):
         status = c.get("/v1/sidecar/status", params={"url": sc.url})
         assert status.status_code == 200, status.text
         info = status.json()

@@ -31,13 +31,28 @@ def model_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 def test_delta_mem_sidecar_serves_chat(model_dirs, tmp_path: Path) -> None:
     base, adapter = model_dirs
-    with SidecarProcess(tmp_path / "home", "--backend", "delta-mem", "--base-model-dir", str(base),
-                        "--adapter-dir", str(adapter), "--no-retrieve") as sc, sc.client() as c:
+    with (
+        SidecarProcess(
+            tmp_path / "home",
+            "--backend",
+            "delta-mem",
+            "--base-model-dir",
+            str(base),
+            "--adapter-dir",
+            str(adapter),
+            "--no-retrieve",
+        ) as sc,
+        sc.client() as c,
+    ):
         health = c.get("/health").json()
         assert health["backend"] == "delta-mem" and health["mechanism"] == "delta-state"
         assert health["model"] == "base+delta-mem" and health["backend_info"]["adapter"]["layers"] == 2
-        body = {"messages": [{"role": "user", "content": "hello"}], "max_tokens": 4, "user": "s1",
-                "attention_state": ["The codename is BLUEHERON-7"]}
+        body = {
+            "messages": [{"role": "user", "content": "hello"}],
+            "max_tokens": 4,
+            "user": "s1",
+            "attention_state": ["The codename is BLUEHERON-7"],
+        }
         r = c.post("/v1/chat/completions", json=body)
         assert r.status_code == 200, r.text
         assert r.headers["x-delta-mem-backend"] == "delta-mem"
@@ -56,9 +71,28 @@ def test_bad_adapter_is_one_clear_line(model_dirs, tmp_path: Path) -> None:
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "delta_mem_config.json").write_text(json.dumps({"rank": 8, "num_state_heads": 4}))
-    p = subprocess.run([sys.executable, "-m", "clawmemory", "sidecar", "serve", "--data-dir", str(tmp_path / "h"),
-                        "--port", "0", "--backend", "delta-mem", "--base-model-dir", str(base), "--adapter-dir",
-                        str(bad)], capture_output=True, text=True, timeout=120)
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "clawmemory",
+            "sidecar",
+            "serve",
+            "--data-dir",
+            str(tmp_path / "h"),
+            "--port",
+            "0",
+            "--backend",
+            "delta-mem",
+            "--base-model-dir",
+            str(base),
+            "--adapter-dir",
+            str(bad),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert p.returncode == 2
     assert "num_state_heads=4" in p.stderr and "not implemented" in p.stderr
     assert "Traceback" not in p.stderr

@@ -51,8 +51,10 @@ def client(sidecar: SidecarProcess) -> Iterator[httpx.Client]:
 
 
 def chat(client: httpx.Client, text: str = "hello", headers: dict | None = None, **body) -> httpx.Response:
-    payload = {"messages": [{"role": "system", "content": "You are helpful."}, {"role": "user", "content": text}],
-               **body}
+    payload = {
+        "messages": [{"role": "system", "content": "You are helpful."}, {"role": "user", "content": text}],
+        **body,
+    }
     return client.post("/v1/chat/completions", json=payload, headers=headers or {})
 
 
@@ -67,12 +69,15 @@ def system_text(body: dict) -> str:
 # -- routing ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("how", "expected_key", "source"), [
-    ({"headers": {"X-OpenClaw-Session-Key": "agent:main:h1"}}, "agent:main:h1", "header"),
-    ({"headers": {"X-Delta-Mem-Session-Key": "agent:main:h2"}}, "agent:main:h2", "header"),
-    ({"prompt_cache_key": "518a-e428d5:3"}, "518a-e428d5", "prompt_cache_key"),
-    ({"user": "user-7"}, "user-7", "user"),
-])
+@pytest.mark.parametrize(
+    ("how", "expected_key", "source"),
+    [
+        ({"headers": {"X-OpenClaw-Session-Key": "agent:main:h1"}}, "agent:main:h1", "header"),
+        ({"headers": {"X-Delta-Mem-Session-Key": "agent:main:h2"}}, "agent:main:h2", "header"),
+        ({"prompt_cache_key": "518a-e428d5:3"}, "518a-e428d5", "prompt_cache_key"),
+        ({"user": "user-7"}, "user-7", "user"),
+    ],
+)
 def test_routing_by_each_key_source(client, up, how, expected_key, source) -> None:
     r = chat(client, **how)
     assert r.status_code == 200, r.text
@@ -189,8 +194,19 @@ class _QMD(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["content-length"])))
         _QMD.calls.append({"path": self.path, "body": body})
-        data = json.dumps({"results": [{"docid": "#a1", "file": "notes/deploy.md", "title": "Deploy", "score": 0.91,
-                                        "snippet": "12: Deploys go to Fly.io, region ams"}]}).encode()
+        data = json.dumps(
+            {
+                "results": [
+                    {
+                        "docid": "#a1",
+                        "file": "notes/deploy.md",
+                        "title": "Deploy",
+                        "score": 0.91,
+                        "snippet": "12: Deploys go to Fly.io, region ams",
+                    }
+                ]
+            }
+        ).encode()
         self.send_response(200)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(data)))
@@ -204,8 +220,10 @@ def test_qmd_retrieval_and_fail_open(upstream: ScriptedUpstream, tmp_path: Path)
     threading.Thread(target=qmd.serve_forever, daemon=True).start()
     qmd_url = f"http://127.0.0.1:{qmd.server_address[1]}"
     try:
-        with SidecarProcess(tmp_path / "q", "--upstream", upstream.base_url, "--qmd-url", qmd_url,
-                            env=LEXICAL) as sc, sc.client() as c:
+        with (
+            SidecarProcess(tmp_path / "q", "--upstream", upstream.base_url, "--qmd-url", qmd_url, env=LEXICAL) as sc,
+            sc.client() as c,
+        ):
             r = chat(c, "where do deploys go?", user="qmd-1")
             assert r.headers["x-delta-attention-state-source"] == "qmd"
             assert "(qmd:notes/deploy.md) Deploys go to Fly.io, region ams" in system_text(sent(upstream))
@@ -216,8 +234,12 @@ def test_qmd_retrieval_and_fail_open(upstream: ScriptedUpstream, tmp_path: Path)
         qmd.shutdown()
         qmd.server_close()
     # the same sidecar config with QMD gone, and an engine namespace that does not exist: both fail open
-    with SidecarProcess(tmp_path / "q2", "--upstream", upstream.base_url, "--qmd-url", qmd_url,
-                        "--namespace", "ghost", env=LEXICAL) as sc, sc.client() as c:
+    with (
+        SidecarProcess(
+            tmp_path / "q2", "--upstream", upstream.base_url, "--qmd-url", qmd_url, "--namespace", "ghost", env=LEXICAL
+        ) as sc,
+        sc.client() as c,
+    ):
         r = chat(c, "where do deploys go?", user="qmd-2")
         assert r.status_code == 200
         assert r.headers["x-delta-attention-state-source"] == "none"
@@ -233,8 +255,11 @@ def test_stream_is_relayed_as_it_is_generated(client, up) -> None:
     up.gate = threading.Event()
     up.reply = lambda body: "one two three four"
     seen = b""
-    with client.stream("POST", "/v1/chat/completions", json={
-            "messages": [{"role": "user", "content": "zzqx stream"}], "stream": True, "user": "stream-1"}) as r:
+    with client.stream(
+        "POST",
+        "/v1/chat/completions",
+        json={"messages": [{"role": "user", "content": "zzqx stream"}], "stream": True, "user": "stream-1"},
+    ) as r:
         assert r.status_code == 200
         assert r.headers["content-type"].startswith("text/event-stream")
         assert r.headers["x-delta-mem-backend"] == "proxy"
@@ -248,15 +273,19 @@ def test_stream_is_relayed_as_it_is_generated(client, up) -> None:
             seen += chunk
     assert up.finished.is_set()
     assert seen.rstrip().endswith(b"data: [DONE]")
-    text = "".join(json.loads(line[6:])["choices"][0]["delta"].get("content") or ""
-                   for line in seen.decode().splitlines() if line.startswith("data: {") and '"choices": [{' in line)
+    text = "".join(
+        json.loads(line[6:])["choices"][0]["delta"].get("content") or ""
+        for line in seen.decode().splitlines()
+        if line.startswith("data: {") and '"choices": [{' in line
+    )
     assert text == "one two three four"
 
 
 def test_upstream_stream_breaking_midway_ends_with_an_error_event(client, up) -> None:
     up.break_stream = True
-    with client.stream("POST", "/v1/chat/completions", json={
-            "messages": [{"role": "user", "content": "zzqx"}], "stream": True}) as r:
+    with client.stream(
+        "POST", "/v1/chat/completions", json={"messages": [{"role": "user", "content": "zzqx"}], "stream": True}
+    ) as r:
         body = b"".join(r.iter_raw())
     assert b"upstream_stream_error" in body
 
@@ -319,8 +348,12 @@ def test_auth_is_required(sidecar: SidecarProcess) -> None:
 
 
 def test_upstream_errors_pass_through(client, up) -> None:
-    up.fail = (429, json.dumps({"error": {"message": "slow down", "type": "rate_limit", "param": None,
-                                          "code": "rate_limited"}}).encode())
+    up.fail = (
+        429,
+        json.dumps(
+            {"error": {"message": "slow down", "type": "rate_limit", "param": None, "code": "rate_limited"}}
+        ).encode(),
+    )
     r = chat(client)
     assert r.status_code == 429 and _error(r)["code"] == "rate_limited"
     up.fail = (500, b"<html>boom</html>")
@@ -337,8 +370,9 @@ def test_upstream_errors_pass_through(client, up) -> None:
 def small(upstream: ScriptedUpstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SidecarProcess]:
     home = tmp_path_factory.mktemp("small") / "home"
     env = {**LEXICAL, "CLAWMEMORY_SIDECAR_MAX_BODY_BYTES": "4096"}
-    with SidecarProcess(home, "--upstream", upstream.base_url, "--max-sessions", "2", "--session-ttl-s", "1.5",
-                        "--no-retrieve", env=env) as sc:
+    with SidecarProcess(
+        home, "--upstream", upstream.base_url, "--max-sessions", "2", "--session-ttl-s", "1.5", "--no-retrieve", env=env
+    ) as sc:
         yield sc
 
 
@@ -380,8 +414,17 @@ def test_oversized_body(small: SidecarProcess) -> None:
 
 
 def test_upstream_unreachable(tmp_path: Path) -> None:
-    with SidecarProcess(tmp_path / "dead", "--upstream", "http://127.0.0.1:9/v1", "--no-retrieve",
-                        "--require-session-key", env=LEXICAL) as sc, sc.client() as c:
+    with (
+        SidecarProcess(
+            tmp_path / "dead",
+            "--upstream",
+            "http://127.0.0.1:9/v1",
+            "--no-retrieve",
+            "--require-session-key",
+            env=LEXICAL,
+        ) as sc,
+        sc.client() as c,
+    ):
         r = chat(c)
         assert r.status_code == 400 and _error(r)["code"] == "missing_session_key"
         r = chat(c, user="u")

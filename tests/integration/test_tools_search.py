@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from support.daemon import Daemon
@@ -60,8 +59,13 @@ def test_collection_indexed_by_the_cli_is_searchable_and_readable_over_http(daem
         assert any(x["path"].startswith("memories/") for x in details["results"])
 
         got = call(c, "memory_get", {"path": top["path"], "from": 4, "lines": 1}).json()["details"]
-        assert got == {"status": "ok", "text": "The billing service deploys only on Tuesdays.",
-                       "path": "workspace/MEMORY.md", "from": 4, "lines": 1}
+        assert got == {
+            "status": "ok",
+            "text": "The billing service deploys only on Tuesdays.",
+            "path": "workspace/MEMORY.md",
+            "from": 4,
+            "lines": 1,
+        }
         missing = call(c, "memory_get", {"path": "memory/2026-11-21.md"})
         assert missing.status_code == 200 and missing.json()["details"]["status"] == "not_found"
 
@@ -75,22 +79,27 @@ def test_collection_indexed_by_the_cli_is_searchable_and_readable_over_http(daem
         # another namespace sees none of it
         other = call(c, "memory_search", {"query": "billing tuesdays", "corpus": "all"}, namespace="agent-other")
         assert other.json()["details"]["results"] == []
-        assert call(c, "memory_get", {"path": "workspace/MEMORY.md"}, namespace="agent-other").json()[
-            "details"]["status"] == "not_found"
+        assert (
+            call(c, "memory_get", {"path": "workspace/MEMORY.md"}, namespace="agent-other").json()["details"]["status"]
+            == "not_found"
+        )
 
 
-@pytest.mark.parametrize(("tool", "params", "field"), [
-    ("memory_search", {"query": ""}, "query"),
-    ("memory_search", {"query": "x" * 100_000}, "query"),
-    ("memory_search", {"query": 'say "hi'}, "query"),
-    ("memory_search", {"query": "x", "corpus": "everything"}, "params.corpus"),
-    ("memory_search", {"query": "x", "maxResults": 0}, "params.maxResults"),
-    ("memory_search", {"query": "x", "bogus": 1}, "params.bogus"),
-    ("memory_search", {}, "params.query"),
-    ("memory_get", {"path": "../../etc/passwd"}, "path"),
-    ("memory_get", {"path": "/etc/passwd"}, "path"),
-    ("memory_get", {"path": "x.md", "from": 0}, "params.from"),
-])
+@pytest.mark.parametrize(
+    ("tool", "params", "field"),
+    [
+        ("memory_search", {"query": ""}, "query"),
+        ("memory_search", {"query": "x" * 100_000}, "query"),
+        ("memory_search", {"query": 'say "hi'}, "query"),
+        ("memory_search", {"query": "x", "corpus": "everything"}, "params.corpus"),
+        ("memory_search", {"query": "x", "maxResults": 0}, "params.maxResults"),
+        ("memory_search", {"query": "x", "bogus": 1}, "params.bogus"),
+        ("memory_search", {}, "params.query"),
+        ("memory_get", {"path": "../../etc/passwd"}, "path"),
+        ("memory_get", {"path": "/etc/passwd"}, "path"),
+        ("memory_get", {"path": "x.md", "from": 0}, "params.from"),
+    ],
+)
 def test_bad_calls_are_422_with_the_field_never_500(daemon, tool, params, field):
     with daemon.client() as c:
         r = call(c, tool, params)

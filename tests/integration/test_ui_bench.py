@@ -14,8 +14,13 @@ SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "ui.py"
 
 
 def test_ui_benchmark_small():
-    out = subprocess.run([sys.executable, str(SCRIPT), "--size", "600", "--batch", "200", "--repeat", "2"],
-                         capture_output=True, text=True, timeout=240, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, str(SCRIPT), "--size", "600", "--batch", "200", "--repeat", "2"],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=True,
+    ).stdout
     result = json.loads(out.strip().splitlines()[-1])
     assert result["size"] == 600 and result["write_per_s"] > 0
     assert set(result["http"]) >= {"first page", "kind filter", "text contains", "deep page (middle)"}

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import httpx
 import pytest
@@ -15,8 +14,18 @@ from support.daemon import Daemon
 from support.inspector import ENV, seed
 
 pytestmark = pytest.mark.integration
-PAGES = ["/ui", "/ui/memories", "/ui/memories/mem_x", "/ui/search?q=billing", "/ui/ledger", "/ui/conversations",
-         "/ui/conversations/session?key=chat-7", "/ui/observations", "/ui/collections", "/ui/doctor"]
+PAGES = [
+    "/ui",
+    "/ui/memories",
+    "/ui/memories/mem_x",
+    "/ui/search?q=billing",
+    "/ui/ledger",
+    "/ui/conversations",
+    "/ui/conversations/session?key=chat-7",
+    "/ui/observations",
+    "/ui/collections",
+    "/ui/doctor",
+]
 ACTIONS = ["/ui/memories/mem_x/forget", "/ui/memories/mem_x/restore", "/ui/memories/mem_x/pin", "/ui/logout"]
 
 

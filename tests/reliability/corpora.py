@@ -33,14 +33,22 @@ def _b64url(data: bytes) -> str:
 
 def _jwt(rng: random.Random) -> str:
     head = _b64url(json.dumps({"alg": rng.choice(["HS256", "RS256", "ES256"]), "typ": "JWT"}).encode())
-    body = _b64url(json.dumps({"sub": _s(rng, 10), "iat": rng.randrange(1_600_000_000, 1_800_000_000),
-                               "name": rng.choice(["ada", "linus", "grace"])}).encode())
+    body = _b64url(
+        json.dumps(
+            {
+                "sub": _s(rng, 10),
+                "iat": rng.randrange(1_600_000_000, 1_800_000_000),
+                "name": rng.choice(["ada", "linus", "grace"]),
+            }
+        ).encode()
+    )
     return f"{head}.{body}.{_s(rng, 43, URLSAFE)}"
 
 
 def _pem(rng: random.Random) -> str:
-    label = rng.choice(["RSA PRIVATE KEY", "PRIVATE KEY", "EC PRIVATE KEY", "OPENSSH PRIVATE KEY",
-                        "ENCRYPTED PRIVATE KEY"])
+    label = rng.choice(
+        ["RSA PRIVATE KEY", "PRIVATE KEY", "EC PRIVATE KEY", "OPENSSH PRIVATE KEY", "ENCRYPTED PRIVATE KEY"]
+    )
     lines = [_s(rng, 64, ALNUM + "+/") for _ in range(rng.randrange(3, 8))]
     return f"-----BEGIN {label}-----\n" + "\n".join(lines) + f"\n-----END {label}-----"
 
@@ -57,9 +65,14 @@ KINDS: dict[str, Callable[[random.Random], tuple[str, str]]] = {
     "github_classic": lambda r: (v := r.choice(["ghp_", "gho_", "ghs_", "ghu_"]) + _s(r, 36), v),
     "github_fine_grained": lambda r: (v := "github_pat_" + _s(r, 22) + "_" + _s(r, 59), v),
     "gitlab": lambda r: (v := "glpat-" + _s(r, 20, URLSAFE), v),
-    "slack": lambda r: (v := f"xox{r.choice('bpa')}-{r.randrange(10**11, 10**12)}-{r.randrange(10**11, 10**12)}-"
-                        + _s(r, 24), v),
-    "aws_access_key": lambda r: (v := r.choice(["AKIA", "ASIA"]) + _s(r, 16, string.ascii_uppercase + string.digits), v),
+    "slack": lambda r: (
+        v := f"xox{r.choice('bpa')}-{r.randrange(10**11, 10**12)}-{r.randrange(10**11, 10**12)}-" + _s(r, 24),
+        v,
+    ),
+    "aws_access_key": lambda r: (
+        v := r.choice(["AKIA", "ASIA"]) + _s(r, 16, string.ascii_uppercase + string.digits),
+        v,
+    ),
     "google_api_key": lambda r: (v := "AIza" + _s(r, 35, URLSAFE), v),
     "stripe": lambda r: (v := r.choice(["sk_live_", "rk_live_", "sk_test_"]) + _s(r, 24), v),
     "huggingface": lambda r: (v := "hf_" + _s(r, 34), v),
@@ -69,21 +82,47 @@ KINDS: dict[str, Callable[[random.Random], tuple[str, str]]] = {
     "url_password": lambda r: (
         f"{r.choice(['postgres', 'postgresql', 'mysql', 'redis', 'amqp', 'mongodb+srv', 'https'])}://"
         f"{r.choice(['admin', 'app', 'svc_user', 'deploy'])}:{(p := _password(r))}@"
-        f"{r.choice(['db', 'cache', 'mq', 'api'])}.{r.choice(['internal', 'example.com', 'local'])}:5432/main", p),
+        f"{r.choice(['db', 'cache', 'mq', 'api'])}.{r.choice(['internal', 'example.com', 'local'])}:5432/main",
+        p,
+    ),
     "bearer": lambda r: (f"Authorization: Bearer {(t := _s(r, r.randrange(24, 60), URLSAFE + '.'))}", t),
-    "basic_auth": lambda r: (f"Authorization: Basic {(t := base64.b64encode(f'u{_s(r, 5)}:{_password(r)}'.encode()).decode())}", t),
-    "password_assignment": lambda r: (f"{r.choice(['DB_PASSWORD', 'password', 'PGPASSWORD', 'smtp_pass' + 'word', 'ADMIN_PWD'])}"
-                                      f"={(p := _password(r))}", p),
-    "json_secret": lambda r: (f'"{r.choice(["apiKey", "api_key", "client_secret", "secretKey", "auth_token", "accessToken"])}"'
-                              f': "{(p := _s(r, r.randrange(16, 40), URLSAFE))}"', p),
+    "basic_auth": lambda r: (
+        f"Authorization: Basic {(t := base64.b64encode(f'u{_s(r, 5)}:{_password(r)}'.encode()).decode())}",
+        t,
+    ),
+    "password_assignment": lambda r: (
+        f"{r.choice(['DB_PASSWORD', 'password', 'PGPASSWORD', 'smtp_pass' + 'word', 'ADMIN_PWD'])}"
+        f"={(p := _password(r))}",
+        p,
+    ),
+    "json_secret": lambda r: (
+        f'"{r.choice(["apiKey", "api_key", "client_secret", "secretKey", "auth_token", "accessToken"])}"'
+        f': "{(p := _s(r, r.randrange(16, 40), URLSAFE))}"',
+        p,
+    ),
     "aws_secret": lambda r: (f"aws_secret_access_key = {(p := _s(r, 40, ALNUM + '/+'))}", p),
 }
 TEMPLATES = {
-    "dev": ["my key is {}", "export VALUE={}", "use {} for the staging box", "config: {}", "{}",
-            "I pasted {} into the chat by mistake", "token for CI -> {}", "here you go: {} (rotate later)"],
-    "test": ["the credential we use in prod is {}", "curl -H 'x' {} https://api.example.com", "- {}",
-             "Saved to .env: {}", "note to self {} do not share", "{} was leaked in the logs yesterday",
-             "ping me if {} stops working", "the deploy script reads {} at start"],
+    "dev": [
+        "my key is {}",
+        "export VALUE={}",
+        "use {} for the staging box",
+        "config: {}",
+        "{}",
+        "I pasted {} into the chat by mistake",
+        "token for CI -> {}",
+        "here you go: {} (rotate later)",
+    ],
+    "test": [
+        "the credential we use in prod is {}",
+        "curl -H 'x' {} https://api.example.com",
+        "- {}",
+        "Saved to .env: {}",
+        "note to self {} do not share",
+        "{} was leaked in the logs yesterday",
+        "ping me if {} stops working",
+        "the deploy script reads {} at start",
+    ],
 }
 
 
@@ -98,26 +137,90 @@ def secrets(split: str, per_kind: int = 11) -> list[Secret]:
     return out
 
 
-SUBJECTS = ["The team", "Our client", "My sister", "The new intern", "Grandpa", "The API gateway", "Alice",
-            "The database", "Support", "The release manager", "Bob", "The build", "This recipe", "The garden"]
-VERBS = ["moved", "rescheduled", "reviewed", "fixed", "ordered", "planned", "cancelled", "deployed", "tested",
-         "measured", "documented", "painted", "booked", "rotated", "archived", "refactored"]
-OBJECTS = ["the meeting to Tuesday at 10:30", "the token limit of the model", "a password manager for the family",
-           "the secret santa list", "the API documentation", "the auth flow for the mobile app",
-           "our bearer of bad news", "the sk-8 skating lessons", "the risk-based review", "the task-runner config",
-           "tickets to Lisbon", "the staging region ams", "a birthday cake", "version 2.4.1 of the app",
-           "the https://example.com/docs page", "mail for bob@example.com", "the Docker image python:3.12-slim",
-           "the key results for Q3", "the PR #1284 about caching", "the invoice INV-2026-0042",
-           "the path /usr/local/bin/node", "the commit 9f8e7d6c5b4a", "the UUID 123e4567-e89b-12d3-a456-426614174000",
-           "the secretary's calendar", "passwords policy slides", "the token bucket rate limiter",
-           "the api_version field", "a hash of sha256:ab12cd34", "the 'pwd' command in the tutorial",
-           "the apiary behind the barn", "authentication logs from March", "the authority's letter"]
-TAILS = ["", " yesterday.", " before lunch.", " again, sadly.", " for the third time.", " without telling anyone.",
-         " and it worked.", " — see the notes.", " (ticket 4471).", " at 08:00 UTC.", " on 2026-11-20."]
+SUBJECTS = [
+    "The team",
+    "Our client",
+    "My sister",
+    "The new intern",
+    "Grandpa",
+    "The API gateway",
+    "Alice",
+    "The database",
+    "Support",
+    "The release manager",
+    "Bob",
+    "The build",
+    "This recipe",
+    "The garden",
+]
+VERBS = [
+    "moved",
+    "rescheduled",
+    "reviewed",
+    "fixed",
+    "ordered",
+    "planned",
+    "cancelled",
+    "deployed",
+    "tested",
+    "measured",
+    "documented",
+    "painted",
+    "booked",
+    "rotated",
+    "archived",
+    "refactored",
+]
+OBJECTS = [
+    "the meeting to Tuesday at 10:30",
+    "the token limit of the model",
+    "a password manager for the family",
+    "the secret santa list",
+    "the API documentation",
+    "the auth flow for the mobile app",
+    "our bearer of bad news",
+    "the sk-8 skating lessons",
+    "the risk-based review",
+    "the task-runner config",
+    "tickets to Lisbon",
+    "the staging region ams",
+    "a birthday cake",
+    "version 2.4.1 of the app",
+    "the https://example.com/docs page",
+    "mail for bob@example.com",
+    "the Docker image python:3.12-slim",
+    "the key results for Q3",
+    "the PR #1284 about caching",
+    "the invoice INV-2026-0042",
+    "the path /usr/local/bin/node",
+    "the commit 9f8e7d6c5b4a",
+    "the UUID 123e4567-e89b-12d3-a456-426614174000",
+    "the secretary's calendar",
+    "passwords policy slides",
+    "the token bucket rate limiter",
+    "the api_version field",
+    "a hash of sha256:ab12cd34",
+    "the 'pwd' command in the tutorial",
+    "the apiary behind the barn",
+    "authentication logs from March",
+    "the authority's letter",
+]
+TAILS = [
+    "",
+    " yesterday.",
+    " before lunch.",
+    " again, sadly.",
+    " for the third time.",
+    " without telling anyone.",
+    " and it worked.",
+    " — see the notes.",
+    " (ticket 4471).",
+    " at 08:00 UTC.",
+    " on 2026-11-20.",
+]
 
 
 def ordinary(split: str, n: int = 10_000) -> list[str]:
     """``n`` ordinary sentences, many with words that look secret-ish but are not secrets."""
     rng = random.Random(SEEDS[split] + 1)
-    return [f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)}{rng.choice(TAILS)}"
-            for _ in range(n)]
+    return [f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)}{rng.choice(TAILS)}" for _ in range(n)]

@@ -26,8 +26,12 @@ def v1_routes(tmp: Path) -> list[tuple[str, str]]:
     own OpenAPI document, which FastAPI derives from every included route)."""
     with Engine.open(tmp, embedding_provider="none") as engine:
         paths = create_app(engine, "t").openapi()["paths"]
-    return [(method.upper(), re.sub(r"\{[^}]+\}", "x", path))
-            for path, ops in paths.items() if path.startswith("/v1") for method in ops]
+    return [
+        (method.upper(), re.sub(r"\{[^}]+\}", "x", path))
+        for path, ops in paths.items()
+        if path.startswith("/v1")
+        for method in ops
+    ]
 
 
 BAD_AUTH = [
@@ -49,8 +53,12 @@ def test_every_v1_route_refuses_missing_or_wrong_token(shared_daemon, tmp_path):
         for method, path in routes:
             for headers in BAD_AUTH:
                 for body in (b"{}", b"not json", b""):
-                    r = c.request(method, path, headers={**headers, "content-type": "application/json"},
-                                  content=body if method != "GET" else None)
+                    r = c.request(
+                        method,
+                        path,
+                        headers={**headers, "content-type": "application/json"},
+                        content=body if method != "GET" else None,
+                    )
                     assert r.status_code == 401, (method, path, headers, body, r.status_code, r.text)
                     assert r.json()["error"]["code"] == "unauthorized"
     with shared_daemon.client() as c:
@@ -71,10 +79,19 @@ def test_token_file_is_private_and_repaired(tmp_path):
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.10", "example.com"])
 def test_remote_bind_refused_without_allow_remote(tmp_path, host):
-    cmd = [sys.executable, "-m", "clawmemory", "serve", "--data-dir", str(tmp_path / "home"),
-           "--host", host, "--port", "0"]
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=60,
-                       env={**os.environ, **LEXICAL})
+    cmd = [
+        sys.executable,
+        "-m",
+        "clawmemory",
+        "serve",
+        "--data-dir",
+        str(tmp_path / "home"),
+        "--host",
+        host,
+        "--port",
+        "0",
+    ]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env={**os.environ, **LEXICAL})
     assert r.returncode == 2, r.stdout + r.stderr
     assert "--allow-remote" in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "home" / "token").exists()  # refused before anything was created

@@ -49,11 +49,27 @@ def observation_file(path: Path, lines: int) -> None:
     with path.open("w", encoding="utf-8") as f:
         for n in range(lines):
             text = f"step {n} finished: compiled module alpha{n}"
-            f.write(json.dumps({
-                "v": 1, "ts": f"2026-11-21T06:{n // 60 % 60:02d}:{n % 60:02d}.000Z", "kind": "tool",
-                "tool_name": "exec", "tool_call_id": f"call_{n}", "session_key": "agent:main:s1", "agent_id": "main",
-                "is_synthetic": False, "is_error": False, "summary": f"exec: {text}", "result": text,
-                "result_chars": len(text), "result_truncated": False, "redaction": RULES_VERSION}) + "\n")
+            f.write(
+                json.dumps(
+                    {
+                        "v": 1,
+                        "ts": f"2026-11-21T06:{n // 60 % 60:02d}:{n % 60:02d}.000Z",
+                        "kind": "tool",
+                        "tool_name": "exec",
+                        "tool_call_id": f"call_{n}",
+                        "session_key": "agent:main:s1",
+                        "agent_id": "main",
+                        "is_synthetic": False,
+                        "is_error": False,
+                        "summary": f"exec: {text}",
+                        "result": text,
+                        "result_chars": len(text),
+                        "result_truncated": False,
+                        "redaction": RULES_VERSION,
+                    }
+                )
+                + "\n"
+            )
 
 
 def observations(home: Path) -> int:
@@ -67,17 +83,25 @@ def observations(home: Path) -> int:
 
 
 def cli(home: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "clawmemory", *args, "--data-dir", str(home)],
-                          capture_output=True, text=True, timeout=timeout, env={**os.environ, **LEXICAL})
+    return subprocess.run(
+        [sys.executable, "-m", "clawmemory", *args, "--data-dir", str(home)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **LEXICAL},
+    )
 
 
 def test_kill_9_during_ingest_then_rerun_stores_each_line_once(tmp_path):
     home, path, lines = tmp_path / "home", tmp_path / "obs.jsonl", 40_000
     observation_file(path, lines)
     assert cli(home, "namespace", "add", "obs").returncode == 0
-    proc = subprocess.Popen([sys.executable, "-m", "clawmemory", "ingest", str(path), "-n", "obs",
-                             "--data-dir", str(home)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, **LEXICAL})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "clawmemory", "ingest", str(path), "-n", "obs", "--data-dir", str(home)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, **LEXICAL},
+    )
     killed_with, deadline = 0, time.monotonic() + 120
     while killed_with == 0 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)  # kill as soon as the first batches committed
@@ -100,13 +124,34 @@ def transcript(session: int, turns: int) -> list[dict]:
     msgs = []
     for t in range(turns):
         ms = T0_MS + session * 10_000_000 + t * 2000
-        msgs.append({"role": "user", "content": [{"type": "text", "text": f"s{session} question {t}: "
-                                                  "how do we roll out the billing schema change safely?"}],
-                     "timestamp": ms})
-        msgs.append({"role": "assistant", "content": [{"type": "text", "text": f"s{session} answer {t}: "
-                                                       "behind a flag, region by region, with a backup first."}],
-                     "timestamp": ms + 1, "stopReason": "stop", "api": "openai-completions", "provider": "fake",
-                     "model": "fake-model"})
+        msgs.append(
+            {
+                "role": "user",
+                "content": [
+                    {
+                        "type": "text",
+                        "text": f"s{session} question {t}: how do we roll out the billing schema change safely?",
+                    }
+                ],
+                "timestamp": ms,
+            }
+        )
+        msgs.append(
+            {
+                "role": "assistant",
+                "content": [
+                    {
+                        "type": "text",
+                        "text": f"s{session} answer {t}: behind a flag, region by region, with a backup first.",
+                    }
+                ],
+                "timestamp": ms + 1,
+                "stopReason": "stop",
+                "api": "openai-completions",
+                "provider": "fake",
+                "model": "fake-model",
+            }
+        )
     return msgs
 
 
@@ -115,14 +160,28 @@ def test_kill_9_during_compaction_then_rerun(tmp_path):
     sessions = 12
 
     def compact(d: Daemon, s: int) -> httpx.Response | None:
-        body = {"namespace": "main", "session": {"agentId": "main"},
-                "params": {"sessionId": f"cmp-{s}", "sessionKey": f"agent:main:cmp{s}", "force": True,
-                           "messages": transcript(s, 60)}}
+        body = {
+            "namespace": "main",
+            "session": {"agentId": "main"},
+            "params": {
+                "sessionId": f"cmp-{s}",
+                "sessionKey": f"agent:main:cmp{s}",
+                "force": True,
+                "messages": transcript(s, 60),
+            },
+        }
         try:
             with d.client() as c:
-                c.post("/v1/context/commitTurn", json={**body, "params": {
-                    **{k: body["params"][k] for k in ("sessionId", "sessionKey", "messages")},
-                    "advancementKey": f"cmp-{s}"}})
+                c.post(
+                    "/v1/context/commitTurn",
+                    json={
+                        **body,
+                        "params": {
+                            **{k: body["params"][k] for k in ("sessionId", "sessionKey", "messages")},
+                            "advancementKey": f"cmp-{s}",
+                        },
+                    },
+                )
                 return c.post("/v1/context/compact", json=body)
         except httpx.TransportError:
             return None
@@ -138,11 +197,13 @@ def test_kill_9_during_compaction_then_rerun(tmp_path):
     assert integrity(home) == "ok"
     with Daemon(home, env=LEXICAL) as d:
         answers = [compact(d, s) for s in range(sessions)]
-        assert all(a is not None and a.status_code == 200 and a.json()["ok"] for a in answers), \
-            [a.text[:200] for a in answers if a is not None]
+        assert all(a is not None and a.status_code == 200 and a.json()["ok"] for a in answers), [
+            a.text[:200] for a in answers if a is not None
+        ]
     db = sqlite3.connect(home / "clawmemory.db", timeout=30)
-    dup = db.execute("SELECT COUNT(*) FROM (SELECT session_key, text FROM messages GROUP BY session_key, text "
-                     "HAVING COUNT(*) > 1)").fetchone()[0]
+    dup = db.execute(
+        "SELECT COUNT(*) FROM (SELECT session_key, text FROM messages GROUP BY session_key, text HAVING COUNT(*) > 1)"
+    ).fetchone()[0]
     stored = db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
     db.close()
     assert dup == 0 and stored == sessions * 120

@@ -15,16 +15,69 @@ from clawmemory.errors import InvalidInput
 pytestmark = pytest.mark.integration
 
 DEEP = 10_000
-FTS_ABUSE = ['"', '"unbalanced phrase', "*", "a*", "*a", "NEAR(", "NEAR(a b", 'NEAR("a" "b", -1)', "^", "^a",
-             "text:foo", "terms:x", "{terms context}: x", "- x", "+", "AND", "OR OR", "NOT", "(", ")", "((a)",
-             "'", ":", "col:*", '"a" NEAR/2 "b"', "a AND", "\"\"\"", "-", "+-+-", "a -", "\\", "%", "_",
-             "\u0000", "a\u0000b", "🙂*", "x" * 300 + "*", "NEAR(" * 500]
-TRAVERSAL = ["../../etc/passwd", "/etc/passwd", "memories/../../x", "a/../b", "..\\..\\x", "%2e%2e/x",
-             "workspace/..%2f..%2fetc", "./../x", "memories/" + "x" * 5000, "x" * 5000, "sessions/../memories",
-             "a/./../../b", "\u0000", "memories/\u0000", "C:\\Windows\\win.ini", "~/.ssh/id_rsa",
-             "file:///etc/passwd", "memories//x", "#L1-L2", "MEMORY.md#L999999999-L1"]
-BAD_NAMESPACES = ["../x", "..", ".", "a/../b", "/abs", "x" * 65, "", " ", "UPPER", "a b", "a\u0000",
-                  "%2e%2e", "é"]
+FTS_ABUSE = [
+    '"',
+    '"unbalanced phrase',
+    "*",
+    "a*",
+    "*a",
+    "NEAR(",
+    "NEAR(a b",
+    'NEAR("a" "b", -1)',
+    "^",
+    "^a",
+    "text:foo",
+    "terms:x",
+    "{terms context}: x",
+    "- x",
+    "+",
+    "AND",
+    "OR OR",
+    "NOT",
+    "(",
+    ")",
+    "((a)",
+    "'",
+    ":",
+    "col:*",
+    '"a" NEAR/2 "b"',
+    "a AND",
+    '"""',
+    "-",
+    "+-+-",
+    "a -",
+    "\\",
+    "%",
+    "_",
+    "\u0000",
+    "a\u0000b",
+    "🙂*",
+    "x" * 300 + "*",
+    "NEAR(" * 500,
+]
+TRAVERSAL = [
+    "../../etc/passwd",
+    "/etc/passwd",
+    "memories/../../x",
+    "a/../b",
+    "..\\..\\x",
+    "%2e%2e/x",
+    "workspace/..%2f..%2fetc",
+    "./../x",
+    "memories/" + "x" * 5000,
+    "x" * 5000,
+    "sessions/../memories",
+    "a/./../../b",
+    "\u0000",
+    "memories/\u0000",
+    "C:\\Windows\\win.ini",
+    "~/.ssh/id_rsa",
+    "file:///etc/passwd",
+    "memories//x",
+    "#L1-L2",
+    "MEMORY.md#L999999999-L1",
+]
+BAD_NAMESPACES = ["../x", "..", ".", "a/../b", "/abs", "x" * 65, "", " ", "UPPER", "a b", "a\u0000", "%2e%2e", "é"]
 
 
 def requests_to_try() -> list[tuple[str, str, dict]]:
@@ -67,8 +120,11 @@ def requests_to_try() -> list[tuple[str, str, dict]]:
     cases.append(("GET", "/v1/memories", {"params": {"limit": "9" * 400}}))
     # nesting 10,000 deep, in the body itself and inside free-form params
     raw("POST", "/v1/memories", b'{"text": ' + b"[" * DEEP + b"]" * DEEP + b"}")
-    raw("POST", "/v1/tools/memory_search", b'{"params": {"query": "x", "deep": ' + b'{"a":' * DEEP + b"1"
-        + b"}" * DEEP + b"}}")
+    raw(
+        "POST",
+        "/v1/tools/memory_search",
+        b'{"params": {"query": "x", "deep": ' + b'{"a":' * DEEP + b"1" + b"}" * DEEP + b"}}",
+    )
     raw("POST", "/v1/context/assemble", b'{"namespace": "default", "params": ' + b"[" * DEEP + b"]" * DEEP + b"}")
     raw("POST", "/v1/search", b"[" * DEEP + b"]" * DEEP)
     # malformed bodies: invalid UTF-8, NUL bytes, not JSON, truncated
@@ -85,7 +141,7 @@ def requests_to_try() -> list[tuple[str, str, dict]]:
     raw("POST", "/v1/memories", b"\x00\x00\x00")
     raw("PUT", "/v1/ledger/config", b'{"config": {"creditGain": NaN, "x": Infinity}}')
     # FTS5 syntax abuse and 100 KB queries
-    for q in [*FTS_ABUSE, "deploy " * 15_000, "x" * 100_000, "\"" * 100_000, "NEAR(a b) " * 10_000]:
+    for q in [*FTS_ABUSE, "deploy " * 15_000, "x" * 100_000, '"' * 100_000, "NEAR(a b) " * 10_000]:
         post("/v1/search", {"query": q})
         post("/v1/search", {"query": q, "mode": "lexical"})
         post("/v1/ledger/recall", {"query": q})
@@ -136,8 +192,15 @@ def test_hand_made_hostile_requests_never_500(shared_daemon):
 def test_sidecar_probe_urls_stay_on_loopback(shared_daemon):
     """The status route probes a caller-given URL with the sidecar's token: only loopback."""
     with shared_daemon.client() as c:
-        for url in ("http://evil.example/", "https://10.0.0.1:8443", "file:///etc/passwd", "\x1f", "http://[::1",
-                    "gopher://127.0.0.1:70/", "http://127.0.0.1.evil.example/"):
+        for url in (
+            "http://evil.example/",
+            "https://10.0.0.1:8443",
+            "file:///etc/passwd",
+            "\x1f",
+            "http://[::1",
+            "gopher://127.0.0.1:70/",
+            "http://127.0.0.1.evil.example/",
+        ):
             r = c.get("/v1/sidecar/status", params={"url": url})
             assert r.status_code == 422 and r.json()["error"]["field"] == "url", (url, r.text)
         r = c.get("/v1/sidecar/status", params={"url": "http://127.0.0.1:9/\x7f"})

@@ -17,16 +17,31 @@ from hypothesis import strategies as st
 from clawmemory.engine import Engine
 from clawmemory.errors import ClawMemoryError
 
-WORDS = ["deploy", "billing", "region", "ams", "token", "tuesday", "postgres", "backup", "alpha",
-         "service", "host", "runs", "weekly", "cache", "invoice", "retry"]
+WORDS = [
+    "deploy",
+    "billing",
+    "region",
+    "ams",
+    "token",
+    "tuesday",
+    "postgres",
+    "backup",
+    "alpha",
+    "service",
+    "host",
+    "runs",
+    "weekly",
+    "cache",
+    "invoice",
+    "retry",
+]
 sentence = st.lists(st.sampled_from(WORDS), min_size=3, max_size=8).map(" ".join)
 _names = itertools.count()
 
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    with Engine.open(tmp_path_factory.mktemp("iso") / "home", embedding_provider="none",
-                     search_mode="lexical") as eng:
+    with Engine.open(tmp_path_factory.mktemp("iso") / "home", embedding_provider="none", search_mode="lexical") as eng:
         yield eng
 
 
@@ -37,11 +52,18 @@ def snapshot(db: sqlite3.Connection, ns: str) -> dict[str, list[tuple]]:
     for table in tables:
         cols = [r[1] for r in db.execute(f"PRAGMA table_info({table})")]
         if "namespace" in cols:
-            out[table] = sorted(map(tuple, db.execute(f"SELECT * FROM {table} WHERE namespace = ?", (ns,))),
-                                key=repr)
-    out["ledger_ticket_entries"] = sorted(map(tuple, db.execute(
-        "SELECT te.* FROM ledger_ticket_entries te JOIN ledger_tickets t ON t.id = te.ticket_id "
-        "WHERE t.namespace = ?", (ns,))), key=repr)
+            out[table] = sorted(map(tuple, db.execute(f"SELECT * FROM {table} WHERE namespace = ?", (ns,))), key=repr)
+    out["ledger_ticket_entries"] = sorted(
+        map(
+            tuple,
+            db.execute(
+                "SELECT te.* FROM ledger_ticket_entries te JOIN ledger_tickets t ON t.id = te.ticket_id "
+                "WHERE t.namespace = ?",
+                (ns,),
+            ),
+        ),
+        key=repr,
+    )
     return out
 
 
@@ -52,8 +74,7 @@ def seed_b(engine: Engine, ns: str, texts: list[str], session: str) -> dict[str,
     entry_ids = [engine.ledger_store(ns, question=f"what about {t}?", answer=t)["entry"]["id"] for t in texts]
     recall = engine.ledger_recall(texts[0], ns, session={"sessionKey": session})
     tickets = [recall["details"]["ticketId"]] if recall["details"]["ticketId"] else []
-    engine.add_messages(session, [{"role": "user", "text": texts[0]},
-                                  {"role": "assistant", "text": texts[-1]}], ns)
+    engine.add_messages(session, [{"role": "user", "text": texts[0]}, {"role": "assistant", "text": texts[-1]}], ns)
     return {"memories": mem_ids, "entries": entry_ids, "tickets": tickets, "ids": mem_ids + entry_ids}
 
 
@@ -70,10 +91,16 @@ def aimed(engine: Engine, a: str, b_rows: dict[str, list[str]], session: str) ->
     e, sess = engine, {"sessionKey": session}
     out: list[Any] = []
     for id_ in b_rows["ids"]:
-        out += [attempt(e.get_memory, id_, a), attempt(e.forget, id_, a),
-                attempt(e.ledger_show, id_, a), attempt(e.ledger_forget, id_, a),
-                attempt(e.ledger_pin, id_, a), attempt(e.ledger_restore, id_, a),
-                attempt(e.memory_forget, a, sess, memoryId=id_), attempt(e.memory_forget, a, sess, entryId=id_)]
+        out += [
+            attempt(e.get_memory, id_, a),
+            attempt(e.forget, id_, a),
+            attempt(e.ledger_show, id_, a),
+            attempt(e.ledger_forget, id_, a),
+            attempt(e.ledger_pin, id_, a),
+            attempt(e.ledger_restore, id_, a),
+            attempt(e.memory_forget, a, sess, memoryId=id_),
+            attempt(e.memory_forget, a, sess, entryId=id_),
+        ]
         got = e.memory_get(a, sess, path=f"memories/{id_}")
         out.append(None if got["status"] == "not_found" and got["text"] == "" else got)
     for ticket in b_rows["tickets"]:
@@ -108,8 +135,12 @@ def blind(engine: Engine, a: str, session: str, text: str) -> list[Any]:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(b_texts=st.lists(sentence, min_size=1, max_size=4, unique=True), a_text=sentence,
-       reuse_b_text=st.booleans(), session=st.sampled_from(["s1", "agent:main:main", "shared"]))
+@given(
+    b_texts=st.lists(sentence, min_size=1, max_size=4, unique=True),
+    a_text=sentence,
+    reuse_b_text=st.booleans(),
+    session=st.sampled_from(["s1", "agent:main:main", "shared"]),
+)
 def test_nothing_in_a_reads_or_changes_b(engine: Engine, b_texts, a_text, reuse_b_text, session):
     n = next(_names)
     a, b = f"iso-a{n}", f"iso-b{n}"
@@ -132,5 +163,6 @@ def test_nothing_in_a_reads_or_changes_b(engine: Engine, b_texts, a_text, reuse_
     stray = engine.store.db.execute(
         "SELECT COUNT(*) FROM ledger_ticket_entries te JOIN ledger_tickets t ON t.id = te.ticket_id "
         "JOIN ledger_entries e ON e.memory_id = te.entry_id WHERE t.namespace = ? AND e.namespace != ?",
-        (a, a)).fetchone()[0]
+        (a, a),
+    ).fetchone()[0]
     assert stray == 0

@@ -25,5 +25,11 @@ def test_64_clients_of_mixed_traffic_lose_and_double_nothing(daemon):
     assert not any(int(s) >= 500 for errors in summary["errors_by_status"].values() for s in errors)
     assert summary["ops"] >= 500 and set(summary["routes"]) >= {"store", "search", "recall", "commit_turn", "ingest"}
     assert summary["acknowledged"]["settlements"] > 0 and summary["acknowledged"]["messages"] > 0
-    assert checks == {"lost_memories": 0, "lost_messages": 0, "duplicate_messages": 0, "double_settlements": 0,
-                      "acknowledged_settlements_missing": 0, "integrity_check": "ok"}
+    assert checks == {
+        "lost_memories": 0,
+        "lost_messages": 0,
+        "duplicate_messages": 0,
+        "double_settlements": 0,
+        "acknowledged_settlements_missing": 0,
+        "integrity_check": "ok",
+    }

@@ -26,13 +26,26 @@ def agent(text: str, at: datetime, calls: list[tuple[str, str, dict]] | None = N
     content: list[dict[str, Any]] = [{"type": "text", "text": text}] if text else []
     for call_id, name, args in calls or []:
         content.append({"type": "toolCall", "id": call_id, "name": name, "arguments": args})
-    return {"role": "assistant", "content": content, "timestamp": ms(at), "stopReason": "stop",
-            "api": "openai-completions", "provider": "fake", "model": "fake-model"}
+    return {
+        "role": "assistant",
+        "content": content,
+        "timestamp": ms(at),
+        "stopReason": "stop",
+        "api": "openai-completions",
+        "provider": "fake",
+        "model": "fake-model",
+    }
 
 
 def tool_result(call_id: str, name: str, text: str, at: datetime, error: bool = False) -> dict[str, Any]:
-    return {"role": "toolResult", "toolCallId": call_id, "toolName": name,
-            "content": [{"type": "text", "text": text}], "isError": error, "timestamp": ms(at)}
+    return {
+        "role": "toolResult",
+        "toolCallId": call_id,
+        "toolName": name,
+        "content": [{"type": "text", "text": text}],
+        "isError": error,
+        "timestamp": ms(at),
+    }
 
 
 PLANTED = {
@@ -72,8 +85,13 @@ def planted(turns_after: int = 6, seed: int = 5) -> list[dict[str, Any]]:
     out.append(user("Hi! I prefer short answers with bullet points, please.", step()))
     out.append(agent("Noted - short answers with bullet points from now on.", step()))
     out.append(user("Where should the billing service run?", step()))
-    out.append(agent("Let me look at the current deployment config.", step(),
-                     [("call_1", "read_file", {"path": "deploy/fly.toml"})]))
+    out.append(
+        agent(
+            "Let me look at the current deployment config.",
+            step(),
+            [("call_1", "read_file", {"path": "deploy/fly.toml"})],
+        )
+    )
     out.append(tool_result("call_1", "read_file", "app = 'billing'\nprimary_region = 'ams'", step()))
     out.append(agent("The config targets Fly.io region ams.", step()))
     out.append(user("OK. We decided to deploy the billing service to Fly.io in region ams.", step()))

@@ -20,8 +20,9 @@ class Daemon(ServerProcess):
 
     kind = "daemon"
 
-    def __init__(self, home: Path, *, port: int = 0, env: dict[str, str] | None = None,
-                 args: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, home: Path, *, port: int = 0, env: dict[str, str] | None = None, args: tuple[str, ...] = ()
+    ) -> None:
         super().__init__(home, env)
         self.port = port
         self.args = args
@@ -32,8 +33,17 @@ class Daemon(ServerProcess):
 
     def start(self, timeout: float = 30) -> Daemon:
         deadline = time.monotonic() + timeout
-        cmd = [sys.executable, "-m", "clawmemory", "serve", "--data-dir", str(self.home),
-               "--port", str(self.port), *self.args]
+        cmd = [
+            sys.executable,
+            "-m",
+            "clawmemory",
+            "serve",
+            "--data-dir",
+            str(self.home),
+            "--port",
+            str(self.port),
+            *self.args,
+        ]
         self.home.parent.mkdir(parents=True, exist_ok=True)
         self._launch(cmd, {**os.environ, **self.env})
         self.port = int(self.url.rsplit(":", 1)[1])

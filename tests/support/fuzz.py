@@ -21,19 +21,29 @@ def fuzz(url: str, token: str, examples: int) -> dict[str, int]:
     for op in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
 
-            @settings(max_examples=examples, deadline=None, derandomize=True, database=None,
-                      suppress_health_check=list(HealthCheck))
+            @settings(
+                max_examples=examples,
+                deadline=None,
+                derandomize=True,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            )
             @given(case=op.as_strategy(generation_mode=mode))
             def run(case: schemathesis.Case) -> None:
                 try:
                     response = case.call(headers=headers, timeout=60)
                 except (httpx.TransportError, OSError) as exc:
-                    raise AssertionError(f"connection dropped: {case.method} {case.formatted_path} "
-                                         f"{case.body!r:.300}") from exc
+                    raise AssertionError(
+                        f"connection dropped: {case.method} {case.formatted_path} {case.body!r:.300}"
+                    ) from exc
                 key = str(response.status_code)
                 statuses[key] = statuses.get(key, 0) + 1
-                assert response.status_code < 500, (case.method, case.formatted_path, repr(case.body)[:300],
-                                                     response.text[:300])
+                assert response.status_code < 500, (
+                    case.method,
+                    case.formatted_path,
+                    repr(case.body)[:300],
+                    response.text[:300],
+                )
 
             try:
                 run()

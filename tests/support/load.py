@@ -16,8 +16,28 @@ from typing import Any
 
 import httpx
 
-WORDS = ["deploy", "billing", "region", "backup", "postgres", "cache", "invoice", "retry", "queue", "alpha",
-         "weekly", "tuesday", "storage", "latency", "quota", "tenant", "rollout", "schema", "index", "audit"]
+WORDS = [
+    "deploy",
+    "billing",
+    "region",
+    "backup",
+    "postgres",
+    "cache",
+    "invoice",
+    "retry",
+    "queue",
+    "alpha",
+    "weekly",
+    "tuesday",
+    "storage",
+    "latency",
+    "quota",
+    "tenant",
+    "rollout",
+    "schema",
+    "index",
+    "audit",
+]
 # route → share of operations
 MIX = {"store": 0.3, "search": 0.25, "recall_settle": 0.2, "commit_turn": 0.15, "ingest": 0.1}
 T0_MS = 1_764_000_000_000
@@ -43,16 +63,26 @@ class LoadResult:
             return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2) if ordered else 0.0
 
         return {
-            "clients": self.clients, "seconds": round(self.seconds, 2), "ops": self.ops,
+            "clients": self.clients,
+            "seconds": round(self.seconds, 2),
+            "ops": self.ops,
             "throughput_ops_s": round(self.ops / self.seconds, 1) if self.seconds else 0.0,
-            "routes": {r: {"n": len(v), "p50_ms": pct(v, 0.5), "p99_ms": pct(v, 0.99)}
-                       for r, v in sorted(self.latency_ms.items())},
-            "errors_by_status": {r: {str(s): n for s, n in sorted(c.items()) if s >= 400}
-                                 for r, c in sorted(self.statuses.items()) if any(s >= 400 for s in c)},
+            "routes": {
+                r: {"n": len(v), "p50_ms": pct(v, 0.5), "p99_ms": pct(v, 0.99)}
+                for r, v in sorted(self.latency_ms.items())
+            },
+            "errors_by_status": {
+                r: {str(s): n for s, n in sorted(c.items()) if s >= 400}
+                for r, c in sorted(self.statuses.items())
+                if any(s >= 400 for s in c)
+            },
             "transport_errors": self.transport_errors,
-            "acknowledged": {"memories": len(self.memories), "messages": len(self.messages),
-                             "settlements": sum(1 for n in self.settled.values() if n), "settle_attempts":
-                             self.settle_attempts},
+            "acknowledged": {
+                "memories": len(self.memories),
+                "messages": len(self.messages),
+                "settlements": sum(1 for n in self.settled.values() if n),
+                "settle_attempts": self.settle_attempts,
+            },
         }
 
 
@@ -61,13 +91,29 @@ def _user(text: str, ms: int) -> dict[str, Any]:
 
 
 def _agent(text: str, ms: int) -> dict[str, Any]:
-    return {"role": "assistant", "content": [{"type": "text", "text": text}], "timestamp": ms,
-            "stopReason": "stop", "api": "openai-completions", "provider": "fake", "model": "fake-model"}
+    return {
+        "role": "assistant",
+        "content": [{"type": "text", "text": text}],
+        "timestamp": ms,
+        "stopReason": "stop",
+        "api": "openai-completions",
+        "provider": "fake",
+        "model": "fake-model",
+    }
 
 
 class _Client(threading.Thread):
-    def __init__(self, n: int, url: str, token: str, ns: str, result: LoadResult, stop_at: float,
-                 budget: threading.Semaphore, tickets: list[str]) -> None:
+    def __init__(
+        self,
+        n: int,
+        url: str,
+        token: str,
+        ns: str,
+        result: LoadResult,
+        stop_at: float,
+        budget: threading.Semaphore,
+        tickets: list[str],
+    ) -> None:
         super().__init__(daemon=True)
         self.n, self.ns, self.result, self.stop_at, self.budget, self.tickets = n, ns, result, stop_at, budget, tickets
         self.http = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60)
@@ -110,16 +156,22 @@ class _Client(threading.Thread):
         self.call("search", "POST", "/v1/search", {"namespace": self.ns, "query": self.words(3), "limit": 10})
 
     def recall_settle(self) -> None:
-        body = {"namespace": self.ns, "session": {"sessionKey": f"load-c{self.n}-{self.i}"},
-                "params": {"query": f"where does {self.words(2)} run"}}
+        body = {
+            "namespace": self.ns,
+            "session": {"sessionKey": f"load-c{self.n}-{self.i}"},
+            "params": {"query": f"where does {self.words(2)} run"},
+        }
         r = self.call("recall", "POST", "/v1/tools/memory_recall", body)
         ticket = r.json()["details"]["ticketId"] if r is not None and r.status_code == 200 else None
         if ticket:
             with self.result.lock:
                 self.tickets.append(ticket)
         with self.result.lock:  # settle this ticket, or race another client's for it
-            pick = ticket if ticket and self.rng.random() < 0.7 else (self.rng.choice(self.tickets)
-                                                                       if self.tickets else None)
+            pick = (
+                ticket
+                if ticket and self.rng.random() < 0.7
+                else (self.rng.choice(self.tickets) if self.tickets else None)
+            )
         if pick:
             s = self.call("settle", "POST", "/v1/ledger/settle", {"namespace": self.ns, "ticketId": pick, "delta": 1.0})
             with self.result.lock:
@@ -131,10 +183,16 @@ class _Client(threading.Thread):
         turn = self.i
         texts = [f"load turn c{self.n} t{turn} user: {self.words(5)}", f"load turn c{self.n} t{turn} agent: ok"]
         ms = T0_MS + self.n * 10_000_000 + turn * 1000
-        body = {"namespace": self.ns, "session": {"agentId": "load"},
-                "params": {"sessionId": f"load-c{self.n}", "sessionKey": f"agent:load:c{self.n}",
-                           "advancementKey": f"c{self.n}-t{turn}",
-                           "messages": [_user(texts[0], ms), _agent(texts[1], ms + 1)]}}
+        body = {
+            "namespace": self.ns,
+            "session": {"agentId": "load"},
+            "params": {
+                "sessionId": f"load-c{self.n}",
+                "sessionKey": f"agent:load:c{self.n}",
+                "advancementKey": f"c{self.n}-t{turn}",
+                "messages": [_user(texts[0], ms), _agent(texts[1], ms + 1)],
+            },
+        }
         for _ in range(2 if self.rng.random() < 0.3 else 1):  # a replay must store nothing twice
             r = self.call("commit_turn", "POST", "/v1/context/commitTurn", body)
             if r is not None and r.status_code == 200 and r.json().get("status") == "committed":
@@ -143,8 +201,11 @@ class _Client(threading.Thread):
 
     def ingest(self) -> None:
         text = f"load ingest c{self.n} n{self.i}: {self.words(4)}"
-        body = {"namespace": self.ns, "session": {"agentId": "load"},
-                "params": {"sessionId": f"load-i{self.n}", "message": _user(text, T0_MS + self.i)}}
+        body = {
+            "namespace": self.ns,
+            "session": {"agentId": "load"},
+            "params": {"sessionId": f"load-i{self.n}", "message": _user(text, T0_MS + self.i)},
+        }
         for _ in range(2 if self.rng.random() < 0.3 else 1):
             r = self.call("ingest", "POST", "/v1/context/ingest", body)
             if r is not None and r.status_code == 200 and r.json().get("ingested"):
@@ -159,12 +220,18 @@ def seed(url: str, token: str, ns: str, entries: int = 20) -> None:
         rng = random.Random(7)
         for n in range(entries):
             a, b = rng.sample(WORDS, 2)
-            c.post("/v1/tools/memory_store", json={"namespace": ns, "params": {
-                "question": f"where does {a} {b} run?", "answer": f"{a} {b} runs on host h{n}"}}).raise_for_status()
+            c.post(
+                "/v1/tools/memory_store",
+                json={
+                    "namespace": ns,
+                    "params": {"question": f"where does {a} {b} run?", "answer": f"{a} {b} runs on host h{n}"},
+                },
+            ).raise_for_status()
 
 
-def run_load(url: str, token: str, *, clients: int = 64, seconds: float = 20.0, max_ops: int = 10**9,
-             ns: str = "load") -> LoadResult:
+def run_load(
+    url: str, token: str, *, clients: int = 64, seconds: float = 20.0, max_ops: int = 10**9, ns: str = "load"
+) -> LoadResult:
     """Drive ``clients`` concurrent clients until ``seconds`` pass or ``max_ops`` operations ran."""
     result = LoadResult(clients)
     budget = threading.Semaphore(max_ops)
@@ -182,13 +249,19 @@ def run_load(url: str, token: str, *, clients: int = 64, seconds: float = 20.0, 
 def verify(url: str, token: str, db_path: Path, result: LoadResult, ns: str = "load") -> dict[str, Any]:
     """Every acknowledged write present exactly once; no ticket settled twice."""
     with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as c:
-        lost_memories = [i for i, text in result.memories.items()
-                         if (r := c.get(f"/v1/memories/{i}", params={"namespace": ns})).status_code != 200
-                         or r.json()["text"] != text]
+        lost_memories = [
+            i
+            for i, text in result.memories.items()
+            if (r := c.get(f"/v1/memories/{i}", params={"namespace": ns})).status_code != 200
+            or r.json()["text"] != text
+        ]
     db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
     try:
-        counts = dict(db.execute("SELECT text, COUNT(*) FROM messages WHERE namespace = ? AND text LIKE 'load %' "
-                                 "GROUP BY text", (ns,)).fetchall())
+        counts = dict(
+            db.execute(
+                "SELECT text, COUNT(*) FROM messages WHERE namespace = ? AND text LIKE 'load %' GROUP BY text", (ns,)
+            ).fetchall()
+        )
         settlements = {t for (t,) in db.execute("SELECT ticket_id FROM ledger_settlements WHERE namespace = ?", (ns,))}
         integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
     finally:

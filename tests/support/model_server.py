@@ -100,15 +100,16 @@ class ModelServer:
                     body = json.loads(raw or b"{}")
                 except ValueError:
                     body = {"_unparsed": raw.decode("utf-8", "replace")}
-                request = {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
-                           "body": body}
+                request = {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body}
                 with owner._lock:
                     owner.requests.append(request)
                 if self.path == "/v1/embeddings" and owner.embeddings_up:
                     inputs = body.get("input", [])
                     inputs = [inputs] if isinstance(inputs, str) else inputs
-                    data = [{"object": "embedding", "index": i, "embedding": hashed_embedding(t)}
-                            for i, t in enumerate(inputs)]
+                    data = [
+                        {"object": "embedding", "index": i, "embedding": hashed_embedding(t)}
+                        for i, t in enumerate(inputs)
+                    ]
                     self._send(200, json.dumps({"object": "list", "data": data, "model": body.get("model")}).encode())
                     return
                 if self.path not in ("/v1/chat/completions", "/v1/messages"):
@@ -135,15 +136,16 @@ class ModelServer:
                     pass  # the client gave up (a timeout test)
 
             def _stream(self, text: str) -> None:
-                chunks = [{"choices": [{"index": 0, "delta": {"role": "assistant", "content": text}}]},
-                          {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}]
+                chunks = [
+                    {"choices": [{"index": 0, "delta": {"role": "assistant", "content": text}}]},
+                    {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+                ]
                 payload = b"".join(sse_event(c) for c in chunks) + sse_event("[DONE]")
                 self._send(200, payload, "text/event-stream")
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         return self
 
@@ -162,13 +164,26 @@ class ModelServer:
     # -- wire formats ---------------------------------------------------------------------
 
     def _openai(self, text: str) -> dict[str, Any]:
-        return completion("chatcmpl-scripted", int(time.time()), self.model, {"role": "assistant", "content": text},
-                          "stop", {"prompt_tokens": 10, "completion_tokens": max(1, len(text) // 4),
-                                   "total_tokens": 10 + max(1, len(text) // 4)})
+        return completion(
+            "chatcmpl-scripted",
+            int(time.time()),
+            self.model,
+            {"role": "assistant", "content": text},
+            "stop",
+            {
+                "prompt_tokens": 10,
+                "completion_tokens": max(1, len(text) // 4),
+                "total_tokens": 10 + max(1, len(text) // 4),
+            },
+        )
 
     def _anthropic(self, text: str) -> dict[str, Any]:
         return {
-            "id": "msg_scripted", "type": "message", "role": "assistant", "model": self.model,
-            "content": [{"type": "text", "text": text}], "stop_reason": "end_turn",
+            "id": "msg_scripted",
+            "type": "message",
+            "role": "assistant",
+            "model": self.model,
+            "content": [{"type": "text", "text": text}],
+            "stop_reason": "end_turn",
             "usage": {"input_tokens": 10, "output_tokens": max(1, len(text) // 4)},
         }

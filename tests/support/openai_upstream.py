@@ -70,8 +70,9 @@ class _Handler(BaseHTTPRequestHandler):
         text = srv.reply(body)
         cid, created = new_completion_id()
         if not body.get("stream"):
-            return send_json(self, 200, completion(cid, created, MODEL, {"role": "assistant", "content": text},
-                                                   "stop", USAGE))
+            return send_json(
+                self, 200, completion(cid, created, MODEL, {"role": "assistant", "content": text}, "stop", USAGE)
+            )
         self.send_response(200)
         self.send_header("content-type", "text/event-stream")
         self.send_header("cache-control", "no-cache")
@@ -88,7 +89,7 @@ class _Handler(BaseHTTPRequestHandler):
 
         n = max(1, srv.chunks)
         size = max(1, -(-len(text) // n))
-        pieces = [text[i:i + size] for i in range(0, len(text), size)] or [""]
+        pieces = [text[i : i + size] for i in range(0, len(text), size)] or [""]
         chunk({"role": "assistant", "content": ""})
         for i, piece in enumerate(pieces):
             chunk({"content": piece})

@@ -22,14 +22,25 @@ def new_completion_id() -> tuple[str, int]:
 
 def completion(cid: str, created: int, model: str, message: dict, finish_reason: str, usage: dict) -> dict:
     """A non-streaming ``chat.completion`` body with one choice."""
-    return {"id": cid, "object": "chat.completion", "created": created, "model": model,
-            "choices": [{"index": 0, "message": message, "finish_reason": finish_reason}], "usage": usage}
+    return {
+        "id": cid,
+        "object": "chat.completion",
+        "created": created,
+        "model": model,
+        "choices": [{"index": 0, "message": message, "finish_reason": finish_reason}],
+        "usage": usage,
+    }
 
 
 def completion_chunk(cid: str, created: int, model: str, delta: dict, finish_reason: str | None = None) -> dict:
     """One ``chat.completion.chunk`` of a stream, with one choice."""
-    return {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model,
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}]}
+    return {
+        "id": cid,
+        "object": "chat.completion.chunk",
+        "created": created,
+        "model": model,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
+    }
 
 
 def model_list(model: str) -> dict:

@@ -44,7 +44,7 @@ class ServerProcess:
         match = _URL.search(line)
         if not match:
             self.stop()
-            raise RuntimeError(f"{self.kind} did not start: {line!r}; log: {self.log.read_text()[-self.log_tail:]}")
+            raise RuntimeError(f"{self.kind} did not start: {line!r}; log: {self.log.read_text()[-self.log_tail :]}")
         self.url = match.group(1)
 
     def _await_health(self, deadline: float, *, quote_log: bool) -> None:
@@ -56,7 +56,7 @@ class ServerProcess:
             except httpx.HTTPError:
                 time.sleep(0.05)
         self.stop()
-        log = f"; log: {self.log.read_text()[-self.log_tail:]}" if quote_log else ""
+        log = f"; log: {self.log.read_text()[-self.log_tail :]}" if quote_log else ""
         raise RuntimeError(f"{self.kind} at {self.url} never became healthy{log}")
 
     def stop(self, sig: int = signal.SIGTERM) -> int | None:

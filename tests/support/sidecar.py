@@ -29,8 +29,18 @@ class SidecarProcess(ServerProcess):
     def start(self, timeout: float = 60) -> SidecarProcess:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CLAWMEMORY_")}
         env.update(self.env)
-        cmd = [sys.executable, "-m", "clawmemory", "sidecar", "serve", "--data-dir", str(self.home),
-               "--port", "0", *self.args]
+        cmd = [
+            sys.executable,
+            "-m",
+            "clawmemory",
+            "sidecar",
+            "serve",
+            "--data-dir",
+            str(self.home),
+            "--port",
+            "0",
+            *self.args,
+        ]
         self.home.mkdir(parents=True, exist_ok=True)
         self._launch(cmd, env)
         self._await_health(time.monotonic() + timeout, quote_log=True)

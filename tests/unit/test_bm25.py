@@ -31,8 +31,7 @@ def test_any_word_filters_and_order():
     assert got[0][2] == 1.0  # item 1 holds both terms
     assert index.search(["dark"], namespaces=["b"], corpora=["memory"], limit=10)[0][0] == 3
     assert index.search(["dark"], namespaces=["zzz"], corpora=["memory"], limit=10) == []
-    assert [i for i, _, _ in index.search(["dark"], namespaces=["a"], corpora=["memory"], limit=10,
-                                           within=[1])] == [1]
+    assert [i for i, _, _ in index.search(["dark"], namespaces=["a"], corpora=["memory"], limit=10, within=[1])] == [1]
     partial = index.search(["light", "unknownterm"], namespaces=["a"], corpora=["memory"], limit=1)
     assert 0 < partial[0][2] < 0.5  # the unknown term weighs most
 
@@ -42,8 +41,7 @@ def test_remove_and_merge_keep_results_consistent(monkeypatch):
     index = BM25Index()
     index.add(docs())  # triggers a merge
     index.remove([1])
-    assert [i for i, _, _ in index.search(["editor"], namespaces=["a"], corpora=["memory", "message"],
-                                           limit=5)] == [4]
+    assert [i for i, _, _ in index.search(["editor"], namespaces=["a"], corpora=["memory", "message"], limit=5)] == [4]
     index.add([Doc(5, "a", "memory", ["editor", "theme"])])
     index.merge()
     got = [i for i, _, _ in index.search(["editor"], namespaces=["a"], corpora=["memory", "message"], limit=5)]

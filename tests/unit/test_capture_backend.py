@@ -33,9 +33,15 @@ def installed(tmp_path: Path, daemon: Daemon, **changes) -> Path:
             "load": {"paths": [str(CAPTURE_DIR)]},
             "slots": {"memory": "clawmemory", "contextEngine": "clawmemory"},
             "entries": {
-                "clawmemory": {"enabled": True, "hooks": {"allowConversationAccess": True},
-                               "config": {"daemonUrl": daemon.url, "dataDir": str(daemon.home),
-                                          "tokenFile": str(daemon.home / "token")}},
+                "clawmemory": {
+                    "enabled": True,
+                    "hooks": {"allowConversationAccess": True},
+                    "config": {
+                        "daemonUrl": daemon.url,
+                        "dataDir": str(daemon.home),
+                        "tokenFile": str(daemon.home / "token"),
+                    },
+                },
                 "memory-core": {"enabled": False},
                 "clawmemory-capture": {"enabled": True},
             },
@@ -71,7 +77,9 @@ def test_clawmemory_selected_and_ready(tmp_path: Path, daemon: Daemon, monkeypat
     assert r.embeddings["ok"] is False  # provider none: reported, not hidden
     assert r.capture["installed"] and r.capture["enabled"] and r.capture["annotates_as"] == "clawmemory"
     assert r.capture["plugin_dir"] == str(CAPTURE_DIR)
-    assert [f["path"] for f in r.capture["files"]] == [str(tmp_path / "ws" / "memory" / "clawmemory-observations.jsonl")]
+    assert [f["path"] for f in r.capture["files"]] == [
+        str(tmp_path / "ws" / "memory" / "clawmemory-observations.jsonl")
+    ]
     fb = r.fallback
     assert fb["memory_core_enabled"] is False and fb["capture_continues"] is True
     assert any("plugins.entries.memory-core.enabled" in s for s in fb["steps"])
@@ -88,8 +96,9 @@ def test_a_token_from_another_data_dir_is_not_ready(tmp_path: Path, daemon: Daem
 
 
 def test_switched_back_to_memory_core_without_uninstall(tmp_path: Path, daemon: Daemon) -> None:
-    cfg = installed(tmp_path, daemon, **{"plugins.slots.memory": "memory-core",
-                                        "plugins.entries.memory-core.enabled": True})
+    cfg = installed(
+        tmp_path, daemon, **{"plugins.slots.memory": "memory-core", "plugins.entries.memory-core.enabled": True}
+    )
     r = backend_report(cfg)
     assert r.memory_slot == "memory-core"
     assert plugin(r, "memory-core")["selected"] and plugin(r, "memory-core")["enabled"]
@@ -101,8 +110,14 @@ def test_switched_back_to_memory_core_without_uninstall(tmp_path: Path, daemon: 
 
 
 def test_pinned_capture_and_single_kind_peer(tmp_path: Path, daemon: Daemon) -> None:
-    cfg = installed(tmp_path, daemon, **{"plugins.entries.clawmemory-capture.config": {"backendMode": "clawmemory"},
-                                        "plugins.entries.memory-lancedb": {"enabled": True}})
+    cfg = installed(
+        tmp_path,
+        daemon,
+        **{
+            "plugins.entries.clawmemory-capture.config": {"backendMode": "clawmemory"},
+            "plugins.entries.memory-lancedb": {"enabled": True},
+        },
+    )
     r = backend_report(cfg)
     assert r.capture["annotates_as"] == "clawmemory" and r.capture["backend_mode"] == "clawmemory"
     lance = plugin(r, "memory-lancedb")

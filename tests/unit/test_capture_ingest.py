@@ -22,12 +22,26 @@ def obs(n: int, text: str = "", *, agent: str = "main", tool: str = "exec", **ex
     """A line as the capture plugin writes it."""
     text = text or f"step {n} finished: compiled module alpha{n}"
     return {
-        "v": 1, "ts": f"2026-11-21T06:00:{n % 60:02d}.000Z", "kind": "tool", "tool_name": tool,
-        "tool_call_id": f"call_{n}", "session_key": f"agent:{agent}:s1", "agent_id": agent, "is_synthetic": False,
-        "is_error": False, "summary": f"{tool}: {text}", "result": text, "result_chars": len(text),
-        "result_truncated": False, "redaction": RULES_VERSION,
-        "detail": {"memory_backend": "clawmemory", "memory_backend_ready": True, "memory_backend_mode": "auto",
-                   "memory_tool": tool.startswith("memory_")},
+        "v": 1,
+        "ts": f"2026-11-21T06:00:{n % 60:02d}.000Z",
+        "kind": "tool",
+        "tool_name": tool,
+        "tool_call_id": f"call_{n}",
+        "session_key": f"agent:{agent}:s1",
+        "agent_id": agent,
+        "is_synthetic": False,
+        "is_error": False,
+        "summary": f"{tool}: {text}",
+        "result": text,
+        "result_chars": len(text),
+        "result_truncated": False,
+        "redaction": RULES_VERSION,
+        "detail": {
+            "memory_backend": "clawmemory",
+            "memory_backend_ready": True,
+            "memory_backend_mode": "auto",
+            "memory_tool": tool.startswith("memory_"),
+        },
         **extra,
     }
 
@@ -63,7 +77,12 @@ def test_lines_load_with_their_fields_and_are_searchable(lexical: Engine, jsonl:
     assert report["added"] == 2 and report["errors"] == 0
     r = rows(lexical)[0]
     assert (r["namespace"], r["tool_name"], r["tool_call_id"], r["session_key"], r["agent_id"]) == (
-        "main", "memory_store", "call_1", "agent:main:s1", "main")
+        "main",
+        "memory_store",
+        "call_1",
+        "agent:main:s1",
+        "main",
+    )
     assert r["summary"] == "memory_store: stored: the billing service deploys on Tuesdays"
     assert r["ts"] == "2026-11-21T06:00:01.000Z" and r["line_no"] == 1 and r["source"] == str(jsonl)
     assert json.loads(r["detail_json"])["memory_backend"] == "clawmemory"
@@ -99,10 +118,18 @@ def test_unknown_top_level_fields_merge_into_detail(lexical: Engine, jsonl: Path
 def test_openclaw_mem_style_lines_load(lexical: Engine, jsonl: Path) -> None:
     """Older/peer writers: no summary here, no agent id there, detail not an object."""
     jsonl.parent.mkdir(parents=True)
-    write(jsonl, [
-        {"ts": "2026-01-01T00:00:00Z", "kind": "tool", "tool_name": "web_fetch", "result": "page title: Fly.io docs"},
-        {"tool_name": "exec", "summary": "ran tests", "session_key": "agent:Ops Bot:main", "detail": "free text"},
-    ])
+    write(
+        jsonl,
+        [
+            {
+                "ts": "2026-01-01T00:00:00Z",
+                "kind": "tool",
+                "tool_name": "web_fetch",
+                "result": "page title: Fly.io docs",
+            },
+            {"tool_name": "exec", "summary": "ran tests", "session_key": "agent:Ops Bot:main", "detail": "free text"},
+        ],
+    )
     report = lexical.ingest_observations([jsonl])
     assert report["added"] == 2
     a, b = rows(lexical)
@@ -197,25 +224,31 @@ def test_lone_surrogates_are_replaced_not_fatal(lexical: Engine, jsonl: Path) ->
     jsonl.parent.mkdir(parents=True)
     with jsonl.open("w") as f:  # what JSON.stringify writes for half an emoji
         f.write('{"tool_name": "exec", "summary": "cut \\ud83d", "detail": {"k": "\\udc00"}}\n')
-        f.write(json.dumps(obs(2, "emoji \U0001F600 whole")) + "\n")
+        f.write(json.dumps(obs(2, "emoji \U0001f600 whole")) + "\n")
     assert lexical.ingest_observations([jsonl])["added"] == 2
     a, b = rows(lexical)
     assert a["summary"] == "cut \ufffd" and json.loads(a["detail_json"]) == {"k": "\ufffd"}
-    assert "\U0001F600" in b["summary"]
+    assert "\U0001f600" in b["summary"]
 
 
 def test_secrets_in_foreign_lines_are_redacted_plugin_lines_trusted(lexical: Engine, jsonl: Path) -> None:
     jsonl.parent.mkdir(parents=True)
     key = "sk-proj-Xq3v9TzL0aBcDeFgHiJkLmNoPqRsTuVwXyZ012345678"
-    foreign = {"tool_name": "exec", "summary": f"export OPENAI_API_KEY={key}", "result": f"token: {key}",
-               "detail": {"env": {"OPENAI_API_KEY": key}}}
+    foreign = {
+        "tool_name": "exec",
+        "summary": f"export OPENAI_API_KEY={key}",
+        "result": f"token: {key}",
+        "detail": {"env": {"OPENAI_API_KEY": key}},
+    }
     old_rules = {**foreign, "tool_call_id": "x", "redaction": RULES_VERSION - 1}
     write(jsonl, [foreign, old_rules])
     lexical.ingest_observations([jsonl])
     stored = json.dumps(rows(lexical))
     assert key not in stored and "[REDACTED]" in stored
     # a plugin line (current rules) is stored as written: no second pass over its text
-    assert parse_line(json.dumps(obs(1, "password=literal-in-fixture")).encode()).result == "password=literal-in-fixture"
+    assert (
+        parse_line(json.dumps(obs(1, "password=literal-in-fixture")).encode()).result == "password=literal-in-fixture"
+    )
 
 
 def test_namespace_option_and_sanitising(lexical: Engine, jsonl: Path) -> None:
@@ -273,10 +306,15 @@ def test_cli_ingest_and_search(home: Path, jsonl: Path, capsys) -> None:
     write(jsonl, [obs(1, "kubectl rollout finished for billing"), "{oops"])
     assert main(["ingest", str(jsonl), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["added"] == 1 and out["files"][0]["errors"] == [{"line": 2, "error": out["files"][0]["errors"][0]["error"]}]
+    assert out["added"] == 1 and out["files"][0]["errors"] == [
+        {"line": 2, "error": out["files"][0]["errors"][0]["error"]}
+    ]
     assert main(["ingest", str(jsonl)]) == 0  # human table, nothing new
     assert "ingested 0 observation(s)" in capsys.readouterr().out
-    assert main(["search", "rollout billing", "--corpus", "observations", "-n", "main", "--mode", "lexical", "--json"]) == 0
+    assert (
+        main(["search", "rollout billing", "--corpus", "observations", "-n", "main", "--mode", "lexical", "--json"])
+        == 0
+    )
     assert json.loads(capsys.readouterr().out)["results"][0]["corpus"] == "observation"
     assert main(["ingest", str(jsonl.parent / "missing.jsonl")]) == 2
     assert capsys.readouterr().err.startswith("error: no such file")
@@ -299,9 +337,16 @@ def test_cli_ingest_without_files_uses_the_plugin_config(home: Path, tmp_path: P
 def test_helper_processes_load_exactly_what_the_process_itself_loads(tmp_path: Path, jsonl: Path) -> None:
     """A large backlog is parsed by helper processes; rows, index and report are the same."""
     jsonl.parent.mkdir(parents=True)
-    lines: list = [obs(n, f"step {n}: built web_fetch module beta{n % 7}", agent="ops" if n % 3 else "main")
-                   for n in range(1, 60)]
-    lines[10:10] = ["{broken json", "", json.dumps(lines[4]), '{"v": 1, "ts": "2026-11-21T07:00:00Z", "result": 7e999}', "[1, 2]"]
+    lines: list = [
+        obs(n, f"step {n}: built web_fetch module beta{n % 7}", agent="ops" if n % 3 else "main") for n in range(1, 60)
+    ]
+    lines[10:10] = [
+        "{broken json",
+        "",
+        json.dumps(lines[4]),
+        '{"v": 1, "ts": "2026-11-21T07:00:00Z", "result": 7e999}',
+        "[1, 2]",
+    ]
     lines.append({**obs(99), "detail": {"big": 123456789012345678901234567890, "memory_backend": "clawmemory"}})
     write(jsonl, lines)
     with jsonl.open("a") as f:

@@ -65,7 +65,7 @@ def test_js_and_python_redactors_agree_exactly(node: str) -> None:
 def test_lines_written_by_the_plugin_ingest_and_search(node: str, home: Path, tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     script = f"""
-import plugin from {json.dumps((PLUGIN / 'index.js').as_uri())};
+import plugin from {json.dumps((PLUGIN / "index.js").as_uri())};
 const hooks = new Map();
 const api = {{ config: {{ agents: {{ defaults: {{ workspace: {json.dumps(str(ws))} }} }},
                          plugins: {{ slots: {{ memory: "memory-core" }} }} }},
@@ -90,6 +90,14 @@ h({{ toolName: "exec", toolCallId: "c2", message: {{ role: "toolResult",
         assert hits and hits[0].kind == "memory_recall" and hits[0].category == "recall"
         assert hits[0].extra["memory_backend"] == "memory-core"
         detail = engine.get_observation(hits[0].id, "main")["detail"]
-        assert detail == {"memory_backend": "memory-core", "memory_backend_ready": True, "memory_backend_mode": "auto",
-                          "memory_tool": True, "memory_operation": "recall", "v": 1, "result_chars": 48,
-                          "result_truncated": False, "redaction": 1}
+        assert detail == {
+            "memory_backend": "memory-core",
+            "memory_backend_ready": True,
+            "memory_backend_mode": "auto",
+            "memory_tool": True,
+            "memory_operation": "recall",
+            "v": 1,
+            "result_chars": 48,
+            "result_truncated": False,
+            "redaction": 1,
+        }

@@ -19,8 +19,13 @@ def test_corpus_shape() -> None:
     assert len(CORPUS["secrets"]) >= 20 and len(CORPUS["ordinary"]) >= 10
     kinds = {c["name"] for c in CORPUS["secrets"]}
     # the kinds the issue names: provider keys, bearer tokens, private key blocks, passwords in URLs
-    assert {"openai_project_key", "anthropic_key_header", "bearer_opaque", "rsa_private_key_block",
-            "postgres_url_password"} <= kinds
+    assert {
+        "openai_project_key",
+        "anthropic_key_header",
+        "bearer_opaque",
+        "rsa_private_key_block",
+        "postgres_url_password",
+    } <= kinds
 
 
 @pytest.mark.parametrize("case", CORPUS["secrets"], ids=lambda c: c["name"])

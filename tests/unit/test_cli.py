@@ -33,15 +33,18 @@ def test_human_output_is_a_table(home, capsys):
     assert "schema version" in out
 
 
-@pytest.mark.parametrize("args", [
-    ("get", "mem_missing"),
-    ("search", ""),
-    ("store", "x", "--importance", "abc"),
-    ("store", "x", "--metadata", "{bad"),
-    ("store", "x", "--namespace", "ghost"),
-    ("bogus-command",),
-    ("serve", "--host", "0.0.0.0"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("get", "mem_missing"),
+        ("search", ""),
+        ("store", "x", "--importance", "abc"),
+        ("store", "x", "--metadata", "{bad"),
+        ("store", "x", "--namespace", "ghost"),
+        ("bogus-command",),
+        ("serve", "--host", "0.0.0.0"),
+    ],
+)
 def test_bad_input_is_one_line_exit_2(home, capsys, args):
     code, _, err = run(capsys, *args)
     assert code == 2

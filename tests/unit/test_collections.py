@@ -10,8 +10,9 @@ import pytest
 from clawmemory.errors import Conflict, InvalidInput, NotFound
 from clawmemory.retrieval.collections import glob_regex
 
-DEPLOYS = ("# Ops\n\n## Deploys\nDeploys go to Fly.io, region ams.\n\n"
-           "## Billing\nThe billing service ships on Tuesdays.\n")
+DEPLOYS = (
+    "# Ops\n\n## Deploys\nDeploys go to Fly.io, region ams.\n\n## Billing\nThe billing service ships on Tuesdays.\n"
+)
 
 
 @pytest.fixture()
@@ -47,8 +48,10 @@ def test_add_indexes_chunks_with_path_lines_and_heading(engine, notes):
 
 def test_update_skips_unchanged_rechunks_changed_and_drops_deleted(engine, notes):
     engine.collection_add(notes, "notes")
-    before = {h.extra["heading"]: h.id for h in engine.search("deploys billing", corpus="collections",
-                                                               mode="lexical", limit=10)}
+    before = {
+        h.extra["heading"]: h.id
+        for h in engine.search("deploys billing", corpus="collections", mode="lexical", limit=10)
+    }
     again = engine.collection_update()
     assert again["unchanged"] == 2 and again["updated"] == again["indexed"] == 0
 
@@ -62,8 +65,10 @@ def test_update_skips_unchanged_rechunks_changed_and_drops_deleted(engine, notes
     assert engine.search("tomatoes", corpus="collections", mode="lexical") == []
     assert paths(engine.search("kayak shed", corpus="collections", mode="lexical")) == ["notes/sub/new.md"]
     # the untouched section kept its chunk (and so its vector); the edited one got a new id
-    after = {h.extra["heading"]: h.id for h in engine.search("deploys billing", corpus="collections",
-                                                              mode="lexical", limit=10)}
+    after = {
+        h.extra["heading"]: h.id
+        for h in engine.search("deploys billing", corpus="collections", mode="lexical", limit=10)
+    }
     assert after["Deploys"] == before["Deploys"] and after["Billing"] != before["Billing"]
     listed = engine.collection_list()[0]
     assert (listed["documents"], listed["chunks"]) == (2, 4)
@@ -83,7 +88,7 @@ def test_moved_lines_keep_chunk_identity_but_update_line_numbers(engine, notes):
     engine.collection_update()
     hit = engine.search("tuesdays", corpus="collections", mode="lexical")[0]
     lines = (notes / "ops.md").read_text().split("\n")
-    assert "\n".join(lines[hit.extra["startLine"] - 1: hit.extra["endLine"]]) == hit.text
+    assert "\n".join(lines[hit.extra["startLine"] - 1 : hit.extra["endLine"]]) == hit.text
 
 
 def test_add_is_idempotent_and_names_are_checked(engine, notes, tmp_path):
@@ -139,7 +144,8 @@ def test_workspace_collection_takes_exactly_memory_files(engine, tmp_path):
     assert result["collection"]["kind"] == "workspace" and result["scan"]["indexed"] == 3
     assert paths(engine.search("coffee", corpus="collections", mode="lexical")) == ["workspace/MEMORY.md"]
     assert paths(engine.search("chromium", corpus="collections", mode="lexical")) == [
-        "workspace/memory/daily/2026-11-20.md"]
+        "workspace/memory/daily/2026-11-20.md"
+    ]
     assert paths(engine.search("lisbon", corpus="collections", mode="lexical")) == ["workspace/USER.md"]
 
 
@@ -176,7 +182,7 @@ def test_a_multi_line_key_block_is_redacted_without_moving_line_numbers(engine, 
     (root / "k.md").write_text(doc)
     engine.collection_add(root, "pem")
     hit = engine.search("ocelot report", corpus="collections", mode="lexical")[0]
-    assert "\n".join(doc.split("\n")[hit.extra["startLine"] - 1: hit.extra["endLine"]]) == hit.text
+    assert "\n".join(doc.split("\n")[hit.extra["startLine"] - 1 : hit.extra["endLine"]]) == hit.text
     stored = engine.store.db.execute("SELECT group_concat(text, '|') FROM collection_chunks").fetchone()[0]
     assert "MIIEvQ" not in stored and "[REDACTED]" in stored
 
@@ -191,18 +197,21 @@ def test_unreadable_and_undecodable_files_do_not_stop_a_scan(engine, tmp_path):
     assert len(engine.search("walrus", corpus="collections", mode="lexical")) == 2
 
 
-@pytest.mark.parametrize(("pattern", "path", "ok"), [
-    ("**/*.md", "a.md", True),
-    ("**/*.md", "x/y/a.md", True),
-    ("**/*.md", "a.mdx", False),
-    ("memory/**/*.md", "memory/a.md", True),
-    ("memory/**/*.md", "memory/d/a.md", True),
-    ("memory/**/*.md", "other/memory/a.md", False),
-    ("MEMORY.md", "MEMORY.md", True),
-    ("MEMORY.md", "x/MEMORY.md", False),
-    ("*.md", "x/a.md", False),
-    ("notes/[ab]?.md", "notes/a1.md", True),
-    ("notes/[!ab]?.md", "notes/a1.md", False),
-])
+@pytest.mark.parametrize(
+    ("pattern", "path", "ok"),
+    [
+        ("**/*.md", "a.md", True),
+        ("**/*.md", "x/y/a.md", True),
+        ("**/*.md", "a.mdx", False),
+        ("memory/**/*.md", "memory/a.md", True),
+        ("memory/**/*.md", "memory/d/a.md", True),
+        ("memory/**/*.md", "other/memory/a.md", False),
+        ("MEMORY.md", "MEMORY.md", True),
+        ("MEMORY.md", "x/MEMORY.md", False),
+        ("*.md", "x/a.md", False),
+        ("notes/[ab]?.md", "notes/a1.md", True),
+        ("notes/[!ab]?.md", "notes/a1.md", False),
+    ],
+)
 def test_glob_patterns(pattern, path, ok):
     assert bool(glob_regex(pattern).match(path)) is ok

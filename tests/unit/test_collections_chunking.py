@@ -10,7 +10,7 @@ from clawmemory.retrieval.chunking import CHARS_PER_TOKEN, chunk_markdown, parse
 
 
 def lines_of(doc: str, chunk) -> str:
-    return "\n".join(doc.split("\n")[chunk.start_line - 1: chunk.end_line])
+    return "\n".join(doc.split("\n")[chunk.start_line - 1 : chunk.end_line])
 
 
 def test_small_sections_each_get_a_chunk_with_breadcrumb_and_lines():
@@ -43,7 +43,7 @@ def test_long_section_splits_with_overlap_and_never_crosses_a_top_level_boundary
     # consecutive alpha chunks share their boundary lines (overlap), bounded by the budget
     for prev, nxt in zip(alpha, alpha[1:]):
         assert nxt.start_line <= prev.end_line
-        shared = "\n".join(doc.split("\n")[nxt.start_line - 1: prev.end_line])
+        shared = "\n".join(doc.split("\n")[nxt.start_line - 1 : prev.end_line])
         assert 0 < len(shared) <= 30 * CHARS_PER_TOKEN
         assert nxt.breadcrumb == ("Alpha",)
 
@@ -97,7 +97,7 @@ def test_every_non_blank_line_is_covered_and_chunks_are_exact_line_ranges(lines,
         if c.start_line == c.end_line and len(src[c.start_line - 1]) > tokens * CHARS_PER_TOKEN:
             assert c.text in src[c.start_line - 1]
         else:
-            assert c.text == "\n".join(src[c.start_line - 1: c.end_line])
+            assert c.text == "\n".join(src[c.start_line - 1 : c.end_line])
         assert c.text.strip()
         covered.update(range(c.start_line, c.end_line + 1))
     assert {i + 1 for i, ln in enumerate(src) if ln.strip()} <= covered

@@ -26,8 +26,12 @@ def ws(tmp_path: Path) -> Path:
 
 
 def commit(engine, ws, messages, key="turn-1", session="s1", **extra):
-    return engine.context_call("commitTurn", NS, {"agentId": "main", "workspaceDir": str(ws), "sessionKey": f"agent:main:{session}"},
-                               {"sessionId": session, "advancementKey": key, "messages": messages, **extra})
+    return engine.context_call(
+        "commitTurn",
+        NS,
+        {"agentId": "main", "workspaceDir": str(ws), "sessionKey": f"agent:main:{session}"},
+        {"sessionId": session, "advancementKey": key, "messages": messages, **extra},
+    )
 
 
 def count(engine, table="messages"):
@@ -40,8 +44,10 @@ def day_file(ws, day):
 
 def test_commit_stores_indexes_and_a_replay_is_a_no_op(engine, ws):
     engine.settings.context.daily_timezone = "UTC"
-    turn = [user("We decided to ship on Friday.", _at(2026, 11, 20, 10, 0)),
-            agent("Noted: ship on Friday.", _at(2026, 11, 20, 10, 1))]
+    turn = [
+        user("We decided to ship on Friday.", _at(2026, 11, 20, 10, 0)),
+        agent("Noted: ship on Friday.", _at(2026, 11, 20, 10, 1)),
+    ]
     assert commit(engine, ws, turn)["status"] == "committed"
     rows = engine.store.list_messages(NS, "agent:main:s1")
     assert [r.role for r in rows] == ["user", "assistant"]
@@ -55,19 +61,20 @@ def test_commit_stores_indexes_and_a_replay_is_a_no_op(engine, ws):
 
 def test_daily_files_are_exact_across_midnight(engine, ws):
     engine.settings.context.daily_timezone = "UTC"
-    turn1 = [user("Is the backup done?", _at(2026, 11, 20, 23, 58)),
-             agent("", _at(2026, 11, 20, 23, 58, 30), [("c1", "exec", {"command": "ls /backups"})]),
-             tool_result("c1", "exec", "db-2026-11-20.tar.gz\nfiles.tar.gz", _at(2026, 11, 20, 23, 59)),
-             agent("Yes, db-2026-11-20.tar.gz is there.", _at(2026, 11, 21, 0, 1))]
-    turn2 = [user("Thanks, good night!", _at(2026, 11, 21, 0, 5)),
-             agent("Good night.", _at(2026, 11, 21, 0, 5, 20))]
+    turn1 = [
+        user("Is the backup done?", _at(2026, 11, 20, 23, 58)),
+        agent("", _at(2026, 11, 20, 23, 58, 30), [("c1", "exec", {"command": "ls /backups"})]),
+        tool_result("c1", "exec", "db-2026-11-20.tar.gz\nfiles.tar.gz", _at(2026, 11, 20, 23, 59)),
+        agent("Yes, db-2026-11-20.tar.gz is there.", _at(2026, 11, 21, 0, 1)),
+    ]
+    turn2 = [user("Thanks, good night!", _at(2026, 11, 21, 0, 5)), agent("Good night.", _at(2026, 11, 21, 0, 5, 20))]
     commit(engine, ws, turn1, key="k1")
     commit(engine, ws, turn2, key="k2")
     assert day_file(ws, "2026-11-20") == (
         "# 2026-11-20\n"
         "\n## 23:58\n"
         "\n**User:** Is the backup done?\n"
-        "\n- tool call `exec`: {\"command\": \"ls /backups\"}\n"
+        '\n- tool call `exec`: {"command": "ls /backups"}\n'
         "\n## 23:59\n"
         "\n- tool result `exec`: db-2026-11-20.tar.gz files.tar.gz\n"
         "\n---\n"
@@ -141,22 +148,37 @@ def test_secrets_are_redacted_in_the_store_and_the_day_file(engine, ws):
 GOOD = {"role": "user", "content": "a valid message before the bad one", "timestamp": 1_763_600_000_000}
 
 
-@pytest.mark.parametrize("params, field", [
-    ({"advancementKey": "k", "messages": [GOOD]}, "params.sessionId"),
-    ({"sessionId": "", "advancementKey": "k", "messages": [GOOD]}, "params.sessionId"),
-    ({"sessionId": "s", "messages": [GOOD]}, "params.advancementKey"),
-    ({"sessionId": "s", "advancementKey": "k", "messages": {"role": "user"}}, "params.messages"),
-    ({"sessionId": "s", "advancementKey": "k", "messages": "hello"}, "params.messages"),
-    ({"sessionId": "s", "advancementKey": "k", "messages": [GOOD, {"role": "system", "content": "x"}]},
-     "params.messages[1].role"),
-    ({"sessionId": "s", "advancementKey": "k", "messages": [GOOD, {"role": "user", "content": 42}]},
-     "params.messages[1].content"),
-    ({"sessionId": "s", "advancementKey": "k", "messages": [GOOD, {"role": "user", "content": "x", "timestamp": "soon"}]},
-     "params.messages[1].timestamp"),
-    ({"sessionId": "s", "advancementKey": "k", "messages": [GOOD, {"role": "toolResult", "content": "x"}]},
-     "params.messages[1].toolCallId"),
-    ({"sessionId": "s", "advancementKey": "k", "messages": [GOOD, "not an object"]}, "params.messages[1]"),
-])
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"advancementKey": "k", "messages": [GOOD]}, "params.sessionId"),
+        ({"sessionId": "", "advancementKey": "k", "messages": [GOOD]}, "params.sessionId"),
+        ({"sessionId": "s", "messages": [GOOD]}, "params.advancementKey"),
+        ({"sessionId": "s", "advancementKey": "k", "messages": {"role": "user"}}, "params.messages"),
+        ({"sessionId": "s", "advancementKey": "k", "messages": "hello"}, "params.messages"),
+        (
+            {"sessionId": "s", "advancementKey": "k", "messages": [GOOD, {"role": "system", "content": "x"}]},
+            "params.messages[1].role",
+        ),
+        (
+            {"sessionId": "s", "advancementKey": "k", "messages": [GOOD, {"role": "user", "content": 42}]},
+            "params.messages[1].content",
+        ),
+        (
+            {
+                "sessionId": "s",
+                "advancementKey": "k",
+                "messages": [GOOD, {"role": "user", "content": "x", "timestamp": "soon"}],
+            },
+            "params.messages[1].timestamp",
+        ),
+        (
+            {"sessionId": "s", "advancementKey": "k", "messages": [GOOD, {"role": "toolResult", "content": "x"}]},
+            "params.messages[1].toolCallId",
+        ),
+        ({"sessionId": "s", "advancementKey": "k", "messages": [GOOD, "not an object"]}, "params.messages[1]"),
+    ],
+)
 def test_malformed_payloads_are_rejected_and_nothing_is_written(engine, ws, params, field):
     with pytest.raises(InvalidInput) as info:
         engine.context_call("commitTurn", NS, {"workspaceDir": str(ws)}, params)

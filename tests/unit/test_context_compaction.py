@@ -41,10 +41,16 @@ def test_summary_has_the_sections_and_the_result_has_openclaw_shape():
     head, ack = result.messages[:2]
     assert head["role"] == "user" and summary.is_summary(head["content"][0]["text"])
     assert ack["role"] == "assistant" and ack["content"][0]["text"] == summary.ACK
-    assert result.messages[2:] == planted()[result.split:]
+    assert result.messages[2:] == planted()[result.split :]
     text = result.summary_text
-    for title in ("## Q&A log", "## Decisions", "## Commitments", "## Open questions", "## Preferences",
-                  "## Tool actions"):
+    for title in (
+        "## Q&A log",
+        "## Decisions",
+        "## Commitments",
+        "## Open questions",
+        "## Preferences",
+        "## Tool actions",
+    ):
         assert title in text
     assert result.tokens_after < result.tokens_before
     assert "read_file" in " ".join(result.sections["tool_actions"])
@@ -54,14 +60,20 @@ def test_summary_has_the_sections_and_the_result_has_openclaw_shape():
 def test_split_moves_to_a_user_message_and_never_separates_a_tool_call_from_its_result():
     t = START
     step = lambda n=1: t + timedelta(minutes=n)  # noqa: E731
-    raw = [user("start", step(1)), agent("ok", step(2)), user("run it", step(3)),
-           agent("", step(4), [("c1", "exec", {"cmd": "a"})]),
-           # an ephemeral internal user message between a call and its result is no split point
-           user("<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>> tool ran", step(5)),
-           tool_result("c1", "exec", "done", step(6)),
-           agent("", step(7), [("c2", "exec", {"cmd": "b"})]),
-           tool_result("c2", "exec", "done", step(8)),
-           agent("finished", step(9)), user("next", step(10)), agent("sure", step(11))]
+    raw = [
+        user("start", step(1)),
+        agent("ok", step(2)),
+        user("run it", step(3)),
+        agent("", step(4), [("c1", "exec", {"cmd": "a"})]),
+        # an ephemeral internal user message between a call and its result is no split point
+        user("<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>> tool ran", step(5)),
+        tool_result("c1", "exec", "done", step(6)),
+        agent("", step(7), [("c2", "exec", {"cmd": "b"})]),
+        tool_result("c2", "exec", "done", step(8)),
+        agent("finished", step(9)),
+        user("next", step(10)),
+        agent("sure", step(11)),
+    ]
     msgs = parse_messages(raw)
     cut = compaction.split_point(msgs)
     assert cut == 9 and msgs[cut].role == "user"
@@ -107,8 +119,14 @@ def test_too_few_messages_or_no_split_point_compacts_nothing():
 
 def test_second_compaction_carries_the_first_summarys_items():
     first = _compact(planted(turns_after=30))
-    later = first.messages + [user("Another question about the webhook?", START + timedelta(days=1)),
-                              agent("Sure.", START + timedelta(days=1, minutes=1))] * 20
+    later = (
+        first.messages
+        + [
+            user("Another question about the webhook?", START + timedelta(days=1)),
+            agent("Sure.", START + timedelta(days=1, minutes=1)),
+        ]
+        * 20
+    )
     second = _compact(later)
     assert second.compacted
     for section, phrases in PLANTED.items():

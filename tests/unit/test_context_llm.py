@@ -15,11 +15,16 @@ from clawmemory.context import summary
 from clawmemory.llm import LLMClient, LLMError
 
 NS = "agent-main"
-SECTIONS = {"qa_log": ["User asked about the deploy region → Already answered: Fly.io ams"],
-            "decisions": ["Deploy billing to Fly.io region ams", "Ledger uses PostgreSQL 16"],
-            "commitments": ["Agent sends the migration plan by Friday"], "open_questions": [],
-            "preferences": ["Short answers with bullet points"], "emotional_context": [],
-            "key_facts": [], "tool_actions": ["read_file deploy/fly.toml → region ams"]}
+SECTIONS = {
+    "qa_log": ["User asked about the deploy region → Already answered: Fly.io ams"],
+    "decisions": ["Deploy billing to Fly.io region ams", "Ledger uses PostgreSQL 16"],
+    "commitments": ["Agent sends the migration plan by Friday"],
+    "open_questions": [],
+    "preferences": ["Short answers with bullet points"],
+    "emotional_context": [],
+    "key_facts": [],
+    "tool_actions": ["read_file deploy/fly.toml → region ams"],
+}
 
 
 @pytest.fixture()
@@ -39,7 +44,8 @@ def use_llm(engine, server, provider="openai", **context):
 def test_openai_wire_format(server):
     server.reply("hello there")
     reply = LLMClient("openai", server.openai_url, "m1", api_key="k1", timeout_s=5).complete(
-        "be brief", "hi", max_tokens=50, json_mode=True)
+        "be brief", "hi", max_tokens=50, json_mode=True
+    )
     assert reply.text == "hello there" and reply.input_tokens == 10
     req = server.requests[-1]
     assert req["path"] == "/v1/chat/completions" and req["headers"]["authorization"] == "Bearer k1"
@@ -59,12 +65,15 @@ def test_anthropic_wire_format(server):
     assert req["body"]["system"] == "sys" and req["body"]["messages"] == [{"role": "user", "content": "hi"}]
 
 
-@pytest.mark.parametrize("reply, match", [
-    (Reply(status=500), "HTTP 500"),
-    (Reply(raw=b"<html>oops</html>"), "not JSON"),
-    (Reply(raw=b'{"choices": []}'), "unexpected"),
-    (Reply(text="   "), "empty"),
-])
+@pytest.mark.parametrize(
+    "reply, match",
+    [
+        (Reply(status=500), "HTTP 500"),
+        (Reply(raw=b"<html>oops</html>"), "not JSON"),
+        (Reply(raw=b'{"choices": []}'), "unexpected"),
+        (Reply(text="   "), "empty"),
+    ],
+)
 def test_failures_are_llm_errors(server, reply, match):
     server.queue.append(reply)
     with pytest.raises(LLMError, match=match):
@@ -106,8 +115,14 @@ def test_compaction_model_setting_picks_the_model(engine, server):
     assert server.requests[-1]["body"]["model"] == "small-summariser"
 
 
-@pytest.mark.parametrize("reply", [Reply(text="Sure! Here is a summary in prose."), Reply(status=503),
-                                   Reply(text=json.dumps({"decisions": "x", "qa_log": {"a": 1}}))])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        Reply(text="Sure! Here is a summary in prose."),
+        Reply(status=503),
+        Reply(text=json.dumps({"decisions": "x", "qa_log": {"a": 1}})),
+    ],
+)
 def test_bad_llm_answers_fall_back_to_the_offline_summary(engine, server, reply):
     use_llm(engine, server)
     server.queue.append(reply)
@@ -151,8 +166,17 @@ def test_host_compact_from_stored_turns_returns_first_kept_entry(engine, server)
     turn, n = [], 0
     for m in msgs:  # commit turn by turn, as OpenClaw does, with the admission entry ids
         if m["role"] == "user" and turn:
-            engine.context_call("commitTurn", NS, {}, {"sessionId": "s1", "advancementKey": f"k{n}",
-                                "messages": turn, "admission": {"entryId": f"entry-{n}"}})
+            engine.context_call(
+                "commitTurn",
+                NS,
+                {},
+                {
+                    "sessionId": "s1",
+                    "advancementKey": f"k{n}",
+                    "messages": turn,
+                    "admission": {"entryId": f"entry-{n}"},
+                },
+            )
             turn, n = [], n + 1
         turn.append(m)
     below = engine.context_call("compact", NS, {}, {"sessionId": "s1", "sessionKey": "s1", "tokenBudget": 10**6})

@@ -7,7 +7,7 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-from support.conversations import agent, planted, tool_result, user, START
+from support.conversations import START, agent, planted, tool_result, user
 
 from clawmemory.context.tokens import TokenEstimator, estimate_many, estimate_text
 
@@ -65,10 +65,12 @@ def test_messages_count_text_tool_calls_and_overhead():
     assert est.message(image) >= 1000
     # a whole conversation: the estimate is close to the tokenizer's count of its text
     conv = planted(turns_after=40)
-    text_tokens = sum(len(ENC.encode(b.get("text", "") or "")) for m in conv for b in m["content"]
-                      if b["type"] == "text")
-    text_estimate = sum(estimate_text(b.get("text", "") or "") for m in conv for b in m["content"]
-                        if b["type"] == "text")
+    text_tokens = sum(
+        len(ENC.encode(b.get("text", "") or "")) for m in conv for b in m["content"] if b["type"] == "text"
+    )
+    text_estimate = sum(
+        estimate_text(b.get("text", "") or "") for m in conv for b in m["content"] if b["type"] == "text"
+    )
     assert abs(text_estimate - text_tokens) / text_tokens <= 0.10
 
 

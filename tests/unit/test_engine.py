@@ -50,13 +50,16 @@ def test_namespace_isolation_on_get_and_forget(engine):
     assert [h.id for h in engine.search("secret plan", shared=["work"])] == [mem.id]
 
 
-@pytest.mark.parametrize("fields,field", [
-    ({"text": ""}, "text"),
-    ({"text": "x", "importance": 2}, "importance"),
-    ({"text": "x", "kind": "Bad Kind"}, "kind"),
-    ({"text": "x", "metadata": [1]}, "metadata"),
-    ({}, "text"),
-])
+@pytest.mark.parametrize(
+    "fields,field",
+    [
+        ({"text": ""}, "text"),
+        ({"text": "x", "importance": 2}, "importance"),
+        ({"text": "x", "kind": "Bad Kind"}, "kind"),
+        ({"text": "x", "metadata": [1]}, "metadata"),
+        ({}, "text"),
+    ],
+)
 def test_bad_fields_named(engine, fields, field):
     with pytest.raises(InvalidInput) as info:
         engine.store_memory(**fields)
@@ -72,11 +75,13 @@ def test_batch_is_all_or_nothing(engine):
 
 
 def test_search_any_word_ranks_best_first(engine):
-    engine.store_memories([
-        {"text": "The staging database runs on port 5433"},
-        {"text": "Production database is managed by the ops team"},
-        {"text": "Lunch is at noon"},
-    ])
+    engine.store_memories(
+        [
+            {"text": "The staging database runs on port 5433"},
+            {"text": "Production database is managed by the ops team"},
+            {"text": "Lunch is at noon"},
+        ]
+    )
     hits = engine.search("which port does the staging database use")
     assert hits[0].text.startswith("The staging database")
     assert len(hits) == 2
@@ -105,31 +110,48 @@ def test_health_reports_store(engine):
 
 
 def test_add_messages_with_neighbour_context(engine):
-    first = engine.add_messages("s1", [
-        {"role": "user", "speaker": "Ana", "text": "Where should we go hiking?", "created_at": 1700000000000},
-        {"role": "assistant", "speaker": "Bo", "text": "The Dolomites, in September", "created_at": "2023-11-14T22:13:25Z"},
-    ])
+    first = engine.add_messages(
+        "s1",
+        [
+            {"role": "user", "speaker": "Ana", "text": "Where should we go hiking?", "created_at": 1700000000000},
+            {
+                "role": "assistant",
+                "speaker": "Bo",
+                "text": "The Dolomites, in September",
+                "created_at": "2023-11-14T22:13:25Z",
+            },
+        ],
+    )
     assert [m["created"] for m in first] == [True, True]
-    assert engine.add_messages("s1", [{"role": "user", "text": "Where should we go hiking?",
-                                       "speaker": "Ana", "created_at": 1700000000000}])[0]["created"] is False
+    assert (
+        engine.add_messages(
+            "s1",
+            [{"role": "user", "text": "Where should we go hiking?", "speaker": "Ana", "created_at": 1700000000000}],
+        )[0]["created"]
+        is False
+    )
     # the answer is found by the question's words through its neighbour context
     hits = engine.search("hiking", corpus="messages", mode="lexical")
     assert {h.extra["seq"] for h in hits} == {1, 2}
     engine.add_messages("s1", [{"role": "user", "speaker": "Ana", "text": "Great, book it"}])
     rows = engine.store.db.execute(
-        "SELECT ref_id, embed_text FROM search_items WHERE corpus = 'message' ORDER BY id").fetchall()
+        "SELECT ref_id, embed_text FROM search_items WHERE corpus = 'message' ORDER BY id"
+    ).fetchall()
     assert len(rows) == 3  # the former last message was re-indexed, not duplicated
     last_two = {r["ref_id"]: r["embed_text"] for r in rows}
     assert any("Great, book it" in t and "Dolomites" in t for t in last_two.values())
 
 
-@pytest.mark.parametrize("bad,field", [
-    ([{"role": "wizard", "text": "x"}], "messages[0].role"),
-    ([{"role": "user", "text": ""}], "messages[0].text"),
-    ([{"role": "user", "text": "x", "created_at": "yesterday"}], "messages[0].created_at"),
-    (["not an object"], "messages[0]"),
-    ("not a list", "messages"),
-])
+@pytest.mark.parametrize(
+    "bad,field",
+    [
+        ([{"role": "wizard", "text": "x"}], "messages[0].role"),
+        ([{"role": "user", "text": ""}], "messages[0].text"),
+        ([{"role": "user", "text": "x", "created_at": "yesterday"}], "messages[0].created_at"),
+        (["not an object"], "messages[0]"),
+        ("not a list", "messages"),
+    ],
+)
 def test_add_messages_rejects_bad_input(engine, bad, field):
     with pytest.raises(InvalidInput) as info:
         engine.add_messages("s1", bad)

@@ -29,18 +29,43 @@ def fill(engine: Engine) -> dict[str, str]:
     engine.ledger_settle(bad, -1.0)
     engine.ledger_forget(wal)
     engine.ledger_recall("deploy script", session={"sessionKey": "agent:main:s1"})
-    engine.add_messages("agent:main:s1", [
-        {"role": "user", "text": "Ship it on Friday?", "created_at": "2026-11-20T10:00:00Z"},
-        {"role": "assistant", "text": "Friday 14:00 is booked.", "created_at": "2026-11-20T10:00:05Z"},
-    ])
-    engine.context_call("commitTurn", "work", {"sessionKey": "agent:main:w1", "sessionId": "w1"}, {
-        "advancementKey": "turn-1", "messages": [
-            {"role": "user", "content": "What is our stack?", "timestamp": 1763632800000},
-            {"role": "assistant", "content": [{"type": "text", "text": "Postgres and FastAPI."}],
-             "timestamp": 1763632801000}]})
-    engine.capture.load_lines([json.dumps({"ts": "2026-11-20T10:01:00Z", "tool_name": "exec",
-                                           "summary": "exec: deploy.sh finished", "session_key": "agent:main:s1"})
-                               .encode()], "default", source="test")
+    engine.add_messages(
+        "agent:main:s1",
+        [
+            {"role": "user", "text": "Ship it on Friday?", "created_at": "2026-11-20T10:00:00Z"},
+            {"role": "assistant", "text": "Friday 14:00 is booked.", "created_at": "2026-11-20T10:00:05Z"},
+        ],
+    )
+    engine.context_call(
+        "commitTurn",
+        "work",
+        {"sessionKey": "agent:main:w1", "sessionId": "w1"},
+        {
+            "advancementKey": "turn-1",
+            "messages": [
+                {"role": "user", "content": "What is our stack?", "timestamp": 1763632800000},
+                {
+                    "role": "assistant",
+                    "content": [{"type": "text", "text": "Postgres and FastAPI."}],
+                    "timestamp": 1763632801000,
+                },
+            ],
+        },
+    )
+    engine.capture.load_lines(
+        [
+            json.dumps(
+                {
+                    "ts": "2026-11-20T10:01:00Z",
+                    "tool_name": "exec",
+                    "summary": "exec: deploy.sh finished",
+                    "session_key": "agent:main:s1",
+                }
+            ).encode()
+        ],
+        "default",
+        source="test",
+    )
     return {"kept": kept, "gone": gone, "deploy": deploy, "wal": wal}
 
 
@@ -72,11 +97,18 @@ def test_round_trip_is_byte_identical(pair, tmp_path: Path) -> None:
     again = b.import_source("clawmemory", tmp_path / "e.jsonl")
     assert again["added"] == 0 and export_text(b) == first
     # The rebuilt store works like the original: search, forgotten rows, ledger, sessions.
-    for query, corpus in [("green tea", "memory"), ("Friday booked", "messages"), ("stack Postgres", "messages"),
-                          ("deploy.sh finished", "observations")]:
+    for query, corpus in [
+        ("green tea", "memory"),
+        ("Friday booked", "messages"),
+        ("stack Postgres", "messages"),
+        ("deploy.sh finished", "observations"),
+    ]:
         ns = "work" if query == "stack Postgres" else "default"
-        assert [h.id for h in a.search(query, ns, corpus=corpus, mode="lexical")] == \
-               [h.id for h in b.search(query, ns, corpus=corpus, mode="lexical")] != []
+        assert (
+            [h.id for h in a.search(query, ns, corpus=corpus, mode="lexical")]
+            == [h.id for h in b.search(query, ns, corpus=corpus, mode="lexical")]
+            != []
+        )
     assert not b.search("VPN password", mode="lexical")
     assert b.get_memory(ids["gone"]).status == "forgotten"
     assert b.ledger_obituaries() == a.ledger_obituaries()
@@ -84,8 +116,10 @@ def test_round_trip_is_byte_identical(pair, tmp_path: Path) -> None:
     assert b.ledger_stats() == a.ledger_stats()
     open_ticket = b.store.db.execute("SELECT id FROM ledger_tickets WHERE status = 'open'").fetchone()[0]
     assert b.ledger_settle(open_ticket, 1.0)["settled"] is True  # tickets survive, settleable
-    assert [m.text for m in b.store.list_messages("default", "agent:main:s1")] == \
-           ["Ship it on Friday?", "Friday 14:00 is booked."]
+    assert [m.text for m in b.store.list_messages("default", "agent:main:s1")] == [
+        "Ship it on Friday?",
+        "Friday 14:00 is booked.",
+    ]
 
 
 def test_every_table_is_exported_or_named_derived(pair) -> None:
@@ -111,11 +145,14 @@ def test_namespace_export_and_unknown_columns(pair, tmp_path: Path) -> None:
     a, b = pair
     fill(a)
     work = [json.loads(line) for line in export_text(a, namespace="work").splitlines()]
-    assert {r["row"].get("namespace", r["row"].get("name")) for r in work[1:] if r["table"] != "ledger_ticket_entries"} \
-        == {"work"}
+    assert {
+        r["row"].get("namespace", r["row"].get("name")) for r in work[1:] if r["table"] != "ledger_ticket_entries"
+    } == {"work"}
     assert {r["table"] for r in work[1:]} >= {"namespaces", "memories", "messages", "context_turns"}
-    bad = work[:1] + [{"table": "memories", "row": {**work[2]["row"], "shiny_new": 1}},
-                      {"table": "search_items", "row": {"id": 1}}]
+    bad = work[:1] + [
+        {"table": "memories", "row": {**work[2]["row"], "shiny_new": 1}},
+        {"table": "search_items", "row": {"id": 1}},
+    ]
     path = tmp_path / "bad.jsonl"
     path.write_text("".join(json.dumps(x) + "\n" for x in bad), encoding="utf-8")
     report = b.import_source("clawmemory", path)
@@ -124,8 +161,9 @@ def test_namespace_export_and_unknown_columns(pair, tmp_path: Path) -> None:
     assert "not exported data" in report["error_details"][1]["error"]
 
 
-def test_cli_export_markdown_and_jsonl_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_export_markdown_and_jsonl_round_trip(
+    tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("CLAWMEMORY_EMBEDDING_PROVIDER", "none")
     a, b = str(tmp_path / "a"), str(tmp_path / "b")
     assert main(["store", "Prefers green tea", "--data-dir", a]) == 0

@@ -20,21 +20,33 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def commit(engine, key, *messages, session="s1"):
-    out = engine.context_call("commitTurn", NS, {"sessionKey": f"agent:main:{session}"},
-                              {"sessionId": session, "advancementKey": key, "messages": list(messages)})
+    out = engine.context_call(
+        "commitTurn",
+        NS,
+        {"sessionKey": f"agent:main:{session}"},
+        {"sessionId": session, "advancementKey": key, "messages": list(messages)},
+    )
     assert engine.formation.drain(10)
     return out
 
 
 def memories(engine):
-    return [dict(r) for r in engine.store.db.execute(
-        "SELECT id, kind, text, status, valid_from, valid_to, superseded_by, confirmations, metadata "
-        "FROM memories ORDER BY created_at")]
+    return [
+        dict(r)
+        for r in engine.store.db.execute(
+            "SELECT id, kind, text, status, valid_from, valid_to, superseded_by, confirmations, metadata "
+            "FROM memories ORDER BY created_at"
+        )
+    ]
 
 
 def test_a_stated_preference_becomes_a_memory_with_provenance(engine):
-    commit(engine, "t1", user("I really prefer green tea over coffee in the mornings.", T0),
-           agent("Noted, green tea it is.", T0 + timedelta(seconds=5)))
+    commit(
+        engine,
+        "t1",
+        user("I really prefer green tea over coffee in the mornings.", T0),
+        agent("Noted, green tea it is.", T0 + timedelta(seconds=5)),
+    )
     [m] = memories(engine)
     assert m["kind"] == "preference" and "green tea" in m["text"]
     meta = json.loads(m["metadata"])["formation"]
@@ -45,8 +57,12 @@ def test_a_stated_preference_becomes_a_memory_with_provenance(engine):
 def test_a_change_supersedes_the_old_memory_and_recall_respects_it(engine, capsys):
     commit(engine, "t1", user("The kitchen budget is 18,000 euros.", T0), agent("Understood.", T0))
     later = T0 + timedelta(days=10)
-    commit(engine, "t2", user("Update: the kitchen budget is now 23,500 euros because of the rewiring.", later),
-           agent("That is a big jump.", later))
+    commit(
+        engine,
+        "t2",
+        user("Update: the kitchen budget is now 23,500 euros because of the rewiring.", later),
+        agent("That is a big jump.", later),
+    )
     old, new = memories(engine)
     assert old["superseded_by"] == new["id"] and old["valid_to"] == new["valid_from"] and old["status"] == "active"
     hits = engine.search("kitchen budget euros", NS, corpus="memory")
@@ -58,8 +74,22 @@ def test_a_change_supersedes_the_old_memory_and_recall_respects_it(engine, capsy
     assert [h.id for h in then] == [old["id"]]
     tool = engine.memory_search(NS, None, query="kitchen budget euros", corpus="memory", asOf="2026-03-05")
     assert [r["path"] for r in tool["results"]] == [f"memories/{old['id']}"]
-    assert main(["search", "kitchen budget euros", "--corpus", "memory", "--namespace", NS,
-                 "--as-of", "2026-03-05", "--json"]) == 0
+    assert (
+        main(
+            [
+                "search",
+                "kitchen budget euros",
+                "--corpus",
+                "memory",
+                "--namespace",
+                NS,
+                "--as-of",
+                "2026-03-05",
+                "--json",
+            ]
+        )
+        == 0
+    )
     assert [h["id"] for h in json.loads(capsys.readouterr().out)["results"]] == [old["id"]]
     assert [m["id"] for m in engine.memory_history(NS)] == [old["id"]]
     restored = engine.restore_memory(old["id"], NS)
@@ -71,8 +101,13 @@ def test_a_change_supersedes_the_old_memory_and_recall_respects_it(engine, capsy
 def test_repeats_are_confirmations_and_replays_change_nothing(engine):
     commit(engine, "t1", user("Our on-call this week is Marta Silva.", T0), agent("Ok.", T0))
     commit(engine, "t1", user("Our on-call this week is Marta Silva.", T0), agent("Ok.", T0))  # replay
-    commit(engine, "t2", user("Reminder: our on-call this week is Marta Silva.", T0 + timedelta(hours=1)),
-           agent("Yes, I know.", T0 + timedelta(hours=1)), session="s2")
+    commit(
+        engine,
+        "t2",
+        user("Reminder: our on-call this week is Marta Silva.", T0 + timedelta(hours=1)),
+        agent("Yes, I know.", T0 + timedelta(hours=1)),
+        session="s2",
+    )
     [m] = memories(engine)
     assert m["confirmations"] == 1
 
@@ -81,8 +116,13 @@ def test_an_explicit_forget_wins_over_re_extraction(engine):
     commit(engine, "t1", user("My dentist is Dr. Okafor in Leeds.", T0), agent("Got it.", T0))
     [m] = memories(engine)
     engine.memory_forget(NS, None, memoryId=m["id"])
-    commit(engine, "t2", user("My dentist is Dr. Okafor in Leeds.", T0 + timedelta(days=1)),
-           agent("Got it.", T0 + timedelta(days=1)), session="s2")
+    commit(
+        engine,
+        "t2",
+        user("My dentist is Dr. Okafor in Leeds.", T0 + timedelta(days=1)),
+        agent("Got it.", T0 + timedelta(days=1)),
+        session="s2",
+    )
     assert [r["status"] for r in memories(engine)] == ["forgotten"]
 
 
@@ -101,15 +141,27 @@ def test_llm_extractor_json_protocol_and_reconciliation(engine):
             prompt = request["body"]["messages"][1]["content"]
             if system.startswith("You extract"):
                 seq = int(prompt.splitlines()[-2].split("]")[0][1:])  # the NEW user message
-                return Reply(text=json.dumps({"items": [{"kind": "fact", "text": "The user lives in Turin.",
-                                                          "message": seq, "confidence": 0.9}]}))
+                return Reply(
+                    text=json.dumps(
+                        {
+                            "items": [
+                                {"kind": "fact", "text": "The user lives in Turin.", "message": seq, "confidence": 0.9}
+                            ]
+                        }
+                    )
+                )
             existing = json.loads(prompt)["existing"]
             return Reply(text=json.dumps({"action": "duplicate", "target": existing[0]["id"]}))
 
         server.responder = answer
         commit(engine, "t1", user("so yeah, Turin is home these days", T0), agent("Nice city.", T0))
-        commit(engine, "t2", user("still in Turin, loving it", T0 + timedelta(days=1)),
-               agent("Glad to hear.", T0 + timedelta(days=1)), session="s2")
+        commit(
+            engine,
+            "t2",
+            user("still in Turin, loving it", T0 + timedelta(days=1)),
+            agent("Glad to hear.", T0 + timedelta(days=1)),
+            session="s2",
+        )
         [m] = memories(engine)
         assert m["text"] == "The user lives in Turin." and m["confirmations"] == 1
         assert json.loads(m["metadata"])["formation"]["extractor"] == "llm"
@@ -117,15 +169,22 @@ def test_llm_extractor_json_protocol_and_reconciliation(engine):
         assert body["response_format"] == {"type": "json_object"} and "JSON schema" in body["messages"][0]["content"]
 
 
-@pytest.mark.parametrize("reply", [Reply(text="not json at all"), Reply(status=500),
-                                   Reply(text=json.dumps({"items": [{"kind": "gossip", "text": "x", "message": 1}]})),
-                                   Reply(text="{}", delay=3)])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        Reply(text="not json at all"),
+        Reply(status=500),
+        Reply(text=json.dumps({"items": [{"kind": "gossip", "text": "x", "message": 1}]})),
+        Reply(text="{}", delay=3),
+    ],
+)
 def test_llm_failures_fall_back_to_offline_extraction(engine, reply):
     with ModelServer() as server:
         _engine_with_llm(engine, server, timeout_s=0.5)
         server.responder = lambda request: reply
-        commit(engine, "t1", user("We decided to host the wiki on Hetzner in Falkenstein.", T0),
-               agent("Good choice.", T0))
+        commit(
+            engine, "t1", user("We decided to host the wiki on Hetzner in Falkenstein.", T0), agent("Good choice.", T0)
+        )
         [m] = memories(engine)
         assert m["kind"] == "decision" and json.loads(m["metadata"])["formation"]["extractor"] == "offline"
         assert engine.formation.stats["llm_fallbacks"] >= 1
@@ -133,8 +192,12 @@ def test_llm_failures_fall_back_to_offline_extraction(engine, reply):
 
 def test_extraction_never_runs_on_the_turn_path(engine):
     engine.formation.queue.stop()  # a stopped worker: the commit still stores the turn at once
-    out = engine.context_call("commitTurn", NS, {}, {"sessionId": "s1", "advancementKey": "k",
-                                                     "messages": [user("My flight is LH 1234 on May 3.", T0)]})
+    out = engine.context_call(
+        "commitTurn",
+        NS,
+        {},
+        {"sessionId": "s1", "advancementKey": "k", "messages": [user("My flight is LH 1234 on May 3.", T0)]},
+    )
     assert out["stored"] == 1 and memories(engine) == []
     assert engine.formation.process(NS, "s1")["add"] == 1  # the next run resumes from the stored turn
     assert engine.formation.process(NS, "s1")["add"] == 0

@@ -51,8 +51,13 @@ def test_relevance_floor_marks_off_topic_queries(nano):
 
 def test_containers_rank_sessions(home):
     with Engine.open(home) as engine:
-        engine.add_messages("trip", [{"role": "user", "text": "Let's plan the hiking trip to the Alps"},
-                                     {"role": "assistant", "text": "Sure: we go in September, by train"}])
+        engine.add_messages(
+            "trip",
+            [
+                {"role": "user", "text": "Let's plan the hiking trip to the Alps"},
+                {"role": "assistant", "text": "Sure: we go in September, by train"},
+            ],
+        )
         engine.add_messages("work", [{"role": "user", "text": "The build is failing on CI again"}])
         engine.embed()
         sessions = engine.search("when is the hiking trip", corpus="messages", granularity="container")
@@ -81,8 +86,12 @@ def test_worker_embeds_in_the_background_after_writes(home):
 
 
 def test_openai_compatible_provider(home):
-    with ModelServer() as server, Engine.open(home, embedding_provider="openai", embedding_url=server.openai_url,
-                                              embedding_model="hash-32") as engine:
+    with (
+        ModelServer() as server,
+        Engine.open(
+            home, embedding_provider="openai", embedding_url=server.openai_url, embedding_model="hash-32"
+        ) as engine,
+    ):
         engine.store_memories([{"text": "apples and pears"}, {"text": "bolts and nuts"}])
         assert engine.embed() == {"model": "openai/hash-32", "dim": 32, "pending": 2, "embedded": 2}
         assert engine.search("pears apples", mode="vector", limit=1)[0].text == "apples and pears"
@@ -92,8 +101,9 @@ def test_openai_compatible_provider(home):
 def test_embedder_failure_fails_open_to_lexical(home):
     with ModelServer() as server:
         server.embeddings_up = False
-        with Engine.open(home, embedding_provider="openai", embedding_url=server.openai_url,
-                         embedding_model="hash-32") as engine:
+        with Engine.open(
+            home, embedding_provider="openai", embedding_url=server.openai_url, embedding_model="hash-32"
+        ) as engine:
             engine.store_memory(text="the backup runs nightly at 3am")
             hits = engine.search("when does the backup run")
             assert hits and hits[0].text.startswith("the backup")

@@ -44,6 +44,7 @@ def twice(engine: Engine, source: str, path: Path, **kw) -> tuple[dict, dict]:
 
 # -- memory-core --------------------------------------------------------------------------
 
+
 @pytest.fixture()
 def workspace(tmp_path: Path) -> Path:
     """An OpenClaw workspace as memory-core keeps it (docs.openclaw.ai memory-builtin): curated
@@ -53,18 +54,47 @@ def workspace(tmp_path: Path) -> Path:
     (ws / "memory").mkdir(parents=True)
     (ws / "MEMORY.md").write_text(
         "# Memory\n\n## Preferences\n\n- Prefers green tea over coffee.\n- Deploys only on Fridays.\n\n"
-        f"## Credentials\n\n- The OpenAI key is {SECRET}\n", encoding="utf-8")
+        f"## Credentials\n\n- The OpenAI key is {SECRET}\n",
+        encoding="utf-8",
+    )
     (ws / "memory" / "2026-11-20.md").write_text(
-        "# 2026-11-20\n\nMigrated the billing service to Postgres 16.\n", encoding="utf-8")
+        "# 2026-11-20\n\nMigrated the billing service to Postgres 16.\n", encoding="utf-8"
+    )
     db = sqlite3.connect(ws.parent / "openclaw-agent.sqlite")
-    db.execute("CREATE TABLE memory_index_chunks (id TEXT PRIMARY KEY, path TEXT NOT NULL, source TEXT NOT NULL "
-               "DEFAULT 'memory', start_line INTEGER NOT NULL, end_line INTEGER NOT NULL, hash TEXT NOT NULL, "
-               "model TEXT NOT NULL, text TEXT NOT NULL, embedding TEXT NOT NULL, updated_at INTEGER NOT NULL) STRICT")
-    db.executemany("INSERT INTO memory_index_chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-        ("c1", "MEMORY.md", "memory", 3, 6, "h1", "fts-only", "## Preferences - Prefers green tea", "[]", 1763600000000),
-        ("c2", "sessions/abc.jsonl", "sessions", 1, 4, "h2", "fts-only",
-         "User: the staging database lives on db-stage-2", "[]", 1763600000000),
-    ])
+    db.execute(
+        "CREATE TABLE memory_index_chunks (id TEXT PRIMARY KEY, path TEXT NOT NULL, source TEXT NOT NULL "
+        "DEFAULT 'memory', start_line INTEGER NOT NULL, end_line INTEGER NOT NULL, hash TEXT NOT NULL, "
+        "model TEXT NOT NULL, text TEXT NOT NULL, embedding TEXT NOT NULL, updated_at INTEGER NOT NULL) STRICT"
+    )
+    db.executemany(
+        "INSERT INTO memory_index_chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                "c1",
+                "MEMORY.md",
+                "memory",
+                3,
+                6,
+                "h1",
+                "fts-only",
+                "## Preferences - Prefers green tea",
+                "[]",
+                1763600000000,
+            ),
+            (
+                "c2",
+                "sessions/abc.jsonl",
+                "sessions",
+                1,
+                4,
+                "h2",
+                "fts-only",
+                "User: the staging database lives on db-stage-2",
+                "[]",
+                1763600000000,
+            ),
+        ],
+    )
     db.commit()
     db.close()
     return ws
@@ -103,6 +133,7 @@ def test_forgotten_memory_is_not_brought_back(eng: Engine, workspace: Path) -> N
 
 # -- memory-lancedb -----------------------------------------------------------------------
 
+
 def test_memory_lancedb_real_table(eng: Engine, tmp_path: Path) -> None:
     """A real LanceDB table written by the `lancedb` package, with memory-lancedb's schema
     (id, text, vector, importance, category, createdAt ms; table `memories`). The plugin writes
@@ -110,25 +141,54 @@ def test_memory_lancedb_real_table(eng: Engine, tmp_path: Path) -> None:
     lancedb = pytest.importorskip("lancedb", reason="install the test extra: pip install -e '.[test]'")
     import pyarrow as pa
 
-    schema = pa.schema([("id", pa.string()), ("text", pa.string()), ("vector", pa.list_(pa.float32(), 4)),
-                        ("importance", pa.float64()), ("category", pa.string()), ("createdAt", pa.int64())])
+    schema = pa.schema(
+        [
+            ("id", pa.string()),
+            ("text", pa.string()),
+            ("vector", pa.list_(pa.float32(), 4)),
+            ("importance", pa.float64()),
+            ("category", pa.string()),
+            ("createdAt", pa.int64()),
+        ]
+    )
     db = lancedb.connect(str(tmp_path / "lancedb"))
-    db.create_table("memories", data=[
-        {"id": "7f1c", "text": "User prefers dark mode in every editor", "vector": [0.1, 0.2, 0.3, 0.4],
-         "importance": 0.9, "category": "preference", "createdAt": 1763600000000},
-        {"id": "8a2d", "text": f"API key for the weather service is {SECRET}", "vector": [0.0, 0.1, 0.0, 0.1],
-         "importance": 0.7, "category": "fact", "createdAt": 1763600001000},
-    ], schema=schema)
+    db.create_table(
+        "memories",
+        data=[
+            {
+                "id": "7f1c",
+                "text": "User prefers dark mode in every editor",
+                "vector": [0.1, 0.2, 0.3, 0.4],
+                "importance": 0.9,
+                "category": "preference",
+                "createdAt": 1763600000000,
+            },
+            {
+                "id": "8a2d",
+                "text": f"API key for the weather service is {SECRET}",
+                "vector": [0.0, 0.1, 0.0, 0.1],
+                "importance": 0.7,
+                "category": "fact",
+                "createdAt": 1763600001000,
+            },
+        ],
+        schema=schema,
+    )
     first, _ = twice(eng, "memory-lancedb", tmp_path / "lancedb")
     assert first["added"] == 2
     dark = next(m for m in eng.list_memories(limit=10).items if "dark mode" in m.text)
     assert (dark.category, dark.importance, dark.source) == ("preference", 0.9, "memory-lancedb")
-    assert dark.metadata["lancedb"] == {"id": "7f1c", "importance": 0.9, "category": "preference",
-                                        "createdAt": 1763600000000}
+    assert dark.metadata["lancedb"] == {
+        "id": "7f1c",
+        "importance": 0.9,
+        "category": "preference",
+        "createdAt": 1763600000000,
+    }
     assert all(SECRET not in t for t in texts(eng))
 
 
 # -- Remnic -------------------------------------------------------------------------------
+
 
 def test_remnic_frontmatter_files(eng: Engine, tmp_path: Path) -> None:
     """Remnic's memoryDir built from its documented layout (facts/YYYY-MM-DD/<category>-<ts>-<hash>.md,
@@ -140,9 +200,12 @@ def test_remnic_frontmatter_files(eng: Engine, tmp_path: Path) -> None:
     (root / "facts" / "2026-05-01" / "preference-1714550000-ab12.md").write_text(
         "---\nid: fact-ab12\ncategory: preference\ncreated: 2026-05-01T09:00:00Z\nstatus: active\n"
         "confidence: 0.92\nimportance:\n  score: 0.8\n  level: high\ntags: [editor, ui]\n---\n"
-        "Joshua prefers tabs over spaces.\n", encoding="utf-8")
+        "Joshua prefers tabs over spaces.\n",
+        encoding="utf-8",
+    )
     (root / "facts" / "2026-05-01" / "fact-1714550001-cd34.md").write_text(
-        "---\nid: fact-cd34\ncategory: fact\nstatus: superseded\n---\nThe API runs on port 8080.\n", encoding="utf-8")
+        "---\nid: fact-cd34\ncategory: fact\nstatus: superseded\n---\nThe API runs on port 8080.\n", encoding="utf-8"
+    )
     (root / "entities" / "postgres.md").write_text("# Postgres\n\nVersion 16 in production.\n", encoding="utf-8")
     (root / "state" / "buffer.md").write_text("pending turns", encoding="utf-8")
     (root / "facts" / "2026-05-01" / "broken.md").write_text("---\nid: [unclosed\n---\nx\n", encoding="utf-8")
@@ -158,6 +221,7 @@ def test_remnic_frontmatter_files(eng: Engine, tmp_path: Path) -> None:
 
 # -- openclaw-mem -------------------------------------------------------------------------
 
+
 def openclaw_mem(*args: str) -> None:
     exe = Path(sys.executable).with_name("openclaw-mem")
     if not exe.exists():
@@ -171,19 +235,56 @@ def openclaw_mem_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     `ingest` of an observation spool, `episodes append` of conversation events; plus the spool."""
     root = tmp_path_factory.mktemp("ocmem")
     spool = root / "openclaw-mem-observations.jsonl"
-    spool.write_text("\n".join(json.dumps(o) for o in [
-        {"ts": "2026-11-20T10:00:00Z", "kind": "tool", "tool_name": "exec", "tool_call_id": "c1",
-         "session_key": "agent:main:main", "agent_id": "main", "summary": "exec: ls /srv/app shows deploy.sh"},
-        {"ts": "2026-11-20T10:01:00Z", "kind": "tool", "tool_name": "web_fetch",
-         "summary": "web_fetch: nginx reloads with nginx -s reload", "detail": {"token": SECRET}},
-    ]) + "\n", encoding="utf-8")
+    spool.write_text(
+        "\n".join(
+            json.dumps(o)
+            for o in [
+                {
+                    "ts": "2026-11-20T10:00:00Z",
+                    "kind": "tool",
+                    "tool_name": "exec",
+                    "tool_call_id": "c1",
+                    "session_key": "agent:main:main",
+                    "agent_id": "main",
+                    "summary": "exec: ls /srv/app shows deploy.sh",
+                },
+                {
+                    "ts": "2026-11-20T10:01:00Z",
+                    "kind": "tool",
+                    "tool_name": "web_fetch",
+                    "summary": "web_fetch: nginx reloads with nginx -s reload",
+                    "detail": {"token": SECRET},
+                },
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     db = str(root / "openclaw-mem.sqlite")
     openclaw_mem("--db", db, "ingest", "--file", str(spool))
-    for kind, summary, ts in [("conversation.user", "Please deploy on Friday", "1763632800000"),
-                              ("conversation.assistant", "Deploy booked for Friday 14:00", "1763632860000"),
-                              ("ops.alert", "disk 91% full on db-1", "1763632900000")]:
-        openclaw_mem("--db", db, "episodes", "append", "--scope", "main", "--session-id", "s1", "--agent-id", "main",
-                     "--type", kind, "--summary", summary, "--ts-ms", ts)
+    for kind, summary, ts in [
+        ("conversation.user", "Please deploy on Friday", "1763632800000"),
+        ("conversation.assistant", "Deploy booked for Friday 14:00", "1763632860000"),
+        ("ops.alert", "disk 91% full on db-1", "1763632900000"),
+    ]:
+        openclaw_mem(
+            "--db",
+            db,
+            "episodes",
+            "append",
+            "--scope",
+            "main",
+            "--session-id",
+            "s1",
+            "--agent-id",
+            "main",
+            "--type",
+            kind,
+            "--summary",
+            summary,
+            "--ts-ms",
+            ts,
+        )
     return root
 
 
@@ -192,8 +293,10 @@ def test_openclaw_mem_sqlite_and_spool(eng: Engine, openclaw_mem_dir: Path) -> N
     assert first["by_type"] == {"messages": {"added": 2, "skipped": 0}, "observations": {"added": 3, "skipped": 0}}
     said = [(m.role, m.text) for m in eng.store.list_messages("default", "s1")]
     assert said == [("user", "Please deploy on Friday"), ("assistant", "Deploy booked for Friday 14:00")]
-    rows = {r["tool_name"] or r["kind"]: r for r in eng.store.db.execute(
-        "SELECT kind, tool_name, session_key, summary, detail_json FROM observations")}
+    rows = {
+        r["tool_name"] or r["kind"]: r
+        for r in eng.store.db.execute("SELECT kind, tool_name, session_key, summary, detail_json FROM observations")
+    }
     assert rows["exec"]["session_key"] == "agent:main:main"  # openclaw-mem keeps it in detail_json
     assert SECRET not in rows["web_fetch"]["detail_json"] and "[REDACTED]" in rows["web_fetch"]["detail_json"]
     assert rows["episode.ops.alert"]["summary"] == "disk 91% full on db-1"
@@ -205,6 +308,7 @@ def test_openclaw_mem_sqlite_and_spool(eng: Engine, openclaw_mem_dir: Path) -> N
 
 # -- Lia ----------------------------------------------------------------------------------
 
+
 def test_lia_daily_transcripts(eng: Engine, tmp_path: Path) -> None:
     """Lia's day files as its README documents them (memory/daily/YYYY-MM-DD.md: `## HH:MM`
     turns of **User:** / **Agent:** lines separated by ---)."""
@@ -212,20 +316,26 @@ def test_lia_daily_transcripts(eng: Engine, tmp_path: Path) -> None:
     daily.mkdir(parents=True)
     (daily / "2026-11-20.md").write_text(
         "# 2026-11-20\n\n## 23:58\n\n**User:** Shall we ship on Friday?\nIt is the 21st.\n\n"
-        "**Agent:** Yes, Friday 14:00.\n- tool call `calendar`: {\"day\": \"friday\"}\n\n---\n\n"
-        f"## 23:59\n\n**User:** my token is {SECRET}\n\n---\n", encoding="utf-8")
+        '**Agent:** Yes, Friday 14:00.\n- tool call `calendar`: {"day": "friday"}\n\n---\n\n'
+        f"## 23:59\n\n**User:** my token is {SECRET}\n\n---\n",
+        encoding="utf-8",
+    )
     (daily / "notes.md").write_text("not a day file", encoding="utf-8")
     first, _ = twice(eng, "lia", tmp_path / "ws")
     assert first["added"] == 3
     msgs = eng.store.list_messages("default", "daily:2026-11-20")
     assert [(m.role, m.created_at[:16]) for m in msgs] == [
-        ("user", "2026-11-20T23:58"), ("assistant", "2026-11-20T23:58"), ("user", "2026-11-20T23:59")]
+        ("user", "2026-11-20T23:58"),
+        ("assistant", "2026-11-20T23:58"),
+        ("user", "2026-11-20T23:59"),
+    ]
     assert msgs[0].text == "Shall we ship on Friday?\nIt is the 21st."
     assert "tool call `calendar`" in msgs[1].text and msgs[1].speaker == "Agent"
     assert SECRET not in msgs[2].text
 
 
 # -- mem0 ---------------------------------------------------------------------------------
+
 
 def test_mem0_real_get_all(eng: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A fixture written by the real mem0ai 2.2.1 (`Memory.add(infer=False)` into a local qdrant,
@@ -237,14 +347,25 @@ def test_mem0_real_get_all(eng: Engine, tmp_path: Path, monkeypatch: pytest.Monk
 
     with ModelServer() as server:
         api = {"api_key": "unused", "openai_base_url": server.openai_url}
-        memory = mem0.Memory.from_config({
-            "embedder": {"provider": "openai", "config": {"model": "emb", "embedding_dims": 32, **api}},
-            "llm": {"provider": "openai", "config": {"model": "unused", **api}},
-            "vector_store": {"provider": "qdrant", "config": {"collection_name": "t", "path": str(tmp_path / "qdrant"),
-                                                              "embedding_model_dims": 32, "on_disk": True}},
-            "history_db_path": str(tmp_path / "history.db")})
-        memory.add("Dev works at TechCorp as a senior engineer", user_id="dev", infer=False,
-                   metadata={"type": "professional"})
+        memory = mem0.Memory.from_config(
+            {
+                "embedder": {"provider": "openai", "config": {"model": "emb", "embedding_dims": 32, **api}},
+                "llm": {"provider": "openai", "config": {"model": "unused", **api}},
+                "vector_store": {
+                    "provider": "qdrant",
+                    "config": {
+                        "collection_name": "t",
+                        "path": str(tmp_path / "qdrant"),
+                        "embedding_model_dims": 32,
+                        "on_disk": True,
+                    },
+                },
+                "history_db_path": str(tmp_path / "history.db"),
+            }
+        )
+        memory.add(
+            "Dev works at TechCorp as a senior engineer", user_id="dev", infer=False, metadata={"type": "professional"}
+        )
         memory.add(f"Dev's deploy token is {SECRET}", user_id="dev", infer=False)
         exported = memory.get_all(filters={"user_id": "dev"})
     path = tmp_path / "mem0.json"
@@ -263,15 +384,33 @@ def test_mem0_export_json(eng: Engine, tmp_path: Path) -> None:
     categories, user_id, created_at, updated_at}]}), with what the local package does not write
     (platform categories, expiration_date) and broken items."""
     path = tmp_path / "mem0.json"
-    path.write_text(json.dumps({"results": [
-        {"id": "a1", "memory": "Dev works at TechCorp as a senior engineer", "hash": "x1", "user_id": "dev",
-         "metadata": {"type": "professional"}, "categories": ["professional_details"],
-         "created_at": "2026-01-01T10:00:00-08:00", "updated_at": None},
-        {"id": "a2", "memory": "Arjun prefers morning meetings", "user_id": "arjun",
-         "expiration_date": "2020-01-01"},
-        {"id": "a3", "memory": ""},
-        "not an object",
-    ]}), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "results": [
+                    {
+                        "id": "a1",
+                        "memory": "Dev works at TechCorp as a senior engineer",
+                        "hash": "x1",
+                        "user_id": "dev",
+                        "metadata": {"type": "professional"},
+                        "categories": ["professional_details"],
+                        "created_at": "2026-01-01T10:00:00-08:00",
+                        "updated_at": None,
+                    },
+                    {
+                        "id": "a2",
+                        "memory": "Arjun prefers morning meetings",
+                        "user_id": "arjun",
+                        "expiration_date": "2020-01-01",
+                    },
+                    {"id": "a3", "memory": ""},
+                    "not an object",
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
     first, _ = twice(eng, "mem0", path)
     assert (first["added"], first["errors"]) == (2, 2)
     assert texts(eng) == ["Dev works at TechCorp as a senior engineer"]
@@ -283,10 +422,19 @@ def test_mem0_export_json(eng: Engine, tmp_path: Path) -> None:
 def test_into_ledger_recallable_once(eng: Engine, tmp_path: Path) -> None:
     """`--into ledger`: imported memories become ledger entries that memory_recall finds."""
     path = tmp_path / "mem0.json"
-    path.write_text(json.dumps([{"id": "m1", "memory": "The deploy script is scripts/deploy.sh in the infra repo",
-                                 "categories": ["preference"]},
-                                {"id": "m2", "memory": "Old office wifi is guest-5", "expiration_date": "2020-01-01"}]),
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "id": "m1",
+                    "memory": "The deploy script is scripts/deploy.sh in the infra repo",
+                    "categories": ["preference"],
+                },
+                {"id": "m2", "memory": "Old office wifi is guest-5", "expiration_date": "2020-01-01"},
+            ]
+        ),
+        encoding="utf-8",
+    )
     first, _ = twice(eng, "mem0", path, into="ledger")
     assert first["added"] == 2 and first["into"] == "ledger"
     recall = eng.memory_recall(None, query="where is the deploy script")
@@ -300,25 +448,52 @@ def test_into_ledger_recallable_once(eng: Engine, tmp_path: Path) -> None:
 EVENTS = [  # pi-session v4 events as shared/reference/openclaw.md documents them
     {"type": "session", "version": 4, "id": "s-1", "timestamp": "2026-11-20T10:00:00Z", "cwd": "/srv"},
     {"type": "model_change", "id": "e0", "parentId": None, "timestamp": "2026-11-20T10:00:00Z"},
-    {"type": "message", "id": "e1", "timestamp": "2026-11-20T10:00:01Z",
-     "message": {"role": "user", "content": [{"type": "text", "text": "Where is the deploy script?"}]}},
-    {"type": "message", "id": "e2", "timestamp": "2026-11-20T10:00:02Z",
-     "message": {"role": "assistant", "content": [
-         {"type": "text", "text": "Let me look."},
-         {"type": "toolCall", "id": "t1", "name": "exec", "arguments": {"cmd": "ls scripts"}}]}},
-    {"type": "message", "id": "e3", "timestamp": "2026-11-20T10:00:03Z",
-     "message": {"role": "toolResult", "toolCallId": "t1", "toolName": "exec",
-                 "content": [{"type": "text", "text": "deploy.sh"}]}},
-    {"type": "message", "id": "e4", "message": {"role": "user", "timestamp": 1763632900000,
-                                                 "content": "<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>> x"}},
+    {
+        "type": "message",
+        "id": "e1",
+        "timestamp": "2026-11-20T10:00:01Z",
+        "message": {"role": "user", "content": [{"type": "text", "text": "Where is the deploy script?"}]},
+    },
+    {
+        "type": "message",
+        "id": "e2",
+        "timestamp": "2026-11-20T10:00:02Z",
+        "message": {
+            "role": "assistant",
+            "content": [
+                {"type": "text", "text": "Let me look."},
+                {"type": "toolCall", "id": "t1", "name": "exec", "arguments": {"cmd": "ls scripts"}},
+            ],
+        },
+    },
+    {
+        "type": "message",
+        "id": "e3",
+        "timestamp": "2026-11-20T10:00:03Z",
+        "message": {
+            "role": "toolResult",
+            "toolCallId": "t1",
+            "toolName": "exec",
+            "content": [{"type": "text", "text": "deploy.sh"}],
+        },
+    },
+    {
+        "type": "message",
+        "id": "e4",
+        "message": {"role": "user", "timestamp": 1763632900000, "content": "<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>> x"},
+    },
     {"type": "compaction", "id": "e5", "timestamp": "2026-11-20T11:00:00Z", "summary": "Found deploy.sh."},
 ]
 
 
 def assert_session(engine: Engine) -> None:
     msgs = engine.store.list_messages("default", "agent:main:main")
-    assert [(m.role, m.speaker) for m in msgs] == [("user", None), ("assistant", None), ("tool", "exec"),
-                                                   ("system", "compaction")]
+    assert [(m.role, m.speaker) for m in msgs] == [
+        ("user", None),
+        ("assistant", None),
+        ("tool", "exec"),
+        ("system", "compaction"),
+    ]
     assert "[tool call: exec]" in msgs[1].text and msgs[2].text == "[tool result: exec] deploy.sh"
     assert msgs[0].created_at.startswith("2026-11-20T10:00:01")
 
@@ -335,13 +510,18 @@ def state_dir(tmp_path: Path) -> Path:
     (folder / "s-1.jsonl").write_text("\n".join(json.dumps(e) for e in EVENTS) + "\n{broken\n", encoding="utf-8")
     (folder.parent / "agent").mkdir()
     db = sqlite3.connect(folder.parent / "agent" / "openclaw-agent.sqlite")
-    db.execute("CREATE TABLE session_windows (session_id TEXT NOT NULL PRIMARY KEY, session_key TEXT NOT NULL, "
-               "created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) STRICT")
-    db.execute("CREATE TABLE transcript_events (session_id TEXT NOT NULL, seq INTEGER NOT NULL, event_json TEXT NOT NULL, "
-               "created_at INTEGER NOT NULL, PRIMARY KEY (session_id, seq)) STRICT")
+    db.execute(
+        "CREATE TABLE session_windows (session_id TEXT NOT NULL PRIMARY KEY, session_key TEXT NOT NULL, "
+        "created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL) STRICT"
+    )
+    db.execute(
+        "CREATE TABLE transcript_events (session_id TEXT NOT NULL, seq INTEGER NOT NULL, event_json TEXT NOT NULL, "
+        "created_at INTEGER NOT NULL, PRIMARY KEY (session_id, seq)) STRICT"
+    )
     db.execute("INSERT INTO session_windows VALUES ('s-1', 'agent:main:main', 0, 0)")
-    db.executemany("INSERT INTO transcript_events VALUES ('s-1', ?, ?, 0)",
-                   [(n, json.dumps(e)) for n, e in enumerate(EVENTS)])
+    db.executemany(
+        "INSERT INTO transcript_events VALUES ('s-1', ?, ?, 0)", [(n, json.dumps(e)) for n, e in enumerate(EVENTS)]
+    )
     db.commit()
     db.close()
     return tmp_path / "state"
@@ -366,6 +546,7 @@ def test_openclaw_session_database_and_both_forms_once(eng: Engine, state_dir: P
 
 
 # -- CLI ----------------------------------------------------------------------------------
+
 
 def test_cli_import_json_report_and_bad_path(home: Path, workspace: Path, capsys: pytest.CaptureFixture) -> None:
     args = ["--data-dir", str(home), "--json"]

@@ -54,8 +54,10 @@ def test_memories_page_facets_and_substring_search(seeded):
 def test_validity_filter_current_and_superseded(seeded):
     engine, ids = seeded
     db = engine.store.db
-    db.execute("UPDATE memories SET valid_to = '2020-01-01T00:00:00Z', superseded_by = ? WHERE id = ?",
-               (ids["entry"], ids["note"]))
+    db.execute(
+        "UPDATE memories SET valid_to = '2020-01-01T00:00:00Z', superseded_by = ? WHERE id = ?",
+        (ids["entry"], ids["note"]),
+    )
     db.commit()
     superseded = engine.inspector.memories(None, validity="superseded")
     assert [m["id"] for m in superseded["items"]] == [ids["note"]]
@@ -98,8 +100,9 @@ def test_restoring_a_plain_memory_reindexes_it_unless_a_twin_is_active(seeded):
     engine, ids = seeded
     engine.inspector.memory_action(ids["note"], "forget")
     assert engine.search("staging database", mode="lexical", corpus="memory") == []
-    twin = engine.store_memory(text="The staging database runs on host db-staging-3 in Frankfurt", kind="fact",
-                               category="infra")
+    twin = engine.store_memory(
+        text="The staging database runs on host db-staging-3 in Frankfurt", kind="fact", category="infra"
+    )
     with pytest.raises(Conflict):
         engine.inspector.memory_action(ids["note"], "restore")
     engine.forget(twin.memory.id)
@@ -140,9 +143,17 @@ def test_session_cookie_is_signed_expires_and_belongs_to_one_token():
 
 
 def test_energy_plot_draws_one_escaped_line_per_entry():
-    svg = str(energy_svg({"a<b": [{"at": "2026-01-01T00:00:00Z", "energy": 1.0, "event": "birth"},
-                                  {"at": "2026-01-02T00:00:00Z", "energy": 1.4, "event": "credit"}],
-                          "c": [{"at": "2026-01-01T12:00:00Z", "energy": 0.5, "event": "birth"}]}))
+    svg = str(
+        energy_svg(
+            {
+                "a<b": [
+                    {"at": "2026-01-01T00:00:00Z", "energy": 1.0, "event": "birth"},
+                    {"at": "2026-01-02T00:00:00Z", "energy": 1.4, "event": "credit"},
+                ],
+                "c": [{"at": "2026-01-01T12:00:00Z", "energy": 0.5, "event": "birth"}],
+            }
+        )
+    )
     assert svg.count("<polyline") == 2 and svg.count("<circle") == 3
     assert "a&lt;b" in svg and "a<b" not in svg and 'role="img"' in svg
     assert "No ledger events" in str(energy_svg({}))

@@ -30,8 +30,12 @@ def test_ledger_commands_print_one_json_object(cli):
     code, out, _ = cli("ledger", "decide", "rotate nginx logs", "--session", "run-1")
     assert out["silent"] is False and out["entries"][0]["id"] == entry and "logrotate" in out["answer"]
     ticket = out["ticket_id"]
-    assert cli("ledger", "decide", "weather in paris")[1] == {"answer": None, "ticket_id": None, "silent": True,
-                                                              "entries": []}
+    assert cli("ledger", "decide", "weather in paris")[1] == {
+        "answer": None,
+        "ticket_id": None,
+        "silent": True,
+        "entries": [],
+    }
     assert cli("ledger", "settle", ticket, "1")[1]["settled"] is True
     assert cli("ledger", "settle", ticket, "1")[1] == {"settled": False, "ticket": ticket, "reason": "already settled"}
     assert cli("ledger", "settle-session", "run-1", "--failure")[1]["settled"] == 0

@@ -34,10 +34,22 @@ def dm(path: Path, *args: str) -> dict:
 def darwin_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A darwin-memo ledger with alive, executed, merged entries and open tickets."""
     path = tmp_path_factory.mktemp("darwin") / "ledger.json"
-    dm(path, "add", "How do I rotate the nginx logs?", "Run logrotate -f /etc/logrotate.d/nginx to rotate access.log",
-       "--source", "a")
-    dm(path, "add", "How do I rotate the nginx logs now?",
-       "Run logrotate -f /etc/logrotate.d/nginx to rotate access.log and error.log", "--source", "b")
+    dm(
+        path,
+        "add",
+        "How do I rotate the nginx logs?",
+        "Run logrotate -f /etc/logrotate.d/nginx to rotate access.log",
+        "--source",
+        "a",
+    )
+    dm(
+        path,
+        "add",
+        "How do I rotate the nginx logs now?",
+        "Run logrotate -f /etc/logrotate.d/nginx to rotate access.log and error.log",
+        "--source",
+        "b",
+    )
     dm(path, "add", "Is it safe to delete postgres wal files?", "Yes, just rm pg_wal files when the disk is full")
     dm(path, "add", "What is the weather api key env var?", "WEATHER_KEY in .env")
     dm(path, "add", "Where is the deploy script?", "scripts/deploy.sh in the infra repo")
@@ -65,7 +77,10 @@ def test_import_is_lossless(eng, darwin_file):
     raw = json.loads(darwin_file.read_text())
     out = eng.import_darwin_memo(darwin_file)
     assert (out["entries"], out["graveyard"], out["tickets"]) == (
-        len(raw["entries"]), len(raw["graveyard"]), len(raw["ledger"]["pending"]))
+        len(raw["entries"]),
+        len(raw["graveyard"]),
+        len(raw["ledger"]["pending"]),
+    )
     assert out["darwin_tick"] == raw["ledger"]["tick_count"] == 12
     for d in raw["entries"]:
         shown = eng.ledger_show(d["id"])  # darwin ids are accepted wherever an entry id is
@@ -87,8 +102,10 @@ def test_import_is_lossless(eng, darwin_file):
     assert "negative outcomes" in eng.ledger_show(executed)["obituary"]
     # dead entries are out of search; alive ones recall
     assert eng.memory_recall(None, None, query="delete postgres wal files")["details"]["silent"] is True
-    assert eng.memory_recall(None, None, query="deploy script")["details"]["entries"][0]["id"] == eng.ledger_show(
-        next(d["id"] for d in raw["entries"] if "deploy" in d["question"]))["id"]
+    assert (
+        eng.memory_recall(None, None, query="deploy script")["details"]["entries"][0]["id"]
+        == eng.ledger_show(next(d["id"] for d in raw["entries"] if "deploy" in d["question"]))["id"]
+    )
     # open tickets keep their darwin ids and settle exactly once
     for t in raw["ledger"]["pending"]:
         first = eng.ledger_settle(t["id"], 1.0)

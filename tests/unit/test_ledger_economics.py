@@ -45,8 +45,11 @@ def test_applied_credit_respects_cap_and_pin_floor(current, amount, pinned):
         assert after >= 0
 
 
-@given(e=st.floats(min_value=0.001, max_value=5), anchor=st.floats(min_value=0, max_value=100),
-       spent=st.floats(min_value=0, max_value=10))
+@given(
+    e=st.floats(min_value=0.001, max_value=5),
+    anchor=st.floats(min_value=0, max_value=100),
+    spent=st.floats(min_value=0, max_value=10),
+)
 def test_lazy_balance_and_death_index_agree(e, anchor, spent):
     due = eco.death_at(e, anchor)
     now = anchor + spent
@@ -55,8 +58,14 @@ def test_lazy_balance_and_death_index_agree(e, anchor, spent):
     assert eco.balance(e, anchor, now, exempt=True) == e
 
 
-@given(r1=st.floats(min_value=0.01, max_value=1), r2=st.floats(min_value=0.01, max_value=1),
-       e1=energy, e2=energy, u1=st.integers(0, 50), u2=st.integers(0, 50))
+@given(
+    r1=st.floats(min_value=0.01, max_value=1),
+    r2=st.floats(min_value=0.01, max_value=1),
+    e1=energy,
+    e2=energy,
+    u1=st.integers(0, 50),
+    u2=st.integers(0, 50),
+)
 def test_usefulness_never_overturns_clearly_higher_relevance(r1, r2, e1, e2, u1, u2):
     w = DEFAULTS.rankWeight
     top = max(r1, r2)
@@ -74,15 +83,23 @@ def test_merged_answer_is_bounded_and_keeps_the_first(answers):
     assert eco.term_set(answers[0]) <= eco.term_set(merged) or len(merged) >= 119
 
 
-ops = st.lists(st.one_of(
-    st.tuples(st.just("recall"), st.integers(0, 3)),
-    st.tuples(st.just("settle"), st.floats(min_value=-5, max_value=5, allow_nan=False)),
-    st.tuples(st.just("session"), st.booleans()),
-    st.tuples(st.just("tick"), st.just(0)),
-), min_size=1, max_size=25)
+ops = st.lists(
+    st.one_of(
+        st.tuples(st.just("recall"), st.integers(0, 3)),
+        st.tuples(st.just("settle"), st.floats(min_value=-5, max_value=5, allow_nan=False)),
+        st.tuples(st.just("session"), st.booleans()),
+        st.tuples(st.just("tick"), st.just(0)),
+    ),
+    min_size=1,
+    max_size=25,
+)
 
-TOPICS = ["rotate nginx logs logrotate", "postgres wal archive cleanup", "deploy script infra repo",
-          "billing api port proxy"]
+TOPICS = [
+    "rotate nginx logs logrotate",
+    "postgres wal archive cleanup",
+    "deploy script infra repo",
+    "billing api port proxy",
+]
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -26,8 +26,14 @@ def engine(home: Path) -> Iterator[Engine]:
         yield eng
 
 
-def call(engine: Engine, steps: list[tuple[str, dict[str, Any]]], *, namespace: str | None = "agent-a",
-         tag: str = "run-1", client: str = "test-client") -> list[Any]:
+def call(
+    engine: Engine,
+    steps: list[tuple[str, dict[str, Any]]],
+    *,
+    namespace: str | None = "agent-a",
+    tag: str = "run-1",
+    client: str = "test-client",
+) -> list[Any]:
     """Connect one client (legacy handshake), run the tool calls, return the results."""
     server = build_server(engine, lambda ctx: (namespace, tag))
 
@@ -57,8 +63,13 @@ def test_tool_schemas_are_the_plugin_routes_models(engine):
 
 
 def test_recall_text_is_the_plugin_route_text(engine):
-    stored, recalled = call(engine, [("memory_store", {"text": "Ship reviews go to <b>Dana</b> & Lee"}),
-                                     ("memory_recall", {"query": "ship reviews go to whom"})])
+    stored, recalled = call(
+        engine,
+        [
+            ("memory_store", {"text": "Ship reviews go to <b>Dana</b> & Lee"}),
+            ("memory_recall", {"query": "ship reviews go to whom"}),
+        ],
+    )
     mcp_text = recalled.content[0].text
     _, route = TOOLS["memory_recall"]
     plugin_text = route(engine, "agent-a", {"sessionKey": "other"}, {"query": "ship reviews go to whom"})["content"]
@@ -68,10 +79,15 @@ def test_recall_text_is_the_plugin_route_text(engine):
 
 
 def test_arguments_are_validated_by_the_same_models(engine):
-    results = call(engine, [("memory_get", {"path": "memories/x", "from": 0}),
-                            ("memory_search", {"query": "x", "maxResults": 101}),
-                            ("memory_store", {"text": "x", "importance": 2}),
-                            ("memory_settle", {"delta": "lots"})])
+    results = call(
+        engine,
+        [
+            ("memory_get", {"path": "memories/x", "from": 0}),
+            ("memory_search", {"query": "x", "maxResults": 101}),
+            ("memory_store", {"text": "x", "importance": 2}),
+            ("memory_settle", {"delta": "lots"}),
+        ],
+    )
     fields = [re.search(r"\(field: (\w+)\)", r.content[0].text).group(1) for r in results]
     assert all(r.is_error for r in results) and fields == ["from", "maxResults", "importance", "delta"]
     assert MCP_TOOLS["memory_get"].arguments({"path": "p", "from": 3}) == {"path": "p", "from_": 3}
@@ -81,8 +97,11 @@ def test_settle_closes_only_this_clients_tickets(engine):
     call(engine, [("memory_store", {"question": "Which port does staging use?", "answer": "Staging uses 8443."})])
     mine = call(engine, [("memory_recall", {"query": "staging port"})], tag="run-1")
     theirs = call(engine, [("memory_recall", {"query": "staging port"})], tag="run-2")
-    settled = call(engine, [("memory_settle", {"success": False, "detail": "wrong port"}),
-                            ("memory_settle", {"success": True})], tag="run-1")
+    settled = call(
+        engine,
+        [("memory_settle", {"success": False, "detail": "wrong port"}), ("memory_settle", {"success": True})],
+        tag="run-1",
+    )
     assert settled[0].content[0].text.startswith("Settled 1 ticket(s) as failure")
     assert settled[1].content[0].text == "No open tickets to settle."
     their_ticket = re.search(r'ticket="(tkt_\w+)"', theirs[0].content[0].text).group(1)
@@ -96,8 +115,11 @@ def test_settle_closes_only_this_clients_tickets(engine):
 
 def test_namespaces_stay_apart_and_are_created_on_first_use(engine):
     call(engine, [("memory_store", {"text": "Agent A's secret project is called Bluebird"})], namespace="agent-a")
-    other = call(engine, [("memory_recall", {"query": "secret project Bluebird"}),
-                          ("memory_search", {"query": "Bluebird"})], namespace="agent-b")
+    other = call(
+        engine,
+        [("memory_recall", {"query": "secret project Bluebird"}), ("memory_search", {"query": "Bluebird"})],
+        namespace="agent-b",
+    )
     assert other[0].content[0].text == "No relevant memory found."
     assert '"results": []' in other[1].content[0].text
     assert {"agent-a", "agent-b"} <= {s["name"] for s in engine.namespaces()}
@@ -118,8 +140,10 @@ def test_unknown_tool_and_resource_are_protocol_errors(engine):
                     errors.append(exc.message)
         return errors
 
-    assert [m.split(";")[0] for m in anyio.run(run)] == ["unknown tool 'memory_nope'",
-                                                         "unknown resource 'clawmemory://nope'"]
+    assert [m.split(";")[0] for m in anyio.run(run)] == [
+        "unknown tool 'memory_nope'",
+        "unknown resource 'clawmemory://nope'",
+    ]
 
 
 def test_mcp_command_refuses_a_bad_namespace_in_one_line(home, capsys):

@@ -41,10 +41,14 @@ def world(engine, tmp_path: Path):
     engine.collection_add_workspace(ws)
     engine.collection_add(notes, "notes")
     memory = engine.store_memory(text="The user's favourite tomato variety is San Marzano").memory
-    engine.store.add_messages([
-        NewMessage("default", "agent:main:main", "user", "Which tomato should I plant?", "2026-11-20T10:00:00Z"),
-        NewMessage("default", "agent:main:main", "assistant", "Plant San Marzano\nin March.", "2026-11-20T10:00:01Z"),
-    ])
+    engine.store.add_messages(
+        [
+            NewMessage("default", "agent:main:main", "user", "Which tomato should I plant?", "2026-11-20T10:00:00Z"),
+            NewMessage(
+                "default", "agent:main:main", "assistant", "Plant San Marzano\nin March.", "2026-11-20T10:00:01Z"
+            ),
+        ]
+    )
     return {"ws": ws, "notes": notes, "memory": memory}
 
 
@@ -98,12 +102,15 @@ def test_workspace_hits_say_memory_and_read_back(engine, world):
     assert cited["text"] == got["text"] and cited["from"] == 1 and cited["lines"] == 4
 
 
-@pytest.mark.parametrize(("corpus", "sources"), [
-    ("sessions", {"sessions"}),
-    ("wiki", {"notes"}),
-    ("memory", {"memory", "notes"}),
-    ("all", {"memory", "sessions", "notes"}),
-])
+@pytest.mark.parametrize(
+    ("corpus", "sources"),
+    [
+        ("sessions", {"sessions"}),
+        ("wiki", {"notes"}),
+        ("memory", {"memory", "notes"}),
+        ("all", {"memory", "sessions", "notes"}),
+    ],
+)
 def test_corpus_mapping(engine, world, corpus, sources):
     out = search(engine, query="tomato san marzano plant", corpus=corpus, maxResults=50)
     assert {r["source"] for r in out["results"]} == sources
@@ -126,19 +133,22 @@ def test_group_chats_get_no_citations(engine, world):
     assert out["results"] and all("citation" not in r and "Source:" not in r["snippet"] for r in out["results"])
 
 
-@pytest.mark.parametrize(("params", "field"), [
-    ({"query": ""}, "query"),
-    ({"query": "   "}, "query"),
-    ({"query": "x" * 100_000}, "query"),
-    ({"query": 'unbalanced "quote'}, "query"),
-    ({"query": 42}, "query"),
-    ({}, "query"),
-    ({"query": "x", "corpus": "wikis"}, "corpus"),
-    ({"query": "x", "maxResults": 0}, "maxResults"),
-    ({"query": "x", "maxResults": "many"}, "maxResults"),
-    ({"query": "x", "minScore": "high"}, "minScore"),
-    ({"query": "x", "limit": 3}, "limit"),
-])
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"query": ""}, "query"),
+        ({"query": "   "}, "query"),
+        ({"query": "x" * 100_000}, "query"),
+        ({"query": 'unbalanced "quote'}, "query"),
+        ({"query": 42}, "query"),
+        ({}, "query"),
+        ({"query": "x", "corpus": "wikis"}, "corpus"),
+        ({"query": "x", "maxResults": 0}, "maxResults"),
+        ({"query": "x", "maxResults": "many"}, "maxResults"),
+        ({"query": "x", "minScore": "high"}, "minScore"),
+        ({"query": "x", "limit": 3}, "limit"),
+    ],
+)
 def test_bad_search_params_are_clear_errors(engine, params, field):
     with pytest.raises(InvalidInput) as err:
         engine.memory_search(None, None, **params)
@@ -165,7 +175,10 @@ def test_get_memory_and_session_transcript(engine, world):
     assert engine.memory_get("other", None, path="workspace/MEMORY.md")["status"] == "not_found"
     engine.forget(mem.id)
     assert engine.memory_get(None, None, path=f"memories/{mem.id}") == {
-        "status": "not_found", "text": "", "path": f"memories/{mem.id}"}
+        "status": "not_found",
+        "text": "",
+        "path": f"memories/{mem.id}",
+    }
 
 
 def test_get_pages_long_files_with_next_from(engine, world):
@@ -185,8 +198,19 @@ def test_get_workspace_relative_paths_and_missing_files(engine, world):
     assert engine.memory_get(None, None, path="nowhere/file.md")["status"] == "not_found"
 
 
-@pytest.mark.parametrize("path", ["../etc/passwd", "workspace/../../etc/passwd", "/etc/passwd",
-                                  "notes/..", "workspace/.env", "notes/readme.txt", "", "  "])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "../etc/passwd",
+        "workspace/../../etc/passwd",
+        "/etc/passwd",
+        "notes/..",
+        "workspace/.env",
+        "notes/readme.txt",
+        "",
+        "  ",
+    ],
+)
 def test_get_refuses_paths_outside_collections(engine, world, path):
     (world["ws"] / ".env").write_text("TOKEN=abc")
     with pytest.raises(InvalidInput) as err:
@@ -207,11 +231,13 @@ def test_get_refuses_a_symlink_escape(engine, world, tmp_path):
 
 
 def test_bad_get_params(engine, world):
-    for params, field in [({"path": "notes/garden.md", "from": 0}, "from"),
-                          ({"path": "notes/garden.md", "lines": -1}, "lines"),
-                          ({"path": "notes/garden.md", "corpus": "sessions"}, "corpus"),
-                          ({"path": "notes/garden.md", "offset": 3}, "offset"),
-                          ({}, "path")]:
+    for params, field in [
+        ({"path": "notes/garden.md", "from": 0}, "from"),
+        ({"path": "notes/garden.md", "lines": -1}, "lines"),
+        ({"path": "notes/garden.md", "corpus": "sessions"}, "corpus"),
+        ({"path": "notes/garden.md", "offset": 3}, "offset"),
+        ({}, "path"),
+    ]:
         with pytest.raises(InvalidInput) as err:
             engine.memory_get(None, None, **params)
         assert err.value.field == field

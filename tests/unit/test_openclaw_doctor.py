@@ -28,8 +28,14 @@ def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
 def cfg(tmp_path: Path, daemon: Daemon) -> Path:
     """A config with clawmemory installed the normal way, pointing at the live daemon."""
     path = tmp_path / "openclaw.json"
-    install(path, data_dir=daemon.home, daemon_url=daemon.url, disable_memory_core=True, openclaw=False,
-            clawmemory_command="clawmemory")
+    install(
+        path,
+        data_dir=daemon.home,
+        daemon_url=daemon.url,
+        disable_memory_core=True,
+        openclaw=False,
+        clawmemory_command="clawmemory",
+    )
     return path
 
 
@@ -114,6 +120,7 @@ def test_plugin_entry_disabled_and_files_missing(cfg: Path, tmp_path: Path) -> N
     def change(d: dict) -> None:
         d["plugins"]["entries"]["clawmemory"]["enabled"] = False
         d["plugins"]["load"]["paths"] = [str(tmp_path / "gone")]
+
     edit(cfg, change)
     r = doctor(cfg)
     assert {"plugin.entry", "plugin.files"} <= failing(r)

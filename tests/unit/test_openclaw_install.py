@@ -61,8 +61,12 @@ def test_install_into_missing_config_creates_everything(cfg: Path, data: Path) -
     e = p["entries"]["clawmemory"]
     assert e["enabled"] is True
     assert e["hooks"] == {"allowConversationAccess": True}
-    assert e["config"] == {"daemonUrl": "http://127.0.0.1:7411", "dataDir": str(data.resolve()),
-                           "tokenFile": str(data.resolve() / "token"), "clawmemoryCommand": "/opt/cm/bin/clawmemory"}
+    assert e["config"] == {
+        "daemonUrl": "http://127.0.0.1:7411",
+        "dataDir": str(data.resolve()),
+        "tokenFile": str(data.resolve() / "token"),
+        "clawmemoryCommand": "/opt/cm/bin/clawmemory",
+    }
     assert data.is_dir()
     assert "memory-core" not in p["entries"]
     assert any("memory-core stays enabled" in n for n in r.notes)
@@ -142,7 +146,9 @@ def test_install_replaces_a_stale_plugin_path_and_fixes_allow_deny(cfg: Path, da
     other = tmp_path / "other-plugin"
     other.mkdir()
     cfg.parent.mkdir(parents=True)
-    cfg.write_text(json.dumps({"plugins": {"load": {"paths": [str(old), str(other)]}, "allow": ["x"], "deny": ["clawmemory"]}}))
+    cfg.write_text(
+        json.dumps({"plugins": {"load": {"paths": [str(old), str(other)]}, "allow": ["x"], "deny": ["clawmemory"]}})
+    )
     r = _install(cfg, data)
     p = _read(cfg)["plugins"]
     assert p["load"]["paths"] == [str(other), str(PLUGIN)]
@@ -173,7 +179,10 @@ print("Linked plugin path: " + sys.argv[4])
     r = _install(cfg, data, openclaw=str(fake))
     assert r.method == "openclaw-cli" and "Linked plugin path" in (r.openclaw_output or "")
     [call] = [json.loads(line) for line in calls.read_text().splitlines()]
-    assert call == {"argv": ["plugins", "install", "--link", str(PLUGIN), "--force", "--accept-capabilities"], "config": str(cfg)}
+    assert call == {
+        "argv": ["plugins", "install", "--link", str(PLUGIN), "--force", "--accept-capabilities"],
+        "config": str(cfg),
+    }
     e = _read(cfg)["plugins"]["entries"]["clawmemory"]
     assert e["hooks"]["allowConversationAccess"] is True and e["config"]["dataDir"] == str(data.resolve())
     assert _read(cfg)["plugins"]["load"]["paths"] == [str(PLUGIN)]
@@ -193,14 +202,40 @@ def test_cli_bad_input_is_one_line_and_exit_2(cfg: Path, data: Path, capsys: pyt
     assert oc_cli.main(["install", "--config", str(cfg), "--data-dir", str(data), "--no-openclaw-cli"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1
-    assert oc_cli.main(["install", "--config", str(tmp := cfg.with_name("ok.json")), "--data-dir", str(data),
-                        "--daemon-url", "ftp://nope", "--no-openclaw-cli"]) == 2
+    assert (
+        oc_cli.main(
+            [
+                "install",
+                "--config",
+                str(tmp := cfg.with_name("ok.json")),
+                "--data-dir",
+                str(data),
+                "--daemon-url",
+                "ftp://nope",
+                "--no-openclaw-cli",
+            ]
+        )
+        == 2
+    )
     assert not tmp.exists()
 
 
 def test_cli_json_output(cfg: Path, data: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert oc_cli.main(["install", "--config", str(cfg), "--data-dir", str(data), "--no-openclaw-cli", "--json",
-                        "--disable-memory-core"]) == 0
+    assert (
+        oc_cli.main(
+            [
+                "install",
+                "--config",
+                str(cfg),
+                "--data-dir",
+                str(data),
+                "--no-openclaw-cli",
+                "--json",
+                "--disable-memory-core",
+            ]
+        )
+        == 0
+    )
     out = json.loads(capsys.readouterr().out)
     assert out["changed"] is True and out["config_path"] == str(cfg) and out["method"] == "config"
     assert oc_cli.main(["uninstall", "--config", str(cfg), "--no-openclaw-cli", "--json"]) == 0
@@ -236,8 +271,9 @@ def test_the_wheel_ships_every_file_of_both_plugins() -> None:
 
     root = PLUGIN.parent.parent
     data_files = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["data-files"]
-    shipped = {(root / f).resolve(): Path(target) for target, globs in data_files.items()
-               for g in globs for f in root.glob(g)}
+    shipped = {
+        (root / f).resolve(): Path(target) for target, globs in data_files.items() for g in globs for f in root.glob(g)
+    }
     for name in ("openclaw", "openclaw-capture"):
         plugin = root / "plugins" / name
         needed = [f for f in plugin.rglob("*") if f.is_file() and "test" not in f.relative_to(plugin).parts]

@@ -43,7 +43,7 @@ def js_calls(root: Path = ROOT / "plugins") -> list[Call]:
             continue
         text = file.read_text()
         for m in LITERAL.finditer(text):
-            before = text[max(0, m.start() - 200): m.start()].split(";")[-1].split("\n")[-1]
+            before = text[max(0, m.start() - 200) : m.start()].split(";")[-1].split("\n")[-1]
             if before.lstrip().startswith(("//", "*", "/*")):
                 continue  # a comment
             line = text.count("\n", 0, m.start()) + 1
@@ -81,8 +81,9 @@ def unmatched(calls: list[Call], served: dict[str, set[str]]) -> list[str]:
         elif not hits:
             bad.append(f"{c.where}: {c.method} {c.path} is no route of create_app()")
         elif not any(c.method in served[p] for p in hits):
-            bad.append(f"{c.where}: {c.path} is served for {sorted(set().union(*(served[p] for p in hits)))}, "
-                       f"not {c.method}")
+            bad.append(
+                f"{c.where}: {c.path} is served for {sorted(set().union(*(served[p] for p in hits)))}, not {c.method}"
+            )
         for p in hits:
             if p in DISPATCH and "${" not in c.path:
                 value = c.path.rsplit("/", 1)[1]
@@ -100,8 +101,14 @@ def test_plugins_call_only_daemon_routes(served: dict[str, set[str]]) -> None:
     calls = js_calls()
     paths = {c.path for c in calls}
     # the walk finds what the plugin is known to call (so an empty walk cannot pass)
-    assert {"/v1/hooks/before_prompt_build", "/v1/hooks/agent_end", "/v1/context/assemble",
-            "/v1/tools/${spec.name}", "/v1/sidecar/status", "/health"} <= paths
+    assert {
+        "/v1/hooks/before_prompt_build",
+        "/v1/hooks/agent_end",
+        "/v1/context/assemble",
+        "/v1/tools/${spec.name}",
+        "/v1/sidecar/status",
+        "/health",
+    } <= paths
     assert unmatched(calls, served) == []
 
 
@@ -112,7 +119,8 @@ def test_contract_check_fails_on_a_path_without_route(served: dict[str, set[str]
         'await bridge.call(ns, "/v1/hooks/before_prompt_buildx", body, 10);\n'
         'await bridge.read("/v1/tools/memory_recall", {}, 10);\n'
         'await bridge.call(ns, "/v1/context/assembel", body, 10);\n'
-        'const p = "/v1/hooks/agent_end";\n')
+        'const p = "/v1/hooks/agent_end";\n'
+    )
     bad = unmatched(js_calls(tmp_path), served)
     assert len(bad) == 4, bad
     assert "no route" in bad[0] and "not GET" in bad[1] and "'assembel'" in bad[2] and "method" in bad[3]
@@ -126,8 +134,13 @@ def test_generated_tool_schemas_are_fresh() -> None:
 def test_tool_schema_follows_the_daemon_model() -> None:
     direct, optional = schemas.tool_specs()
     store = next(t for t in direct if t["name"] == "memory_store")["parameters"]["properties"]
-    assert store["importance"] == {"type": "number", "minimum": 0, "maximum": 1, "default": 0.7,
-                                   "description": "0..1 (default 0.7)"}
+    assert store["importance"] == {
+        "type": "number",
+        "minimum": 0,
+        "maximum": 1,
+        "default": 0.7,
+        "description": "0..1 (default 0.7)",
+    }
     get = next(t for t in direct if t["name"] == "memory_get")["parameters"]
     assert "from" in get["properties"] and get["required"] == ["path"] and get["additionalProperties"] is False
     assert [t["name"] for t in direct] == list(TOOLS)

@@ -44,13 +44,16 @@ def test_password_assignment_masked():
     assert "abc123xyz" not in redact("API_KEY=abc123xyz")
 
 
-@pytest.mark.parametrize("text", [
-    "The user prefers dark mode and deploys to Fly.io",
-    "skip the task: sk is short",
-    "see https://example.com/path?x=1 for details",
-    "The password policy requires 12 characters",
-    "def get_token(self): return self._token",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The user prefers dark mode and deploys to Fly.io",
+        "skip the task: sk is short",
+        "see https://example.com/path?x=1 for details",
+        "The password policy requires 12 characters",
+        "def get_token(self): return self._token",
+    ],
+)
 def test_ordinary_text_untouched(text):
     assert redact(text) == text
     assert find_secrets(text) == []

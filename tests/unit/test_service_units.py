@@ -45,8 +45,9 @@ def test_systemd_unit(user_home: Path, tmp_path: Path):
     unit = render("linux", data, 7500)
     assert unit.path == user_home / "xdg" / "systemd" / "user" / "clawmemory.service"
     exec_start = next(line for line in unit.text.splitlines() if line.startswith("ExecStart="))
-    assert exec_start == f'ExecStart={sys.executable} -m clawmemory serve --data-dir "{tmp_path}/data dir %%1" ' \
-                         "--port 7500"
+    assert (
+        exec_start == f'ExecStart={sys.executable} -m clawmemory serve --data-dir "{tmp_path}/data dir %%1" --port 7500'
+    )
     for line in ("Restart=on-failure", "UMask=0077", "WantedBy=default.target", "Type=exec"):
         assert line in unit.text.splitlines()
 
@@ -72,8 +73,11 @@ def test_launchd_plist(user_home: Path, tmp_path: Path):
     assert unit.path == user_home / "Library" / "LaunchAgents" / "clawmemory.daemon.plist"
     plist = plistlib.loads(unit.text.encode())
     assert plist["Label"] == "clawmemory.daemon"
-    assert plist["ProgramArguments"] == serve_command(data) == [sys.executable, "-m", "clawmemory", "serve",
-                                                                 "--data-dir", str(data)]
+    assert (
+        plist["ProgramArguments"]
+        == serve_command(data)
+        == [sys.executable, "-m", "clawmemory", "serve", "--data-dir", str(data)]
+    )
     assert plist["RunAtLoad"] is True and plist["KeepAlive"] == {"SuccessfulExit": False}
     assert plist["Umask"] == 0o077 and plist["StandardErrorPath"] == str(data / "daemon.log")
     if shutil.which("plutil"):
@@ -118,14 +122,18 @@ def _user_manager_reachable() -> bool:
     return p.returncode == 0
 
 
-@pytest.mark.skipif(sys.platform == "darwin" or _user_manager_reachable(),
-                    reason="a real user service manager is reachable here; install would start a service")
+@pytest.mark.skipif(
+    sys.platform == "darwin" or _user_manager_reachable(),
+    reason="a real user service manager is reachable here; install would start a service",
+)
 def test_install_without_a_user_manager_is_one_readable_line(user_home: Path, tmp_path: Path, capsys):
     code, out, err = run(capsys, "daemon", "install", "-d", str(tmp_path / "data"), "--platform", "linux")
     path = user_home / "xdg" / "systemd" / "user" / "clawmemory.service"
     assert code == 2 and path.exists() and len(err.strip().splitlines()) == 1
-    assert err.startswith(f"error: wrote {path}, but `systemctl --user daemon-reload` failed") or \
-        "systemctl not found" in err
+    assert (
+        err.startswith(f"error: wrote {path}, but `systemctl --user daemon-reload` failed")
+        or "systemctl not found" in err
+    )
     assert "--files-only" in err
 
 

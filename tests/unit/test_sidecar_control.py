@@ -62,10 +62,14 @@ def test_status_reports_requirements_and_a_down_sidecar(engine: Engine, home: Pa
 
 
 def test_requirements_name_what_is_missing(home: Path, tmp_path: Path) -> None:
-    s = load_sidecar_settings(home, backend="delta-mem", adapter_dir=tmp_path / "nope",
-                              base_model_dir=tmp_path / "nobase")
+    s = load_sidecar_settings(
+        home, backend="delta-mem", adapter_dir=tmp_path / "nope", base_model_dir=tmp_path / "nobase"
+    )
     req = requirements(s)
-    assert not req["adapter_files"]["ok"] and "delta_mem_config.json, delta_mem_adapter.pt" in req["adapter_files"]["detail"]
+    assert (
+        not req["adapter_files"]["ok"]
+        and "delta_mem_config.json, delta_mem_adapter.pt" in req["adapter_files"]["detail"]
+    )
     assert not req["base_model"]["ok"] and "nothing is downloaded" in req["base_model"]["detail"]
     (tmp_path / "nope").mkdir()
     (tmp_path / "nope" / "delta_mem_config.json").write_text(json.dumps({"num_state_heads": 2}))

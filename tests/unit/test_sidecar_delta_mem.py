@@ -35,8 +35,9 @@ def logits(model, ids=IDS):
 def attached(heads_scale: float, heads=("q", "o"), couple_lambda=True):
     model = tiny_model()
     cfg = DeltaMemConfig.from_dict(config_dict(heads=heads, couple_lambda=couple_lambda))
-    return model, DeltaMem.attach(model, cfg, adapter_state(model, heads_scale=heads_scale, heads=heads,
-                                                            couple_lambda=couple_lambda))
+    return model, DeltaMem.attach(
+        model, cfg, adapter_state(model, heads_scale=heads_scale, heads=heads, couple_lambda=couple_lambda)
+    )
 
 
 # -- files and validation -------------------------------------------------------------------
@@ -67,12 +68,15 @@ def test_adapter_problems_are_named(tmp_path: Path) -> None:
     assert "unexpected model.layers.9.self_attn.memory_q_proj" in msg
 
 
-@pytest.mark.parametrize(("change", "words"), [
-    ({"num_state_heads": 4}, "num_state_heads=4 (multi-state writes (MSW)) is not implemented"),
-    ({"memory_write_granularity": "message_mean"}, "message/sentence-mean writes (SSW)"),
-    ({"state_update_mode": "lambda_outside"}, "state_update_mode='lambda_outside' is not implemented"),
-    ({"delta_heads": ["q", "x"]}, "unknown delta_heads ['x']"),
-])
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"num_state_heads": 4}, "num_state_heads=4 (multi-state writes (MSW)) is not implemented"),
+        ({"memory_write_granularity": "message_mean"}, "message/sentence-mean writes (SSW)"),
+        ({"state_update_mode": "lambda_outside"}, "state_update_mode='lambda_outside' is not implemented"),
+        ({"delta_heads": ["q", "x"]}, "unknown delta_heads ['x']"),
+    ],
+)
 def test_unsupported_configs_are_refused_up_front(tmp_path: Path, change: dict, words: str) -> None:
     (tmp_path / "delta_mem_config.json").write_text(json.dumps(config_dict(**change)))
     with pytest.raises(InvalidInput) as err:
@@ -167,15 +171,17 @@ def test_state_save_restore_round_trip() -> None:
 def backend(tmp_path: Path, heads_scale: float = 0.5) -> DeltaMemBackend:
     model = tiny_model()
     adapter = write_adapter(tmp_path / "adapter", adapter_state(model, heads_scale=heads_scale))
-    be = DeltaMemBackend(SidecarSettings(backend="delta-mem", adapter_dir=adapter), model=model,
-                         tokenizer=byte_tokenizer())
+    be = DeltaMemBackend(
+        SidecarSettings(backend="delta-mem", adapter_dir=adapter), model=model, tokenizer=byte_tokenizer()
+    )
     be.load()
     return be
 
 
 def run(be: DeltaMemBackend, session, snippets: list[str], text: str = "what is the codename?") -> str:
-    turn = ChatTurn({"messages": [{"role": "user", "content": text}]}, {}, session,
-                    [Snippet(s, "test") for s in snippets], False, 6)
+    turn = ChatTurn(
+        {"messages": [{"role": "user", "content": text}]}, {}, session, [Snippet(s, "test") for s in snippets], False, 6
+    )
     prompt = be.prompt_ids(turn.body["messages"])
     return "".join(p.text for p in be.generate(turn, prompt))
 
@@ -200,10 +206,20 @@ def test_snippets_are_written_once_and_turns_reuse_the_cache(tmp_path: Path) -> 
     run(be, s, ["fact one"])
     assert be.last["preload_tokens"] > 0 and be.last["reused_tokens"] == 0
     first_ids = list(s.backend_state.ids)
-    turn = ChatTurn({"messages": [{"role": "user", "content": "what is the codename?"},
-                                  {"role": "assistant", "content": be.tokenizer.decode(first_ids)[-4:]},
-                                  {"role": "user", "content": "and again?"}]}, {}, s, [Snippet("fact one", "t")],
-                    False, 4)
+    turn = ChatTurn(
+        {
+            "messages": [
+                {"role": "user", "content": "what is the codename?"},
+                {"role": "assistant", "content": be.tokenizer.decode(first_ids)[-4:]},
+                {"role": "user", "content": "and again?"},
+            ]
+        },
+        {},
+        s,
+        [Snippet("fact one", "t")],
+        False,
+        4,
+    )
     "".join(p.text for p in be.generate(turn, be.prompt_ids(turn.body["messages"])))
     assert be.last["preload_tokens"] == 0  # already written
 
@@ -211,8 +227,14 @@ def test_snippets_are_written_once_and_turns_reuse_the_cache(tmp_path: Path) -> 
 def test_backend_answers_openai_shapes(tmp_path: Path) -> None:
     be = backend(tmp_path)
     store = SessionStore(max_sessions=8, ttl_s=60, max_bytes=2**30)
-    turn = ChatTurn({"messages": [{"role": "user", "content": "hi"}], "tools": [{"type": "function"}]}, {},
-                    store.open("x"), [Snippet("a fact", "t")], False, 5)
+    turn = ChatTurn(
+        {"messages": [{"role": "user", "content": "hi"}], "tools": [{"type": "function"}]},
+        {},
+        store.open("x"),
+        [Snippet("a fact", "t")],
+        False,
+        5,
+    )
     response = asyncio.run(be.chat(turn))
     body = json.loads(response.body)
     assert body["object"] == "chat.completion" and body["usage"]["completion_tokens"] <= 5

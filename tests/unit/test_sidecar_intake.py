@@ -13,18 +13,29 @@ from clawmemory.sidecar.routing import key_hash, resolve_session, runtime_sessio
 RUNTIME = "hi\n\nRuntime: agent=main | session=agent:main:gw1 | sessionId=518a | model=fake/fake-model"
 
 
-@pytest.mark.parametrize(("headers", "body", "expected"), [
-    ({"x-openclaw-session-key": " agent:main:a "}, {"prompt_cache_key": "p:0"}, ("agent:main:a", "header")),
-    ({"x-delta-mem-session-key": "d1"}, {"user": "u"}, ("d1", "header")),
-    ({}, {"prompt_cache_key": "518a-e428d5:0", "user": "u"}, ("518a-e428d5", "prompt_cache_key")),
-    ({}, {"prompt_cache_key": "518a-e428d5:12"}, ("518a-e428d5", "prompt_cache_key")),
-    ({}, {"prompt_cache_key": "no-suffix"}, ("no-suffix", "prompt_cache_key")),
-    ({}, {"prompt_cache_key": "", "user": "u-1"}, ("u-1", "user")),
-    ({}, {"messages": [{"role": "system", "content": "Runtime: session=not-this"},
-                       {"role": "user", "content": RUNTIME}]}, ("agent:main:gw1", "runtime")),
-    ({}, {"messages": [{"role": "user", "content": "plain"}]}, (None, "none")),
-    ({"x-openclaw-session-key": "   "}, {"user": 5}, (None, "none")),
-])
+@pytest.mark.parametrize(
+    ("headers", "body", "expected"),
+    [
+        ({"x-openclaw-session-key": " agent:main:a "}, {"prompt_cache_key": "p:0"}, ("agent:main:a", "header")),
+        ({"x-delta-mem-session-key": "d1"}, {"user": "u"}, ("d1", "header")),
+        ({}, {"prompt_cache_key": "518a-e428d5:0", "user": "u"}, ("518a-e428d5", "prompt_cache_key")),
+        ({}, {"prompt_cache_key": "518a-e428d5:12"}, ("518a-e428d5", "prompt_cache_key")),
+        ({}, {"prompt_cache_key": "no-suffix"}, ("no-suffix", "prompt_cache_key")),
+        ({}, {"prompt_cache_key": "", "user": "u-1"}, ("u-1", "user")),
+        (
+            {},
+            {
+                "messages": [
+                    {"role": "system", "content": "Runtime: session=not-this"},
+                    {"role": "user", "content": RUNTIME},
+                ]
+            },
+            ("agent:main:gw1", "runtime"),
+        ),
+        ({}, {"messages": [{"role": "user", "content": "plain"}]}, (None, "none")),
+        ({"x-openclaw-session-key": "   "}, {"user": 5}, (None, "none")),
+    ],
+)
 def test_resolve_session(headers, body, expected) -> None:
     assert resolve_session(headers, body) == expected
 
@@ -47,20 +58,28 @@ def test_text_of_parts() -> None:
     assert text_of(None) == ""
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("plain text", [("plain text", "request", None)]),
-    ('["a", "b"]', [("a", "request", None), ("b", "request", None)]),
-    ('{"text": "t", "score": 0.5, "source": "notes.md"}', [("t", "notes.md", 0.5)]),
-    ({"content": "c", "file": "f.md"}, [("c", "f.md", None)]),
-    ({"snippet": "s"}, [("s", "request", None)]),
-    ({"summary": "sum", "text": ""}, [("sum", "request", None)]),
-    ({"results": [{"snippet": "r1", "score": 1}, {"text": "r2"}]}, [("r1", "request", 1.0), ("r2", "request", None)]),
-    ({"documents": [{"items": [{"text": "deep"}]}]}, [("deep", "request", None)]),
-    ([["nested", ["deeper"]], 42, None, ""], [("nested", "request", None), ("deeper", "request", None),
-                                               ("42", "request", None)]),
-    ({"nothing": "here"}, []),
-    ("[not json", [("[not json", "request", None)]),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("plain text", [("plain text", "request", None)]),
+        ('["a", "b"]', [("a", "request", None), ("b", "request", None)]),
+        ('{"text": "t", "score": 0.5, "source": "notes.md"}', [("t", "notes.md", 0.5)]),
+        ({"content": "c", "file": "f.md"}, [("c", "f.md", None)]),
+        ({"snippet": "s"}, [("s", "request", None)]),
+        ({"summary": "sum", "text": ""}, [("sum", "request", None)]),
+        (
+            {"results": [{"snippet": "r1", "score": 1}, {"text": "r2"}]},
+            [("r1", "request", 1.0), ("r2", "request", None)],
+        ),
+        ({"documents": [{"items": [{"text": "deep"}]}]}, [("deep", "request", None)]),
+        (
+            [["nested", ["deeper"]], 42, None, ""],
+            [("nested", "request", None), ("deeper", "request", None), ("42", "request", None)],
+        ),
+        ({"nothing": "here"}, []),
+        ("[not json", [("[not json", "request", None)]),
+    ],
+)
 def test_coerce(value, expected) -> None:
     assert [(s.text, s.source, s.score) for s in coerce(value)] == expected
 
@@ -77,9 +96,11 @@ def test_clean_dedupes_and_cuts() -> None:
 
 
 def test_latest_user_text_skips_openclaw_internal_context() -> None:
-    msgs = [{"role": "user", "content": RUNTIME.replace("hi", "when do we deploy?")},
-            {"role": "assistant", "content": None, "tool_calls": []},
-            {"role": "tool", "content": "result"},
-            {"role": "user", "content": "<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>> tool ran"}]
+    msgs = [
+        {"role": "user", "content": RUNTIME.replace("hi", "when do we deploy?")},
+        {"role": "assistant", "content": None, "tool_calls": []},
+        {"role": "tool", "content": "result"},
+        {"role": "user", "content": "<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>> tool ran"},
+    ]
     assert latest_user_text(msgs) == "when do we deploy?"
     assert latest_user_text([{"role": "user", "content": "x" * 5000}]) == "x" * 2000

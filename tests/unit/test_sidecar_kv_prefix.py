@@ -38,8 +38,14 @@ def backend() -> KVPrefixBackend:
 
 
 def turn(session, facts, question=Q, tokens=8) -> ChatTurn:
-    return ChatTurn({"messages": [{"role": "user", "content": question}]}, {}, session,
-                    [Snippet(f + PAD, "test") for f in facts], False, tokens)
+    return ChatTurn(
+        {"messages": [{"role": "user", "content": question}]},
+        {},
+        session,
+        [Snippet(f + PAD, "test") for f in facts],
+        False,
+        tokens,
+    )
 
 
 def answer(be: KVPrefixBackend, t: ChatTurn) -> str:
@@ -49,14 +55,14 @@ def answer(be: KVPrefixBackend, t: ChatTurn) -> str:
 
 def test_restored_prefix_answers_like_the_cold_prompt(backend: KVPrefixBackend) -> None:
     store = SessionStore(max_sessions=4, ttl_s=60, max_bytes=2**31)
-    cold = answer(backend, turn(None, A))            # no session: the whole prompt is read
+    cold = answer(backend, turn(None, A))  # no session: the whole prompt is read
     s = store.open("a")
-    first = answer(backend, turn(s, A))               # reads the memory prefix once and saves it
+    first = answer(backend, turn(s, A))  # reads the memory prefix once and saves it
     assert backend.last["restored"] is None and backend.last["prefilled_memory"] > 0
     s.backend_state.turn = None
-    warm = answer(backend, turn(s, A))                # restores the saved memory prefix
+    warm = answer(backend, turn(s, A))  # restores the saved memory prefix
     assert backend.last["restored"] == "memory" and backend.last["reused"] > 0
-    again = answer(backend, turn(s, A))               # restores the last turn's state
+    again = answer(backend, turn(s, A))  # restores the last turn's state
     assert backend.last["restored"] == "turn"
     assert cold == first == warm == again
     assert "BLUEHERON-7" in cold

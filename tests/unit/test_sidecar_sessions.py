@@ -19,9 +19,13 @@ class Clock:
 
 def store(**kw) -> tuple[SessionStore, Clock, list]:
     clock, evicted = Clock(), []
-    s = SessionStore(max_sessions=kw.get("max_sessions", 3), ttl_s=kw.get("ttl_s", 100),
-                     max_bytes=kw.get("max_bytes", 10**9), clock=clock,
-                     on_evict=lambda session, why: evicted.append((session.key, why)))
+    s = SessionStore(
+        max_sessions=kw.get("max_sessions", 3),
+        ttl_s=kw.get("ttl_s", 100),
+        max_bytes=kw.get("max_bytes", 10**9),
+        clock=clock,
+        on_evict=lambda session, why: evicted.append((session.key, why)),
+    )
     return s, clock, evicted
 
 

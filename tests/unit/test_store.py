@@ -4,8 +4,7 @@ import threading
 import pytest
 
 from clawmemory.retrieval.query import parse_query
-from clawmemory.store import NewMemory, NewMessage, SQLiteStore
-from clawmemory.store import migrations
+from clawmemory.store import NewMemory, NewMessage, SQLiteStore, migrations
 
 
 def found(store, namespaces, query, corpus="memory"):
@@ -46,22 +45,22 @@ def test_duplicates_inside_one_batch_are_stored_once(store):
 
 
 def test_add_is_idempotent_by_content(store):
-    (first, created1), = store.add_memories([NewMemory("default", "Deploys go to Fly.io")])
-    (second, created2), = store.add_memories([NewMemory("default", "Deploys go to Fly.io")])
+    ((first, created1),) = store.add_memories([NewMemory("default", "Deploys go to Fly.io")])
+    ((second, created2),) = store.add_memories([NewMemory("default", "Deploys go to Fly.io")])
     assert created1 and not created2 and first.id == second.id
     assert store.counts()["memories"] == 1
     assert store.counts()["indexed"] == 1
 
 
 def test_fts_follows_every_write(store):
-    (mem, _), = store.add_memories([NewMemory("default", "The staging database is on port 5433")])
+    ((mem, _),) = store.add_memories([NewMemory("default", "The staging database is on port 5433")])
     assert found(store, ["default"], "+staging +port") == [mem.id]
     store.forget_memory(mem.id)
     assert found(store, ["default"], "+staging +port") == []
     assert store.index_watermarks()[1] == 1  # the removal is recorded for in-memory indexes
     assert store.get_memory(mem.id).status == "forgotten"
     # forgotten content can be stored again as a new active memory
-    (again, created), = store.add_memories([NewMemory("default", "The staging database is on port 5433")])
+    ((again, created),) = store.add_memories([NewMemory("default", "The staging database is on port 5433")])
     assert created and again.id != mem.id
 
 
@@ -96,8 +95,7 @@ def test_messages_sequence_and_idempotence(store):
 
 
 def test_list_paging_and_filters(store):
-    store.add_memories([NewMemory("default", f"memory number {i}", kind="fact" if i % 2 else "note")
-                        for i in range(7)])
+    store.add_memories([NewMemory("default", f"memory number {i}", kind="fact" if i % 2 else "note") for i in range(7)])
     page, total = store.list_memories("default", limit=3, offset=0)
     assert total == 7 and len(page) == 3
     facts, total_facts = store.list_memories("default", kind="fact", limit=10)

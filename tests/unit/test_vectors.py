@@ -10,8 +10,14 @@ def unit(*xs):
 
 def test_cosine_order_filters_and_stats():
     index = VectorIndex(3)
-    index.add([(1, "a", "memory", unit(1, 0, 0)), (2, "a", "memory", unit(0.9, 0.1, 0)),
-               (3, "b", "memory", unit(1, 0, 0)), (4, "a", "message", unit(0, 1, 0))])
+    index.add(
+        [
+            (1, "a", "memory", unit(1, 0, 0)),
+            (2, "a", "memory", unit(0.9, 0.1, 0)),
+            (3, "b", "memory", unit(1, 0, 0)),
+            (4, "a", "message", unit(0, 1, 0)),
+        ]
+    )
     hits = index.search(unit(1, 0, 0), namespaces=["a"], corpora=["memory", "message"], limit=10)
     assert [i for i, _ in hits.top] == [1, 2, 4]
     assert abs(hits.top[0][1] - 1.0) < 1e-6

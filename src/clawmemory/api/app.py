@@ -8,7 +8,8 @@ from fastapi import FastAPI, Request
 
 from .. import __version__
 from ..engine import Engine
-from ..mcp.http import PATH as MCP_PATH, mount_mcp
+from ..mcp.http import PATH as MCP_PATH
+from ..mcp.http import mount_mcp
 from ..ui import mount_ui
 from . import errors
 from .auth import BearerAuthMiddleware
@@ -16,8 +17,8 @@ from .middleware import BodyLimitMiddleware, RequestIdMiddleware
 from .routes import router
 from .routes_context import router as context_router
 from .routes_ledger import router as ledger_router
-from .routes_tools import router as tools_router
 from .routes_sidecar import router as sidecar_router
+from .routes_tools import router as tools_router
 
 
 def create_app(engine: Engine, token: str) -> FastAPI:
@@ -34,7 +35,13 @@ def create_app(engine: Engine, token: str) -> FastAPI:
     def health(request: Request) -> dict[str, Any]:
         return request.app.state.engine.health()
 
-    for component_router in (router, ledger_router, tools_router, context_router, sidecar_router,):
+    for component_router in (
+        router,
+        ledger_router,
+        tools_router,
+        context_router,
+        sidecar_router,
+    ):
         app.include_router(component_router)
     mount_mcp(app, engine)  # MCP (streamable HTTP) at /mcp, behind the same token
     mount_ui(app, token)  # the web inspector at /ui (its own token login; ui/session.py)

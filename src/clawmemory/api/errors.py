@@ -14,8 +14,9 @@ from ..errors import ClawMemoryError
 log = logging.getLogger("clawmemory.api")
 
 
-def error_response(status: int, code: str, message: str, field: str | None = None,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(
+    status: int, code: str, message: str, field: str | None = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
     error = {"code": code, "message": message}
     if field:
         error["field"] = field
@@ -38,7 +39,11 @@ def install(app: FastAPI) -> None:
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0]
         if first.get("type") == "json_invalid":
-            return error_response(400, "invalid_json", f"body is not valid JSON: {(first.get('ctx') or {}).get('error', first.get('msg'))}")
+            return error_response(
+                400,
+                "invalid_json",
+                f"body is not valid JSON: {(first.get('ctx') or {}).get('error', first.get('msg'))}",
+            )
         field = _field(tuple(first.get("loc", ())))
         if first.get("type") == "model_attributes_type" and field is None:
             return error_response(400, "invalid_json", "body must be a JSON object sent as application/json")
@@ -53,15 +58,22 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         codes = {401: "unauthorized", 404: "route_not_found", 405: "method_not_allowed"}
-        return error_response(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail),
-                              headers=getattr(exc, "headers", None))
+        return error_response(
+            exc.status_code,
+            codes.get(exc.status_code, "http_error"),
+            str(exc.detail),
+            headers=getattr(exc, "headers", None),
+        )
 
     @app.exception_handler(UnicodeEncodeError)
     async def _unencodable(_: Request, exc: UnicodeEncodeError) -> JSONResponse:
         # a lone surrogate (legal as a JSON escape, not as Unicode) in a field without its own check;
         # writes are transactional, so nothing was stored
-        return error_response(422, "invalid_input", "a string in the request is not valid Unicode "
-                              f"(lone surrogate {exc.object[exc.start:exc.end]!a})")
+        return error_response(
+            422,
+            "invalid_input",
+            f"a string in the request is not valid Unicode (lone surrogate {exc.object[exc.start : exc.end]!a})",
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -76,7 +76,12 @@ def forget_memory(memory_id: str, request: Request, namespace: str | None = None
 @router.post("/search", summary="Search memories and messages")
 def search(body: SearchIn, request: Request) -> dict[str, Any]:
     hits = engine(request).search(
-        body.query, body.namespace, limit=body.limit, corpus=body.corpus, shared=body.shared, mode=body.mode,
+        body.query,
+        body.namespace,
+        limit=body.limit,
+        corpus=body.corpus,
+        shared=body.shared,
+        mode=body.mode,
         as_of=body.as_of,
     )
     return {"results": [h.to_dict() for h in hits]}

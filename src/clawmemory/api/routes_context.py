@@ -38,5 +38,4 @@ class ContextCallIn(BaseModel):
 @router.post("/{method}", summary=f"OpenClaw ContextEngine call: one of {', '.join(METHODS)}")
 def context_call(method: str, body: ContextCallIn, request: Request) -> dict[str, Any]:
     session = body.session.model_dump(exclude_none=True)
-    return request.app.state.engine.context_call(method, body.namespace, session, body.params,
-                                                 omit_unchanged=True)
+    return request.app.state.engine.context_call(method, body.namespace, session, body.params, omit_unchanged=True)

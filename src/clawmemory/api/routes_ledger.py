@@ -109,16 +109,18 @@ def unpin(entry_id: str, body: NamespaceIn, request: Request) -> dict[str, Any]:
 
 @router.post("/settle", summary="Settle one ticket with a measured delta (exactly once)")
 def settle(body: SettleIn, request: Request) -> dict[str, Any]:
-    return _engine(request).ledger_settle(body.ticketId, body.delta, body.namespace, scale=body.scale,
-                                          detail=body.detail, via="http")
+    return _engine(request).ledger_settle(
+        body.ticketId, body.delta, body.namespace, scale=body.scale, detail=body.detail, via="http"
+    )
 
 
 @router.post("/settle-session", summary="Settle every open ticket of a session")
 def settle_session(body: SettleSessionIn, request: Request) -> dict[str, Any]:
     if (body.success is None) == (body.delta is None):
         raise InvalidInput("give exactly one of success or delta", field="success")
-    return _engine(request).ledger_settle_session(body.sessionKey, body.namespace, success=body.success,
-                                                  delta=body.delta, detail=body.detail, via="http")
+    return _engine(request).ledger_settle_session(
+        body.sessionKey, body.namespace, success=body.success, delta=body.delta, detail=body.detail, via="http"
+    )
 
 
 @router.post("/tick", summary="Expiry, upkeep, deaths, consolidation now")
@@ -127,8 +129,9 @@ def tick(body: NamespaceIn, request: Request) -> dict[str, Any]:
 
 
 @router.get("/obituaries", summary="Dead entries with their obituaries")
-def obituaries(request: Request, namespace: str | None = None, limit: int = 50,
-               cause: str | None = None) -> dict[str, Any]:
+def obituaries(
+    request: Request, namespace: str | None = None, limit: int = 50, cause: str | None = None
+) -> dict[str, Any]:
     return _engine(request).ledger_obituaries(namespace, limit=limit, cause=cause)
 
 

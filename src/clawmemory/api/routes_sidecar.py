@@ -18,6 +18,5 @@ def sidecar_status(request: Request, q: Annotated[SidecarStatusParams, Query()])
 
 
 @router.get("/provider-config", summary="The OpenClaw models.providers block for the sidecar")
-def sidecar_provider_config(request: Request,
-                            q: Annotated[SidecarProviderConfigParams, Query()]) -> dict[str, Any]:
+def sidecar_provider_config(request: Request, q: Annotated[SidecarProviderConfigParams, Query()]) -> dict[str, Any]:
     return request.app.state.engine.sidecar_provider_config(q.url, provider=q.provider)

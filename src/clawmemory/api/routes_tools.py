@@ -147,8 +147,10 @@ def before_prompt_build(body: PromptBuild, request: Request) -> dict[str, Any]:
     return _engine(request).before_prompt_build(body.namespace, body.session.model_dump(exclude_none=True), event)
 
 
-@router.post("/hooks/agent_end", summary="A run ended: settle the session's open ledger tickets; "
-                                          "with capture, store the turn's messages once")
+@router.post(
+    "/hooks/agent_end",
+    summary="A run ended: settle the session's open ledger tickets; with capture, store the turn's messages once",
+)
 def agent_end(body: AgentEnd, request: Request) -> dict[str, Any]:
     event = body.event.model_dump(mode="json", exclude_none=True)
     return _engine(request).agent_end(body.namespace, body.session.model_dump(exclude_none=True), event)

@@ -25,7 +25,7 @@ class MemoryIn(Body):
 
 
 class SearchIn(Body):
-    query: str = Field(..., description="Natural language; also \"phrase\", +required, -excluded.")
+    query: str = Field(..., description='Natural language; also "phrase", +required, -excluded.')
     namespace: str | None = None
     shared: list[str] = Field(default_factory=list, description="Extra namespaces to read.")
     limit: int | None = Field(None, ge=1, le=1000)

@@ -63,12 +63,11 @@ def run(home: str | Path | None = None, **overrides: object) -> None:
     print(f"clawmemory daemon listening on http://{shown}:{port}", flush=True)
     print(f"  data dir:   {settings.home}", flush=True)
     print(f"  token file: {settings.token_path}", flush=True)
-    print("  next: connect OpenClaw with `clawmemory openclaw install`, then restart the gateway",
-          flush=True)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    config = uvicorn.Config(create_app(engine, token), log_level="warning", access_log=False,
-                            timeout_graceful_shutdown=5)
+    print("  next: connect OpenClaw with `clawmemory openclaw install`, then restart the gateway", flush=True)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    config = uvicorn.Config(
+        create_app(engine, token), log_level="warning", access_log=False, timeout_graceful_shutdown=5
+    )
     server = uvicorn.Server(config)
     try:
         server.run(sockets=[sock])

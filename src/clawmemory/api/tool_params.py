@@ -26,9 +26,11 @@ class MemorySearchParams(Params):
     maxResults: int | None = Field(None, ge=1, le=100, description="Maximum number of results")
     minScore: float | None = Field(None, description="Minimum relevance score (0..1)")
     corpus: Literal["memory", "wiki", "all", "sessions"] | None = Field(
-        None, description="Which corpus to search (default memory)")
+        None, description="Which corpus to search (default memory)"
+    )
     asOf: str | None = Field(
-        None, description="ISO date or time: search the memories that were valid then (default: current)")
+        None, description="ISO date or time: search the memories that were valid then (default: current)"
+    )
 
 
 class MemoryGetParams(Params):
@@ -38,7 +40,8 @@ class MemoryGetParams(Params):
     from_: int | None = Field(None, alias="from", ge=1, description="First line to read (1-based)")
     lines: int | None = Field(None, ge=1, description="Number of lines to read")
     corpus: Literal["memory", "wiki", "all"] | None = Field(
-        None, description="Corpus the path belongs to (default memory)")
+        None, description="Corpus the path belongs to (default memory)"
+    )
 
 
 class RecallParams(Params):
@@ -57,7 +60,8 @@ class StoreParams(Params):
     source: str | None = Field(None, description="Where this came from (optional)")
     importance: float = Field(STORE_IMPORTANCE, ge=0, le=1, description=f"0..1 (default {STORE_IMPORTANCE})")
     category: Literal["preference", "decision", "entity", "fact", "other"] | None = Field(
-        None, description="Kind of memory")
+        None, description="Kind of memory"
+    )
 
 
 class ForgetParams(Params):

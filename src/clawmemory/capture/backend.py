@@ -102,17 +102,37 @@ def _plugins(report: BackendReport, data: Mapping[str, Any], config_path: Path) 
             note = "loads without its memory runtime (not the memory slot owner)"
         else:
             note = f'disabled at load: memory slot set to "{report.memory_slot}"'
-        report.memory_plugins.append({"id": pid, "source": source, "enabled": enabled, "selected": selected,
-                                      "active": enabled and (selected or pid in MULTI_KIND or pid == "memory-core"),
-                                      "note": note})
+        report.memory_plugins.append(
+            {
+                "id": pid,
+                "source": source,
+                "enabled": enabled,
+                "selected": selected,
+                "active": enabled and (selected or pid in MULTI_KIND or pid == "memory-core"),
+                "note": note,
+            }
+        )
 
 
-def _readiness(report: BackendReport, config_path: Path, data_dir: str | os.PathLike[str] | None,
-               daemon_url: str | None, token_file: str | os.PathLike[str] | None, timeout: float,
-               client: httpx.Client | None) -> None:
+def _readiness(
+    report: BackendReport,
+    config_path: Path,
+    data_dir: str | os.PathLike[str] | None,
+    daemon_url: str | None,
+    token_file: str | os.PathLike[str] | None,
+    timeout: float,
+    client: httpx.Client | None,
+) -> None:
     """Daemon health, token and embeddings: the doctor's own checks (no executables probed)."""
-    doc = run_doctor(config_path, data_dir=data_dir, daemon_url=daemon_url, token_file=token_file,
-                     timeout=timeout, which=lambda _name: None, client=client)
+    doc = run_doctor(
+        config_path,
+        data_dir=data_dir,
+        daemon_url=daemon_url,
+        token_file=token_file,
+        timeout=timeout,
+        which=lambda _name: None,
+        client=client,
+    )
 
     def check(cid: str) -> dict[str, Any]:
         c = doc.check(cid)
@@ -162,23 +182,35 @@ def _fallback(report: BackendReport, data: Mapping[str, Any]) -> None:
     else:
         steps.append('set plugins.slots.memory to "memory-core" (clawmemory stays installed; no uninstall)')
         if core_enabled:
-            effects.append("memory-core serves memory_search/memory_get from MEMORY.md and memory/**/*.md "
-                           "in the workspace (lexical when no embedding provider is configured)")
+            effects.append(
+                "memory-core serves memory_search/memory_get from MEMORY.md and memory/**/*.md "
+                "in the workspace (lexical when no embedding provider is configured)"
+            )
         else:
             effects.append(f"memory-core is disabled ({why}): switching the slot alone leaves no memory-core tools")
             steps.append("set plugins.entries.memory-core.enabled to true")
         if report.memory_slot == PLUGIN_ID:
-            effects.append("clawmemory still loads (it is also a context engine) but without its memory runtime; "
-                           "its tools named like memory-core's (memory_search, memory_get) are skipped as collisions")
+            effects.append(
+                "clawmemory still loads (it is also a context engine) but without its memory runtime; "
+                "its tools named like memory-core's (memory_search, memory_get) are skipped as collisions"
+            )
     if report.context_engine_slot == PLUGIN_ID:
         effects.append("plugins.slots.contextEngine stays clawmemory: context assembly and compaction continue")
     effects.append("the clawmemory store keeps every memory; selecting clawmemory again restores recall")
-    effects.append("capture continues: new observation lines carry memory_backend=memory-core"
-                   if capture_on and report.capture.get("backend_mode") == "auto" else
-                   "capture continues, pinned to " + str(report.capture.get("backend_mode"))
-                   if capture_on else "capture is not installed/enabled: nothing is observed either way")
-    report.fallback = {"slot": "memory-core", "memory_core_enabled": core_enabled, "capture_continues": capture_on,
-                       "effects": effects, "steps": steps}
+    effects.append(
+        "capture continues: new observation lines carry memory_backend=memory-core"
+        if capture_on and report.capture.get("backend_mode") == "auto"
+        else "capture continues, pinned to " + str(report.capture.get("backend_mode"))
+        if capture_on
+        else "capture is not installed/enabled: nothing is observed either way"
+    )
+    report.fallback = {
+        "slot": "memory-core",
+        "memory_core_enabled": core_enabled,
+        "capture_continues": capture_on,
+        "effects": effects,
+        "steps": steps,
+    }
 
 
 def backend_report(

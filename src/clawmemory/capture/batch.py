@@ -79,11 +79,40 @@ def prepare(chunk: Chunk, target: str | None, default: str, stamp: str, source: 
         ns = target or sanitize_namespace(p.agent_id) or default
         oid = observation_id(ns, p.content_hash, p.ts)
         ts = p.ts or stamp
-        out.rows.append((ns, (oid, ns, ts, p.kind, p.tool_name, p.tool_call_id, p.session_key, p.agent_id,
-                              int(p.is_synthetic), int(p.is_error), p.summary, p.result, p.detail_json, source, n,
-                              p.content_hash, stamp),
-                         index_row(IndexItem(namespace=ns, corpus=CORPUS, ref_id=oid, text=p.index_text(),
-                                             container=p.session_key, created_at=ts))))
+        out.rows.append(
+            (
+                ns,
+                (
+                    oid,
+                    ns,
+                    ts,
+                    p.kind,
+                    p.tool_name,
+                    p.tool_call_id,
+                    p.session_key,
+                    p.agent_id,
+                    int(p.is_synthetic),
+                    int(p.is_error),
+                    p.summary,
+                    p.result,
+                    p.detail_json,
+                    source,
+                    n,
+                    p.content_hash,
+                    stamp,
+                ),
+                index_row(
+                    IndexItem(
+                        namespace=ns,
+                        corpus=CORPUS,
+                        ref_id=oid,
+                        text=p.index_text(),
+                        container=p.session_key,
+                        created_at=ts,
+                    )
+                ),
+            )
+        )
     return out
 
 
@@ -151,8 +180,12 @@ class Preparer:
 def _start_helper() -> subprocess.Popen:
     """A helper process running :func:`serve` on the caller's clawmemory (its ``sys.path``)."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-    return subprocess.Popen([sys.executable, "-c", f"from {__name__} import serve; serve()"],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+    return subprocess.Popen(
+        [sys.executable, "-c", f"from {__name__} import serve; serve()"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env=env,
+    )
 
 
 def serve() -> None:
@@ -165,4 +198,3 @@ def serve() -> None:
             return
         pickle.dump(prepare(*job), write, protocol=pickle.HIGHEST_PROTOCOL)
         write.flush()
-

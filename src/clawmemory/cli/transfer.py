@@ -19,12 +19,18 @@ from .output import emit_json, table
 
 transfer_app = typer.Typer()  # top-level `export`
 
-DataDir = Annotated[Path | None, typer.Option("--data-dir", "-d", help="Data dir (default: $CLAWMEMORY_HOME or ~/.clawmemory).")]
+DataDir = Annotated[
+    Path | None, typer.Option("--data-dir", "-d", help="Data dir (default: $CLAWMEMORY_HOME or ~/.clawmemory).")
+]
 Namespace = Annotated[str | None, typer.Option("--namespace", "-n", help="Namespace (default: 'default'; must exist).")]
 Json = Annotated[bool, typer.Option("--json", help="Print the report as JSON.")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Read, check and count; write nothing.")]
-Into = Annotated[str, typer.Option("--into", help="memories (plain, never expire) or ledger "
-                                                  "(recall-ledger entries, found by memory_recall).")]
+Into = Annotated[
+    str,
+    typer.Option(
+        "--into", help="memories (plain, never expire) or ledger (recall-ledger entries, found by memory_recall)."
+    ),
+]
 
 _stderr = Console(stderr=True)
 
@@ -32,8 +38,10 @@ _stderr = Console(stderr=True)
 def _print_report(report: dict[str, Any]) -> None:
     verb = "would add" if report["dry_run"] else "added"
     rows = [(kind, c["added"], c["skipped"]) for kind, c in report["by_type"].items()]
-    typer.echo(f"{report['source']} → {report['namespace']}: {verb} {report['added']}, "
-               f"skipped {report['skipped']} (already there), {report['errors']} error(s)")
+    typer.echo(
+        f"{report['source']} → {report['namespace']}: {verb} {report['added']}, "
+        f"skipped {report['skipped']} (already there), {report['errors']} error(s)"
+    )
     table("by type", ["type", verb, "skipped"], rows)
     for p in report["error_details"][:20]:
         typer.echo(f"error: {p['where']}: {p['error']}", err=True)
@@ -50,12 +58,27 @@ def _import_command(source: str) -> Any:
         data_dir: DataDir = None,
         json_out: Json = False,
     ) -> None:
-        with Engine.open(data_dir) as engine, Progress(
-                TextColumn(f"importing {source}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                console=_stderr, transient=True, disable=not _stderr.is_terminal) as bar:
+        with (
+            Engine.open(data_dir) as engine,
+            Progress(
+                TextColumn(f"importing {source}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=_stderr,
+                transient=True,
+                disable=not _stderr.is_terminal,
+            ) as bar,
+        ):
             task = bar.add_task(source, total=None)
-            report = engine.import_source(source, path, namespace, dry_run=dry_run, into=into,
-                                          progress=lambda done, total: bar.update(task, completed=done, total=total))
+            report = engine.import_source(
+                source,
+                path,
+                namespace,
+                dry_run=dry_run,
+                into=into,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
         emit_json(report) if json_out else _print_report(report)
 
     command.__doc__ = SOURCES[source].summary + " Idempotent: a re-import adds nothing."
@@ -69,7 +92,9 @@ for _name in SOURCES:
 @transfer_app.command("export")
 def export_command(
     fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl (lossless, re-importable) or markdown.")] = "jsonl",
-    namespace: Annotated[str | None, typer.Option("--namespace", "-n", help="Only this namespace (default: all).")] = None,
+    namespace: Annotated[
+        str | None, typer.Option("--namespace", "-n", help="Only this namespace (default: all).")
+    ] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write here (default: stdout).")] = None,
     data_dir: DataDir = None,
 ) -> None:

@@ -30,7 +30,7 @@ class Compaction:
     ok: bool
     compacted: bool
     reason: str | None = None
-    split: int | None = None                 # index of the first kept message
+    split: int | None = None  # index of the first kept message
     sections: summary.Sections = field(default_factory=summary.empty)
     summary_text: str = ""
     summarizer: str = ""
@@ -66,7 +66,7 @@ def split_point(messages: Sequence[Msg]) -> int | None:
             called.setdefault(call.id, pos)
         if msg.role == "toolResult" and msg.tool_call_id in called:
             start = called[msg.tool_call_id]
-            blocked[start + 1] += 1      # splits in (call, result] separate the pair
+            blocked[start + 1] += 1  # splits in (call, result] separate the pair
             blocked[pos + 1] -= 1
     open_pairs = 0
     valid = []
@@ -101,15 +101,25 @@ def carried_over(older: Sequence[Msg]) -> tuple[summary.Sections, list[Msg]]:
 def summary_messages(text: str, timestamp: Any) -> list[dict[str, Any]]:
     """The summary as a user message plus the fixed assistant acknowledgement."""
     user: dict[str, Any] = {"role": "user", "content": [{"type": "text", "text": text}]}
-    ack: dict[str, Any] = {"role": "assistant", "content": [{"type": "text", "text": summary.ACK}],
-                           "stopReason": "stop"}
+    ack: dict[str, Any] = {
+        "role": "assistant",
+        "content": [{"type": "text", "text": summary.ACK}],
+        "stopReason": "stop",
+    }
     if timestamp is not None:
         user["timestamp"] = ack["timestamp"] = timestamp
     return [user, ack]
 
 
-def compact(messages: Sequence[Msg], primary: Summarizer | None, offline: Summarizer,
-            tokens: TokenEstimator, *, min_messages: int = 4, deadline: float | None = None) -> Compaction:
+def compact(
+    messages: Sequence[Msg],
+    primary: Summarizer | None,
+    offline: Summarizer,
+    tokens: TokenEstimator,
+    *,
+    min_messages: int = 4,
+    deadline: float | None = None,
+) -> Compaction:
     """Compact ``messages``: summary of the older half + the newer half verbatim.
 
     ``primary`` (an LLM) is tried first when given; on any failure ``offline`` is used and
@@ -120,12 +130,24 @@ def compact(messages: Sequence[Msg], primary: Summarizer | None, offline: Summar
     raw = [m.raw for m in messages]
     before = tokens.messages(raw)
     if len(messages) < min_messages:
-        return Compaction(True, False, f"only {len(messages)} messages (fewer than {min_messages})",
-                          messages=list(raw), tokens_before=before, tokens_after=before)
+        return Compaction(
+            True,
+            False,
+            f"only {len(messages)} messages (fewer than {min_messages})",
+            messages=list(raw),
+            tokens_before=before,
+            tokens_after=before,
+        )
     cut = split_point(messages)
     if cut is None:
-        return Compaction(True, False, "no user message to split at without separating a tool call "
-                          "from its result", messages=list(raw), tokens_before=before, tokens_after=before)
+        return Compaction(
+            True,
+            False,
+            "no user message to split at without separating a tool call from its result",
+            messages=list(raw),
+            tokens_before=before,
+            tokens_after=before,
+        )
     carried, older = carried_over(messages[:cut])
     used, reason = offline.name, None
     sections = None
@@ -143,10 +165,25 @@ def compact(messages: Sequence[Msg], primary: Summarizer | None, offline: Summar
     kept = summary_messages(text, stamp) + list(raw[cut:])
     after = tokens.messages(kept)
     if after >= before:
-        return Compaction(True, False, f"the summary would not be smaller ({after} >= {before} tokens)",
-                          messages=list(raw), tokens_before=before, tokens_after=before)
+        return Compaction(
+            True,
+            False,
+            f"the summary would not be smaller ({after} >= {before} tokens)",
+            messages=list(raw),
+            tokens_before=before,
+            tokens_after=before,
+        )
     return Compaction(
-        ok=True, compacted=True, split=cut, sections=sections, summary_text=text, summarizer=used,
-        fallback_reason=reason, messages=kept, tokens_before=before, tokens_after=after,
-        summarized_messages=len(older), elapsed_ms=(time.perf_counter() - start) * 1000,
+        ok=True,
+        compacted=True,
+        split=cut,
+        sections=sections,
+        summary_text=text,
+        summarizer=used,
+        fallback_reason=reason,
+        messages=kept,
+        tokens_before=before,
+        tokens_after=after,
+        summarized_messages=len(older),
+        elapsed_ms=(time.perf_counter() - start) * 1000,
     )

@@ -137,10 +137,10 @@ def append_exactly_once(path: Path, day: str, entries: str, recorded: int | None
             tail = fh.read()
             data = None
             for block in candidates:
-                if block.startswith(tail):      # nothing, or a torn earlier attempt of ours
-                    data = block[len(tail):]
+                if block.startswith(tail):  # nothing, or a torn earlier attempt of ours
+                    data = block[len(tail) :]
                     break
-                if tail.startswith(block):      # ours is there in full, someone wrote after it
+                if tail.startswith(block):  # ours is there in full, someone wrote after it
                     data = b""
                     break
             if data is None:  # someone else wrote after us: append our entries after theirs
@@ -165,8 +165,9 @@ class DailyFiles:
         self.store = store
         self._lock = threading.Lock()
 
-    def enqueue(self, db: Any, namespace: str, workspace: str, turn_key: str,
-                items: Sequence[tuple[str, str, str]]) -> None:
+    def enqueue(
+        self, db: Any, namespace: str, workspace: str, turn_key: str, items: Sequence[tuple[str, str, str]]
+    ) -> None:
         """Queue (day, HH:MM, body) entries inside the caller's transaction."""
         stamp = now_iso()
         db.executemany(
@@ -196,7 +197,8 @@ class DailyFiles:
             path = Path(workspace) / DAILY_DIR / f"{day}.md"
             try:
                 recorded = self.store.db.execute(
-                    "SELECT size FROM context_daily_files WHERE path = ?", (str(path),)).fetchone()
+                    "SELECT size FROM context_daily_files WHERE path = ?", (str(path),)
+                ).fetchone()
                 size = append_exactly_once(path, day, render(group), recorded[0] if recorded else None)
             except OSError as exc:
                 log.warning("could not write %s (%s); the entries stay queued", path, exc)

@@ -74,8 +74,13 @@ class ContextEngine:
     tests and benchmarks. ``llm``: the summariser's client (default from settings).
     """
 
-    def __init__(self, engine: Engine, *, search: Callable[..., list[Any]] | None = None,
-                 llm: LLMClient | None | str = "settings") -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        search: Callable[..., list[Any]] | None = None,
+        llm: LLMClient | None | str = "settings",
+    ) -> None:
         self.engine = engine
         self.tokens = TokenEstimator()
         self.daily = daily.DailyFiles(engine.store)
@@ -106,12 +111,23 @@ class ContextEngine:
 
     # -- entry point ----------------------------------------------------------------------
 
-    def call(self, method: str, namespace: str, session: Mapping[str, Any] | None,
-             params: Mapping[str, Any] | None, *, omit_unchanged: bool = False) -> dict[str, Any]:
+    def call(
+        self,
+        method: str,
+        namespace: str,
+        session: Mapping[str, Any] | None,
+        params: Mapping[str, Any] | None,
+        *,
+        omit_unchanged: bool = False,
+    ) -> dict[str, Any]:
         """Dispatch one ContextEngine call by OpenClaw's method name."""
         handlers: dict[str, Callable[..., dict[str, Any]]] = {
-            "bootstrap": self.bootstrap, "assemble": self.assemble, "commitTurn": self.commit_turn,
-            "compact": self.compact, "afterTurn": self.after_turn, "ingest": self.ingest,
+            "bootstrap": self.bootstrap,
+            "assemble": self.assemble,
+            "commitTurn": self.commit_turn,
+            "compact": self.compact,
+            "afterTurn": self.after_turn,
+            "ingest": self.ingest,
         }
         if method not in handlers:
             raise NotFound(f"unknown context method {method!r}; one of {', '.join(METHODS)}", field="method")
@@ -122,8 +138,7 @@ class ContextEngine:
             return self.assemble(s, params or {}, omit_unchanged=omit_unchanged)
         return handlers[method](s, params or {})
 
-    def _session(self, namespace: str, session: Mapping[str, Any] | None,
-                 params: Mapping[str, Any]) -> Session:
+    def _session(self, namespace: str, session: Mapping[str, Any] | None, params: Mapping[str, Any]) -> Session:
         validation.namespace_name(namespace)
         if session is not None and not isinstance(session, Mapping):
             raise InvalidInput("session must be an object", field="session")
@@ -133,8 +148,9 @@ class ContextEngine:
             raise InvalidInput("params.sessionId is required (a non-empty string)", field="params.sessionId")
         key = params.get("sessionKey") or session.get("sessionKey") or sid
         if not isinstance(key, str) or len(key) > 512:
-            raise InvalidInput("params.sessionKey must be a string of at most 512 characters",
-                               field="params.sessionKey")
+            raise InvalidInput(
+                "params.sessionKey must be a string of at most 512 characters", field="params.sessionKey"
+            )
         workspace = session.get("workspaceDir") or params.get("workspaceDir")
         if workspace is not None and not isinstance(workspace, str):
             raise InvalidInput("session.workspaceDir must be a string", field="session.workspaceDir")
@@ -151,8 +167,8 @@ class ContextEngine:
         self._open(s)
         self._flush()
         stored = self.engine.store.db.execute(
-            "SELECT count(*) FROM messages WHERE namespace = ? AND session_key = ?",
-            (s.namespace, s.session_key)).fetchone()[0]
+            "SELECT count(*) FROM messages WHERE namespace = ? AND session_key = ?", (s.namespace, s.session_key)
+        ).fetchone()[0]
         out: dict[str, Any] = {"bootstrapped": True, "importedMessages": 0, "storedMessages": stored}
         if s.workspace and not self._workspace_ok(s.workspace):
             out["reason"] = f"workspace {s.workspace!r} is not an existing absolute directory; no daily files"
@@ -164,13 +180,18 @@ class ContextEngine:
         """Store one accepted turn exactly once (idempotent on ``advancementKey``)."""
         key = params.get("advancementKey")
         if not isinstance(key, str) or not key.strip() or len(key) > 1024:
-            raise InvalidInput("params.advancementKey is required (a non-empty string)",
-                               field="params.advancementKey")
+            raise InvalidInput("params.advancementKey is required (a non-empty string)", field="params.advancementKey")
         msgs = parse_messages(params.get("messages"))
         admission = params.get("admission")
         entry_id = admission.get("entryId") if isinstance(admission, Mapping) else None
-        return self._commit(s, key, msgs, "commitTurn", params.get("isHeartbeat") is True,
-                            entry_id if isinstance(entry_id, str) else None)
+        return self._commit(
+            s,
+            key,
+            msgs,
+            "commitTurn",
+            params.get("isHeartbeat") is True,
+            entry_id if isinstance(entry_id, str) else None,
+        )
 
     def after_turn(self, s: Session, params: Mapping[str, Any]) -> dict[str, Any]:
         """Fallback for turns without an admission receipt: store the messages after
@@ -178,8 +199,10 @@ class ContextEngine:
         msgs = parse_messages(params.get("messages"))
         pre = params.get("prePromptMessageCount", 0)
         if isinstance(pre, bool) or not isinstance(pre, int) or not 0 <= pre <= len(msgs):
-            raise InvalidInput("params.prePromptMessageCount must be an integer between 0 and the number "
-                               "of messages", field="params.prePromptMessageCount")
+            raise InvalidInput(
+                "params.prePromptMessageCount must be an integer between 0 and the number of messages",
+                field="params.prePromptMessageCount",
+            )
         turn = msgs[pre:]
         key = "afterTurn:" + content_hash(s.session_key, [m.fingerprint() for m in turn])
         return self._commit(s, key, turn, "afterTurn", params.get("isHeartbeat") is True, None)
@@ -208,8 +231,9 @@ class ContextEngine:
         key = "agent_end:" + content_hash(s.session_key, [m.fingerprint() for m in msgs])
         return self._commit(s, key, msgs, "agent_end", False, None) | {"skipped": skipped}
 
-    def _new_messages(self, s: Session, msgs: Sequence[Msg], method: str,
-                      entry_id: str | None) -> list[tuple[Msg, NewMessage]]:
+    def _new_messages(
+        self, s: Session, msgs: Sequence[Msg], method: str, entry_id: str | None
+    ) -> list[tuple[Msg, NewMessage]]:
         limit = self.engine.settings.max_text_chars
         now = now_iso()
         out = []
@@ -232,14 +256,25 @@ class ContextEngine:
             if msg.role == "user" and first_user and entry_id:
                 meta["entry_id"] = entry_id
                 first_user = False
-            out.append((msg, NewMessage(
-                namespace=s.namespace, session_key=s.session_key, role=msg.role, text=text,
-                created_at=msg.timestamp or now, speaker=msg.tool_name if msg.role == "toolResult" else None,
-                metadata=meta)))
+            out.append(
+                (
+                    msg,
+                    NewMessage(
+                        namespace=s.namespace,
+                        session_key=s.session_key,
+                        role=msg.role,
+                        text=text,
+                        created_at=msg.timestamp or now,
+                        speaker=msg.tool_name if msg.role == "toolResult" else None,
+                        metadata=meta,
+                    ),
+                )
+            )
         return out
 
-    def _commit(self, s: Session, key: str, msgs: Sequence[Msg], method: str, heartbeat: bool,
-                entry_id: str | None) -> dict[str, Any]:
+    def _commit(
+        self, s: Session, key: str, msgs: Sequence[Msg], method: str, heartbeat: bool, entry_id: str | None
+    ) -> dict[str, Any]:
         """Store a committed turn once (key ``key``; each message once, by content): the one
         storage path of commitTurn, afterTurn, ingest and agent_end's autoCapture. ``created``
         below holds the turn's newly stored messages."""
@@ -253,14 +288,17 @@ class ContextEngine:
             cur = db.execute(
                 "INSERT INTO context_turns (namespace, advancement_key, session_key, method, message_count, "
                 "stored, committed_at) VALUES (?, ?, ?, ?, ?, 0, ?) ON CONFLICT DO NOTHING",
-                (s.namespace, key, s.session_key, method, len(msgs), now_iso()))
+                (s.namespace, key, s.session_key, method, len(msgs), now_iso()),
+            )
             if cur.rowcount == 0:
                 return {"status": "duplicate", "stored": 0}
             prepared = self._without_twins(db, s, method, prepared)
             results = store.add_messages([m for _, m in prepared]) if prepared else []
             created = [(msg, row) for (msg, _), (row, new) in zip(prepared, results) if new]
-            db.execute("UPDATE context_turns SET stored = ? WHERE namespace = ? AND advancement_key = ?",
-                       (len(created), s.namespace, key))
+            db.execute(
+                "UPDATE context_turns SET stored = ? WHERE namespace = ? AND advancement_key = ?",
+                (len(created), s.namespace, key),
+            )
             if workspace and created:
                 items = []
                 for msg, row in created:
@@ -280,8 +318,9 @@ class ContextEngine:
             self._prune_once(workspace)
         return out
 
-    def _without_twins(self, db: Any, s: Session, method: str,
-                       prepared: list[tuple[Msg, NewMessage]]) -> list[tuple[Msg, NewMessage]]:
+    def _without_twins(
+        self, db: Any, s: Session, method: str, prepared: list[tuple[Msg, NewMessage]]
+    ) -> list[tuple[Msg, NewMessage]]:
         """commitTurn and agent_end (autoCapture) both deliver a turn, in either order, with other
         timestamps (OpenClaw stamps the admitted user message earlier than agent_end's copy). A
         message whose twin from the other path is stored (same role and text, within
@@ -297,13 +336,12 @@ class ContextEngine:
                 "SELECT id FROM messages WHERE namespace = ? AND session_key = ? AND role = ? AND text = ? "
                 "AND json_extract(metadata, '$.source') = ? AND json_extract(metadata, '$.paired') IS NULL "
                 "AND created_at BETWEEN ? AND ? ORDER BY created_at LIMIT 1",
-                (s.namespace, s.session_key, new.role, new.text, other, _iso(t - TWIN_WINDOW),
-                 _iso(t + TWIN_WINDOW))).fetchone()
+                (s.namespace, s.session_key, new.role, new.text, other, _iso(t - TWIN_WINDOW), _iso(t + TWIN_WINDOW)),
+            ).fetchone()
             if twin is None:
                 out.append((msg, new))
             else:
-                db.execute("UPDATE messages SET metadata = json_set(metadata, '$.paired', 1) WHERE id = ?",
-                           (twin[0],))
+                db.execute("UPDATE messages SET metadata = json_set(metadata, '$.paired', 1) WHERE id = ?", (twin[0],))
         return out
 
     @staticmethod
@@ -345,8 +383,9 @@ class ContextEngine:
         estimate = self.tokens.messages(m.raw for m in live)
         info: dict[str, Any] = {"budget": budget, "threshold": self.settings.compaction_threshold}
         if estimate >= self.settings.compaction_threshold * budget:
-            result = compaction.compact(live, None, self.offline, self.tokens,
-                                        min_messages=self.settings.compaction_min_messages)
+            result = compaction.compact(
+                live, None, self.offline, self.tokens, min_messages=self.settings.compaction_min_messages
+            )
             if result.compacted:
                 self._save(s, live, result)
                 self._refine_later(s, live, result)
@@ -400,14 +439,22 @@ class ContextEngine:
         extra = self.settings.collection_name
         if extra and extra != s.namespace and self.engine.store.has_namespace(extra):
             shared.append(extra)
-        return recall(self.search, self._recall_pool, query, s.namespace, shared=shared,
-                      timeout_s=self.settings.auto_retrieval_timeout_ms / 1000,
-                      limit=self.settings.auto_retrieval_limit,
-                      max_chars=self.settings.auto_retrieval_max_chars, skip=skip,
-                      mode=None if self.settings.auto_retrieval_mode == "default" else self.settings.auto_retrieval_mode)
+        return recall(
+            self.search,
+            self._recall_pool,
+            query,
+            s.namespace,
+            shared=shared,
+            timeout_s=self.settings.auto_retrieval_timeout_ms / 1000,
+            limit=self.settings.auto_retrieval_limit,
+            max_chars=self.settings.auto_retrieval_max_chars,
+            skip=skip,
+            mode=None if self.settings.auto_retrieval_mode == "default" else self.settings.auto_retrieval_mode,
+        )
 
-    def before_prompt_build(self, namespace: str, session: Mapping[str, Any] | None,
-                            event: Mapping[str, Any]) -> dict[str, Any]:
+    def before_prompt_build(
+        self, namespace: str, session: Mapping[str, Any] | None, event: Mapping[str, Any]
+    ) -> dict[str, Any]:
         """Hook ``before_prompt_build`` (the plugin's autoRecall): memories recalled for the
         current user message as ``prependContext`` or ``appendSystemContext``
         (``recallPlacement``); nothing when none is relevant or the search misses the deadline.
@@ -422,8 +469,9 @@ class ContextEngine:
         rec = self._recall(s, query, lambda hit: hit.corpus == "message" and hit.container == s.session_key)
         out: dict[str, Any] = {"clawmemory": {"recall": rec.to_dict()}}
         if rec.block:
-            out["prependContext" if self.settings.recall_placement == "prependContext"
-                else "appendSystemContext"] = rec.block
+            out["prependContext" if self.settings.recall_placement == "prependContext" else "appendSystemContext"] = (
+                rec.block
+            )
         return out
 
     # -- stored compactions ---------------------------------------------------------------
@@ -431,7 +479,9 @@ class ContextEngine:
     def _latest(self, s: Session) -> Any:
         return self.engine.store.db.execute(
             "SELECT * FROM context_compactions WHERE namespace = ? AND session_key = ? "
-            "ORDER BY created_at DESC, rowid DESC LIMIT 1", (s.namespace, s.session_key)).fetchone()
+            "ORDER BY created_at DESC, rowid DESC LIMIT 1",
+            (s.namespace, s.session_key),
+        ).fetchone()
 
     def _apply_stored(self, s: Session, msgs: list[Msg]) -> tuple[list[Msg], bool]:
         """The host's history with this session's latest compaction applied, if its first
@@ -457,10 +507,22 @@ class ContextEngine:
                 "INSERT INTO context_compactions (id, namespace, session_key, boundary, boundary_index, "
                 "first_kept_entry_id, summary, sections, summarizer, fallback_reason, tokens_before, "
                 "tokens_after, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (cid, s.namespace, s.session_key, first_kept.anchor(), boundary_index, entry_id,
-                 redact(result.summary_text), json.dumps(redact_tree(result.sections), ensure_ascii=False),
-                 result.summarizer,
-                 result.fallback_reason, result.tokens_before, result.tokens_after, now_iso()))
+                (
+                    cid,
+                    s.namespace,
+                    s.session_key,
+                    first_kept.anchor(),
+                    boundary_index,
+                    entry_id,
+                    redact(result.summary_text),
+                    json.dumps(redact_tree(result.sections), ensure_ascii=False),
+                    result.summarizer,
+                    result.fallback_reason,
+                    result.tokens_before,
+                    result.tokens_after,
+                    now_iso(),
+                ),
+            )
         return cid
 
     def _entry_id(self, s: Session, msg: Msg) -> str | None:
@@ -469,7 +531,9 @@ class ContextEngine:
             return None
         row = self.engine.store.db.execute(
             "SELECT metadata FROM messages WHERE namespace = ? AND session_key = ? AND role = 'user' "
-            "AND created_at = ? ORDER BY seq LIMIT 1", (s.namespace, s.session_key, msg.timestamp)).fetchone()
+            "AND created_at = ? ORDER BY seq LIMIT 1",
+            (s.namespace, s.session_key, msg.timestamp),
+        ).fetchone()
         if row is None:
             return None
         value = json.loads(row["metadata"]).get("entry_id")
@@ -507,8 +571,15 @@ class ContextEngine:
                 db.execute(
                     "UPDATE context_compactions SET summary = ?, sections = ?, summarizer = ? "
                     "WHERE namespace = ? AND session_key = ? AND boundary = ?",
-                    (summary.render(sections), json.dumps(sections, ensure_ascii=False), llm.name,
-                     s.namespace, s.session_key, anchor))
+                    (
+                        summary.render(sections),
+                        json.dumps(sections, ensure_ascii=False),
+                        llm.name,
+                        s.namespace,
+                        s.session_key,
+                        anchor,
+                    ),
+                )
 
         self._refine_pool.submit(run)
 
@@ -530,12 +601,21 @@ class ContextEngine:
         estimate = self.tokens.messages(m.raw for m in live)
         tokens_now = max(estimate, current or 0)
         if not force and tokens_now < self.settings.compaction_threshold * budget:
-            return {"ok": True, "compacted": False,
-                    "reason": f"below threshold: {tokens_now} of {budget} tokens "
-                              f"(compacts at {self.settings.compaction_threshold:.0%})"}
+            return {
+                "ok": True,
+                "compacted": False,
+                "reason": f"below threshold: {tokens_now} of {budget} tokens "
+                f"(compacts at {self.settings.compaction_threshold:.0%})",
+            }
         deadline = time.monotonic() + self.settings.compaction_timeout_ms / 1000
-        result = compaction.compact(live, self._summarizer(), self.offline, self.tokens,
-                                    min_messages=self.settings.compaction_min_messages, deadline=deadline)
+        result = compaction.compact(
+            live,
+            self._summarizer(),
+            self.offline,
+            self.tokens,
+            min_messages=self.settings.compaction_min_messages,
+            deadline=deadline,
+        )
         if not result.compacted:
             out = {"ok": True, "compacted": False, "reason": result.reason}
             if from_store:  # too little stored history (e.g. a session older than the plugin)
@@ -546,9 +626,16 @@ class ContextEngine:
         details = result.summary_json()
         details.pop("text")
         details["messages"] = result.messages
-        out: dict[str, Any] = {"ok": True, "compacted": True, "result": {
-            "summary": result.summary_text, "tokensBefore": result.tokens_before,
-            "tokensAfter": result.tokens_after, "details": details}}
+        out: dict[str, Any] = {
+            "ok": True,
+            "compacted": True,
+            "result": {
+                "summary": result.summary_text,
+                "tokensBefore": result.tokens_before,
+                "tokensAfter": result.tokens_after,
+                "details": details,
+            },
+        }
         if entry_id:
             out["result"]["firstKeptEntryId"] = entry_id
         elif from_store:
@@ -560,11 +647,16 @@ class ContextEngine:
     def _stored_messages(self, s: Session) -> list[Msg]:
         raw = []
         for m in self.engine.store.list_messages(s.namespace, s.session_key):
-            item: dict[str, Any] = {"role": m.role, "content": [{"type": "text", "text": m.text}],
-                                    "timestamp": m.created_at}
+            item: dict[str, Any] = {
+                "role": m.role,
+                "content": [{"type": "text", "text": m.text}],
+                "timestamp": m.created_at,
+            }
             if m.role == "assistant":
-                item["content"] += [{"type": "toolCall", "id": c.get("id", ""), "name": c.get("name", "tool"),
-                                     "arguments": {}} for c in m.metadata.get("tool_calls", [])]
+                item["content"] += [
+                    {"type": "toolCall", "id": c.get("id", ""), "name": c.get("name", "tool"), "arguments": {}}
+                    for c in m.metadata.get("tool_calls", [])
+                ]
             if m.role == "toolResult":
                 item["toolCallId"] = m.metadata.get("tool_call_id", "")
                 item["toolName"] = m.speaker
@@ -581,13 +673,13 @@ class ContextEngine:
         msgs = parse_messages(messages, "messages")
         llm = None if summarizer == "offline" else self._summarizer()
         if summarizer == "llm" and llm is None:
-            raise InvalidInput("no LLM is configured (llm_provider / llm_base_url / llm_model)",
-                               field="summarizer")
+            raise InvalidInput("no LLM is configured (llm_provider / llm_base_url / llm_model)", field="summarizer")
         deadline = time.monotonic() + self.settings.compaction_timeout_ms / 1000
         return compaction.compact(msgs, llm, self.offline, self.tokens, min_messages=2, deadline=deadline)
 
-    def prune(self, workspace: str | None, namespace: str, *, days: int | None = None,
-              delete_rows: bool = False) -> dict[str, Any]:
+    def prune(
+        self, workspace: str | None, namespace: str, *, days: int | None = None, delete_rows: bool = False
+    ) -> dict[str, Any]:
         """Delete day files older than ``days`` (default ``transcriptRetentionDays``); with
         ``delete_rows`` also the namespace's stored messages older than that."""
         days = self.settings.transcript_retention_days if days is None else days
@@ -603,8 +695,12 @@ class ContextEngine:
             cutoff = (datetime.now(UTC) - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
             store = self.engine.store
             with store.transaction() as db:
-                ids = [r[0] for r in db.execute(
-                    "SELECT id FROM messages WHERE namespace = ? AND created_at < ?", (namespace, cutoff))]
+                ids = [
+                    r[0]
+                    for r in db.execute(
+                        "SELECT id FROM messages WHERE namespace = ? AND created_at < ?", (namespace, cutoff)
+                    )
+                ]
                 for message_id in ids:
                     store.unindex_item(db, "message", message_id)
                 db.executemany("DELETE FROM messages WHERE id = ?", [(i,) for i in ids])
@@ -614,6 +710,8 @@ class ContextEngine:
 
 def describe(result: compaction.Compaction) -> str:
     """One line about a compaction, for logs and the CLI."""
-    return (f"{result.summarized_messages} messages summarised by {result.summarizer}, "
-            f"{result.tokens_before} → {result.tokens_after} tokens"
-            + (f" (fallback: {one_line(result.fallback_reason, 120)})" if result.fallback_reason else ""))
+    return (
+        f"{result.summarized_messages} messages summarised by {result.summarizer}, "
+        f"{result.tokens_before} → {result.tokens_after} tokens"
+        + (f" (fallback: {one_line(result.fallback_reason, 120)})" if result.fallback_reason else "")
+    )

@@ -19,15 +19,32 @@ from .messages import Msg, one_line, query_text
 
 UNSURE = re.compile(
     r"\b(?:i don't know|i do not know|not sure|i can't (?:tell|say|answer)|i cannot (?:tell|say|answer)|"
-    r"let me check|i'll (?:check|find out|look into)|get back to you|no information)\b", re.I)
+    r"let me check|i'll (?:check|find out|look into)|get back to you|no information)\b",
+    re.I,
+)
 EMOTION = re.compile(
     r"\b(?:frustrat\w*|annoy\w*|stress\w*|worried|worry|anxious|nervous|upset|angry|furious|sad|depressed|"
     r"overwhelm\w*|excited|thrilled|delighted|happy|glad|relieved|grateful|disappoint\w*|exhausted|"
-    r"tired of|scared|afraid|panic\w*|proud|love (?:it|this|that))\b|!{2,}", re.I)
-SECTION_OF = {"decision": "decisions", "commitment": "commitments", "question": "open_questions",
-              "preference": "preferences", "fact": "key_facts"}
-CAPS = {"emotional_context": 20, "key_facts": 200, "tool_actions": 30, "qa_log": 60,
-        "decisions": 200, "commitments": 200, "open_questions": 200, "preferences": 200}
+    r"tired of|scared|afraid|panic\w*|proud|love (?:it|this|that))\b|!{2,}",
+    re.I,
+)
+SECTION_OF = {
+    "decision": "decisions",
+    "commitment": "commitments",
+    "question": "open_questions",
+    "preference": "preferences",
+    "fact": "key_facts",
+}
+CAPS = {
+    "emotional_context": 20,
+    "key_facts": 200,
+    "tool_actions": 30,
+    "qa_log": 60,
+    "decisions": 200,
+    "commitments": 200,
+    "open_questions": 200,
+    "preferences": 200,
+}
 MAX_ITEM = 300
 _SENTENCE = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n+")
 
@@ -40,12 +57,15 @@ def _cap(items: list[str], key: str, rank: dict[str, float] | None = None) -> li
         return items
     if key == "qa_log":
         head = 5
-        return items[:head] + [f"… {len(items) - limit} more exchanges omitted (kept in memory)"] + \
-            items[len(items) - (limit - head):]
+        return (
+            items[:head]
+            + [f"… {len(items) - limit} more exchanges omitted (kept in memory)"]
+            + items[len(items) - (limit - head) :]
+        )
     if rank:
         keep = set(sorted(range(len(items)), key=lambda i: (-rank.get(items[i], 0.0), -i))[:limit])
         return [item for i, item in enumerate(items) if i in keep]
-    return items[len(items) - limit:]
+    return items[len(items) - limit :]
 
 
 def _line(item: Item) -> str:
@@ -76,8 +96,9 @@ class OfflineSummarizer:
                     pending_q = (one_line(words, 160), "?" in words)
                     turns.append(Utterance("user", words, i))
                     if EMOTION.search(words):
-                        out["emotional_context"] += [f"User: {one_line(s, MAX_ITEM)}" for s in
-                                                     _SENTENCE.split(words) if s and EMOTION.search(s)]
+                        out["emotional_context"] += [
+                            f"User: {one_line(s, MAX_ITEM)}" for s in _SENTENCE.split(words) if s and EMOTION.search(s)
+                        ]
             elif msg.role == "assistant":
                 if msg.text and not summary.is_summary(msg.text):
                     turns.append(Utterance("assistant", msg.text, i))

@@ -82,7 +82,7 @@ def parse_sections(text: str) -> summary.Sections:
     raw = _FENCE.sub("", text.strip())
     start, end = raw.find("{"), raw.rfind("}")
     try:
-        data = json.loads(raw[start: end + 1]) if start >= 0 and end > start else None
+        data = json.loads(raw[start : end + 1]) if start >= 0 and end > start else None
     except ValueError:
         data = None
     if not isinstance(data, dict):
@@ -94,8 +94,7 @@ def parse_sections(text: str) -> summary.Sections:
             value = [value] if value.strip() else []
         if not isinstance(value, list):
             raise LLMError(f"the model's summary has a non-list {key!r}")
-        out[key] = [one_line(v if isinstance(v, str) else json.dumps(v, ensure_ascii=False), 600)
-                    for v in value if v]
+        out[key] = [one_line(v if isinstance(v, str) else json.dumps(v, ensure_ascii=False), 600) for v in value if v]
     if not any(out.values()):
         raise LLMError("the model's summary is empty")
     return out
@@ -104,8 +103,7 @@ def parse_sections(text: str) -> summary.Sections:
 class LLMSummarizer:
     """Summaries from ``client``; chunked at ``chunk_tokens``."""
 
-    def __init__(self, client: LLMClient, *, chunk_tokens: int, tokens: TokenEstimator,
-                 max_tokens: int = 2048) -> None:
+    def __init__(self, client: LLMClient, *, chunk_tokens: int, tokens: TokenEstimator, max_tokens: int = 2048) -> None:
         self.client = client
         self.chunk_tokens = chunk_tokens
         self.tokens = tokens
@@ -120,8 +118,12 @@ class LLMSummarizer:
             if left is not None and left <= 0:
                 raise LLMError("compaction deadline passed before every chunk was summarised")
             header = f"Part {n} of {len(parts)} of the conversation, in order.\n\n" if len(parts) > 1 else ""
-            reply = self.client.complete(SYSTEM, header + transcript(part), max_tokens=self.max_tokens,
-                                         timeout_s=left if left is None else min(left, self.client.timeout_s),
-                                         json_mode=True)
+            reply = self.client.complete(
+                SYSTEM,
+                header + transcript(part),
+                max_tokens=self.max_tokens,
+                timeout_s=left if left is None else min(left, self.client.timeout_s),
+                json_mode=True,
+            )
             results.append(parse_sections(reply.text))
         return summary.merge(*results)

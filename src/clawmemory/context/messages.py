@@ -42,8 +42,8 @@ class Msg:
 
     index: int
     role: str
-    text: str                       # visible text (user/assistant text parts, tool result text)
-    timestamp: str | None           # ISO UTC, or None when the host sent none
+    text: str  # visible text (user/assistant text parts, tool result text)
+    timestamp: str | None  # ISO UTC, or None when the host sent none
     tool_calls: tuple[ToolCall, ...] = ()
     tool_call_id: str | None = None
     tool_name: str | None = None
@@ -66,8 +66,7 @@ class Msg:
 
     def fingerprint(self) -> str:
         """Identity of the message within a session (role, text, time, tool ids)."""
-        return content_hash(self.role, self.text, self.timestamp, self.tool_call_id,
-                            [c.id for c in self.tool_calls])
+        return content_hash(self.role, self.text, self.timestamp, self.tool_call_id, [c.id for c in self.tool_calls])
 
 
 def iso_time(value: Any, field_name: str) -> str:
@@ -119,8 +118,9 @@ def parse_message(raw: Any, index: int, where: str) -> Msg:
         raise InvalidInput(f"{where} must be an object", field=where)
     role = raw.get("role")
     if role not in ROLES:
-        raise InvalidInput(f"{where}.role must be one of {', '.join(ROLES)}; got {str(role)[:40]!r}",
-                           field=f"{where}.role")
+        raise InvalidInput(
+            f"{where}.role must be one of {', '.join(ROLES)}; got {str(role)[:40]!r}", field=f"{where}.role"
+        )
     blocks = _blocks(raw.get("content"), f"{where}.content")
     texts: list[str] = []
     calls: list[ToolCall] = []
@@ -130,8 +130,11 @@ def parse_message(raw: Any, index: int, where: str) -> Msg:
         if kind == "text" and isinstance(block.get("text"), str):
             texts.append(block["text"])
         elif kind == "toolCall":
-            calls.append(ToolCall(str(block.get("id") or ""), str(block.get("name") or "tool"),
-                                  _arguments(block.get("arguments"))))
+            calls.append(
+                ToolCall(
+                    str(block.get("id") or ""), str(block.get("name") or "tool"), _arguments(block.get("arguments"))
+                )
+            )
         elif kind == "image":
             images += 1
     timestamp = raw.get("timestamp")
@@ -140,10 +143,16 @@ def parse_message(raw: Any, index: int, where: str) -> Msg:
     if role == "toolResult" and not isinstance(tool_call_id, str):
         raise InvalidInput(f"{where}.toolCallId is required for a toolResult", field=f"{where}.toolCallId")
     return Msg(
-        index=index, role=role, text="\n".join(t for t in texts if t).strip(), timestamp=ts,
-        tool_calls=tuple(calls), tool_call_id=tool_call_id if isinstance(tool_call_id, str) else None,
+        index=index,
+        role=role,
+        text="\n".join(t for t in texts if t).strip(),
+        timestamp=ts,
+        tool_calls=tuple(calls),
+        tool_call_id=tool_call_id if isinstance(tool_call_id, str) else None,
         tool_name=str(raw.get("toolName")) if raw.get("toolName") is not None else None,
-        is_error=raw.get("isError") is True, images=images, raw=raw,
+        is_error=raw.get("isError") is True,
+        images=images,
+        raw=raw,
     )
 
 

@@ -81,4 +81,6 @@ def m003_compactions(db: sqlite3.Connection) -> None:
         )
         """
     )
-    db.execute("CREATE INDEX context_compactions_by_session ON context_compactions (namespace, session_key, created_at)")
+    db.execute(
+        "CREATE INDEX context_compactions_by_session ON context_compactions (namespace, session_key, created_at)"
+    )

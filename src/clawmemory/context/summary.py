@@ -21,10 +21,14 @@ KEYS = tuple(k for k, _ in SECTIONS)
 _TITLE_TO_KEY = {t.lower(): k for k, t in SECTIONS}
 
 BANNER = "[Conversation context — earlier in this session, compacted by clawmemory]"
-INTRO = ("The older part of this conversation was replaced by this summary. Questions in the Q&A "
-         "log were already answered: do not answer them again.")
-FOOTER = ("The full transcript is kept in long-term memory (the clawmemory store and "
-          "memory/daily/*.md); search memory to recover exact wording.")
+INTRO = (
+    "The older part of this conversation was replaced by this summary. Questions in the Q&A "
+    "log were already answered: do not answer them again."
+)
+FOOTER = (
+    "The full transcript is kept in long-term memory (the clawmemory store and "
+    "memory/daily/*.md); search memory to recover exact wording."
+)
 ACK = "Understood. I have the earlier context of this session and will not repeat answers already given."
 
 Sections = dict[str, list[str]]

@@ -21,22 +21,34 @@ import numpy as np
 
 _LOW, _UP, _DIG, _PUN, _SP, _NL, _NA, _SEP = range(8)
 _CLASS = np.full(256, _PUN, dtype=np.uint8)
-_CLASS[ord("a"): ord("z") + 1] = _LOW
-_CLASS[ord("A"): ord("Z") + 1] = _UP
-_CLASS[ord("0"): ord("9") + 1] = _DIG
+_CLASS[ord("a") : ord("z") + 1] = _LOW
+_CLASS[ord("A") : ord("Z") + 1] = _UP
+_CLASS[ord("0") : ord("9") + 1] = _DIG
 _CLASS[[9, 32]] = _SP
 _CLASS[[10, 13]] = _NL
 _CLASS[128:] = _NA
 
-FEATURES = ("lower_words", "upper_runs", "upper_extra", "long4", "long8", "digit_groups", "punct_runs",
-            "punct_chars", "newlines", "space_runs", "space_long", "nonascii", "const")
+FEATURES = (
+    "lower_words",
+    "upper_runs",
+    "upper_extra",
+    "long4",
+    "long8",
+    "digit_groups",
+    "punct_runs",
+    "punct_chars",
+    "newlines",
+    "space_runs",
+    "space_long",
+    "nonascii",
+    "const",
+)
 # Fitted by `benchmarks/context.py --calibrate` against cl100k_base (see module doc).
-COEFFICIENTS = np.array([0.828, 0.822, 0.119, 0.266, 0.278, 1.730, 0.546, 0.242, 0.279, 0.955, -0.170, 0.622,
-                         1.041])
+COEFFICIENTS = np.array([0.828, 0.822, 0.119, 0.266, 0.278, 1.730, 0.546, 0.242, 0.279, 0.955, -0.170, 0.622, 1.041])
 
-MESSAGE_OVERHEAD = 4     # role and separators in a chat template
-IMAGE_TOKENS = 1_200     # a typical image block (Anthropic: about width*height/750)
-TOOL_CALL_OVERHEAD = 8   # id, type and name wrappers of a tool call
+MESSAGE_OVERHEAD = 4  # role and separators in a chat template
+IMAGE_TOKENS = 1_200  # a typical image block (Anthropic: about width*height/750)
+TOOL_CALL_OVERHEAD = 8  # id, type and name wrappers of a tool call
 
 
 def _feature_matrix(raw: bytes, seg_starts: np.ndarray) -> np.ndarray:

@@ -32,65 +32,97 @@ _FENCE = re.compile(r"```.*?(?:```|$)", re.S)
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _WORD = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9'_.:/@&-]*[a-zA-Z0-9]|[a-zA-Z0-9]")
 
-_MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december|"
-           "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
 _DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thurs|fri|sat|sun"
 _SPECIFIC = re.compile(
     r"\d|`[^`]+`|https?://|\b\w+\.\w+/\S+|\b[a-z]+_[a-z_]+\b|\b[a-z]+\.[a-z0-9]+\b"
-    rf"|\b(?:{_MONTHS}|{_DAYS})\b|\b(?:today|tomorrow|tonight|weekend|next (?:week|month|year|sprint))\b")
+    rf"|\b(?:{_MONTHS}|{_DAYS})\b|\b(?:today|tomorrow|tonight|weekend|next (?:week|month|year|sprint))\b"
+)
 _NAME = re.compile(r"(?<=[\w,;:)] )[A-Z][\w&'-]+|(?<=[\w,;:)] )[A-Z]{2,}\b")
 _SUBJECT = re.compile(r"\b(?:i|i'm|im|i've|i'll|we|we're|we've|we'll|my|our|let's|lets)\b")
 _FIRST = re.compile(r"\b(?:i|i'm|im|i've|i'd|i'll|me|my|mine|we|we're|we've|we'll|our|ours|us|let's|lets)\b")
 
 _FUTURE = re.compile(
     r"\b(?:will|'ll|shall|going to|gonna|plan(?:ning)? to|intend to|need to|have to|must|promise|"
-    r"remind (?:me|you))\b|(?:^|\s)(?:i|we) (?:send|call|write|finish|submit|pay|book|apply|publish)\b")
+    r"remind (?:me|you))\b|(?:^|\s)(?:i|we) (?:send|call|write|finish|submit|pay|book|apply|publish)\b"
+)
 _WHEN = re.compile(
     rf"\b(?:by|on|until|till|before|after|this|next|tomorrow|tonight|today)\b.{{0,24}}"
     rf"(?:\d|\b(?:{_MONTHS}|{_DAYS}|week|weekend|month|time|morning|evening|tonight|tomorrow)\b)"
-    r"|\b(?:tomorrow|tonight|soon)\b")
+    r"|\b(?:tomorrow|tonight|soon)\b"
+)
 _DELIVER = re.compile(
     r"\b(?:send|review|write|draft|check|look (?:up|into)|get back|remind|update|prepare|call|email|book|"
-    r"finish|ship|publish|fix|have .{1,30} ready|put together|find)\b")
+    r"finish|ship|publish|fix|have .{1,30} ready|put together|find)\b"
+)
 _EVAL = re.compile(
     r"\b(?:(?:i|we|you|they|really|'d|would|do|don't|dont) (?:really )?like|likes|love|loves|hate|hates|"
     r"prefer|prefers|preferred|rather|favou?rite|enjoy|dislike|"
     r"can't stand|cannot stand|can not stand|fan of|want|wants|don't want|allergic|vegetarian|vegan|"
-    r"better|come around|fine with|ok with|okay with|avoid)\b")
+    r"better|come around|fine with|ok with|okay with|avoid)\b"
+)
 _LEAD = re.compile(r"^(?:(?:also|and|oh|btw|by the way|ok|okay|so|but|fyi|ps)\b[,:]?\s*)+")
-_DIRECTIVE = re.compile(r"^(?:please\b|pls\b|no \w+|never\b|always\b|don't\b|do not\b|avoid\b|only\b)|"
-                        r"\b(?:please|pls|only)[.!]*$")
+_DIRECTIVE = re.compile(
+    r"^(?:please\b|pls\b|no \w+|never\b|always\b|don't\b|do not\b|avoid\b|only\b)|"
+    r"\b(?:please|pls|only)[.!]*$"
+)
 _CHOICE = re.compile(
     r"\b(?:decide[ds]?|decision|agreed|agree on|go(?:ing)? with|went with|chose|choose|picked|pick|"
     r"settled?|switch(?:ed|ing)? to|chang(?:e|ed|ing) (?:to|supplier|the)|mov(?:e|ed) (?:the|to)|"
     r"replac(?:e|ed|ing)|upgrad(?:e|ed|ing) to|bump(?:ed)?|stays? at|keep(?:ing)?|let'?s|lets|plan:|"
-    r"we open|we use|we'll use|apply only|returns? .{0,20}now)\b")
+    r"we open|we use|we'll use|apply only|returns? .{0,20}now)\b"
+)
 _UNSURE = re.compile(
     r"\b(?:not sure|unsure|don't know|dont know|do not know|unclear|undecided|open question|tbd|"
     r"haven't decided|have not decided|can't decide|still deciding|back and forth|wonder(?:ing)? (?:if|whether)|"
-    r"whether|or not|figure out)\b")
-_DELIBERATE = re.compile(r"^(?:should|shall|do|does|can|could|would|is it)\b.*\bor\b|^should (?:i|we)\b|"
-                         r"\bwhether\b")
-_REQUEST = re.compile(r"^(?:(?:maybe )?(?:you )?(?:can|could|would) you|(?:maybe )?you (?:can|could)|"
-                      r"can you|could you|please (?:send|find|write|explain)|send me|you find|explain|"
-                      r"what|how|why|where|who|which)\b")
-_ACCEPT = re.compile(r"^(?:yes|yeah|yep|yup|sure|ok|okay|sounds good|agreed|deal|perfect|great|"
-                     r"let'?s do (?:it|that)|do it|go ahead|correct|exactly)\b")
+    r"whether|or not|figure out)\b"
+)
+_DELIBERATE = re.compile(
+    r"^(?:should|shall|do|does|can|could|would|is it)\b.*\bor\b|^should (?:i|we)\b|"
+    r"\bwhether\b"
+)
+_REQUEST = re.compile(
+    r"^(?:(?:maybe )?(?:you )?(?:can|could|would) you|(?:maybe )?you (?:can|could)|"
+    r"can you|could you|please (?:send|find|write|explain)|send me|you find|explain|"
+    r"what|how|why|where|who|which)\b"
+)
+_ACCEPT = re.compile(
+    r"^(?:yes|yeah|yep|yup|sure|ok|okay|sounds good|agreed|deal|perfect|great|"
+    r"let'?s do (?:it|that)|do it|go ahead|correct|exactly)\b"
+)
 _HEDGE = re.compile(r"\b(?:maybe|let me (?:think|talk|check)|not sure|could work|perhaps|later)\b")
-_PROPOSAL = re.compile(r"\b(?:you could|we could|i'd suggest|i suggest|i recommend|how about|what about|"
-                       r"option)\b")
-_AGENT_TRIGGER = ("'ll", "will", "shall", "going to", "could", "suggest", "recommend", "how about",
-                  "what about", "option")
-_UPDATE = re.compile(r"\b(?:now|anymore|any more|no longer|instead|chang(?:e|ed|ing)|switch(?:ed|ing)?|"
-                     r"mov(?:e|ed|ing)|push(?:ed)?|slips?|slipped|bump(?:ed)?|upgraded|update|actually|"
-                     r"from now on)\b")
+_PROPOSAL = re.compile(
+    r"\b(?:you could|we could|i'd suggest|i suggest|i recommend|how about|what about|"
+    r"option)\b"
+)
+_AGENT_TRIGGER = (
+    "'ll",
+    "will",
+    "shall",
+    "going to",
+    "could",
+    "suggest",
+    "recommend",
+    "how about",
+    "what about",
+    "option",
+)
+_UPDATE = re.compile(
+    r"\b(?:now|anymore|any more|no longer|instead|chang(?:e|ed|ing)|switch(?:ed|ing)?|"
+    r"mov(?:e|ed|ing)|push(?:ed)?|slips?|slipped|bump(?:ed)?|upgraded|update|actually|"
+    r"from now on)\b"
+)
 
 STOP = frozenset(
     "a an the and or but so to of in on at for with from by is are was were be been am it its this that these "
     "those i me my we our us you your he she they them his her their i'm im i've i'd i'll we're we've we'll "
     "let's lets do does did have has had will would can could should shall just also really very too then "
     "there here what which who how when where why if as about into than not no yes ok okay oh hey hi hello "
-    "thanks thank please pls now still some any all one up out get got go going".split())
+    "thanks thank please pls now still some any all one up out get got go going".split()
+)
 
 
 @dataclass(frozen=True)
@@ -136,8 +168,11 @@ def sentences(text: str) -> list[str]:
 
 def content_words(text: str) -> set[str]:
     """Lower-cased words that carry meaning (stop words and one-letter tokens dropped)."""
-    return {w for w in (m.group(0).strip(".:") for m in _WORD.finditer(text.lower()))
-            if w and w not in STOP and (len(w) > 1 or w.isdigit())}
+    return {
+        w
+        for w in (m.group(0).strip(".:") for m in _WORD.finditer(text.lower()))
+        if w and w not in STOP and (len(w) > 1 or w.isdigit())
+    }
 
 
 def values(text: str) -> tuple[str, ...]:
@@ -216,8 +251,12 @@ class Classifier:
                 item = self._agent(sentence, turn, nxt)
             if item is None:
                 # A bare "Not sure yet." marks the sentence before it as an open question.
-                if (turn.role == "user" and out and _UNSURE.search(sentence.lower())
-                        and len(content_words(sentence)) <= 2):
+                if (
+                    turn.role == "user"
+                    and out
+                    and _UNSURE.search(sentence.lower())
+                    and len(content_words(sentence)) <= 2
+                ):
                     last = out[-1]
                     out[-1] = Item("question", last.text, last.role, last.seq, last.at, 0.8)
                 continue
@@ -254,8 +293,12 @@ class Classifier:
             return make("preference", 0.75)
         if _DIRECTIVE.search(bare) and len(words) >= 2:
             return make("preference", 0.6)
-        if (first_person and _WHEN.search(low) and re.search(r"\b(?:i|we) (?!think|guess|hope)\w+ \w+", low)
-                and _DELIVER.search(low)):
+        if (
+            first_person
+            and _WHEN.search(low)
+            and re.search(r"\b(?:i|we) (?!think|guess|hope)\w+ \w+", low)
+            and _DELIVER.search(low)
+        ):
             return make("commitment", 0.65)
         if specific and not hedged:
             if prev is not None and first and alone and len(words) <= 4 and prev.text.rstrip().endswith("?"):
@@ -269,16 +312,24 @@ class Classifier:
 
     def _agent(self, s: str, turn: Utterance, nxt: Utterance | None) -> Item | None:
         lowered = s.lower()
+
         def make(kind: str, confidence: float) -> Item:
             return Item(kind, s, "assistant", turn.seq, turn.at, confidence)
 
         if s.rstrip().endswith("?"):
             return None
-        if (re.search(r"\b(?:i'll|i will|will do|i shall|i'm going to)\b", lowered)
-                and (_WHEN.search(lowered) or _DELIVER.search(lowered)) and not re.search(r"\bif\b", lowered)):
+        if (
+            re.search(r"\b(?:i'll|i will|will do|i shall|i'm going to)\b", lowered)
+            and (_WHEN.search(lowered) or _DELIVER.search(lowered))
+            and not re.search(r"\bif\b", lowered)
+        ):
             return make("commitment", 0.7 + 0.2 * bool(_WHEN.search(lowered)))
-        if (_PROPOSAL.search(lowered) and nxt is not None and _ACCEPT.search(nxt.text.strip().lower())
-                and not _HEDGE.search(nxt.text.lower())):
+        if (
+            _PROPOSAL.search(lowered)
+            and nxt is not None
+            and _ACCEPT.search(nxt.text.strip().lower())
+            and not _HEDGE.search(nxt.text.lower())
+        ):
             return make("decision", 0.6)
         return None
 
@@ -286,8 +337,11 @@ class Classifier:
     def _subject(question: str) -> str:
         """The subject of a short question: its content words ("Retention?" → "Retention")."""
         last = sentences(question)[-1] if sentences(question) else question
-        words = [w for w in _WORD.findall(last) if w.lower() not in STOP and w.lower() not in
-                 ("need", "want", "anything", "else", "any", "there")]
+        words = [
+            w
+            for w in _WORD.findall(last)
+            if w.lower() not in STOP and w.lower() not in ("need", "want", "anything", "else", "any", "there")
+        ]
         return " ".join(words[-4:]).strip()
 
     @staticmethod

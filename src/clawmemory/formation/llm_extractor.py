@@ -20,29 +20,50 @@ from .classifier import KINDS, Item, Utterance
 from .reconcile import ACTIONS, Candidate, Decision, Neighbour
 
 ITEMS_SCHEMA: dict[str, Any] = {
-    "type": "object", "required": ["items"], "additionalProperties": False,
-    "properties": {"items": {"type": "array", "items": {
-        "type": "object", "required": ["kind", "text", "message"], "additionalProperties": False,
-        "properties": {"kind": {"enum": list(KINDS)}, "text": {"type": "string", "maxLength": 500},
-                       "message": {"type": "integer"}, "confidence": {"type": "number"}}}}},
+    "type": "object",
+    "required": ["items"],
+    "additionalProperties": False,
+    "properties": {
+        "items": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["kind", "text", "message"],
+                "additionalProperties": False,
+                "properties": {
+                    "kind": {"enum": list(KINDS)},
+                    "text": {"type": "string", "maxLength": 500},
+                    "message": {"type": "integer"},
+                    "confidence": {"type": "number"},
+                },
+            },
+        }
+    },
 }
 DECISION_SCHEMA: dict[str, Any] = {
-    "type": "object", "required": ["action"], "additionalProperties": False,
-    "properties": {"action": {"enum": ["add", "duplicate", "refine", "contradict"]},
-                   "target": {"type": ["string", "null"]}, "reason": {"type": "string"}},
+    "type": "object",
+    "required": ["action"],
+    "additionalProperties": False,
+    "properties": {
+        "action": {"enum": ["add", "duplicate", "refine", "contradict"]},
+        "target": {"type": ["string", "null"]},
+        "reason": {"type": "string"},
+    },
 }
 EXTRACT_SYSTEM = (
     "You extract durable memory items from a conversation: facts about the user or their work, "
     "preferences, decisions, commitments (with dates) and open questions. Skip greetings, thanks, "
     "explanations and anything only true for this moment. Each item is one self-contained sentence "
     "in the speaker's words. Only messages marked NEW count; earlier ones are context. Answer with "
-    "JSON only, matching this JSON schema: " + json.dumps(ITEMS_SCHEMA))
+    "JSON only, matching this JSON schema: " + json.dumps(ITEMS_SCHEMA)
+)
 DECIDE_SYSTEM = (
     "You reconcile a new memory candidate with existing memories. duplicate: an existing memory says "
     "the same; refine: an existing memory says less of the same thing (the candidate replaces it); "
     "contradict: the candidate changes a value an existing memory states (the old one is superseded); "
     "add: none of these. target is the id of the existing memory for duplicate/refine/contradict. "
-    "Answer with JSON only, matching this JSON schema: " + json.dumps(DECISION_SCHEMA))
+    "Answer with JSON only, matching this JSON schema: " + json.dumps(DECISION_SCHEMA)
+)
 
 
 def _object(text: str) -> dict[str, Any]:
@@ -50,7 +71,7 @@ def _object(text: str) -> dict[str, Any]:
     if text.startswith("```"):
         text = text.strip("`").split("\n", 1)[-1]
     try:
-        data = json.loads(text[text.find("{"): text.rfind("}") + 1])
+        data = json.loads(text[text.find("{") : text.rfind("}") + 1])
     except ValueError as exc:
         raise LLMError("the llm answer is not a JSON object") from exc
     if not isinstance(data, dict):
@@ -73,25 +94,38 @@ class LLMExtractor:
         out: list[Item] = []
         for chunk in self._chunks(turns, first_new):
             lines = [f"[{t.seq}]{' NEW' if new else ''} {t.role}: {t.text}" for t, new in chunk]
-            reply = self.client.complete(EXTRACT_SYSTEM, "\n".join(lines), json_mode=True, max_tokens=2048,
-                                         timeout_s=deadline - time.monotonic())
+            reply = self.client.complete(
+                EXTRACT_SYSTEM, "\n".join(lines), json_mode=True, max_tokens=2048, timeout_s=deadline - time.monotonic()
+            )
             data = _object(reply.text)
             raw = data.get("items")
             if not isinstance(raw, list):
                 raise LLMError("the llm answer has no items list")
             allowed = {t.seq for t, new in chunk if new}
             for entry in raw:
-                if (not isinstance(entry, dict) or entry.get("kind") not in KINDS
-                        or not isinstance(entry.get("text"), str) or not entry["text"].strip()
-                        or entry.get("message") not in allowed):
+                if (
+                    not isinstance(entry, dict)
+                    or entry.get("kind") not in KINDS
+                    or not isinstance(entry.get("text"), str)
+                    or not entry["text"].strip()
+                    or entry.get("message") not in allowed
+                ):
                     raise LLMError(f"an llm item is outside the schema: {str(entry)[:200]}")
                 confidence = entry.get("confidence", 0.8)
                 if isinstance(confidence, bool) or not isinstance(confidence, int | float):
                     raise LLMError("an llm item's confidence is not a number")
                 turn = by_seq[entry["message"]]
                 text = " ".join(entry["text"].split())[:500]
-                out.append(Item(entry["kind"], text, turn.role, turn.seq, turn.at,
-                                round(min(max(float(confidence), 0.0), 1.0), 2)))
+                out.append(
+                    Item(
+                        entry["kind"],
+                        text,
+                        turn.role,
+                        turn.seq,
+                        turn.at,
+                        round(min(max(float(confidence), 0.0), 1.0), 2),
+                    )
+                )
         return out
 
     def _chunks(self, turns: Sequence[Utterance], first_new: int) -> list[list[tuple[Utterance, bool]]]:
@@ -112,11 +146,14 @@ class LLMExtractor:
 
     def decide(self, candidate: Candidate, near: Sequence[Neighbour]) -> Decision:
         """The model's reconciliation of ``candidate`` with ``near``; raises on any failure."""
-        prompt = json.dumps({"candidate": {"kind": candidate.kind, "text": candidate.text, "said_at": candidate.at},
-                             "existing": [{"id": n.id, "kind": n.kind, "text": n.text, "valid_from": n.valid_from}
-                                          for n in near]}, ensure_ascii=False)
-        reply = self.client.complete(DECIDE_SYSTEM, prompt, json_mode=True, max_tokens=300,
-                                     timeout_s=self.timeout_s)
+        prompt = json.dumps(
+            {
+                "candidate": {"kind": candidate.kind, "text": candidate.text, "said_at": candidate.at},
+                "existing": [{"id": n.id, "kind": n.kind, "text": n.text, "valid_from": n.valid_from} for n in near],
+            },
+            ensure_ascii=False,
+        )
+        reply = self.client.complete(DECIDE_SYSTEM, prompt, json_mode=True, max_tokens=300, timeout_s=self.timeout_s)
         data = _object(reply.text)
         action, target = data.get("action"), data.get("target")
         if action not in ACTIONS or action == "forgotten":

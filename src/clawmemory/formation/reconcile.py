@@ -21,11 +21,16 @@ from .classifier import content_words, is_update, values
 
 ACTIONS = ("add", "duplicate", "refine", "contradict", "forgotten")
 
-_NEGATIVE = re.compile(r"\b(?:hate|hates|dislike|can't stand|cannot stand|no|not|never|don't|dont|avoid|"
-                       r"without)\b", re.I)
+_NEGATIVE = re.compile(
+    r"\b(?:hate|hates|dislike|can't stand|cannot stand|no|not|never|don't|dont|avoid|"
+    r"without)\b",
+    re.I,
+)
 _GENERIC = frozenset("new old thing things time week day today also really sure fyi".split())
-_DATE_WORD = re.compile(r"^(?:\d[\d.,:/-]*|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|"
-                        r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*|next|this|today|tomorrow|tonight|weekend)$")
+_DATE_WORD = re.compile(
+    r"^(?:\d[\d.,:/-]*|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|"
+    r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*|next|this|today|tomorrow|tonight|weekend)$"
+)
 
 
 @dataclass(frozen=True)
@@ -104,12 +109,24 @@ def decide(candidate: Candidate, neighbours: Sequence[Neighbour]) -> Decision:
         smaller = min(len(old - v_old), len(new - v_new)) or 1
         if _negated(candidate.text) & v_old and newer:
             return Decision("contradict", m.id, "the candidate negates a value of the memory")
-        if shared and fresh_values and v_old and newer and (
-                len(shared) >= max(1, 0.34 * smaller) or (is_update(candidate.text) and len(shared) >= 1)):
-            return Decision("contradict", m.id, f"same slot ({', '.join(sorted(shared)[:4])}), new value "
-                                               f"({', '.join(sorted(fresh_values)[:4])})")
-        if (candidate.kind == m.kind == "preference" and shared and newer
-                and bool(_NEGATIVE.search(candidate.text)) != bool(_NEGATIVE.search(m.text))):
+        if (
+            shared
+            and fresh_values
+            and v_old
+            and newer
+            and (len(shared) >= max(1, 0.34 * smaller) or (is_update(candidate.text) and len(shared) >= 1))
+        ):
+            return Decision(
+                "contradict",
+                m.id,
+                f"same slot ({', '.join(sorted(shared)[:4])}), new value ({', '.join(sorted(fresh_values)[:4])})",
+            )
+        if (
+            candidate.kind == m.kind == "preference"
+            and shared
+            and newer
+            and bool(_NEGATIVE.search(candidate.text)) != bool(_NEGATIVE.search(m.text))
+        ):
             return Decision("contradict", m.id, "preference about the same thing flipped")
         if len(old - new) <= 1 and len(new - old) >= 1 and v_old <= v_new and len(old) >= 3:
             return Decision("refine", m.id, "the candidate says the same and more")

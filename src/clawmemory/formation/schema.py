@@ -12,8 +12,12 @@ def m001_memory_validity(db: sqlite3.Connection) -> None:
     # valid_from: when the fact became true (the message time; NULL = created_at);
     # valid_to / superseded_by: set when a newer memory contradicts it (it leaves recall,
     # stays listed and restorable); confirmations: how often it was said again.
-    for column in ("valid_from TEXT", "valid_to TEXT", "superseded_by TEXT",
-                   "confirmations INTEGER NOT NULL DEFAULT 0"):
+    for column in (
+        "valid_from TEXT",
+        "valid_to TEXT",
+        "superseded_by TEXT",
+        "confirmations INTEGER NOT NULL DEFAULT 0",
+    ):
         db.execute(f"ALTER TABLE memories ADD COLUMN {column}")
     db.execute("CREATE INDEX memories_by_validity ON memories (namespace, valid_to)")
     # The last message seq of each session that extraction has processed: a replayed or

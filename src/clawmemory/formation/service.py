@@ -91,26 +91,41 @@ class Formation:
         """Extract and reconcile the session's messages not processed yet; counts per action."""
         start = time.perf_counter()
         store = self.engine.store
-        row = store.db.execute("SELECT done_seq FROM formation_progress WHERE namespace = ? AND session_key = ?",
-                               (namespace, session_key)).fetchone()
+        row = store.db.execute(
+            "SELECT done_seq FROM formation_progress WHERE namespace = ? AND session_key = ?", (namespace, session_key)
+        ).fetchone()
         done = row[0] if row else 0
-        turns = [Utterance(m.role, _MARKER.sub("", m.text).strip(), m.seq, m.created_at)
-                 for m in store.list_messages(namespace, session_key) if m.role in ("user", "assistant")]
+        turns = [
+            Utterance(m.role, _MARKER.sub("", m.text).strip(), m.seq, m.created_at)
+            for m in store.list_messages(namespace, session_key)
+            if m.role in ("user", "assistant")
+        ]
         first_new = next((i for i, t in enumerate(turns) if t.seq > done), len(turns))
         counts = dict.fromkeys(("add", "duplicate", "refine", "contradict", "forgotten"), 0)
         if first_new == len(turns):
             return counts
-        window = turns[max(0, first_new - CONTEXT_TURNS):]
+        window = turns[max(0, first_new - CONTEXT_TURNS) :]
         items, extractor = self.extract(window, first_new - max(0, first_new - CONTEXT_TURNS))
         for item in items:
-            candidate = Candidate(item.kind, item.text, namespace, session_key, item.seq,
-                                  item.at or now_iso(), item.confidence, item.role, extractor)
+            candidate = Candidate(
+                item.kind,
+                item.text,
+                namespace,
+                session_key,
+                item.seq,
+                item.at or now_iso(),
+                item.confidence,
+                item.role,
+                extractor,
+            )
             counts[self.reconcile(candidate).action] += 1
         with store.transaction() as db:
             db.execute(
                 "INSERT INTO formation_progress (namespace, session_key, done_seq, updated_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (namespace, session_key) DO UPDATE SET done_seq = excluded.done_seq, "
-                "updated_at = excluded.updated_at", (namespace, session_key, turns[-1].seq, now_iso()))
+                "updated_at = excluded.updated_at",
+                (namespace, session_key, turns[-1].seq, now_iso()),
+            )
         self.stats["turns"] += len(turns) - first_new
         self.stats["candidates"] += len(items)
         self.stats["seconds"] += time.perf_counter() - start
@@ -123,8 +138,7 @@ class Formation:
         # Hybrid where the daemon runs embeddings; a CLI or test process never loads a model for this.
         mode = None if self.engine.worker is not None else "lexical"
         try:
-            hits = self.engine.search(candidate.text, candidate.namespace, corpus="memory", limit=NEIGHBOURS,
-                                      mode=mode)
+            hits = self.engine.search(candidate.text, candidate.namespace, corpus="memory", limit=NEIGHBOURS, mode=mode)
         except Exception as exc:  # no neighbours: the candidate is added
             log.warning("reconcile search failed (%s)", exc)
             return []
@@ -132,8 +146,11 @@ class Formation:
         # never refines or supersedes one, so they are not neighbours (a stored entry once got superseded
         # by the user's own "call memory_store with …" turn, and memory_recall lost it).
         ledger = self.engine.ledger.entries_among([h.id for h in hits])
-        return [Neighbour(h.id, h.kind or "note", h.text, h.extra.get("valid_from") or h.created_at or "")
-                for h in hits if h.id not in ledger]
+        return [
+            Neighbour(h.id, h.kind or "note", h.text, h.extra.get("valid_from") or h.created_at or "")
+            for h in hits
+            if h.id not in ledger
+        ]
 
     def reconcile(self, candidate: Candidate) -> Decision:
         """Decide (LLM when configured, else offline rules) and apply the decision."""
@@ -154,17 +171,34 @@ class Formation:
 
     def _forgotten(self, c: Candidate) -> bool:
         digest = self._new(c).identity()
-        return self.engine.store.db.execute(
-            "SELECT 1 FROM memories WHERE namespace = ? AND status = 'forgotten' AND "
-            "(content_hash = ? OR lower(text) = lower(?)) LIMIT 1",
-            (c.namespace, digest, c.text)).fetchone() is not None
+        return (
+            self.engine.store.db.execute(
+                "SELECT 1 FROM memories WHERE namespace = ? AND status = 'forgotten' AND "
+                "(content_hash = ? OR lower(text) = lower(?)) LIMIT 1",
+                (c.namespace, digest, c.text),
+            ).fetchone()
+            is not None
+        )
 
     @staticmethod
     def _new(c: Candidate) -> NewMemory:
-        return NewMemory(namespace=c.namespace, text=c.text, kind=c.kind, source="formation",
-                         importance=round(c.confidence, 2), metadata={"formation": {
-                             "session_key": c.session_key, "seq": c.seq, "role": c.role, "at": c.at,
-                             "confidence": c.confidence, "extractor": c.extractor}})
+        return NewMemory(
+            namespace=c.namespace,
+            text=c.text,
+            kind=c.kind,
+            source="formation",
+            importance=round(c.confidence, 2),
+            metadata={
+                "formation": {
+                    "session_key": c.session_key,
+                    "seq": c.seq,
+                    "role": c.role,
+                    "at": c.at,
+                    "confidence": c.confidence,
+                    "extractor": c.extractor,
+                }
+            },
+        )
 
     def _apply(self, c: Candidate, decision: Decision) -> None:
         store = self.engine.store
@@ -181,8 +215,10 @@ class Formation:
                 return
             db.execute("UPDATE memories SET valid_from = ? WHERE id = ?", (c.at, memory.id))
             if decision.action == "contradict":
-                db.execute("UPDATE memories SET valid_to = ?, superseded_by = ?, updated_at = ? WHERE id = ?",
-                           (c.at, memory.id, now_iso(), decision.target))
+                db.execute(
+                    "UPDATE memories SET valid_to = ?, superseded_by = ?, updated_at = ? WHERE id = ?",
+                    (c.at, memory.id, now_iso(), decision.target),
+                )
         self.engine.written()
 
     def _refine(self, db: Any, c: Candidate, target: str) -> None:
@@ -195,13 +231,17 @@ class Formation:
         if old is None:
             return
         digest = NewMemory(old.namespace, c.text, old.kind).identity()
-        clash = db.execute("SELECT 1 FROM memories WHERE namespace = ? AND content_hash = ? AND status = 'active'",
-                           (old.namespace, digest)).fetchone()
+        clash = db.execute(
+            "SELECT 1 FROM memories WHERE namespace = ? AND content_hash = ? AND status = 'active'",
+            (old.namespace, digest),
+        ).fetchone()
         if clash:
             return
-        db.execute("UPDATE memories SET text = ?, content_hash = ?, updated_at = ?, confirmations = confirmations + 1, "
-                   "metadata = json_set(metadata, '$.refined_from', ?) WHERE id = ?",
-                   (fresh.text, digest, now_iso(), old.text, target))
+        db.execute(
+            "UPDATE memories SET text = ?, content_hash = ?, updated_at = ?, confirmations = confirmations + 1, "
+            "metadata = json_set(metadata, '$.refined_from', ?) WHERE id = ?",
+            (fresh.text, digest, now_iso(), old.text, target),
+        )
         store.unindex_item(db, "memory", target)
         store.index_items(db, [IndexItem(old.namespace, "memory", target, fresh.text, created_at=old.created_at)])
 
@@ -214,15 +254,26 @@ class Formation:
         marks = ",".join("?" * len(ids))
         rows = self.engine.store.db.execute(
             f"SELECT id, coalesce(valid_from, created_at) AS valid_from, valid_to, superseded_by, confirmations "
-            f"FROM memories WHERE id IN ({marks})", list(ids))
-        return {r["id"]: {"valid_from": r["valid_from"], "valid_to": r["valid_to"],
-                          "superseded_by": r["superseded_by"], "confirmations": r["confirmations"]} for r in rows}
+            f"FROM memories WHERE id IN ({marks})",
+            list(ids),
+        )
+        return {
+            r["id"]: {
+                "valid_from": r["valid_from"],
+                "valid_to": r["valid_to"],
+                "superseded_by": r["superseded_by"],
+                "confirmations": r["confirmations"],
+            }
+            for r in rows
+        }
 
     def superseded_count(self, namespaces: Sequence[str]) -> int:
         marks = ",".join("?" * len(namespaces))
         return self.engine.store.db.execute(
             f"SELECT count(*) FROM memories WHERE namespace IN ({marks}) AND valid_to IS NOT NULL AND "
-            f"status = 'active'", list(namespaces)).fetchone()[0]
+            f"status = 'active'",
+            list(namespaces),
+        ).fetchone()[0]
 
     def current(self, hits: list[SearchHit], as_of: str | None) -> list[SearchHit]:
         """``hits`` without memories not valid at ``as_of`` (default: now, i.e. not
@@ -251,18 +302,36 @@ class Formation:
             return []
         marks = ",".join("?" * len(ids))
         rows = self.engine.store.db.execute(
-            f"SELECT id FROM memories WHERE superseded_by IN ({marks}) AND status = 'active' "
-            f"ORDER BY valid_to DESC", ids).fetchall()
+            f"SELECT id FROM memories WHERE superseded_by IN ({marks}) AND status = 'active' ORDER BY valid_to DESC",
+            ids,
+        ).fetchall()
         old = self.engine.store.get_memories([r["id"] for r in rows])
         info = self.validity(list(old))
-        return [Hit(m.id, "memory", m.namespace, m.text, 0.0, 0.0, None, m.kind, m.category, m.created_at,
-                    relevant=False, extra=info[m.id]) for m in old.values()]
+        return [
+            Hit(
+                m.id,
+                "memory",
+                m.namespace,
+                m.text,
+                0.0,
+                0.0,
+                None,
+                m.kind,
+                m.category,
+                m.created_at,
+                relevant=False,
+                extra=info[m.id],
+            )
+            for m in old.values()
+        ]
 
     def history(self, namespace: str, limit: int = 100) -> list[dict[str, Any]]:
         """Superseded memories of a namespace, newest change first (the audit list)."""
         rows = self.engine.store.db.execute(
             "SELECT id FROM memories WHERE namespace = ? AND valid_to IS NOT NULL AND status = 'active' "
-            "ORDER BY valid_to DESC LIMIT ?", (namespace, limit)).fetchall()
+            "ORDER BY valid_to DESC LIMIT ?",
+            (namespace, limit),
+        ).fetchall()
         found = self.engine.store.get_memories([r["id"] for r in rows])
         info = self.validity(list(found))
         return [found[r["id"]].to_dict() | info[r["id"]] for r in rows]
@@ -275,14 +344,19 @@ class Formation:
         if memory is None or memory.namespace != namespace or memory.source != "formation":
             return None
         self.engine.store.forget_memory(memory.id)
-        return {"content": f"Forgot memory {memory.id}.",
-                "details": {"action": "forgotten", "id": memory.id, "forgotten": True}}
+        return {
+            "content": f"Forgot memory {memory.id}.",
+            "details": {"action": "forgotten", "id": memory.id, "forgotten": True},
+        }
 
     def restore(self, memory_id: str, namespace: str) -> dict[str, Any]:
         """Put a superseded memory back into recall (its successor stays too)."""
         with self.engine.store.transaction() as db:
-            cur = db.execute("UPDATE memories SET valid_to = NULL, superseded_by = NULL, updated_at = ? "
-                             "WHERE id = ? AND namespace = ?", (now_iso(), memory_id, namespace))
+            cur = db.execute(
+                "UPDATE memories SET valid_to = NULL, superseded_by = NULL, updated_at = ? "
+                "WHERE id = ? AND namespace = ?",
+                (now_iso(), memory_id, namespace),
+            )
         if not cur.rowcount:
             raise NotFound(f"no memory {memory_id!r} in namespace {namespace!r}", field="id")
         return self.engine.store.get_memory(memory_id).to_dict() | self.validity([memory_id])[memory_id]

@@ -32,22 +32,47 @@ SOURCES: dict[str, Source] = {
     "openclaw-mem": Source(openclaw_mem.read, "openclaw-mem: its JSONL spools and SQLite store."),
     "lia": Source(lia.read, "Lia: daily transcripts memory/daily/YYYY-MM-DD.md."),
     "mem0": Source(mem0.read, "mem0: its get_all / export JSON."),
-    "openclaw-sessions": Source(openclaw_sessions.read, "OpenClaw session transcripts: agent SQLite or JSONL (read only)."),
-    "clawmemory": Source(clawmemory.read, "clawmemory's own `export --format jsonl` (round trip).",
-                         writers={clawmemory.RowRecord: clawmemory.RowWriter}, namespaced=False),
+    "openclaw-sessions": Source(
+        openclaw_sessions.read, "OpenClaw session transcripts: agent SQLite or JSONL (read only)."
+    ),
+    "clawmemory": Source(
+        clawmemory.read,
+        "clawmemory's own `export --format jsonl` (round trip).",
+        writers={clawmemory.RowRecord: clawmemory.RowWriter},
+        namespaced=False,
+    ),
 }
 
 
-def import_source(engine: Engine, source: str, path: str | Path, namespace: str | None = None, *,
-                  dry_run: bool = False, into: str = "memories",
-                  progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+def import_source(
+    engine: Engine,
+    source: str,
+    path: str | Path,
+    namespace: str | None = None,
+    *,
+    dry_run: bool = False,
+    into: str = "memories",
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
     """Import ``path`` from ``source`` (a key of :data:`SOURCES`) ``into`` memories or the ledger;
     the report as a dict."""
     found = SOURCES.get(source)
     if found is None:
         raise InvalidInput(f"unknown source {source!r}; one of {', '.join(SOURCES)}", field="source")
     if namespace is not None and not found.namespaced:
-        raise InvalidInput(f"a {source} export carries its own namespaces; --namespace does not apply here "
-                           "(`export --namespace NS` exports one)", field="namespace")
-    return run_import(engine, source, found.reader, path, namespace, dry_run=dry_run, into=into, progress=progress,
-                      writers=found.writers)
+        raise InvalidInput(
+            f"a {source} export carries its own namespaces; --namespace does not apply here "
+            "(`export --namespace NS` exports one)",
+            field="namespace",
+        )
+    return run_import(
+        engine,
+        source,
+        found.reader,
+        path,
+        namespace,
+        dry_run=dry_run,
+        into=into,
+        progress=progress,
+        writers=found.writers,
+    )

@@ -80,30 +80,46 @@ class RowWriter:
     def _present(self, db: sqlite3.Connection, t: Table, row: dict[str, Any]) -> bool:
         cols = [c for c in row if c not in t.key] if t.integer_key or not t.key else [c for c in t.key]
         cond = " AND ".join(f"{_quote(c)} IS ?" for c in cols)
-        return db.execute(f"SELECT 1 FROM {_quote(t.name)} WHERE {cond} LIMIT 1",
-                          [row[c] for c in cols]).fetchone() is not None
+        return (
+            db.execute(f"SELECT 1 FROM {_quote(t.name)} WHERE {cond} LIMIT 1", [row[c] for c in cols]).fetchone()
+            is not None
+        )
 
     def _insert(self, db: sqlite3.Connection, t: Table, row: dict[str, Any]) -> None:
-        if t.integer_key and db.execute(f"SELECT 1 FROM {_quote(t.name)} WHERE {_quote(t.key[0])} = ?",
-                                        (row.get(t.key[0]),)).fetchone():
+        if (
+            t.integer_key
+            and db.execute(
+                f"SELECT 1 FROM {_quote(t.name)} WHERE {_quote(t.key[0])} = ?", (row.get(t.key[0]),)
+            ).fetchone()
+        ):
             row = {k: v for k, v in row.items() if k != t.key[0]}  # its number is taken: the store assigns one
         cols = list(row)
-        db.execute(f"INSERT INTO {_quote(t.name)} ({', '.join(_quote(c) for c in cols)}) "
-                   f"VALUES ({', '.join('?' * len(cols))})", [row[c] for c in cols])
+        db.execute(
+            f"INSERT INTO {_quote(t.name)} ({', '.join(_quote(c) for c in cols)}) "
+            f"VALUES ({', '.join('?' * len(cols))})",
+            [row[c] for c in cols],
+        )
 
     def _keep_older_namespace(self, db: sqlite3.Connection, row: dict[str, Any]) -> None:
         """A namespace both stores have (``default``): keep the earlier creation time."""
-        db.execute("UPDATE namespaces SET created_at = min(created_at, ?) WHERE name = ?",
-                   (row.get("created_at"), row.get("name")))
+        db.execute(
+            "UPDATE namespaces SET created_at = min(created_at, ?) WHERE name = ?",
+            (row.get("created_at"), row.get("name")),
+        )
 
     def _index_item(self, t: Table, row: dict[str, Any]) -> IndexItem | None:
         """What the row's own write would have indexed (messages: their session, at the end)."""
         if t.name == "memories" and row.get("status") == "active":
             return IndexItem(row["namespace"], "memory", row["id"], row["text"], created_at=row["created_at"])
         if t.name == "observations":
-            return IndexItem(row["namespace"], OBSERVATION_CORPUS, row["id"],
-                             index_text(row.get("tool_name"), row["summary"]),
-                             container=row.get("session_key"), created_at=row["ts"])
+            return IndexItem(
+                row["namespace"],
+                OBSERVATION_CORPUS,
+                row["id"],
+                index_text(row.get("tool_name"), row["summary"]),
+                container=row.get("session_key"),
+                created_at=row["ts"],
+            )
         if t.name == "messages":
             self.sessions.add((row["namespace"], row["session_key"]))
         return None

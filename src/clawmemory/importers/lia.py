@@ -38,9 +38,15 @@ def _messages(path: Path, day: str) -> Iterator[Record]:
     def flush() -> Iterator[Record]:
         if current and "\n".join(current[2]).strip():
             role, speaker, lines, line_no = current
-            yield MessageRecord(f"daily:{day}", role, "\n".join(lines).strip(), f"{path.name}:{line_no}",
-                                created_at=f"{day}T{hhmm}:00Z", speaker=speaker,
-                                metadata={"day_file": path.name, "time": hhmm})
+            yield MessageRecord(
+                f"daily:{day}",
+                role,
+                "\n".join(lines).strip(),
+                f"{path.name}:{line_no}",
+                created_at=f"{day}T{hhmm}:00Z",
+                speaker=speaker,
+                metadata={"day_file": path.name, "time": hhmm},
+            )
 
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         time = _TIME.match(line)

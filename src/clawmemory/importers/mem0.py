@@ -62,6 +62,12 @@ def read(path: Path) -> Iterator[Record]:
             yield Problem(where, "no memory text")
             continue
         categories = item.get("categories") if isinstance(item.get("categories"), list) else []
-        yield MemoryRecord(text, where, kind="fact", category=categories[0] if categories else None,
-                           source="mem0", active=not _expired(item.get("expiration_date")),
-                           metadata={"mem0": {k: v for k, v in item.items() if k not in TEXT_KEYS}})
+        yield MemoryRecord(
+            text,
+            where,
+            kind="fact",
+            category=categories[0] if categories else None,
+            source="mem0",
+            active=not _expired(item.get("expiration_date")),
+            metadata={"mem0": {k: v for k, v in item.items() if k not in TEXT_KEYS}},
+        )

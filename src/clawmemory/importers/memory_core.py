@@ -23,6 +23,7 @@ from .runner import as_label
 
 INDEX_TABLES = ("memory_index_chunks", "chunks")
 
+
 def _file_time(path: Path) -> str:
     return datetime.fromtimestamp(path.stat().st_mtime, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -43,10 +44,18 @@ def _file_records(path: Path, rel: str) -> Iterator[Record]:
         if not chunk.text.strip():
             continue
         yield MemoryRecord(
-            chunk.text.strip(), f"{rel}#L{chunk.start_line}-L{chunk.end_line}", source=f"memory-core:{rel}",
+            chunk.text.strip(),
+            f"{rel}#L{chunk.start_line}-L{chunk.end_line}",
+            source=f"memory-core:{rel}",
             category="curated" if rel == "MEMORY.md" else "daily",
-            metadata={"path": rel, "startLine": chunk.start_line, "endLine": chunk.end_line,
-                      "heading": chunk.heading, "file_mtime": stamp})
+            metadata={
+                "path": rel,
+                "startLine": chunk.start_line,
+                "endLine": chunk.end_line,
+                "heading": chunk.heading,
+                "file_mtime": stamp,
+            },
+        )
 
 
 def _index_records(db_path: Path) -> Iterator[Record]:
@@ -61,18 +70,30 @@ def _index_records(db_path: Path) -> Iterator[Record]:
         if table is None:
             yield Problem(str(db_path), f"no memory-core index table ({' or '.join(INDEX_TABLES)})")
             return
-        rows = db.execute(f"SELECT id, path, source, start_line, end_line, text, updated_at FROM {table} "
-                          "ORDER BY path, start_line, id")
+        rows = db.execute(
+            f"SELECT id, path, source, start_line, end_line, text, updated_at FROM {table} "
+            "ORDER BY path, start_line, id"
+        )
         for cid, path, source, start, end, text, updated in rows:
             if source == "memory":
                 continue  # a workspace file's chunk: the file is imported instead
             if not isinstance(text, str) or not text.strip():
                 yield Problem(f"{table}:{cid}", "empty chunk text")
                 continue
-            yield MemoryRecord(text.strip(), f"{table}:{cid}", source=f"memory-core:{path}",
-                               category="session" if source == "sessions" else as_label(source),
-                               metadata={"path": path, "startLine": start, "endLine": end, "index_source": source,
-                                         "chunk_id": cid, "updated_at": updated})
+            yield MemoryRecord(
+                text.strip(),
+                f"{table}:{cid}",
+                source=f"memory-core:{path}",
+                category="session" if source == "sessions" else as_label(source),
+                metadata={
+                    "path": path,
+                    "startLine": start,
+                    "endLine": end,
+                    "index_source": source,
+                    "chunk_id": cid,
+                    "updated_at": updated,
+                },
+            )
     except sqlite3.Error as exc:
         yield Problem(str(db_path), f"unreadable index: {exc}")
     finally:

@@ -26,8 +26,9 @@ def _connect(path: Path) -> Any:
     try:
         import lancedb
     except ImportError as exc:
-        raise Unavailable("importing memory-lancedb needs the lancedb package: "
-                          "pip install 'clawmemory[lancedb]'") from exc
+        raise Unavailable(
+            "importing memory-lancedb needs the lancedb package: pip install 'clawmemory[lancedb]'"
+        ) from exc
     return lancedb.connect(str(path))
 
 
@@ -57,6 +58,12 @@ def read(path: Path) -> Iterator[Record]:
                 continue
             importance = row.get("importance")
             meta = {k: _plain(v) for k, v in row.items() if k != "vector" and k not in TEXT_COLUMNS}
-            yield MemoryRecord(text, where, kind="fact", category=row.get("category"),
-                               importance=importance if isinstance(importance, int | float) else 0.5,
-                               source="memory-lancedb", metadata={"lancedb": meta, "table": name})
+            yield MemoryRecord(
+                text,
+                where,
+                kind="fact",
+                category=row.get("category"),
+                importance=importance if isinstance(importance, int | float) else 0.5,
+                source="memory-lancedb",
+                metadata={"lancedb": meta, "table": name},
+            )

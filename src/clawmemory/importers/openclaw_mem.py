@@ -26,7 +26,6 @@ from typing import Any
 from .records import MessageRecord, ObservationRecord, Problem, Record, is_sqlite, json_lines
 
 
-
 def _iso_ms(value: Any) -> str | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return datetime.fromtimestamp(value / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -56,14 +55,37 @@ def _episode(event: dict[str, Any], where: str) -> Record:
     role = "user" if "user" in kind else "assistant" if "assistant" in kind else None
     if role and isinstance(summary, str) and summary.strip() and session:
         text = payload.get("text") if isinstance(payload, dict) and isinstance(payload.get("text"), str) else summary
-        return MessageRecord(str(session), role, text, where, created_at=ts,
-                             metadata={"openclaw_mem": {"event_id": event.get("event_id"), "type": kind,
-                                                        "agent_id": event.get("agent_id"),
-                                                        "scope": event.get("scope")}})
-    return _observation({"ts": ts, "kind": f"episode.{kind}", "summary": summary, "session_key": session,
-                         "agent_id": event.get("agent_id"),
-                         "detail": {"event_id": event.get("event_id"), "scope": event.get("scope"),
-                                    "payload": payload, "refs": _json(event.get("refs_json"))}}, where)
+        return MessageRecord(
+            str(session),
+            role,
+            text,
+            where,
+            created_at=ts,
+            metadata={
+                "openclaw_mem": {
+                    "event_id": event.get("event_id"),
+                    "type": kind,
+                    "agent_id": event.get("agent_id"),
+                    "scope": event.get("scope"),
+                }
+            },
+        )
+    return _observation(
+        {
+            "ts": ts,
+            "kind": f"episode.{kind}",
+            "summary": summary,
+            "session_key": session,
+            "agent_id": event.get("agent_id"),
+            "detail": {
+                "event_id": event.get("event_id"),
+                "scope": event.get("scope"),
+                "payload": payload,
+                "refs": _json(event.get("refs_json")),
+            },
+        },
+        where,
+    )
 
 
 def _jsonl(path: Path) -> Iterator[Record]:
@@ -89,11 +111,22 @@ def _sqlite(path: Path) -> Iterator[Record]:
                 detail = _json(r.get("detail_json"))
                 detail = detail if isinstance(detail, dict) else {"detail": detail}
                 lifted = {k: detail.pop(k) for k in ("tool_call_id", "session_key", "agent_id") if k in detail}
-                yield _observation({"ts": r.get("ts"), "kind": r.get("kind") or "tool", "tool_name": r.get("tool_name"),
-                                    "summary": r.get("summary"), **lifted,
-                                    "detail": {**detail, "openclaw_mem_id": r.get("id"),
-                                               "summary_en": r.get("summary_en"), "lang": r.get("lang")}},
-                                   f"observations:{r.get('id')}")
+                yield _observation(
+                    {
+                        "ts": r.get("ts"),
+                        "kind": r.get("kind") or "tool",
+                        "tool_name": r.get("tool_name"),
+                        "summary": r.get("summary"),
+                        **lifted,
+                        "detail": {
+                            **detail,
+                            "openclaw_mem_id": r.get("id"),
+                            "summary_en": r.get("summary_en"),
+                            "lang": r.get("lang"),
+                        },
+                    },
+                    f"observations:{r.get('id')}",
+                )
         if "episodic_events" in tables:
             for row in db.execute("SELECT * FROM episodic_events ORDER BY ts_ms, event_id"):
                 yield _episode(dict(row), f"episodic_events:{row['event_id']}")
@@ -104,9 +137,17 @@ def _sqlite(path: Path) -> Iterator[Record]:
 
 
 def read(path: Path) -> Iterator[Record]:
-    files = [path] if path.is_file() else sorted(
-        p for d in (path, path / "memory") if d.is_dir() for p in d.iterdir()
-        if p.is_file() and (p.suffix == ".jsonl" or p.suffix in (".sqlite", ".db", ".sqlite3")))
+    files = (
+        [path]
+        if path.is_file()
+        else sorted(
+            p
+            for d in (path, path / "memory")
+            if d.is_dir()
+            for p in d.iterdir()
+            if p.is_file() and (p.suffix == ".jsonl" or p.suffix in (".sqlite", ".db", ".sqlite3"))
+        )
+    )
     for file in files:
         if is_sqlite(file):
             yield from _sqlite(file)

@@ -36,7 +36,8 @@ def transcript_files(path: Path) -> list[Path]:
         return [path]
     found = sorted(path.glob("*.jsonl"))
     return found or sorted(path.glob("agents/*/agent/openclaw-agent.sqlite")) + sorted(
-        path.glob("agents/*/sessions/*.jsonl"))
+        path.glob("agents/*/sessions/*.jsonl")
+    )
 
 
 def _session_keys(folder: Path) -> dict[str, str]:
@@ -61,9 +62,15 @@ def _message(event: dict[str, Any], key: str, where: str, meta: dict[str, Any]) 
     text = stored_text(msg)
     if msg.internal or not text.strip():
         return None
-    return MessageRecord(key, ROLES[msg.role], text, where, created_at=msg.timestamp,
-                         speaker=msg.tool_name if msg.role == "toolResult" else None,
-                         metadata={**meta, "entry_id": event.get("id"), "tool_call_id": msg.tool_call_id})
+    return MessageRecord(
+        key,
+        ROLES[msg.role],
+        text,
+        where,
+        created_at=msg.timestamp,
+        speaker=msg.tool_name if msg.role == "toolResult" else None,
+        metadata={**meta, "entry_id": event.get("id"), "tool_call_id": msg.tool_call_id},
+    )
 
 
 def _event_records(event: dict[str, Any], key: str, where: str, session_id: str) -> Iterator[Record]:
@@ -73,8 +80,15 @@ def _event_records(event: dict[str, Any], key: str, where: str, session_id: str)
         if record is not None:
             yield record
     elif event.get("type") == "compaction" and isinstance(event.get("summary"), str):
-        yield MessageRecord(key, "system", event["summary"], where, created_at=event.get("timestamp"),
-                            speaker="compaction", metadata={**meta, "entry_id": event.get("id")})
+        yield MessageRecord(
+            key,
+            "system",
+            event["summary"],
+            where,
+            created_at=event.get("timestamp"),
+            speaker="compaction",
+            metadata={**meta, "entry_id": event.get("id")},
+        )
 
 
 def _file_records(path: Path, keys: dict[str, str]) -> Iterator[Record]:
@@ -98,10 +112,14 @@ def _db_records(path: Path) -> Iterator[Record]:
         if "transcript_events" not in tables:
             yield Problem(path.name, "no transcript_events table (not an OpenClaw agent database)")
             return
-        keys = dict(db.execute("SELECT session_id, session_key FROM session_windows")) \
-            if "session_windows" in tables else {}
+        keys = (
+            dict(db.execute("SELECT session_id, session_key FROM session_windows"))
+            if "session_windows" in tables
+            else {}
+        )
         for session_id, seq, raw in db.execute(
-                "SELECT session_id, seq, event_json FROM transcript_events ORDER BY session_id, seq"):
+            "SELECT session_id, seq, event_json FROM transcript_events ORDER BY session_id, seq"
+        ):
             where = f"transcript_events:{session_id}:{seq}"
             try:
                 event = json.loads(raw)

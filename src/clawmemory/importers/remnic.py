@@ -26,8 +26,16 @@ from .records import MemoryRecord, Problem, Record
 
 SKIPPED_DIRS = {"state", "namespaces", ".git"}
 RETIRED = {"superseded", "archived", "deleted", "forgotten"}
-FOLDER_CATEGORY = {"facts": "fact", "entities": "entity", "corrections": "correction", "artifacts": "artifact",
-                   "boxes": "episode", "summaries": "summary", "threads": "thread", "procedures": "procedure"}
+FOLDER_CATEGORY = {
+    "facts": "fact",
+    "entities": "entity",
+    "corrections": "correction",
+    "artifacts": "artifact",
+    "boxes": "episode",
+    "summaries": "summary",
+    "threads": "thread",
+    "procedures": "procedure",
+}
 
 
 def split_frontmatter(text: str) -> tuple[dict[str, Any] | None, str]:
@@ -72,10 +80,15 @@ def _record(path: Path, rel: str) -> Record:
     category = meta.get("category") or FOLDER_CATEGORY.get(folder) or (Path(rel).stem if not folder else None)
     status = str(meta.get("status") or "active").lower()
     return MemoryRecord(
-        body.strip(), rel, kind=str(meta.get("type") or "fact"), category=category,
+        body.strip(),
+        rel,
+        kind=str(meta.get("type") or "fact"),
+        category=category,
         importance=_importance(meta.get("importance", meta.get("importanceScore"))),
         source=f"remnic:{meta['source']}" if isinstance(meta.get("source"), str) else "remnic",
-        metadata={"remnic": meta, "path": rel}, active=status not in RETIRED and folder != "archive")
+        metadata={"remnic": meta, "path": rel},
+        active=status not in RETIRED and folder != "archive",
+    )
 
 
 def read(path: Path) -> Iterator[Record]:

@@ -61,7 +61,10 @@ class ImportReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "source": self.source, "path": self.path, "namespace": self.namespace, "dry_run": self.dry_run,
+            "source": self.source,
+            "path": self.path,
+            "namespace": self.namespace,
+            "dry_run": self.dry_run,
             "read": self.read,
             "added": sum(c.added for c in self.by_type.values()),
             "skipped": sum(c.skipped for c in self.by_type.values()),
@@ -97,15 +100,24 @@ class MemoryWriter:
         found: set[str] = set()
         for part in _chunks(list(set(digests))):
             marks = ",".join("?" * len(part))
-            found.update(r[0] for r in self.engine.store.db.execute(
-                f"SELECT content_hash FROM memories WHERE namespace = ? AND content_hash IN ({marks})",
-                [self.ns, *part]))
+            found.update(
+                r[0]
+                for r in self.engine.store.db.execute(
+                    f"SELECT content_hash FROM memories WHERE namespace = ? AND content_hash IN ({marks})",
+                    [self.ns, *part],
+                )
+            )
         return found
 
     def _item(self, r: MemoryRecord) -> dict[str, Any]:
-        return {"text": r.text, "kind": as_label(r.kind) or "note", "category": as_label(r.category),
-                "importance": min(1.0, max(0.0, float(r.importance))), "source": r.source,
-                "metadata": {**r.metadata, "imported": {"from": self.source, "ref": r.where}}}
+        return {
+            "text": r.text,
+            "kind": as_label(r.kind) or "note",
+            "category": as_label(r.category),
+            "importance": min(1.0, max(0.0, float(r.importance))),
+            "source": r.source,
+            "metadata": {**r.metadata, "imported": {"from": self.source, "ref": r.where}},
+        }
 
     def _store(self, fresh: Sequence[tuple[MemoryRecord, NewMemory]]) -> None:
         store = self.engine.store
@@ -159,8 +171,18 @@ class LedgerWriter(MemoryWriter):
                 if not r.active:
                     store.forget_memory(memory.id)
                     continue
-                ledger._insert_entry(db, self.ns, memory.id, cfg, cum, "experience", [memory.source or self.source],
-                                     now, category=memory.category, extra={"imported_from": self.source})
+                ledger._insert_entry(
+                    db,
+                    self.ns,
+                    memory.id,
+                    cfg,
+                    cum,
+                    "experience",
+                    [memory.source or self.source],
+                    now,
+                    category=memory.category,
+                    extra={"imported_from": self.source},
+                )
                 created += 1
             ledger._event(db, self.ns, "bulk_store", at=now, data={"from": self.source, "created": created})
 
@@ -178,18 +200,31 @@ class MessageWriter:
         found: set[tuple[str, str]] = set()
         for part in _chunks(list(set(digests))):
             marks = ",".join("?" * len(part))
-            found.update((r[0], r[1]) for r in self.engine.store.db.execute(
-                f"SELECT session_key, content_hash FROM messages WHERE namespace = ? AND content_hash IN ({marks})",
-                [self.ns, *part]))
+            found.update(
+                (r[0], r[1])
+                for r in self.engine.store.db.execute(
+                    f"SELECT session_key, content_hash FROM messages WHERE namespace = ? AND content_hash IN ({marks})",
+                    [self.ns, *part],
+                )
+            )
         return found
 
     def write(self, batch: Sequence[MessageRecord], dry_run: bool, report: ImportReport) -> Counts:
         limit = self.engine.settings.max_text_chars
         prepared: list[NewMessage] = []
         for r in batch:
-            text = r.text if len(r.text) <= limit else r.text[: limit - 40] + f" … [truncated {len(r.text) - limit + 40} chars]"
-            item = {"role": r.role, "text": text, "speaker": r.speaker, "created_at": r.created_at,
-                    "metadata": {**r.metadata, "imported": {"from": self.source, "ref": r.where}}}
+            text = (
+                r.text
+                if len(r.text) <= limit
+                else r.text[: limit - 40] + f" … [truncated {len(r.text) - limit + 40} chars]"
+            )
+            item = {
+                "role": r.role,
+                "text": text,
+                "speaker": r.speaker,
+                "created_at": r.created_at,
+                "metadata": {**r.metadata, "imported": {"from": self.source, "ref": r.where}},
+            }
             try:
                 prepared.append(self.engine._new_message(self.ns, r.session_key, item, ""))
             except ClawMemoryError as exc:
@@ -222,7 +257,8 @@ class ObservationWriter:
 
     def write(self, batch: Sequence[ObservationRecord], dry_run: bool, report: ImportReport) -> Counts:
         added, duplicates, errors = self.engine.capture.load_lines(
-            [r.line for r in batch], self.ns, source=self.source, dry_run=dry_run)
+            [r.line for r in batch], self.ns, source=self.source, dry_run=dry_run
+        )
         for n, why in errors:
             report.problem(Problem(batch[n].where, why))
         return Counts(added, duplicates)
@@ -233,16 +269,28 @@ class ObservationWriter:
 
 Reader = Callable[[Path], Iterable[Record]]
 WriterFactory = Callable[["Engine", str, str], Writer]
-WRITERS: dict[type, WriterFactory] = {MemoryRecord: MemoryWriter, MessageRecord: MessageWriter,
-                                      ObservationRecord: ObservationWriter}
+WRITERS: dict[type, WriterFactory] = {
+    MemoryRecord: MemoryWriter,
+    MessageRecord: MessageWriter,
+    ObservationRecord: ObservationWriter,
+}
 
 
 INTO = {"memories": MemoryWriter, "ledger": LedgerWriter}
 
 
-def run_import(engine: Engine, source: str, reader: Reader, path: str | Path, namespace: str | None = None, *,
-               dry_run: bool = False, into: str = "memories", progress: Callable[[int, int], None] | None = None,
-               writers: dict[type, WriterFactory] | None = None) -> dict[str, Any]:
+def run_import(
+    engine: Engine,
+    source: str,
+    reader: Reader,
+    path: str | Path,
+    namespace: str | None = None,
+    *,
+    dry_run: bool = False,
+    into: str = "memories",
+    progress: Callable[[int, int], None] | None = None,
+    writers: dict[type, WriterFactory] | None = None,
+) -> dict[str, Any]:
     """Import ``path`` with ``reader`` into ``namespace``; memories go ``into`` plain memories or
     the recall ledger; ``progress(done, total)`` after each batch."""
     ns = engine._namespace(namespace)
@@ -282,4 +330,3 @@ def run_import(engine: Engine, source: str, reader: Reader, path: str | Path, na
     if not dry_run:
         engine.written()
     return report.to_dict()
-

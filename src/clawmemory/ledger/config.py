@@ -15,18 +15,18 @@ from ..errors import InvalidInput
 @dataclass(frozen=True)
 class LedgerConfig:
     # -- the seed plugin's keys -------------------------------------------------------
-    resourceScale: float = 1.0      # credit = creditGain * tanh(advantage / resourceScale)
-    successDelta: float = 1.0       # measured delta of a successful run (agent_end success)
-    failureDelta: float = -1.0      # measured delta of a failed run
+    resourceScale: float = 1.0  # credit = creditGain * tanh(advantage / resourceScale)
+    successDelta: float = 1.0  # measured delta of a successful run (agent_end success)
+    failureDelta: float = -1.0  # measured delta of a failed run
     tickIntervalHours: float = 24.0  # background tick cadence; <= 0 disables it
     # -- energy -------------------------------------------------------------------------
     spawnEnergy: float = 1.0
     maxEnergy: float = 5.0
-    creditGain: float = 0.6         # the most one settlement can pay (darwin-memo's 0.6)
-    supporterShare: float = 0.25    # supporters' share of the decider's credit
+    creditGain: float = 0.6  # the most one settlement can pay (darwin-memo's 0.6)
+    supporterShare: float = 0.25  # supporters' share of the decider's credit
     splitSessionCredit: bool = True  # one run's outcome is split over the tickets it opened
-    baselineWeight: float = 0.5     # credit uses delta - baselineWeight * (running mean delta)
-    baselineAlpha: float = 0.05     # EWMA rate of that running mean
+    baselineWeight: float = 0.5  # credit uses delta - baselineWeight * (running mean delta)
+    baselineAlpha: float = 0.05  # EWMA rate of that running mean
     # -- upkeep: charged per settled session (default) and/or per tick --------------------
     upkeepPerSession: float = 0.002
     upkeepPerTick: float = 0.0
@@ -35,14 +35,14 @@ class LedgerConfig:
     # -- recall -------------------------------------------------------------------------
     recallLimit: int = 5
     supporterMinRatio: float = 0.5  # shown entries need >= this share of the top relevance
-    rankWeight: float = 0.15        # energy/usefulness may move a score by at most +-15 %
-    youngBoost: float = 0.5         # optimism for entries with little evidence (in rankWeight units)
+    rankWeight: float = 0.15  # energy/usefulness may move a score by at most +-15 %
+    youngBoost: float = 0.5  # optimism for entries with little evidence (in rankWeight units)
     youngUses: int = 3
     # -- consolidation --------------------------------------------------------------------
-    dedupThreshold: float = 0.85    # write time: a near-twin is reinforced or merged, not added
-    mergeThreshold: float = 0.55    # tick: neighbours this similar (term Jaccard) merge
-    mergeNeighbours: int = 5        # nearest neighbours examined per changed entry
-    consolidateBatch: int = 5000    # changed entries examined per tick (the rest wait)
+    dedupThreshold: float = 0.85  # write time: a near-twin is reinforced or merged, not added
+    mergeThreshold: float = 0.55  # tick: neighbours this similar (term Jaccard) merge
+    mergeNeighbours: int = 5  # nearest neighbours examined per changed entry
+    consolidateBatch: int = 5000  # changed entries examined per tick (the rest wait)
     maxMergedChars: int = 4000
 
     def to_dict(self) -> dict[str, Any]:
@@ -69,8 +69,16 @@ class LedgerConfig:
             raise InvalidInput("resourceScale must be > 0", field="resourceScale")
         if not 0 < self.spawnEnergy <= self.maxEnergy:
             raise InvalidInput("spawnEnergy must be in (0, maxEnergy]", field="spawnEnergy")
-        for key in ("upkeepPerSession", "upkeepPerTick", "creditGain", "supporterShare",
-                    "baselineWeight", "rankWeight", "youngBoost", "maxTicketAgeHours"):
+        for key in (
+            "upkeepPerSession",
+            "upkeepPerTick",
+            "creditGain",
+            "supporterShare",
+            "baselineWeight",
+            "rankWeight",
+            "youngBoost",
+            "maxTicketAgeHours",
+        ):
             if getattr(self, key) < 0:
                 raise InvalidInput(f"{key} must be >= 0", field=key)
         for key in ("baselineAlpha", "supporterMinRatio", "dedupThreshold", "mergeThreshold"):

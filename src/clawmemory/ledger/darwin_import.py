@@ -111,7 +111,9 @@ def _rounds(items: list[dict[str, Any]], key: Any) -> Iterable[list[dict[str, An
     return rounds
 
 
-def import_darwin_memo(ledger: Ledger, source: str | Path | dict[str, Any], namespace: str | None = None) -> dict[str, Any]:
+def import_darwin_memo(
+    ledger: Ledger, source: str | Path | dict[str, Any], namespace: str | None = None
+) -> dict[str, Any]:
     """Load a darwin-memo ledger file into ``namespace`` in one transaction."""
     payload, origin = _load(source)
     _check(payload)
@@ -129,16 +131,27 @@ def import_darwin_memo(ledger: Ledger, source: str | Path | dict[str, Any], name
 
     def new_memory(d: dict[str, Any]) -> Any:
         sources = [s for s in (d.get("sources") or []) if isinstance(s, str)]
-        return engine._new_memory({"question": d.get("question") or None, "answer": d["answer"], "kind": "qa",
-                                   "source": sources[0] if sources else "darwin-memo",
-                                   "metadata": {"darwin_id": d["id"]}}, ns)
+        return engine._new_memory(
+            {
+                "question": d.get("question") or None,
+                "answer": d["answer"],
+                "kind": "qa",
+                "source": sources[0] if sources else "darwin-memo",
+                "metadata": {"darwin_id": d["id"]},
+            },
+            ns,
+        )
 
     counts = {"entries": 0, "graveyard": 0, "tickets": 0, "skipped": 0, "duplicates_merged": 0}
     with engine.store.transaction() as db:
         st = ledger._state(db, ns)
         cfg, cum = ledger._config(st), st["cum_upkeep"]
-        known = {r[0]: r[1] for r in db.execute(
-            "SELECT origin_id, memory_id FROM ledger_entries WHERE namespace = ? AND origin_id IS NOT NULL", (ns,))}
+        known = {
+            r[0]: r[1]
+            for r in db.execute(
+                "SELECT origin_id, memory_id FROM ledger_entries WHERE namespace = ? AND origin_id IS NOT NULL", (ns,)
+            )
+        }
         id_map: dict[str, str] = dict(known)
         todo_dead = [d for d in dead if d["id"] not in known]
         todo_alive = [d for d in alive if d["id"] not in known]
@@ -148,18 +161,46 @@ def import_darwin_memo(ledger: Ledger, source: str | Path | dict[str, Any], name
             notes = _notes(history, d["id"])
             wins, losses, net, last = _settle_stats(notes)
             kind = d.get("kind") if d.get("kind") in KINDS else "explicit"
-            extra = {"darwin": _redacted(d), "darwin_history": notes, "darwin_tick": state.get("tick_count"),
-                     "imported_from": origin, "imported_at": now}
+            extra = {
+                "darwin": _redacted(d),
+                "darwin_history": notes,
+                "darwin_tick": state.get("tick_count"),
+                "imported_from": origin,
+                "imported_at": now,
+            }
             energy = float(d.get("energy", cfg.spawnEnergy))
             ledger._insert_entry(
-                db, ns, memory_id, cfg, cum, kind, [s for s in d.get("sources") or [] if isinstance(s, str)], now,
-                energy=energy, uses=int(d.get("uses") or 0), lineage=list(d.get("lineage") or []),
-                pinned=bool(d.get("pinned")), probation=int(d.get("probation") or 0), origin_id=d["id"],
-                extra=extra, dirty=int(status == "alive"), last_settled_at=_ts(last, None) if last else None,
-                wins=wins, losses=losses, net_credit=net, damaged=d["id"] in damaged,
-                born_at=_ts(d.get("recorded_ts"), now))
-            ledger._event(db, ns, "import", entry=memory_id, at=now,
-                          data={"origin_id": d["id"], "status": status, "energy": energy, "from": origin})
+                db,
+                ns,
+                memory_id,
+                cfg,
+                cum,
+                kind,
+                [s for s in d.get("sources") or [] if isinstance(s, str)],
+                now,
+                energy=energy,
+                uses=int(d.get("uses") or 0),
+                lineage=list(d.get("lineage") or []),
+                pinned=bool(d.get("pinned")),
+                probation=int(d.get("probation") or 0),
+                origin_id=d["id"],
+                extra=extra,
+                dirty=int(status == "alive"),
+                last_settled_at=_ts(last, None) if last else None,
+                wins=wins,
+                losses=losses,
+                net_credit=net,
+                damaged=d["id"] in damaged,
+                born_at=_ts(d.get("recorded_ts"), now),
+            )
+            ledger._event(
+                db,
+                ns,
+                "import",
+                entry=memory_id,
+                at=now,
+                data={"origin_id": d["id"], "status": status, "energy": energy, "from": origin},
+            )
 
         # The graveyard first, one identity per round, each buried at once: dead rows may share text.
         for batch in _rounds(todo_dead, lambda d: new_memory(d).identity()):
@@ -171,8 +212,11 @@ def import_darwin_memo(ledger: Ledger, source: str | Path | dict[str, Any], name
                 if d["id"] in heir_of:
                     cause = "merged"
                 died = _ts(when, now)
-                db.execute("UPDATE ledger_entries SET status = 'dead', cause = ?, died_at = ?, death_at = NULL, "
-                           "dirty = 0 WHERE memory_id = ?", (cause, died, memory.id))
+                db.execute(
+                    "UPDATE ledger_entries SET status = 'dead', cause = ?, died_at = ?, death_at = NULL, "
+                    "dirty = 0 WHERE memory_id = ?",
+                    (cause, died, memory.id),
+                )
                 engine.store.forget_memory(memory.id)
                 counts["graveyard"] += 1
         stored = engine.store.add_memories([new_memory(d) for d in todo_alive]) if todo_alive else []
@@ -182,13 +226,30 @@ def import_darwin_memo(ledger: Ledger, source: str | Path | dict[str, Any], name
                 # A byte-identical alive twin: pool into the first, record this one as merged into it.
                 row = ledger._rows(db, [memory.id])[memory.id]
                 pooled = min(cfg.maxEnergy, ledger._balance(row, cum) + float(d.get("energy", 0.0)))
-                ledger._set_energy(db, memory.id, pooled, cum, exempt=bool(row["exempt"]), pinned=bool(row["pinned"]),
-                                   extra_sql=", uses = uses + ?, lineage = ?",
-                                   params=[int(d.get("uses") or 0),
-                                           json.dumps(json.loads(row["lineage"]) + [d["id"]])])
-                ledger._event(db, ns, "import", entry=memory.id, at=now,
-                              data={"origin_id": d["id"], "status": "merged", "into": memory.id,
-                                    "darwin": _redacted(d), "darwin_history": _notes(history, d["id"])})
+                ledger._set_energy(
+                    db,
+                    memory.id,
+                    pooled,
+                    cum,
+                    exempt=bool(row["exempt"]),
+                    pinned=bool(row["pinned"]),
+                    extra_sql=", uses = uses + ?, lineage = ?",
+                    params=[int(d.get("uses") or 0), json.dumps(json.loads(row["lineage"]) + [d["id"]])],
+                )
+                ledger._event(
+                    db,
+                    ns,
+                    "import",
+                    entry=memory.id,
+                    at=now,
+                    data={
+                        "origin_id": d["id"],
+                        "status": "merged",
+                        "into": memory.id,
+                        "darwin": _redacted(d),
+                        "darwin_history": _notes(history, d["id"]),
+                    },
+                )
                 id_map[d["id"]] = memory.id
                 counts["duplicates_merged"] += 1
                 continue
@@ -202,27 +263,55 @@ def import_darwin_memo(ledger: Ledger, source: str | Path | dict[str, Any], name
             row = db.execute("SELECT lineage FROM ledger_entries WHERE memory_id = ?", (memory_id,)).fetchone()
             lineage = [id_map.get(x, x) for x in json.loads(row[0])]
             heir = id_map.get(heir_of.get(darwin_id, ""), heir_of.get(darwin_id))
-            db.execute("UPDATE ledger_entries SET lineage = ?, merged_into = coalesce(merged_into, ?) "
-                       "WHERE memory_id = ?", (json.dumps(lineage), heir, memory_id))
+            db.execute(
+                "UPDATE ledger_entries SET lineage = ?, merged_into = coalesce(merged_into, ?) WHERE memory_id = ?",
+                (json.dumps(lineage), heir, memory_id),
+            )
         # Open tickets keep their ids; settleable by id, they expire like any other.
         expires = iso(now_dt + timedelta(hours=cfg.maxTicketAgeHours)) if cfg.maxTicketAgeHours > 0 else None
         for t in pending:
             if db.execute("SELECT 1 FROM ledger_tickets WHERE id = ?", (t["id"],)).fetchone():
                 continue
-            members = [(t.get("deciding_entry"), "decider")] + [(s, "supporter") for s in t.get("supporting_entries") or []]
+            members = [(t.get("deciding_entry"), "decider")] + [
+                (s, "supporter") for s in t.get("supporting_entries") or []
+            ]
             members = [(id_map[m], role) for m, role in members if isinstance(m, str) and m in id_map]
             members = list({m: (m, role) for m, role in reversed(members)}.values())[::-1]
             db.execute(
                 "INSERT INTO ledger_tickets (id, namespace, session_key, query, shown, opened_at, expires_at, extra) "
                 "VALUES (?, ?, NULL, ?, ?, ?, ?, ?)",
-                (t["id"], ns, str(t.get("query") or ""), str(t.get("answer") or ""), now, expires,
-                 json.dumps({"darwin": t, "imported_from": origin})))
-            db.executemany("INSERT INTO ledger_ticket_entries (ticket_id, entry_id, role, rank, score) "
-                           "VALUES (?, ?, ?, ?, 0)", [(t["id"], m, role, n) for n, (m, role) in enumerate(members)])
+                (
+                    t["id"],
+                    ns,
+                    str(t.get("query") or ""),
+                    str(t.get("answer") or ""),
+                    now,
+                    expires,
+                    json.dumps({"darwin": t, "imported_from": origin}),
+                ),
+            )
+            db.executemany(
+                "INSERT INTO ledger_ticket_entries (ticket_id, entry_id, role, rank, score) VALUES (?, ?, ?, ?, 0)",
+                [(t["id"], m, role, n) for n, (m, role) in enumerate(members)],
+            )
             counts["tickets"] += 1
-        ledger._event(db, ns, "import", at=now, data={"from": origin, **counts,
-                                                      "darwin_config": payload.get("config"),
-                                                      "darwin_tick": state.get("tick_count")})
+        ledger._event(
+            db,
+            ns,
+            "import",
+            at=now,
+            data={
+                "from": origin,
+                **counts,
+                "darwin_config": payload.get("config"),
+                "darwin_tick": state.get("tick_count"),
+            },
+        )
     engine.written()
-    return {"namespace": ns, "source": origin, **counts, "darwin_tick": state.get("tick_count"),
-            "darwin_config": payload.get("config")}
+    return {
+        "namespace": ns,
+        "source": origin,
+        **counts,
+        "darwin_tick": state.get("tick_count"),
+        "darwin_config": payload.get("config"),
+    }

@@ -20,8 +20,7 @@ from .config import LedgerConfig
 EPS = 1e-9
 
 
-def balance(energy: float, anchor: float, cum_upkeep: float, *, exempt: bool = False,
-            pinned: bool = False) -> float:
+def balance(energy: float, anchor: float, cum_upkeep: float, *, exempt: bool = False, pinned: bool = False) -> float:
     """The balance now."""
     value = energy if exempt else energy - max(0.0, cum_upkeep - anchor)
     return max(0.0, value) if pinned else value
@@ -78,8 +77,7 @@ def usefulness(energy_now: float, uses: int, cfg: LedgerConfig) -> float:
     return max(-1.0, min(1.0, max(earned, young)))
 
 
-def rank_score(relevance: float, top_relevance: float, energy_now: float, uses: int,
-               cfg: LedgerConfig) -> float:
+def rank_score(relevance: float, top_relevance: float, energy_now: float, uses: int, cfg: LedgerConfig) -> float:
     """Relevance first: the normalised relevance times ``1 + rankWeight * usefulness``.
 
     Usefulness moves a score by at most ``rankWeight`` either way, so an entry
@@ -90,6 +88,7 @@ def rank_score(relevance: float, top_relevance: float, energy_now: float, uses: 
 
 
 # -- similarity and merged text --------------------------------------------------------
+
 
 def term_set(text: str) -> frozenset[str]:
     return frozenset(terms(text))

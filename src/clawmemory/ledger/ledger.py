@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 from .. import validation
 from ..errors import Conflict, InvalidInput, NotFound
 from ..redaction import redact
-from ..store import IndexItem, NewMemory
 from ..retrieval.query import LexicalQuery
+from ..store import NewMemory
 from ..store.records import new_id
 from . import economics as eco
 from .config import DEFAULTS, LedgerConfig
@@ -69,16 +69,24 @@ class Ledger:
         row = db.execute("SELECT * FROM ledger_state WHERE namespace = ?", (ns,)).fetchone()
         if row is None:
             now = iso(self.clock())
-            db.execute("INSERT INTO ledger_state (namespace, last_tick_at, created_at) VALUES (?, ?, ?)",
-                       (ns, now, now))
+            db.execute(
+                "INSERT INTO ledger_state (namespace, last_tick_at, created_at) VALUES (?, ?, ?)", (ns, now, now)
+            )
             row = db.execute("SELECT * FROM ledger_state WHERE namespace = ?", (ns,)).fetchone()
         return row
 
     def _peek_state(self, ns: str) -> dict[str, Any]:
         row = self.store.db.execute("SELECT * FROM ledger_state WHERE namespace = ?", (ns,)).fetchone()
         if row is None:
-            return {"cum_upkeep": 0.0, "sessions": 0, "ticks": 0, "last_tick_at": None, "baseline": None,
-                    "baseline_n": 0, "config": "{}"}
+            return {
+                "cum_upkeep": 0.0,
+                "sessions": 0,
+                "ticks": 0,
+                "last_tick_at": None,
+                "baseline": None,
+                "baseline_n": 0,
+                "config": "{}",
+            }
         return dict(row)
 
     def _config(self, state: dict[str, Any] | sqlite3.Row) -> LedgerConfig:
@@ -110,8 +118,17 @@ class Ledger:
 
     # -- rows ---------------------------------------------------------------------------
 
-    def _event(self, db: sqlite3.Connection, ns: str, type_: str, *, entry: str | None = None,
-               ticket: str | None = None, data: dict[str, Any] | None = None, at: str | None = None) -> None:
+    def _event(
+        self,
+        db: sqlite3.Connection,
+        ns: str,
+        type_: str,
+        *,
+        entry: str | None = None,
+        ticket: str | None = None,
+        data: dict[str, Any] | None = None,
+        at: str | None = None,
+    ) -> None:
         db.execute(
             "INSERT INTO ledger_events (namespace, entry_id, ticket_id, type, at, data) VALUES (?, ?, ?, ?, ?, ?)",
             (ns, entry, ticket, type_, at or iso(self.clock()), json.dumps(data or {}, ensure_ascii=False)),
@@ -133,19 +150,29 @@ class Ledger:
     def _find(self, db: sqlite3.Connection, ns: str, entry_id: str) -> sqlite3.Row:
         if not isinstance(entry_id, str) or not entry_id:
             raise InvalidInput("entry id must be a non-empty string", field="entryId")
-        row = db.execute(f"{_ENTRY_SQL} WHERE l.namespace = ? AND (l.memory_id = ? OR l.origin_id = ?)",
-                         (ns, entry_id, entry_id)).fetchone()
+        row = db.execute(
+            f"{_ENTRY_SQL} WHERE l.namespace = ? AND (l.memory_id = ? OR l.origin_id = ?)", (ns, entry_id, entry_id)
+        ).fetchone()
         if row is None:
             raise NotFound(f"no ledger entry {entry_id!r} in namespace {ns!r}", field="entryId")
         return row
 
     @staticmethod
     def _balance(row: sqlite3.Row | dict[str, Any], cum: float) -> float:
-        return eco.balance(row["energy"], row["anchor"], cum, exempt=bool(row["exempt"]),
-                           pinned=bool(row["pinned"]))
+        return eco.balance(row["energy"], row["anchor"], cum, exempt=bool(row["exempt"]), pinned=bool(row["pinned"]))
 
-    def _set_energy(self, db: sqlite3.Connection, memory_id: str, energy: float, cum: float, *,
-                    exempt: bool, pinned: bool, extra_sql: str = "", params: Sequence[Any] = ()) -> None:
+    def _set_energy(
+        self,
+        db: sqlite3.Connection,
+        memory_id: str,
+        energy: float,
+        cum: float,
+        *,
+        exempt: bool,
+        pinned: bool,
+        extra_sql: str = "",
+        params: Sequence[Any] = (),
+    ) -> None:
         due = eco.death_at(energy, cum, exempt=exempt, pinned=pinned)
         db.execute(
             f"UPDATE ledger_entries SET energy = ?, anchor = ?, death_at = ?{extra_sql} WHERE memory_id = ?",
@@ -160,15 +187,31 @@ class Ledger:
         if alive and not row["pinned"] and not row["exempt"] and cfg.upkeepPerSession > 0:
             runway = round(max(0.0, now) / cfg.upkeepPerSession, 1)
         return {
-            "id": row["memory_id"], "origin_id": row["origin_id"], "namespace": row["namespace"],
-            "question": row["question"], "answer": row["answer"], "text": row["text"],
-            "category": row["category"], "kind": row["kind"], "sources": json.loads(row["sources"]),
-            "energy": round(now, 6), "born_at": row["born_at"], "last_settled_at": row["last_settled_at"],
-            "uses": row["uses"], "wins": row["wins"], "losses": row["losses"],
-            "net_credit": round(row["net_credit"], 6), "lineage": json.loads(row["lineage"]),
-            "merged_into": row["merged_into"], "pinned": bool(row["pinned"]), "exempt": bool(row["exempt"]),
-            "probation": row["probation"], "status": row["status"], "cause": row["cause"],
-            "died_at": row["died_at"], "runway_sessions": runway,
+            "id": row["memory_id"],
+            "origin_id": row["origin_id"],
+            "namespace": row["namespace"],
+            "question": row["question"],
+            "answer": row["answer"],
+            "text": row["text"],
+            "category": row["category"],
+            "kind": row["kind"],
+            "sources": json.loads(row["sources"]),
+            "energy": round(now, 6),
+            "born_at": row["born_at"],
+            "last_settled_at": row["last_settled_at"],
+            "uses": row["uses"],
+            "wins": row["wins"],
+            "losses": row["losses"],
+            "net_credit": round(row["net_credit"], 6),
+            "lineage": json.loads(row["lineage"]),
+            "merged_into": row["merged_into"],
+            "pinned": bool(row["pinned"]),
+            "exempt": bool(row["exempt"]),
+            "probation": row["probation"],
+            "status": row["status"],
+            "cause": row["cause"],
+            "died_at": row["died_at"],
+            "runway_sessions": runway,
         }
 
     def _escrowed(self, db: sqlite3.Connection, ids: Iterable[str], *, besides: str | None = None) -> set[str]:
@@ -200,8 +243,15 @@ class Ledger:
 
     # -- recall -------------------------------------------------------------------------
 
-    def recall(self, query: str, namespace: str | None = None, *, limit: int | None = None,
-               session: dict[str, Any] | None = None, via: str = "api") -> dict[str, Any]:
+    def recall(
+        self,
+        query: str,
+        namespace: str | None = None,
+        *,
+        limit: int | None = None,
+        session: dict[str, Any] | None = None,
+        via: str = "api",
+    ) -> dict[str, Any]:
         """Answer ``query`` from live entries and open a ticket for the outcome.
 
         Relevance (the search's calibrated floor) decides *what* is shown; energy and
@@ -238,46 +288,98 @@ class Ledger:
             decider = next((r["memory_id"] for _, _, r in picked if r["probation"] <= 0), None)
             if decider is None:
                 withheld = [r["memory_id"] for _, _, r in picked]
-                return self._silent(ns, "only probationary entries matched" if picked else "no relevant memory",
-                                    withheld=withheld)
+                return self._silent(
+                    ns, "only probationary entries matched" if picked else "no relevant memory", withheld=withheld
+                )
             entries = []
-            for rank, (score, hit, row) in enumerate(picked):
+            for score, hit, row in picked:
                 item = self.entry_dict(row, cum, cfg)
-                item.update(score=round(score, 6), relevance=round(hit.score, 6),
-                            role="decider" if row["memory_id"] == decider else "supporter")
+                item.update(
+                    score=round(score, 6),
+                    relevance=round(hit.score, 6),
+                    role="decider" if row["memory_id"] == decider else "supporter",
+                )
                 entries.append(item)
             shown = recall_block(ticket_id, entries)
             expires = iso(opened + timedelta(hours=cfg.maxTicketAgeHours)) if cfg.maxTicketAgeHours > 0 else None
             db.execute(
                 "INSERT INTO ledger_tickets (id, namespace, session_key, session_id, agent_id, query, shown, "
                 "opened_at, expires_at, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (ticket_id, ns, session.get("sessionKey") or session.get("sessionId"), session.get("sessionId"),
-                 session.get("agentId"), redact(query), shown, iso(opened), expires, json.dumps({"via": via})),
+                (
+                    ticket_id,
+                    ns,
+                    session.get("sessionKey") or session.get("sessionId"),
+                    session.get("sessionId"),
+                    session.get("agentId"),
+                    redact(query),
+                    shown,
+                    iso(opened),
+                    expires,
+                    json.dumps({"via": via}),
+                ),
             )
             db.executemany(
                 "INSERT INTO ledger_ticket_entries (ticket_id, entry_id, role, rank, score) VALUES (?, ?, ?, ?, ?)",
                 [(ticket_id, e["id"], e["role"], n, e["score"]) for n, e in enumerate(entries)],
             )
         details = {
-            "silent": False, "ticketId": ticket_id, "namespace": ns, "count": len(entries),
-            "entries": [{k: e[k] for k in ("id", "role", "score", "relevance", "energy", "uses", "question",
-                                              "answer", "category", "born_at", "last_settled_at")}
-                        for e in entries],
+            "silent": False,
+            "ticketId": ticket_id,
+            "namespace": ns,
+            "count": len(entries),
+            "entries": [
+                {
+                    k: e[k]
+                    for k in (
+                        "id",
+                        "role",
+                        "score",
+                        "relevance",
+                        "energy",
+                        "uses",
+                        "question",
+                        "answer",
+                        "category",
+                        "born_at",
+                        "last_settled_at",
+                    )
+                }
+                for e in entries
+            ],
             "sessionKey": session.get("sessionKey") or session.get("sessionId"),
             "expiresAt": expires,
         }
         return {"content": shown, "details": details}
 
     def _silent(self, ns: str, reason: str, **extra: Any) -> dict[str, Any]:
-        return {"content": NOTHING, "details": {"silent": True, "ticketId": None, "namespace": ns, "count": 0,
-                                                "entries": [], "reason": reason, **extra}}
+        return {
+            "content": NOTHING,
+            "details": {
+                "silent": True,
+                "ticketId": None,
+                "namespace": ns,
+                "count": 0,
+                "entries": [],
+                "reason": reason,
+                **extra,
+            },
+        }
 
     # -- store / forget / pin / restore ---------------------------------------------------
 
-    def store_entry(self, namespace: str | None = None, *, question: str | None = None,
-                    answer: str | None = None, text: str | None = None, source: str | None = None,
-                    category: str | None = None, importance: float | None = None,
-                    kind: str = "experience", via: str = "api") -> dict[str, Any]:
+    def store_entry(
+        self,
+        namespace: str | None = None,
+        *,
+        question: str | None = None,
+        answer: str | None = None,
+        text: str | None = None,
+        source: str | None = None,
+        category: str | None = None,
+        importance: float | None = None,
+        kind: str = "experience",
+        via: str = "api",
+    ) -> dict[str, Any]:
         """Write an entry at spawn energy, unless a live near-twin exists: then the twin is
         reinforced (nothing new) or merged with the new text (it adds something)."""
         ns = self._ns(namespace)
@@ -313,30 +415,46 @@ class Ledger:
                         created = self._create(db, ns, new, cfg, cum, kind, source, now)
                         if created["memory_id"] != twin["memory_id"]:
                             heir = self._merge(db, ns, [twin, created], cfg, cum, now, via="store")
-                            return {"action": "merged", "entry": self.entry_dict(heir, cum, cfg),
-                                    "merged": [twin["memory_id"], created["memory_id"]],
-                                    "similarity": round(best[0], 4)}
+                            return {
+                                "action": "merged",
+                                "entry": self.entry_dict(heir, cum, cfg),
+                                "merged": [twin["memory_id"], created["memory_id"]],
+                                "similarity": round(best[0], 4),
+                            }
                     # pinned or escrowed twin: add the new entry; a later tick may merge them
                 memory, is_new = self.store.add_memories([new])[0]
                 if not is_new:
                     existing = self._rows(db, [memory.id]).get(memory.id)
                     if existing is not None:
                         return self._reinforce(db, ns, existing, cum, cfg, source, now, 1.0)
-                row = self._insert_entry(db, ns, memory.id, cfg, cum, kind, [source or "agent"], now,
-                                         category=memory.category)
+                row = self._insert_entry(
+                    db, ns, memory.id, cfg, cum, kind, [source or "agent"], now, category=memory.category
+                )
                 self._event(db, ns, "birth", entry=memory.id, data={"via": via, "energy": cfg.spawnEnergy}, at=now)
             return {"action": "created", "entry": self.entry_dict(row, cum, cfg)}
         finally:
             self.engine.written()  # new index items: wake the embedding worker
 
-    def store_entries(self, items: Sequence[dict[str, Any]], namespace: str | None = None, *,
-                      kind: str = "experience") -> dict[str, Any]:
+    def store_entries(
+        self, items: Sequence[dict[str, Any]], namespace: str | None = None, *, kind: str = "experience"
+    ) -> dict[str, Any]:
         """Bulk write (one transaction): no write-time twin check, every entry is marked changed,
         so the next tick's consolidation merges near-duplicates among them."""
         ns = self._ns(namespace)
-        prepared = [self.engine._new_memory({"question": i.get("question"), "answer": i.get("answer") or i.get("text"),
-                                             "kind": "qa", "source": i.get("source"), "category": i.get("category")},
-                                            ns, f"items[{n}].") for n, i in enumerate(items)]
+        prepared = [
+            self.engine._new_memory(
+                {
+                    "question": i.get("question"),
+                    "answer": i.get("answer") or i.get("text"),
+                    "kind": "qa",
+                    "source": i.get("source"),
+                    "category": i.get("category"),
+                },
+                ns,
+                f"items[{n}].",
+            )
+            for n, i in enumerate(items)
+        ]
         now = iso(self.clock())
         created = 0
         with self.store.transaction() as db:
@@ -345,8 +463,9 @@ class Ledger:
             for memory, is_new in self.store.add_memories(prepared):
                 if not is_new and self._rows(db, [memory.id], alive=False).get(memory.id) is not None:
                     continue
-                self._insert_entry(db, ns, memory.id, cfg, cum, kind, [memory.source or "agent"], now,
-                                   category=memory.category)
+                self._insert_entry(
+                    db, ns, memory.id, cfg, cum, kind, [memory.source or "agent"], now, category=memory.category
+                )
                 created += 1
             self._event(db, ns, "bulk_store", at=now, data={"items": len(items), "created": created})
         self.engine.written()
@@ -355,25 +474,53 @@ class Ledger:
             self.engine.lexical.index.merge()
         return {"namespace": ns, "items": len(items), "created": created}
 
-    def _create(self, db: sqlite3.Connection, ns: str, new: NewMemory, cfg: LedgerConfig, cum: float,
-                kind: str, source: str | None, now: str) -> sqlite3.Row:
+    def _create(
+        self,
+        db: sqlite3.Connection,
+        ns: str,
+        new: NewMemory,
+        cfg: LedgerConfig,
+        cum: float,
+        kind: str,
+        source: str | None,
+        now: str,
+    ) -> sqlite3.Row:
         memory, is_new = self.store.add_memories([new])[0]
         if not is_new:
             row = self._rows(db, [memory.id]).get(memory.id)
             if row is not None:
                 return row
-        row = self._insert_entry(db, ns, memory.id, cfg, cum, kind, [source or "agent"], now,
-                                 category=memory.category)
+        row = self._insert_entry(db, ns, memory.id, cfg, cum, kind, [source or "agent"], now, category=memory.category)
         self._event(db, ns, "birth", entry=memory.id, data={"energy": cfg.spawnEnergy}, at=now)
         return row
 
-    def _insert_entry(self, db: sqlite3.Connection, ns: str, memory_id: str, cfg: LedgerConfig, cum: float,
-                      kind: str, sources: list[str], now: str, *, category: str | None = None,
-                      energy: float | None = None, uses: int = 0, lineage: Sequence[str] = (),
-                      pinned: bool = False, probation: int = 0, origin_id: str | None = None,
-                      extra: dict[str, Any] | None = None, dirty: int = 1, last_settled_at: str | None = None,
-                      wins: int = 0, losses: int = 0, net_credit: float = 0.0, damaged: bool = False,
-                      born_at: str | None = None) -> sqlite3.Row:
+    def _insert_entry(
+        self,
+        db: sqlite3.Connection,
+        ns: str,
+        memory_id: str,
+        cfg: LedgerConfig,
+        cum: float,
+        kind: str,
+        sources: list[str],
+        now: str,
+        *,
+        category: str | None = None,
+        energy: float | None = None,
+        uses: int = 0,
+        lineage: Sequence[str] = (),
+        pinned: bool = False,
+        probation: int = 0,
+        origin_id: str | None = None,
+        extra: dict[str, Any] | None = None,
+        dirty: int = 1,
+        last_settled_at: str | None = None,
+        wins: int = 0,
+        losses: int = 0,
+        net_credit: float = 0.0,
+        damaged: bool = False,
+        born_at: str | None = None,
+    ) -> sqlite3.Row:
         energy = cfg.spawnEnergy if energy is None else energy
         exempt = bool(category and category in cfg.upkeepExemptCategories)
         db.execute(
@@ -383,30 +530,72 @@ class Ledger:
                                         net_credit, damaged, lineage, dirty, extra)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
-            (memory_id, ns, origin_id, kind, json.dumps(eco.union([sources])), energy, cum,
-             eco.death_at(energy, cum, exempt=exempt, pinned=pinned), int(exempt), int(pinned), probation,
-             born_at or now, last_settled_at, uses, wins, losses, net_credit, int(damaged),
-             json.dumps(list(lineage)), dirty, json.dumps(extra or {}, ensure_ascii=False)),
+            (
+                memory_id,
+                ns,
+                origin_id,
+                kind,
+                json.dumps(eco.union([sources])),
+                energy,
+                cum,
+                eco.death_at(energy, cum, exempt=exempt, pinned=pinned),
+                int(exempt),
+                int(pinned),
+                probation,
+                born_at or now,
+                last_settled_at,
+                uses,
+                wins,
+                losses,
+                net_credit,
+                int(damaged),
+                json.dumps(list(lineage)),
+                dirty,
+                json.dumps(extra or {}, ensure_ascii=False),
+            ),
         )
         return self._rows(db, [memory_id], alive=False)[memory_id]
 
-    def _reinforce(self, db: sqlite3.Connection, ns: str, row: sqlite3.Row, cum: float, cfg: LedgerConfig,
-                   source: str | None, now: str, similarity: float) -> dict[str, Any]:
+    def _reinforce(
+        self,
+        db: sqlite3.Connection,
+        ns: str,
+        row: sqlite3.Row,
+        cum: float,
+        cfg: LedgerConfig,
+        source: str | None,
+        now: str,
+        similarity: float,
+    ) -> dict[str, Any]:
         """A near-twin stored again: no new entry; its balance is topped up to spawn energy
         (never above what it had: re-storing cannot pump energy) and the source is recorded."""
         before = self._balance(row, cum)
         after = max(before, cfg.spawnEnergy)
         sources = eco.union([json.loads(row["sources"]), [source or "agent"]])
-        self._set_energy(db, row["memory_id"], after, cum, exempt=bool(row["exempt"]), pinned=bool(row["pinned"]),
-                         extra_sql=", sources = ?", params=[json.dumps(sources)])
-        self._event(db, ns, "reinforce", entry=row["memory_id"],
-                    data={"before": round(before, 6), "after": round(after, 6), "similarity": round(similarity, 4)},
-                    at=now)
+        self._set_energy(
+            db,
+            row["memory_id"],
+            after,
+            cum,
+            exempt=bool(row["exempt"]),
+            pinned=bool(row["pinned"]),
+            extra_sql=", sources = ?",
+            params=[json.dumps(sources)],
+        )
+        self._event(
+            db,
+            ns,
+            "reinforce",
+            entry=row["memory_id"],
+            data={"before": round(before, 6), "after": round(after, 6), "similarity": round(similarity, 4)},
+            at=now,
+        )
         fresh = self._rows(db, [row["memory_id"]])[row["memory_id"]]
         return {"action": "reinforced", "entry": self.entry_dict(fresh, cum, cfg), "similarity": round(similarity, 4)}
 
-    def _bury(self, db: sqlite3.Connection, ns: str, row: sqlite3.Row, cause: str, cum: float, now: str,
-              **data: Any) -> None:
+    def _bury(
+        self, db: sqlite3.Connection, ns: str, row: sqlite3.Row, cause: str, cum: float, now: str, **data: Any
+    ) -> None:
         balance = self._balance(row, cum) if cause != "merged" else 0.0
         db.execute(
             "UPDATE ledger_entries SET status = 'dead', cause = ?, died_at = ?, energy = ?, anchor = ?, "
@@ -414,9 +603,20 @@ class Ledger:
             (cause, now, balance, cum, data.get("merged_into"), row["memory_id"]),
         )
         self.store.forget_memory(row["memory_id"])  # out of search; the row stays (joins this transaction)
-        self._event(db, ns, "death", entry=row["memory_id"], at=now,
-                    data={"cause": cause, "balance": round(balance, 6), "uses": row["uses"],
-                          "last_settled_at": row["last_settled_at"], **data})
+        self._event(
+            db,
+            ns,
+            "death",
+            entry=row["memory_id"],
+            at=now,
+            data={
+                "cause": cause,
+                "balance": round(balance, 6),
+                "uses": row["uses"],
+                "last_settled_at": row["last_settled_at"],
+                **data,
+            },
+        )
 
     def forget(self, entry_id: str, namespace: str | None = None, *, via: str = "api") -> dict[str, Any]:
         """Mark an entry forgotten: out of recall and search at once, row and history kept.
@@ -446,8 +646,16 @@ class Ledger:
             now_balance = self._balance(row, cum)
             if pinned:
                 now_balance = max(0.0, now_balance)
-            self._set_energy(db, row["memory_id"], now_balance, cum, exempt=bool(row["exempt"]), pinned=pinned,
-                             extra_sql=", pinned = ?", params=[int(pinned)])
+            self._set_energy(
+                db,
+                row["memory_id"],
+                now_balance,
+                cum,
+                exempt=bool(row["exempt"]),
+                pinned=pinned,
+                extra_sql=", pinned = ?",
+                params=[int(pinned)],
+            )
             self._event(db, ns, "pin" if pinned else "unpin", entry=row["memory_id"])
         return {"pinned" if pinned else "unpinned": True, "id": row["memory_id"]}
 
@@ -466,8 +674,11 @@ class Ledger:
             except sqlite3.IntegrityError as exc:
                 raise Conflict("an identical memory is active; restore would duplicate it", field="entryId") from exc
             energy = max(cfg.spawnEnergy, 0.0)
-            db.execute("UPDATE ledger_entries SET status = 'alive', cause = NULL, died_at = NULL, dirty = 0 "
-                       "WHERE memory_id = ?", (row["memory_id"],))
+            db.execute(
+                "UPDATE ledger_entries SET status = 'alive', cause = NULL, died_at = NULL, dirty = 0 "
+                "WHERE memory_id = ?",
+                (row["memory_id"],),
+            )
             self._set_energy(db, row["memory_id"], energy, cum, exempt=bool(row["exempt"]), pinned=bool(row["pinned"]))
             self._event(db, ns, "restore", entry=row["memory_id"], data={"was": row["cause"], "energy": energy}, at=now)
             fresh = self._rows(db, [row["memory_id"]])[row["memory_id"]]
@@ -476,8 +687,16 @@ class Ledger:
 
     # -- settlement -----------------------------------------------------------------------
 
-    def settle(self, ticket_id: str, delta: float, namespace: str | None = None, *, scale: float | None = None,
-               detail: str = "", via: str = "api") -> dict[str, Any]:
+    def settle(
+        self,
+        ticket_id: str,
+        delta: float,
+        namespace: str | None = None,
+        *,
+        scale: float | None = None,
+        detail: str = "",
+        via: str = "api",
+    ) -> dict[str, Any]:
         """Settle one ticket with a measured ``delta`` (read at ``scale``, default the
         namespace's ``resourceScale``). Exactly once: a second settle changes nothing and
         says so (``settled: false`` with the reason)."""
@@ -493,14 +712,35 @@ class Ledger:
             st = self._state(db, ns)
             cfg = self._config(st)
             outcome = "abandoned" if delta == 0 else "measured"
-            out = self._settle_tickets(db, ns, st, cfg, [ticket_id], float(delta), scale or cfg.resourceScale,
-                                       outcome, detail, via, now, split=False)
+            out = self._settle_tickets(
+                db,
+                ns,
+                st,
+                cfg,
+                [ticket_id],
+                float(delta),
+                scale or cfg.resourceScale,
+                outcome,
+                detail,
+                via,
+                now,
+                split=False,
+            )
         result = out["tickets"][0]
         return result | {"credit": out["credit"]} if result["settled"] else result
 
-    def settle_session(self, session_key: str | None, namespace: str | None = None, *, success: bool | None = None,
-                       delta: float | None = None, overrides: dict[str, Any] | None = None, detail: str = "",
-                       via: str = "agent_end", ended_at: datetime | None = None) -> dict[str, Any]:
+    def settle_session(
+        self,
+        session_key: str | None,
+        namespace: str | None = None,
+        *,
+        success: bool | None = None,
+        delta: float | None = None,
+        overrides: dict[str, Any] | None = None,
+        detail: str = "",
+        via: str = "agent_end",
+        ended_at: datetime | None = None,
+    ) -> dict[str, Any]:
         """Settle every open ticket the session opened (``agent_end``) up to ``ended_at`` (when
         the run ended; default now): ``successDelta`` or ``failureDelta`` read at
         ``resourceScale``; the run's one bounded credit is split over its tickets. Upkeep
@@ -523,23 +763,60 @@ class Ledger:
                 outcome = "success" if success else "failure"
             else:
                 outcome = "measured"
-            ids = [r[0] for r in db.execute(
-                "SELECT id FROM ledger_tickets WHERE namespace = ? AND session_key = ? AND status = 'open' "
-                "AND opened_at <= ? ORDER BY opened_at, id", (ns, session_key, until))]
+            ids = [
+                r[0]
+                for r in db.execute(
+                    "SELECT id FROM ledger_tickets WHERE namespace = ? AND session_key = ? AND status = 'open' "
+                    "AND opened_at <= ? ORDER BY opened_at, id",
+                    (ns, session_key, until),
+                )
+            ]
             if not ids:
                 return {"namespace": ns, "settled": 0, "tickets": [], "outcome": outcome, "delta": delta}
             cum = st["cum_upkeep"] + cfg.upkeepPerSession
             db.execute("UPDATE ledger_state SET cum_upkeep = ?, sessions = sessions + 1 WHERE namespace = ?", (cum, ns))
             st = self._state(db, ns)
-            out = self._settle_tickets(db, ns, st, cfg, ids, float(delta), cfg.resourceScale, outcome, detail,
-                                       via, now, split=cfg.splitSessionCredit)
+            out = self._settle_tickets(
+                db,
+                ns,
+                st,
+                cfg,
+                ids,
+                float(delta),
+                cfg.resourceScale,
+                outcome,
+                detail,
+                via,
+                now,
+                split=cfg.splitSessionCredit,
+            )
         settled = [t for t in out["tickets"] if t["settled"]]
-        return {"namespace": ns, "settled": len(settled), "tickets": out["tickets"], "outcome": outcome,
-                "delta": delta, "credit": out["credit"], "upkeep_charged": cfg.upkeepPerSession}
+        return {
+            "namespace": ns,
+            "settled": len(settled),
+            "tickets": out["tickets"],
+            "outcome": outcome,
+            "delta": delta,
+            "credit": out["credit"],
+            "upkeep_charged": cfg.upkeepPerSession,
+        }
 
-    def _settle_tickets(self, db: sqlite3.Connection, ns: str, st: sqlite3.Row, cfg: LedgerConfig,
-                        ids: Sequence[str], delta: float, scale: float, outcome: str, detail: str, via: str,
-                        now: str, *, split: bool) -> dict[str, Any]:
+    def _settle_tickets(
+        self,
+        db: sqlite3.Connection,
+        ns: str,
+        st: sqlite3.Row,
+        cfg: LedgerConfig,
+        ids: Sequence[str],
+        delta: float,
+        scale: float,
+        outcome: str,
+        detail: str,
+        via: str,
+        now: str,
+        *,
+        split: bool,
+    ) -> dict[str, Any]:
         cum = st["cum_upkeep"]
         baseline = st["baseline"]
         total = eco.credit(delta, scale, baseline, cfg) if outcome not in ("expired", "abandoned") else 0.0
@@ -548,16 +825,21 @@ class Ledger:
         touched: dict[str, sqlite3.Row] = {}
         status = {"expired": "expired", "abandoned": "abandoned"}.get(outcome, "settled")
         for ticket_id in ids:
-            cur = db.execute("UPDATE ledger_tickets SET status = ?, closed_at = ? "
-                             "WHERE id = ? AND namespace = ? AND status = 'open'", (status, now, ticket_id, ns))
+            cur = db.execute(
+                "UPDATE ledger_tickets SET status = ?, closed_at = ? "
+                "WHERE id = ? AND namespace = ? AND status = 'open'",
+                (status, now, ticket_id, ns),
+            )
             if cur.rowcount == 0:
-                row = db.execute("SELECT status FROM ledger_tickets WHERE id = ? AND namespace = ?",
-                                 (ticket_id, ns)).fetchone()
+                row = db.execute(
+                    "SELECT status FROM ledger_tickets WHERE id = ? AND namespace = ?", (ticket_id, ns)
+                ).fetchone()
                 reason = "unknown ticket" if row is None else f"already {row['status']}"
                 results.append({"settled": False, "ticket": ticket_id, "reason": reason})
                 continue
-            members = db.execute("SELECT entry_id, role FROM ledger_ticket_entries WHERE ticket_id = ? ORDER BY rank",
-                                 (ticket_id,)).fetchall()
+            members = db.execute(
+                "SELECT entry_id, role FROM ledger_ticket_entries WHERE ticket_id = ? ORDER BY rank", (ticket_id,)
+            ).fetchall()
             rows = self._rows(db, [m["entry_id"] for m in members])
             applied = []
             for m in members:
@@ -570,15 +852,27 @@ class Ledger:
                     row = self._credit(db, ns, row, amount, cum, cfg, now, ticket_id, delta, detail)
                     rows[m["entry_id"]] = row
                     touched[m["entry_id"]] = row
-                applied.append({"entry": m["entry_id"], "role": m["role"], "credit": round(amount, 6),
-                                "energy": round(self._balance(row, cum), 6)})
+                applied.append(
+                    {
+                        "entry": m["entry_id"],
+                        "role": m["role"],
+                        "credit": round(amount, 6),
+                        "energy": round(self._balance(row, cum), 6),
+                    }
+                )
             db.execute(
                 "INSERT INTO ledger_settlements (ticket_id, namespace, outcome, delta, scale, baseline, credit, "
                 "detail, via, settled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (ticket_id, ns, outcome, delta, scale, baseline, per_ticket, detail, via, now),
             )
-            self._event(db, ns, "settle", ticket=ticket_id, at=now,
-                        data={"outcome": outcome, "delta": delta, "credit": round(per_ticket, 6), "applied": applied})
+            self._event(
+                db,
+                ns,
+                "settle",
+                ticket=ticket_id,
+                at=now,
+                data={"outcome": outcome, "delta": delta, "credit": round(per_ticket, 6), "applied": applied},
+            )
             results.append({"settled": True, "ticket": ticket_id, "outcome": outcome, "applied": applied})
         # Escrow released: bury what these settlements drained, unless another open ticket holds it.
         buried = self._sweep(db, ns, touched, cum, now)
@@ -586,26 +880,63 @@ class Ledger:
             if r["settled"]:
                 r["buried"] = [a["entry"] for a in r["applied"] if a["entry"] in buried]
         if total != 0.0 and any(r["settled"] for r in results):
-            db.execute("UPDATE ledger_state SET baseline = ?, baseline_n = baseline_n + 1 WHERE namespace = ?",
-                       (eco.update_baseline(baseline, st["baseline_n"], delta, cfg.baselineAlpha), ns))
+            db.execute(
+                "UPDATE ledger_state SET baseline = ?, baseline_n = baseline_n + 1 WHERE namespace = ?",
+                (eco.update_baseline(baseline, st["baseline_n"], delta, cfg.baselineAlpha), ns),
+            )
         return {"tickets": results, "credit": round(per_ticket, 6)}
 
-    def _credit(self, db: sqlite3.Connection, ns: str, row: sqlite3.Row, amount: float, cum: float,
-                cfg: LedgerConfig, now: str, ticket_id: str, delta: float, detail: str) -> sqlite3.Row:
+    def _credit(
+        self,
+        db: sqlite3.Connection,
+        ns: str,
+        row: sqlite3.Row,
+        amount: float,
+        cum: float,
+        cfg: LedgerConfig,
+        now: str,
+        ticket_id: str,
+        delta: float,
+        detail: str,
+    ) -> sqlite3.Row:
         before = self._balance(row, cum)
         after = eco.apply_credit(before, amount, cfg, pinned=bool(row["pinned"]))
         win, loss = int(delta > 0), int(delta < 0)
         probation = max(0, row["probation"] - 1) if amount > 0 else row["probation"]
         self._set_energy(
-            db, row["memory_id"], after, cum, exempt=bool(row["exempt"]), pinned=bool(row["pinned"]),
+            db,
+            row["memory_id"],
+            after,
+            cum,
+            exempt=bool(row["exempt"]),
+            pinned=bool(row["pinned"]),
             extra_sql=", uses = uses + 1, wins = wins + ?, losses = losses + ?, net_credit = net_credit + ?, "
-                      "damaged = max(damaged, ?), last_settled_at = ?, probation = ?, dirty = max(dirty, ?)",
-            params=[win, loss, amount, int(amount < 0), now, probation,
-                    int(row["probation"] > 0 and probation == 0)],  # graduated: may merge now
+            "damaged = max(damaged, ?), last_settled_at = ?, probation = ?, dirty = max(dirty, ?)",
+            params=[
+                win,
+                loss,
+                amount,
+                int(amount < 0),
+                now,
+                probation,
+                int(row["probation"] > 0 and probation == 0),
+            ],  # graduated: may merge now
         )
-        self._event(db, ns, "credit", entry=row["memory_id"], ticket=ticket_id, at=now,
-                    data={"credit": round(amount, 6), "delta": delta, "before": round(before, 6),
-                          "after": round(after, 6), **({"detail": detail} if detail else {})})
+        self._event(
+            db,
+            ns,
+            "credit",
+            entry=row["memory_id"],
+            ticket=ticket_id,
+            at=now,
+            data={
+                "credit": round(amount, 6),
+                "delta": delta,
+                "before": round(before, 6),
+                "after": round(after, 6),
+                **({"detail": detail} if detail else {}),
+            },
+        )
         return self._rows(db, [row["memory_id"]])[row["memory_id"]]
 
     def _sweep(self, db: sqlite3.Connection, ns: str, rows: dict[str, sqlite3.Row], cum: float, now: str) -> set[str]:
@@ -641,16 +972,24 @@ class Ledger:
             if not force and not self._due(st, cfg):
                 return {"namespace": ns, "ticked": False, "reason": "not due"}
             cum = st["cum_upkeep"] + cfg.upkeepPerTick
-            db.execute("UPDATE ledger_state SET ticks = ticks + 1, last_tick_at = ?, cum_upkeep = ? "
-                       "WHERE namespace = ?", (now, cum, ns))
+            db.execute(
+                "UPDATE ledger_state SET ticks = ticks + 1, last_tick_at = ?, cum_upkeep = ? WHERE namespace = ?",
+                (now, cum, ns),
+            )
             st = self._state(db, ns)
-            expired = [r[0] for r in db.execute(
-                "SELECT id FROM ledger_tickets WHERE namespace = ? AND status = 'open' AND expires_at <= ?",
-                (ns, now))]
+            expired = [
+                r[0]
+                for r in db.execute(
+                    "SELECT id FROM ledger_tickets WHERE namespace = ? AND status = 'open' AND expires_at <= ?",
+                    (ns, now),
+                )
+            ]
             self._expire_tickets(db, ns, st, cfg, expired, "expired unsettled", "tick", now)
             due = db.execute(
                 f"{_ENTRY_SQL} WHERE l.namespace = ? AND l.status = 'alive' AND l.death_at IS NOT NULL "
-                "AND l.death_at <= ? AND l.pinned = 0", (ns, cum + eco.EPS)).fetchall()
+                "AND l.death_at <= ? AND l.pinned = 0",
+                (ns, cum + eco.EPS),
+            ).fetchall()
             held = self._escrowed(db, [r["memory_id"] for r in due])
             deaths = []
             for row in due:
@@ -663,26 +1002,51 @@ class Ledger:
             stats = db.execute(
                 "SELECT (SELECT count(*) FROM ledger_entries WHERE namespace = ? AND status = 'alive') AS population, "
                 "(SELECT count(*) FROM ledger_tickets WHERE namespace = ? AND status = 'open') AS pending",
-                (ns, ns)).fetchone()
+                (ns, ns),
+            ).fetchone()
             result = {
-                "namespace": ns, "ticked": True, "tick": st["ticks"], "population": stats["population"],
-                "deaths": len(deaths), "died": deaths, "merges": len(merges), "merged": merges,
-                "pending": stats["pending"], "expired": len(expired), "examined": len(plan["examined"]),
-                "upkeep_charged": cfg.upkeepPerTick, "cum_upkeep": round(cum, 6),
+                "namespace": ns,
+                "ticked": True,
+                "tick": st["ticks"],
+                "population": stats["population"],
+                "deaths": len(deaths),
+                "died": deaths,
+                "merges": len(merges),
+                "merged": merges,
+                "pending": stats["pending"],
+                "expired": len(expired),
+                "examined": len(plan["examined"]),
+                "upkeep_charged": cfg.upkeepPerTick,
+                "cum_upkeep": round(cum, 6),
             }
-            self._event(db, ns, "tick", at=now, data={k: v for k, v in result.items() if k not in ("died", "merged")}
-                        | {"via": via})
+            self._event(
+                db,
+                ns,
+                "tick",
+                at=now,
+                data={k: v for k, v in result.items() if k not in ("died", "merged")} | {"via": via},
+            )
         if result["merges"]:
             self.engine.written()
         return result
 
-    def _expire_tickets(self, db: sqlite3.Connection, ns: str, st: sqlite3.Row, cfg: LedgerConfig,
-                        ids: Sequence[str], detail: str, via: str, now: str) -> int:
+    def _expire_tickets(
+        self,
+        db: sqlite3.Connection,
+        ns: str,
+        st: sqlite3.Row,
+        cfg: LedgerConfig,
+        ids: Sequence[str],
+        detail: str,
+        via: str,
+        now: str,
+    ) -> int:
         """Close open tickets as ``expired``: no credit, escrow released (``tick``, ``session_end``)."""
         if not ids:
             return 0
-        out = self._settle_tickets(db, ns, st, cfg, ids, 0.0, cfg.resourceScale, "expired", detail, via, now,
-                                   split=False)
+        out = self._settle_tickets(
+            db, ns, st, cfg, ids, 0.0, cfg.resourceScale, "expired", detail, via, now, split=False
+        )
         return sum(1 for t in out["tickets"] if t["settled"])
 
     def _due(self, state: dict[str, Any] | sqlite3.Row, cfg: LedgerConfig) -> bool:
@@ -696,7 +1060,8 @@ class Ledger:
         db = self.store.db
         changed = db.execute(
             f"{_ENTRY_SQL} WHERE l.namespace = ? AND l.status = 'alive' AND l.dirty = 1 LIMIT ?",
-            (ns, cfg.consolidateBatch)).fetchall()
+            (ns, cfg.consolidateBatch),
+        ).fetchall()
         pairs: list[tuple[str, str, float]] = []
         for row in changed:
             if row["pinned"] or row["probation"] > 0:  # never merge (probation: until it graduates)
@@ -708,8 +1073,9 @@ class Ledger:
                     pairs.append((row["memory_id"], nid, sim))
         return {"examined": [r["memory_id"] for r in changed], "pairs": pairs}
 
-    def _apply_plan(self, db: sqlite3.Connection, ns: str, plan: dict[str, Any], cfg: LedgerConfig, cum: float,
-                    now: str) -> list[dict[str, Any]]:
+    def _apply_plan(
+        self, db: sqlite3.Connection, ns: str, plan: dict[str, Any], cfg: LedgerConfig, cum: float, now: str
+    ) -> list[dict[str, Any]]:
         merges: list[dict[str, Any]] = []
         retry: set[str] = set()
         if plan["pairs"]:
@@ -739,20 +1105,40 @@ class Ledger:
         if done:
             for start in range(0, len(done), 500):
                 part = done[start : start + 500]
-                db.execute(f"UPDATE ledger_entries SET dirty = 0 WHERE memory_id IN ({','.join('?' * len(part))}) "
-                           "AND status = 'alive'", part)
+                db.execute(
+                    f"UPDATE ledger_entries SET dirty = 0 WHERE memory_id IN ({','.join('?' * len(part))}) "
+                    "AND status = 'alive'",
+                    part,
+                )
         return merges
 
-    def _merge(self, db: sqlite3.Connection, ns: str, members: Sequence[sqlite3.Row], cfg: LedgerConfig,
-               cum: float, now: str, *, via: str) -> sqlite3.Row:
+    def _merge(
+        self,
+        db: sqlite3.Connection,
+        ns: str,
+        members: Sequence[sqlite3.Row],
+        cfg: LedgerConfig,
+        cum: float,
+        now: str,
+        *,
+        via: str,
+    ) -> sqlite3.Row:
         """Merge near-duplicates into one new ``consolidated`` entry: the strongest member's
         question and answer plus only the sentences the others add; energy pooled (capped),
         evidence summed, lineage kept; members die with cause ``merged``."""
         ordered = sorted(members, key=lambda r: -self._balance(r, cum))
         anchor = ordered[0]
         answer = eco.merge_answers([r["answer"] or r["text"] for r in ordered], cfg.maxMergedChars)
-        new = self.engine._new_memory({"question": anchor["question"], "answer": answer, "kind": "qa",
-                                       "source": anchor["memory_source"], "category": anchor["category"]}, ns)
+        new = self.engine._new_memory(
+            {
+                "question": anchor["question"],
+                "answer": answer,
+                "kind": "qa",
+                "source": anchor["memory_source"],
+                "category": anchor["category"],
+            },
+            ns,
+        )
         memory, _ = self.store.add_memories([new])[0]
         heir_id = memory.id  # an existing live memory when the merged text is already stored
         existing = self._rows(db, [heir_id]).get(heir_id)
@@ -760,8 +1146,11 @@ class Ledger:
             ordered.append(existing)  # that entry joins the cluster: its evidence is pooled too
         energy = min(cfg.maxEnergy, sum(max(0.0, self._balance(r, cum)) for r in ordered))
         fields = dict(
-            energy=energy, uses=sum(r["uses"] for r in ordered), wins=sum(r["wins"] for r in ordered),
-            losses=sum(r["losses"] for r in ordered), net_credit=sum(r["net_credit"] for r in ordered),
+            energy=energy,
+            uses=sum(r["uses"] for r in ordered),
+            wins=sum(r["wins"] for r in ordered),
+            losses=sum(r["losses"] for r in ordered),
+            net_credit=sum(r["net_credit"] for r in ordered),
             damaged=any(r["damaged"] for r in ordered),
             last_settled_at=max((r["last_settled_at"] for r in ordered if r["last_settled_at"]), default=None),
         )
@@ -771,20 +1160,41 @@ class Ledger:
             if row["memory_id"] != heir_id:
                 self._bury(db, ns, row, "merged", cum, now, merged_into=heir_id, via=via)
         if existing is None:
-            heir = self._insert_entry(db, ns, heir_id, cfg, cum, "consolidated", sources, now,
-                                      category=memory.category, lineage=lineage, dirty=1, **fields)
+            heir = self._insert_entry(
+                db,
+                ns,
+                heir_id,
+                cfg,
+                cum,
+                "consolidated",
+                sources,
+                now,
+                category=memory.category,
+                lineage=lineage,
+                dirty=1,
+                **fields,
+            )
         else:
             db.execute(
                 "UPDATE ledger_entries SET uses = ?, wins = ?, losses = ?, net_credit = ?, damaged = ?, "
                 "last_settled_at = ?, lineage = ?, sources = ?, dirty = 1 WHERE memory_id = ?",
-                (fields["uses"], fields["wins"], fields["losses"], fields["net_credit"], int(fields["damaged"]),
-                 fields["last_settled_at"], json.dumps(eco.union([json.loads(existing["lineage"]), lineage])),
-                 json.dumps(sources), heir_id))
-            self._set_energy(db, heir_id, energy, cum, exempt=bool(existing["exempt"]),
-                             pinned=bool(existing["pinned"]))
+                (
+                    fields["uses"],
+                    fields["wins"],
+                    fields["losses"],
+                    fields["net_credit"],
+                    int(fields["damaged"]),
+                    fields["last_settled_at"],
+                    json.dumps(eco.union([json.loads(existing["lineage"]), lineage])),
+                    json.dumps(sources),
+                    heir_id,
+                ),
+            )
+            self._set_energy(db, heir_id, energy, cum, exempt=bool(existing["exempt"]), pinned=bool(existing["pinned"]))
             heir = self._rows(db, [heir_id], alive=False)[heir_id]
-        self._event(db, ns, "merge", entry=heir_id, at=now,
-                    data={"members": lineage, "energy": round(energy, 6), "via": via})
+        self._event(
+            db, ns, "merge", entry=heir_id, at=now, data={"members": lineage, "energy": round(energy, 6), "via": via}
+        )
         return heir
 
     # -- reads ----------------------------------------------------------------------------
@@ -809,7 +1219,9 @@ class Ledger:
     def _history(self, entry_id: str, limit: int) -> list[dict[str, Any]]:
         rows = self.store.db.execute(
             "SELECT * FROM (SELECT seq, type, ticket_id, at, data FROM ledger_events WHERE entry_id = ? "
-            "ORDER BY seq DESC LIMIT ?) ORDER BY seq", (entry_id, limit)).fetchall()
+            "ORDER BY seq DESC LIMIT ?) ORDER BY seq",
+            (entry_id, limit),
+        ).fetchall()
         return [{"type": r["type"], "at": r["at"], "ticket": r["ticket_id"], **json.loads(r["data"])} for r in rows]
 
     def _obituary_text(self, row: sqlite3.Row, history: list[dict[str, Any]]) -> str:
@@ -820,14 +1232,18 @@ class Ledger:
             "forgotten": "forgotten on request",
         }
         title = row["question"] or row["text"]
-        lines = [f"{row['memory_id']} [{row['kind']}] {title[:120]!r}",
-                 f"  born {row['born_at']}, died {row['died_at']} ({reasons.get(row['cause'], row['cause'])}); "
-                 f"uses={row['uses']} wins={row['wins']} losses={row['losses']} "
-                 f"last settled {row['last_settled_at'] or 'never'}"]
+        lines = [
+            f"{row['memory_id']} [{row['kind']}] {title[:120]!r}",
+            f"  born {row['born_at']}, died {row['died_at']} ({reasons.get(row['cause'], row['cause'])}); "
+            f"uses={row['uses']} wins={row['wins']} losses={row['losses']} "
+            f"last settled {row['last_settled_at'] or 'never'}",
+        ]
         for h in history:
             if h["type"] == "credit":
-                lines.append(f"  {h['at'][:19]} credit {h['credit']:+.3f} (delta {h['delta']:+g}) "
-                             f"{h['before']:.3f} -> {h['after']:.3f}")
+                lines.append(
+                    f"  {h['at'][:19]} credit {h['credit']:+.3f} (delta {h['delta']:+g}) "
+                    f"{h['before']:.3f} -> {h['after']:.3f}"
+                )
             elif h["type"] in ("reinforce", "restore", "pin", "unpin", "merge"):
                 lines.append(f"  {h['at'][:19]} {h['type']}")
         for note in json.loads(row["extra"]).get("darwin_history", []):
@@ -845,13 +1261,24 @@ class Ledger:
         db = self.store.db
         rows = db.execute(
             f"{_ENTRY_SQL} WHERE l.namespace = ? AND l.status = 'dead' AND (? IS NULL OR l.cause = ?) "
-            "ORDER BY l.died_at DESC, l.memory_id LIMIT ?", (ns, cause, cause, limit)).fetchall()
+            "ORDER BY l.died_at DESC, l.memory_id LIMIT ?",
+            (ns, cause, cause, limit),
+        ).fetchall()
         out = []
         for row in rows:
-            out.append({"id": row["memory_id"], "origin_id": row["origin_id"], "cause": row["cause"],
-                        "died_at": row["died_at"], "merged_into": row["merged_into"], "uses": row["uses"],
-                        "question": row["question"], "answer": row["answer"],
-                        "obituary": self._obituary_text(row, self._history(row["memory_id"], 100))})
+            out.append(
+                {
+                    "id": row["memory_id"],
+                    "origin_id": row["origin_id"],
+                    "cause": row["cause"],
+                    "died_at": row["died_at"],
+                    "merged_into": row["merged_into"],
+                    "uses": row["uses"],
+                    "question": row["question"],
+                    "answer": row["answer"],
+                    "obituary": self._obituary_text(row, self._history(row["memory_id"], 100)),
+                }
+            )
         return {"namespace": ns, "obituaries": out}
 
     def stats(self, namespace: str | None = None) -> dict[str, Any]:
@@ -865,24 +1292,41 @@ class Ledger:
         bal = f"CASE WHEN pinned THEN max(0, {live}) ELSE {live} END"
         by_kind = db.execute(
             f"SELECT kind, count(*) AS n, sum({bal}) AS e FROM ledger_entries WHERE namespace = ? AND status = 'alive' "
-            "GROUP BY kind", (cum, cum, ns)).fetchall()
-        dead = db.execute("SELECT cause, count(*) AS n FROM ledger_entries WHERE namespace = ? AND status = 'dead' "
-                          "GROUP BY cause", (ns,)).fetchall()
-        pending = db.execute("SELECT count(*) FROM ledger_tickets WHERE namespace = ? AND status = 'open'",
-                             (ns,)).fetchone()[0]
-        dirty = db.execute("SELECT count(*) FROM ledger_entries WHERE namespace = ? AND status = 'alive' AND dirty = 1",
-                           (ns,)).fetchone()[0]
+            "GROUP BY kind",
+            (cum, cum, ns),
+        ).fetchall()
+        dead = db.execute(
+            "SELECT cause, count(*) AS n FROM ledger_entries WHERE namespace = ? AND status = 'dead' GROUP BY cause",
+            (ns,),
+        ).fetchall()
+        pending = db.execute(
+            "SELECT count(*) FROM ledger_tickets WHERE namespace = ? AND status = 'open'", (ns,)
+        ).fetchone()[0]
+        dirty = db.execute(
+            "SELECT count(*) FROM ledger_entries WHERE namespace = ? AND status = 'alive' AND dirty = 1", (ns,)
+        ).fetchone()[0]
         total = sum(r["e"] or 0.0 for r in by_kind)
         next_tick = None
         if state["last_tick_at"] and cfg.tickIntervalHours > 0:
             next_tick = iso(parse_iso(state["last_tick_at"]) + timedelta(hours=cfg.tickIntervalHours))
         return {
-            "namespace": ns, "alive": sum(r["n"] for r in by_kind),
-            "graveyard": sum(r["n"] for r in dead), "dead_by_cause": {r["cause"]: r["n"] for r in dead},
-            "pending_tickets": pending, "awaiting_consolidation": dirty, "total_energy": round(total, 3),
-            "energy_share_by_kind": {r["kind"]: round((r["e"] or 0.0) / total, 3) for r in by_kind} if total > 0 else {},
-            "clock": {"sessions": state["sessions"], "ticks": state["ticks"], "cum_upkeep": round(cum, 6),
-                      "last_tick_at": state["last_tick_at"], "next_tick_at": next_tick},
+            "namespace": ns,
+            "alive": sum(r["n"] for r in by_kind),
+            "graveyard": sum(r["n"] for r in dead),
+            "dead_by_cause": {r["cause"]: r["n"] for r in dead},
+            "pending_tickets": pending,
+            "awaiting_consolidation": dirty,
+            "total_energy": round(total, 3),
+            "energy_share_by_kind": {r["kind"]: round((r["e"] or 0.0) / total, 3) for r in by_kind}
+            if total > 0
+            else {},
+            "clock": {
+                "sessions": state["sessions"],
+                "ticks": state["ticks"],
+                "cum_upkeep": round(cum, 6),
+                "last_tick_at": state["last_tick_at"],
+                "next_tick_at": next_tick,
+            },
             "baseline": state["baseline"],
         }
 
@@ -891,15 +1335,30 @@ class Ledger:
     def tool_store(self, namespace: str | None, params: dict[str, Any]) -> dict[str, Any]:
         """``memory_store``: darwin form (question, answer, source) or memory-lancedb form
         (text, importance, category). Returns ``{content, details}``."""
-        result = self.store_entry(namespace, question=params.get("question"), answer=params.get("answer"),
-                                  text=params.get("text"), source=params.get("source"),
-                                  category=params.get("category"), importance=params.get("importance"),
-                                  via="tool")
+        result = self.store_entry(
+            namespace,
+            question=params.get("question"),
+            answer=params.get("answer"),
+            text=params.get("text"),
+            source=params.get("source"),
+            category=params.get("category"),
+            importance=params.get("importance"),
+            via="tool",
+        )
         entry = result["entry"]
-        verb = {"created": "Stored", "reinforced": "Already known; reinforced", "merged": "Merged into"}[result["action"]]
-        return {"content": f"{verb} memory {entry['id']}.",
-                "details": {"action": result["action"], "id": entry["id"], "entryId": entry["id"],
-                            "merged": result.get("merged"), "similarity": result.get("similarity")}}
+        verb = {"created": "Stored", "reinforced": "Already known; reinforced", "merged": "Merged into"}[
+            result["action"]
+        ]
+        return {
+            "content": f"{verb} memory {entry['id']}.",
+            "details": {
+                "action": result["action"],
+                "id": entry["id"],
+                "entryId": entry["id"],
+                "merged": result.get("merged"),
+                "similarity": result.get("similarity"),
+            },
+        }
 
     def tool_forget(self, namespace: str | None, params: dict[str, Any]) -> dict[str, Any]:
         """``memory_forget``: forget ``entryId``/``memoryId``; with only ``query``, list the
@@ -907,8 +1366,9 @@ class Ledger:
         entry_id = params.get("entryId") or params.get("memoryId")
         if entry_id:
             out = self.forget(entry_id, namespace, via="tool")
-            text = (f"Forgot memory {out['id']}." if out["forgotten"]
-                    else f"Did not forget {out['id']}: {out['reason']}.")
+            text = (
+                f"Forgot memory {out['id']}." if out["forgotten"] else f"Did not forget {out['id']}: {out['reason']}."
+            )
             return {"content": text, "details": {"action": "forgotten" if out["forgotten"] else "refused", **out}}
         query = params.get("query")
         if not query:
@@ -920,8 +1380,10 @@ class Ledger:
         if not found:
             return {"content": "No matching memory to forget.", "details": {"action": "none", "candidates": []}}
         lines = [f"- {f['id']} (score {f['score']:.2f}): {escape(f['text'], 200)}" for f in found]
-        return {"content": "Candidates (call memory_forget with entryId to forget one):\n" + "\n".join(lines),
-                "details": {"action": "candidates", "candidates": found}}
+        return {
+            "content": "Candidates (call memory_forget with entryId to forget one):\n" + "\n".join(lines),
+            "details": {"action": "candidates", "candidates": found},
+        }
 
     def tool_settle(self, namespace: str | None, session: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
         """``memory_settle`` (MCP clients have no ``agent_end``): the run's outcome as ``success``
@@ -936,13 +1398,20 @@ class Ledger:
                 cfg = self._config(self._peek_state(self._ns(namespace)))
                 delta = cfg.successDelta if success else cfg.failureDelta
             one = self.settle(ticket, delta, namespace, detail=detail, via="tool")
-            text = (f"Settled ticket {ticket} (credit {one['credit']:+.3f})." if one["settled"]
-                    else f"Ticket {ticket} not settled: {one['reason']}.")
+            text = (
+                f"Settled ticket {ticket} (credit {one['credit']:+.3f})."
+                if one["settled"]
+                else f"Ticket {ticket} not settled: {one['reason']}."
+            )
             return {"content": text, "details": {"settled": int(one["settled"]), "tickets": [one]}}
-        out = self.settle_session(session.get("sessionKey"), namespace, success=success, delta=delta,
-                                  detail=detail, via="tool")
-        text = (f"Settled {out['settled']} ticket(s) as {out['outcome']} (credit {out['credit']:+.3f} each)."
-                if out["settled"] else "No open tickets to settle.")
+        out = self.settle_session(
+            session.get("sessionKey"), namespace, success=success, delta=delta, detail=detail, via="tool"
+        )
+        text = (
+            f"Settled {out['settled']} ticket(s) as {out['outcome']} (credit {out['credit']:+.3f} each)."
+            if out["settled"]
+            else "No open tickets to settle."
+        )
         return {"content": text, "details": out}
 
     def on_agent_end(self, namespace: str | None, session: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
@@ -952,35 +1421,54 @@ class Ledger:
         key = (session or {}).get("sessionKey") or (session or {}).get("sessionId")
         detail = str(event.get("error") or "")[:500]
         ended = event.get("endedAt")
-        return self.settle_session(key, namespace, success=bool(event.get("success")),
-                                   overrides=event.get("ledger") or None, detail=detail, via="agent_end",
-                                   ended_at=parse_iso(ended) if ended else None)
+        return self.settle_session(
+            key,
+            namespace,
+            success=bool(event.get("success")),
+            overrides=event.get("ledger") or None,
+            detail=detail,
+            via="agent_end",
+            ended_at=parse_iso(ended) if ended else None,
+        )
 
     def on_session_end(self, namespace: str | None, session: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
         """``session_end``: the run's outcome is unknown, so nothing is credited; the session's
         still-open tickets are closed as ``expired`` (the path ``tick`` takes) and one
         ``session_end`` event is logged. Replays expire nothing and log nothing more."""
-        key = (session or {}).get("sessionKey") or (session or {}).get("sessionId") \
-            or event.get("sessionKey") or event.get("sessionId")
+        key = (
+            (session or {}).get("sessionKey")
+            or (session or {}).get("sessionId")
+            or event.get("sessionKey")
+            or event.get("sessionId")
+        )
         ns = self._ns(namespace)
         if not key:
             return {"expired": 0}
         now = iso(self.clock())
         with self.store.transaction() as db:
-            ids = [r[0] for r in db.execute(
-                "SELECT id FROM ledger_tickets WHERE namespace = ? AND session_key = ? AND status = 'open' "
-                "AND opened_at <= ? ORDER BY opened_at, id", (ns, key, now))]
-            seen = db.execute("SELECT 1 FROM ledger_events WHERE namespace = ? AND type = 'session_end' "
-                              "AND json_extract(data, '$.sessionKey') = ? LIMIT 1", (ns, key)).fetchone()
+            ids = [
+                r[0]
+                for r in db.execute(
+                    "SELECT id FROM ledger_tickets WHERE namespace = ? AND session_key = ? AND status = 'open' "
+                    "AND opened_at <= ? ORDER BY opened_at, id",
+                    (ns, key, now),
+                )
+            ]
+            seen = db.execute(
+                "SELECT 1 FROM ledger_events WHERE namespace = ? AND type = 'session_end' "
+                "AND json_extract(data, '$.sessionKey') = ? LIMIT 1",
+                (ns, key),
+            ).fetchone()
             if not ids and seen:
                 return {"expired": 0}
             st = self._state(db, ns)
             n = self._expire_tickets(db, ns, st, self._config(st), ids, "session ended", "session_end", now)
-            info = {k: (v[:200] if isinstance(v, str) else v) for k in ("sessionId", "reason", "messageCount",
-                                                                         "durationMs")
-                    if isinstance(v := event.get(k), str | int | float) and not isinstance(v, bool)}
-            self._event(db, ns, "session_end", at=now,
-                        data={"sessionKey": key, **info, "expired": n, "tickets": ids})
+            info = {
+                k: (v[:200] if isinstance(v, str) else v)
+                for k in ("sessionId", "reason", "messageCount", "durationMs")
+                if isinstance(v := event.get(k), str | int | float) and not isinstance(v, bool)
+            }
+            self._event(db, ns, "session_end", at=now, data={"sessionKey": key, **info, "expired": n, "tickets": ids})
         return {"expired": n}
 
     # -- background ticks -------------------------------------------------------------------
@@ -1017,8 +1505,13 @@ class Ticker(threading.Thread):
         while not self._stop_event.wait(self.every):
             try:
                 for result in self.ledger.tick_due():
-                    log.info("ledger tick %s: %s deaths, %s merges, %s expired", result["namespace"],
-                             result["deaths"], result["merges"], result["expired"])
+                    log.info(
+                        "ledger tick %s: %s deaths, %s merges, %s expired",
+                        result["namespace"],
+                        result["deaths"],
+                        result["merges"],
+                        result["expired"],
+                    )
             except Exception:  # noqa: BLE001 - a failed background tick must not kill the daemon
                 log.exception("ledger tick failed")
 

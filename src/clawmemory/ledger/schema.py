@@ -67,9 +67,7 @@ def m001_ledger_tables(db: sqlite3.Connection) -> None:
         "CREATE INDEX ledger_entries_death ON ledger_entries (namespace, death_at) "
         "WHERE status = 'alive' AND death_at IS NOT NULL"
     )
-    db.execute(
-        "CREATE INDEX ledger_entries_dirty ON ledger_entries (namespace) WHERE status = 'alive' AND dirty = 1"
-    )
+    db.execute("CREATE INDEX ledger_entries_dirty ON ledger_entries (namespace) WHERE status = 'alive' AND dirty = 1")
     db.execute("CREATE INDEX ledger_entries_graveyard ON ledger_entries (namespace, status, died_at)")
     db.execute("CREATE UNIQUE INDEX ledger_entries_origin ON ledger_entries (namespace, origin_id)")
     db.execute(
@@ -92,12 +90,10 @@ def m001_ledger_tables(db: sqlite3.Connection) -> None:
         """
     )
     db.execute(
-        "CREATE INDEX ledger_tickets_open_session ON ledger_tickets (namespace, session_key) "
-        "WHERE status = 'open'"
+        "CREATE INDEX ledger_tickets_open_session ON ledger_tickets (namespace, session_key) WHERE status = 'open'"
     )
     db.execute(
-        "CREATE INDEX ledger_tickets_open_expiry ON ledger_tickets (namespace, expires_at) "
-        "WHERE status = 'open'"
+        "CREATE INDEX ledger_tickets_open_expiry ON ledger_tickets (namespace, expires_at) WHERE status = 'open'"
     )
     db.execute(
         """

@@ -13,12 +13,19 @@ if TYPE_CHECKING:
     from .ledger import Ledger
 
 # Events whose data records an entry's balance at that moment, and the key it is under.
-_ENERGY_KEYS = {"birth": "energy", "credit": "after", "reinforce": "after", "restore": "energy",
-                "merge": "energy", "death": "balance"}
+_ENERGY_KEYS = {
+    "birth": "energy",
+    "credit": "after",
+    "reinforce": "after",
+    "restore": "energy",
+    "merge": "energy",
+    "death": "balance",
+}
 
 
-def energy_points(ledger: Ledger, namespace: str, entry_ids: Sequence[str] | None = None, *,
-                  entries: int = 8) -> dict[str, list[dict[str, Any]]]:
+def energy_points(
+    ledger: Ledger, namespace: str, entry_ids: Sequence[str] | None = None, *, entries: int = 8
+) -> dict[str, list[dict[str, Any]]]:
     """Balance of each entry at every event that recorded it (birth, credit, reinforce,
     restore, merge, death), oldest first. Without ``entry_ids``: the ``entries`` most recently
     active entries of the namespace."""
@@ -26,14 +33,21 @@ def energy_points(ledger: Ledger, namespace: str, entry_ids: Sequence[str] | Non
     types = tuple(_ENERGY_KEYS)
     marks = ",".join("?" * len(types))
     if entry_ids is None:
-        entry_ids = [r[0] for r in db.execute(
-            f"SELECT entry_id FROM ledger_events WHERE namespace = ? AND entry_id IS NOT NULL AND type IN ({marks}) "
-            "GROUP BY entry_id ORDER BY max(seq) DESC LIMIT ?", (namespace, *types, entries))]
+        entry_ids = [
+            r[0]
+            for r in db.execute(
+                f"SELECT entry_id FROM ledger_events WHERE namespace = ? AND entry_id IS NOT NULL AND type IN ({marks}) "
+                "GROUP BY entry_id ORDER BY max(seq) DESC LIMIT ?",
+                (namespace, *types, entries),
+            )
+        ]
     out: dict[str, list[dict[str, Any]]] = {}
     for entry_id in entry_ids:
         rows = db.execute(
             f"SELECT type, at, data FROM ledger_events WHERE entry_id = ? AND namespace = ? AND type IN ({marks}) "
-            "ORDER BY seq", (entry_id, namespace, *types))
+            "ORDER BY seq",
+            (entry_id, namespace, *types),
+        )
         points = []
         for r in rows:
             value = json.loads(r["data"]).get(_ENERGY_KEYS[r["type"]])
@@ -49,7 +63,9 @@ def open_tickets_by_session(ledger: Ledger, namespace: str, *, limit: int = 100)
     rows = ledger.store.db.execute(
         "SELECT coalesce(session_key, '') AS session_key, count(*) AS open, min(opened_at) AS first_at, "
         "max(opened_at) AS last_at FROM ledger_tickets WHERE namespace = ? AND status = 'open' "
-        "GROUP BY session_key ORDER BY last_at DESC LIMIT ?", (namespace, limit))
+        "GROUP BY session_key ORDER BY last_at DESC LIMIT ?",
+        (namespace, limit),
+    )
     return [dict(r) for r in rows]
 
 
@@ -58,7 +74,9 @@ def settlements(ledger: Ledger, namespace: str, *, limit: int = 50) -> list[dict
     rows = ledger.store.db.execute(
         "SELECT s.ticket_id, s.outcome, s.delta, s.credit, s.via, s.settled_at, t.session_key, t.query "
         "FROM ledger_settlements s JOIN ledger_tickets t ON t.id = s.ticket_id "
-        "WHERE s.namespace = ? ORDER BY s.settled_at DESC, s.ticket_id LIMIT ?", (namespace, limit))
+        "WHERE s.namespace = ? ORDER BY s.settled_at DESC, s.ticket_id LIMIT ?",
+        (namespace, limit),
+    )
     return [dict(r) for r in rows]
 
 
@@ -76,6 +94,10 @@ def entry_parts(ledger: Ledger, namespace: str, hits: Sequence[tuple[str, float]
         if row is None:
             continue
         now = ledger._balance(row, state["cum_upkeep"])
-        out[memory_id] = {"energy": round(now, 6), "uses": row["uses"], "pinned": bool(row["pinned"]),
-                          "rank_score": round(eco.rank_score(score, top, now, row["uses"], cfg), 6)}
+        out[memory_id] = {
+            "energy": round(now, 6),
+            "uses": row["uses"],
+            "pinned": bool(row["pinned"]),
+            "rank_score": round(eco.rank_score(score, top, now, row["uses"], cfg), 6),
+        }
     return out

@@ -53,8 +53,16 @@ class LLMClient:
     ``timeout_s``: default wall-clock limit per call.
     """
 
-    def __init__(self, provider: str, base_url: str, model: str, *, api_key: str | None = None,
-                 timeout_s: float = 30.0, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        provider: str,
+        base_url: str,
+        model: str,
+        *,
+        api_key: str | None = None,
+        timeout_s: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         if provider not in PROVIDERS:
             raise LLMError(f"llm provider must be one of {PROVIDERS}, not {provider!r}")
         if not base_url:
@@ -73,11 +81,24 @@ class LLMClient:
         """The client described by ``settings.llm_*``; None when ``llm_provider`` is ``none``."""
         if getattr(settings, "llm_provider", "none") == "none":
             return None
-        return cls(settings.llm_provider, settings.llm_base_url, model or settings.llm_model,
-                   api_key=settings.llm_api_key, timeout_s=settings.llm_timeout_s)
+        return cls(
+            settings.llm_provider,
+            settings.llm_base_url,
+            model or settings.llm_model,
+            api_key=settings.llm_api_key,
+            timeout_s=settings.llm_timeout_s,
+        )
 
-    def complete(self, system: str, prompt: str, *, max_tokens: int = 2048, temperature: float = 0.2,
-                 timeout_s: float | None = None, json_mode: bool = False) -> LLMReply:
+    def complete(
+        self,
+        system: str,
+        prompt: str,
+        *,
+        max_tokens: int = 2048,
+        temperature: float = 0.2,
+        timeout_s: float | None = None,
+        json_mode: bool = False,
+    ) -> LLMReply:
         """One completion: ``system`` instructions, one user ``prompt``; returns the text.
 
         ``json_mode`` asks an OpenAI-compatible server for a JSON object (ignored by
@@ -87,7 +108,8 @@ class LLMClient:
         if limit <= 0:
             raise LLMError("no time left for the llm call")
         url, headers, body = (self._openai if self.provider == "openai" else self._anthropic)(
-            system, prompt, max_tokens, temperature, json_mode)
+            system, prompt, max_tokens, temperature, json_mode
+        )
         start = time.monotonic()
         future = _POOL.submit(self._post, url, headers, body, limit)
         try:
@@ -126,8 +148,9 @@ class LLMClient:
 
     # -- wire formats -------------------------------------------------------------------
 
-    def _openai(self, system: str, prompt: str, max_tokens: int, temperature: float,
-                json_mode: bool) -> tuple[str, dict[str, str], dict[str, Any]]:
+    def _openai(
+        self, system: str, prompt: str, max_tokens: int, temperature: float, json_mode: bool
+    ) -> tuple[str, dict[str, str], dict[str, Any]]:
         headers = {"content-type": "application/json"}
         if self.api_key:
             headers["authorization"] = f"Bearer {self.api_key}"
@@ -142,8 +165,9 @@ class LLMClient:
             body["response_format"] = {"type": "json_object"}
         return f"{self.base_url}/chat/completions", headers, body
 
-    def _anthropic(self, system: str, prompt: str, max_tokens: int, temperature: float,
-                   json_mode: bool) -> tuple[str, dict[str, str], dict[str, Any]]:
+    def _anthropic(
+        self, system: str, prompt: str, max_tokens: int, temperature: float, json_mode: bool
+    ) -> tuple[str, dict[str, str], dict[str, Any]]:
         headers = {"content-type": "application/json", "anthropic-version": ANTHROPIC_VERSION}
         if self.api_key:
             headers["x-api-key"] = self.api_key

@@ -74,9 +74,11 @@ class McpEndpoint:
 
         from .server import build_server
 
-        return StreamableHTTPSessionManager(app=build_server(self.engine, request_scope),
-                                            security_settings=transport_security(self.engine.settings),
-                                            max_request_body_size=self.engine.settings.max_body_bytes)
+        return StreamableHTTPSessionManager(
+            app=build_server(self.engine, request_scope),
+            security_settings=transport_security(self.engine.settings),
+            max_request_body_size=self.engine.settings.max_body_bytes,
+        )
 
     async def host(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         """Wait for the first request, import the SDK (off the event loop), run its manager."""
@@ -99,7 +101,8 @@ class McpEndpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.wanted is None or self.ready is None:
             await error_response(503, "unavailable", "MCP is not running (app lifespan not started)")(
-                scope, receive, send)
+                scope, receive, send
+            )
             return
         self.wanted.set()
         await self.ready.wait()

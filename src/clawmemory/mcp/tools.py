@@ -22,27 +22,31 @@ class SettleParams(Body):
     """``memory_settle``: how the run that used recalled memories ended."""
 
     success: bool | None = Field(None, description="The run ended well (true) or badly (false).")
-    delta: float | None = Field(None, allow_inf_nan=False,
-                                description="Or a measured outcome (positive helped, negative hurt).")
-    ticketId: str | None = Field(None, description="Settle only this ticket (from a memory_recall block); "
-                                                   "default: every ticket this client opened that is still open.")
+    delta: float | None = Field(
+        None, allow_inf_nan=False, description="Or a measured outcome (positive helped, negative hurt)."
+    )
+    ticketId: str | None = Field(
+        None,
+        description="Settle only this ticket (from a memory_recall block); "
+        "default: every ticket this client opened that is still open.",
+    )
     detail: str | None = Field(None, max_length=500, description="A short note on the outcome.")
 
 
 DESCRIPTIONS = {
     "memory_search": "Search long-term memory (facts, decisions, preferences, past conversations and indexed "
-                     "notes) for text relevant to a query. Returns ranked snippets (JSON) with paths usable "
-                     "with memory_get.",
+    "notes) for text relevant to a query. Returns ranked snippets (JSON) with paths usable "
+    "with memory_get.",
     "memory_get": "Read a memory item or a line range of an indexed memory file by the path returned from "
-                  "memory_search.",
+    "memory_search.",
     "memory_recall": "Recall stored memories relevant to a question before making a decision. The answer is a "
-                     "block of untrusted data with a ticket id; when the task is done, report how it went with "
-                     "memory_settle, so memories that helped are kept and ones that misled fade.",
+    "block of untrusted data with a ticket id; when the task is done, report how it went with "
+    "memory_settle, so memories that helped are kept and ones that misled fade.",
     "memory_store": "Store a durable fact, decision or preference in long-term memory. Use either text, or "
-                    "question + answer (what was asked and what turned out to be true).",
+    "question + answer (what was asked and what turned out to be true).",
     "memory_forget": "Forget a stored memory by id, or find candidates to forget by query.",
     "memory_settle": "Report the outcome of the task that used memory_recall (success true/false, or a "
-                     "measured delta). Settles the tickets this client opened (or one ticketId) exactly once.",
+    "measured delta). Settles the tickets this client opened (or one ticketId) exactly once.",
 }
 
 

@@ -34,15 +34,29 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-ConfigOpt = Annotated[Path | None, typer.Option("--config", help="openclaw.json to use (default: $OPENCLAW_CONFIG_PATH, "
-                                                "$OPENCLAW_STATE_DIR/openclaw.json, ~/.openclaw/openclaw.json).")]
-DataDirOpt = Annotated[Path | None, typer.Option("--data-dir", help="clawmemory data dir (default: the plugin's, "
-                                                 "else $CLAWMEMORY_HOME or ~/.clawmemory).")]
-UrlOpt = Annotated[str | None, typer.Option("--daemon-url", help="Daemon URL (default: the plugin's, else http://127.0.0.1:7411).")]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="openclaw.json to use (default: $OPENCLAW_CONFIG_PATH, "
+        "$OPENCLAW_STATE_DIR/openclaw.json, ~/.openclaw/openclaw.json).",
+    ),
+]
+DataDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir", help="clawmemory data dir (default: the plugin's, else $CLAWMEMORY_HOME or ~/.clawmemory)."
+    ),
+]
+UrlOpt = Annotated[
+    str | None, typer.Option("--daemon-url", help="Daemon URL (default: the plugin's, else http://127.0.0.1:7411).")
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Change nothing; print the diff.")]
 OpenClawOpt = Annotated[str | None, typer.Option("--openclaw", help="Path of the openclaw CLI (default: on PATH).")]
-NoCliOpt = Annotated[bool, typer.Option("--no-openclaw-cli", help="Edit openclaw.json directly; never call the openclaw CLI.")]
+NoCliOpt = Annotated[
+    bool, typer.Option("--no-openclaw-cli", help="Edit openclaw.json directly; never call the openclaw CLI.")
+]
 
 out = Console()
 
@@ -58,8 +72,11 @@ def _emit_json(data: Any) -> None:
 
 def _print_diff(diff: str) -> None:
     for line in diff.splitlines():
-        style = "green" if line.startswith("+") and not line.startswith("+++") else (
-            "red" if line.startswith("-") and not line.startswith("---") else None)
+        style = (
+            "green"
+            if line.startswith("+") and not line.startswith("+++")
+            else ("red" if line.startswith("-") and not line.startswith("---") else None)
+        )
         out.print(line, style=style, markup=False, highlight=False, soft_wrap=True)
 
 
@@ -86,8 +103,9 @@ def install_command(
     config: ConfigOpt = None,
     data_dir: DataDirOpt = None,
     daemon_url: UrlOpt = None,
-    disable_memory_core: Annotated[bool, typer.Option("--disable-memory-core",
-                                                      help="Also disable memory-core (it owns memory_search/memory_get).")] = False,
+    disable_memory_core: Annotated[
+        bool, typer.Option("--disable-memory-core", help="Also disable memory-core (it owns memory_search/memory_get).")
+    ] = False,
     dry_run: DryRunOpt = False,
     openclaw: OpenClawOpt = None,
     no_openclaw_cli: NoCliOpt = False,
@@ -95,21 +113,34 @@ def install_command(
 ) -> None:
     """Install the clawmemory plugin into OpenClaw and select it for memory and context."""
     try:
-        result = install(config, data_dir=data_dir, daemon_url=daemon_url, disable_memory_core=disable_memory_core,
-                         dry_run=dry_run, openclaw=False if no_openclaw_cli else openclaw)
+        result = install(
+            config,
+            data_dir=data_dir,
+            daemon_url=daemon_url,
+            disable_memory_core=disable_memory_core,
+            dry_run=dry_run,
+            openclaw=False if no_openclaw_cli else openclaw,
+        )
     except OpenClawConfigError as exc:
         raise _fail(exc.message) from None
     if json_out:
         return _emit_json(result.to_dict())
     if dry_run:
-        out.print(f"[bold]dry run[/bold]: {result.config_path} would change like this" if result.diff else "dry run: nothing to change")
+        out.print(
+            f"[bold]dry run[/bold]: {result.config_path} would change like this"
+            if result.diff
+            else "dry run: nothing to change"
+        )
         _print_diff(result.diff)
         _print_peers_and_notes(result)
         return
     _print_changes("installed clawmemory into", result)
     if result.changed:
-        out.print(f"plugin: {result.plugin_dir} (via {result.method})  data dir: {result.data_dir}  daemon: {result.daemon_url}",
-                  markup=False, highlight=False)
+        out.print(
+            f"plugin: {result.plugin_dir} (via {result.method})  data dir: {result.data_dir}  daemon: {result.daemon_url}",
+            markup=False,
+            highlight=False,
+        )
         out.print("next: restart the OpenClaw gateway (`openclaw gateway restart`), then run `clawmemory doctor`")
 
 

@@ -20,7 +20,7 @@ import shutil
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -123,7 +123,7 @@ def backup_config(path: Path) -> Path | None:
     """Copy ``path`` to ``<path>.clawmemory-backup-<UTC timestamp>``; None when absent."""
     if not path.exists():
         return None
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = path.with_name(f"{path.name}{BACKUP_INFIX}{stamp}")
     n = 1
     while target.exists():

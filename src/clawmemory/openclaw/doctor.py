@@ -100,47 +100,92 @@ def _config_checks(report: DoctorReport, data: Mapping[str, Any], config_path: P
     if entry is None:
         add(Check("plugin.entry", "plugin entry", False, f"plugins.entries.{PLUGIN_ID} is missing", INSTALL))
     elif entry.get("enabled") is False:
-        add(Check("plugin.entry", "plugin entry", False, f"plugins.entries.{PLUGIN_ID}.enabled is false",
-                  f"openclaw plugins enable {PLUGIN_ID} (or {INSTALL})"))
+        add(
+            Check(
+                "plugin.entry",
+                "plugin entry",
+                False,
+                f"plugins.entries.{PLUGIN_ID}.enabled is false",
+                f"openclaw plugins enable {PLUGIN_ID} (or {INSTALL})",
+            )
+        )
     elif PLUGIN_ID in deny:
         add(Check("plugin.entry", "plugin entry", False, f"{PLUGIN_ID} is in plugins.deny", INSTALL))
     elif allow is not None and PLUGIN_ID not in allow:
-        add(Check("plugin.entry", "plugin entry", False, f"plugins.allow is set and does not list {PLUGIN_ID}", INSTALL))
+        add(
+            Check("plugin.entry", "plugin entry", False, f"plugins.allow is set and does not list {PLUGIN_ID}", INSTALL)
+        )
     else:
         add(Check("plugin.entry", "plugin entry", True, f"plugins.entries.{PLUGIN_ID} present and enabled"))
 
     for name in ("memory", "contextEngine"):
         value = effective_slot(data, name)
         ok = value == PLUGIN_ID
-        add(Check(f"slot.{name}", f"{name} slot", ok, f"plugins.slots.{name} = {value!r}",
-                  None if ok else f"{INSTALL} (sets plugins.slots.{name} to {PLUGIN_ID!r})"))
+        add(
+            Check(
+                f"slot.{name}",
+                f"{name} slot",
+                ok,
+                f"plugins.slots.{name} = {value!r}",
+                None if ok else f"{INSTALL} (sets plugins.slots.{name} to {PLUGIN_ID!r})",
+            )
+        )
 
     hooks = (entry or {}).get("hooks") if isinstance((entry or {}).get("hooks"), dict) else {}
     allowed = hooks.get("allowConversationAccess") is True
-    add(Check("hooks.allowConversationAccess", "conversation hooks allowed", allowed,
-              "agent_end and before_prompt_build reach clawmemory" if allowed
-              else f"plugins.entries.{PLUGIN_ID}.hooks.allowConversationAccess is not true: OpenClaw drops agent_end "
-                   "(ledger settlement) and before_prompt_build",
-              None if allowed else f"{INSTALL} (or set plugins.entries.{PLUGIN_ID}.hooks.allowConversationAccess: true)"))
+    add(
+        Check(
+            "hooks.allowConversationAccess",
+            "conversation hooks allowed",
+            allowed,
+            "agent_end and before_prompt_build reach clawmemory"
+            if allowed
+            else f"plugins.entries.{PLUGIN_ID}.hooks.allowConversationAccess is not true: OpenClaw drops agent_end "
+            "(ledger settlement) and before_prompt_build",
+            None if allowed else f"{INSTALL} (or set plugins.entries.{PLUGIN_ID}.hooks.allowConversationAccess: true)",
+        )
+    )
 
     core = plugin_entry(data, "memory-core") or {}
     core_off = core.get("enabled") is False
-    add(Check("memory_core.conflict", "memory-core disabled", core_off,
-              "memory-core is disabled" if core_off
-              else "memory-core is enabled and keeps registering memory_search/memory_get, so clawmemory's tools of "
-                   "those names are skipped",
-              None if core_off else f"{INSTALL} --disable-memory-core", severity="warning"))
+    add(
+        Check(
+            "memory_core.conflict",
+            "memory-core disabled",
+            core_off,
+            "memory-core is disabled"
+            if core_off
+            else "memory-core is enabled and keeps registering memory_search/memory_get, so clawmemory's tools of "
+            "those names are skipped",
+            None if core_off else f"{INSTALL} --disable-memory-core",
+            severity="warning",
+        )
+    )
 
     peers = [p for p in MEMORY_PEERS if (plugin_entry(data, p) or {"enabled": False}).get("enabled", True) is not False]
-    add(Check("peers", "other memory plugins", not peers,
-              "none enabled" if not peers else f"enabled: {', '.join(peers)} (tool names may collide)",
-              None if not peers else "openclaw plugins disable " + " ".join(peers), severity="warning"))
+    add(
+        Check(
+            "peers",
+            "other memory plugins",
+            not peers,
+            "none enabled" if not peers else f"enabled: {', '.join(peers)} (tool names may collide)",
+            None if not peers else "openclaw plugins disable " + " ".join(peers),
+            severity="warning",
+        )
+    )
 
     linked = [(raw, resolve_load_path(raw, config_path)) for raw in load_paths(data)]
     ours = [(raw, p) for raw, p in linked if (read_manifest(p) or {}).get("id") == PLUGIN_ID]
     if not ours:
-        add(Check("plugin.files", "plugin files linked", False,
-                  f"no plugins.load.paths entry holds the {PLUGIN_ID} plugin", INSTALL))
+        add(
+            Check(
+                "plugin.files",
+                "plugin files linked",
+                False,
+                f"no plugins.load.paths entry holds the {PLUGIN_ID} plugin",
+                INSTALL,
+            )
+        )
     else:
         raw, p = ours[0]
         missing = [f for f in ("index.js", "package.json", "openclaw.plugin.json") if not (p / f).is_file()]
@@ -152,8 +197,16 @@ def _config_checks(report: DoctorReport, data: Mapping[str, Any], config_path: P
             except OpenClawConfigError:
                 shipped = None
             if shipped is not None and p.resolve() != shipped:
-                add(Check("plugin.files", "plugin files linked", False,
-                          f"linked {p}, but this clawmemory ships its plugin at {shipped}", INSTALL, severity="warning"))
+                add(
+                    Check(
+                        "plugin.files",
+                        "plugin files linked",
+                        False,
+                        f"linked {p}, but this clawmemory ships its plugin at {shipped}",
+                        INSTALL,
+                        severity="warning",
+                    )
+                )
             else:
                 add(Check("plugin.files", "plugin files linked", True, f"linked {p}"))
 
@@ -168,19 +221,35 @@ def _tool_checks(report: DoctorReport, which: Callable[[str], str | None]) -> No
     else:
         v = _version_tuple(node_v or "")
         ok = bool(v and (v[:2] >= MIN_NODE and v[0] < 25 or v[:2] >= (26, 1)))
-        add(Check("node.version", "node", ok if openclaw else None, f"{node}: {node_v or 'unknown version'}",
-                  None if ok else "OpenClaw 2026.9 needs Node >=24.16 <25 or >=26.1",
-                  severity="error" if openclaw else "info"))
+        add(
+            Check(
+                "node.version",
+                "node",
+                ok if openclaw else None,
+                f"{node}: {node_v or 'unknown version'}",
+                None if ok else "OpenClaw 2026.9 needs Node >=24.16 <25 or >=26.1",
+                severity="error" if openclaw else "info",
+            )
+        )
     if not openclaw:
         add(Check("openclaw.version", "openclaw", None, "openclaw CLI not on PATH", severity="info"))
     else:
         v = _run_version(openclaw)
-        add(Check("openclaw.version", "openclaw", v is not None, f"{openclaw}: {v or 'did not run'}",
-                  None if v else "check the OpenClaw install (`openclaw --version`)", severity="warning"))
+        add(
+            Check(
+                "openclaw.version",
+                "openclaw",
+                v is not None,
+                f"{openclaw}: {v or 'did not run'}",
+                None if v else "check the OpenClaw install (`openclaw --version`)",
+                severity="warning",
+            )
+        )
 
 
-def _daemon_checks(report: DoctorReport, url: str, token_file: Path, timeout: float,
-                   client: httpx.Client | None) -> None:
+def _daemon_checks(
+    report: DoctorReport, url: str, token_file: Path, timeout: float, client: httpx.Client | None
+) -> None:
     add = report.checks.append
     own = client is None
     http = client or httpx.Client(timeout=timeout)
@@ -194,23 +263,47 @@ def _daemon_checks(report: DoctorReport, url: str, token_file: Path, timeout: fl
         except ValueError:
             health, problem = None, f"GET {url}/health did not return JSON"
         if health is None:
-            add(Check("daemon.health", "daemon running", False, problem or "unreachable",
-                      f"start it: clawmemory serve --data-dir {report.data_dir}  (the OpenClaw Gateway also starts it "
-                      "when plugins.entries.clawmemory.config.startDaemon is not false)"))
-            for cid, title in (("daemon.token", "token accepted"), ("store.schema", "store schema"), ("embeddings", "embeddings")):
+            add(
+                Check(
+                    "daemon.health",
+                    "daemon running",
+                    False,
+                    problem or "unreachable",
+                    f"start it: clawmemory serve --data-dir {report.data_dir}  (the OpenClaw Gateway also starts it "
+                    "when plugins.entries.clawmemory.config.startDaemon is not false)",
+                )
+            )
+            for cid, title in (
+                ("daemon.token", "token accepted"),
+                ("store.schema", "store schema"),
+                ("embeddings", "embeddings"),
+            ):
                 add(Check(cid, title, None, "skipped: daemon not running", severity="info"))
             return
-        add(Check("daemon.health", "daemon running", health.get("status") == "ok",
-                  f"{url} status={health.get('status')} version={health.get('version')}",
-                  None if health.get("status") == "ok" else "see the daemon log"))
+        add(
+            Check(
+                "daemon.health",
+                "daemon running",
+                health.get("status") == "ok",
+                f"{url} status={health.get('status')} version={health.get('version')}",
+                None if health.get("status") == "ok" else "see the daemon log",
+            )
+        )
 
         try:
             token = token_file.read_text(encoding="utf-8").strip()
         except OSError:
             token = None
         if not token:
-            add(Check("daemon.token", "token accepted", False, f"cannot read the token file {token_file}",
-                      f"set plugins.entries.{PLUGIN_ID}.config.tokenFile to the daemon's <data-dir>/token ({INSTALL} --data-dir DIR)"))
+            add(
+                Check(
+                    "daemon.token",
+                    "token accepted",
+                    False,
+                    f"cannot read the token file {token_file}",
+                    f"set plugins.entries.{PLUGIN_ID}.config.tokenFile to the daemon's <data-dir>/token ({INSTALL} --data-dir DIR)",
+                )
+            )
         else:
             try:
                 t = http.get(f"{url}/v1/namespaces", headers={"Authorization": f"Bearer {token}"})
@@ -220,30 +313,71 @@ def _daemon_checks(report: DoctorReport, url: str, token_file: Path, timeout: fl
             if code == 200:
                 add(Check("daemon.token", "token accepted", True, f"token from {token_file} accepted"))
             elif code == 401:
-                add(Check("daemon.token", "token accepted", False,
-                          f"the daemon rejected the token in {token_file} (401): it serves another data dir",
-                          f"point the plugin at the daemon's data dir: {INSTALL} --data-dir <the daemon's --data-dir>"))
+                add(
+                    Check(
+                        "daemon.token",
+                        "token accepted",
+                        False,
+                        f"the daemon rejected the token in {token_file} (401): it serves another data dir",
+                        f"point the plugin at the daemon's data dir: {INSTALL} --data-dir <the daemon's --data-dir>",
+                    )
+                )
             else:
-                add(Check("daemon.token", "token accepted", False, f"GET /v1/namespaces answered {code}",
-                          "upgrade clawmemory so the daemon and this CLI match", severity="warning"))
+                add(
+                    Check(
+                        "daemon.token",
+                        "token accepted",
+                        False,
+                        f"GET /v1/namespaces answered {code}",
+                        "upgrade clawmemory so the daemon and this CLI match",
+                        severity="warning",
+                    )
+                )
 
         store = health.get("store") if isinstance(health.get("store"), dict) else {}
         schema = store.get("schema_version")
-        add(Check("store.schema", "store schema", isinstance(schema, int) and schema > 0,
-                  f"{store.get('path', '?')} schema_version={schema}",
-                  None if isinstance(schema, int) and schema > 0 else "restart the daemon to run migrations"))
+        add(
+            Check(
+                "store.schema",
+                "store schema",
+                isinstance(schema, int) and schema > 0,
+                f"{store.get('path', '?')} schema_version={schema}",
+                None if isinstance(schema, int) and schema > 0 else "restart the daemon to run migrations",
+            )
+        )
 
         backends = health.get("backends") if isinstance(health.get("backends"), dict) else {}
         emb = next((backends[k] for k in ("embedding", "embeddings", "vector") if k in backends), None)
         if emb is None:
-            add(Check("embeddings", "embeddings", True, "no embedding backend reported: lexical search only", severity="info"))
+            add(
+                Check(
+                    "embeddings",
+                    "embeddings",
+                    True,
+                    "no embedding backend reported: lexical search only",
+                    severity="info",
+                )
+            )
         else:
             ready = emb.get("ready", emb.get("ok", True)) if isinstance(emb, dict) else bool(emb)
             what = (emb.get("model") or emb.get("provider") or "") if isinstance(emb, dict) else ""
-            detail = f"embedding backend {what} ready" if ready else f"embedding backend {what} not ready: {emb.get('error', '') if isinstance(emb, dict) else ''}"
-            add(Check("embeddings", "embeddings", bool(ready), detail.replace("  ", " ").strip(),
-                      None if ready else "see `clawmemory doctor --json` backends and the daemon log; search stays lexical meanwhile",
-                      severity="warning"))
+            detail = (
+                f"embedding backend {what} ready"
+                if ready
+                else f"embedding backend {what} not ready: {emb.get('error', '') if isinstance(emb, dict) else ''}"
+            )
+            add(
+                Check(
+                    "embeddings",
+                    "embeddings",
+                    bool(ready),
+                    detail.replace("  ", " ").strip(),
+                    None
+                    if ready
+                    else "see `clawmemory doctor --json` backends and the daemon log; search stays lexical meanwhile",
+                    severity="warning",
+                )
+            )
     finally:
         if own:
             http.close()
@@ -272,26 +406,46 @@ def run_doctor(
     data: dict[str, Any] = {}
     report = DoctorReport(str(path), "", "")
     if not path.exists():
-        report.checks.append(Check("config.found", "OpenClaw config", False, f"no config at {path}",
-                                   f"run OpenClaw once (openclaw setup), or pass --config; then {INSTALL}"))
+        report.checks.append(
+            Check(
+                "config.found",
+                "OpenClaw config",
+                False,
+                f"no config at {path}",
+                f"run OpenClaw once (openclaw setup), or pass --config; then {INSTALL}",
+            )
+        )
     else:
         report.checks.append(Check("config.found", "OpenClaw config", True, str(path)))
         try:
             data = load_config(path).data
             report.checks.append(Check("config.valid", "config parses (JSON5)", True, "ok"))
         except OpenClawConfigError as exc:
-            report.checks.append(Check("config.valid", "config parses (JSON5)", False, str(exc),
-                                       f"fix the syntax, or restore a backup ({path.name}.clawmemory-backup-*)"))
+            report.checks.append(
+                Check(
+                    "config.valid",
+                    "config parses (JSON5)",
+                    False,
+                    str(exc),
+                    f"fix the syntax, or restore a backup ({path.name}.clawmemory-backup-*)",
+                )
+            )
     valid = report.check("config.valid")
     if valid is not None and valid.ok:
         _config_checks(report, data, path)
 
     cfg = plugin_config(data)
-    ddir = Path(data_dir).expanduser().resolve() if data_dir else (
-        Path(cfg["dataDir"]).expanduser() if isinstance(cfg.get("dataDir"), str) else resolve_home(None))
+    ddir = (
+        Path(data_dir).expanduser().resolve()
+        if data_dir
+        else (Path(cfg["dataDir"]).expanduser() if isinstance(cfg.get("dataDir"), str) else resolve_home(None))
+    )
     url = (daemon_url or cfg.get("daemonUrl") or DEFAULT_DAEMON_URL).rstrip("/")
-    tfile = Path(token_file).expanduser() if token_file else (
-        Path(cfg["tokenFile"]).expanduser() if isinstance(cfg.get("tokenFile"), str) else ddir / "token")
+    tfile = (
+        Path(token_file).expanduser()
+        if token_file
+        else (Path(cfg["tokenFile"]).expanduser() if isinstance(cfg.get("tokenFile"), str) else ddir / "token")
+    )
     report.daemon_url, report.data_dir = url, str(ddir)
 
     _tool_checks(report, which)

@@ -29,11 +29,12 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..settings import resolve_home, token_file as default_token_file
+from ..settings import resolve_home
+from ..settings import token_file as default_token_file
 from .config import (
     DEFAULT_DAEMON_URL,
     PLUGIN_ID,
@@ -43,7 +44,6 @@ from .config import (
     config_diff,
     find_config_path,
     load_config,
-    load_paths,
     parse_config_text,
     plugin_config,
     plugin_entry,
@@ -90,8 +90,12 @@ def find_plugin_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
         if m and m.get("id") == PLUGIN_ID and (d / "index.js").is_file():
             return d
     if explicit:
-        raise OpenClawConfigError(f"{explicit} is not the clawmemory OpenClaw plugin (no openclaw.plugin.json with id {PLUGIN_ID!r})")
-    raise OpenClawConfigError("cannot find the clawmemory OpenClaw plugin files; reinstall clawmemory or set CLAWMEMORY_OPENCLAW_PLUGIN_DIR")
+        raise OpenClawConfigError(
+            f"{explicit} is not the clawmemory OpenClaw plugin (no openclaw.plugin.json with id {PLUGIN_ID!r})"
+        )
+    raise OpenClawConfigError(
+        "cannot find the clawmemory OpenClaw plugin files; reinstall clawmemory or set CLAWMEMORY_OPENCLAW_PLUGIN_DIR"
+    )
 
 
 def find_clawmemory_command() -> str:
@@ -161,7 +165,9 @@ def snapshot_previous(data: Mapping[str, Any]) -> dict[str, Any]:
         "slots": {name: _value(slots, name) for name in SLOT_NAMES},
         "memory_core_enabled": _value(core, "enabled"),
         "entry_existed": plugin_entry(data) is not None,
-        "allow_had_plugin": PLUGIN_ID in (plugins.get("allow") or []) if isinstance(plugins.get("allow"), list) else None,
+        "allow_had_plugin": PLUGIN_ID in (plugins.get("allow") or [])
+        if isinstance(plugins.get("allow"), list)
+        else None,
     }
 
 
@@ -218,7 +224,9 @@ def apply_install(
         hooks["allowConversationAccess"] = True
         changes.append(f"plugins.entries.{PLUGIN_ID}.hooks.allowConversationAccess: true")
     if hooks.get("allowPromptInjection") is False:
-        changes.append(f"note: plugins.entries.{PLUGIN_ID}.hooks.allowPromptInjection is false; auto-recall cannot inject context")
+        changes.append(
+            f"note: plugins.entries.{PLUGIN_ID}.hooks.allowPromptInjection is false; auto-recall cannot inject context"
+        )
 
     cfg = _dict(entry, "config")
     wanted = {
@@ -269,7 +277,11 @@ def find_peers(data: Mapping[str, Any]) -> list[dict[str, Any]]:
         if memory_slot == pid:
             note += f"; it held the memory slot, which now goes to {PLUGIN_ID} (uninstall gives it back)"
         if enabled:
-            note += "; while enabled it may still register tools with the same names (memory_recall/memory_store/memory_forget); disable it with `openclaw plugins disable " + pid + "` if tools collide"
+            note += (
+                "; while enabled it may still register tools with the same names (memory_recall/memory_store/memory_forget); disable it with `openclaw plugins disable "
+                + pid
+                + "` if tools collide"
+            )
         out.append({"id": pid, "enabled": enabled, "held_memory_slot": memory_slot == pid, "note": note})
     return out
 
@@ -301,7 +313,9 @@ class InstallResult:
 
 def _run_openclaw(openclaw: str, args: list[str], config_path: Path) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, OPENCLAW_CONFIG_PATH=str(config_path))
-    return subprocess.run([openclaw, *args], env=env, capture_output=True, text=True, timeout=CLI_TIMEOUT_S, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [openclaw, *args], env=env, capture_output=True, text=True, timeout=CLI_TIMEOUT_S, stdin=subprocess.DEVNULL
+    )
 
 
 def install(
@@ -332,22 +346,39 @@ def install(
     original = load_config(path)
     plugin = find_plugin_dir(plugin_dir)
     existing = plugin_config(original.data)
-    ddir = Path(data_dir).expanduser().resolve() if data_dir else (
-        Path(existing["dataDir"]).expanduser() if isinstance(existing.get("dataDir"), str) else resolve_home(None)
+    ddir = (
+        Path(data_dir).expanduser().resolve()
+        if data_dir
+        else (
+            Path(existing["dataDir"]).expanduser() if isinstance(existing.get("dataDir"), str) else resolve_home(None)
+        )
     )
     url = validate_daemon_url(daemon_url or existing.get("daemonUrl") or DEFAULT_DAEMON_URL)
     command = clawmemory_command or find_clawmemory_command()
     cli = None if openclaw is False else find_openclaw(openclaw if isinstance(openclaw, str) else None)
 
-    kwargs = dict(config_path=path, plugin_dir=plugin, data_dir=ddir, daemon_url=url,
-                  clawmemory_command=command, disable_memory_core=disable_memory_core)
+    kwargs = dict(
+        config_path=path,
+        plugin_dir=plugin,
+        data_dir=ddir,
+        daemon_url=url,
+        clawmemory_command=command,
+        disable_memory_core=disable_memory_core,
+    )
     planned = original.copy_data()
     changes = apply_install(planned, **kwargs)
     new_text = render_config(planned)
     diff = config_diff(original.text, new_text, path) if changes or not original.exists else ""
     result = InstallResult(
-        config_path=str(path), plugin_dir=str(plugin), data_dir=str(ddir), daemon_url=url,
-        dry_run=dry_run, changed=bool(diff), method="none", changes=changes, diff=diff,
+        config_path=str(path),
+        plugin_dir=str(plugin),
+        data_dir=str(ddir),
+        daemon_url=url,
+        dry_run=dry_run,
+        changed=bool(diff),
+        method="none",
+        changes=changes,
+        diff=diff,
         peers=find_peers(original.data),
     )
     if not disable_memory_core and (plugin_entry(original.data, "memory-core") or {}).get("enabled") is not False:
@@ -364,8 +395,10 @@ def install(
     record = configs.get(str(path))
     if record is None or all(slot(original.data, n) != PLUGIN_ID for n in SLOT_NAMES):
         # first install into this config (or clawmemory was unselected since): remember what it replaces
-        configs[str(path)] = {"previous": snapshot_previous(original.data),
-                              "installed_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        configs[str(path)] = {
+            "previous": snapshot_previous(original.data),
+            "installed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
         state["version"] = 1
         _write_install_state(ddir, state)
 
@@ -375,12 +408,16 @@ def install(
 
     result.backup_path = str(backup_config(path)) if original.exists else None
     if cli:
-        proc = _run_openclaw(cli, ["plugins", "install", "--link", str(plugin), "--force", "--accept-capabilities"], path)
+        proc = _run_openclaw(
+            cli, ["plugins", "install", "--link", str(plugin), "--force", "--accept-capabilities"], path
+        )
         result.openclaw_output = (proc.stdout + proc.stderr).strip()
         if proc.returncode == 0:
             result.method = "openclaw-cli"
         else:
-            result.notes.append(f"`openclaw plugins install --link` failed (exit {proc.returncode}); wrote the config directly instead")
+            result.notes.append(
+                f"`openclaw plugins install --link` failed (exit {proc.returncode}); wrote the config directly instead"
+            )
     after = load_config(path) if result.method == "openclaw-cli" else original
     final = after.copy_data()
     apply_install(final, **kwargs)
@@ -458,7 +495,9 @@ def apply_uninstall(
             del slots[name]
             changes.append(f"plugins.slots.{name}: removed (OpenClaw default)")
             if before.get("present") and before.get("value") != PLUGIN_ID:
-                notes.append(f"previous plugins.slots.{name}={before.get('value')!r} names a plugin that is no longer configured; left at the default")
+                notes.append(
+                    f"previous plugins.slots.{name}={before.get('value')!r} names a plugin that is no longer configured; left at the default"
+                )
 
     core_prev = prev.get("memory_core_enabled")
     core = entries.get("memory-core") if isinstance(entries.get("memory-core"), dict) else None
@@ -496,8 +535,12 @@ def uninstall(
     if not original.exists:
         raise OpenClawConfigError(f"no OpenClaw config at {path}")
     existing = plugin_config(original.data)
-    ddir = Path(data_dir).expanduser().resolve() if data_dir else (
-        Path(existing["dataDir"]).expanduser() if isinstance(existing.get("dataDir"), str) else resolve_home(None)
+    ddir = (
+        Path(data_dir).expanduser().resolve()
+        if data_dir
+        else (
+            Path(existing["dataDir"]).expanduser() if isinstance(existing.get("dataDir"), str) else resolve_home(None)
+        )
     )
     state = read_install_state(ddir)
     record = (state.get("configs") or {}).get(str(path)) or {}
@@ -508,8 +551,15 @@ def uninstall(
     if previous is None and changes:
         notes.append(f"no install record in {ddir / STATE_FILE}: slots reset to OpenClaw's defaults")
     diff = config_diff(original.text, render_config(planned), path) if changes else ""
-    result = UninstallResult(config_path=str(path), dry_run=dry_run, changed=bool(changes), method="none",
-                             changes=changes, diff=diff, notes=notes)
+    result = UninstallResult(
+        config_path=str(path),
+        dry_run=dry_run,
+        changed=bool(changes),
+        method="none",
+        changes=changes,
+        diff=diff,
+        notes=notes,
+    )
     if dry_run or not changes:
         return result
 
@@ -522,7 +572,9 @@ def uninstall(
         if proc.returncode == 0:
             result.method = "openclaw-cli"
         else:
-            result.notes.append(f"`openclaw plugins uninstall` failed (exit {proc.returncode}); edited the config directly")
+            result.notes.append(
+                f"`openclaw plugins uninstall` failed (exit {proc.returncode}); edited the config directly"
+            )
     current = load_config(path)
     final = current.copy_data()
     apply_uninstall(final, config_path=path, previous=previous, after_cli=result.method == "openclaw-cli")

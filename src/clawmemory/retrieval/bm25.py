@@ -39,8 +39,7 @@ class BM25Index:
     """BM25F-style: tf = terms + ``context_weight`` × context + ``next_weight`` × context_next,
     filtered by namespace and corpus."""
 
-    def __init__(self, k1: float = 1.2, b: float = 0.75, context_weight: float = 0.7,
-                 next_weight: float = 0.1) -> None:
+    def __init__(self, k1: float = 1.2, b: float = 0.75, context_weight: float = 0.7, next_weight: float = 0.1) -> None:
         self.k1, self.b, self.context_weight, self.next_weight = k1, b, context_weight, next_weight
         self._lock = threading.Lock()
         self._term_ids: dict[str, int] = {}

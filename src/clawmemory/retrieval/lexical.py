@@ -43,8 +43,15 @@ class LexicalSearcher:
             added = self.store.index_rows_since(self._seen[0])
             removed = self.store.removed_since(self._seen[1])
             self.index.add(
-                Doc(r["id"], r["namespace"], r["corpus"], r["terms"].split(), r["context"].split(),
-                    r["context_next"].split(), r["author"])
+                Doc(
+                    r["id"],
+                    r["namespace"],
+                    r["corpus"],
+                    r["terms"].split(),
+                    r["context"].split(),
+                    r["context_next"].split(),
+                    r["author"],
+                )
                 for r in added
             )
             self.index.remove(removed)
@@ -68,7 +75,8 @@ class LexicalSearcher:
             within = self.store.match_items(namespaces, query.match(), corpora=corpora)
             if not within:
                 return []
-        scored = self.index.search(query.all_terms(), namespaces=namespaces, corpora=corpora,
-                                   limit=limit, within=within)
+        scored = self.index.search(
+            query.all_terms(), namespaces=namespaces, corpora=corpora, limit=limit, within=within
+        )
         rows = self.store.items([item_id for item_id, _, _ in scored])
         return [LexicalHit(rows[i], s, c) for i, s, c in scored if i in rows]

@@ -108,7 +108,7 @@ def snippet(text: str, query_terms: set[str], limit: int = SNIPPET_CHARS) -> str
             lo -= 1
             size += len(lines[lo]) + 1
             grown = True
-    body = "\n".join(lines[lo: hi + 1])
+    body = "\n".join(lines[lo : hi + 1])
     cut = len(body) > limit - 2
     if cut:
         body = body[: limit - 2].rstrip()
@@ -145,8 +145,11 @@ class MemoryTools:
         query = p["query"]
         if not isinstance(query, str):
             raise InvalidInput("query must be a string", field="query")
-        limit = _int(p["maxResults"], "maxResults", 1, MAX_RESULTS) if p.get("maxResults") is not None \
+        limit = (
+            _int(p["maxResults"], "maxResults", 1, MAX_RESULTS)
+            if p.get("maxResults") is not None
             else DEFAULT_MAX_RESULTS
+        )
         min_score = _number(p["minScore"], "minScore") if p.get("minScore") is not None else None
         corpus = p.get("corpus") or DEFAULT_CORPUS
         if corpus not in TOOL_CORPORA:
@@ -189,7 +192,9 @@ class MemoryTools:
         else:  # a corpus another component registered
             path, start, end, source, text = f"{hit.corpus}/{hit.id}", 1, 1, hit.corpus, hit.text
         out: dict[str, Any] = {
-            "path": path, "startLine": start, "endLine": end,
+            "path": path,
+            "startLine": start,
+            "endLine": end,
             "score": round(hit.score, 4),
             "vectorScore": None if hit.vector_score is None else round(hit.vector_score, 4),
             "textScore": round(hit.text_score, 4),
@@ -220,8 +225,7 @@ class MemoryTools:
             raise InvalidInput(f"corpus must be one of {', '.join(GET_CORPORA)}", field="corpus")
         path = path.strip().removeprefix("./")
         if path.startswith("/") or "\\" in path or ".." in path.split("/"):
-            raise InvalidInput("path must be a relative path as memory_search returns it, without '..'",
-                               field="path")
+            raise InvalidInput("path must be a relative path as memory_search returns it, without '..'", field="path")
         start = _int(p["from"], "from", 1, 10**9) if p.get("from") is not None else None
         count = _int(p["lines"], "lines", 1, MAX_READ_LINES) if p.get("lines") is not None else None
         cited = _CITATION_SUFFIX.search(path)
@@ -261,7 +265,7 @@ def excerpt(text: str, path: str, start: int, count: int, max_chars: int = READ_
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    chosen = lines[start - 1: start - 1 + count]
+    chosen = lines[start - 1 : start - 1 + count]
     taken, size = 0, 0
     for line in chosen:
         extra = len(line) + (1 if taken else 0)
@@ -278,8 +282,11 @@ def excerpt(text: str, path: str, start: int, count: int, max_chars: int = READ_
     out: dict[str, Any] = {"status": "ok", "text": body, "path": path, "from": start, "lines": taken}
     if truncated:
         out["truncated"] = True
-        notice = f"[More content available. Use from={next_from} to continue.]" if next_from else \
-            "[More content available; the line is longer than the read budget.]"
+        notice = (
+            f"[More content available. Use from={next_from} to continue.]"
+            if next_from
+            else "[More content available; the line is longer than the read budget.]"
+        )
         out["text"] = f"{body}\n\n{notice}" if body else notice
     if next_from:
         out["nextFrom"] = next_from

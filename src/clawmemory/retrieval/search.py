@@ -54,8 +54,9 @@ class Ranked:
 class Searcher:
     """Lexical + vector retrieval over the store's search items."""
 
-    def __init__(self, store: Store, lexical: LexicalSearcher,
-                 embedder: Callable[[], Embedder | None], params: SearchParams) -> None:
+    def __init__(
+        self, store: Store, lexical: LexicalSearcher, embedder: Callable[[], Embedder | None], params: SearchParams
+    ) -> None:
         self.store = store
         self.lexical = lexical
         self._embedder = embedder
@@ -71,8 +72,16 @@ class Searcher:
             self._vectors = VectorSearcher(self.store, embedder.model, embedder.dim)
         return embedder, self._vectors
 
-    def search(self, query: LexicalQuery, text: str, namespaces: Sequence[str], corpora: Sequence[str],
-               limit: int, mode: str = "hybrid", granularity: str = "snippet") -> list[Ranked]:
+    def search(
+        self,
+        query: LexicalQuery,
+        text: str,
+        namespaces: Sequence[str],
+        corpora: Sequence[str],
+        limit: int,
+        mode: str = "hybrid",
+        granularity: str = "snippet",
+    ) -> list[Ranked]:
         """Best ``limit`` snippets, or with ``granularity="container"`` the best containers
         (sessions, documents), each represented by its best snippet.
 
@@ -100,8 +109,14 @@ class Searcher:
         n = max(self.lexical.count(namespaces, corpora), 1)
         mean = sum(lex.values()) / n
         lex_stats = (mean, max(sum(v * v for v in lex.values()) / n - mean * mean, 0.0) ** 0.5)
-        fused, dense = fuse(lex, vector, method=p.fusion, lexical_weight=p.lexical_weight,
-                            lexical_stats=lex_stats, vector_stats=(vec.mean, vec.std) if vec else None)
+        fused, dense = fuse(
+            lex,
+            vector,
+            method=p.fusion,
+            lexical_weight=p.lexical_weight,
+            lexical_stats=lex_stats,
+            vector_stats=(vec.mean, vec.std) if vec else None,
+        )
         containers = _container_scores(fused, dense, rows, p.container_temperature, p.container_dense)
         ranked = []
         for item_id, score in fused.items():
@@ -111,22 +126,30 @@ class Searcher:
             hit = lexical.get(item_id)
             coverage = hit.coverage if hit else 0.0
             cosine = vector.get(item_id)
-            ranked.append(Ranked(
-                row, _squash(score), hit.score if hit else None, cosine, coverage,
-                coverage >= p.floor_coverage or (cosine is not None and cosine >= p.floor_cosine),
-                containers.get(row.container, 0.0) if row.container else 0.0,
-            ))
+            ranked.append(
+                Ranked(
+                    row,
+                    _squash(score),
+                    hit.score if hit else None,
+                    cosine,
+                    coverage,
+                    coverage >= p.floor_coverage or (cosine is not None and cosine >= p.floor_cosine),
+                    containers.get(row.container, 0.0) if row.container else 0.0,
+                )
+            )
         ranked.sort(key=lambda r: r.score, reverse=True)
         if granularity == "container":
             best: dict[str, Ranked] = {}
             for r in ranked:
                 best.setdefault(r.row.container or f"item:{r.row.item_id}", r)
-            return sorted(best.values(), key=lambda r: r.container_score if r.row.container else r.score,
-                          reverse=True)[:limit]
+            return sorted(best.values(), key=lambda r: r.container_score if r.row.container else r.score, reverse=True)[
+                :limit
+            ]
         return ranked[:limit]
 
-    def _lexical_signal(self, lexical: dict, rows: dict[int, SearchRow], text: str,
-                        namespaces: Sequence[str]) -> dict[int, float]:
+    def _lexical_signal(
+        self, lexical: dict, rows: dict[int, SearchRow], text: str, namespaces: Sequence[str]
+    ) -> dict[int, float]:
         """BM25 min-max scaled over the top hits, plus the named-author bonus."""
         lex: dict[int, float] = {}
         if lexical:
@@ -158,8 +181,13 @@ class Searcher:
             return None
 
 
-def _container_scores(fused: dict[int, float], dense: dict[int, float], rows: dict[int, SearchRow],
-                      temperature: float, dense_weight: float) -> dict[str, float]:
+def _container_scores(
+    fused: dict[int, float],
+    dense: dict[int, float],
+    rows: dict[int, SearchRow],
+    temperature: float,
+    dense_weight: float,
+) -> dict[str, float]:
     """A container's score: a soft-max over its snippets' fused scores, plus ``dense_weight``
     × its best normalised dense score."""
     members: dict[str, list[int]] = {}

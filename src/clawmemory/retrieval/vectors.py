@@ -49,8 +49,15 @@ class VectorIndex:
             for item_id in item_ids:
                 self.items.remove(item_id)
 
-    def search(self, query: np.ndarray, *, namespaces: Sequence[str], corpora: Sequence[str], limit: int,
-               within: Iterable[int] | None = None) -> VectorHits:
+    def search(
+        self,
+        query: np.ndarray,
+        *,
+        namespaces: Sequence[str],
+        corpora: Sequence[str],
+        limit: int,
+        within: Iterable[int] | None = None,
+    ) -> VectorHits:
         """Top ``limit`` (item id, cosine) for a unit ``query`` vector, with the mean and
         standard deviation of the cosine over every visible item (for exact z-scores)."""
         with self._lock:
@@ -61,8 +68,7 @@ class VectorIndex:
             if len(cand) == 0:
                 return VectorHits([], 0.0, 1.0)
             visible = scores[cand]
-            return VectorHits(self.items.top(scores, cand, limit), float(visible.mean()),
-                              float(visible.std()) or 1.0)
+            return VectorHits(self.items.top(scores, cand, limit), float(visible.mean()), float(visible.std()) or 1.0)
 
 
 class VectorSearcher:
@@ -91,7 +97,13 @@ class VectorSearcher:
             self.index.remove(self.store.removed_since(self._seen[1]))
             self._seen = marks
 
-    def search(self, query: np.ndarray, namespaces: Sequence[str], corpora: Sequence[str], limit: int,
-               within: Iterable[int] | None = None) -> VectorHits:
+    def search(
+        self,
+        query: np.ndarray,
+        namespaces: Sequence[str],
+        corpora: Sequence[str],
+        limit: int,
+        within: Iterable[int] | None = None,
+    ) -> VectorHits:
         self.sync()
         return self.index.search(query, namespaces=namespaces, corpora=corpora, limit=limit, within=within)

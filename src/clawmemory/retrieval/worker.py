@@ -37,7 +37,8 @@ class EmbeddingBackfill:
             return 0
         vectors = self.embedder.embed_passages([text for _, text in rows])
         self.store.save_embeddings(
-            self.embedder.model, self.embedder.dim,
+            self.embedder.model,
+            self.embedder.dim,
             [(item_id, vec.tobytes()) for (item_id, _), vec in zip(rows, vectors)],
         )
         self._cursor = rows[-1][0]

@@ -34,11 +34,15 @@ class Step:
 
 def start_steps(unit: Unit) -> list[Step]:
     if unit.platform == "linux":
-        return [Step(["systemctl", "--user", "daemon-reload"]),
-                Step(["systemctl", "--user", "enable", "--now", SYSTEMD_UNIT])]
+        return [
+            Step(["systemctl", "--user", "daemon-reload"]),
+            Step(["systemctl", "--user", "enable", "--now", SYSTEMD_UNIT]),
+        ]
     domain = f"gui/{os.getuid()}"
-    return [Step(["launchctl", "bootout", f"{domain}/{LAUNCHD_LABEL}"], required=False),  # reload if loaded
-            Step(["launchctl", "bootstrap", domain, str(unit.path)])]
+    return [
+        Step(["launchctl", "bootout", f"{domain}/{LAUNCHD_LABEL}"], required=False),  # reload if loaded
+        Step(["launchctl", "bootstrap", domain, str(unit.path)]),
+    ]
 
 
 def stop_steps(unit: Unit) -> list[Step]:
@@ -58,8 +62,9 @@ def run_step(step: Step) -> dict[str, Any]:
     if shutil.which(step.argv[0]) is None:
         result = {"command": step.argv, "returncode": None, "output": f"{step.argv[0]} not found"}
     else:
-        p = subprocess.run(step.argv, capture_output=True, text=True, timeout=MANAGER_TIMEOUT_S,
-                           stdin=subprocess.DEVNULL)
+        p = subprocess.run(
+            step.argv, capture_output=True, text=True, timeout=MANAGER_TIMEOUT_S, stdin=subprocess.DEVNULL
+        )
         result = {"command": step.argv, "returncode": p.returncode, "output": (p.stdout + p.stderr).strip()}
     if step.required and result["returncode"] != 0:
         reason = (result["output"].splitlines() or ["failed"])[0]
@@ -82,8 +87,9 @@ def install(unit: Unit, *, files_only: bool = False) -> dict[str, Any]:
         try:
             out["commands"] = run_steps(start_steps(unit))
         except ClawMemoryError as exc:
-            raise Unavailable(f"wrote {unit.path}, but {exc.message}; start it yourself or re-run "
-                              f"with --files-only") from exc
+            raise Unavailable(
+                f"wrote {unit.path}, but {exc.message}; start it yourself or re-run with --files-only"
+            ) from exc
     return out
 
 
@@ -115,7 +121,6 @@ def status(unit: Unit, url: str) -> dict[str, Any]:
         "path": str(unit.path),
         "installed": installed,
         "current": installed and unit.path.read_text(encoding="utf-8") == unit.text,
-        "manager": {"command": state["command"], "returncode": state["returncode"],
-                    "output": state["output"][:500]},
+        "manager": {"command": state["command"], "returncode": state["returncode"], "output": state["output"][:500]},
         "health": health(url),
     }

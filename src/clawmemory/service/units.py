@@ -50,24 +50,26 @@ class Unit:
 
 
 def systemd_unit(command: list[str], config_home: Path) -> Unit:
-    text = "\n".join([
-        "# Written by `clawmemory daemon install`; remove it with `clawmemory daemon uninstall`.",
-        "[Unit]",
-        "Description=clawmemory memory daemon (HTTP and MCP on loopback)",
-        "",
-        "[Service]",
-        "Type=exec",
-        "ExecStart=" + " ".join(systemd_quote(a) for a in command),
-        "Restart=on-failure",
-        "RestartSec=2",
-        "TimeoutStopSec=20",
-        "UMask=0077",
-        "NoNewPrivileges=yes",
-        "",
-        "[Install]",
-        "WantedBy=default.target",
-        "",
-    ])
+    text = "\n".join(
+        [
+            "# Written by `clawmemory daemon install`; remove it with `clawmemory daemon uninstall`.",
+            "[Unit]",
+            "Description=clawmemory memory daemon (HTTP and MCP on loopback)",
+            "",
+            "[Service]",
+            "Type=exec",
+            "ExecStart=" + " ".join(systemd_quote(a) for a in command),
+            "Restart=on-failure",
+            "RestartSec=2",
+            "TimeoutStopSec=20",
+            "UMask=0077",
+            "NoNewPrivileges=yes",
+            "",
+            "[Install]",
+            "WantedBy=default.target",
+            "",
+        ]
+    )
     return Unit("linux", config_home / "systemd" / "user" / SYSTEMD_UNIT, text)
 
 
@@ -87,8 +89,9 @@ def launchd_plist(command: list[str], home: Path, user_home: Path) -> Unit:
     return Unit("macos", user_home / "Library" / "LaunchAgents" / f"{LAUNCHD_LABEL}.plist", text)
 
 
-def render(platform: str, home: Path, port: int | None = None, *, python: str | None = None,
-           user_home: Path | None = None) -> Unit:
+def render(
+    platform: str, home: Path, port: int | None = None, *, python: str | None = None, user_home: Path | None = None
+) -> Unit:
     """The unit for ``platform`` (``linux`` or ``macos``) that serves data dir ``home``."""
     user_home = user_home or Path.home()
     command = serve_command(home, port, python)

@@ -37,8 +37,12 @@ def create_sidecar_app(sidecar: Sidecar) -> FastAPI:
         finally:
             await sidecar.close()
 
-    app = FastAPI(title="clawmemory sidecar", version=__version__, lifespan=lifespan,
-                  summary="OpenAI-compatible chat endpoint with per-session attention state.")
+    app = FastAPI(
+        title="clawmemory sidecar",
+        version=__version__,
+        lifespan=lifespan,
+        summary="OpenAI-compatible chat endpoint with per-session attention state.",
+    )
     app.state.sidecar = sidecar
     limit = sidecar.settings.max_body_bytes
     expected = sidecar.token.encode() if sidecar.token else None
@@ -60,8 +64,9 @@ def create_sidecar_app(sidecar: Sidecar) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> Response:
         first = exc.errors()[0]
-        return error_response(400, str(first.get("msg")), param=".".join(map(str, first.get("loc", ()))) or None,
-                              code="invalid_request")
+        return error_response(
+            400, str(first.get("msg")), param=".".join(map(str, first.get("loc", ()))) or None, code="invalid_request"
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
@@ -100,8 +105,9 @@ def create_sidecar_app(sidecar: Sidecar) -> FastAPI:
     async def reset_from_header(request: Request) -> JSONResponse:
         key = request.headers.get("x-openclaw-session-key") or request.headers.get("x-delta-mem-session-key")
         if not key:
-            raise SidecarError(400, "send X-OpenClaw-Session-Key or X-Delta-Mem-Session-Key",
-                               code="missing_session_key")
+            raise SidecarError(
+                400, "send X-OpenClaw-Session-Key or X-Delta-Mem-Session-Key", code="missing_session_key"
+            )
         return JSONResponse({"object": "delta.session.reset", "reset": sidecar.reset(key)})
 
     @app.post("/delta/state/{key:path}/reset", summary="Reset one session (delta-mem sidecar route)")
@@ -133,9 +139,13 @@ class BearerGuard:
             header = dict(scope["headers"]).get(b"authorization", b"")
             scheme, _, given = header.partition(b" ")
             if scheme.lower() != b"bearer" or not hmac.compare_digest(given.strip(), self.token):
-                response = error_response(401, "missing or wrong bearer token (the sidecar uses the data dir's "
-                                          "token)", type="authentication_error", code="invalid_api_key",
-                                          headers={"WWW-Authenticate": "Bearer"})
+                response = error_response(
+                    401,
+                    "missing or wrong bearer token (the sidecar uses the data dir's token)",
+                    type="authentication_error",
+                    code="invalid_api_key",
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)

@@ -44,9 +44,14 @@ def _meminfo() -> dict[str, int]:
 
 def host_info() -> dict[str, Any]:
     mem = _meminfo()
-    return {"platform": platform.system().lower(), "machine": platform.machine(), "python": sys.version.split()[0],
-            "cpus": os.cpu_count(), "memory_total_bytes": mem.get("MemTotal"),
-            "memory_available_bytes": mem.get("MemAvailable")}
+    return {
+        "platform": platform.system().lower(),
+        "machine": platform.machine(),
+        "python": sys.version.split()[0],
+        "cpus": os.cpu_count(),
+        "memory_total_bytes": mem.get("MemTotal"),
+        "memory_available_bytes": mem.get("MemAvailable"),
+    }
 
 
 def _package(name: str, dist: str) -> dict[str, Any]:
@@ -88,9 +93,12 @@ def requirements(settings: SidecarSettings) -> dict[str, dict[str, Any]]:
     out = {"torch": _package("torch", "torch"), "transformers": _package("transformers", "transformers")}
     adapter = settings.adapter_dir
     missing = [f for f in ADAPTER_FILES if not (adapter and (Path(adapter) / f).is_file())]
-    out["adapter_files"] = {"ok": not missing,
-                            "detail": f"{adapter}: {', '.join(ADAPTER_FILES)} present" if not missing
-                            else f"adapter_dir {adapter} lacks {', '.join(missing)}"}
+    out["adapter_files"] = {
+        "ok": not missing,
+        "detail": f"{adapter}: {', '.join(ADAPTER_FILES)} present"
+        if not missing
+        else f"adapter_dir {adapter} lacks {', '.join(missing)}",
+    }
     if not missing:
         try:
             from .backends.delta_config import DeltaMemConfig
@@ -99,10 +107,18 @@ def requirements(settings: SidecarSettings) -> dict[str, dict[str, Any]]:
         except Exception as exc:  # noqa: BLE001 - reported, not raised
             out["adapter_files"] = {"ok": False, "detail": str(exc)}
     base = settings.base_model_dir
-    weights = sorted(Path(base).glob("*.safetensors")) + sorted(Path(base).glob("*.bin")) if base and Path(base).is_dir() else []
+    weights = (
+        sorted(Path(base).glob("*.safetensors")) + sorted(Path(base).glob("*.bin"))
+        if base and Path(base).is_dir()
+        else []
+    )
     ok = bool(base and (Path(base) / "config.json").is_file() and weights)
-    out["base_model"] = {"ok": ok, "detail": f"{base}: config.json + {len(weights)} weight file(s)" if ok
-                         else f"base_model_dir {base} needs config.json and weights (local files; nothing is downloaded)"}
+    out["base_model"] = {
+        "ok": ok,
+        "detail": f"{base}: config.json + {len(weights)} weight file(s)"
+        if ok
+        else f"base_model_dir {base} needs config.json and weights (local files; nothing is downloaded)",
+    }
     size = sum(w.stat().st_size for w in weights) if weights else None
     factor = 2 if settings.dtype == "float32" and size and any(w.suffix == ".safetensors" for w in weights) else 1
     out["memory"] = _memory(size * factor if size else None, "base model weights")
@@ -112,8 +128,11 @@ def requirements(settings: SidecarSettings) -> dict[str, dict[str, Any]]:
 def health(url: str, token: str | None, timeout: float = 2.5) -> dict[str, Any]:
     """``GET <url>/health``; never raises."""
     try:
-        r = httpx.get(url.rstrip("/") + "/health", timeout=timeout,
-                      headers={"Authorization": f"Bearer {token}"} if token else None)
+        r = httpx.get(
+            url.rstrip("/") + "/health",
+            timeout=timeout,
+            headers={"Authorization": f"Bearer {token}"} if token else None,
+        )
         if r.status_code != 200:
             return {"ok": False, "error": f"HTTP {r.status_code}"}
         return {"ok": True, **r.json()}
@@ -133,8 +152,7 @@ def loopback_url(url: str) -> str:
         host = ""
         parts = None
     if parts is None or parts.scheme not in ("http", "https") or not is_loopback(host):
-        raise InvalidInput("url must be an http(s) URL on a loopback host (the sidecar's own address)",
-                           field="url")
+        raise InvalidInput("url must be an http(s) URL on a loopback host (the sidecar's own address)", field="url")
     return url
 
 
@@ -162,8 +180,14 @@ class SidecarControl:
         reqs = requirements(s)
         target = loopback_url(url) if url is not None else s.base_url
         live = health(target, self._token(s))
-        return {"url": target, "backend": s.backend, "host": host_info(), "requirements": reqs,
-                "ready": all(r["ok"] for r in reqs.values()), "health": live}
+        return {
+            "url": target,
+            "backend": s.backend,
+            "host": host_info(),
+            "requirements": reqs,
+            "ready": all(r["ok"] for r in reqs.values()),
+            "health": live,
+        }
 
     def provider_config(self, url: str | None = None, provider: str = PROVIDER_ID, **overrides: Any) -> dict[str, Any]:
         """The ``openclaw.json`` block that points OpenClaw at the sidecar. ``compat.
@@ -172,21 +196,35 @@ class SidecarControl:
         s = self.settings(**overrides)
         backend = make_backend(s)
         window = {"kv-prefix": s.n_ctx, "delta-mem": 32768}.get(s.backend, 128000)
-        words = {"proxy": "context injection", "kv-prefix": "llama.cpp KV-prefix cache",
-                 "delta-mem": "delta-mem δ-state"}[s.backend]
+        words = {
+            "proxy": "context injection",
+            "kv-prefix": "llama.cpp KV-prefix cache",
+            "delta-mem": "delta-mem δ-state",
+        }[s.backend]
         model = {
-            "id": backend.model_id, "name": f"{backend.model_id} via clawmemory sidecar ({words})",
-            "reasoning": False, "input": ["text"],
+            "id": backend.model_id,
+            "name": f"{backend.model_id} via clawmemory sidecar ({words})",
+            "reasoning": False,
+            "input": ["text"],
             "cost": {"input": 0, "output": 0, "cacheRead": 0, "cacheWrite": 0},
-            "contextWindow": window, "maxTokens": min(4096, window // 4),
+            "contextWindow": window,
+            "maxTokens": min(4096, window // 4),
             "compat": {"supportsPromptCacheKey": True},
         }
-        block = {"baseUrl": (url or s.base_url).rstrip("/") + "/v1", "apiKey": self._token(s) or "local",
-                 "api": "openai-completions", "models": [model]}
-        return {"models": {"mode": "merge", "providers": {provider: block}},
-                "agents": {"defaults": {"model": {"primary": f"{provider}/{backend.model_id}"}}},
-                "notes": ["Merge `models` into openclaw.json; set agents.defaults.model.primary to use it.",
-                          f"Backend {s.backend}: {words}."]}
+        block = {
+            "baseUrl": (url or s.base_url).rstrip("/") + "/v1",
+            "apiKey": self._token(s) or "local",
+            "api": "openai-completions",
+            "models": [model],
+        }
+        return {
+            "models": {"mode": "merge", "providers": {provider: block}},
+            "agents": {"defaults": {"model": {"primary": f"{provider}/{backend.model_id}"}}},
+            "notes": [
+                "Merge `models` into openclaw.json; set agents.defaults.model.primary to use it.",
+                f"Backend {s.backend}: {words}.",
+            ],
+        }
 
 
 def dumps(data: Any) -> str:

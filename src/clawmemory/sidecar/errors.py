@@ -14,9 +14,16 @@ from starlette.responses import Response
 class SidecarError(Exception):
     """An error the sidecar answers with ``status`` and an OpenAI-style body."""
 
-    def __init__(self, status: int, message: str, *, type: str = "invalid_request_error",
-                 code: str | None = None, param: str | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        type: str = "invalid_request_error",
+        code: str | None = None,
+        param: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
@@ -29,12 +36,25 @@ class SidecarError(Exception):
         return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
 
     def response(self, extra_headers: dict[str, str] | None = None) -> Response:
-        return error_response(self.status, self.message, type=self.type, code=self.code, param=self.param,
-                              headers={**self.headers, **(extra_headers or {})})
+        return error_response(
+            self.status,
+            self.message,
+            type=self.type,
+            code=self.code,
+            param=self.param,
+            headers={**self.headers, **(extra_headers or {})},
+        )
 
 
-def error_response(status: int, message: str, *, type: str = "invalid_request_error", code: str | None = None,
-                   param: str | None = None, headers: dict[str, str] | None = None) -> Response:
+def error_response(
+    status: int,
+    message: str,
+    *,
+    type: str = "invalid_request_error",
+    code: str | None = None,
+    param: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
     body = json.dumps({"error": {"message": message, "type": type, "param": param, "code": code}})
     return Response(body, status_code=status, media_type="application/json", headers=headers)
 

@@ -55,7 +55,7 @@ def _walk(value: Any, source: str, score: float | None, depth: int = 0) -> Itera
         stripped = value.strip()
         if not stripped:
             return
-        if stripped[0] in "[{\"":
+        if stripped[0] in '[{"':
             try:
                 parsed = json.loads(stripped)
             except ValueError:
@@ -68,8 +68,9 @@ def _walk(value: Any, source: str, score: float | None, depth: int = 0) -> Itera
         for item in value:
             yield from _walk(item, source, score, depth + 1)
     elif isinstance(value, Mapping):
-        src = next((str(value[k]) for k in SOURCE_KEYS if isinstance(value.get(k), (str, int)) and value.get(k) != ""),
-                   source)
+        src = next(
+            (str(value[k]) for k in SOURCE_KEYS if isinstance(value.get(k), (str, int)) and value.get(k) != ""), source
+        )
         sc = _score(value.get("score"))
         sc = score if sc is None else sc
         for k in TEXT_KEYS:

@@ -45,8 +45,9 @@ def latest_user_text(messages: Any) -> str:
 class Retriever:
     """Finds snippets for a query in the engine and, when configured, in QMD."""
 
-    def __init__(self, engine: Engine | None, settings: SidecarSettings,
-                 client: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self, engine: Engine | None, settings: SidecarSettings, client: httpx.AsyncClient | None = None
+    ) -> None:
         self.engine = engine
         self.settings = settings
         self.client = client
@@ -67,8 +68,9 @@ class Retriever:
         if self.engine is None or not query:
             return []
         try:
-            return await asyncio.wait_for(anyio.to_thread.run_sync(self._engine_search, query),
-                                          self.settings.retrieve_timeout_s)
+            return await asyncio.wait_for(
+                anyio.to_thread.run_sync(self._engine_search, query), self.settings.retrieve_timeout_s
+            )
         except Exception as exc:  # fail open, by design
             self.failures["engine"] += 1
             log.warning("engine retrieval failed open: %r", exc)
@@ -78,8 +80,7 @@ class Retriever:
         s = self.settings
         if not s.qmd_url or not query or self.client is None:
             return []
-        body: dict[str, Any] = {"searches": [{"type": s.qmd_search_type, "query": query}],
-                                "limit": s.retrieve_limit}
+        body: dict[str, Any] = {"searches": [{"type": s.qmd_search_type, "query": query}], "limit": s.retrieve_limit}
         if s.qmd_collections:
             body["collections"] = s.qmd_collections
         try:
@@ -91,8 +92,13 @@ class Retriever:
                 text = _LINE_NUMBER.sub("", str(item.get("snippet") or item.get("text") or "")).strip()
                 if text:
                     score = item.get("score")
-                    out.append(Snippet(text, f"qmd:{item.get('file') or item.get('docid') or 'result'}",
-                                       float(score) if isinstance(score, (int, float)) else None))
+                    out.append(
+                        Snippet(
+                            text,
+                            f"qmd:{item.get('file') or item.get('docid') or 'result'}",
+                            float(score) if isinstance(score, (int, float)) else None,
+                        )
+                    )
             return out
         except Exception as exc:  # fail open, by design
             self.failures["qmd"] += 1

@@ -23,11 +23,11 @@ def run(home: str | Path | None = None, **overrides: object) -> None:
     """Serve the sidecar in the foreground (blocking)."""
     settings = load_sidecar_settings(home, **overrides)
     if not is_loopback(settings.host) and not settings.allow_remote:
-        raise InvalidInput(f"refusing to bind non-loopback address {settings.host}; pass --allow-remote to do so",
-                           field="host")
+        raise InvalidInput(
+            f"refusing to bind non-loopback address {settings.host}; pass --allow-remote to do so", field="host"
+        )
     settings.home.mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     token = ensure_token(settings.token_path) if settings.auth else None
     backend = make_backend(settings, token)
     load = getattr(backend, "load", None)
@@ -40,12 +40,16 @@ def run(home: str | Path | None = None, **overrides: object) -> None:
     shown = f"[{host}]" if ":" in host else host
     print(f"clawmemory sidecar listening on http://{shown}:{port}", flush=True)
     print(f"  backend:    {backend.name} ({backend.mechanism}), model {backend.model_id}", flush=True)
-    print(f"  retrieval:  {'engine at ' + str(settings.home) if engine else 'off'}"
-          f"{', qmd at ' + settings.qmd_url if settings.qmd_url else ''}", flush=True)
+    print(
+        f"  retrieval:  {'engine at ' + str(settings.home) if engine else 'off'}"
+        f"{', qmd at ' + settings.qmd_url if settings.qmd_url else ''}",
+        flush=True,
+    )
     print(f"  auth:       {'bearer token from ' + str(settings.token_path) if token else 'off'}", flush=True)
     print("  next: `clawmemory sidecar provider-config` prints the OpenClaw models.providers block", flush=True)
-    config = uvicorn.Config(create_sidecar_app(sidecar), log_level="warning", access_log=False,
-                            timeout_graceful_shutdown=5)
+    config = uvicorn.Config(
+        create_sidecar_app(sidecar), log_level="warning", access_log=False, timeout_graceful_shutdown=5
+    )
     server = uvicorn.Server(config)
     try:
         server.run(sockets=[sock])

@@ -81,9 +81,15 @@ class Session:
 class SessionStore:
     """Sessions by key hash, least recently used first."""
 
-    def __init__(self, *, max_sessions: int, ttl_s: float, max_bytes: int,
-                 clock: Callable[[], float] = time.monotonic,
-                 on_evict: Callable[[Session, str], None] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        max_sessions: int,
+        ttl_s: float,
+        max_bytes: int,
+        clock: Callable[[], float] = time.monotonic,
+        on_evict: Callable[[Session, str], None] | None = None,
+    ) -> None:
         self.max_sessions = max_sessions
         self.ttl_s = ttl_s
         self.max_bytes = max_bytes
@@ -159,5 +165,11 @@ class SessionStore:
     def stats(self) -> dict[str, Any]:
         with self._lock:
             self._expire(self.clock())
-            return {"held": len(self._items), "bytes": self.total_bytes(), "max_sessions": self.max_sessions,
-                    "max_bytes": self.max_bytes, "ttl_s": self.ttl_s, "evictions": dict(self.evictions)}
+            return {
+                "held": len(self._items),
+                "bytes": self.total_bytes(),
+                "max_sessions": self.max_sessions,
+                "max_bytes": self.max_bytes,
+                "ttl_s": self.ttl_s,
+                "evictions": dict(self.evictions),
+            }

@@ -46,7 +46,8 @@ class SidecarSettings(BaseSettings):
     upstream_model: str | None = Field(None, description="Model name sent upstream (default: the request's).")
     upstream_timeout_s: float = Field(600.0, gt=0, description="Read timeout for one upstream response.")
     max_tokens_field: Literal["keep", "max_tokens", "max_completion_tokens"] = Field(
-        "keep", description="Rename the token limit for upstreams that know only one of the two names.")
+        "keep", description="Rename the token limit for upstreams that know only one of the two names."
+    )
 
     # attention state / retrieval
     namespace: str | None = Field(None, description="Namespace the sidecar retrieves from (default: the engine's).")
@@ -67,14 +68,17 @@ class SidecarSettings(BaseSettings):
     max_session_bytes: int = Field(1024 * 1024 * 1024, ge=1024, description="Memory all sessions may hold together.")
 
     # kv-prefix (llama.cpp)
-    preset: Literal["smoke", "custom"] = Field("smoke", description="smoke: Gemma 3 270M from PyPI; custom: model_path.")
+    preset: Literal["smoke", "custom"] = Field(
+        "smoke", description="smoke: Gemma 3 270M from PyPI; custom: model_path."
+    )
     model_path: Path | None = Field(None, description="GGUF file for preset=custom.")
     n_ctx: int = Field(8192, ge=256, description="Context length of the llama.cpp context.")
     n_threads: int | None = Field(None, ge=1, description="CPU threads for llama.cpp (default: all cores).")
     n_batch: int = Field(512, ge=8, description="llama.cpp batch size.")
     allow_download: bool = Field(False, description="Permit installing the smoke model package from PyPI.")
     chat_format: Literal["plain", "raw"] = Field(
-        "plain", description="Local prompt format: plain 'role: content' lines, or raw contents (base models).")
+        "plain", description="Local prompt format: plain 'role: content' lines, or raw contents (base models)."
+    )
 
     # delta-mem (PyTorch)
     adapter_dir: Path | None = Field(None, description="Dir with delta_mem_config.json + delta_mem_adapter.pt.")

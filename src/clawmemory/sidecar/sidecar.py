@@ -51,14 +51,23 @@ def _rss_bytes() -> int:
 class Sidecar:
     """One sidecar process: settings, an optional engine for retrieval, a backend, sessions."""
 
-    def __init__(self, settings: SidecarSettings, engine: Engine | None = None,
-                 backend: Backend | None = None, token: str | None = None) -> None:
+    def __init__(
+        self,
+        settings: SidecarSettings,
+        engine: Engine | None = None,
+        backend: Backend | None = None,
+        token: str | None = None,
+    ) -> None:
         self.settings = settings
         self.engine = engine
         self.token = token
         self.backend: Backend = backend or make_backend(settings, token)
-        self.sessions = SessionStore(max_sessions=settings.max_sessions, ttl_s=settings.session_ttl_s,
-                                     max_bytes=settings.max_session_bytes, on_evict=self._evicted)
+        self.sessions = SessionStore(
+            max_sessions=settings.max_sessions,
+            ttl_s=settings.session_ttl_s,
+            max_bytes=settings.max_session_bytes,
+            on_evict=self._evicted,
+        )
         self._http: httpx.AsyncClient | None = None
         self.retriever = Retriever(engine, settings)
 
@@ -91,14 +100,26 @@ class Sidecar:
             "backend_info": self.backend.describe(),
             "sessions": stats,
             "memory": {"sessions_bytes": stats["bytes"], "process_rss_bytes": _rss_bytes()},
-            "retrieval": {"engine": self.engine is not None and self.settings.retrieve,
-                          "qmd": bool(self.settings.qmd_url), "limit": self.settings.retrieve_limit,
-                          "failures": dict(self.retriever.failures)},
+            "retrieval": {
+                "engine": self.engine is not None and self.settings.retrieve,
+                "qmd": bool(self.settings.qmd_url),
+                "limit": self.settings.retrieve_limit,
+                "failures": dict(self.retriever.failures),
+            },
         }
 
     def models(self) -> dict[str, Any]:
-        return {"object": "list", "data": [{"id": self.backend.model_id, "object": "model", "created": 0,
-                                            "owned_by": f"clawmemory-sidecar/{self.backend.name}"}]}
+        return {
+            "object": "list",
+            "data": [
+                {
+                    "id": self.backend.model_id,
+                    "object": "model",
+                    "created": 0,
+                    "owned_by": f"clawmemory-sidecar/{self.backend.name}",
+                }
+            ],
+        }
 
     def reset(self, key: str) -> bool:
         """Forget one session's state (by key or by its hash)."""
@@ -128,14 +149,19 @@ class Sidecar:
         if model is None:
             body["model"] = self.backend.model_id
         elif model != self.backend.model_id:
-            raise SidecarError(404, f"The model {model!r} does not exist on this sidecar; it serves "
-                               f"{self.backend.model_id!r} (backend {self.backend.name})",
-                               param="model", code="model_not_found")
+            raise SidecarError(
+                404,
+                f"The model {model!r} does not exist on this sidecar; it serves "
+                f"{self.backend.model_id!r} (backend {self.backend.name})",
+                param="model",
+                code="model_not_found",
+            )
         if "stream" in body and not isinstance(body["stream"], bool):
             raise bad_request("stream must be a boolean", param="stream")
         temperature = body.get("temperature")
-        if temperature is not None and (isinstance(temperature, bool) or not isinstance(temperature, (int, float))
-                                        or temperature < 0):
+        if temperature is not None and (
+            isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or temperature < 0
+        ):
             raise bad_request("temperature must be a number >= 0", param="temperature")
         return body
 
@@ -144,8 +170,10 @@ class Sidecar:
         max_tokens = _int_field(body, "max_completion_tokens") or _int_field(body, "max_tokens")
         key, key_source = resolve_session(headers, body)
         if key is None and self.settings.require_session_key:
-            raise bad_request("no session: send X-OpenClaw-Session-Key, prompt_cache_key, user, or a Runtime "
-                              "session= line", code="missing_session_key")
+            raise bad_request(
+                "no session: send X-OpenClaw-Session-Key, prompt_cache_key, user, or a Runtime session= line",
+                code="missing_session_key",
+            )
         arrived = intake.clean(intake.from_request(body, headers), self.settings.snippet_max_chars)
         for name in intake.BODY_FIELDS:
             body.pop(name, None)
@@ -160,8 +188,14 @@ class Sidecar:
             snippets = session.snippet_list()
         else:
             snippets = arrived
-        turn = ChatTurn(body=body, headers=headers, session=session, snippets=snippets,
-                        stream=bool(body.get("stream")), max_tokens=max_tokens)
+        turn = ChatTurn(
+            body=body,
+            headers=headers,
+            session=session,
+            snippets=snippets,
+            stream=bool(body.get("stream")),
+            max_tokens=max_tokens,
+        )
         out = {
             "x-delta-attention-state-count": str(len(arrived)),
             "x-delta-attention-state-source": ",".join(sources) or "none",

@@ -73,8 +73,9 @@ class UpstreamResponse:
 class UpstreamClient:
     """Requests to one base URL (``http://host:port/prefix`` or ``https://``)."""
 
-    def __init__(self, base_url: str, *, connect_timeout: float = 10.0, read_timeout: float = 600.0,
-                 max_idle: int = 32) -> None:
+    def __init__(
+        self, base_url: str, *, connect_timeout: float = 10.0, read_timeout: float = 600.0, max_idle: int = 32
+    ) -> None:
         parts = urlsplit(base_url.rstrip("/"))
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"upstream URL must be http(s)://host[:port]/path, got {base_url!r}")
@@ -92,18 +93,24 @@ class UpstreamClient:
     async def _connect(self) -> _Conn:
         try:
             reader, writer = await asyncio.wait_for(
-                asyncio.open_connection(self.host, self.port, ssl=self._ssl,
-                                        server_hostname=self.host if self.tls else None),
-                self.connect_timeout)
-        except asyncio.TimeoutError as exc:
+                asyncio.open_connection(
+                    self.host, self.port, ssl=self._ssl, server_hostname=self.host if self.tls else None
+                ),
+                self.connect_timeout,
+            )
+        except TimeoutError as exc:
             raise UpstreamTimeout(f"connect to {self.host}:{self.port} timed out") from exc
         except OSError as exc:
             raise UpstreamError(f"cannot connect to {self.host}:{self.port}: {exc.strerror or exc}") from exc
         return _Conn(reader, writer)
 
     def _release(self, conn: _Conn, reusable: bool) -> None:
-        if reusable and conn.h11.our_state is h11.DONE and conn.h11.their_state is h11.DONE \
-                and len(self._idle) < self.max_idle:
+        if (
+            reusable
+            and conn.h11.our_state is h11.DONE
+            and conn.h11.their_state is h11.DONE
+            and len(self._idle) < self.max_idle
+        ):
             try:
                 conn.h11.start_next_cycle()
                 self._idle.append(conn)
@@ -121,7 +128,7 @@ class UpstreamClient:
             if event is h11.NEED_DATA:
                 try:
                     data = await asyncio.wait_for(conn.reader.read(65536), self.read_timeout)
-                except asyncio.TimeoutError as exc:
+                except TimeoutError as exc:
                     raise UpstreamTimeout(f"no data from the upstream for {self.read_timeout:g} s") from exc
                 except OSError as exc:
                     raise UpstreamError(f"upstream connection failed: {exc}") from exc

@@ -32,9 +32,7 @@ def migrate(db: sqlite3.Connection) -> list[str]:
     Each migration runs in its own ``BEGIN IMMEDIATE`` transaction and re-checks the
     record inside it, so two processes opening one database never apply one twice.
     """
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
-    )
+    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
     applied = []
     for component, steps in _COMPONENTS.items():
         for fn in steps:
@@ -104,8 +102,7 @@ def m002_memories(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX memories_by_namespace ON memories (namespace, status, created_at)")
     # One active copy of the same content per namespace: replays are idempotent.
     db.execute(
-        "CREATE UNIQUE INDEX memories_unique_content ON memories (namespace, content_hash) "
-        "WHERE status = 'active'"
+        "CREATE UNIQUE INDEX memories_unique_content ON memories (namespace, content_hash) WHERE status = 'active'"
     )
 
 

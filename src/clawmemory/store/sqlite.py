@@ -26,6 +26,7 @@ from .records import (
     ns_token,
 )
 
+
 def _memory(row: sqlite3.Row) -> Memory:
     return Memory(
         id=row["id"],
@@ -80,19 +81,34 @@ def _message_item(window: Sequence[Message], i: int) -> IndexItem:
     after = message_label(window[i + 1]) if i + 1 < len(window) else ""
     own = message_label(message)
     return IndexItem(
-        message.namespace, "message", message.id, f"{_date_words(message.created_at)} {own}",
-        context=prev, context_next=after, author=message.speaker,
+        message.namespace,
+        "message",
+        message.id,
+        f"{_date_words(message.created_at)} {own}",
+        context=prev,
+        context_next=after,
+        author=message.speaker,
         embed_text="\n".join(t for t in (prev, own, after) if t),
-        container=message.session_key, created_at=message.created_at,
+        container=message.session_key,
+        created_at=message.created_at,
     )
 
 
 def index_row(item: IndexItem) -> tuple:
     """An item analysed for ``search_items`` (the CPU part of indexing, no database needed)."""
-    return (item.namespace, ns_token(item.namespace), item.corpus, item.ref_id, item.container,
-            index_terms(item.text), index_terms(item.context) if item.context else "",
-            index_terms(item.context_next) if item.context_next else "", item.author,
-            item.embed_text or item.text, item.created_at)
+    return (
+        item.namespace,
+        ns_token(item.namespace),
+        item.corpus,
+        item.ref_id,
+        item.container,
+        index_terms(item.text),
+        index_terms(item.context) if item.context else "",
+        index_terms(item.context_next) if item.context_next else "",
+        item.author,
+        item.embed_text or item.text,
+        item.created_at,
+    )
 
 
 class SQLiteStore:
@@ -220,8 +236,7 @@ class SQLiteStore:
     def unindex_item(self, db: sqlite3.Connection, corpus: str, ref_id: str) -> None:
         """Remove one item from the lexical index (call inside a transaction)."""
         row = db.execute(
-            "SELECT id, ns, corpus, terms, context, context_next FROM search_items "
-            "WHERE corpus = ? AND ref_id = ?",
+            "SELECT id, ns, corpus, terms, context, context_next FROM search_items WHERE corpus = ? AND ref_id = ?",
             (corpus, ref_id),
         ).fetchone()
         if row is None:
@@ -252,8 +267,9 @@ class SQLiteStore:
 
     def removed_since(self, seq: int) -> list[int]:
         """Item ids removed after tombstone ``seq``, in order."""
-        return [r[0] for r in self.db.execute(
-            "SELECT item_id FROM search_tombstones WHERE seq > ? ORDER BY seq", (seq,))]
+        return [
+            r[0] for r in self.db.execute("SELECT item_id FROM search_tombstones WHERE seq > ? ORDER BY seq", (seq,))
+        ]
 
     def match_items(self, namespaces: Sequence[str], match: str, *, corpora: Sequence[str]) -> list[int]:
         """Item ids whose text satisfies an FTS5 ``match`` (phrases, required and excluded words)."""
@@ -350,18 +366,39 @@ class SQLiteStore:
                     continue
                 stamp = now_iso()
                 memory = Memory(
-                    id=new_id("mem"), namespace=item.namespace, kind=item.kind, text=item.text,
-                    question=item.question, answer=item.answer, source=item.source,
-                    importance=item.importance, category=item.category, metadata=dict(item.metadata),
-                    status="active", created_at=stamp, updated_at=stamp,
+                    id=new_id("mem"),
+                    namespace=item.namespace,
+                    kind=item.kind,
+                    text=item.text,
+                    question=item.question,
+                    answer=item.answer,
+                    source=item.source,
+                    importance=item.importance,
+                    category=item.category,
+                    metadata=dict(item.metadata),
+                    status="active",
+                    created_at=stamp,
+                    updated_at=stamp,
                 )
                 fresh[key] = memory
                 out[n] = (memory, True)
-                rows.append((
-                    memory.id, memory.namespace, memory.kind, memory.text, memory.question, memory.answer,
-                    memory.source, memory.importance, memory.category,
-                    json.dumps(memory.metadata, ensure_ascii=False), digest, stamp, stamp,
-                ))
+                rows.append(
+                    (
+                        memory.id,
+                        memory.namespace,
+                        memory.kind,
+                        memory.text,
+                        memory.question,
+                        memory.answer,
+                        memory.source,
+                        memory.importance,
+                        memory.category,
+                        json.dumps(memory.metadata, ensure_ascii=False),
+                        digest,
+                        stamp,
+                        stamp,
+                    )
+                )
                 index.append(IndexItem(memory.namespace, "memory", memory.id, memory.text, created_at=stamp))
             db.executemany(
                 """
@@ -374,8 +411,9 @@ class SQLiteStore:
             self.index_items(db, index)
         return [r for r in out if r is not None]
 
-    def _active_by_hash(self, db: sqlite3.Connection, items: Sequence[NewMemory],
-                        digests: Sequence[str]) -> dict[tuple[str, str], Memory]:
+    def _active_by_hash(
+        self, db: sqlite3.Connection, items: Sequence[NewMemory], digests: Sequence[str]
+    ) -> dict[tuple[str, str], Memory]:
         found: dict[tuple[str, str], Memory] = {}
         for namespace in {i.namespace for i in items}:
             wanted = [d for i, d in zip(items, digests) if i.namespace == namespace]
@@ -383,8 +421,7 @@ class SQLiteStore:
                 part = wanted[chunk : chunk + 500]
                 marks = ",".join("?" * len(part))
                 for row in db.execute(
-                    f"SELECT * FROM memories WHERE namespace = ? AND status = 'active' "
-                    f"AND content_hash IN ({marks})",
+                    f"SELECT * FROM memories WHERE namespace = ? AND status = 'active' AND content_hash IN ({marks})",
                     [namespace, *part],
                 ):
                     found[(namespace, row["content_hash"])] = _memory(row)
@@ -475,8 +512,9 @@ class SQLiteStore:
             )
             row = db.execute("SELECT * FROM memories WHERE id = ?", (memory_id,)).fetchone()
             if cur.rowcount:
-                self.index_items(db, [IndexItem(row["namespace"], "memory", memory_id, row["text"],
-                                                created_at=row["created_at"])])
+                self.index_items(
+                    db, [IndexItem(row["namespace"], "memory", memory_id, row["text"], created_at=row["created_at"])]
+                )
         return _memory(row) if row else None
 
     def has_validity(self) -> bool:
@@ -491,13 +529,15 @@ class SQLiteStore:
         (for filters; index-only)."""
         out: dict[str, dict[str, int]] = {"kind": {}, "category": {}}
         for kind, category, n in self.db.execute(  # one streaming pass over the (…, kind, category) index
-                "SELECT kind, category, count(*) FROM memories WHERE namespace = ? AND status = ? "
-                "GROUP BY kind, category", (namespace, status)):
+            "SELECT kind, category, count(*) FROM memories WHERE namespace = ? AND status = ? GROUP BY kind, category",
+            (namespace, status),
+        ):
             out["kind"][kind] = out["kind"].get(kind, 0) + n
             if category is not None:
                 out["category"][category] = out["category"].get(category, 0) + n
-        rows = self.db.execute("SELECT status AS v, count(*) AS n FROM memories WHERE namespace = ? GROUP BY status",
-                               (namespace,))
+        rows = self.db.execute(
+            "SELECT status AS v, count(*) AS n FROM memories WHERE namespace = ? GROUP BY status", (namespace,)
+        )
         out["status"] = {r["v"]: r["n"] for r in rows}
         return out
 
@@ -523,8 +563,9 @@ class SQLiteStore:
             out = [done[id(item)] for item in items]
         return out
 
-    def _append_session(self, db: sqlite3.Connection, namespace: str, session_key: str,
-                        batch: Sequence[NewMessage]) -> list[tuple[Message, bool]]:
+    def _append_session(
+        self, db: sqlite3.Connection, namespace: str, session_key: str, batch: Sequence[NewMessage]
+    ) -> list[tuple[Message, bool]]:
         tail = db.execute(
             "SELECT * FROM messages WHERE namespace = ? AND session_key = ? ORDER BY seq DESC LIMIT 2",
             (namespace, session_key),
@@ -542,16 +583,36 @@ class SQLiteStore:
                 results.append((_message(existing), False))
                 continue
             seq += 1
-            message = Message(new_id("msg"), namespace, session_key, seq, item.role, item.speaker, item.text,
-                              dict(item.metadata), item.created_at)
+            message = Message(
+                new_id("msg"),
+                namespace,
+                session_key,
+                seq,
+                item.role,
+                item.speaker,
+                item.text,
+                dict(item.metadata),
+                item.created_at,
+            )
             db.execute(
                 """
                 INSERT INTO messages (id, namespace, session_key, seq, role, speaker, text,
                                       metadata, content_hash, created_at, stored_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-                (message.id, namespace, session_key, seq, item.role, item.speaker, item.text,
-                 json.dumps(item.metadata, ensure_ascii=False), digest, item.created_at, now_iso()),
+                (
+                    message.id,
+                    namespace,
+                    session_key,
+                    seq,
+                    item.role,
+                    item.speaker,
+                    item.text,
+                    json.dumps(item.metadata, ensure_ascii=False),
+                    digest,
+                    item.created_at,
+                    now_iso(),
+                ),
             )
             results.append((message, True))
             fresh.append(message)
@@ -571,8 +632,12 @@ class SQLiteStore:
     def reindex_session(self, db: sqlite3.Connection, namespace: str, session_key: str) -> int:
         """Rebuild the index items of one session's messages, each with its neighbours (after
         rows were loaded directly, e.g. from an export; call inside a transaction)."""
-        window = [_message(r) for r in db.execute(
-            "SELECT * FROM messages WHERE namespace = ? AND session_key = ? ORDER BY seq", (namespace, session_key))]
+        window = [
+            _message(r)
+            for r in db.execute(
+                "SELECT * FROM messages WHERE namespace = ? AND session_key = ? ORDER BY seq", (namespace, session_key)
+            )
+        ]
         for message in window:
             self.unindex_item(db, "message", message.id)
         self.index_items(db, [_message_item(window, i) for i in range(len(window))])
@@ -587,12 +652,14 @@ class SQLiteStore:
 
     def list_sessions(self, namespace: str, *, limit: int = 50, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
         """Conversation sessions, most recently active first: key, message count, first and last time."""
-        total = self.db.execute("SELECT count(DISTINCT session_key) FROM messages WHERE namespace = ?",
-                                (namespace,)).fetchone()[0]
+        total = self.db.execute(
+            "SELECT count(DISTINCT session_key) FROM messages WHERE namespace = ?", (namespace,)
+        ).fetchone()[0]
         rows = self.db.execute(
             "SELECT session_key, count(*) AS messages, min(created_at) AS first_at, max(created_at) AS last_at "
             "FROM messages WHERE namespace = ? GROUP BY session_key ORDER BY last_at DESC LIMIT ? OFFSET ?",
-            (namespace, limit, offset))
+            (namespace, limit, offset),
+        )
         return [dict(r) for r in rows], total
 
     def get_messages(self, ids: Iterable[str]) -> dict[str, Message]:

@@ -34,12 +34,14 @@ def energy_svg(series: Mapping[str, Sequence[Mapping[str, Any]]], *, title: str 
     def y(e: float) -> float:
         return TOP + (e1 - e) / span_e * (H - TOP - BOTTOM)
 
-    parts = [f'<svg class="plot" role="img" aria-labelledby="plot-title plot-desc" viewBox="0 0 {W} {H}" '
-             f'width="100%" xmlns="http://www.w3.org/2000/svg">',
-             f'<title id="plot-title">{escape(title)}</title>',
-             f'<desc id="plot-desc">Balance of {len(series)} ledger entries at each event that recorded it, '
-             f'from {escape(_label(t0))} to {escape(_label(t1))}; the table below lists the same values.</desc>',
-             f'<rect x="{LEFT}" y="{TOP}" width="{W - LEFT - RIGHT}" height="{H - TOP - BOTTOM}" class="frame"/>']
+    parts = [
+        f'<svg class="plot" role="img" aria-labelledby="plot-title plot-desc" viewBox="0 0 {W} {H}" '
+        f'width="100%" xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="plot-title">{escape(title)}</title>',
+        f'<desc id="plot-desc">Balance of {len(series)} ledger entries at each event that recorded it, '
+        f"from {escape(_label(t0))} to {escape(_label(t1))}; the table below lists the same values.</desc>",
+        f'<rect x="{LEFT}" y="{TOP}" width="{W - LEFT - RIGHT}" height="{H - TOP - BOTTOM}" class="frame"/>',
+    ]
     for frac in (0.0, 0.5, 1.0):
         value = e0 + frac * span_e
         parts.append(f'<text x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end" class="tick">{value:.2f}</text>')
@@ -48,12 +50,16 @@ def energy_svg(series: Mapping[str, Sequence[Mapping[str, Any]]], *, title: str 
     for n, (entry, pts) in enumerate(series.items()):
         colour = COLOURS[n % len(COLOURS)]
         coords = " ".join(f"{x(_seconds(p['at'])):.1f},{y(float(p['energy'])):.1f}" for p in pts)
-        parts.append(f'<g class="series" data-entry="{escape(entry)}">'
-                     f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        parts.append(
+            f'<g class="series" data-entry="{escape(entry)}">'
+            f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2"/>'
+        )
         for p in pts:
-            parts.append(f'<circle cx="{x(_seconds(p["at"])):.1f}" cy="{y(float(p["energy"])):.1f}" r="3.5" '
-                         f'fill="{colour}"><title>{escape(entry)} {escape(p["event"])} '
-                         f'{float(p["energy"]):.3f} at {escape(p["at"])}</title></circle>')
+            parts.append(
+                f'<circle cx="{x(_seconds(p["at"])):.1f}" cy="{y(float(p["energy"])):.1f}" r="3.5" '
+                f'fill="{colour}"><title>{escape(entry)} {escape(p["event"])} '
+                f"{float(p['energy']):.3f} at {escape(p['at'])}</title></circle>"
+            )
         parts.append("</g>")
     parts.append("</svg>")
     return Markup("".join(parts))

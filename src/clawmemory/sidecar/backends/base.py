@@ -30,8 +30,8 @@ class ChatTurn:
 
 
 class Backend(Protocol):
-    name: str        # proxy | kv-prefix | delta-mem
-    mechanism: str   # context-injection | kv-prefix-cache | delta-state
+    name: str  # proxy | kv-prefix | delta-mem
+    mechanism: str  # context-injection | kv-prefix-cache | delta-state
     model_id: str
 
     async def start(self) -> None:

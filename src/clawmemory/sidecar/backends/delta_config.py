@@ -27,11 +27,20 @@ HEADS = ("q", "k", "v", "o")
 
 # fields we do not implement, with the only value we accept (the upstream defaults)
 FIXED = {
-    "num_state_heads": 1, "num_memory_partitions": 1, "num_global_memory_partitions": 0,
-    "memory_readout_mode": "delta", "memory_write_source": "learned_hidden", "memory_write_granularity": "token",
-    "memory_reader_layers": [], "latent_memory_layers": [], "trainable_delta_scale": False,
-    "delta_o_rmsnorm": False, "tie_memory_partition_read_write": False, "slot_read_top_k": 0,
-    "global_memory_read_top_k": 0, "synthetic_memory_slots": 1,
+    "num_state_heads": 1,
+    "num_memory_partitions": 1,
+    "num_global_memory_partitions": 0,
+    "memory_readout_mode": "delta",
+    "memory_write_source": "learned_hidden",
+    "memory_write_granularity": "token",
+    "memory_reader_layers": [],
+    "latent_memory_layers": [],
+    "trainable_delta_scale": False,
+    "delta_o_rmsnorm": False,
+    "tie_memory_partition_read_write": False,
+    "slot_read_top_k": 0,
+    "global_memory_read_top_k": 0,
+    "synthetic_memory_slots": 1,
 }
 WHY = {
     "num_state_heads": "multi-state writes (MSW)",
@@ -70,12 +79,17 @@ class DeltaMemConfig:
             given = list(given) if isinstance(given, (list, tuple)) else given
             if given != value:
                 what = WHY.get(name, "an archived upstream option")
-                raise InvalidInput(f"{where}: {name}={data[name]!r} ({what}) is not implemented; "
-                                   f"this backend supports {name}={value!r}", field=name)
+                raise InvalidInput(
+                    f"{where}: {name}={data[name]!r} ({what}) is not implemented; "
+                    f"this backend supports {name}={value!r}",
+                    field=name,
+                )
         mode = str(data.get("state_update_mode", "standard")).lower()
         if mode not in ("standard", "no_lambda"):
-            raise InvalidInput(f"{where}: state_update_mode={mode!r} is not implemented (standard, no_lambda)",
-                               field="state_update_mode")
+            raise InvalidInput(
+                f"{where}: state_update_mode={mode!r} is not implemented (standard, no_lambda)",
+                field="state_update_mode",
+            )
         heads = data.get("delta_heads", list(HEADS))
         if isinstance(heads, str):
             heads = [h.strip() for h in heads.split(",") if h.strip()]
@@ -85,9 +99,12 @@ class DeltaMemConfig:
             raise InvalidInput(f"{where}: unknown delta_heads {bad}", field="delta_heads")
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
-        values.update(state_update_mode=mode, delta_heads=heads,
-                      target_modules=tuple(data.get("target_modules", ("self_attn",))),
-                      target_layers=tuple(int(i) for i in data.get("target_layers", ()) or ()))
+        values.update(
+            state_update_mode=mode,
+            delta_heads=heads,
+            target_modules=tuple(data.get("target_modules", ("self_attn",))),
+            target_layers=tuple(int(i) for i in data.get("target_layers", ()) or ()),
+        )
         try:
             cfg = cls(**values)
             rank = int(cfg.rank)
@@ -96,8 +113,10 @@ class DeltaMemConfig:
         if rank < 1 or float(cfg.alpha) <= 0:
             raise InvalidInput(f"{where}: rank must be >= 1 and alpha > 0", field="rank")
         if cfg.target_modules != ("self_attn",):
-            raise InvalidInput(f"{where}: target_modules={list(cfg.target_modules)} is not implemented "
-                               "(self_attn)", field="target_modules")
+            raise InvalidInput(
+                f"{where}: target_modules={list(cfg.target_modules)} is not implemented (self_attn)",
+                field="target_modules",
+            )
         return cfg
 
     @classmethod
@@ -113,9 +132,14 @@ class DeltaMemConfig:
 
     def to_dict(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
-        out.update(delta_heads=list(self.delta_heads), target_modules=list(self.target_modules),
-                   target_layers=list(self.target_layers), memory_write_granularity="token",
-                   memory_readout_mode="delta", num_state_heads=1)
+        out.update(
+            delta_heads=list(self.delta_heads),
+            target_modules=list(self.target_modules),
+            target_layers=list(self.target_layers),
+            memory_write_granularity="token",
+            memory_readout_mode="delta",
+            num_state_heads=1,
+        )
         return out
 
 
@@ -123,9 +147,15 @@ def expected_shapes(cfg: DeltaMemConfig, hidden: int, q_out: int, kv_out: int, o
     """Parameter name -> shape for one wrapped attention layer."""
     r, g = cfg.rank, cfg.gate_dim
     shapes = {
-        "memory_q_proj": (r, hidden), "memory_k_proj": (r, hidden), "memory_v_proj": (r, hidden),
-        "delta_q_proj": (q_out, r), "delta_k_proj": (kv_out, r), "delta_v_proj": (kv_out, r),
-        "delta_o_proj": (o_out, r), "beta_proj": (g, hidden), "beta_bias": (g,),
+        "memory_q_proj": (r, hidden),
+        "memory_k_proj": (r, hidden),
+        "memory_v_proj": (r, hidden),
+        "delta_q_proj": (q_out, r),
+        "delta_k_proj": (kv_out, r),
+        "delta_v_proj": (kv_out, r),
+        "delta_o_proj": (o_out, r),
+        "beta_proj": (g, hidden),
+        "beta_bias": (g,),
     }
     if not cfg.couple_lambda:
         shapes.update(lambda_proj=(g, hidden), lambda_bias=(g,))

