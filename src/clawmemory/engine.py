@@ -22,6 +22,7 @@ from .inspector import Inspector
 from .ledger import Ledger
 from .redaction import redact, redact_tree
 from .retrieval.collections import Collections
+from .retrieval.decompose import make_decomposer
 from .retrieval.embeddings import Embedder, make_embedder
 from .retrieval.lexical import LexicalSearcher
 from .retrieval.memory_tools import MemoryTools
@@ -109,7 +110,9 @@ class Engine:
                 depth=settings.search_depth,
                 floor_coverage=settings.floor_coverage,
                 floor_cosine=settings.floor_cosine,
+                subqueries=SearchParams.subqueries if settings.search_decompose != "off" else 0,
             ),
+            make_decomposer(settings),
         )
         self.worker: EmbeddingWorker | None = None
         # Caller-facing corpus names → index corpora, and how each index corpus hydrates.

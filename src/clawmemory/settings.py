@@ -50,6 +50,14 @@ class Settings(BaseSettings):
     search_depth: int = Field(200, ge=10, le=2000, description="Candidates each signal contributes to fusion.")
     floor_coverage: float = Field(0.34, ge=0, le=1, description="Relevant if this share of query terms matches…")
     floor_cosine: float = Field(0.825, ge=-1, le=1, description="…or the cosine to the query reaches this.")
+    search_decompose: Literal["rules", "llm", "off"] = Field(
+        "rules",
+        description="Split multi-hop queries into sub-queries: rules (offline), llm (the configured LLM, "
+        "one cached call per query, rules as fallback) or off.",
+    )
+    search_decompose_timeout_s: float = Field(
+        3.0, gt=0, le=60, description="Wall-clock limit of the LLM decomposition call."
+    )
 
     llm_provider: Literal["none", "openai", "anthropic"] = Field(
         "none",
