@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..llm import LLMClient, LLMError
-from .text import STOPWORDS, terms, words
+from ..text import STOPWORDS, terms, words
 
 log = logging.getLogger("clawmemory.search")
 

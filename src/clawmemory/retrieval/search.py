@@ -14,13 +14,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..store import SearchRow, Store
+from ..text import words
 from .decompose import Decomposer, SubQuery, decompose
 from .embeddings import Embedder
 from .fusion import fuse
 from .lexical import LexicalHit, LexicalSearcher
 from .multihop import container_scores, widen
 from .query import LexicalQuery, parse_query
-from .text import words
 from .vectors import VectorHits, VectorSearcher
 
 log = logging.getLogger("clawmemory.search")
