@@ -88,7 +88,7 @@ class Engine:
                 depth=settings.search_depth,
                 floor_coverage=settings.floor_coverage,
                 floor_cosine=settings.floor_cosine,
-                subqueries=SearchParams.subqueries if settings.search_decompose != "off" else 0,
+                subquery_weight=settings.search_subquery_weight,
             ),
             make_decomposer(settings),
         )

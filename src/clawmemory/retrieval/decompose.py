@@ -15,7 +15,9 @@ into sub-queries, each searched on its own and fused into one candidate pool by 
   name mostly matches the *other* speaker addressing them.
 
 With a configured LLM (``search_decompose = "llm"``), :class:`LLMDecomposer` writes the
-sub-queries instead, and the rules remain its fallback.
+sub-queries instead, and the rules remain its fallback. Sub-queries are off by default
+(``search_subquery_weight = 0``): on the LoCoMo dev split they gave no held-out gain (see
+docs/DESIGN.md, "Multi-hop candidates").
 
 The rules are plain English syntax, not fitted to any benchmark; whether sub-queries are used,
 and how much they weigh, is a search parameter chosen by cross-validation (docs/DESIGN.md).
@@ -77,7 +79,9 @@ class SubQuery:
 
 
 class Decomposer(Protocol):
-    def __call__(self, query: str, authors: Iterable[str] = (), *, limit: int = 3) -> list[SubQuery]: ...
+    def __call__(
+        self, query: str, authors: Iterable[str] = (), *, limit: int = 3, speakers: bool = True
+    ) -> list[SubQuery]: ...
 
 
 @dataclass(frozen=True)
@@ -163,8 +167,9 @@ def _speaker_part(text: str, named: list[Entity]) -> SubQuery:
     return SubQuery(rest, author) if terms(rest) else SubQuery(text)
 
 
-def decompose(query: str, authors: Iterable[str] = (), *, limit: int = 3) -> list[SubQuery]:
-    """At most ``limit`` sub-queries for ``query`` (see the module doc); [] when it is one hop."""
+def decompose(query: str, authors: Iterable[str] = (), *, limit: int = 3, speakers: bool = True) -> list[SubQuery]:
+    """At most ``limit`` sub-queries for ``query`` (see the module doc); [] when it is one hop.
+    ``speakers=False`` leaves out the per-speaker sub-query of a query that is otherwise whole."""
     named = entities(query, authors)
     parts: list[SubQuery] = []
     group = _joined(query, named)
@@ -182,7 +187,7 @@ def decompose(query: str, authors: Iterable[str] = (), *, limit: int = 3) -> lis
                 if not here and named:
                     clause, here = f"{clause} {' '.join(dict.fromkeys(e.surface for e in named))}", named
                 parts.append(_speaker_part(clause, here))
-    if not parts:
+    if not parts and speakers:
         part = _speaker_part(query, named)
         if part.author:
             parts.append(part)
@@ -227,7 +232,9 @@ class LLMDecomposer:
         self._cache_size = cache_size
         self._lock = threading.Lock()
 
-    def __call__(self, query: str, authors: Iterable[str] = (), *, limit: int = 3) -> list[SubQuery]:
+    def __call__(
+        self, query: str, authors: Iterable[str] = (), *, limit: int = 3, speakers: bool = True
+    ) -> list[SubQuery]:
         known = tuple(sorted(set(authors)))
         key = (query, known, limit)
         with self._lock:
@@ -238,7 +245,7 @@ class LLMDecomposer:
             parts = self._ask(query, known, limit)
         except LLMError as exc:
             log.info("llm decomposition unavailable, using the rules: %s", exc)
-            return decompose(query, known, limit=limit)
+            return decompose(query, known, limit=limit, speakers=speakers)
         with self._lock:
             self._cache[key] = parts
             while len(self._cache) > self._cache_size:

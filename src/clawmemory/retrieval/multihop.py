@@ -19,7 +19,9 @@ from ..store import SearchRow
 
 def widen(main: dict[int, float], parts: Sequence[Mapping[int, float]], weight: float) -> dict[int, float]:
     """Each item's score mixed with its best sub-query score: (1 − ``weight``)·main +
-    ``weight``·max over ``parts`` (every part scores every item of ``main``)."""
+    ``weight``·max over ``parts`` (each part scores every item of ``main``, or is empty: a
+    sub-query that found nothing)."""
+    parts = [p for p in parts if p]
     if not parts or not weight:
         return main
     return {i: (1 - weight) * s + weight * max(p[i] for p in parts) for i, s in main.items()}

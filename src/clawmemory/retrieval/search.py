@@ -38,8 +38,9 @@ class SearchParams:
     speaker_boost: float = 0.15  # lexical bonus for items by the one author the query names
     container_temperature: float = 0.5  # soft-max over a container's snippets
     container_dense: float = 0.3  # weight of a container's best dense evidence
-    subqueries: int = 3  # most sub-queries a multi-hop query is split into (decompose.py); 0: none
-    subquery_weight: float = 0.3  # share of an item's score from its best sub-query (multihop.py)
+    subqueries: int = 3  # most sub-queries a multi-hop query is split into (decompose.py)
+    subquery_weight: float = 0.0  # share of an item's score from its best sub-query (multihop.py); 0: off
+    subquery_speakers: bool = False  # a query naming one speaker also searches that speaker's items alone
     subquery_vectors: bool = False  # embed each sub-query too (else reuse the query's vector pool)
 
 
@@ -189,7 +190,12 @@ class Searcher:
             return []
         if '"' in text:
             return []
-        return self.decomposer(text, self.lexical.index.items.authors(namespaces), limit=self.params.subqueries)
+        return self.decomposer(
+            text,
+            self.lexical.index.items.authors(namespaces),
+            limit=self.params.subqueries,
+            speakers=self.params.subquery_speakers,
+        )
 
     def _fuse(
         self,
