@@ -158,16 +158,21 @@ def by_category(rows: list[dict]) -> dict[str, dict]:
 
 
 def cross_validate(
-    engine: Engine, loaded: list[tuple[dict, str, dict[str, str]]], mode: str, default_rows: dict[str, list[dict]]
+    engine: Engine,
+    loaded: list[tuple[dict, str, dict[str, str]]],
+    mode: str,
+    default_rows: dict[str, list[dict]] | None = None,
+    grid: dict = GRID,
 ) -> dict:
     """Leave one conversation out (see the module doc). Each fold tunes by coordinate ascent over
-    ``GRID`` on its four held-in conversations: starting from the shipped defaults, each
-    parameter in turn takes the grid value that scores best with the others fixed, for up to
-    ``PASSES`` sweeps. Scores per (setting, conversation) are computed once and shared by folds."""
+    ``grid`` on its held-in conversations: starting from the shipped defaults, each parameter in
+    turn takes the grid value that scores best with the others fixed, for up to ``PASSES``
+    sweeps. Scores per (setting, conversation) are computed once and shared by folds;
+    ``default_rows`` (per conversation, at the shipped defaults) seed them."""
     base = engine.searcher.params
-    start = {k: getattr(base, k) for k in GRID}
+    start = {k: getattr(base, k) for k in grid}
     by_name = {conv["name"]: (conv, namespace, ids) for conv, namespace, ids in loaded}
-    cache: dict[tuple[tuple, str], list[dict]] = {(tuple(start.items()), n): r for n, r in default_rows.items()}
+    cache = {(tuple(start.items()), n): r for n, r in (default_rows or {}).items()}
 
     def rows_of(setting: dict, name: str) -> list[dict]:
         key = (tuple(setting.items()), name)
@@ -185,7 +190,7 @@ def cross_validate(
         current, best = dict(start), score(start, names)
         for _ in range(PASSES):
             moved = False
-            for key, values in GRID.items():
+            for key, values in grid.items():
                 for value in values:
                     candidate = {**current, key: value}
                     if (s := score(candidate, names)) > best + 1e-9:
@@ -211,7 +216,7 @@ def cross_validate(
             }
         )
     return {
-        "grid": GRID,
+        "grid": grid,
         "search": f"coordinate ascent from the shipped defaults, up to {PASSES} sweeps per fold",
         "settings_scored": len({k for k, _ in cache}),
         "objective": "+".join(OBJECTIVE),
