@@ -62,6 +62,7 @@ def run(home: str | Path | None = None, **overrides: object) -> None:
     shown = f"[{host}]" if ":" in host else host
     print(f"clawmemory daemon listening on http://{shown}:{port}", flush=True)
     print(f"  data dir:   {settings.home}", flush=True)
+    print(f"  store:      {engine.store.path}", flush=True)
     print(f"  token file: {settings.token_path}", flush=True)
     print("  next: connect OpenClaw with `clawmemory openclaw install`, then restart the gateway", flush=True)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
