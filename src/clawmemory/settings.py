@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     llm_api_key: str | None = Field(None, description="API key for llm_base_url.")
     llm_model: str = Field("", description="Model name sent to the LLM endpoint.")
     llm_timeout_s: float = Field(30.0, gt=0, le=600, description="Wall-clock limit per LLM call.")
+    memory_formation: bool = Field(
+        True, description="Form memories from committed turns in the background (formation/); false turns it off."
+    )
     mcp_namespaces: dict[str, str] = Field(
         default_factory=dict,
         description="MCP clients' namespaces by client name ([mcp_namespaces] table, e.g. "

@@ -63,6 +63,13 @@ def _positive_int(value: Any, field: str) -> int | None:
     return int(value)
 
 
+def _of_session(hit: Any, session_key: str) -> bool:
+    """A stored message of the session, or a memory formed from one."""
+    if hit.corpus == "message":
+        return hit.container == session_key
+    return hit.corpus == "memory" and hit.extra.get("formed_in") == session_key
+
+
 def _normal(text: str) -> str:
     return " ".join(text.split())
 
@@ -458,15 +465,15 @@ class ContextEngine:
         """Hook ``before_prompt_build`` (the plugin's autoRecall): memories recalled for the
         current user message as ``prependContext`` or ``appendSystemContext``
         (``recallPlacement``); nothing when none is relevant or the search misses the deadline.
-        Writes nothing, so a replayed hook changes nothing. The session's own stored messages
-        are left out: the model has them in its context."""
+        Writes nothing, so a replayed hook changes nothing. The session's own stored messages,
+        and the memories formed from them, are left out: the model has them in its context."""
         s = self._session(namespace, session, {})
         text = event.get("currentUserMessage") or event.get("prompt") or ""
         if not isinstance(text, str):
             raise InvalidInput("event.prompt must be a string", field="event.prompt")
         self._open(s)
         query = query_text(parse_message({"role": "user", "content": text}, 0, "event.prompt")) if text.strip() else ""
-        rec = self._recall(s, query, lambda hit: hit.corpus == "message" and hit.container == s.session_key)
+        rec = self._recall(s, query, lambda hit: _of_session(hit, s.session_key))
         out: dict[str, Any] = {"clawmemory": {"recall": rec.to_dict()}}
         if rec.block:
             out["prependContext" if self.settings.recall_placement == "prependContext" else "appendSystemContext"] = (

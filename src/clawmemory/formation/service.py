@@ -21,10 +21,10 @@ from ..errors import NotFound
 from ..llm import LLMClient, LLMError
 from ..store import NewMemory
 from ..store.records import now_iso
-from . import schema  # noqa: F401  (registers the validity migration)
+from . import rows, schema  # noqa: F401  (schema registers the validity migration)
 from .classifier import Classifier, Item, Utterance
 from .llm_extractor import LLMExtractor
-from .reconcile import Candidate, Decision, Neighbour, decide
+from .reconcile import ACTIONS, Candidate, Decision, Neighbour, decide
 from .worker import SessionQueue
 
 if TYPE_CHECKING:
@@ -88,20 +88,23 @@ class Formation:
         return [i for i in self.classifier.items(turns) if i.seq in new_seqs], "offline"
 
     def process(self, namespace: str, session_key: str) -> dict[str, Any]:
-        """Extract and reconcile the session's messages not processed yet; counts per action."""
+        """Extract and reconcile the session's messages not processed yet; counts per action.
+        With ``memory_formation`` off they are only marked processed: turns committed while it
+        is off never become memories, also after it is turned on again."""
         start = time.perf_counter()
         store = self.engine.store
-        row = store.db.execute(
-            "SELECT done_seq FROM formation_progress WHERE namespace = ? AND session_key = ?", (namespace, session_key)
-        ).fetchone()
-        done = row[0] if row else 0
+        counts = dict.fromkeys(ACTIONS, 0)
+        if not self.engine.settings.memory_formation:
+            with store.transaction() as db:
+                rows.set_done_seq(db, namespace, session_key, rows.last_seq(db, namespace, session_key))
+            return counts
+        done = rows.done_seq(store.db, namespace, session_key)
         turns = [
             Utterance(m.role, _MARKER.sub("", m.text).strip(), m.seq, m.created_at)
             for m in store.list_messages(namespace, session_key)
             if m.role in ("user", "assistant")
         ]
         first_new = next((i for i, t in enumerate(turns) if t.seq > done), len(turns))
-        counts = dict.fromkeys(("add", "duplicate", "refine", "contradict", "forgotten"), 0)
         if first_new == len(turns):
             return counts
         window = turns[max(0, first_new - CONTEXT_TURNS) :]
@@ -120,12 +123,7 @@ class Formation:
             )
             counts[self.reconcile(candidate).action] += 1
         with store.transaction() as db:
-            db.execute(
-                "INSERT INTO formation_progress (namespace, session_key, done_seq, updated_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (namespace, session_key) DO UPDATE SET done_seq = excluded.done_seq, "
-                "updated_at = excluded.updated_at",
-                (namespace, session_key, turns[-1].seq, now_iso()),
-            )
+            rows.set_done_seq(db, namespace, session_key, turns[-1].seq)
         self.stats["turns"] += len(turns) - first_new
         self.stats["candidates"] += len(items)
         self.stats["seconds"] += time.perf_counter() - start
@@ -248,12 +246,14 @@ class Formation:
     # -- validity -----------------------------------------------------------------------
 
     def validity(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        """``{id: {valid_from, valid_to, superseded_by, confirmations}}`` of memories."""
+        """``{id: {valid_from, valid_to, superseded_by, confirmations, formed_in}}`` of memories;
+        ``formed_in`` is the session whose message a formed memory came from (else None)."""
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
         rows = self.engine.store.db.execute(
-            f"SELECT id, coalesce(valid_from, created_at) AS valid_from, valid_to, superseded_by, confirmations "
+            f"SELECT id, coalesce(valid_from, created_at) AS valid_from, valid_to, superseded_by, confirmations, "
+            f"CASE WHEN source = 'formation' THEN json_extract(metadata, '$.formation.session_key') END AS formed_in "
             f"FROM memories WHERE id IN ({marks})",
             list(ids),
         )
@@ -263,6 +263,7 @@ class Formation:
                 "valid_to": r["valid_to"],
                 "superseded_by": r["superseded_by"],
                 "confirmations": r["confirmations"],
+                "formed_in": r["formed_in"],
             }
             for r in rows
         }

@@ -1,0 +1,33 @@
+"""Formation's SQL: per-session extraction progress (the validity columns are read and written
+by :mod:`.service` until the memory record carries them)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from ..store.records import now_iso
+
+
+def done_seq(db: sqlite3.Connection, namespace: str, session_key: str) -> int:
+    """The last message seq of the session that formation has processed (0: none)."""
+    row = db.execute(
+        "SELECT done_seq FROM formation_progress WHERE namespace = ? AND session_key = ?", (namespace, session_key)
+    ).fetchone()
+    return row[0] if row else 0
+
+
+def last_seq(db: sqlite3.Connection, namespace: str, session_key: str) -> int:
+    """The session's newest stored message seq (0: none)."""
+    row = db.execute(
+        "SELECT max(seq) FROM messages WHERE namespace = ? AND session_key = ?", (namespace, session_key)
+    ).fetchone()
+    return row[0] or 0
+
+
+def set_done_seq(db: sqlite3.Connection, namespace: str, session_key: str, seq: int) -> None:
+    db.execute(
+        "INSERT INTO formation_progress (namespace, session_key, done_seq, updated_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (namespace, session_key) DO UPDATE SET done_seq = excluded.done_seq, "
+        "updated_at = excluded.updated_at",
+        (namespace, session_key, seq, now_iso()),
+    )
