@@ -31,3 +31,16 @@ def set_done_seq(db: sqlite3.Connection, namespace: str, session_key: str, seq: 
         "updated_at = excluded.updated_at",
         (namespace, session_key, seq, now_iso()),
     )
+
+
+def provenance(db: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[str | None, str | None, int | None]]:
+    """``{id: (role, session_key, seq)}`` of the formed memories among ``ids``."""
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    rows = db.execute(
+        f"SELECT id, json_extract(metadata, '$.formation.role'), json_extract(metadata, '$.formation.session_key'), "
+        f"json_extract(metadata, '$.formation.seq') FROM memories WHERE source = 'formation' AND id IN ({marks})",
+        ids,
+    )
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}

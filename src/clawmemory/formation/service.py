@@ -22,7 +22,7 @@ from ..llm import LLMClient, LLMError
 from ..store import NewMemory
 from ..store.records import now_iso
 from . import rows, schema  # noqa: F401  (schema registers the validity migration)
-from .classifier import Classifier, Item, Utterance
+from .classifier import Classifier, Item, Utterance, topic
 from .llm_extractor import LLMExtractor
 from .reconcile import ACTIONS, Candidate, Decision, Neighbour, decide
 from .worker import SessionQueue
@@ -120,6 +120,7 @@ class Formation:
                 item.confidence,
                 item.role,
                 extractor,
+                topic(window, item, items),
             )
             counts[self.reconcile(candidate).action] += 1
         with store.transaction() as db:
@@ -144,8 +145,15 @@ class Formation:
         # never refines or supersedes one, so they are not neighbours (a stored entry once got superseded
         # by the user's own "call memory_store with …" turn, and memory_recall lost it).
         ledger = self.engine.ledger.entries_among([h.id for h in hits])
+        formed = rows.provenance(self.engine.store.db, [h.id for h in hits])
         return [
-            Neighbour(h.id, h.kind or "note", h.text, h.extra.get("valid_from") or h.created_at or "")
+            Neighbour(
+                h.id,
+                h.kind or "note",
+                h.text,
+                h.extra.get("valid_from") or h.created_at or "",
+                *formed.get(h.id, (None, None, None)),
+            )
             for h in hits
             if h.id not in ledger
         ]
@@ -153,7 +161,7 @@ class Formation:
     def reconcile(self, candidate: Candidate) -> Decision:
         """Decide (LLM when configured, else offline rules) and apply the decision."""
         if self._forgotten(candidate):
-            return Decision("forgotten", None, "the user forgot this text")
+            return Decision("forgotten", (), "the user forgot this text")
         near = self.neighbours(candidate)
         decision = None
         llm = self.llm_extractor()
@@ -213,9 +221,9 @@ class Formation:
                 return
             db.execute("UPDATE memories SET valid_from = ? WHERE id = ?", (c.at, memory.id))
             if decision.action == "contradict":
-                db.execute(
+                db.executemany(
                     "UPDATE memories SET valid_to = ?, superseded_by = ?, updated_at = ? WHERE id = ?",
-                    (c.at, memory.id, now_iso(), decision.target),
+                    [(c.at, memory.id, now_iso(), target) for target in decision.targets],
                 )
         self.engine.written()
 
