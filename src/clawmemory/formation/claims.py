@@ -99,6 +99,11 @@ class Claim:
     denied: frozenset[str]
     change: bool
     shift: bool
+    words: frozenset[str] = frozenset()  # every content word, lower-cased
+
+    def says(self, name: str) -> bool:
+        """The name is in the sentence, as a name or not ("Kafka retention …" starts a sentence)."""
+        return all(w in self.words for w in name.split() if w != "&")
 
     def subject_words(self) -> set[str]:
         """The words of its names, as slot words ("Miso" starts one sentence and is named in another)."""
@@ -220,6 +225,7 @@ def parse(text: str) -> Claim:
         frozenset(d for d in denied if d),
         bool(_CHANGE.search(text.lower())),
         bool(_SHIFT.search(text.lower())),
+        frozenset(content_words(text)),
     )
 
 
@@ -263,6 +269,9 @@ def conflicts(new: Claim, old: Claim) -> set[str]:
         if kind == "date":
             fresh = [v for v in new_vals if not any(same_date(v, o) for o in old_vals)]
             dropped = [o for o in old_vals if not any(same_date(v, o) for v in new_vals)]
+        elif kind == "name":
+            fresh = [v for v in new_vals if not old.says(v)]
+            dropped = [o for o in old_vals if not new.says(o)]
         else:
             fresh, dropped = list(new_vals - old_vals), list(old_vals - new_vals)
         if fresh and (dropped or new.change):
