@@ -23,13 +23,13 @@ from .. import validation
 from ..errors import InvalidInput, NotFound
 from ..llm import LLMClient, LLMError
 from ..redaction import redact, redact_tree
+from ..settings import ContextSettings
 from ..store.records import NewMessage, content_hash, new_id, now_iso
 from . import compaction, daily, summary
 from .extractive import OfflineSummarizer
 from .llm_summary import LLMSummarizer
 from .messages import Msg, last_user_text, one_line, parse_message, parse_messages, query_text, stored_text
 from .recall import Recall, recall, recall_message
-from .settings import ContextSettings
 from .tokens import TokenEstimator
 
 if TYPE_CHECKING:

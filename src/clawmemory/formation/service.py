@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from .. import validation
 from ..errors import NotFound
 from ..llm import LLMClient, LLMError
+from ..retrieval.hits import SearchHit
 from ..store import NewMemory
 from ..store.records import now_iso
 from . import rows, schema  # noqa: F401  (schema registers the validity migration)
@@ -28,7 +29,7 @@ from .reconcile import ACTIONS, Candidate, Decision, Neighbour, decide
 from .worker import SessionQueue
 
 if TYPE_CHECKING:
-    from ..engine import Engine, SearchHit
+    from ..engine import Engine
 
 log = logging.getLogger("clawmemory.formation")
 
@@ -304,8 +305,6 @@ class Formation:
 
     def predecessors(self, hits: Sequence[SearchHit]) -> list[SearchHit]:
         """The memories the memory hits superseded, marked, to list after their successors."""
-        from ..engine import SearchHit as Hit
-
         ids = [h.id for h in hits if h.corpus == "memory"]
         if not ids:
             return []
@@ -317,17 +316,14 @@ class Formation:
         old = self.engine.store.get_memories([r["id"] for r in rows])
         info = self.validity(list(old))
         return [
-            Hit(
-                m.id,
-                "memory",
-                m.namespace,
-                m.text,
-                0.0,
-                0.0,
-                None,
-                m.kind,
-                m.category,
-                m.created_at,
+            SearchHit(
+                id=m.id,
+                corpus="memory",
+                namespace=m.namespace,
+                text=m.text,
+                kind=m.kind,
+                category=m.category,
+                created_at=m.created_at,
                 relevant=False,
                 extra=info[m.id],
             )
