@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 
 from ..store.records import now_iso
+from ..store.sqlite import chunked_in
 
 
 def done_seq(db: sqlite3.Connection, namespace: str, session_key: str) -> int:
@@ -35,12 +36,10 @@ def set_done_seq(db: sqlite3.Connection, namespace: str, session_key: str, seq: 
 
 def provenance(db: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[str | None, str | None, int | None]]:
     """``{id: (role, session_key, seq)}`` of the formed memories among ``ids``."""
-    if not ids:
-        return {}
-    marks = ",".join("?" * len(ids))
-    rows = db.execute(
-        f"SELECT id, json_extract(metadata, '$.formation.role'), json_extract(metadata, '$.formation.session_key'), "
-        f"json_extract(metadata, '$.formation.seq') FROM memories WHERE source = 'formation' AND id IN ({marks})",
+    rows = chunked_in(
+        db,
+        "SELECT id, json_extract(metadata, '$.formation.role'), json_extract(metadata, '$.formation.session_key'), "
+        "json_extract(metadata, '$.formation.seq') FROM memories WHERE source = 'formation' AND id IN ({marks})",
         ids,
     )
     return {r[0]: (r[1], r[2], r[3]) for r in rows}
