@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-Migration = Callable[[sqlite3.Connection], None]
+Migration = Callable[[sqlite3.Connection], None]  # on Postgres a pgconn.Connection, which reads the same
 
 _COMPONENTS: dict[str, list[Migration]] = {}
 
@@ -27,7 +27,7 @@ def register(component: str) -> Callable[[Migration], Migration]:
     return add
 
 
-def migrate(db: sqlite3.Connection) -> list[str]:
+def migrate(db: Any) -> list[str]:
     """Apply every registered migration not yet recorded; return the names applied.
 
     Each migration runs in its own ``BEGIN IMMEDIATE`` transaction and re-checks the
@@ -61,7 +61,7 @@ def dialect(db: Any) -> str:
     return getattr(db, "dialect", "sqlite")
 
 
-def schema_version(db: sqlite3.Connection) -> int:
+def schema_version(db: Any) -> int:
     """How many migrations this database has applied."""
     return db.execute("SELECT count(*) FROM _migrations").fetchone()[0]
 

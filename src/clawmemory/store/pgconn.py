@@ -17,9 +17,10 @@ module covers the differences, and only these:
 - a column named with a word Postgres reserves (``offset``: lower case is the column, upper
   case the keyword) is quoted;
 - ``x IS ?``/``x IS NOT ?`` → ``IS [NOT] DISTINCT FROM``; ``? IS NULL`` gets a type (``::text``);
-- two-argument ``min``/``max`` → ``LEAST``/``GREATEST``; ``json_extract(col, '$.key')`` →
-  ``(col::jsonb ->> 'key')``;
-- rows are read by column name or position, like ``sqlite3.Row``; ``numeric`` results
+- two-argument ``min``/``max`` → ``LEAST``/``GREATEST``; ``json_extract(col, '$.a.b')`` →
+  ``(col::jsonb #>> '{a,b}')``;
+- rows are read by column name or position, like ``sqlite3.Row``; a statement without rows
+  reads as empty; ``numeric`` results
   (``sum`` of integers) come back as int or float, not Decimal;
 - a constraint violation raises :class:`IntegrityError`, a ``sqlite3.IntegrityError``.
 """
@@ -80,8 +81,21 @@ def _rows(cursor: Any) -> Any:
     return lambda values: Row(values, index)
 
 
+class _Cursor(psycopg.Cursor[Any]):
+    """Reads like sqlite3's: a statement that returns no rows (an UPDATE) reads as empty."""
+
+    def fetchone(self) -> Any:
+        return None if self.description is None else super().fetchone()
+
+    def fetchall(self) -> list[Any]:
+        return [] if self.description is None else super().fetchall()
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(()) if self.description is None else super().__iter__()
+
+
 class _Numeric(NumericLoader):
-    def load(self, data: Any) -> int | float:
+    def load(self, data: Any) -> int | float:  # type: ignore[override]
         value: Decimal = super().load(data)
         return int(value) if value == value.to_integral_value() else float(value)
 
@@ -92,7 +106,7 @@ class Connection:
     dialect = "postgres"
 
     def __init__(self, url: str) -> None:
-        self.raw = psycopg.connect(url, autocommit=True, row_factory=_rows)
+        self.raw = psycopg.connect(url, autocommit=True, row_factory=_rows, cursor_factory=_Cursor)
         self.raw.adapters.register_loader("numeric", _Numeric)
         self.settings: dict[str, str] = {}
 
@@ -254,8 +268,8 @@ def _least_greatest(code: str) -> str:
 
 
 def _json_path(column: str, literal: str) -> str:
-    """``json_extract(column, '$.key')`` → ``(column::jsonb ->> 'key')``."""
-    key = literal.strip("'")
-    if not re.fullmatch(r"\$\.\w+", key):
+    """``json_extract(column, '$.a.b')`` → ``(column::jsonb #>> '{a,b}')`` (as text)."""
+    path = literal.strip("'")
+    if not re.fullmatch(r"\$(\.\w+)+", path):
         raise ValueError(f"unsupported JSON path {literal}")
-    return f"({column}::jsonb ->> '{key[2:]}')"
+    return f"({column}::jsonb #>> '{{{','.join(path[2:].split('.'))}}}')"

@@ -316,16 +316,16 @@ class PostgresStore(SQLStore):
     ) -> tuple[float, float]:
         db = self.db
         params = [list(namespaces), list(corpora)]
-        total = db.raw.execute(
+        (total,) = db.raw.execute(
             "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = 'embeddings'::regclass"
-        ).fetchone()[0]
+        ).fetchone() or (0,)
         if total < EXACT_STATS_UNDER:
             mean, std = db.raw.execute(
                 sql.SQL("SELECT avg(c), stddev_pop(c) FROM (SELECT 1 - ({d}) AS c FROM embeddings WHERE {w}) s").format(
                     d=distance, w=where
                 ),
                 (vec, *params),
-            ).fetchone()
+            ).fetchone() or (None, None)
             return float(mean or 0.0), float(std or 0.0) or 1.0
         key = (model, tuple(sorted(namespaces)), tuple(sorted(corpora)))
         cached = self._samples.get(key)
