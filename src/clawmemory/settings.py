@@ -140,6 +140,11 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address the daemon binds to.")
     port: int = Field(7411, ge=0, le=65535, description="Port the daemon listens on.")
     allow_remote: bool = Field(False, description="Permit binding a non-loopback address.")
+    store_url: str = Field(
+        "",
+        description="Where memories live: empty for the SQLite file in the data dir, or "
+        "postgresql://user:password@host:port/db to share one PostgreSQL (pgvector) store between daemons.",
+    )
     max_body_bytes: int = Field(8 * 1024 * 1024, ge=1024, description="Largest accepted request body.")
     default_namespace: str = Field("default", description="Namespace used when a caller names none.")
     search_limit: int = Field(10, ge=1, le=1000, description="Default number of search results.")
@@ -184,6 +189,9 @@ class Settings(BaseSettings):
     llm_api_key: str | None = Field(None, description="API key for llm_base_url.")
     llm_model: str = Field("", description="Model name sent to the LLM endpoint.")
     llm_timeout_s: float = Field(30.0, gt=0, le=600, description="Wall-clock limit per LLM call.")
+    memory_formation: bool = Field(
+        True, description="Form memories from committed turns in the background (formation/); false turns it off."
+    )
     mcp_namespaces: dict[str, str] = Field(
         default_factory=dict,
         description="MCP clients' namespaces by client name ([mcp_namespaces] table, e.g. "

@@ -63,6 +63,13 @@ def _positive_int(value: Any, field: str) -> int | None:
     return int(value)
 
 
+def _of_session(hit: Any, session_key: str) -> bool:
+    """A stored message of the session, or a memory formed from one."""
+    if hit.corpus == "message":
+        return hit.container == session_key
+    return hit.corpus == "memory" and hit.extra.get("formed_in") == session_key
+
+
 def _normal(text: str) -> str:
     return " ".join(text.split())
 
@@ -333,7 +340,7 @@ class ContextEngine:
         for msg, new in prepared:
             t = datetime.fromisoformat(new.created_at.replace("Z", "+00:00"))
             twin = db.execute(
-                "SELECT id FROM messages WHERE namespace = ? AND session_key = ? AND role = ? AND text = ? "
+                "SELECT id, metadata FROM messages WHERE namespace = ? AND session_key = ? AND role = ? AND text = ? "
                 "AND json_extract(metadata, '$.source') = ? AND json_extract(metadata, '$.paired') IS NULL "
                 "AND created_at BETWEEN ? AND ? ORDER BY created_at LIMIT 1",
                 (s.namespace, s.session_key, new.role, new.text, other, _iso(t - TWIN_WINDOW), _iso(t + TWIN_WINDOW)),
@@ -341,7 +348,8 @@ class ContextEngine:
             if twin is None:
                 out.append((msg, new))
             else:
-                db.execute("UPDATE messages SET metadata = json_set(metadata, '$.paired', 1) WHERE id = ?", (twin[0],))
+                paired = json.dumps({**json.loads(twin[1]), "paired": 1}, ensure_ascii=False)
+                db.execute("UPDATE messages SET metadata = ? WHERE id = ?", (paired, twin[0]))
         return out
 
     @staticmethod
@@ -458,15 +466,15 @@ class ContextEngine:
         """Hook ``before_prompt_build`` (the plugin's autoRecall): memories recalled for the
         current user message as ``prependContext`` or ``appendSystemContext``
         (``recallPlacement``); nothing when none is relevant or the search misses the deadline.
-        Writes nothing, so a replayed hook changes nothing. The session's own stored messages
-        are left out: the model has them in its context."""
+        Writes nothing, so a replayed hook changes nothing. The session's own stored messages,
+        and the memories formed from them, are left out: the model has them in its context."""
         s = self._session(namespace, session, {})
         text = event.get("currentUserMessage") or event.get("prompt") or ""
         if not isinstance(text, str):
             raise InvalidInput("event.prompt must be a string", field="event.prompt")
         self._open(s)
         query = query_text(parse_message({"role": "user", "content": text}, 0, "event.prompt")) if text.strip() else ""
-        rec = self._recall(s, query, lambda hit: hit.corpus == "message" and hit.container == s.session_key)
+        rec = self._recall(s, query, lambda hit: _of_session(hit, s.session_key))
         out: dict[str, Any] = {"clawmemory": {"recall": rec.to_dict()}}
         if rec.block:
             out["prependContext" if self.settings.recall_placement == "prependContext" else "appendSystemContext"] = (
@@ -479,7 +487,7 @@ class ContextEngine:
     def _latest(self, s: Session) -> Any:
         return self.engine.store.db.execute(
             "SELECT * FROM context_compactions WHERE namespace = ? AND session_key = ? "
-            "ORDER BY created_at DESC, rowid DESC LIMIT 1",
+            "ORDER BY created_at DESC, id DESC LIMIT 1",
             (s.namespace, s.session_key),
         ).fetchone()
 

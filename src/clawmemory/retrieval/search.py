@@ -21,7 +21,7 @@ from .fusion import fuse
 from .lexical import LexicalHit, LexicalSearcher
 from .multihop import container_scores, widen
 from .query import LexicalQuery, parse_query
-from .vectors import VectorHits, VectorSearcher
+from .vectors import StoreVectorSearcher, VectorHits, VectorSearcher, vector_searcher
 
 log = logging.getLogger("clawmemory.search")
 
@@ -71,17 +71,17 @@ class Searcher:
         self.store = store
         self.lexical = lexical
         self._embedder = embedder
-        self._vectors: VectorSearcher | None = None
+        self._vectors: VectorSearcher | StoreVectorSearcher | None = None
         self.params = params
         self.decomposer = decomposer
 
-    def vectors(self) -> tuple[Embedder, VectorSearcher] | None:
+    def vectors(self) -> tuple[Embedder, VectorSearcher | StoreVectorSearcher] | None:
         """The embedder and its vector index, or None when embeddings are off or broken."""
         embedder = self._embedder()
         if embedder is None:
             return None
         if self._vectors is None or self._vectors.model != embedder.model:
-            self._vectors = VectorSearcher(self.store, embedder.model, embedder.dim)
+            self._vectors = vector_searcher(self.store, embedder.model, embedder.dim)
         return embedder, self._vectors
 
     def search(
@@ -172,7 +172,7 @@ class Searcher:
         namespaces: Sequence[str],
         corpora: Sequence[str],
         depth: int,
-        backend: tuple[Embedder, VectorSearcher] | None,
+        backend: tuple[Embedder, VectorSearcher | StoreVectorSearcher] | None,
     ) -> VectorHits | None:
         """The ``depth`` nearest items to ``text`` (within what the query's phrases,
         ``+required`` and ``-excluded`` words allow), or None without vectors."""
@@ -247,7 +247,7 @@ class Searcher:
         named = [a for a in authors if (parts := words(a, keep_stopwords=True)) and set(parts) <= said]
         return named[0] if len(named) == 1 else None
 
-    def _vectors_or_none(self) -> tuple[Embedder, VectorSearcher] | None:
+    def _vectors_or_none(self) -> tuple[Embedder, VectorSearcher | StoreVectorSearcher] | None:
         try:
             return self.vectors()
         except Exception as exc:  # fail open to lexical
