@@ -180,6 +180,7 @@ def cross_validate(
             engine.searcher.params = replace(base, **setting)
             cache[key] = evaluate(engine, *by_name[name], mode)
             engine.searcher.params = base
+            print(f"cv: {name} {setting} {summarise(cache[key])}", file=sys.stderr, flush=True)
         return cache[key]
 
     def score(setting: dict, names: list[str]) -> float:
