@@ -134,3 +134,8 @@ def test_send_me_is_a_request_only_where_it_starts_a_clause_and_number_words_are
         ("user", "Max three meetings per day, the rest async."),
     )
     assert [i.seq for i in items] == [0, 2]
+
+
+def test_a_pasted_dump_of_settings_is_no_list_of_memories():
+    dump = "\n".join(f"setting_{n}: {n}" for n in range(20))
+    assert _items(("user", f"My whole config:\n```yaml\n{dump}\n```")) == []

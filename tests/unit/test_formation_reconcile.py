@@ -185,3 +185,10 @@ def test_settings_from_code_compare_with_prose_and_pins():
     assert c.values["time"] == {"02:15"} and c.values["weekday"] == {"sun"}
     assert claims.parse("0.14 euros per word").values == {"qty:money/word": frozenset({"0.14"})}
     assert claims.like("qty:money/word", "qty:/word") and not claims.like("qty:money", "qty:/word")
+
+
+def test_no_more_is_no_direction_and_a_drop_replaces_a_higher_number():
+    team = mem("m1", "The reading group is 9 people.")
+    assert decide(cand("The reading group is 6 people now, no more big sessions."), [team]).targets == ("m1",)
+    assert decide(cand("The reading group went down to 7 people."), [team]).targets == ("m1",)
+    assert decide(cand("The reading group went up to 7 people."), [team]).action != "contradict"

@@ -102,9 +102,13 @@ _SHIFT = re.compile(
     r"\b(?:slips?|slipped|push(?:ed|es)? (?:back|out|to)|postpon(?:e|ed|es)|delay(?:ed|s)?|reschedul(?:e|ed|es)|"
     r"mov(?:e|ed|es) (?:to|up|back)|brought forward|bring forward|shift(?:ed|s)? (?:to|by)|new date)\b"
 )
-_UP = re.compile(r"\b(?:up|rais(?:e|ed|es)|increas(?:e|ed|es)|higher|more|grew|grow|rose|risen|went up|goes up)\b")
+_MOVES = r"(?:go|goes|going|went|gone|is|are|was|were|moved?|moves|bump(?:ed|s)?|push(?:ed|es)?|now|price|rent|rate)"
+_UP = re.compile(
+    rf"\b(?:{_MOVES} up|up (?:from|by)|rais(?:e|ed|es|ing)|increas(?:e|ed|es|ing)|higher|grew|rose|risen)\b"
+)
 _DOWN = re.compile(
-    r"\b(?:down|lower(?:ed|s)?|drop(?:ped|s)?|decreas(?:e|ed|es)|cut|reduc(?:e|ed|es)|less|fewer|fell)\b"
+    rf"\b(?:{_MOVES} down|down (?:from|by|to)|lower(?:ed|s|ing)?|drop(?:ped|s)? to|decreas(?:e|ed|es|ing)|"
+    r"reduc(?:e|ed|es|ing)|cut to|fell)\b"
 )
 _NEGATIVE = re.compile(
     r"\b(?:hate|hates|dislike|can't stand|cannot stand|no|not|never|don't|dont|avoid|without|mustn't|must not)\b"

@@ -58,6 +58,7 @@ _BLOCK = re.compile(r"```([\w+-]*)[^\n]*\n(.*?)(?:```|$)", re.S)
 # A setting in code: key: value, KEY=value, name==1.2, image:tag, name@1.2; or a cron schedule.
 _SETTING = re.compile(r"(?<![\w.-])[a-zA-Z_][\w.\-/]*\s*(?:==|[:=@])\s*(?P<v>[^\s(),;]+)")
 _CRON = re.compile(r"^\s*[\d*/,-]+(?:\s+[\d*/,-]+){4}\s+\S")
+_MAX_SETTINGS = 12  # a block with more settings is a pasted dump to read, not statements to remember
 _SETTING_VALUE = re.compile(r"\d|[a-z]+_[a-z_]+|\w\.\w|://", re.I)
 _YES_NO = re.compile(r"^(?:yes|yeah|yep|no|nope|nah)\b[,.!:;]*\s+(?P<rest>.+)", re.I)
 _YES_NO_QUESTION = re.compile(r"^(?:should|shall|do|does|did|would|will|can|could|is|are|want|may)\b", re.I)
@@ -178,12 +179,15 @@ def list_lines(text: str) -> set[str]:
 def code_lines(text: str) -> list[tuple[str, str]]:
     """``(lead, statement)`` for each setting a fenced code block states: ``lead`` is the prose
     sentence just before the block; a diff's removed and added line of one setting become
-    ``"key: old -> new"``; lines of ordinary code (calls, control flow) are no settings."""
+    ``"key: old -> new"``; lines of ordinary code (calls, control flow) are no settings, and a
+    block of more than ``_MAX_SETTINGS`` is a pasted dump, not statements."""
     out: list[tuple[str, str]] = []
     for block in _BLOCK.finditer(text):
         before = sentences(text[: block.start()])
         lead = before[-1] if before else ""
         lines = [line.rstrip() for line in block.group(2).splitlines() if line.strip()]
+        if sum(1 for line in lines if _is_setting(line.lstrip("+- "))) > _MAX_SETTINGS:
+            continue
         diff = block.group(1) == "diff" or (
             lines and all(line[:1] in "+- " for line in lines) and any(line[:1] in "+-" for line in lines)
         )
