@@ -4,7 +4,8 @@ import threading
 import pytest
 
 from clawmemory.retrieval.query import parse_query
-from clawmemory.store import NewMemory, NewMessage, SQLiteStore, migrations
+from clawmemory.store import NewMemory, NewMessage, SQLiteStore, migrations, open_store
+from clawmemory.store.postgres import tsquery
 
 
 def found(store, namespaces, query, corpus="memory"):
@@ -14,13 +15,14 @@ def found(store, namespaces, query, corpus="memory"):
 
 
 @pytest.fixture()
-def store(tmp_path):
-    s = SQLiteStore(tmp_path / "db.sqlite")
+def store(tmp_path, store_url):
+    s = open_store(store_url, tmp_path / "db.sqlite")
     yield s
     s.close()
 
 
-def test_wal_foreign_keys_and_migrations(store, tmp_path):
+def test_wal_foreign_keys_and_migrations(tmp_path):
+    store = SQLiteStore(tmp_path / "db.sqlite")
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     version = store.schema_version()
@@ -29,6 +31,14 @@ def test_wal_foreign_keys_and_migrations(store, tmp_path):
     again = SQLiteStore(tmp_path / "db.sqlite")
     assert again.schema_version() == version
     assert migrations.migrate(again.db) == []
+    again.close()
+    store.close()
+
+
+def test_migrations_apply_once(store, store_url, tmp_path):
+    version = store.schema_version()
+    again = open_store(store_url, tmp_path / "db.sqlite")
+    assert again.schema_version() == version and migrations.migrate(again.db) == []
     again.close()
 
 
@@ -121,10 +131,42 @@ def test_concurrent_writers_from_threads(store):
     assert store.counts()["memories"] == 160
 
 
-def test_two_processes_share_one_file(tmp_path):
-    a = SQLiteStore(tmp_path / "db.sqlite")
-    b = SQLiteStore(tmp_path / "db.sqlite")
+def test_two_stores_share_one_database(tmp_path, store_url):
+    a = open_store(store_url, tmp_path / "db.sqlite")
+    b = open_store(store_url, tmp_path / "db.sqlite")
     a.add_memories([NewMemory("default", "written by a")])
     assert b.counts()["memories"] == 1
     a.close()
     b.close()
+
+
+def test_phrases_required_and_excluded_words(store):
+    store.add_memories(
+        [
+            NewMemory("default", "dark mode in the editor"),
+            NewMemory("default", "the mode is dark"),
+            NewMemory("default", "dark mode but vim"),
+        ]
+    )
+    assert len(found(store, ["default"], '"dark mode"')) == 2
+    assert len(found(store, ["default"], '+"dark mode" -vim')) == 1
+    assert len(found(store, ["default"], "+dark +mode")) == 3
+    assert found(store, ["default"], '"vim dark"') == []
+
+
+def test_phrase_never_spans_a_message_and_its_neighbour(store):
+    store.add_messages(
+        [
+            NewMessage("default", "s", "user", "we should deploy", "2026-01-01T10:00:00Z"),
+            NewMessage("default", "s", "assistant", "friday works", "2026-01-01T10:00:05Z"),
+        ]
+    )
+    # The second message's context is the first; "deploy friday" only runs across the two.
+    assert found(store, ["default"], '"deploy friday"', corpus="message") == []
+    assert len(found(store, ["default"], '"should deploy"', corpus="message")) == 2  # own text + as context
+
+
+def test_tsquery_mirrors_the_fts5_expression():
+    assert tsquery('{terms context} : (("editor" AND ("dark mode" OR "editor")) NOT ("vim"))') == (
+        "( ( ('editor':AB) & ( ('dark':AB <-> 'mode':AB) | ('editor':AB) ) ) & ! ( ('vim':AB) ) )"
+    )
