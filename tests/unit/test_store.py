@@ -121,6 +121,27 @@ def test_concurrent_writers_from_threads(store):
     assert store.counts()["memories"] == 160
 
 
+def test_a_threads_connection_closes_when_the_thread_ends(store):
+    """Server worker threads come and go: each one's connection (and its page cache) must go
+    with it, not pile up for the life of the daemon (the soak's RSS growth, issue #18)."""
+    opened: list[sqlite3.Connection] = []
+
+    def work():
+        opened.append(store.db)
+        store.db.execute("SELECT COUNT(*) FROM memories").fetchone()
+
+    for _ in range(30):
+        t = threading.Thread(target=work)
+        t.start()
+        t.join()
+    assert len({id(c) for c in opened}) == 30
+    for conn in opened:
+        with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+            conn.execute("SELECT 1")
+    assert len(store._open) == 1  # the main thread's, still open and working
+    assert store.db.execute("SELECT 1").fetchone()[0] == 1
+
+
 def test_two_processes_share_one_file(tmp_path):
     a = SQLiteStore(tmp_path / "db.sqlite")
     b = SQLiteStore(tmp_path / "db.sqlite")

@@ -29,6 +29,7 @@ from .worker import SessionQueue
 
 if TYPE_CHECKING:
     from ..engine import Engine, SearchHit
+    from ..retrieval.search import Ranked
 
 log = logging.getLogger("clawmemory.formation")
 
@@ -275,23 +276,25 @@ class Formation:
             list(namespaces),
         ).fetchone()[0]
 
-    def current(self, hits: list[SearchHit], as_of: str | None) -> list[SearchHit]:
-        """``hits`` without memories not valid at ``as_of`` (default: now, i.e. not
-        superseded), each memory hit carrying its validity in ``extra``."""
-        info = self.validity([h.id for h in hits if h.corpus == "memory"])
+    def current(self, ranked: list[Ranked], as_of: str | None, limit: int) -> tuple[list[Ranked], dict[str, Any]]:
+        """The first ``limit`` of ``ranked`` without memories not valid at ``as_of`` (default:
+        now, i.e. not superseded), and the validity of each memory kept. Runs before the hits
+        are hydrated, so a search never loads the superseded memories it pads its pool for."""
+        info = self.validity([r.row.ref_id for r in ranked if r.row.corpus == "memory"])
         out = []
-        for hit in hits:
-            v = info.get(hit.id) if hit.corpus == "memory" else None
-            if v is None:
-                out.append(hit)
-                continue
-            if as_of is None:
-                valid = v["valid_to"] is None
-            else:
-                valid = v["valid_from"] <= as_of and (v["valid_to"] is None or v["valid_to"] > as_of)
-            if valid:
-                out.append(replace(hit, extra={**hit.extra, **v}))
-        return out
+        for r in ranked:
+            v = info.get(r.row.ref_id) if r.row.corpus == "memory" else None
+            if v is not None:
+                if as_of is None:
+                    valid = v["valid_to"] is None
+                else:
+                    valid = v["valid_from"] <= as_of and (v["valid_to"] is None or v["valid_to"] > as_of)
+                if not valid:
+                    continue
+            out.append(r)
+            if len(out) == limit:
+                break
+        return out, {r.row.ref_id: info[r.row.ref_id] for r in out if r.row.ref_id in info}
 
     def predecessors(self, hits: Sequence[SearchHit]) -> list[SearchHit]:
         """The memories the memory hits superseded, marked, to list after their successors."""

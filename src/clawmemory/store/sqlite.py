@@ -1,11 +1,13 @@
-"""The embedded SQLite store: WAL, foreign keys, one connection per thread,
-one writer at a time, the FTS5 index maintained in the same transaction as every write."""
+"""The embedded SQLite store: WAL, foreign keys, one connection per thread (closed when
+the thread ends), one writer at a time, the FTS5 index maintained in the same transaction
+as every write."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -111,6 +113,17 @@ def index_row(item: IndexItem) -> tuple:
     )
 
 
+class _Held:
+    """A thread's connection, kept in its thread-local slot: when the thread ends the slot is
+    dropped and the connection closed (the HTTP server's worker threads come and go)."""
+
+    __slots__ = ("conn", "__weakref__")
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        weakref.finalize(self, conn.close)
+
+
 class SQLiteStore:
     """SQLite implementation of :class:`~clawmemory.store.base.Store`."""
 
@@ -120,8 +133,8 @@ class SQLiteStore:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._write_lock = threading.RLock()
-        self._all: list[sqlite3.Connection] = []
-        self._all_lock = threading.Lock()
+        self._open: weakref.WeakSet[_Held] = weakref.WeakSet()  # every live thread's connection
+        self._open_lock = threading.Lock()
         self._validity: bool | None = None
         with self._write_lock:
             migrations.migrate(self.db)
@@ -130,19 +143,19 @@ class SQLiteStore:
 
     @property
     def db(self) -> sqlite3.Connection:
-        """This thread's connection (opened on first use)."""
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
+        """This thread's connection (opened on first use, closed when the thread ends)."""
+        held = getattr(self._local, "held", None)
+        if held is None:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA busy_timeout = 30000")
-            self._local.conn = conn
-            with self._all_lock:
-                self._all.append(conn)
-        return conn
+            held = self._local.held = _Held(conn)
+            with self._open_lock:
+                self._open.add(held)
+        return held.conn
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -165,13 +178,13 @@ class SQLiteStore:
                 db.execute("COMMIT")
 
     def close(self) -> None:
-        with self._all_lock:
-            for conn in self._all:
+        with self._open_lock:
+            for held in list(self._open):
                 try:
-                    conn.close()
+                    held.conn.close()
                 except sqlite3.ProgrammingError:
                     pass
-            self._all.clear()
+            self._open.clear()
         self._local = threading.local()
 
     def schema_version(self) -> int:
