@@ -13,7 +13,6 @@ import logging
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from .. import validation
