@@ -5,6 +5,7 @@ import pytest
 
 from clawmemory.retrieval.query import parse_query
 from clawmemory.store import NewMemory, NewMessage, SQLiteStore, migrations
+from clawmemory.store.sqlite import chunked_in
 
 
 def found(store, namespaces, query, corpus="memory"):
@@ -140,6 +141,29 @@ def test_a_threads_connection_closes_when_the_thread_ends(store):
             conn.execute("SELECT 1")
     assert len(store._open) == 1  # the main thread's, still open and working
     assert store.db.execute("SELECT 1").fetchone()[0] == 1
+
+
+class _Recording:
+    """A real connection that remembers the SQL text of every statement it runs."""
+
+    def __init__(self, db):
+        self.db, self.sql = db, set()
+
+    def execute(self, sql, params=()):
+        self.sql.add(sql)
+        return self.db.execute(sql, params)
+
+
+def test_id_lists_of_any_length_share_one_statement(store):
+    """Each connection caches its prepared statements by SQL text: one ``?`` per id made a new
+    (and, at 500 ids, ~120 KB) statement for every list length, which grew the daemon's memory."""
+    store.add_memories([NewMemory("default", f"note {i}") for i in range(1200)])
+    ids = [r[0] for r in store.db.execute("SELECT id FROM memories")]
+    db = _Recording(store.db)
+    for n in (0, 1, 2, 7, 499, 500, 501, 1200):
+        rows = chunked_in(db, "SELECT id FROM memories WHERE namespace = ? AND id IN ({marks})", ids[:n], ["default"])
+        assert sorted(r[0] for r in rows) == sorted(ids[:n])
+    assert len(db.sql) == 1
 
 
 def test_two_processes_share_one_file(tmp_path):

@@ -21,6 +21,7 @@ from ..llm import LLMClient, LLMError
 from ..retrieval.hits import SearchHit
 from ..store import NewMemory
 from ..store.records import now_iso
+from ..store.sqlite import chunked_in
 from . import rows, schema  # noqa: F401  (schema registers the validity migration)
 from .classifier import Classifier, Item, Utterance, topic
 from .llm_extractor import LLMExtractor
@@ -257,14 +258,12 @@ class Formation:
     def validity(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """``{id: {valid_from, valid_to, superseded_by, confirmations, formed_in}}`` of memories;
         ``formed_in`` is the session whose message a formed memory came from (else None)."""
-        if not ids:
-            return {}
-        marks = ",".join("?" * len(ids))
-        rows = self.engine.store.db.execute(
-            f"SELECT id, coalesce(valid_from, created_at) AS valid_from, valid_to, superseded_by, confirmations, "
-            f"CASE WHEN source = 'formation' THEN json_extract(metadata, '$.formation.session_key') END AS formed_in "
-            f"FROM memories WHERE id IN ({marks})",
-            list(ids),
+        rows = chunked_in(
+            self.engine.store.db,
+            "SELECT id, coalesce(valid_from, created_at) AS valid_from, valid_to, superseded_by, confirmations, "
+            "CASE WHEN source = 'formation' THEN json_extract(metadata, '$.formation.session_key') END AS formed_in "
+            "FROM memories WHERE id IN ({marks})",
+            ids,
         )
         return {
             r["id"]: {
@@ -310,11 +309,8 @@ class Formation:
         ids = [h.id for h in hits if h.corpus == "memory"]
         if not ids:
             return []
-        marks = ",".join("?" * len(ids))
-        rows = self.engine.store.db.execute(
-            f"SELECT id FROM memories WHERE superseded_by IN ({marks}) AND status = 'active' ORDER BY valid_to DESC",
-            ids,
-        ).fetchall()
+        sql = "SELECT id, valid_to FROM memories WHERE superseded_by IN ({marks}) AND status = 'active'"
+        rows = sorted(chunked_in(self.engine.store.db, sql, ids), key=lambda r: r["valid_to"] or "", reverse=True)
         old = self.engine.store.get_memories([r["id"] for r in rows])
         info = self.validity(list(old))
         return [

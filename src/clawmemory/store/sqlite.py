@@ -28,17 +28,22 @@ from .records import (
     ns_token,
 )
 
-IN_CHUNK = 500  # ids per ``IN (…)``: well under SQLite's bound-variable limit
+IN_CHUNK = 500  # ids per statement
 
 
-def chunked_in(db: sqlite3.Connection, sql: str, ids: Iterable[Any], params: Sequence[Any] = ()) -> list[Any]:
-    """Run ``sql`` once per :data:`IN_CHUNK` ids and return every row. ``sql`` holds ``{marks}``
-    where the ``IN (…)`` placeholders go; ``params`` bind before the ids."""
+def chunked_in(
+    db: sqlite3.Connection | sqlite3.Cursor, sql: str, ids: Iterable[Any], params: Sequence[Any] = ()
+) -> list[Any]:
+    """Run ``sql`` once per :data:`IN_CHUNK` ids and return every row. ``sql`` holds
+    ``IN ({marks})``; ``params`` bind before the ids. The ids bind as one JSON array read by
+    ``json_each``, so the SQL text is the same for any number of ids: each connection caches
+    one prepared statement, not one per list length (a statement with 500 ``?`` is ~120 KB,
+    and 128 of them per connection were most of the daemon's memory growth under load)."""
     ids = list(ids)
     rows: list[Any] = []
     for start in range(0, len(ids), IN_CHUNK):
-        part = ids[start : start + IN_CHUNK]
-        rows.extend(db.execute(sql.format(marks=",".join("?" * len(part))), [*params, *part]))
+        part = json.dumps(ids[start : start + IN_CHUNK])
+        rows.extend(db.execute(sql.format(marks="SELECT value FROM json_each(?)"), [*params, part]))
     return rows
 
 
@@ -308,16 +313,10 @@ class SQLiteStore:
 
     def items(self, item_ids: Sequence[int]) -> dict[int, SearchRow]:
         """Search items by id (those still present)."""
-        if not item_ids:
-            return {}
-        marks = ",".join("?" * len(item_ids))
         cursor = self.db.cursor()
         cursor.row_factory = None  # plain tuples: this runs for every search's candidate pool
-        rows = cursor.execute(
-            f"SELECT id, namespace, corpus, ref_id, container, author FROM search_items WHERE id IN ({marks})",
-            list(item_ids),
-        )
-        return {r[0]: SearchRow(*r) for r in rows}
+        sql = "SELECT id, namespace, corpus, ref_id, container, author FROM search_items WHERE id IN ({marks})"
+        return {r[0]: SearchRow(*r) for r in chunked_in(cursor, sql, item_ids)}
 
     # -- embeddings ---------------------------------------------------------------------
 
