@@ -31,7 +31,7 @@ from .retrieval.search import MODES, Searcher, SearchParams
 from .retrieval.worker import EmbeddingBackfill, EmbeddingWorker
 from .settings import Settings, load_settings
 from .sidecar import SidecarControl
-from .store import Memory, NewMemory, NewMessage, SQLiteStore, Store
+from .store import Memory, NewMemory, NewMessage, Store, open_store
 
 log = logging.getLogger("clawmemory.engine")
 
@@ -71,7 +71,7 @@ class Engine:
 
     def __init__(self, settings: Settings, store: Store | None = None) -> None:
         self.settings = settings
-        self.store: Store = store or SQLiteStore(settings.db_path)
+        self.store: Store = store or open_store(settings.store_url, settings.db_path)
         self.lexical = LexicalSearcher(self.store)
         self.ledger = Ledger(self)
         self._embedder: Embedder | None = None
@@ -676,7 +676,7 @@ class Engine:
             "status": "ok",
             "version": __version__,
             "store": {
-                "backend": "sqlite",
+                "backend": self.store.dialect,
                 "path": str(self.store.path),
                 "schema_version": self.store.schema_version(),
             },

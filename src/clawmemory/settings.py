@@ -140,6 +140,11 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address the daemon binds to.")
     port: int = Field(7411, ge=0, le=65535, description="Port the daemon listens on.")
     allow_remote: bool = Field(False, description="Permit binding a non-loopback address.")
+    store_url: str = Field(
+        "",
+        description="Where memories live: empty for the SQLite file in the data dir, or "
+        "postgresql://user:password@host:port/db to share one PostgreSQL (pgvector) store between daemons.",
+    )
     max_body_bytes: int = Field(8 * 1024 * 1024, ge=1024, description="Largest accepted request body.")
     default_namespace: str = Field("default", description="Namespace used when a caller names none.")
     search_limit: int = Field(10, ge=1, le=1000, description="Default number of search results.")

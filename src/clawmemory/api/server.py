@@ -27,6 +27,7 @@ def run(home: str | Path | None = None, **overrides: object) -> None:
     sock = bind_socket(settings.host, settings.port)
     print(f"clawmemory daemon listening on {listening_url(sock)}", flush=True)
     print(f"  data dir:   {settings.home}", flush=True)
+    print(f"  store:      {engine.store.path}", flush=True)
     print(f"  token file: {settings.token_path}", flush=True)
     print("  next: connect OpenClaw with `clawmemory openclaw install`, then restart the gateway", flush=True)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

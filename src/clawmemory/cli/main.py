@@ -73,11 +73,15 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 7411; 0 picks a free one).")] = None,
     allow_remote: Annotated[bool, typer.Option("--allow-remote", help="Permit a non-loopback bind address.")] = False,
+    store_url: Annotated[
+        str | None,
+        typer.Option("--store", help="postgresql://… to share one PostgreSQL store between daemons (default: SQLite)."),
+    ] = None,
 ) -> None:
     """Run the HTTP daemon (loopback, bearer token created on first start)."""
     from ..api.server import run
 
-    run(data_dir, host=host, port=port, allow_remote=allow_remote or None)
+    run(data_dir, host=host, port=port, allow_remote=allow_remote or None, store_url=store_url)
 
 
 @app.command()

@@ -9,6 +9,7 @@ its nearest current memories (hybrid search, same namespace) and records how far
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -247,8 +248,14 @@ class Formation:
             return
         db.execute(
             "UPDATE memories SET text = ?, content_hash = ?, updated_at = ?, confirmations = confirmations + 1, "
-            "metadata = json_set(metadata, '$.refined_from', ?) WHERE id = ?",
-            (fresh.text, digest, now_iso(), old.text, target),
+            "metadata = ? WHERE id = ?",
+            (
+                fresh.text,
+                digest,
+                now_iso(),
+                json.dumps({**old.metadata, "refined_from": old.text}, ensure_ascii=False),
+                target,
+            ),
         )
         store.unindex_item(db, "memory", target)
         store.index_items(db, [IndexItem(old.namespace, "memory", target, fresh.text, created_at=old.created_at)])

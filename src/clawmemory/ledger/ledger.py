@@ -1271,8 +1271,8 @@ class Ledger:
         cfg = self._config(state)
         cum = state["cum_upkeep"]
         db = self.store.db
-        live = "CASE WHEN exempt THEN energy ELSE energy - max(0, ? - anchor) END"
-        bal = f"CASE WHEN pinned THEN max(0, {live}) ELSE {live} END"
+        live = "CASE WHEN exempt = 1 THEN energy ELSE energy - max(0, ? - anchor) END"
+        bal = f"CASE WHEN pinned = 1 THEN max(0, {live}) ELSE {live} END"
         by_kind = db.execute(
             f"SELECT kind, count(*) AS n, sum({bal}) AS e FROM ledger_entries WHERE namespace = ? AND status = 'alive' "
             "GROUP BY kind",

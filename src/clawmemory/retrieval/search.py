@@ -19,7 +19,7 @@ from .embeddings import Embedder
 from .fusion import fuse
 from .lexical import LexicalSearcher
 from .query import LexicalQuery
-from .vectors import VectorSearcher
+from .vectors import StoreVectorSearcher, VectorSearcher, vector_searcher
 
 log = logging.getLogger("clawmemory.search")
 
@@ -60,16 +60,16 @@ class Searcher:
         self.store = store
         self.lexical = lexical
         self._embedder = embedder
-        self._vectors: VectorSearcher | None = None
+        self._vectors: VectorSearcher | StoreVectorSearcher | None = None
         self.params = params
 
-    def vectors(self) -> tuple[Embedder, VectorSearcher] | None:
+    def vectors(self) -> tuple[Embedder, VectorSearcher | StoreVectorSearcher] | None:
         """The embedder and its vector index, or None when embeddings are off or broken."""
         embedder = self._embedder()
         if embedder is None:
             return None
         if self._vectors is None or self._vectors.model != embedder.model:
-            self._vectors = VectorSearcher(self.store, embedder.model, embedder.dim)
+            self._vectors = vector_searcher(self.store, embedder.model, embedder.dim)
         return embedder, self._vectors
 
     def search(
@@ -173,7 +173,7 @@ class Searcher:
         named = [a for a in authors if (parts := words(a, keep_stopwords=True)) and set(parts) <= said]
         return named[0] if len(named) == 1 else None
 
-    def _vectors_or_none(self) -> tuple[Embedder, VectorSearcher] | None:
+    def _vectors_or_none(self) -> tuple[Embedder, VectorSearcher | StoreVectorSearcher] | None:
         try:
             return self.vectors()
         except Exception as exc:  # fail open to lexical
