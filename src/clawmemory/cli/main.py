@@ -24,6 +24,7 @@ from .embed import embed
 from .ledger import import_app, ledger_app
 from .options import DataDir, Json, Namespace, open_engine
 from .output import emit_json, error_line, short, table
+from .postgres import postgres_app
 from .service import daemon_app, mcp_command
 from .sidecar import sidecar_app
 from .transfer import transfer_app
@@ -49,6 +50,7 @@ app.add_typer(tools_app)  # top-level `update`, `memory-search`, `memory-get`
 app.add_typer(openclaw_app, name="openclaw")
 app.command("doctor")(doctor_command)
 app.add_typer(daemon_app, name="daemon")
+app.add_typer(postgres_app, name="postgres")
 app.command("mcp")(mcp_command)
 
 

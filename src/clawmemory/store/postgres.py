@@ -34,6 +34,11 @@ SAMPLE = 4_000  # vectors sampled for the mean/std above that
 SAMPLE_TTL_S = 60.0
 
 
+def as_array(value: Any) -> np.ndarray:
+    """A vector read from pgvector (its ``Vector`` object) as float32."""
+    return np.asarray(value.to_numpy() if hasattr(value, "to_numpy") else value, dtype=np.float32)
+
+
 def redact_url(url: str) -> str:
     """``url`` without its password (for health output and logs)."""
     parts = urlsplit(url)
@@ -263,7 +268,7 @@ class PostgresStore(SQLStore):
             {
                 "seq": r[0],
                 "item_id": r[1],
-                "vector": np.asarray(r[2], dtype=np.float32).tobytes(),
+                "vector": as_array(r[2]).tobytes(),
                 "namespace": r[3],
                 "corpus": r[4],
             }
@@ -335,7 +340,7 @@ class PostgresStore(SQLStore):
                 sql.SQL("SELECT vector FROM embeddings TABLESAMPLE SYSTEM (%s) WHERE {w} LIMIT %s").format(w=where),
                 (percent, *params, SAMPLE),
             ).fetchall()
-            matrix = np.array([np.asarray(r[0], dtype=np.float32) for r in rows]).reshape(-1, dim)
+            matrix = np.array([as_array(r[0]) for r in rows]).reshape(-1, dim)
             cached = (time.monotonic(), matrix)
             self._samples[key] = cached
         matrix = cached[1]
