@@ -175,6 +175,8 @@ def cross_validate(
     cache = {(tuple(start.items()), n): r for n, r in (default_rows or {}).items()}
 
     def rows_of(setting: dict, name: str) -> list[dict]:
+        if setting.get("subquery_weight") == 0:  # the sub-query switches do nothing at weight 0
+            setting = {k: False if k in ("subquery_speakers", "subquery_vectors") else v for k, v in setting.items()}
         key = (tuple(setting.items()), name)
         if key not in cache:
             engine.searcher.params = replace(base, **setting)
