@@ -401,7 +401,9 @@ class Engine:
                         extra=extra,
                     )
                 )
-        return self.formation.current(out, as_of)[:limit] if "memory" in self.corpora[corpus] else out
+        if "memory" not in self.corpora[corpus]:
+            return out
+        return self.formation.order(self.formation.current(out, as_of)[:limit])
 
     def _hydrate_memories(self, refs: list[str]) -> dict[str, SearchHit]:
         return {
