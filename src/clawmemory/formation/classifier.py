@@ -64,6 +64,7 @@ _YES_NO = re.compile(r"^(?:yes|yeah|yep|no|nope|nah)\b[,.!:;]*\s+(?P<rest>.+)", 
 _YES_NO_QUESTION = re.compile(r"^(?:should|shall|do|does|did|would|will|can|could|is|are|want|may)\b", re.I)
 _ASKS_PREFERENCE = re.compile(r"\b(?:want|prefer|like|rather|kind of|sort of|how (?:much|many|often|long))\b", re.I)
 _NAME = re.compile(r"(?<=[\w,;:)] )[A-Z][\w&'-]+|(?<=[\w,;:)] )[A-Z]{2,}\b")
+_ACRONYM = re.compile(r"\b[A-Z]{2,}\b")  # a name also where it starts a sentence ("UK", "DHL")
 _SUBJECT = re.compile(r"\b(?:i|i'm|im|i've|i'll|we|we're|we've|we'll|my|our|let's|lets)\b")
 _FIRST = re.compile(r"\b(?:i|i'm|im|i've|i'd|i'll|me|my|mine|we|we're|we've|we'll|our|ours|us|let's|lets)\b")
 
@@ -313,11 +314,11 @@ class Classifier:
             nxt = self._next(turns, i)
             for item in self._turn(turn, prev, nxt, names, residual):
                 words = frozenset(content_words(item.text))
+                if item.role == "assistant" and item.kind != "commitment" and self._repeats(words, said):
+                    continue
                 if item.role == "assistant" and item.kind == "commitment" and self._echoes(words, said):
                     item = Item(item.kind, item.text, item.role, item.seq, item.at, min(1.0, item.confidence + 0.1))
-                # a proposal the user accepted is the user's decision: like the user's own words, it is
-                # a repeat only when it says (almost) nothing new
-                if item.kind != "commitment" and self._repeats(words, said, 0.9):
+                if item.role == "user" and self._repeats(words, said, 0.9):
                     continue
                 said.append(words)
                 out.append(item)
@@ -510,7 +511,7 @@ class Classifier:
         words = content_words(s)
         if s.rstrip().endswith("?") or not words or (heard and words <= heard):
             return None
-        valued = bool(_VALUE.search(s) or _NAME.search(s))
+        valued = bool(_VALUE.search(s) or _NAME.search(s) or _ACRONYM.search(s))
         answers = first and prev is not None and prev.text.rstrip().endswith("?")
         if len(words) <= 1 and not valued and not answers:
             return None
