@@ -59,10 +59,11 @@ def test_a_shared_name_alone_is_no_subject_and_a_bare_shared_date_is_no_anchor()
 
 
 def test_what_makes_a_subject_shared():
-    # two shared slot words
-    assert same_subject(
-        fact("The kitchen budget is 18,000 euros.", "1"), fact("Kitchen budget: we can go higher.", "2")
-    )
+    # another value of the same kind
+    assert same_subject(fact("The kitchen budget is 18,000 euros.", "1"), fact("Kitchen budget: 23,500 euros.", "2"))
+    # the same entity, another attribute: its port, then its owner
+    port = fact("which port does the billing service use? billing listens on port 8443", "1")
+    assert not same_subject(port, fact("who owns the billing service? team Ledgerline owns billing", "2"))
     # another value of the same kind, anchored by the exchange it came from ("£1,280 in the end")
     old = fact("The one on Kildonan Road in Shawlands is lovely but it's £1,350.", "1")
     new = fact("£1,280 in the end, the landlord knocked a bit off.", "2", about="We signed for Kildonan Road!")
@@ -89,30 +90,24 @@ def test_the_agent_never_ranks_above_the_user_and_a_chain_ends_with_the_latest_o
     assert [h.id for h in later_first(hits, agent_said)] == ["b", "a", "c"]
 
 
-def commit(engine, key, *messages):
-    engine.context_call(
-        "commitTurn",
-        NS,
-        {"sessionKey": "agent:main:s1"},
-        {"sessionId": "s1", "advancementKey": key, "messages": list(messages)},
-    )
-    assert engine.formation.drain(10)
+def said_then_later(engine, first: str, later: str) -> None:
+    """Commit ``first`` and, two weeks later, ``later`` (each with a short agent reply)."""
+    for key, text, at in (("t1", first, T0), ("t2", later, T0 + timedelta(days=14))):
+        engine.context_call(
+            "commitTurn",
+            NS,
+            {"sessionKey": "agent:main:s1"},
+            {"sessionId": "s1", "advancementKey": key, "messages": [user(text, at), agent("Noted.", at)]},
+        )
+        assert engine.formation.drain(10)
 
 
 def test_search_ranks_a_change_reconciliation_missed_above_the_old_value(engine):
     """The question stays current (no rule settles it), yet the decision on it comes first."""
-    commit(
+    said_then_later(
         engine,
-        "t1",
-        user("Whether to keep the car or sell it before we go, parking sounds like a nightmare.", T0),
-        agent("Worth checking the permit costs first.", T0 + timedelta(seconds=5)),
-    )
-    later = T0 + timedelta(days=14)
-    commit(
-        engine,
-        "t2",
-        user("On second thought we're keeping the car, the permit is only £68 a year.", later),
-        agent("Good to know.", later + timedelta(seconds=5)),
+        "Whether to keep the car or sell it before we go, parking sounds like a nightmare.",
+        "On second thought we're keeping the car, the permit is only £68 a year.",
     )
     hits = engine.search("keep or sell the car", NS, corpus="memory", limit=5, mode="lexical")
     assert [h.extra["valid_to"] for h in hits] == [None, None]  # nothing was superseded
@@ -120,22 +115,11 @@ def test_search_ranks_a_change_reconciliation_missed_above_the_old_value(engine)
 
 
 def test_a_terse_memory_is_found_by_the_words_of_its_exchange(engine):
-    commit(
+    said_then_later(
         engine,
-        "t1",
-        user("We viewed three flats. The one on Kildonan Road is lovely but it's £1,350.", T0),
-        agent("That's over your budget.", T0 + timedelta(seconds=5)),
+        "We viewed three flats. The one on Kildonan Road is lovely but it's £1,350.",
+        "We signed for Kildonan Road! £1,280 in the end, the landlord knocked a bit off.",
     )
-    later = T0 + timedelta(days=14)
-    commit(
-        engine,
-        "t2",
-        user("We signed for Kildonan Road! £1,280 in the end, the landlord knocked a bit off.", later),
-        agent("Congratulations!", later + timedelta(seconds=5)),
-    )
-    hits = engine.search("Kildonan Road rent", NS, corpus="memory", limit=5, mode="lexical")
-    texts = [h.text for h in hits]
-    assert any("£1,280" in t for t in texts), texts
-    assert texts.index(next(t for t in texts if "£1,280" in t)) < texts.index(
-        next(t for t in texts if "£1,350" in t)
-    ), texts
+    texts = [h.text for h in engine.search("Kildonan Road rent", NS, corpus="memory", limit=5, mode="lexical")]
+    new = next((n for n, t in enumerate(texts) if "£1,280" in t), None)
+    assert new is not None and new < next(n for n, t in enumerate(texts) if "£1,350" in t), texts

@@ -8,9 +8,10 @@ facts, as Zep/Graphiti and mem0 let recency decide). Every other hit keeps its o
 
 Two memories are about the same subject when they share an anchor — a slot word or a name,
 also from the words of the exchange each came from (``about``) — and the same attribute of
-it: two shared slot words, or values of one kind that differ ("£1,350" / "£1,280", "sundays"
-/ "wednesdays"), or the earlier one is an open question the later one speaks to. A shared
-name alone is an entity, not a subject ("my partner Dev" and "Dev starts on June 22").
+it: the later one gives a value of a kind the earlier gives that the earlier does not say
+("£1,350" / "£1,280", "sundays" / "wednesdays"), or the earlier one is an open question the
+later one speaks to. Shared words alone name an entity, not a subject: "my partner Dev" and
+"Dev starts on June 22", or the billing service's port and its owner.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def same_subject(earlier: Stated, later: Stated) -> bool:
     named = bool(a.slot & b.slot or a.shared_subject(b) or _shared_values(a, b))
     if not (named or earlier.anchors & later.anchors):
         return False
-    if len(a.slot & b.slot) >= 2 or (earlier.kind == "question" and later.kind != "question"):
+    if earlier.kind == "question" and later.kind != "question":
         return True
     changed = {kind for kind, (fresh, _) in claims.differences(b, a).items() if fresh} - _NO_ATTRIBUTE
     return bool(changed - {"num"} or (changed and named))  # a bare number needs the texts' own anchor
