@@ -146,6 +146,12 @@ class Settings(BaseSettings):
         "postgresql://user:password@host:port/db to share one PostgreSQL (pgvector) store between daemons.",
     )
     max_body_bytes: int = Field(8 * 1024 * 1024, ge=1024, description="Largest accepted request body.")
+    http_threads: int = Field(
+        16,
+        ge=1,
+        le=256,
+        description="Worker threads (each with its own store connection) that run the daemon's requests.",
+    )
     default_namespace: str = Field("default", description="Namespace used when a caller names none.")
     search_limit: int = Field(10, ge=1, le=1000, description="Default number of search results.")
     max_query_chars: int = Field(4000, ge=16, description="Longest accepted search query.")
