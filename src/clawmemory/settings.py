@@ -170,6 +170,21 @@ class Settings(BaseSettings):
     search_depth: int = Field(200, ge=10, le=2000, description="Candidates each signal contributes to fusion.")
     floor_coverage: float = Field(0.34, ge=0, le=1, description="Relevant if this share of query terms matches…")
     floor_cosine: float = Field(0.825, ge=-1, le=1, description="…or the cosine to the query reaches this.")
+    search_subquery_weight: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Share of a hit's score from its best sub-query when a multi-hop query is split "
+        "(0: queries are never split).",
+    )
+    search_decompose: Literal["rules", "llm"] = Field(
+        "rules",
+        description="Who splits multi-hop queries when search_subquery_weight > 0: rules (offline) or llm "
+        "(the configured LLM, one cached call per query, the rules as fallback).",
+    )
+    search_decompose_timeout_s: float = Field(
+        3.0, gt=0, le=60, description="Wall-clock limit of the LLM decomposition call."
+    )
 
     llm_provider: Literal["none", "openai", "anthropic"] = Field(
         "none",
