@@ -129,12 +129,13 @@ class _Client(threading.Thread):
         stop_at: float,
         budget: threading.Semaphore,
         tickets: list[str],
+        window: int = 0,
     ) -> None:
         super().__init__(daemon=True)
         self.n, self.ns, self.result, self.stop_at, self.budget, self.tickets = n, ns, result, stop_at, budget, tickets
         self.http = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60)
-        self.rng = random.Random(n)
-        self.i = 0
+        self.rng = random.Random(n + 1000 * window)
+        self.i = window * 100_000  # a later window goes on with new writes (not replays of the first)
 
     def call(self, route: str, method: str, path: str, body: dict | None = None) -> httpx.Response | None:
         start = time.perf_counter()
@@ -246,14 +247,22 @@ def seed(url: str, token: str, ns: str, entries: int = 20) -> None:
 
 
 def run_load(
-    url: str, token: str, *, clients: int = 64, seconds: float = 20.0, max_ops: int = 10**9, ns: str = "load"
+    url: str,
+    token: str,
+    *,
+    clients: int = 64,
+    seconds: float = 20.0,
+    max_ops: int = 10**9,
+    ns: str = "load",
+    window: int = 0,
 ) -> LoadResult:
-    """Drive ``clients`` concurrent clients until ``seconds`` pass or ``max_ops`` operations ran."""
+    """Drive ``clients`` concurrent clients until ``seconds`` pass or ``max_ops`` operations ran;
+    each ``window`` number writes its own texts, turns and sessions."""
     result = LoadResult(clients)
     budget = threading.Semaphore(max_ops)
     tickets: list[str] = []
     start = time.monotonic()
-    threads = [_Client(n, url, token, ns, result, start + seconds, budget, tickets) for n in range(clients)]
+    threads = [_Client(n, url, token, ns, result, start + seconds, budget, tickets, window) for n in range(clients)]
     for t in threads:
         t.start()
     for t in threads:
@@ -283,8 +292,8 @@ def run_windows(
     """``windows`` load windows of at most ``seconds`` and ``ops`` operations each."""
     total = LoadResult(clients)
     out = Windows(total, [rss_mb(pid)], [0])
-    for _ in range(windows):
-        total.add(run_load(url, token, clients=clients, seconds=seconds, max_ops=ops))
+    for window in range(windows):
+        total.add(run_load(url, token, clients=clients, seconds=seconds, max_ops=ops, window=window))
         out.rss_mb.append(rss_mb(pid))
         out.ops.append(total.ops)
     return out
