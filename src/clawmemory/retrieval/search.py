@@ -106,7 +106,7 @@ class Searcher:
         rows = {i: h.row for i, h in lexical.items()}
         rows.update(self.store.items([i for i in vector if i not in rows]))
         lex = self._lexical_signal(lexical, rows, text, namespaces)
-        n = max(self.lexical.count(namespaces, corpora), 1)
+        n = max(self.lexical.count(namespaces, corpora, sync=mode == "vector"), 1)
         mean = sum(lex.values()) / n
         lex_stats = (mean, max(sum(v * v for v in lex.values()) / n - mean * mean, 0.0) ** 0.5)
         fused, dense = fuse(

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -53,20 +54,23 @@ def tsvector(terms: str, context: str = "", context_next: str = "") -> str:
     A/B/C by column, one position left empty between columns so no phrase spans two."""
     positions: dict[str, list[str]] = {}
     pos = 0
-    for column, text in (("terms", terms), ("context", context), ("context_next", context_next)):
-        weight = WEIGHTS[column]
+    for weight, text in (("A", terms), ("B", context), ("C", context_next)):
         for word in text.split():
             pos += 1
-            spots = positions.setdefault(word, [])
-            if len(spots) < MAX_POSITIONS:
+            spots = positions.get(word)
+            if spots is None:
+                positions[word] = [f"{pos}{weight}"]
+            elif len(spots) < MAX_POSITIONS:
                 spots.append(f"{min(pos, MAX_POSITION)}{weight}")
         pos += 1
-    return " ".join(f"{_lexeme(word)}:{','.join(spots)}" for word, spots in positions.items())
+    return " ".join([_lexeme(word) + ",".join(spots) for word, spots in positions.items()])
 
 
+@lru_cache(maxsize=262144)
 def _lexeme(word: str) -> str:
+    """``'word':`` (quoted for tsvector/tsquery input, at most :data:`MAX_LEXEME` bytes)."""
     raw = word.encode("utf-8")[:MAX_LEXEME].decode("utf-8", "ignore")
-    return "'" + raw.replace("\\", "\\\\").replace("'", "''") + "'"
+    return "'" + raw.replace("\\", "\\\\").replace("'", "''") + "':"
 
 
 _FTS = re.compile(r'\s*(?:(\{[^}]*\})\s*:|"([^"]*)"|(\()|(\))|(AND|OR|NOT)\b)')
@@ -87,7 +91,7 @@ def tsquery(match: str) -> str:
             weights = "".join(WEIGHTS[c] for c in columns.strip("{}").split())
         elif phrase is not None:
             words = phrase.split()
-            out.append("(" + " <-> ".join(f"{_lexeme(w)}:{weights}" for w in words) + ")")
+            out.append("(" + " <-> ".join(f"{_lexeme(w)}{weights}" for w in words) + ")")
         elif opening:
             out.append("(")
         elif closing:
