@@ -174,6 +174,13 @@ class PostgresStore(SQLStore):
             self._all.clear()
         self._local = threading.local()
 
+    def advance_ids(self, db: Connection, table: str, column: str) -> None:
+        t, c = (sql.Identifier(name).as_string(db.raw) for name in (table, column))
+        db.execute(
+            f"SELECT setval(pg_get_serial_sequence(?, ?), coalesce((SELECT max({c}) FROM {t}), 0) + 1, false)",
+            (t, column),
+        )
+
     def columns(self, table: str) -> set[str]:
         rows = self.db.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "

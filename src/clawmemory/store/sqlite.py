@@ -154,6 +154,10 @@ class SQLStore:
         """The column names of ``table``."""
         raise NotImplementedError
 
+    def advance_ids(self, db: Any, table: str, column: str) -> None:
+        """After rows were written with their own ``column`` ids: ids the store assigns next
+        follow the largest (SQLite's AUTOINCREMENT does this by itself)."""
+
     def schema_version(self) -> int:
         return migrations.schema_version(self.db)
 
