@@ -379,6 +379,9 @@ class Engine:
         if "memory" in self.corpora[corpus]:  # room for the memories validity leaves out
             pad = 2 * limit + 50 if as_of else min(self.formation.superseded_count(spaces), 500)
         ranked = self.searcher.search(parsed, query, spaces, self.corpora[corpus], limit + pad, mode, granularity)
+        validity: dict[str, Any] = {}
+        if "memory" in self.corpora[corpus]:
+            ranked, validity = self.formation.current(ranked, as_of, limit)
         by_corpus: dict[str, list[str]] = {}
         for r in ranked:
             by_corpus.setdefault(r.row.corpus, []).append(r.row.ref_id)
@@ -387,9 +390,9 @@ class Engine:
         for r in ranked:
             base = found.get(r.row.corpus, {}).get(r.row.ref_id)
             if base is not None:
-                extra = (
-                    {**base.extra, "container_score": r.container_score} if granularity == "container" else base.extra
-                )
+                extra = {**base.extra, **(validity.get(r.row.ref_id, {}) if r.row.corpus == "memory" else {})}
+                if granularity == "container":
+                    extra["container_score"] = r.container_score
                 out.append(
                     replace(
                         base,
@@ -401,7 +404,7 @@ class Engine:
                         extra=extra,
                     )
                 )
-        return self.formation.current(out, as_of)[:limit] if "memory" in self.corpora[corpus] else out
+        return out
 
     def _hydrate_memories(self, refs: list[str]) -> dict[str, SearchHit]:
         return {

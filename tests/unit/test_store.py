@@ -6,6 +6,7 @@ import pytest
 from clawmemory.retrieval.query import parse_query
 from clawmemory.store import NewMemory, NewMessage, SQLiteStore, migrations, open_store
 from clawmemory.store.postgres import tsquery
+from clawmemory.store.sqlite import chunked_in
 
 
 def found(store, namespaces, query, corpus="memory"):
@@ -129,6 +130,55 @@ def test_concurrent_writers_from_threads(store):
         t.join()
     assert not errors
     assert store.counts()["memories"] == 160
+
+
+def test_a_threads_connection_closes_when_the_thread_ends(tmp_path):
+    """Server worker threads come and go: each one's connection (and its page cache) must go
+    with it, not pile up for the life of the daemon (the soak's RSS growth, issue #18)."""
+    store = SQLiteStore(tmp_path / "db.sqlite")
+    opened: list[sqlite3.Connection] = []
+
+    def work():
+        opened.append(store.db)
+        store.db.execute("SELECT COUNT(*) FROM memories").fetchone()
+
+    for _ in range(30):
+        t = threading.Thread(target=work)
+        t.start()
+        t.join()
+    assert len({id(c) for c in opened}) == 30
+    for conn in opened:
+        with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+            conn.execute("SELECT 1")
+    assert len(store._open) == 1  # the main thread's, still open and working
+    assert store.db.execute("SELECT 1").fetchone()[0] == 1
+    store.close()
+
+
+class _Recording:
+    """A real connection that remembers the SQL text of every statement it runs."""
+
+    def __init__(self, db):
+        self.db, self.sql = db, set()
+        self.dialect = getattr(db, "dialect", "sqlite")
+
+    def execute(self, sql, params=()):
+        self.sql.add(sql)
+        return self.db.execute(sql, params)
+
+
+def test_id_lists_of_any_length_read_right(store):
+    """On SQLite also one statement for every length: each connection caches its prepared
+    statements by SQL text, and one ``?`` per id made a new (at 500 ids ~120 KB) statement
+    for every list length, which grew the daemon's memory under load (issue #18)."""
+    store.add_memories([NewMemory("default", f"note {i}") for i in range(1200)])
+    ids = [r[0] for r in store.db.execute("SELECT id FROM memories")]
+    db = _Recording(store.db)
+    for n in (0, 1, 2, 7, 499, 500, 501, 1200):
+        rows = chunked_in(db, "SELECT id FROM memories WHERE namespace = ? AND id IN ({marks})", ids[:n], ["default"])
+        assert sorted(r[0] for r in rows) == sorted(ids[:n])
+    if db.dialect == "sqlite":
+        assert len(db.sql) == 1
 
 
 def test_two_stores_share_one_database(tmp_path, store_url):

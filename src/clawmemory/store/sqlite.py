@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
@@ -26,17 +27,25 @@ from .records import (
     ns_token,
 )
 
-IN_CHUNK = 500  # ids per ``IN (…)``: well under SQLite's bound-variable limit
+IN_CHUNK = 500  # ids per statement
 
 
-def chunked_in(db: sqlite3.Connection, sql: str, ids: Iterable[Any], params: Sequence[Any] = ()) -> list[Any]:
-    """Run ``sql`` once per :data:`IN_CHUNK` ids and return every row. ``sql`` holds ``{marks}``
-    where the ``IN (…)`` placeholders go; ``params`` bind before the ids."""
+def chunked_in(db: Any, sql: str, ids: Iterable[Any], params: Sequence[Any] = ()) -> list[Any]:
+    """Run ``sql`` once per :data:`IN_CHUNK` ids and return every row. ``sql`` holds
+    ``IN ({marks})``; ``params`` bind before the ids. On SQLite the ids bind as one JSON array
+    read by ``json_each``, so the SQL text is the same for any number of ids: each connection
+    caches one prepared statement, not one per list length (a statement with 500 ``?`` is
+    ~120 KB, and 128 of them per connection were most of the daemon's memory growth under
+    load). PostgreSQL (:mod:`.pgconn`) gets one placeholder per id."""
     ids = list(ids)
     rows: list[Any] = []
+    sqlite = getattr(db, "dialect", "sqlite") == "sqlite"
     for start in range(0, len(ids), IN_CHUNK):
         part = ids[start : start + IN_CHUNK]
-        rows.extend(db.execute(sql.format(marks=",".join("?" * len(part))), [*params, *part]))
+        if sqlite:
+            rows.extend(db.execute(sql.format(marks="SELECT value FROM json_each(?)"), [*params, json.dumps(part)]))
+        else:
+            rows.extend(db.execute(sql.format(marks=",".join("?" * len(part))), [*params, *part]))
     return rows
 
 
@@ -570,9 +579,20 @@ class SQLStore:
         return dict(row)
 
 
+class _Held:
+    """A thread's connection, kept in its thread-local slot: when the thread ends the slot is
+    dropped and the connection closed (the HTTP server's worker threads come and go)."""
+
+    __slots__ = ("conn", "__weakref__")
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        weakref.finalize(self, conn.close)
+
+
 class SQLiteStore(SQLStore):
     """SQLite implementation of :class:`~clawmemory.store.base.Store`: WAL, one connection per
-    thread, ``BEGIN IMMEDIATE`` under a process lock, an FTS5 index beside ``search_items``."""
+    thread (closed when the thread ends), ``BEGIN IMMEDIATE`` under a process lock, an FTS5 index beside ``search_items``."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
@@ -580,8 +600,8 @@ class SQLiteStore(SQLStore):
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._write_lock = threading.RLock()
-        self._all: list[sqlite3.Connection] = []
-        self._all_lock = threading.Lock()
+        self._open: weakref.WeakSet[_Held] = weakref.WeakSet()  # every live thread's connection
+        self._open_lock = threading.Lock()
         with self._write_lock:
             migrations.migrate(self.db)
 
@@ -589,19 +609,19 @@ class SQLiteStore(SQLStore):
 
     @property
     def db(self) -> sqlite3.Connection:
-        """This thread's connection (opened on first use)."""
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
+        """This thread's connection (opened on first use, closed when the thread ends)."""
+        held = getattr(self._local, "held", None)
+        if held is None:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA busy_timeout = 30000")
-            self._local.conn = conn
-            with self._all_lock:
-                self._all.append(conn)
-        return conn
+            held = self._local.held = _Held(conn)
+            with self._open_lock:
+                self._open.add(held)
+        return held.conn
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -624,13 +644,13 @@ class SQLiteStore(SQLStore):
                 db.execute("COMMIT")
 
     def close(self) -> None:
-        with self._all_lock:
-            for conn in self._all:
+        with self._open_lock:
+            for held in list(self._open):
                 try:
-                    conn.close()
+                    held.conn.close()
                 except sqlite3.ProgrammingError:
                     pass
-            self._all.clear()
+            self._open.clear()
         self._local = threading.local()
 
     def insert_index_rows(self, db: sqlite3.Connection, rows: Sequence[tuple]) -> None:
@@ -680,16 +700,10 @@ class SQLiteStore(SQLStore):
 
     def items(self, item_ids: Sequence[int]) -> dict[int, SearchRow]:
         """Search items by id (those still present)."""
-        if not item_ids:
-            return {}
-        marks = ",".join("?" * len(item_ids))
         cursor = self.db.cursor()
         cursor.row_factory = None  # plain tuples: this runs for every search's candidate pool
-        rows = cursor.execute(
-            f"SELECT id, namespace, corpus, ref_id, container, author FROM search_items WHERE id IN ({marks})",
-            list(item_ids),
-        )
-        return {r[0]: SearchRow(*r) for r in rows}
+        sql = "SELECT id, namespace, corpus, ref_id, container, author FROM search_items WHERE id IN ({marks})"
+        return {r[0]: SearchRow(*r) for r in chunked_in(cursor, sql, item_ids)}
 
     def save_embeddings(self, model: str, dim: int, vectors: Sequence[tuple[int, bytes]]) -> int:
         """Store (item id, float32 bytes) vectors, replacing older ones; items removed
