@@ -22,6 +22,7 @@ from .inspector import Inspector
 from .ledger import Ledger
 from .redaction import redact, redact_tree
 from .retrieval.collections import Collections
+from .retrieval.decompose import make_decomposer
 from .retrieval.embeddings import Embedder, make_embedder
 from .retrieval.hits import SearchHit
 from .retrieval.lexical import LexicalSearcher
@@ -87,7 +88,9 @@ class Engine:
                 depth=settings.search_depth,
                 floor_coverage=settings.floor_coverage,
                 floor_cosine=settings.floor_cosine,
+                subquery_weight=settings.search_subquery_weight,
             ),
+            make_decomposer(settings),
         )
         self.worker: EmbeddingWorker | None = None
         # Caller-facing corpus names → index corpora, and how each index corpus hydrates.

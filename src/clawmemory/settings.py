@@ -146,6 +146,12 @@ class Settings(BaseSettings):
         "postgresql://user:password@host:port/db to share one PostgreSQL (pgvector) store between daemons.",
     )
     max_body_bytes: int = Field(8 * 1024 * 1024, ge=1024, description="Largest accepted request body.")
+    http_threads: int = Field(
+        16,
+        ge=1,
+        le=256,
+        description="Worker threads (each with its own store connection) that run the daemon's requests.",
+    )
     default_namespace: str = Field("default", description="Namespace used when a caller names none.")
     search_limit: int = Field(10, ge=1, le=1000, description="Default number of search results.")
     max_query_chars: int = Field(4000, ge=16, description="Longest accepted search query.")
@@ -164,6 +170,21 @@ class Settings(BaseSettings):
     search_depth: int = Field(200, ge=10, le=2000, description="Candidates each signal contributes to fusion.")
     floor_coverage: float = Field(0.34, ge=0, le=1, description="Relevant if this share of query terms matches…")
     floor_cosine: float = Field(0.825, ge=-1, le=1, description="…or the cosine to the query reaches this.")
+    search_subquery_weight: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Share of a hit's score from its best sub-query when a multi-hop query is split "
+        "(0: queries are never split).",
+    )
+    search_decompose: Literal["rules", "llm"] = Field(
+        "rules",
+        description="Who splits multi-hop queries when search_subquery_weight > 0: rules (offline) or llm "
+        "(the configured LLM, one cached call per query, the rules as fallback).",
+    )
+    search_decompose_timeout_s: float = Field(
+        3.0, gt=0, le=60, description="Wall-clock limit of the LLM decomposition call."
+    )
 
     llm_provider: Literal["none", "openai", "anthropic"] = Field(
         "none",

@@ -132,12 +132,13 @@ class _Client(threading.Thread):
         stop_at: float,
         budget: threading.Semaphore,
         tickets: list[str],
+        window: int = 0,
     ) -> None:
         super().__init__(daemon=True)
         self.n, self.ns, self.result, self.stop_at, self.budget, self.tickets = n, ns, result, stop_at, budget, tickets
         self.http = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60)
-        self.rng = random.Random(n)
-        self.i = 0
+        self.rng = random.Random(n + 1000 * window)
+        self.i = window * 100_000  # a later window goes on with new writes (not replays of the first)
 
     def call(self, route: str, method: str, path: str, body: dict | None = None) -> httpx.Response | None:
         start = time.perf_counter()
@@ -256,18 +257,21 @@ def run_load(
     seconds: float = 20.0,
     max_ops: int = 10**9,
     ns: str = "load",
+    window: int = 0,
     more: Sequence[tuple[str, str]] = (),
 ) -> LoadResult:
-    """Drive ``clients`` concurrent clients until ``seconds`` pass or ``max_ops`` operations ran.
-    With ``more`` daemons ((url, token) each, on the same store), clients are spread over all of
-    them round-robin and settle each other's tickets across daemons."""
+    """Drive ``clients`` concurrent clients until ``seconds`` pass or ``max_ops`` operations ran;
+    each ``window`` number writes its own texts, turns and sessions. With ``more`` daemons ((url,
+    token) each, on the same store), clients are spread over all of them round-robin and settle
+    each other's tickets across daemons."""
     result = LoadResult(clients)
     budget = threading.Semaphore(max_ops)
     tickets: list[str] = []
     start = time.monotonic()
     targets = [(url, token), *more]
     threads = [
-        _Client(n, *targets[n % len(targets)], ns, result, start + seconds, budget, tickets) for n in range(clients)
+        _Client(n, *targets[n % len(targets)], ns, result, start + seconds, budget, tickets, window)
+        for n in range(clients)
     ]
     for t in threads:
         t.start()
@@ -298,8 +302,8 @@ def run_windows(
     """``windows`` load windows of at most ``seconds`` and ``ops`` operations each."""
     total = LoadResult(clients)
     out = Windows(total, [rss_mb(pid)], [0])
-    for _ in range(windows):
-        total.add(run_load(url, token, clients=clients, seconds=seconds, max_ops=ops))
+    for window in range(windows):
+        total.add(run_load(url, token, clients=clients, seconds=seconds, max_ops=ops, window=window))
         out.rss_mb.append(rss_mb(pid))
         out.ops.append(total.ops)
     return out
