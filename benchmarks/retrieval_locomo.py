@@ -17,6 +17,14 @@ report gives the held-in mean (the chosen setting on the conversations it was ch
 the held-out mean (on the conversation it never saw) separately: the held-out figure is the
 one to quote.
 
+``--deep N`` runs deep search (``retrieval/deep.py``, seconds per question) on a bounded
+subset, every N-th question of each conversation, beside the shipped default on the same
+questions; deep mode has no tuned parameter (its weight was fixed beforehand).
+
+``--rerank`` does the same for the cross-encoder (``retrieval/rerank.py``): its fusion weight is
+chosen from RERANK_GRID (0 = off, so "no reranker" can win a fold), the other parameters at
+their shipped defaults; each pair is scored once and cached across the grid.
+
 The LoCoMo files carry no licence: they are read from shared/data, never copied.
 """
 
@@ -98,15 +106,18 @@ def ingest(engine: Engine, conv: dict) -> tuple[str, dict[str, str]]:
     return namespace, ids
 
 
-def evaluate(engine: Engine, conv: dict, namespace: str, ids: dict[str, str], mode: str) -> list[dict]:
+def evaluate(
+    engine: Engine, conv: dict, namespace: str, ids: dict[str, str], mode: str, deep: bool = False, every: int = 1
+) -> list[dict]:
+    """Per-question metrics (every ``every``-th question; ``deep``: deep search)."""
     rows = []
-    for q in conv["questions"]:
+    for q in conv["questions"][::every]:
         t0 = time.perf_counter()
         try:
-            turns = engine.search(q["question"], namespace, limit=10, corpus="messages", mode=mode)
+            turns = engine.search(q["question"], namespace, limit=10, corpus="messages", mode=mode, deep=deep)
             elapsed = time.perf_counter() - t0
             sessions = engine.search(
-                q["question"], namespace, limit=10, corpus="messages", mode=mode, granularity="container"
+                q["question"], namespace, limit=10, corpus="messages", mode=mode, granularity="container", deep=deep
             )
             error = None
         except InvalidInput as exc:  # e.g. an unbalanced quote in the question: counts as a miss
@@ -136,6 +147,7 @@ GRID = {
     "container_temperature": (0.3, 0.5, 1.0),
     "container_dense": (0.15, 0.3, 0.5),
 }
+RERANK_GRID = {"rerank_weight": (0.0, 0.25, 0.5, 1.0, 2.0)}
 OBJECTIVE = ("turn_recall@5", "session_recall@5")  # what a fold maximises: their sum
 
 
@@ -152,10 +164,12 @@ def by_category(rows: list[dict]) -> dict[str, dict]:
     }
 
 
-def cross_validate(engine: Engine, loaded: list[tuple[dict, str, dict[str, str]]], mode: str) -> dict:
+def cross_validate(
+    engine: Engine, loaded: list[tuple[dict, str, dict[str, str]]], mode: str, grid: dict = GRID
+) -> dict:
     """Leave one conversation out: tune on the others, score the one left out (see the docstring)."""
     base = engine.searcher.params
-    settings = [dict(zip(GRID, values)) for values in itertools.product(*GRID.values())]
+    settings = [dict(zip(grid, values)) for values in itertools.product(*grid.values())]
     rows: dict[tuple[int, str], list[dict]] = {}  # (setting index, conversation) → per-question rows
     for i, setting in enumerate(settings):
         engine.searcher.params = replace(base, **setting)
@@ -183,13 +197,50 @@ def cross_validate(engine: Engine, loaded: list[tuple[dict, str, dict[str, str]]
             }
         )
     return {
-        "grid": GRID,
+        "grid": grid,
         "objective": "+".join(OBJECTIVE),
+        "per_setting": [
+            {**setting, **summarise([r for n in names for r in rows[i, n]])} for i, setting in enumerate(settings)
+        ],
         "folds": folds,
         "held_in": summarise(held_in),
         "held_out": summarise(held_out),
+        "held_in_per_category": by_category(held_in),
         "held_out_per_category": by_category(held_out),
     }
+
+
+def cache_scores(engine: Engine) -> None:
+    """Score each (query, texts) once: the cross-encoder's input does not change across the grid."""
+    model = engine.searcher.rerank.model() if engine.searcher.rerank else None
+    if model is None:
+        sys.exit(f"--rerank: the reranker is unavailable ({engine.searcher.rerank.error})")
+    seen: dict[tuple[str, tuple[str, ...]], object] = {}
+    scores = model.scores
+
+    def cached(query: str, texts: list[str]):
+        key = (query, tuple(texts))
+        if key not in seen:
+            seen[key] = scores(query, texts)
+        return seen[key]
+
+    model.scores = cached
+
+
+def cache_likelihood(engine: Engine) -> None:
+    """Deep mode: score each (question, excerpt) once; the session search reuses the turn search's
+    scores (only the turn search is timed, and it runs first)."""
+    model = engine.deep.model()
+    scores = model.scores
+    seen: dict[tuple[str, str], float] = {}
+
+    def cached(question: str, excerpts: list[str]) -> list[float]:
+        missing = list(dict.fromkeys(e for e in excerpts if (question, e) not in seen))
+        if missing:
+            seen.update({(question, e): float(s) for e, s in zip(missing, scores(question, missing))})
+        return [seen[question, e] for e in excerpts]
+
+    model.scores = cached
 
 
 def main() -> None:
@@ -211,6 +262,19 @@ def main() -> None:
         default=None,
         help="keep the engine's data dir here between runs (ingest is idempotent, "
         "and only missing vectors are embedded); default: a temporary dir",
+    )
+    parser.add_argument(
+        "--rerank",
+        action="store_true",
+        help="also tune the cross-encoder's fusion weight by the same cross-validation over "
+        f"{RERANK_GRID['rerank_weight']} (0 = off) and report held-in and held-out means",
+    )
+    parser.add_argument(
+        "--deep",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also run deep search on every N-th question, beside the default on the same ones",
     )
     args = parser.parse_args()
     files = sorted(args.data.glob("*.json"), key=lambda p: int(p.stem) if p.stem.isdigit() else p.stem)
@@ -234,6 +298,22 @@ def main() -> None:
         for conv, namespace, ids in loaded:
             rows += evaluate(engine, conv, namespace, ids, args.mode)
         cv = cross_validate(engine, loaded, args.mode) if args.cv else None
+        rerank_cv = None
+        if args.rerank:
+            cache_scores(engine)
+            rerank_cv = cross_validate(engine, loaded, args.mode, RERANK_GRID)
+        deep = None
+        if args.deep:
+            cache_likelihood(engine)
+            pairs = {
+                label: [r for c, ns, ids in loaded for r in evaluate(engine, c, ns, ids, args.mode, flag, args.deep)]
+                for label, flag in (("default", False), ("deep", True))
+            }
+            deep = {
+                "every": args.deep,
+                **{k: {**summarise(v), "per_category": by_category(v)} for k, v in pairs.items()},
+                "deep_p50_ms": round(percentile([r["ms"] for r in pairs["deep"]], 50), 1),
+            }
         settings = engine.settings
         config = {
             "mode": args.mode,
@@ -259,12 +339,24 @@ def main() -> None:
     }
     table = [["all (shipped defaults)", overall["n"], *(overall[m] for m in METRICS)]]
     table += [[name, v["n"], *(v[m] for m in METRICS)] for name, v in per_category.items()]
-    if cv:
-        result["cv"] = cv
-        table += [[f"cv {part}", cv[part]["n"], *(cv[part][m] for m in METRICS)] for part in ("held_in", "held_out")]
-        table += [
-            [f"cv held-out {name}", v["n"], *(v[m] for m in METRICS)] for name, v in cv["held_out_per_category"].items()
-        ]
+    if deep:
+        result["deep"] = deep
+        for label in ("default", "deep"):
+            table += [[f"subset {label}", deep[label]["n"], *(deep[label][m] for m in METRICS)]]
+            table += [
+                [f"subset {label} {name}", v["n"], *(v[m] for m in METRICS)]
+                for name, v in deep[label]["per_category"].items()
+            ]
+    for key, label, part in (("cv", "cv", cv), ("rerank_cv", "rerank cv", rerank_cv)):
+        if not part:
+            continue
+        result[key] = part
+        for side in ("held_in", "held_out"):
+            table += [[f"{label} {side}", part[side]["n"], *(part[side][m] for m in METRICS)]]
+            table += [
+                [f"{label} {side} {name}", v["n"], *(v[m] for m in METRICS)]
+                for name, v in part[f"{side}_per_category"].items()
+            ]
     report(
         f"LoCoMo retrieval ({', '.join(c['name'] for c in convs)}; {args.mode})",
         ["category", "n", *METRICS],

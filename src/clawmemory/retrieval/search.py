@@ -18,6 +18,7 @@ from .embeddings import Embedder
 from .fusion import fuse
 from .lexical import LexicalSearcher
 from .query import LexicalQuery
+from .rerank import Reranking
 from .text import words
 from .vectors import VectorSearcher
 
@@ -36,6 +37,8 @@ class SearchParams:
     speaker_boost: float = 0.15  # lexical bonus for items by the one author the query names
     container_temperature: float = 0.5  # soft-max over a container's snippets
     container_dense: float = 0.3  # weight of a container's best dense evidence
+    rerank_weight: float = 0.0  # cross-encoder weight over the best rerank_depth candidates (0: off)
+    rerank_depth: int = 30
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ class Searcher:
         self._embedder = embedder
         self._vectors: VectorSearcher | None = None
         self.params = params
+        self.rerank: Reranking | None = None  # the cross-encoder hook (rerank.py), set by the engine
 
     def vectors(self) -> tuple[Embedder, VectorSearcher] | None:
         """The embedder and its vector index, or None when embeddings are off or broken."""
@@ -117,6 +121,8 @@ class Searcher:
             lexical_stats=lex_stats,
             vector_stats=(vec.mean, vec.std) if vec else None,
         )
+        if self.rerank is not None:
+            fused = self.rerank(text, fused, rows, p.rerank_weight, p.rerank_depth)
         containers = _container_scores(fused, dense, rows, p.container_temperature, p.container_dense)
         ranked = []
         for item_id, score in fused.items():
