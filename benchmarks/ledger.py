@@ -59,7 +59,7 @@ def bench_clawmemory(size: int, reps: int, mode: str) -> dict:
         try:
             t0 = time.perf_counter()
             for i in range(0, size, 1000):
-                engine.ledger_store_many([{"question": q, "answer": a} for q, a in qa[i : i + 1000]])
+                engine.ledger.store_entries([{"question": q, "answer": a} for q, a in qa[i : i + 1000]])
             load_s = time.perf_counter() - t0
             if mode != "lexical":
                 t0 = time.perf_counter()
@@ -90,7 +90,7 @@ def bench_clawmemory(size: int, reps: int, mode: str) -> dict:
             for n in range(fresh):
                 q, a = qa[rng.randrange(size)] if n % 10 == 0 else entries(1, seed=10_000 + n)[0]
                 new.append({"question": q, "answer": a + (" again" if n % 10 == 0 else "")})
-            engine.ledger_store_many(new)
+            engine.ledger.store_entries(new)
             if mode != "lexical":
                 engine.embed()
             t0 = time.perf_counter()

@@ -43,7 +43,7 @@ from _common import percentile, report  # noqa: E402
 
 from clawmemory.engine import Engine  # noqa: E402
 from clawmemory.errors import InvalidInput  # noqa: E402
-from clawmemory.retrieval.text import STOPWORDS  # noqa: E402
+from clawmemory.text import STOPWORDS  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE = REPO / ".cache" / "bench"

@@ -23,7 +23,7 @@ from retrieval_locomo import DEFAULT_DATA, load  # noqa: E402
 
 from clawmemory.retrieval.embeddings import make_embedder  # noqa: E402
 from clawmemory.retrieval.rerank import Reranker  # noqa: E402
-from clawmemory.retrieval.text import words  # noqa: E402
+from clawmemory.text import words  # noqa: E402
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from .retrieval.collections import Collections
 from .retrieval.deep import DEPTH as DEEP_DEPTH
 from .retrieval.deep import DeepSearch
 from .retrieval.embeddings import Embedder, make_embedder
+from .retrieval.hits import SearchHit
 from .retrieval.lexical import LexicalSearcher
 from .retrieval.memory_tools import MemoryTools
 from .retrieval.query import parse_query
@@ -48,29 +49,6 @@ class StoreResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"created": self.created, "memory": self.memory.to_dict()}
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    """One search result: the item, where it came from and how it scored."""
-
-    id: str
-    corpus: str
-    namespace: str
-    text: str
-    score: float
-    text_score: float
-    container: str | None = None
-    kind: str | None = None
-    category: str | None = None
-    created_at: str | None = None
-    relevant: bool = True  # clears the calibrated relevance floor
-    vector_score: float | None = None
-    coverage: float | None = None  # idf-weighted share of the query's terms the item holds
-    extra: dict[str, Any] = field(default_factory=dict)  # corpus-specific (path, lines, …)
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 @dataclass(frozen=True)
@@ -460,23 +438,28 @@ class Engine:
 
     def _hydrate_memories(self, refs: list[str]) -> dict[str, SearchHit]:
         return {
-            m.id: SearchHit(m.id, "memory", m.namespace, m.text, 0.0, 0.0, None, m.kind, m.category, m.created_at)
+            m.id: SearchHit(
+                id=m.id,
+                corpus="memory",
+                namespace=m.namespace,
+                text=m.text,
+                kind=m.kind,
+                category=m.category,
+                created_at=m.created_at,
+            )
             for m in self.store.get_memories(refs).values()
         }
 
     def _hydrate_messages(self, refs: list[str]) -> dict[str, SearchHit]:
         return {
             g.id: SearchHit(
-                g.id,
-                "message",
-                g.namespace,
-                g.text,
-                0.0,
-                0.0,
-                g.session_key,
-                g.role,
-                None,
-                g.created_at,
+                id=g.id,
+                corpus="message",
+                namespace=g.namespace,
+                text=g.text,
+                container=g.session_key,
+                kind=g.role,
+                created_at=g.created_at,
                 extra={"seq": g.seq, "speaker": g.speaker},
             )
             for g in self.store.get_messages(refs).values()
@@ -606,9 +589,6 @@ class Engine:
     def ledger_store(self, namespace: str | None = None, **fields: Any) -> dict[str, Any]:
         return self.ledger.store_entry(namespace, **fields)
 
-    def ledger_store_many(self, items: Sequence[dict[str, Any]], namespace: str | None = None) -> dict[str, Any]:
-        return self.ledger.store_entries(items, namespace)
-
     def ledger_forget(self, entry_id: str, namespace: str | None = None) -> dict[str, Any]:
         return self.ledger.forget(entry_id, namespace)
 
@@ -685,10 +665,6 @@ class Engine:
     def follow_observations(self, paths: Sequence[str | Path], namespace: str | None = None, **kw: Any) -> None:
         """Keep ingesting what is appended to the files (see :meth:`CaptureLog.follow`)."""
         self.capture.follow(paths, namespace, **kw)
-
-    def get_observation(self, observation_id: str, namespace: str | None = None) -> dict[str, Any]:
-        """One observation with its parsed ``detail``."""
-        return self.capture.get(observation_id, namespace)
 
     # -- sidecar (the attention-state sidecar's status and provider block; sidecar/control.py)
 

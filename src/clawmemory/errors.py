@@ -14,12 +14,6 @@ class ClawMemoryError(Exception):
         self.message = message
         self.field = field
 
-    def to_dict(self) -> dict:
-        error: dict = {"code": self.code, "message": self.message}
-        if self.field:
-            error["field"] = self.field
-        return {"error": error}
-
 
 class InvalidInput(ClawMemoryError):
     """The caller sent something we cannot accept (missing, malformed or out of range)."""

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from support.daemon import Daemon
 
-from clawmemory.capture import backend_report
 from clawmemory.cli.main import main
+from clawmemory.openclaw.backend import backend_report
 
 REPO = Path(__file__).resolve().parents[2]
 CAPTURE_DIR = REPO / "plugins" / "openclaw-capture"

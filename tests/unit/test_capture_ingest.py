@@ -91,7 +91,7 @@ def test_lines_load_with_their_fields_and_are_searchable(lexical: Engine, jsonl:
     h = hits[0]
     assert (h.corpus, h.kind, h.container, h.created_at) == ("observation", "memory_store", "agent:main:s1", r["ts"])
     assert h.extra["tool_call_id"] == "call_1" and h.extra["line"] == 1
-    assert lexical.get_observation(r["id"], "main")["detail"]["memory_tool"] is True
+    assert lexical.capture.get(r["id"], "main")["detail"]["memory_tool"] is True
 
 
 def test_all_corpus_leaves_observations_out(lexical: Engine, jsonl: Path) -> None:

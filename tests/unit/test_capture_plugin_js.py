@@ -89,7 +89,7 @@ h({{ toolName: "exec", toolCallId: "c2", message: {{ role: "toolResult",
         hits = engine.search("staging database region", "main", corpus="observations")
         assert hits and hits[0].kind == "memory_recall" and hits[0].category == "recall"
         assert hits[0].extra["memory_backend"] == "memory-core"
-        detail = engine.get_observation(hits[0].id, "main")["detail"]
+        detail = engine.capture.get(hits[0].id, "main")["detail"]
         assert detail == {
             "memory_backend": "memory-core",
             "memory_backend_ready": True,

@@ -100,15 +100,18 @@ def test_before_prompt_build_recalls_for_the_current_message_and_writes_nothing(
     assert set(nothing) == {"clawmemory"} and nothing["clawmemory"]["recall"]["status"] == "empty"
 
 
-def test_before_prompt_build_skips_the_session_s_own_messages(recall_engine):
+def test_before_prompt_build_skips_the_session_s_own_messages_and_memories_formed_from_them(recall_engine):
     recall_engine.settings.context.recall_placement = "prependContext"
     session = {"sessionId": "s1"}
     turn = [user("remember: the cache TTL is 45 seconds", START), agent("ok", START + timedelta(seconds=5))]
     recall_engine.context_call("commitTurn", NS, session, {"advancementKey": "k", "messages": turn})
+    assert recall_engine.formation.drain(10)  # the background worker has formed its memory from the message
+    [formed] = [h for h in recall_engine.search("cache TTL", NS, corpus="memory") if "45 seconds" in h.text]
+    assert formed.extra["formed_in"]
     own = recall_engine.before_prompt_build(NS, session, {"prompt": "what is the cache TTL?"})
-    assert "45 seconds" not in own.get("prependContext", "")
+    assert own["clawmemory"]["recall"]["status"] == "empty" and "prependContext" not in own
     other = recall_engine.before_prompt_build(NS, {"sessionId": "s2"}, {"prompt": "what is the cache TTL?"})
-    assert "45 seconds" in other["prependContext"]
+    assert other["prependContext"].count("45 seconds") == 2  # s1's message and the memory formed from it
 
 
 def test_query_falls_back_to_the_last_user_message(recall_engine):

@@ -11,6 +11,7 @@ from support.conversations import agent, user
 from support.model_server import ModelServer, Reply
 
 from clawmemory.cli.main import main
+from clawmemory.engine import Engine
 from clawmemory.errors import InvalidInput
 from clawmemory.formation.service import Formation
 from clawmemory.llm import LLMClient
@@ -213,3 +214,21 @@ def test_a_ledger_entry_is_never_refined_or_superseded_by_formation(engine):
     row = next(m for m in memories(engine) if m["id"] == entry)
     assert row["superseded_by"] is None and row["valid_to"] is None and row["text"] == fact
     assert engine.formation.history(NS) == []
+
+
+@pytest.mark.parametrize("how", ["config", "env"])
+def test_formation_can_be_turned_off(home, monkeypatch, how):
+    """``memory_formation = false``: committed turns are stored but form no memory, also not
+    after formation is turned on again; turns committed after that do."""
+    home.mkdir(parents=True, exist_ok=True)
+    if how == "config":
+        (home / "config.toml").write_text("memory_formation = false\n")
+    else:
+        monkeypatch.setenv("CLAWMEMORY_MEMORY_FORMATION", "false")
+    with Engine.open(home) as engine:
+        assert engine.settings.memory_formation is False
+        out = commit(engine, "t1", user("My flight is LH 1234 on May 3.", T0), agent("Noted.", T0))
+        assert out["stored"] == 2 and memories(engine) == []
+        engine.settings.memory_formation = True
+        commit(engine, "t2", user("The hotel is the Ibis at the airport.", T0), agent("Noted.", T0))
+        assert [m["text"] for m in memories(engine)] == ["The hotel is the Ibis at the airport."]

@@ -1,7 +1,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clawmemory.retrieval.text import _COMPOUND, _compounds, fold, index_terms, terms, words
+from clawmemory.text import _COMPOUND, _compounds, fold, index_terms, terms, words
 
 
 def test_fold_strips_accents_and_case():

@@ -33,7 +33,7 @@ def create_app(engine: Engine, token: str) -> FastAPI:
 
     @app.get("/health", summary="Liveness, version, store and backend readiness (no auth)")
     def health(request: Request) -> dict[str, Any]:
-        return request.app.state.engine.health()
+        return engine.health()
 
     for component_router in (
         router,

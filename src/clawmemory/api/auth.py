@@ -1,33 +1,12 @@
-"""Bearer-token auth and the token file (created 0600 on first start)."""
+"""Bearer-token auth (the token file itself: :func:`clawmemory.serving.ensure_token`)."""
 
 from __future__ import annotations
 
 import hmac
-import os
-import secrets
-from pathlib import Path
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .errors import error_response
-
-
-def ensure_token(path: Path) -> str:
-    """Read the token at ``path``, creating it (mode 0600) when absent."""
-    if path.exists():
-        token = path.read_text(encoding="utf-8").strip()
-        if token:
-            if os.stat(path).st_mode & 0o077:  # loosened by hand or a copy: make it private again
-                os.chmod(path, 0o600)
-            return token
-    path.parent.mkdir(parents=True, exist_ok=True)
-    token = secrets.token_urlsafe(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(token + "\n")
-    os.chmod(path, 0o600)
-    return token
-
 
 UNAUTHORIZED = "missing or wrong bearer token (see the token file in the data dir)"
 

@@ -6,14 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from ..engine import Engine
+from .models import engine
 from .schemas import MemoryIn, SearchIn
 
 router = APIRouter(prefix="/v1", strict_content_type=False)
-
-
-def engine(request: Request) -> Engine:
-    return request.app.state.engine
 
 
 @router.get("/namespaces", summary="List namespaces with counts")

@@ -11,31 +11,21 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from ..context import METHODS
+from .models import Body, Session, engine
 
 router = APIRouter(prefix="/v1/context", strict_content_type=False)
 
 
-class SessionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    agentId: str | None = None
-    workspaceDir: str | None = None
-    sessionKey: str | None = None
-    sessionId: str | None = None
-
-
-class ContextCallIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ContextCallIn(Body):
     namespace: str = Field(..., description="The agent's namespace (created on first use).")
-    session: SessionIn = Field(default_factory=SessionIn)
+    session: Session = Field(default_factory=Session)
     params: dict[str, Any] = Field(..., description="OpenClaw's ContextEngine payload for this method.")
 
 
 @router.post("/{method}", summary=f"OpenClaw ContextEngine call: one of {', '.join(METHODS)}")
 def context_call(method: str, body: ContextCallIn, request: Request) -> dict[str, Any]:
     session = body.session.model_dump(exclude_none=True)
-    return request.app.state.engine.context_call(method, body.namespace, session, body.params, omit_unchanged=True)
+    return engine(request).context_call(method, body.namespace, session, body.params, omit_unchanged=True)

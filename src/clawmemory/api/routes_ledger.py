@@ -5,14 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from ..engine import Engine
 from ..errors import InvalidInput
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+from .models import Body, engine
 
 
 class RecallIn(Body):
@@ -66,50 +62,46 @@ class ImportIn(Body):
 router = APIRouter(prefix="/v1/ledger", strict_content_type=False)
 
 
-def _engine(request: Request) -> Engine:
-    return request.app.state.engine
-
-
 @router.post("/recall", summary="Recall relevant entries; opens a ticket unless nothing is relevant")
 def recall(body: RecallIn, request: Request) -> dict[str, Any]:
     session = {"sessionKey": body.sessionKey} if body.sessionKey else None
-    return _engine(request).ledger_recall(body.query, body.namespace, limit=body.limit, session=session)
+    return engine(request).ledger_recall(body.query, body.namespace, limit=body.limit, session=session)
 
 
 @router.post("/entries", summary="Store an entry (near-twins are reinforced or merged)")
 def store(body: StoreIn, request: Request) -> dict[str, Any]:
     fields = body.model_dump(exclude={"namespace"}, exclude_none=True)
-    return _engine(request).ledger_store(body.namespace, **fields)
+    return engine(request).ledger_store(body.namespace, **fields)
 
 
 @router.get("/entries/{entry_id}", summary="One entry with balance, runway and history")
 def show(entry_id: str, request: Request, namespace: str | None = None) -> dict[str, Any]:
-    return _engine(request).ledger_show(entry_id, namespace)
+    return engine(request).ledger_show(entry_id, namespace)
 
 
 @router.delete("/entries/{entry_id}", summary="Forget an entry (kept for audit, restorable)")
 def forget(entry_id: str, request: Request, namespace: str | None = None) -> dict[str, Any]:
-    return _engine(request).ledger_forget(entry_id, namespace)
+    return engine(request).ledger_forget(entry_id, namespace)
 
 
 @router.post("/entries/{entry_id}/restore", summary="Bring a dead entry back")
 def restore(entry_id: str, body: NamespaceIn, request: Request) -> dict[str, Any]:
-    return _engine(request).ledger_restore(entry_id, body.namespace)
+    return engine(request).ledger_restore(entry_id, body.namespace)
 
 
 @router.post("/entries/{entry_id}/pin", summary="Pin: never starves or merges")
 def pin(entry_id: str, body: NamespaceIn, request: Request) -> dict[str, Any]:
-    return _engine(request).ledger_pin(entry_id, body.namespace, pinned=True)
+    return engine(request).ledger_pin(entry_id, body.namespace, pinned=True)
 
 
 @router.post("/entries/{entry_id}/unpin", summary="Unpin")
 def unpin(entry_id: str, body: NamespaceIn, request: Request) -> dict[str, Any]:
-    return _engine(request).ledger_pin(entry_id, body.namespace, pinned=False)
+    return engine(request).ledger_pin(entry_id, body.namespace, pinned=False)
 
 
 @router.post("/settle", summary="Settle one ticket with a measured delta (exactly once)")
 def settle(body: SettleIn, request: Request) -> dict[str, Any]:
-    return _engine(request).ledger_settle(
+    return engine(request).ledger_settle(
         body.ticketId, body.delta, body.namespace, scale=body.scale, detail=body.detail, via="http"
     )
 
@@ -118,40 +110,40 @@ def settle(body: SettleIn, request: Request) -> dict[str, Any]:
 def settle_session(body: SettleSessionIn, request: Request) -> dict[str, Any]:
     if (body.success is None) == (body.delta is None):
         raise InvalidInput("give exactly one of success or delta", field="success")
-    return _engine(request).ledger_settle_session(
+    return engine(request).ledger_settle_session(
         body.sessionKey, body.namespace, success=body.success, delta=body.delta, detail=body.detail, via="http"
     )
 
 
 @router.post("/tick", summary="Expiry, upkeep, deaths, consolidation now")
 def tick(body: NamespaceIn, request: Request) -> dict[str, Any]:
-    return _engine(request).ledger_tick(body.namespace, via="http")
+    return engine(request).ledger_tick(body.namespace, via="http")
 
 
 @router.get("/obituaries", summary="Dead entries with their obituaries")
 def obituaries(
     request: Request, namespace: str | None = None, limit: int = 50, cause: str | None = None
 ) -> dict[str, Any]:
-    return _engine(request).ledger_obituaries(namespace, limit=limit, cause=cause)
+    return engine(request).ledger_obituaries(namespace, limit=limit, cause=cause)
 
 
 @router.get("/stats", summary="Population, graveyard, tickets, energy, clock")
 def stats(request: Request, namespace: str | None = None) -> dict[str, Any]:
-    return _engine(request).ledger_stats(namespace)
+    return engine(request).ledger_stats(namespace)
 
 
 @router.get("/config", summary="The namespace's ledger economics")
 def get_config(request: Request, namespace: str | None = None) -> dict[str, Any]:
-    return _engine(request).ledger_config(namespace)
+    return engine(request).ledger_config(namespace)
 
 
 @router.put("/config", summary="Set ledger economics (camelCase keys, persisted)")
 def put_config(body: ConfigIn, request: Request) -> dict[str, Any]:
-    return _engine(request).ledger_config(body.namespace, body.config)
+    return engine(request).ledger_config(body.namespace, body.config)
 
 
 @router.post("/import/darwin-memo", summary="Import a darwin-memo ledger file")
 def import_darwin(body: ImportIn, request: Request) -> dict[str, Any]:
     if (body.path is None) == (body.data is None):
         raise InvalidInput("give exactly one of path or data", field="path")
-    return _engine(request).import_darwin_memo(body.path if body.path is not None else body.data, body.namespace)
+    return engine(request).import_darwin_memo(body.path if body.path is not None else body.data, body.namespace)

@@ -19,18 +19,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from ..engine import Engine
 from ..errors import InvalidInput, NotFound
+from .models import Body, Session, engine
 from .tool_params import ForgetParams, MemoryGetParams, MemorySearchParams, Params, RecallParams, StoreParams
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Session(Body):
-    sessionKey: str | None = None
-    sessionId: str | None = None
-    agentId: str | None = None
-    workspaceDir: str | None = None
 
 
 class ToolCall(Body):
@@ -122,10 +112,6 @@ class SessionEnd(Body):
 router = APIRouter(prefix="/v1", strict_content_type=False)
 
 
-def _engine(request: Request) -> Engine:
-    return request.app.state.engine
-
-
 @router.post("/tools/{tool}", summary="Run one memory tool for the OpenClaw plugin")
 def run_tool(tool: str, body: ToolCall, request: Request) -> dict[str, Any]:
     spec = TOOLS.get(tool)
@@ -138,13 +124,13 @@ def run_tool(tool: str, body: ToolCall, request: Request) -> dict[str, Any]:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in ("params", *first["loc"]))
         raise InvalidInput(f"{field}: {first['msg']}", field=field) from exc
-    return fn(_engine(request), body.namespace, body.session.model_dump(exclude_none=True), params)
+    return fn(engine(request), body.namespace, body.session.model_dump(exclude_none=True), params)
 
 
 @router.post("/hooks/before_prompt_build", summary="autoRecall: memories for the current user message")
 def before_prompt_build(body: PromptBuild, request: Request) -> dict[str, Any]:
     event = body.event.model_dump(exclude_none=True)
-    return _engine(request).before_prompt_build(body.namespace, body.session.model_dump(exclude_none=True), event)
+    return engine(request).before_prompt_build(body.namespace, body.session.model_dump(exclude_none=True), event)
 
 
 @router.post(
@@ -153,10 +139,10 @@ def before_prompt_build(body: PromptBuild, request: Request) -> dict[str, Any]:
 )
 def agent_end(body: AgentEnd, request: Request) -> dict[str, Any]:
     event = body.event.model_dump(mode="json", exclude_none=True)
-    return _engine(request).agent_end(body.namespace, body.session.model_dump(exclude_none=True), event)
+    return engine(request).agent_end(body.namespace, body.session.model_dump(exclude_none=True), event)
 
 
 @router.post("/hooks/session_end", summary="A session ended: expire its still-open ledger tickets")
 def session_end(body: SessionEnd, request: Request) -> dict[str, Any]:
     event = body.event.model_dump(exclude_none=True)
-    return _engine(request).session_end(body.namespace, body.session.model_dump(exclude_none=True), event)
+    return engine(request).session_end(body.namespace, body.session.model_dump(exclude_none=True), event)

@@ -5,17 +5,14 @@ search (corpus ``observations``), and the memory-backend posture is reported.
 Importing this package registers its migrations (``capture.*``)."""
 
 from . import schema  # noqa: F401  (registers the capture migrations)
-from .backend import BackendReport, backend_report
 from .lines import ParsedLine, parse_line, sanitize_namespace
 from .log import CaptureLog, FileReport, IngestReport
 
 __all__ = [
-    "BackendReport",
     "CaptureLog",
     "FileReport",
     "IngestReport",
     "ParsedLine",
-    "backend_report",
     "parse_line",
     "sanitize_namespace",
 ]

@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInput, NotFound
+from ..retrieval.hits import SearchHit
 from ..store.records import now_iso
+from ..store.sqlite import chunked_in
 from .batch import CORPUS, HELPER_MIN_BYTES, HELPERS, Chunk, Prepared, Preparer, prepare
 
 if TYPE_CHECKING:
-    from ..engine import Engine, SearchHit
+    from ..engine import Engine
 
 ANY_NAMESPACE = "*"  # capture_offsets.namespace when each line picks its own
 MAX_ERRORS_KEPT = 100
@@ -377,47 +379,34 @@ class CaptureLog:
 
     @staticmethod
     def _existing(db: sqlite3.Connection, ids: list[str]) -> set[str]:
-        found: set[str] = set()
-        for i in range(0, len(ids), 500):
-            part = ids[i : i + 500]
-            marks = ",".join("?" * len(part))
-            found.update(r[0] for r in db.execute(f"SELECT id FROM observations WHERE id IN ({marks})", part))
-        return found
+        return {r[0] for r in chunked_in(db, "SELECT id FROM observations WHERE id IN ({marks})", ids)}
 
     # -- reading ------------------------------------------------------------------------
 
     def hydrate(self, ids: Iterable[str]) -> dict[str, SearchHit]:
         """Search hits for observation ids (text = summary, kind = tool name)."""
-        from ..engine import SearchHit
-
-        ids = list(ids)
         out: dict[str, SearchHit] = {}
-        for i in range(0, len(ids), 500):
-            part = ids[i : i + 500]
-            marks = ",".join("?" * len(part))
-            for r in self.store.db.execute(f"SELECT * FROM observations WHERE id IN ({marks})", part):
-                detail = json.loads(r["detail_json"])
-                out[r["id"]] = SearchHit(
-                    r["id"],
-                    CORPUS,
-                    r["namespace"],
-                    r["summary"],
-                    0.0,
-                    0.0,
-                    r["session_key"],
-                    r["tool_name"],
-                    detail.get("memory_operation"),
-                    r["ts"],
-                    extra={
-                        "tool_call_id": r["tool_call_id"],
-                        "agent_id": r["agent_id"],
-                        "is_error": bool(r["is_error"]),
-                        "is_synthetic": bool(r["is_synthetic"]),
-                        "memory_backend": detail.get("memory_backend"),
-                        "source": r["source"],
-                        "line": r["line_no"],
-                    },
-                )
+        for r in chunked_in(self.store.db, "SELECT * FROM observations WHERE id IN ({marks})", ids):
+            detail = json.loads(r["detail_json"])
+            out[r["id"]] = SearchHit(
+                id=r["id"],
+                corpus=CORPUS,
+                namespace=r["namespace"],
+                text=r["summary"],
+                container=r["session_key"],
+                kind=r["tool_name"],
+                category=detail.get("memory_operation"),
+                created_at=r["ts"],
+                extra={
+                    "tool_call_id": r["tool_call_id"],
+                    "agent_id": r["agent_id"],
+                    "is_error": bool(r["is_error"]),
+                    "is_synthetic": bool(r["is_synthetic"]),
+                    "memory_backend": detail.get("memory_backend"),
+                    "source": r["source"],
+                    "line": r["line_no"],
+                },
+            )
         return out
 
     def get(self, observation_id: str, namespace: str | None = None) -> dict[str, Any]:

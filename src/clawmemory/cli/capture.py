@@ -13,18 +13,14 @@ from typing import Annotated, Any
 
 import typer
 
-from ..capture import backend_report
-from ..capture.locate import observation_files
-from ..engine import Engine
 from ..errors import InvalidInput
+from ..openclaw.backend import backend_report
+from ..openclaw.capture_files import observation_files
+from .options import DataDir, Json, open_engine
 from .output import emit_json, table
 
 capture_app = typer.Typer(no_args_is_help=True)
 
-DataDir = Annotated[
-    Path | None, typer.Option("--data-dir", "-d", help="Data dir (default: $CLAWMEMORY_HOME or ~/.clawmemory).")
-]
-Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 ConfigOpt = Annotated[
     Path | None,
     typer.Option(
@@ -108,7 +104,7 @@ def ingest(
             )
     if interval <= 0:
         raise InvalidInput("--interval must be positive", field="interval")
-    with Engine.open(data_dir) as engine:
+    with open_engine(data_dir) as engine:
         if not follow:
             result = engine.ingest_observations(paths, namespace)
             emit_json(result) if json_out else _print_pass(result)

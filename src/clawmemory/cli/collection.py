@@ -12,8 +12,10 @@ from typing import Annotated, Any
 
 import typer
 
-from ..engine import Engine, SearchHit
 from ..errors import NotFound
+from ..retrieval.hits import SearchHit
+from .embed import embed as embed_all
+from .options import DataDir, Json, Namespace, open_engine
 from .output import emit_json, short, table
 
 collection_app = typer.Typer(
@@ -22,19 +24,10 @@ collection_app = typer.Typer(
 )
 tools_app = typer.Typer()  # merged into the root: `update`, `memory-search`, `memory-get`
 
-DataDir = Annotated[
-    Path | None, typer.Option("--data-dir", "-d", help="Data dir (default: $CLAWMEMORY_HOME or ~/.clawmemory).")
-]
-Namespace = Annotated[str | None, typer.Option("--namespace", "-n", help="Namespace (default: 'default').")]
-Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 Limit = Annotated[int, typer.Option("--limit", "-k", help="How many results.")]
 Only = Annotated[str | None, typer.Option("--collection", "-c", help="Only this collection.")]
 
 NO_RERANKER = "no reranker is configured: results are in hybrid fusion order (BM25 + vectors)"
-
-
-def _engine(data_dir: Path | None) -> Engine:
-    return Engine.open(data_dir)
 
 
 def _scan_line(stats: dict[str, Any]) -> str:
@@ -58,7 +51,7 @@ def add(
     json_out: Json = False,
 ) -> None:
     """Register a folder as a collection and index it."""
-    with _engine(data_dir) as engine:
+    with open_engine(data_dir) as engine:
         result = engine.collection_add(path, name, namespace, patterns=pattern or None)
     if json_out:
         emit_json(result)
@@ -75,7 +68,7 @@ def add_workspace(
     json_out: Json = False,
 ) -> None:
     """Index an OpenClaw workspace's memory files: MEMORY.md, USER.md and memory/**/*.md."""
-    with _engine(data_dir) as engine:
+    with open_engine(data_dir) as engine:
         result = engine.collection_add_workspace(workspace, name, namespace)
     if json_out:
         emit_json(result)
@@ -86,7 +79,7 @@ def add_workspace(
 @collection_app.command("list")
 def list_(namespace: Namespace = None, data_dir: DataDir = None, json_out: Json = False) -> None:
     """Collections with their folders, patterns and counts."""
-    with _engine(data_dir) as engine:
+    with open_engine(data_dir) as engine:
         cols = engine.collection_list(namespace)
     if json_out:
         emit_json({"collections": cols})
@@ -117,7 +110,7 @@ def remove(
     json_out: Json = False,
 ) -> None:
     """Unregister a collection: its chunks leave the index (the files stay)."""
-    with _engine(data_dir) as engine:
+    with open_engine(data_dir) as engine:
         result = engine.collection_remove(name, namespace)
     if json_out:
         emit_json(result)
@@ -136,7 +129,7 @@ def update(
     json_out: Json = False,
 ) -> None:
     """Rescan collections by content hash: new and changed files are (re-)chunked, deleted ones leave."""
-    with _engine(data_dir) as engine:
+    with open_engine(data_dir) as engine:
         result = engine.collection_update(namespace, name)
     if json_out:
         emit_json(result)
@@ -151,8 +144,6 @@ def update(
 @collection_app.command("embed")
 def embed(data_dir: DataDir = None, json_out: Json = False) -> None:
     """Alias of `clawmemory embed`: embed every pending search item (chunks included)."""
-    from .main import embed as embed_all
-
     embed_all(data_dir=data_dir, json_out=json_out)
 
 
@@ -166,7 +157,7 @@ def _collection_search(
     json_out: bool,
     note: str | None = None,
 ) -> None:
-    with _engine(data_dir) as engine:
+    with open_engine(data_dir) as engine:
         if only is not None:
             engine.collections.get(only, namespace)  # a clear error for an unknown name
         # One collection: over-fetch, then keep that collection's chunks.
@@ -266,7 +257,7 @@ def memory_search(
         for k, v in {"query": query, "maxResults": max_results, "minScore": min_score, "corpus": corpus}.items()
         if v is not None
     }
-    with _engine(data_dir) as engine:
+    with open_engine(data_dir) as engine:
         result = engine.memory_search(namespace, None, **params)
     if json_out:
         emit_json(result)
@@ -294,7 +285,7 @@ def memory_get(
 ) -> None:
     """The `memory_get` tool: a bounded excerpt of a file, memory or session transcript."""
     params = {k: v for k, v in {"path": path, "from": from_, "lines": lines}.items() if v is not None}
-    with _engine(data_dir) as engine:
+    with open_engine(data_dir) as engine:
         result = engine.memory_get(namespace, None, **params)
     if json_out:
         emit_json(result)

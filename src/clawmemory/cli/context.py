@@ -14,8 +14,8 @@ from typing import Annotated, Any
 
 import typer
 
-from ..engine import Engine
 from ..errors import InvalidInput
+from .options import DataDir, Namespace, open_engine
 from .output import emit_json
 
 context_app = typer.Typer(
@@ -23,10 +23,6 @@ context_app = typer.Typer(
     no_args_is_help=True,
 )
 
-DataDir = Annotated[
-    Path | None, typer.Option("--data-dir", "-d", help="Data dir (default: $CLAWMEMORY_HOME or ~/.clawmemory).")
-]
-Namespace = Annotated[str | None, typer.Option("--namespace", "-n", help="Namespace (default: 'default').")]
 MessagesFile = Annotated[str, typer.Option("--messages", "-m", help="JSON file of messages ('-' for stdin).")]
 
 
@@ -55,7 +51,7 @@ def compact(
 ) -> None:
     """Summarise the older half of FILE's messages; prints the summary JSON."""
     params = _load(messages)
-    with Engine.open(data_dir) as engine:
+    with open_engine(data_dir) as engine:
         result = engine.context_compact_messages(params["messages"], summarizer=summarizer)
     if out is not None:
         out.write_text(json.dumps(result["messages"], ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -81,7 +77,7 @@ def assemble(
         params["tokenBudget"] = budget
     if prompt is not None:
         params["prompt"] = prompt
-    with Engine.open(data_dir) as engine:
+    with open_engine(data_dir) as engine:
         if retrieval is not None:
             engine.settings.context.auto_retrieval = retrieval
         ns = namespace or engine.settings.default_namespace
@@ -92,7 +88,7 @@ def assemble(
 def estimate(messages: MessagesFile, data_dir: DataDir = None) -> None:
     """Token estimate of FILE's messages: total and per message."""
     params = _load(messages)
-    with Engine.open(data_dir) as engine:
+    with open_engine(data_dir) as engine:
         from ..context.messages import parse_messages
 
         msgs = parse_messages(params["messages"], "messages")
@@ -109,5 +105,5 @@ def prune(
     data_dir: DataDir = None,
 ) -> None:
     """Apply transcript retention to day files (and, if asked, stored messages)."""
-    with Engine.open(data_dir) as engine:
+    with open_engine(data_dir) as engine:
         emit_json(engine.context_prune(workspace, namespace, days=days, delete_rows=delete_rows))

@@ -3,34 +3,20 @@ and ``clawmemory import darwin-memo FILE``."""
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from ..engine import Engine
 from ..errors import InvalidInput
+from .options import DataDir, Namespace, open_engine
+from .output import emit_json_line
 
 ledger_app = typer.Typer(
     help="The outcome-settled recall ledger (darwin-memo compatible). Every command prints one JSON object.",
     no_args_is_help=True,
 )
 import_app = typer.Typer(help="Import memories from other tools.", no_args_is_help=True)
-
-DataDir = Annotated[
-    Path | None, typer.Option("--data-dir", "-d", help="Data dir (default: $CLAWMEMORY_HOME or ~/.clawmemory).")
-]
-Namespace = Annotated[str | None, typer.Option("--namespace", "-n", help="Namespace (default: 'default').")]
-
-
-def _out(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
-
-
-def _engine(data_dir: Path | None) -> Engine:
-    return Engine.open(data_dir)
 
 
 @ledger_app.command()
@@ -44,12 +30,12 @@ def decide(
     data_dir: DataDir = None,
 ) -> None:
     """Recall: {answer, ticket_id, silent, entries}; answer and ticket are null when nothing is relevant."""
-    with _engine(data_dir) as engine:
+    with open_engine(data_dir) as engine:
         result = engine.ledger_recall(
             query, namespace, limit=k, session={"sessionKey": session} if session else None, via="cli"
         )
     d = result["details"]
-    _out(
+    emit_json_line(
         {
             "answer": None if d["silent"] else result["content"],
             "ticket_id": d["ticketId"],
@@ -73,8 +59,8 @@ def settle(
     data_dir: DataDir = None,
 ) -> None:
     """Settle one ticket exactly once: {settled, ...}; false (with reason) for unknown or already settled."""
-    with _engine(data_dir) as engine:
-        _out(engine.ledger_settle(ticket_id, delta, namespace, scale=scale, detail=detail, via="cli"))
+    with open_engine(data_dir) as engine:
+        emit_json_line(engine.ledger_settle(ticket_id, delta, namespace, scale=scale, detail=detail, via="cli"))
 
 
 @ledger_app.command("settle-session")
@@ -85,15 +71,15 @@ def settle_session(
     data_dir: DataDir = None,
 ) -> None:
     """Settle every open ticket of a session (what agent_end does)."""
-    with _engine(data_dir) as engine:
-        _out(engine.ledger_settle_session(session, namespace, success=success, via="cli"))
+    with open_engine(data_dir) as engine:
+        emit_json_line(engine.ledger_settle_session(session, namespace, success=success, via="cli"))
 
 
 @ledger_app.command()
 def tick(namespace: Namespace = None, data_dir: DataDir = None) -> None:
     """Ticket expiry, upkeep, deaths, consolidation of changed entries."""
-    with _engine(data_dir) as engine:
-        _out(engine.ledger_tick(namespace, via="cli"))
+    with open_engine(data_dir) as engine:
+        emit_json_line(engine.ledger_tick(namespace, via="cli"))
 
 
 @ledger_app.command()
@@ -106,9 +92,9 @@ def store(
     data_dir: DataDir = None,
 ) -> None:
     """Write an entry at spawn energy: {entry_id, action: created|reinforced|merged}."""
-    with _engine(data_dir) as engine:
+    with open_engine(data_dir) as engine:
         result = engine.ledger_store(namespace, question=question, answer=answer, source=source, category=category)
-    _out({"entry_id": result["entry"]["id"], "action": result["action"], "entry": result["entry"]})
+    emit_json_line({"entry_id": result["entry"]["id"], "action": result["action"], "entry": result["entry"]})
 
 
 @ledger_app.command()
@@ -118,8 +104,8 @@ def forget(
     data_dir: DataDir = None,
 ) -> None:
     """Forget an entry: {forgotten, reason?}. Kept for audit; `restore` brings it back."""
-    with _engine(data_dir) as engine:
-        _out(engine.ledger_forget(entry_id, namespace))
+    with open_engine(data_dir) as engine:
+        emit_json_line(engine.ledger_forget(entry_id, namespace))
 
 
 @ledger_app.command()
@@ -129,8 +115,8 @@ def show(
     data_dir: DataDir = None,
 ) -> None:
     """One entry: balance now, runway, open tickets, history (and obituary if dead)."""
-    with _engine(data_dir) as engine:
-        _out(engine.ledger_show(entry_id, namespace))
+    with open_engine(data_dir) as engine:
+        emit_json_line(engine.ledger_show(entry_id, namespace))
 
 
 @ledger_app.command()
@@ -141,15 +127,15 @@ def obituaries(
     data_dir: DataDir = None,
 ) -> None:
     """Dead entries, newest first, each with why it died."""
-    with _engine(data_dir) as engine:
-        _out(engine.ledger_obituaries(namespace, limit=limit, cause=cause))
+    with open_engine(data_dir) as engine:
+        emit_json_line(engine.ledger_obituaries(namespace, limit=limit, cause=cause))
 
 
 @ledger_app.command()
 def stats(namespace: Namespace = None, data_dir: DataDir = None) -> None:
     """Population, graveyard by cause, open tickets, energy, the upkeep clock."""
-    with _engine(data_dir) as engine:
-        _out(engine.ledger_stats(namespace))
+    with open_engine(data_dir) as engine:
+        emit_json_line(engine.ledger_stats(namespace))
 
 
 @ledger_app.command()
@@ -157,8 +143,8 @@ def restore(
     entry_id: Annotated[str, typer.Argument(help="Entry id.")], namespace: Namespace = None, data_dir: DataDir = None
 ) -> None:
     """Bring a dead entry back at spawn energy."""
-    with _engine(data_dir) as engine:
-        _out(engine.ledger_restore(entry_id, namespace))
+    with open_engine(data_dir) as engine:
+        emit_json_line(engine.ledger_restore(entry_id, namespace))
 
 
 @ledger_app.command()
@@ -166,8 +152,8 @@ def pin(
     entry_id: Annotated[str, typer.Argument(help="Entry id.")], namespace: Namespace = None, data_dir: DataDir = None
 ) -> None:
     """Pin an entry: it never starves or merges."""
-    with _engine(data_dir) as engine:
-        _out(engine.ledger_pin(entry_id, namespace, pinned=True))
+    with open_engine(data_dir) as engine:
+        emit_json_line(engine.ledger_pin(entry_id, namespace, pinned=True))
 
 
 @ledger_app.command()
@@ -175,8 +161,8 @@ def unpin(
     entry_id: Annotated[str, typer.Argument(help="Entry id.")], namespace: Namespace = None, data_dir: DataDir = None
 ) -> None:
     """Unpin an entry."""
-    with _engine(data_dir) as engine:
-        _out(engine.ledger_pin(entry_id, namespace, pinned=False))
+    with open_engine(data_dir) as engine:
+        emit_json_line(engine.ledger_pin(entry_id, namespace, pinned=False))
 
 
 @ledger_app.command()
@@ -194,8 +180,8 @@ def config(
         if not sep or not key:
             raise InvalidInput(f"--set wants KEY=VALUE, got {item!r}", field="set")
         values[key.strip()] = value.strip()
-    with _engine(data_dir) as engine:
-        _out(engine.ledger_config(namespace, values or None))
+    with open_engine(data_dir) as engine:
+        emit_json_line(engine.ledger_config(namespace, values or None))
 
 
 @import_app.command("darwin-memo")
@@ -205,5 +191,5 @@ def import_darwin_memo(
     data_dir: DataDir = None,
 ) -> None:
     """Load a darwin-memo ledger (entries, energies, graveyard, open tickets) into the ledger."""
-    with _engine(data_dir) as engine:
-        _out(engine.import_darwin_memo(file, namespace))
+    with open_engine(data_dir) as engine:
+        emit_json_line(engine.import_darwin_memo(file, namespace))

@@ -8,21 +8,21 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from typer.exceptions import TyperException
 
 from .. import __version__
-from ..engine import Engine
 from ..errors import ClawMemoryError, InvalidInput
 from ..openclaw.cli import app as openclaw_app
 from ..openclaw.cli import doctor_command
 from .capture import capture_app
 from .collection import collection_app, tools_app
 from .context import context_app
+from .embed import embed
 from .ledger import import_app, ledger_app
+from .options import DataDir, Json, Namespace, open_engine
 from .output import emit_json, error_line, short, table
 from .service import daemon_app, mcp_command
 from .sidecar import sidecar_app
@@ -50,17 +50,6 @@ app.add_typer(openclaw_app, name="openclaw")
 app.command("doctor")(doctor_command)
 app.add_typer(daemon_app, name="daemon")
 app.command("mcp")(mcp_command)
-
-DataDir = Annotated[
-    Path | None,
-    typer.Option("--data-dir", "-d", help="Data dir (default: $CLAWMEMORY_HOME or ~/.clawmemory)."),
-]
-Namespace = Annotated[str | None, typer.Option("--namespace", "-n", help="Namespace (default: 'default').")]
-Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
-
-
-def open_engine(data_dir: Path | None) -> Engine:
-    return Engine.open(data_dir)
 
 
 def _version(value: bool) -> None:
@@ -214,21 +203,7 @@ def list_(
     )
 
 
-@app.command()
-def embed(data_dir: DataDir = None, json_out: Json = False) -> None:
-    """Embed every item that has no vector from the current model (backfill, with progress)."""
-    from rich.progress import Progress
-
-    with open_engine(data_dir) as engine:
-        embedder = engine.embedder()
-        total = engine.store.count_to_embed(embedder.model) if embedder else 0
-        with Progress(transient=True, disable=json_out) as bar:
-            task = bar.add_task("embedding", total=total)
-            result = engine.embed(progress=lambda n: bar.advance(task, n))
-    if json_out:
-        emit_json(result)
-    else:
-        typer.echo(f"embedded {result['embedded']} item(s) with {result['model']} (dim {result['dim']})")
+app.command("embed")(embed)
 
 
 @app.command()

@@ -12,16 +12,13 @@ from ..errors import InvalidInput
 from ..service import manage
 from ..service.units import PLATFORMS, Unit, current_platform, render
 from ..settings import load_settings
+from .options import DataDir, Json
 from .output import emit_json, table
 
 daemon_app = typer.Typer(
     help="Run the daemon as a login service (systemd user unit on Linux, launchd agent on macOS).", no_args_is_help=True
 )
 
-DataDir = Annotated[
-    Path | None, typer.Option("--data-dir", "-d", help="Data dir (default: $CLAWMEMORY_HOME or ~/.clawmemory).")
-]
-Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 Port = Annotated[int | None, typer.Option(help="Port the daemon listens on (default: its settings, 7411).")]
 Platform = Annotated[str | None, typer.Option(help="linux (systemd) or macos (launchd); default: this machine.")]
 FilesOnly = Annotated[

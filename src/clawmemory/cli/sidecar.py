@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from ..engine import Engine
 from ..sidecar.control import PROVIDER_ID
+from .options import DataDir, Json, open_engine
 from .output import emit_json, table
 
 sidecar_app = typer.Typer(
@@ -18,10 +18,6 @@ sidecar_app = typer.Typer(
     no_args_is_help=True,
 )
 
-DataDir = Annotated[
-    Path | None, typer.Option("--data-dir", "-d", help="Data dir (default: $CLAWMEMORY_HOME or ~/.clawmemory).")
-]
-Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 Url = Annotated[str | None, typer.Option("--url", help="Sidecar URL (default: from its settings).")]
 
 
@@ -91,7 +87,7 @@ def serve(
 @sidecar_app.command()
 def status(data_dir: DataDir = None, url: Url = None, json_out: Json = False) -> None:
     """Host, the configured backend's requirements, and the sidecar's live health."""
-    with Engine.open(data_dir) as engine:
+    with open_engine(data_dir) as engine:
         info = engine.sidecar_status(url)
     if json_out:
         emit_json(info)
@@ -130,5 +126,5 @@ def provider_config(
     provider: Annotated[str, typer.Option(help="Provider id in openclaw.json.")] = PROVIDER_ID,
 ) -> None:
     """Print the OpenClaw `models.providers` block (JSON) that points at the sidecar."""
-    with Engine.open(data_dir) as engine:
+    with open_engine(data_dir) as engine:
         emit_json(engine.sidecar_provider_config(url, provider=provider))

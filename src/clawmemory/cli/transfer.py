@@ -12,16 +12,13 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..engine import Engine
 from ..importers import SOURCES
 from .ledger import import_app
+from .options import DataDir, open_engine
 from .output import emit_json, table
 
 transfer_app = typer.Typer()  # top-level `export`
 
-DataDir = Annotated[
-    Path | None, typer.Option("--data-dir", "-d", help="Data dir (default: $CLAWMEMORY_HOME or ~/.clawmemory).")
-]
 Namespace = Annotated[str | None, typer.Option("--namespace", "-n", help="Namespace (default: 'default'; must exist).")]
 Json = Annotated[bool, typer.Option("--json", help="Print the report as JSON.")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Read, check and count; write nothing.")]
@@ -59,7 +56,7 @@ def _import_command(source: str) -> Any:
         json_out: Json = False,
     ) -> None:
         with (
-            Engine.open(data_dir) as engine,
+            open_engine(data_dir) as engine,
             Progress(
                 TextColumn(f"importing {source}"),
                 BarColumn(),
@@ -99,7 +96,7 @@ def export_command(
     data_dir: DataDir = None,
 ) -> None:
     """Export every row needed to rebuild the store; `import clawmemory` reads the jsonl back."""
-    with Engine.open(data_dir) as engine:
+    with open_engine(data_dir) as engine:
         if out is None:
             counts = engine.export(sys.stdout, fmt=fmt, namespace=namespace)
         else:

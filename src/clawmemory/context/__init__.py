@@ -3,6 +3,5 @@ daily-markdown auto-flush and auto-retrieval. See :class:`ContextEngine`."""
 
 from . import migrations as _migrations  # noqa: F401  (registers the context tables)
 from .engine import METHODS, ContextEngine
-from .settings import ContextSettings
 
-__all__ = ["METHODS", "ContextEngine", "ContextSettings"]
+__all__ = ["METHODS", "ContextEngine"]

@@ -23,13 +23,13 @@ from .. import validation
 from ..errors import InvalidInput, NotFound
 from ..llm import LLMClient, LLMError
 from ..redaction import redact, redact_tree
+from ..settings import ContextSettings
 from ..store.records import NewMessage, content_hash, new_id, now_iso
 from . import compaction, daily, summary
 from .extractive import OfflineSummarizer
 from .llm_summary import LLMSummarizer
 from .messages import Msg, last_user_text, one_line, parse_message, parse_messages, query_text, stored_text
 from .recall import Recall, recall, recall_message
-from .settings import ContextSettings
 from .tokens import TokenEstimator
 
 if TYPE_CHECKING:
@@ -61,6 +61,13 @@ def _positive_int(value: Any, field: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         raise InvalidInput(f"{field} must be a positive number", field=field)
     return int(value)
+
+
+def _of_session(hit: Any, session_key: str) -> bool:
+    """A stored message of the session, or a memory formed from one."""
+    if hit.corpus == "message":
+        return hit.container == session_key
+    return hit.corpus == "memory" and hit.extra.get("formed_in") == session_key
 
 
 def _normal(text: str) -> str:
@@ -458,15 +465,15 @@ class ContextEngine:
         """Hook ``before_prompt_build`` (the plugin's autoRecall): memories recalled for the
         current user message as ``prependContext`` or ``appendSystemContext``
         (``recallPlacement``); nothing when none is relevant or the search misses the deadline.
-        Writes nothing, so a replayed hook changes nothing. The session's own stored messages
-        are left out: the model has them in its context."""
+        Writes nothing, so a replayed hook changes nothing. The session's own stored messages,
+        and the memories formed from them, are left out: the model has them in its context."""
         s = self._session(namespace, session, {})
         text = event.get("currentUserMessage") or event.get("prompt") or ""
         if not isinstance(text, str):
             raise InvalidInput("event.prompt must be a string", field="event.prompt")
         self._open(s)
         query = query_text(parse_message({"role": "user", "content": text}, 0, "event.prompt")) if text.strip() else ""
-        rec = self._recall(s, query, lambda hit: hit.corpus == "message" and hit.container == s.session_key)
+        rec = self._recall(s, query, lambda hit: _of_session(hit, s.session_key))
         out: dict[str, Any] = {"clawmemory": {"recall": rec.to_dict()}}
         if rec.block:
             out["prependContext" if self.settings.recall_placement == "prependContext" else "appendSystemContext"] = (

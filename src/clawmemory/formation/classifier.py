@@ -110,12 +110,6 @@ _AGENT_TRIGGER = (
     "what about",
     "option",
 )
-_UPDATE = re.compile(
-    r"\b(?:now|anymore|any more|no longer|instead|chang(?:e|ed|ing)|switch(?:ed|ing)?|"
-    r"mov(?:e|ed|ing)|push(?:ed)?|slips?|slipped|bump(?:ed)?|upgraded|update|actually|"
-    r"from now on)\b"
-)
-
 STOP = frozenset(
     "a an the and or but so to of in on at for with from by is are was were be been am it its this that these "
     "those i me my we our us you your he she they them his her their i'm im i've i'd i'll we're we've we'll "
@@ -191,9 +185,23 @@ def is_specific(text: str) -> bool:
     return bool(_SPECIFIC.search(text.lower()) or _NAME.search(text))
 
 
-def is_update(text: str) -> bool:
-    """The sentence reports a change of something said before (now, instead, moved …)."""
-    return bool(_UPDATE.search(text.lower()))
+def topic(turns: Sequence[Utterance], item: Item, items: Sequence[Item]) -> str:
+    """What the dialogue says ``item`` is about beyond its own words: the sentence before it in
+    the same message when that is no item itself ("Bad news: the race is full." before "I signed
+    up for Utrecht instead."), and the question a reply's first sentence answers."""
+    i = next((k for k, t in enumerate(turns) if t.seq == item.seq), None)
+    if i is None:
+        return ""
+    parts = sentences(turns[i].text)
+    n = next((k for k, p in enumerate(parts) if p in item.text), 0)
+    out = []
+    if n > 0 and not any(parts[n - 1] in other.text for other in items if other.seq == item.seq):
+        out.append(parts[n - 1])
+    if n == 0 and i > 0 and turns[i - 1].role != turns[i].role:
+        asked = sentences(turns[i - 1].text)
+        if asked and asked[-1].rstrip().endswith("?"):
+            out.append(asked[-1])
+    return " ".join(out)
 
 
 class Classifier:

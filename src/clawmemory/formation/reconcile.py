@@ -1,14 +1,23 @@
 """Reconciliation: compare a candidate with its nearest current memories and decide.
 
 ``duplicate`` → no-op (the memory's confirmations go up), ``refine`` → the memory's text
-is replaced by the fuller candidate, ``contradict`` → the old memory gets ``valid_to`` and
-``superseded_by`` (it leaves recall, stays listed and restorable), ``add`` → a new memory.
-A candidate whose text the user explicitly forgot is ``forgotten`` and never re-added.
+is replaced by the fuller candidate, ``contradict`` → each memory it contradicts gets
+``valid_to`` and ``superseded_by`` (it leaves recall, stays listed and restorable), ``add`` →
+a new memory. A candidate whose text the user explicitly forgot is ``forgotten`` and never
+re-added.
 
-Offline rules look at the *slot* two sentences share (their content words without the
-values) and at the values (numbers, dates, names) each names: same slot + a new value,
-a value the candidate negates ("not TU Munich"), or a flipped preference about the same
-thing, from a newer message, is a contradiction.
+Offline, both sentences are read as claims (:mod:`.claims`: slot, typed values, denied
+values) and the dialogue decides who may change what. A newer candidate contradicts a memory
+when it
+
+- takes back a value the memory gives ("not TU Munich", "~~5~~", "25 -> 16");
+- gives a value of the same type for the same slot ("79 kg" for "82 kg"; the slot is shared
+  when enough slot words, a unit, or an anchoring name/date/identifier are shared);
+- settles an open question about the same slot, or flips a preference about the same thing;
+- moves a date ("slips to June 27") and exactly one dated plan of the same speaker is near.
+
+Never across speakers the wrong way (the agent's sentence never supersedes the user's), and
+never between two sentences of one message.
 """
 
 from __future__ import annotations
@@ -17,7 +26,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .classifier import content_words, is_update, values
+from . import claims
+from .claims import Claim
+from .classifier import content_words
 
 ACTIONS = ("add", "duplicate", "refine", "contradict", "forgotten")
 
@@ -27,10 +38,6 @@ _NEGATIVE = re.compile(
     re.I,
 )
 _GENERIC = frozenset("new old thing things time week day today also really sure fyi".split())
-_DATE_WORD = re.compile(
-    r"^(?:\d[\d.,:/-]*|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|"
-    r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*|next|this|today|tomorrow|tonight|weekend)$"
-)
 
 
 @dataclass(frozen=True)
@@ -46,88 +53,106 @@ class Candidate:
     confidence: float
     role: str = "user"
     extractor: str = "offline"
+    context: str = ""  # the topic before it: a short lead sentence ("Budget.") or the question it answers
 
 
 @dataclass(frozen=True)
 class Neighbour:
-    """A current memory near a candidate."""
+    """A current memory near a candidate, with where it was formed (None: not formed)."""
 
     id: str
     kind: str
     text: str
     valid_from: str
+    role: str | None = None
+    session_key: str | None = None
+    seq: int | None = None
 
 
 @dataclass(frozen=True)
 class Decision:
     action: str
-    target: str | None = None
+    targets: tuple[str, ...] = ()
     reason: str = ""
+
+    @property
+    def target(self) -> str | None:
+        return self.targets[0] if self.targets else None
 
 
 def _words(text: str) -> set[str]:
     return {w for w in content_words(text) if w not in _GENERIC}
 
 
-def _value_words(text: str) -> set[str]:
-    out: set[str] = set()
-    for v in values(text):
-        out |= set(re.findall(r"[a-z0-9]+(?:[.:,][0-9]+)*", v.lower()))
-    return out
-
-
-def _negated(text: str) -> set[str]:
-    """Values the sentence denies: "not TU Munich", "no longer Lyon", "Marta … anymore"."""
-    out: set[str] = set()
-    for m in re.finditer(r"\b(?:not|no longer|instead of|rather than)\s+((?:[A-Z][\w-]*\s*){1,3})", text):
-        out |= {w.lower() for w in m.group(1).split()}
-    return out
-
-
-def slot_overlap(a: str, b: str) -> tuple[set[str], set[str], set[str]]:
-    """(shared slot words, values of a, values of b)."""
-    va, vb = _value_words(a), _value_words(b)
-    frame_a = _words(a) - va
-    frame_b = _words(b) - vb
-    named = {w for w in va & vb if not _DATE_WORD.match(w)}  # a name both mention is the subject
-    return (frame_a & frame_b) | named, va, vb
-
-
 def decide(candidate: Candidate, neighbours: Sequence[Neighbour]) -> Decision:
-    """The offline rules, nearest neighbour first."""
+    """The offline rules over the neighbours, nearest first."""
     new = _words(candidate.text)
+    if not new:
+        return Decision("add", (), "no content words")
     for m in neighbours:
         old = _words(m.text)
-        if not new or not old:
-            continue
-        union = new | old
-        if candidate.text.strip().lower() == m.text.strip().lower() or len(new & old) / len(union) >= 0.85:
-            return Decision("duplicate", m.id, "same content")
-        newer = candidate.at >= m.valid_from and candidate.kind != "question"  # questions change nothing
-        shared, v_new, v_old = slot_overlap(candidate.text, m.text)
-        fresh_values = v_new - v_old
-        smaller = min(len(old - v_old), len(new - v_new)) or 1
-        if _negated(candidate.text) & v_old and newer:
-            return Decision("contradict", m.id, "the candidate negates a value of the memory")
-        if (
-            shared
-            and fresh_values
-            and v_old
-            and newer
-            and (len(shared) >= max(1, 0.34 * smaller) or (is_update(candidate.text) and len(shared) >= 1))
+        if old and (
+            candidate.text.strip().lower() == m.text.strip().lower() or len(new & old) / len(new | old) >= 0.85
         ):
-            return Decision(
-                "contradict",
-                m.id,
-                f"same slot ({', '.join(sorted(shared)[:4])}), new value ({', '.join(sorted(fresh_values)[:4])})",
-            )
-        if (
-            candidate.kind == m.kind == "preference"
-            and shared
-            and newer
-            and bool(_NEGATIVE.search(candidate.text)) != bool(_NEGATIVE.search(m.text))
-        ):
-            return Decision("contradict", m.id, "preference about the same thing flipped")
-        if len(old - new) <= 1 and len(new - old) >= 1 and v_old <= v_new and len(old) >= 3:
-            return Decision("refine", m.id, "the candidate says the same and more")
-    return Decision("add", None, "nothing near says the same")
+            return Decision("duplicate", (m.id,), "same content")
+    claim = claims.parse(candidate.text)
+    context = claims.parse(candidate.context).slot if candidate.context else frozenset()
+    may = [m for m in neighbours if _may_change(candidate, m)]
+    found = [(m.id, why) for m in may if (why := _contradiction(candidate, claim, context, m))]
+    if not found and claim.shift and "date" in claim.values:
+        dated = [
+            m
+            for m in may
+            if m.role == candidate.role
+            and m.kind != "question"
+            and claims.conflicts(claim, claims.parse(m.text)) & {"date"}
+        ]
+        if len(dated) == 1:
+            found = [(dated[0].id, "the one dated plan near a date shift")]
+    if found:
+        return Decision("contradict", tuple(i for i, _ in found), "; ".join(why for _, why in found))
+    for m in neighbours:
+        old = _words(m.text)
+        if len(old - new) <= 1 and len(new - old) >= 1 and len(old) >= 3 and _values(m.text) <= _values(candidate.text):
+            return Decision("refine", (m.id,), "the candidate says the same and more")
+    return Decision("add", (), "nothing near says the same")
+
+
+def _may_change(c: Candidate, m: Neighbour) -> bool:
+    """Dialogue structure: a newer statement, not a question, not from the same message; the
+    agent's sentences change only the agent's own earlier ones."""
+    if c.kind == "question" or c.at < m.valid_from:
+        return False
+    if m.session_key == c.session_key and m.seq == c.seq:
+        return False
+    return c.role == "user" or m.role == "assistant"
+
+
+def _contradiction(c: Candidate, claim: Claim, context: frozenset[str], m: Neighbour) -> str:
+    """Why ``c`` contradicts ``m`` ("" when it does not)."""
+    old = claims.parse(m.text)
+    taken_back = claims.denies(claim, old)
+    if taken_back:
+        return f"takes back {', '.join(sorted(taken_back))}"
+    slot = (claim.slot | context | claim.subject_words()) & (old.slot | old.subject_words())
+    kinds = claims.conflicts(claim, old)
+    anchors = {(k, v) for k, v in claims.shared(claim, old) if k not in kinds and k != "name"}
+    support = len(slot) + len(anchors)
+    smaller = min(len(claim.slot), len(old.slot)) or 1
+    enough = support >= 1 and (support >= 0.34 * smaller or claim.change)
+    typed = kinds - {"num", "name"}
+    if typed and enough:
+        return f"same slot ({', '.join(sorted(slot | {v for _, v in anchors})[:4])}), new {', '.join(sorted(typed))}"
+    if "name" in kinds and slot and support >= 0.34 * smaller:  # names are subjects as often as values
+        return f"same slot ({', '.join(sorted(slot)[:4])}), another name"
+    if "num" in kinds and (len(slot) >= 2 or (claim.change and slot)):
+        return f"same slot ({', '.join(sorted(slot)[:4])}), another number"
+    if m.kind == "question" and support >= max(1, 0.34 * smaller):
+        return "settles the open question"
+    if c.kind == m.kind == "preference" and slot and bool(_NEGATIVE.search(c.text)) != bool(_NEGATIVE.search(m.text)):
+        return "preference about the same thing flipped"
+    return ""
+
+
+def _values(text: str) -> set[str]:
+    return claims.parse(text).all_values()

@@ -19,16 +19,17 @@ from typing import TYPE_CHECKING, Any
 from .. import validation
 from ..errors import NotFound
 from ..llm import LLMClient, LLMError
+from ..retrieval.hits import SearchHit
 from ..store import NewMemory
 from ..store.records import now_iso
-from . import schema  # noqa: F401  (registers the validity migration)
-from .classifier import Classifier, Item, Utterance
+from . import rows, schema  # noqa: F401  (schema registers the validity migration)
+from .classifier import Classifier, Item, Utterance, topic
 from .llm_extractor import LLMExtractor
-from .reconcile import Candidate, Decision, Neighbour, decide
+from .reconcile import ACTIONS, Candidate, Decision, Neighbour, decide
 from .worker import SessionQueue
 
 if TYPE_CHECKING:
-    from ..engine import Engine, SearchHit
+    from ..engine import Engine
 
 log = logging.getLogger("clawmemory.formation")
 
@@ -88,20 +89,23 @@ class Formation:
         return [i for i in self.classifier.items(turns) if i.seq in new_seqs], "offline"
 
     def process(self, namespace: str, session_key: str) -> dict[str, Any]:
-        """Extract and reconcile the session's messages not processed yet; counts per action."""
+        """Extract and reconcile the session's messages not processed yet; counts per action.
+        With ``memory_formation`` off they are only marked processed: turns committed while it
+        is off never become memories, also after it is turned on again."""
         start = time.perf_counter()
         store = self.engine.store
-        row = store.db.execute(
-            "SELECT done_seq FROM formation_progress WHERE namespace = ? AND session_key = ?", (namespace, session_key)
-        ).fetchone()
-        done = row[0] if row else 0
+        counts = dict.fromkeys(ACTIONS, 0)
+        if not self.engine.settings.memory_formation:
+            with store.transaction() as db:
+                rows.set_done_seq(db, namespace, session_key, rows.last_seq(db, namespace, session_key))
+            return counts
+        done = rows.done_seq(store.db, namespace, session_key)
         turns = [
             Utterance(m.role, _MARKER.sub("", m.text).strip(), m.seq, m.created_at)
             for m in store.list_messages(namespace, session_key)
             if m.role in ("user", "assistant")
         ]
         first_new = next((i for i, t in enumerate(turns) if t.seq > done), len(turns))
-        counts = dict.fromkeys(("add", "duplicate", "refine", "contradict", "forgotten"), 0)
         if first_new == len(turns):
             return counts
         window = turns[max(0, first_new - CONTEXT_TURNS) :]
@@ -117,15 +121,11 @@ class Formation:
                 item.confidence,
                 item.role,
                 extractor,
+                topic(window, item, items),
             )
             counts[self.reconcile(candidate).action] += 1
         with store.transaction() as db:
-            db.execute(
-                "INSERT INTO formation_progress (namespace, session_key, done_seq, updated_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (namespace, session_key) DO UPDATE SET done_seq = excluded.done_seq, "
-                "updated_at = excluded.updated_at",
-                (namespace, session_key, turns[-1].seq, now_iso()),
-            )
+            rows.set_done_seq(db, namespace, session_key, turns[-1].seq)
         self.stats["turns"] += len(turns) - first_new
         self.stats["candidates"] += len(items)
         self.stats["seconds"] += time.perf_counter() - start
@@ -146,8 +146,15 @@ class Formation:
         # never refines or supersedes one, so they are not neighbours (a stored entry once got superseded
         # by the user's own "call memory_store with …" turn, and memory_recall lost it).
         ledger = self.engine.ledger.entries_among([h.id for h in hits])
+        formed = rows.provenance(self.engine.store.db, [h.id for h in hits])
         return [
-            Neighbour(h.id, h.kind or "note", h.text, h.extra.get("valid_from") or h.created_at or "")
+            Neighbour(
+                h.id,
+                h.kind or "note",
+                h.text,
+                h.extra.get("valid_from") or h.created_at or "",
+                *formed.get(h.id, (None, None, None)),
+            )
             for h in hits
             if h.id not in ledger
         ]
@@ -155,7 +162,7 @@ class Formation:
     def reconcile(self, candidate: Candidate) -> Decision:
         """Decide (LLM when configured, else offline rules) and apply the decision."""
         if self._forgotten(candidate):
-            return Decision("forgotten", None, "the user forgot this text")
+            return Decision("forgotten", (), "the user forgot this text")
         near = self.neighbours(candidate)
         decision = None
         llm = self.llm_extractor()
@@ -215,9 +222,9 @@ class Formation:
                 return
             db.execute("UPDATE memories SET valid_from = ? WHERE id = ?", (c.at, memory.id))
             if decision.action == "contradict":
-                db.execute(
+                db.executemany(
                     "UPDATE memories SET valid_to = ?, superseded_by = ?, updated_at = ? WHERE id = ?",
-                    (c.at, memory.id, now_iso(), decision.target),
+                    [(c.at, memory.id, now_iso(), target) for target in decision.targets],
                 )
         self.engine.written()
 
@@ -248,12 +255,14 @@ class Formation:
     # -- validity -----------------------------------------------------------------------
 
     def validity(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        """``{id: {valid_from, valid_to, superseded_by, confirmations}}`` of memories."""
+        """``{id: {valid_from, valid_to, superseded_by, confirmations, formed_in}}`` of memories;
+        ``formed_in`` is the session whose message a formed memory came from (else None)."""
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
         rows = self.engine.store.db.execute(
-            f"SELECT id, coalesce(valid_from, created_at) AS valid_from, valid_to, superseded_by, confirmations "
+            f"SELECT id, coalesce(valid_from, created_at) AS valid_from, valid_to, superseded_by, confirmations, "
+            f"CASE WHEN source = 'formation' THEN json_extract(metadata, '$.formation.session_key') END AS formed_in "
             f"FROM memories WHERE id IN ({marks})",
             list(ids),
         )
@@ -263,6 +272,7 @@ class Formation:
                 "valid_to": r["valid_to"],
                 "superseded_by": r["superseded_by"],
                 "confirmations": r["confirmations"],
+                "formed_in": r["formed_in"],
             }
             for r in rows
         }
@@ -295,8 +305,6 @@ class Formation:
 
     def predecessors(self, hits: Sequence[SearchHit]) -> list[SearchHit]:
         """The memories the memory hits superseded, marked, to list after their successors."""
-        from ..engine import SearchHit as Hit
-
         ids = [h.id for h in hits if h.corpus == "memory"]
         if not ids:
             return []
@@ -308,17 +316,14 @@ class Formation:
         old = self.engine.store.get_memories([r["id"] for r in rows])
         info = self.validity(list(old))
         return [
-            Hit(
-                m.id,
-                "memory",
-                m.namespace,
-                m.text,
-                0.0,
-                0.0,
-                None,
-                m.kind,
-                m.category,
-                m.created_at,
+            SearchHit(
+                id=m.id,
+                corpus="memory",
+                namespace=m.namespace,
+                text=m.text,
+                kind=m.kind,
+                category=m.category,
+                created_at=m.created_at,
                 relevant=False,
                 extra=info[m.id],
             )

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ..errors import ClawMemoryError, InvalidInput, NotFound
 from ..ledger.ledger import iso
 from ..store.records import NewMemory, NewMessage
+from ..store.sqlite import chunked_in
 from .records import MemoryRecord, MessageRecord, ObservationRecord, Problem, Record
 
 if TYPE_CHECKING:
@@ -83,11 +84,6 @@ class Writer(Protocol):
     def finish(self, dry_run: bool, report: ImportReport) -> None: ...
 
 
-def _chunks(values: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
-    for i in range(0, len(values), size):
-        yield values[i : i + size]
-
-
 class MemoryWriter:
     """Memories through the Engine's own validation and redaction (``Engine._new_memory``)."""
 
@@ -97,17 +93,8 @@ class MemoryWriter:
         self.engine, self.ns, self.source = engine, namespace, source
 
     def _known(self, digests: Sequence[str]) -> set[str]:
-        found: set[str] = set()
-        for part in _chunks(list(set(digests))):
-            marks = ",".join("?" * len(part))
-            found.update(
-                r[0]
-                for r in self.engine.store.db.execute(
-                    f"SELECT content_hash FROM memories WHERE namespace = ? AND content_hash IN ({marks})",
-                    [self.ns, *part],
-                )
-            )
-        return found
+        sql = "SELECT content_hash FROM memories WHERE namespace = ? AND content_hash IN ({marks})"
+        return {r[0] for r in chunked_in(self.engine.store.db, sql, set(digests), [self.ns])}
 
     def _item(self, r: MemoryRecord) -> dict[str, Any]:
         return {
@@ -197,17 +184,8 @@ class MessageWriter:
         self.engine, self.ns, self.source = engine, namespace, source
 
     def _known(self, digests: Sequence[str]) -> set[tuple[str, str]]:
-        found: set[tuple[str, str]] = set()
-        for part in _chunks(list(set(digests))):
-            marks = ",".join("?" * len(part))
-            found.update(
-                (r[0], r[1])
-                for r in self.engine.store.db.execute(
-                    f"SELECT session_key, content_hash FROM messages WHERE namespace = ? AND content_hash IN ({marks})",
-                    [self.ns, *part],
-                )
-            )
-        return found
+        sql = "SELECT session_key, content_hash FROM messages WHERE namespace = ? AND content_hash IN ({marks})"
+        return {(r[0], r[1]) for r in chunked_in(self.engine.store.db, sql, set(digests), [self.ns])}
 
     def write(self, batch: Sequence[MessageRecord], dry_run: bool, report: ImportReport) -> Counts:
         limit = self.engine.settings.max_text_chars

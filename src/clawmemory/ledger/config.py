@@ -6,7 +6,7 @@ scale per invocation and never stored it)."""
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from ..errors import InvalidInput
@@ -119,14 +119,3 @@ def _coerce(key: str, value: Any, current: Any) -> Any:
             raise InvalidInput(f"{key} must be an integer", field=key)
         return int(value)
     return float(value)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """How one settlement is valued: measured ``delta`` and the ``scale`` it is read at."""
-
-    delta: float
-    scale: float
-    label: str = "measured"
-    detail: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)

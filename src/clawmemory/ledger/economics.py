@@ -14,7 +14,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 
-from ..retrieval.text import terms
+from ..text import terms
 from .config import LedgerConfig
 
 EPS = 1e-9

@@ -25,6 +25,7 @@ from ..redaction import redact
 from ..retrieval.query import LexicalQuery
 from ..store import NewMemory
 from ..store.records import new_id
+from ..store.sqlite import chunked_in
 from . import economics as eco
 from .config import DEFAULTS, LedgerConfig
 from .render import NOTHING, escape, recall_block
@@ -137,15 +138,9 @@ class Ledger:
     def _rows(self, db: sqlite3.Connection, ids: Sequence[str], *, alive: bool = True) -> dict[str, sqlite3.Row]:
         if not ids:
             return {}
-        out: dict[str, sqlite3.Row] = {}
-        ids = list(dict.fromkeys(ids))
-        for start in range(0, len(ids), 500):
-            part = ids[start : start + 500]
-            marks = ",".join("?" * len(part))
-            cond = " AND l.status = 'alive'" if alive else ""
-            for row in db.execute(f"{_ENTRY_SQL} WHERE l.memory_id IN ({marks}){cond}", part):
-                out[row["memory_id"]] = row
-        return out
+        cond = " AND l.status = 'alive'" if alive else ""
+        rows = chunked_in(db, _ENTRY_SQL + " WHERE l.memory_id IN ({marks})" + cond, dict.fromkeys(ids))
+        return {row["memory_id"]: row for row in rows}
 
     def _find(self, db: sqlite3.Connection, ns: str, entry_id: str) -> sqlite3.Row:
         if not isinstance(entry_id, str) or not entry_id:
@@ -1102,14 +1097,7 @@ class Ledger:
                 heir = self._merge(db, ns, [rows[i] for i in cluster], cfg, cum, now, via="tick")
                 merges.append({"into": heir["memory_id"], "members": cluster})
         done = [i for i in plan["examined"] if i not in retry]
-        if done:
-            for start in range(0, len(done), 500):
-                part = done[start : start + 500]
-                db.execute(
-                    f"UPDATE ledger_entries SET dirty = 0 WHERE memory_id IN ({','.join('?' * len(part))}) "
-                    "AND status = 'alive'",
-                    part,
-                )
+        chunked_in(db, "UPDATE ledger_entries SET dirty = 0 WHERE memory_id IN ({marks}) AND status = 'alive'", done)
         return merges
 
     def _merge(

@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..api.errors import error_response
 from ..engine import Engine
+from ..serving import is_loopback
 from ..settings import Settings
 
 if TYPE_CHECKING:
@@ -46,8 +47,6 @@ def request_scope(ctx: ServerRequestContext[Any, Any]) -> tuple[str | None, str 
 def transport_security(settings: Settings) -> TransportSecuritySettings | None:
     """DNS-rebinding protection while the daemon is bound to loopback."""
     from mcp.server.transport_security import TransportSecuritySettings
-
-    from ..api.server import is_loopback  # api.server imports the app, which mounts this
 
     if settings.allow_remote or not is_loopback(settings.host):
         return None

@@ -13,7 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from ..api.routes_tools import TOOLS, Body, ToolFn
+from ..api.models import Body
+from ..api.routes_tools import TOOLS, ToolFn
 from ..engine import Engine
 from ..errors import InvalidInput
 

@@ -35,11 +35,13 @@ from ..errors import Conflict, InvalidInput, NotFound
 from ..redaction import redact
 from ..store import IndexItem
 from ..store.records import content_hash, new_id, now_iso
+from ..store.sqlite import chunked_in
 from . import collections_schema  # noqa: F401  (registers the collections migrations)
 from .chunking import BREADCRUMB_SEP, Chunk, chunk_markdown
+from .hits import SearchHit
 
 if TYPE_CHECKING:
-    from ..engine import Engine, SearchHit
+    from ..engine import Engine
 
 CORPUS = "chunk"
 DEFAULT_PATTERNS = ("**/*.md",)
@@ -447,46 +449,39 @@ class Collections:
 
     def hydrate(self, refs: list[str]) -> dict[str, SearchHit]:
         """Chunk ids → search hits with ``extra = {path, startLine, endLine, heading, collection, …}``."""
-        from ..engine import SearchHit
-
         out: dict[str, SearchHit] = {}
-        for part in range(0, len(refs), 500):
-            ids = refs[part : part + 500]
-            marks = ",".join("?" * len(ids))
-            rows = self.store.db.execute(
-                f"""
-                SELECT k.id, k.namespace, k.start_line, k.end_line, k.heading, k.breadcrumb, k.text,
-                       k.document_id, d.collection, d.path, d.indexed_at, c.kind
-                  FROM collection_chunks k
-                  JOIN collection_documents d ON d.id = k.document_id
-                  JOIN collections c ON c.namespace = d.namespace AND c.name = d.collection
-                 WHERE k.id IN ({marks})
-                """,
-                ids,
+        rows = chunked_in(
+            self.store.db,
+            """
+            SELECT k.id, k.namespace, k.start_line, k.end_line, k.heading, k.breadcrumb, k.text,
+                   k.document_id, d.collection, d.path, d.indexed_at, c.kind
+              FROM collection_chunks k
+              JOIN collection_documents d ON d.id = k.document_id
+              JOIN collections c ON c.namespace = d.namespace AND c.name = d.collection
+             WHERE k.id IN ({marks})
+            """,
+            refs,
+        )
+        for r in rows:
+            out[r["id"]] = SearchHit(
+                id=r["id"],
+                corpus=CORPUS,
+                namespace=r["namespace"],
+                text=r["text"],
+                container=r["document_id"],
+                kind="chunk",
+                created_at=r["indexed_at"],
+                extra={
+                    "path": f"{r['collection']}/{r['path']}",
+                    "startLine": r["start_line"],
+                    "endLine": r["end_line"],
+                    "heading": r["heading"],
+                    "breadcrumb": r["breadcrumb"],
+                    "collection": r["collection"],
+                    "file": r["path"],
+                    "workspace": r["kind"] == "workspace",
+                },
             )
-            for r in rows:
-                out[r["id"]] = SearchHit(
-                    r["id"],
-                    CORPUS,
-                    r["namespace"],
-                    r["text"],
-                    0.0,
-                    0.0,
-                    r["document_id"],
-                    "chunk",
-                    None,
-                    r["indexed_at"],
-                    extra={
-                        "path": f"{r['collection']}/{r['path']}",
-                        "startLine": r["start_line"],
-                        "endLine": r["end_line"],
-                        "heading": r["heading"],
-                        "breadcrumb": r["breadcrumb"],
-                        "collection": r["collection"],
-                        "file": r["path"],
-                        "workspace": r["kind"] == "workspace",
-                    },
-                )
         return out
 
     def locate(self, path: str, namespace: str) -> tuple[Collection, str] | None:

@@ -34,11 +34,12 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInput
 from ..redaction import redact
+from ..text import terms
 from ..untrusted import strip_invisible
-from .text import terms
+from .hits import SearchHit
 
 if TYPE_CHECKING:
-    from ..engine import Engine, SearchHit
+    from ..engine import Engine
 
 TOOL_CORPORA = {"memory": "knowledge", "wiki": "collections", "sessions": "messages", "all": "all"}
 GET_CORPORA = ("memory", "wiki", "all")

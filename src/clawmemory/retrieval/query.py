@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import InvalidInput
-from .text import terms
+from ..text import terms
 
 _TOKEN = re.compile(r'([+-]?)"([^"]*)"|([+-]?)(\S+)')
 

@@ -14,12 +14,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..store import SearchRow, Store
+from ..text import words
 from .embeddings import Embedder
 from .fusion import fuse
 from .lexical import LexicalSearcher
 from .query import LexicalQuery
 from .rerank import Reranking
-from .text import words
 from .vectors import VectorSearcher
 
 log = logging.getLogger("clawmemory.search")

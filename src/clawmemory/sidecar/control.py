@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from ..errors import InvalidInput
+from ..serving import is_loopback
 from .backends import make_backend
 from .settings import SidecarSettings, load_sidecar_settings
 
@@ -143,8 +144,6 @@ def health(url: str, token: str | None, timeout: float = 2.5) -> dict[str, Any]:
 def loopback_url(url: str) -> str:
     """``url`` if it is http(s) on a loopback host: a caller-given URL is probed with the
     sidecar's token, which must never be sent elsewhere."""
-    from ..api.server import is_loopback  # (api imports the engine, which imports this module)
-
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""

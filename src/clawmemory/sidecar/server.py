@@ -9,10 +9,8 @@ from pathlib import Path
 
 import uvicorn
 
-from ..api.auth import ensure_token
-from ..api.server import bind_socket, is_loopback
 from ..engine import Engine
-from ..errors import InvalidInput
+from ..serving import bind_socket, check_bind, ensure_token, listening_url
 from .app import create_sidecar_app
 from .backends import make_backend
 from .settings import load_sidecar_settings
@@ -22,10 +20,7 @@ from .sidecar import Sidecar
 def run(home: str | Path | None = None, **overrides: object) -> None:
     """Serve the sidecar in the foreground (blocking)."""
     settings = load_sidecar_settings(home, **overrides)
-    if not is_loopback(settings.host) and not settings.allow_remote:
-        raise InvalidInput(
-            f"refusing to bind non-loopback address {settings.host}; pass --allow-remote to do so", field="host"
-        )
+    check_bind(settings.host, settings.allow_remote)
     settings.home.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     token = ensure_token(settings.token_path) if settings.auth else None
@@ -36,9 +31,7 @@ def run(home: str | Path | None = None, **overrides: object) -> None:
     engine = Engine.open(settings.home) if settings.retrieve else None
     sidecar = Sidecar(settings, engine=engine, backend=backend, token=token)
     sock = bind_socket(settings.host, settings.port)
-    host, port = sock.getsockname()[:2]
-    shown = f"[{host}]" if ":" in host else host
-    print(f"clawmemory sidecar listening on http://{shown}:{port}", flush=True)
+    print(f"clawmemory sidecar listening on {listening_url(sock)}", flush=True)
     print(f"  backend:    {backend.name} ({backend.mechanism}), model {backend.model_id}", flush=True)
     print(
         f"  retrieval:  {'engine at ' + str(settings.home) if engine else 'off'}"

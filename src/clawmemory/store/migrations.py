@@ -132,7 +132,7 @@ def m003_messages(db: sqlite3.Connection) -> None:
 @register("core")
 def m004_search_index(db: sqlite3.Connection) -> None:
     # One index over every searchable thing (memories, messages, later chunks and
-    # observations). `terms` holds analyzed text (see retrieval.text), `context` and
+    # observations). `terms` holds analyzed text (see clawmemory.text), `context` and
     # `context_next` analyzed neighbouring text (previous / next message), `author`
     # who wrote it, `embed_text` the raw text the embedder sees; `ns` and `corpus`
     # are FTS filter tokens.

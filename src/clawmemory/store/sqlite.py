@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..retrieval.text import index_terms
+from ..text import index_terms
 from . import migrations
 from .records import (
     IndexItem,
@@ -25,6 +25,19 @@ from .records import (
     now_iso,
     ns_token,
 )
+
+IN_CHUNK = 500  # ids per ``IN (…)``: well under SQLite's bound-variable limit
+
+
+def chunked_in(db: sqlite3.Connection, sql: str, ids: Iterable[Any], params: Sequence[Any] = ()) -> list[Any]:
+    """Run ``sql`` once per :data:`IN_CHUNK` ids and return every row. ``sql`` holds ``{marks}``
+    where the ``IN (…)`` placeholders go; ``params`` bind before the ids."""
+    ids = list(ids)
+    rows: list[Any] = []
+    for start in range(0, len(ids), IN_CHUNK):
+        part = ids[start : start + IN_CHUNK]
+        rows.extend(db.execute(sql.format(marks=",".join("?" * len(part))), [*params, *part]))
+    return rows
 
 
 def _memory(row: sqlite3.Row) -> Memory:
@@ -417,14 +430,9 @@ class SQLiteStore:
         found: dict[tuple[str, str], Memory] = {}
         for namespace in {i.namespace for i in items}:
             wanted = [d for i, d in zip(items, digests) if i.namespace == namespace]
-            for chunk in range(0, len(wanted), 500):
-                part = wanted[chunk : chunk + 500]
-                marks = ",".join("?" * len(part))
-                for row in db.execute(
-                    f"SELECT * FROM memories WHERE namespace = ? AND status = 'active' AND content_hash IN ({marks})",
-                    [namespace, *part],
-                ):
-                    found[(namespace, row["content_hash"])] = _memory(row)
+            sql = "SELECT * FROM memories WHERE namespace = ? AND status = 'active' AND content_hash IN ({marks})"
+            for row in chunked_in(db, sql, wanted, [namespace]):
+                found[(namespace, row["content_hash"])] = _memory(row)
         return found
 
     def get_memory(self, memory_id: str) -> Memory | None:
@@ -432,11 +440,7 @@ class SQLiteStore:
         return _memory(row) if row else None
 
     def get_memories(self, ids: Iterable[str]) -> dict[str, Memory]:
-        ids = list(ids)
-        if not ids:
-            return {}
-        marks = ",".join("?" * len(ids))
-        rows = self.db.execute(f"SELECT * FROM memories WHERE id IN ({marks})", ids)
+        rows = chunked_in(self.db, "SELECT * FROM memories WHERE id IN ({marks})", ids)
         return {r["id"]: _memory(r) for r in rows}
 
     def list_memories(
@@ -663,11 +667,7 @@ class SQLiteStore:
         return [dict(r) for r in rows], total
 
     def get_messages(self, ids: Iterable[str]) -> dict[str, Message]:
-        ids = list(ids)
-        if not ids:
-            return {}
-        marks = ",".join("?" * len(ids))
-        rows = self.db.execute(f"SELECT * FROM messages WHERE id IN ({marks})", ids)
+        rows = chunked_in(self.db, "SELECT * FROM messages WHERE id IN ({marks})", ids)
         return {r["id"]: _message(r) for r in rows}
 
     # -- stats --------------------------------------------------------------------------

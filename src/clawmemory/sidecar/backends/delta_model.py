@@ -46,7 +46,6 @@ class DeltaLayer(nn.Module):
             self.register_parameter(name, nn.Parameter(torch.zeros(shape), requires_grad=False))
         self.state: torch.Tensor | None = None
         self.reads: torch.Tensor | None = None
-        self.write_enabled = True
         self._pending = 0  # how many of k/v/o still have to consume the current reads
 
     def gates(self, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -77,15 +76,14 @@ class DeltaLayer(nn.Module):
         reads = []
         for i in range(t):
             reads.append(torch.bmm(s, q[:, i, :, None])[..., 0])
-            if self.write_enabled:
-                kt = k[:, i]
-                pred = torch.bmm(s, kt[:, :, None])[..., 0]  # S k̂, [B, r]
-                wt = write[:, i, :, None]
-                s = (
-                    keep[:, i, :, None] * s
-                    - wt * pred[:, :, None] * kt[:, None, :]
-                    + wt * v[:, i, :, None] * kt[:, None, :]
-                )
+            kt = k[:, i]
+            pred = torch.bmm(s, kt[:, :, None])[..., 0]  # S k̂, [B, r]
+            wt = write[:, i, :, None]
+            s = (
+                keep[:, i, :, None] * s
+                - wt * pred[:, :, None] * kt[:, None, :]
+                + wt * v[:, i, :, None] * kt[:, None, :]
+            )
         self.state = s
         return torch.stack(reads, dim=1)
 
@@ -225,11 +223,6 @@ class DeltaMem:
 
     def reset(self) -> None:
         self.set_state(None)
-
-    def set_writes(self, enabled: bool) -> None:
-        """Turn writing into the state on or off (reads always happen)."""
-        for layer in self.layers:
-            layer.write_enabled = enabled
 
     @staticmethod
     def state_bytes(state: list[torch.Tensor | None] | None) -> int:

@@ -1,7 +1,7 @@
 """``clawmemory backend``: which plugin owns OpenClaw's memory, is ours ready, and what
 happens if the memory slot goes back to ``memory-core``.
 
-It reads ``openclaw.json`` (through ``clawmemory.openclaw.config``) and asks the daemon the
+It reads ``openclaw.json`` (through :mod:`clawmemory.openclaw.config`) and asks the daemon the
 plugin points at for health and token acceptance (the same checks as ``clawmemory doctor``);
 it never opens a store and never changes anything.
 """
@@ -16,7 +16,8 @@ from typing import Any
 
 import httpx
 
-from ..openclaw.config import (
+from .capture_files import CAPTURE_ID, DEFAULT_OUTPUT, capture_config, capture_plugin_dir, files_in
+from .config import (
     PLUGIN_ID,
     OpenClawConfigError,
     effective_slot,
@@ -29,9 +30,8 @@ from ..openclaw.config import (
     resolve_load_path,
     slot,
 )
-from ..openclaw.doctor import run_doctor
-from ..openclaw.install import MEMORY_PEERS
-from .locate import CAPTURE_ID, DEFAULT_OUTPUT, capture_config, capture_plugin_dir, files_in
+from .doctor import run_doctor
+from .install import MEMORY_PEERS
 
 MULTI_KIND = {PLUGIN_ID}  # memory + context-engine: still loads when it does not own the memory slot
 

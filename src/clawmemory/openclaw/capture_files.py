@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..openclaw.config import (
+from .config import (
     find_config_path,
     load_config,
     load_paths,

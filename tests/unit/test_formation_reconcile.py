@@ -1,0 +1,118 @@
+"""The offline reconciliation rules on claims (slot, typed values, denied values) and the
+dialogue structure that decides who may change what."""
+
+from __future__ import annotations
+
+import pytest
+
+from clawmemory.formation import claims
+from clawmemory.formation.reconcile import Candidate, Neighbour, decide
+
+T_OLD, T_NEW = "2026-03-01T10:00:00Z", "2026-03-08T10:00:00Z"
+
+
+def cand(text: str, *, kind: str = "fact", role: str = "user", seq: int = 9, at: str = T_NEW, context: str = ""):
+    return Candidate(kind, text, "ns", "s2", seq, at, 0.8, role, "offline", context)
+
+
+def mem(mid: str, text: str, *, kind: str = "fact", role: str | None = "user", session: str = "s1", seq: int = 1):
+    return Neighbour(mid, kind, text, T_OLD, role, session, seq)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("The office moves to Leiden in May.", "Correction: the office moves to Delft, not Leiden."),
+        ("Deploys run on Node 18.", "We went from 18 to 22 for the deploys."),
+        ("Table for 6 people at Osteria Nova.", "Table for ~~6~~ 8 people at Osteria Nova."),
+        ("Worker pool size is 8.", "Worker pool 8 -> 12, the queue kept growing."),
+    ],
+)
+def test_a_value_taken_back_is_superseded(old, new):
+    assert decide(cand(new), [mem("m1", old)]).targets == ("m1",)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("My rent is 1,450 euros a month.", "The rent went up, it is now 1,520 euros a month."),
+        ("The standup is at 09:30 on weekdays.", "Standup moved to 10:00 on weekdays."),
+        ("The service runs Postgres 15.", "We upgraded the service to Postgres 16."),
+        ("Our cat Miso weighs 4 kg.", "Miso is 5 kg now, the vet wants a diet."),
+        ("The retreat is for 12 employees.", "The retreat is for 15 people after the new hires."),
+        ("Invoices are due within 30 days.", "Invoices are now due within 2 weeks."),
+    ],
+)
+def test_a_new_value_of_the_same_type_for_the_same_slot_supersedes(old, new):
+    assert decide(cand(new), [mem("m1", old)]).action == "contradict"
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("I'm writing `quill`, a small Rust crate for parsing logs.", "It needs Rust 1.80."),  # no version to replace
+        ("Ask Priya about the lease next week.", "Priya said the garage is free tomorrow."),  # relative time words
+        ("Our team has 6 engineers.", "The sprint is 2 weeks long."),  # other units, other slots
+        ("We bought the house near Ghent last year.", "Tomas starts the roof in Ghent on May 5."),  # a shared name only
+    ],
+)
+def test_no_supersede_without_a_conflict_of_like_values_in_one_slot(old, new):
+    assert decide(cand(new), [mem("m1", old)]).action != "contradict"
+
+
+def test_the_agent_never_supersedes_the_user_but_may_change_its_own_commitment():
+    user_memory = mem("m1", "Remind me to renew the passport before June 10.")
+    said = cand("I will remind you about the passport on June 3.", kind="commitment", role="assistant")
+    assert decide(said, [user_memory]).action != "contradict"
+    own = mem("m2", "I will send the draft contract on June 3.", kind="commitment", role="assistant")
+    later = cand("I will send the draft contract on June 5 instead.", kind="commitment", role="assistant")
+    assert decide(later, [own]).targets == ("m2",)
+
+
+def test_two_sentences_of_one_message_never_supersede_each_other():
+    same = mem("m1", "The budget is 2,000 euros.", session="s2", seq=9)
+    assert decide(cand("Well, 2,500 euros if the roof is included."), [same]).action != "contradict"
+
+
+def test_an_older_candidate_or_a_question_changes_nothing():
+    old = mem("m1", "The budget is 2,000 euros.")
+    assert decide(cand("The budget is now 2,500 euros.", at="2026-02-01T00:00:00Z"), [old]).action != "contradict"
+    assert decide(cand("Is the budget now 2,500 euros?", kind="question"), [old]).action != "contradict"
+
+
+def test_a_decision_settles_the_open_question_and_may_supersede_several_memories():
+    question = mem("q", "Not sure whether to host the wiki on Notion or on Confluence.", kind="question")
+    guess = mem("g", "Probably Notion for the wiki, the team knows it.")
+    decision = cand("We host the wiki on Confluence, not Notion, IT wants one vendor.", kind="decision")
+    assert set(decide(decision, [question, guess]).targets) == {"q", "g"}
+
+
+def test_a_date_shift_moves_the_one_dated_plan_near_it():
+    plan = mem("p", "I'll submit the grant proposal on March 14.", kind="commitment")
+    shift = cand("Submission slips to March 21, the budget table is not ready.")
+    assert decide(shift, [plan]).targets == ("p",)
+    other = mem("o", "I'll book the venue on March 14.", kind="commitment")
+    assert decide(shift, [plan, other]).action != "contradict"  # two dated plans: which one moved is unclear
+
+
+def test_the_topic_before_a_terse_change_supports_the_slot():
+    old = mem("m1", "The gym membership costs 35 euros.")
+    terse = cand("45 euros now.", context="Gym membership.")
+    assert decide(terse, [old]).targets == ("m1",)
+    assert decide(cand("45 euros now."), [mem("m2", "Lunch was 12 euros.")]).action != "contradict"
+
+
+def test_duplicates_and_refinements_come_before_contradictions():
+    old = mem("m1", "The standup is at 09:30.")
+    assert decide(cand("The standup is at 09:30."), [old]).action == "duplicate"
+    short = mem("m2", "Dana leads the mobile team.")
+    assert decide(cand("Dana leads the mobile team in Porto."), [short]).action == "refine"
+
+
+def test_claims_type_values():
+    c = claims.parse("Retention is 30 days, window sat 02:00-04:00, version 3.11, on-call Marta, `orders.v2`, B1")
+    assert c.values["qty:duration"] == {"30"} and c.values["time"] == {"02:00", "04:00"}
+    assert c.values["version"] == {"3.11"} and "marta" in c.values["name"]
+    assert {"orders.v2", "b1"} <= c.values["code"] and "retention" in c.slot
+    assert claims.parse("the 12th").values["date"] == {"-12"} and claims.same_date("-12", "sep-12")
+    assert claims.parse("see you next week").values == {"when": frozenset({"next week"})}
