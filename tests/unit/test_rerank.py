@@ -76,7 +76,11 @@ TURNS = [
 
 def engine_with(home, **overrides) -> Engine:
     engine = Engine.open(home, embedding_provider="none", **overrides)
-    engine.add_messages("s1", [{"role": "user", "speaker": s, "text": t} for s, t in TURNS], "default")
+    messages = [
+        {"role": "user", "speaker": s, "text": t, "created_at": f"2026-05-01T10:0{i}:00Z"}
+        for i, (s, t) in enumerate(TURNS)
+    ]
+    engine.add_messages("s1", messages, "default")  # fixed times: a second engine replays, stores nothing new
     return engine
 
 
