@@ -30,41 +30,21 @@ from _common import report  # noqa: E402
 from support.crash import burst, integrity  # noqa: E402
 from support.daemon import LEXICAL, Daemon  # noqa: E402
 from support.fuzz import fuzz  # noqa: E402
-from support.load import LoadResult, rss_mb, run_load, seed, verify  # noqa: E402
-
-
-def merge(total: LoadResult, part: LoadResult) -> None:
-    total.seconds += part.seconds
-    total.ops += part.ops
-    total.transport_errors += part.transport_errors
-    total.settle_attempts += part.settle_attempts
-    for route, values in part.latency_ms.items():
-        total.latency_ms[route].extend(values)
-    for route, counts in part.statuses.items():
-        for status, n in counts.items():
-            total.statuses[route][status] += n
-    total.memories.update(part.memories)
-    total.messages.extend(part.messages)
-    for ticket, n in part.settled.items():
-        total.settled[ticket] += n
+from support.load import run_windows, seed, verify  # noqa: E402
 
 
 def soak_load(home: Path, args: argparse.Namespace, env: dict[str, str]) -> dict:
     with Daemon(home, env=env) as d:
         seed(d.url, d.token, "load")
-        rss = [rss_mb(d.proc.pid)]
-        total, ops_marks = LoadResult(args.clients), [0]
-        for _ in range(args.windows):
-            part = run_load(d.url, d.token, clients=args.clients, seconds=args.seconds, max_ops=args.ops)
-            merge(total, part)
-            rss.append(rss_mb(d.proc.pid))
-            ops_marks.append(total.ops)
-        checks = verify(d.url, d.token, home / "clawmemory.db", total)
-    steady_ops = ops_marks[-1] - ops_marks[1]
-    growth = (rss[-1] - rss[1]) / steady_ops * 10_000 if steady_ops else None
+        w = run_windows(
+            d.url, d.token, d.proc.pid, windows=args.windows, clients=args.clients, seconds=args.seconds, ops=args.ops
+        )
+        checks = verify(d.url, d.token, home / "clawmemory.db", w.result)
+    growth = w.growth_mb_per_10k_ops()
     return {
-        **total.summary(),
-        "rss_mb": [round(r, 1) for r in rss],
+        **w.result.summary(),
+        "rss_mb": [round(r, 1) for r in w.rss_mb],
+        "ops_marks": w.ops,
         "rss_growth_mb_per_10k_ops": None if growth is None else round(growth, 2),
         "checks": checks,
     }

@@ -22,6 +22,7 @@ from .inspector import Inspector
 from .ledger import Ledger
 from .redaction import redact, redact_tree
 from .retrieval.collections import Collections
+from .retrieval.decompose import make_decomposer
 from .retrieval.deep import DEPTH as DEEP_DEPTH
 from .retrieval.deep import DeepSearch
 from .retrieval.embeddings import Embedder, make_embedder
@@ -34,7 +35,7 @@ from .retrieval.search import MODES, Searcher, SearchParams
 from .retrieval.worker import EmbeddingBackfill, EmbeddingWorker
 from .settings import Settings, load_settings
 from .sidecar import SidecarControl
-from .store import Memory, NewMemory, NewMessage, SearchRow, SQLiteStore, Store
+from .store import Memory, NewMemory, NewMessage, SearchRow, Store, open_store
 
 log = logging.getLogger("clawmemory.engine")
 
@@ -74,7 +75,7 @@ class Engine:
 
     def __init__(self, settings: Settings, store: Store | None = None) -> None:
         self.settings = settings
-        self.store: Store = store or SQLiteStore(settings.db_path)
+        self.store: Store = store or open_store(settings.store_url, settings.db_path)
         self.lexical = LexicalSearcher(self.store)
         self.ledger = Ledger(self)
         self._embedder: Embedder | None = None
@@ -90,9 +91,11 @@ class Engine:
                 depth=settings.search_depth,
                 floor_coverage=settings.floor_coverage,
                 floor_cosine=settings.floor_cosine,
+                subquery_weight=settings.search_subquery_weight,
                 rerank_weight=settings.rerank_weight if settings.rerank else 0.0,
                 rerank_depth=settings.rerank_depth,
             ),
+            make_decomposer(settings),
         )
         self.searcher.rerank = Reranking(self._snippet_texts, threads=settings.embedding_threads)
         self.deep = DeepSearch(
@@ -396,6 +399,9 @@ class Engine:
         if deep:
             by = (lambda r: r.container_score if r.row.container else r.score) if granularity == "container" else None
             ranked = self.deep.rerank(query, ranked, by or (lambda r: r.score))[: limit + pad]
+        validity: dict[str, Any] = {}
+        if "memory" in self.corpora[corpus]:
+            ranked, validity = self.formation.current(ranked, as_of, limit)
         by_corpus: dict[str, list[str]] = {}
         for r in ranked:
             by_corpus.setdefault(r.row.corpus, []).append(r.row.ref_id)
@@ -404,9 +410,9 @@ class Engine:
         for r in ranked:
             base = found.get(r.row.corpus, {}).get(r.row.ref_id)
             if base is not None:
-                extra = (
-                    {**base.extra, "container_score": r.container_score} if granularity == "container" else base.extra
-                )
+                extra = {**base.extra, **(validity.get(r.row.ref_id, {}) if r.row.corpus == "memory" else {})}
+                if granularity == "container":
+                    extra["container_score"] = r.container_score
                 out.append(
                     replace(
                         base,
@@ -418,7 +424,7 @@ class Engine:
                         extra=extra,
                     )
                 )
-        return self.formation.current(out, as_of)[:limit] if "memory" in self.corpora[corpus] else out
+        return out
 
     def _snippet_texts(self, rows: list[SearchRow]) -> dict[int, str]:
         """Search items' texts as a reranker reads them: "Speaker: text" for a message."""
@@ -706,7 +712,7 @@ class Engine:
             "status": "ok",
             "version": __version__,
             "store": {
-                "backend": "sqlite",
+                "backend": self.store.dialect,
                 "path": str(self.store.path),
                 "schema_version": self.store.schema_version(),
             },

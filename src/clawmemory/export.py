@@ -18,7 +18,7 @@ from __future__ import annotations
 import base64
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -52,13 +52,14 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def tables(db: sqlite3.Connection) -> list[Table]:
-    """The store's data tables, parents before children (derived and virtual ones left out)."""
+def tables(db: sqlite3.Connection, skip: Collection[str] = tuple(DERIVED)) -> list[Table]:
+    """The store's tables, parents before children (virtual ones and ``skip`` left out: by
+    default the derived ones)."""
     rows = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name").fetchall()
     virtual = [r[0] for r in rows if (r[1] or "").upper().startswith("CREATE VIRTUAL TABLE")]
     found: dict[str, Table] = {}
     for name, _ in rows:
-        if name.startswith("sqlite_") or name in DERIVED or any(name == v or name.startswith(v + "_") for v in virtual):
+        if name.startswith("sqlite_") or name in skip or any(name == v or name.startswith(v + "_") for v in virtual):
             continue
         info = db.execute(f"PRAGMA table_info({_quote(name)})").fetchall()
         key = tuple(c[1] for c in sorted((c for c in info if c[5]), key=lambda c: c[5]))

@@ -1,5 +1,7 @@
 """Mask secrets before anything is stored: provider API keys, bearer tokens,
-private key blocks, passwords in URLs, JWTs and ``password=`` style assignments.
+private key blocks, passwords in URLs, JWTs, ``password=`` style assignments, secrets in
+environment assignments (``PGPASSWORD=…``, ``GITHUB_TOKEN=…``) and on command lines
+(``--password …``, ``sshpass -p …``, ``curl -u user:…``).
 
 The JS capture plugin (``plugins/openclaw-capture/src/redact.js``) carries the same
 rules in the same order; both are tested against one corpus,
@@ -14,7 +16,7 @@ import re
 from typing import Any
 
 MASK = "[REDACTED]"
-RULES_VERSION = 1
+RULES_VERSION = 2
 
 # Provider tokens: recognisable by shape alone, replaced whole.
 _TOKENS: list[tuple[str, str]] = [
@@ -28,16 +30,41 @@ _TOKENS: list[tuple[str, str]] = [
     ("stripe_key", r"\b[rs]k_(?:live|test)_[0-9A-Za-z]{20,}"),
     ("huggingface_token", r"\bhf_[A-Za-z0-9]{30,}"),
     ("npm_token", r"\bnpm_[A-Za-z0-9]{36}\b"),
-    ("jwt", r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
+    ("jwt", r"\beyJ[A-Za-z0-9_-]{8,1000}\.eyJ[A-Za-z0-9_-]{8,20000}\.[A-Za-z0-9_-]{8,}"),  # bounded: linear
 ]
 
-# A name whose assigned value is a secret (``DB_PASSWORD=…``, ``"apiKey": "…"``,
-# ``aws_secret_access_key = …``, ``"secretKey": …``): the keyword may follow ``_`` and carry a
-# ``_``/``-`` joined suffix or ``key`` (but ``secretary:`` is not a secret).
+_VALUE = r"""(?P<value>"[^"\n]{4,}"|'[^'\n]{4,}'|[^\s"',;]{4,})"""
+_NOT_MASKED = r"(?![\"']?\[REDACTED\])"
+_NOT_TRIVIAL = r"(?!(?:true|false|null|none|yes|no)\b)"  # BYPASS=true, --token none
+
+# A name whose assigned value is a secret (``DB_PASSWORD=…``, ``PGPASSWORD=…``, ``"apiKey": "…"``,
+# ``aws_secret_access_key = …``, ``"secretKey": …``): the keyword may follow ``_`` (a password
+# word may follow any letters) and carry a ``_``/``-`` joined suffix or ``key`` (but
+# ``secretary:`` and ``passwordless:`` are not secrets).
 _ASSIGNMENT = (
-    r"(?P<pre>(?<![A-Za-z0-9])(?:password|passwd|pwd|secret|api[_-]?key|access[_-]?token|auth[_-]?token"
-    r"|client[_-]?secret)(?:[_-][A-Za-z0-9_]*|key)?[\"']?\s*[:=]\s*)(?!\"?\[REDACTED\])"
-    r"(?P<value>\"[^\"\n]{4,}\"|'[^'\n]{4,}'|[^\s\"',;]{4,})"
+    r"(?P<pre>(?<![A-Za-z0-9])(?:[A-Za-z0-9]{0,20}?(?:password|passwd|passphrase)|pwd|secret|api[_-]?key"
+    r"|access[_-]?token|auth[_-]?token|client[_-]?secret)(?:[_-][A-Za-z0-9_]{0,40}|key)?[\"']?\s*[:=]\s*)"
+    + _NOT_MASKED
+    + _VALUE
+)
+# An environment variable (upper case, as in ``export X=…``, ``env X=… cmd``, .env files and
+# logs) whose name ends in a secret word: ``GITHUB_TOKEN``, ``MYSQL_PWD``, ``REDISCLI_AUTH``,
+# ``AZURE_STORAGE_KEY``; not ``MAX_TOKENS``, ``SORT_KEY`` or ``PWD`` (the working directory).
+_ENV = (
+    r"(?P<pre>(?<![A-Za-z0-9_])(?:[A-Z0-9]{1,40}_){0,8}(?:[A-Z0-9]{0,20}(?:PASSWORD|PASSWD|PASSPHRASE)|TOKEN|SECRET|PASS"
+    r"|AUTH|CREDENTIALS?|(?:API|SECRET|PRIVATE|ACCESS|ACCOUNT|STORAGE|MASTER|ENCRYPTION|SIGNING|AUTH)_?KEY)"
+    r"=)" + _NOT_MASKED + _NOT_TRIVIAL + _VALUE
+)
+_ENV_PWD = r"(?P<pre>(?<![A-Za-z0-9_])(?:[A-Z0-9]{1,40}_){1,8}PWD=)" + _NOT_MASKED + _NOT_TRIVIAL + _VALUE
+# Command-line options: ``--password s3cret``, ``--db-password=…``, ``--api-key …``,
+# ``sshpass -p …``, ``curl -u user:…`` (not ``--no-password``, ``--token-limit 5``).
+_FLAG = (
+    r"(?P<pre>(?<![\w-])--(?!no-)(?:[a-z0-9]{1,40}-){0,8}(?:password|passwd|passphrase|pass|token|secret|api-?key"
+    r"|auth-token|access-token|client-secret)(?:=|\s+))(?!-)" + _NOT_MASKED + _NOT_TRIVIAL + _VALUE
+)
+_SSHPASS = r"(?P<pre>\bsshpass\s+-p\s*)" + _NOT_MASKED + _VALUE
+_CURL_USER = (
+    r"""(?P<pre>\bcurl\b[^\n]{0,200}?\s(?:-u|--user)[\s=]*['"]?[^\s:'"@]+:)(?!\[REDACTED\])(?P<value>[^\s'"@]+)"""
 )
 
 
@@ -55,27 +82,38 @@ _CONTEXT: list[tuple[str, re.Pattern[str], object]] = [
     (
         "private_key",
         re.compile(
-            r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----.*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----",
+            # (a block ends before the next BEGIN: a text of many BEGINs without END stays linear)
+            r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:(?!-----BEGIN ).)*?"
+            r"-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----",
             re.S,
         ),
         MASK,
     ),
     # a block cut off before its END line (truncated output): mask to the end of the text
     ("private_key_truncated", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----.*\Z", re.S), MASK),
-    ("url_password", re.compile(r"(?P<pre>\b[a-z][a-z0-9+.\-]*://[^\s:/@]*:)[^\s@/]+(?=@)", re.I), _KEEP_PRE),
+    ("url_password", re.compile(r"(?P<pre>\b[a-z][a-z0-9+.\-]{0,30}://[^\s:/@]*:)[^\s@/]+(?=@)", re.I), _KEEP_PRE),
     ("basic_auth", re.compile(r"(?P<pre>\bauthorization\s*[:=]\s*basic\s+)[A-Za-z0-9+/]{8,}=*", re.I), _KEEP_PRE),
     ("bearer", re.compile(r"(?P<pre>\b(?:bearer|token)\s+)[A-Za-z0-9\-._~+/]{16,}=*", re.I), _KEEP_PRE),
+]
+# (name, pattern) of the rules that keep the name and mask the value, applied in this order.
+_ASSIGNMENTS: list[tuple[str, re.Pattern[str]]] = [
+    ("env_secret", re.compile(_ENV)),
+    ("env_pwd", re.compile(_ENV_PWD)),
+    ("cli_secret_flag", re.compile(_FLAG, re.I)),
+    ("sshpass", re.compile(_SSHPASS)),
+    ("curl_user", re.compile(_CURL_USER)),
+    ("assignment", re.compile(_ASSIGNMENT, re.I)),
 ]
 # One scan for all provider tokens (alternatives in the order above), then assignments.
 _PASSES: list[tuple[re.Pattern[str], object]] = [
     *((p, r) for _, p, r in _CONTEXT),
     (re.compile("|".join(f"(?:{p})" for _, p in _TOKENS)), MASK),
-    (re.compile(_ASSIGNMENT, re.I), _assignment),
+    *((p, _assignment) for _, p in _ASSIGNMENTS),
 ]
 _KINDS: list[tuple[str, re.Pattern[str]]] = [
     *((n, p) for n, p, _ in _CONTEXT),
     *((n, re.compile(p)) for n, p in _TOKENS),
-    ("assignment", re.compile(_ASSIGNMENT, re.I)),
+    *_ASSIGNMENTS,
 ]
 
 # Cheap pre-check: every pattern above needs one of these substrings (lower-cased).
@@ -101,12 +139,14 @@ _TRIGGERS = (
     "hf_",
     "npm_",
     "eyj",
-    "password",
-    "passwd",
+    "pass",
     "pwd",
     "secret",
     "api",
     "auth",
+    "_key",
+    "credential",
+    "curl",
 )
 
 

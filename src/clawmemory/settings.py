@@ -140,7 +140,18 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address the daemon binds to.")
     port: int = Field(7411, ge=0, le=65535, description="Port the daemon listens on.")
     allow_remote: bool = Field(False, description="Permit binding a non-loopback address.")
+    store_url: str = Field(
+        "",
+        description="Where memories live: empty for the SQLite file in the data dir, or "
+        "postgresql://user:password@host:port/db to share one PostgreSQL (pgvector) store between daemons.",
+    )
     max_body_bytes: int = Field(8 * 1024 * 1024, ge=1024, description="Largest accepted request body.")
+    http_threads: int = Field(
+        16,
+        ge=1,
+        le=256,
+        description="Worker threads (each with its own store connection) that run the daemon's requests.",
+    )
     default_namespace: str = Field("default", description="Namespace used when a caller names none.")
     search_limit: int = Field(10, ge=1, le=1000, description="Default number of search results.")
     max_query_chars: int = Field(4000, ge=16, description="Longest accepted search query.")
@@ -162,6 +173,21 @@ class Settings(BaseSettings):
     rerank: bool = Field(False, description="Rescore the best candidates with the shipped cross-encoder.")
     rerank_weight: float = Field(0.5, ge=0, le=10, description="Weight of the cross-encoder in that fusion.")
     rerank_depth: int = Field(30, ge=2, le=200, description="How many of the best candidates it rescores.")
+    search_subquery_weight: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Share of a hit's score from its best sub-query when a multi-hop query is split "
+        "(0: queries are never split).",
+    )
+    search_decompose: Literal["rules", "llm"] = Field(
+        "rules",
+        description="Who splits multi-hop queries when search_subquery_weight > 0: rules (offline) or llm "
+        "(the configured LLM, one cached call per query, the rules as fallback).",
+    )
+    search_decompose_timeout_s: float = Field(
+        3.0, gt=0, le=60, description="Wall-clock limit of the LLM decomposition call."
+    )
 
     llm_provider: Literal["none", "openai", "anthropic"] = Field(
         "none",

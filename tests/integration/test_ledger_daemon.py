@@ -46,9 +46,13 @@ def seed(client) -> list[str]:
     return ids
 
 
+def store_env(store_url: str) -> dict[str, str]:
+    return {**ENV, **({"CLAWMEMORY_STORE_URL": store_url} if store_url else {})}
+
+
 @pytest.fixture()
-def daemon(tmp_path: Path):
-    with Daemon(tmp_path / "home", env=ENV) as d:
+def daemon(tmp_path: Path, store_url: str):
+    with Daemon(tmp_path / "home", env=store_env(store_url)) as d:
         yield d
 
 
@@ -124,6 +128,7 @@ def test_session_end_route_expires_open_tickets_once(daemon):
         assert bad.status_code == 422  # only the event is open-ended
 
 
+@pytest.mark.backends
 def test_64_concurrent_recalls_then_settles_lose_and_double_nothing(daemon):
     with daemon.client() as c:
         seed(c)
@@ -160,16 +165,17 @@ def test_64_concurrent_recalls_then_settles_lose_and_double_nothing(daemon):
             assert again["reason"] == "already settled"
 
 
-def test_two_daemons_settling_the_same_tickets_apply_each_once(tmp_path):
-    home = tmp_path / "home"
-    with Daemon(home, env=ENV) as one:
+@pytest.mark.backends
+def test_two_daemons_settling_the_same_tickets_apply_each_once(tmp_path, store_url):
+    home = tmp_path / "home"  # one SQLite file; with PostgreSQL, a data dir per gateway
+    with Daemon(home, env=store_env(store_url)) as one:
         with one.client() as c:
             ids = seed(c)
             tickets = [
                 tool(c, "memory_recall", f"r{n}", query=TOPICS[n % len(TOPICS)])["details"]["ticketId"]
                 for n in range(24)
             ]
-        with Daemon(home, env=ENV) as two:
+        with Daemon(tmp_path / "home2" if store_url else home, env=store_env(store_url)) as two:
 
             def settle(job: tuple[Daemon, str]) -> bool:
                 d, ticket = job

@@ -57,6 +57,63 @@ def _password(rng: random.Random) -> str:
     return _s(rng, rng.randrange(8, 20), ALNUM + "!#$%^*_-+=~")
 
 
+# Environment variables that carry secrets in commands, .env files and logs (issue #18).
+ENV_NAMES = [
+    "PGPASSWORD",
+    "MYSQL_PWD",
+    "MYSQL_ROOT_PASSWORD",
+    "AWS_SECRET_ACCESS_KEY",
+    "GITHUB_TOKEN",
+    "GITLAB_TOKEN",
+    "VAULT_TOKEN",
+    "NPM_TOKEN",
+    "SLACK_BOT_TOKEN",
+    "DB_PASS",
+    "SMTP_PASS",
+    "REDISCLI_AUTH",
+    "AZURE_STORAGE_KEY",
+    "AZURE_CLIENT_SECRET",
+    "DJANGO_SECRET_KEY",
+    "JWT_SECRET",
+    "GPG_PASSPHRASE",
+    "RABBITMQ_DEFAULT_PASS",
+    "DOCKER_PASSWORD",
+    "CLOUDFLARE_API_TOKEN",
+    "SENDGRID_API_KEY",
+    "TWILIO_AUTH_TOKEN",
+    "MONGO_INITDB_ROOT_PASSWORD",
+    "ENCRYPTION_KEY",
+]
+
+
+def _opaque(rng: random.Random, lo: int = 10, hi: int = 40) -> str:
+    """A secret value that starts with a letter or digit (a leading '-' would read as an option)."""
+    return rng.choice(ALNUM) + _s(rng, rng.randrange(lo, hi), ALNUM + "!#%^*_-+=~/.")
+
+
+def _env_secret(rng: random.Random) -> tuple[str, str]:
+    value = _opaque(rng)
+    shown = f'"{value}"' if rng.random() < 0.25 else value
+    return f"{rng.choice(['', 'export ', 'env '])}{rng.choice(ENV_NAMES)}={shown}", value
+
+
+def _cli_secret(rng: random.Random) -> tuple[str, str]:
+    value = _opaque(rng, 8, 30)
+    form = rng.choice(
+        [
+            "pg_dump --password {} --host db",
+            "mysql --user=root --password={}",
+            "vault login --token {}",
+            "wrangler deploy --api-key {}",
+            "az login --client-secret {} --tenant t1",
+            "registry login --registry-token={}",
+            "sshpass -p {} ssh deploy@web1",
+            "curl -u admin:{} https://api.internal/health",
+        ]
+    )
+    return form.format(value), value
+
+
 # kind → (secret value, core) from a rng; the sentence template places the value.
 KINDS: dict[str, Callable[[random.Random], tuple[str, str]]] = {
     "openai": lambda r: (v := "sk-" + _s(r, 48), v),
@@ -101,6 +158,8 @@ KINDS: dict[str, Callable[[random.Random], tuple[str, str]]] = {
         p,
     ),
     "aws_secret": lambda r: (f"aws_secret_access_key = {(p := _s(r, 40, ALNUM + '/+'))}", p),
+    "env_secret": lambda r: _env_secret(r),
+    "cli_secret": lambda r: _cli_secret(r),
 }
 TEMPLATES = {
     "dev": [

@@ -57,6 +57,22 @@ class LoadResult:
     settle_attempts: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def add(self, part: LoadResult) -> None:
+        """Fold another window's result into this one."""
+        self.seconds += part.seconds
+        self.ops += part.ops
+        self.transport_errors += part.transport_errors
+        self.settle_attempts += part.settle_attempts
+        for route, values in part.latency_ms.items():
+            self.latency_ms[route].extend(values)
+        for route, counts in part.statuses.items():
+            for status, n in counts.items():
+                self.statuses[route][status] += n
+        self.memories.update(part.memories)
+        self.messages.extend(part.messages)
+        for ticket, n in part.settled.items():
+            self.settled[ticket] += n
+
     def summary(self) -> dict[str, Any]:
         def pct(values: list[float], q: float) -> float:
             ordered = sorted(values)
@@ -113,12 +129,13 @@ class _Client(threading.Thread):
         stop_at: float,
         budget: threading.Semaphore,
         tickets: list[str],
+        window: int = 0,
     ) -> None:
         super().__init__(daemon=True)
         self.n, self.ns, self.result, self.stop_at, self.budget, self.tickets = n, ns, result, stop_at, budget, tickets
         self.http = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60)
-        self.rng = random.Random(n)
-        self.i = 0
+        self.rng = random.Random(n + 1000 * window)
+        self.i = window * 100_000  # a later window goes on with new writes (not replays of the first)
 
     def call(self, route: str, method: str, path: str, body: dict | None = None) -> httpx.Response | None:
         start = time.perf_counter()
@@ -230,20 +247,56 @@ def seed(url: str, token: str, ns: str, entries: int = 20) -> None:
 
 
 def run_load(
-    url: str, token: str, *, clients: int = 64, seconds: float = 20.0, max_ops: int = 10**9, ns: str = "load"
+    url: str,
+    token: str,
+    *,
+    clients: int = 64,
+    seconds: float = 20.0,
+    max_ops: int = 10**9,
+    ns: str = "load",
+    window: int = 0,
 ) -> LoadResult:
-    """Drive ``clients`` concurrent clients until ``seconds`` pass or ``max_ops`` operations ran."""
+    """Drive ``clients`` concurrent clients until ``seconds`` pass or ``max_ops`` operations ran;
+    each ``window`` number writes its own texts, turns and sessions."""
     result = LoadResult(clients)
     budget = threading.Semaphore(max_ops)
     tickets: list[str] = []
     start = time.monotonic()
-    threads = [_Client(n, url, token, ns, result, start + seconds, budget, tickets) for n in range(clients)]
+    threads = [_Client(n, url, token, ns, result, start + seconds, budget, tickets, window) for n in range(clients)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(seconds + 120)
     result.seconds = time.monotonic() - start
     return result
+
+
+@dataclass
+class Windows:
+    """Load in consecutive windows, with the daemon's RSS after each: the first window warms
+    up (worker threads, their connections, caches); growth after it must be flat."""
+
+    result: LoadResult
+    rss_mb: list[float]  # before the first window, then after each
+    ops: list[int]  # operations done by then, same marks
+
+    def growth_mb_per_10k_ops(self) -> float | None:
+        """RSS growth per 10,000 operations after the warm-up window."""
+        steady = self.ops[-1] - self.ops[1]
+        return (self.rss_mb[-1] - self.rss_mb[1]) / steady * 10_000 if steady else None
+
+
+def run_windows(
+    url: str, token: str, pid: int, *, windows: int, clients: int = 64, seconds: float = 20.0, ops: int = 10**9
+) -> Windows:
+    """``windows`` load windows of at most ``seconds`` and ``ops`` operations each."""
+    total = LoadResult(clients)
+    out = Windows(total, [rss_mb(pid)], [0])
+    for window in range(windows):
+        total.add(run_load(url, token, clients=clients, seconds=seconds, max_ops=ops, window=window))
+        out.rss_mb.append(rss_mb(pid))
+        out.ops.append(total.ops)
+    return out
 
 
 def verify(url: str, token: str, db_path: Path, result: LoadResult, ns: str = "load") -> dict[str, Any]:

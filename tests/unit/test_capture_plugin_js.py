@@ -9,9 +9,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from reliability.corpora import ordinary, secrets
 
 from clawmemory.engine import Engine
-from clawmemory.redaction import redact
+from clawmemory.redaction import RULES_VERSION, redact
 
 REPO = Path(__file__).resolve().parents[2]
 PLUGIN = REPO / "plugins" / "openclaw-capture"
@@ -50,6 +51,7 @@ def test_js_and_python_redactors_agree_exactly(node: str) -> None:
     corpus = json.loads(CORPUS.read_text())
     texts = [c["text"] for c in corpus["secrets"]] + corpus["ordinary"]
     texts += ["prefix " + t + " suffix" for t in texts]  # the same rules in running text
+    texts += [s.text for split in ("dev", "test") for s in secrets(split)] + ordinary("dev", 2000)
     script = (
         f"import {{ redact }} from {json.dumps((PLUGIN / 'src' / 'redact.js').as_uri())};"
         "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>"
@@ -99,5 +101,5 @@ h({{ toolName: "exec", toolCallId: "c2", message: {{ role: "toolResult",
             "v": 1,
             "result_chars": 48,
             "result_truncated": False,
-            "redaction": 1,
+            "redaction": RULES_VERSION,  # the JS plugin's rules are the Python ones
         }

@@ -170,7 +170,7 @@ def test_secrets_in_files_are_redacted_before_indexing(engine, tmp_path):
     engine.collection_add(root, "keys")
     hit = engine.search("openai key staging", corpus="collections", mode="lexical")[0]
     assert key not in hit.text and "[REDACTED]" in hit.text
-    row = engine.store.db.execute("SELECT group_concat(text) FROM collection_chunks").fetchone()[0]
+    row = ",".join(r[0] for r in engine.store.db.execute("SELECT text FROM collection_chunks"))
     assert key not in row
 
 
@@ -183,7 +183,7 @@ def test_a_multi_line_key_block_is_redacted_without_moving_line_numbers(engine, 
     engine.collection_add(root, "pem")
     hit = engine.search("ocelot report", corpus="collections", mode="lexical")[0]
     assert "\n".join(doc.split("\n")[hit.extra["startLine"] - 1 : hit.extra["endLine"]]) == hit.text
-    stored = engine.store.db.execute("SELECT group_concat(text, '|') FROM collection_chunks").fetchone()[0]
+    stored = "|".join(r[0] for r in engine.store.db.execute("SELECT text FROM collection_chunks"))
     assert "MIIEvQ" not in stored and "[REDACTED]" in stored
 
 

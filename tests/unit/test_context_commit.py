@@ -53,6 +53,7 @@ def test_commit_stores_indexes_and_a_replay_is_a_no_op(engine, ws):
     assert [r.role for r in rows] == ["user", "assistant"]
     assert rows[0].created_at == "2026-11-20T10:00:00.000000Z"
     assert engine.search("ship friday", NS, mode="lexical")
+    assert engine.formation.drain(10)  # memories formed from the turn are indexed too
     before = (count(engine), count(engine, "search_items"), day_file(ws, "2026-11-20"))
     for _ in range(3):
         assert commit(engine, ws, turn) == {"status": "duplicate", "stored": 0}

@@ -36,6 +36,21 @@ def test_offline_summary_keeps_every_planted_item():
     assert all(p in older_text for ps in PLANTED.values() for p in ps)
 
 
+def test_the_summary_keeps_what_only_code_a_list_line_or_a_clause_says():
+    said = [
+        ("Deploy notes:\n```diff\n- replicas: 3\n+ replicas: 5\n```", "Noted."),
+        ("Guests so far:\n- 40 adults\n- 6 kids under ten\n- Uncle Bram uses a wheelchair", "Got it."),
+        ("That's lovely, but only vegetarian catering, half the family is vegan.", "Understood."),
+    ]
+    raw = []
+    for n, (question, answer) in enumerate(said):
+        at = START + timedelta(minutes=2 * n)
+        raw += [user(question, at), agent(answer, at + timedelta(seconds=30))]
+    summary_text = " ".join(summary.render(OfflineSummarizer().summarize(parse_messages(raw))).split())
+    for phrase in ("replicas: 3 -> 5", "Uncle Bram uses a wheelchair", "only vegetarian catering"):
+        assert phrase in summary_text, (phrase, summary_text)
+
+
 def test_summary_has_the_sections_and_the_result_has_openclaw_shape():
     result = _compact(planted())
     head, ack = result.messages[:2]

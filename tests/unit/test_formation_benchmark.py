@@ -1,4 +1,5 @@
-"""The formation benchmark in CI size: two conversations of the tune half, the issue's targets."""
+"""The formation benchmark in CI size: two conversations of the tune half and the code
+conversation of the (now seen) fresh split, the issue's targets."""
 
 from __future__ import annotations
 
@@ -18,3 +19,13 @@ def test_formation_benchmark_small(tmp_path):
     assert extraction["recall"] >= 0.85 and extraction["precision"] >= 0.70, extraction
     assert updates["updates"] == 5 and updates["stale_above_new"] == 0, updates
     assert compaction["keep_rate"] >= 0.95, compaction
+
+
+def test_formation_benchmark_code_conversation(tmp_path):
+    """Changes given in a diff, as arrows, as a relaxed rule and as 'we're off X' (fresh split, f2)."""
+    convs = [c for c in bench.load(bench.SPLITS["fresh"]) if c["id"] == "f2"]
+    result = bench.evaluate(convs)
+    updates = result["updates"]
+    assert updates["updates"] == 5 and updates["stale_above_new"] == 0, updates
+    assert updates["superseded_other"] == [], updates
+    assert result["compaction"]["keep_rate"] >= 0.95, result["compaction"]

@@ -58,3 +58,84 @@ def test_filler_and_repeats_are_dropped():
         ("user", "My flour supplier is Molen de Hoop."),
     )
     assert [i.seq for i in items] == [2]
+
+
+def test_settings_in_a_users_code_block_are_facts_and_a_diff_is_one_change():
+    items = _items(
+        (
+            "user",
+            'Worker config:\n```toml\n[worker]\nconcurrency = 8\nqueue = "jobs_high"\n```\n'
+            "Then this diff:\n```diff\n- poll_interval: 15s\n+ poll_interval: 5s\n```",
+        ),
+        ("assistant", "Like this?\n```python\nworkers = 12\n```"),
+    )
+    assert [i.text for i in items] == ["concurrency = 8", 'queue = "jobs_high"', "poll_interval: 15s -> 5s"]
+    assert {i.role for i in items} == {"user"}  # the agent's code is a suggestion, not a fact
+
+
+def test_ordinary_code_and_settings_the_prose_says_are_no_new_items():
+    items = _items(
+        (
+            "user",
+            "Parser:\n```python\ndef parse(path):\n    return [json.loads(x) for x in open(path)]\n```\n"
+            "And\n```yaml\nretries: 4\n```\nWe keep retries at 4 for the flaky upstream.",
+        )
+    )
+    assert [i.text for i in items] == ["We keep retries at 4 for the flaky upstream."]
+
+
+def test_a_header_is_no_item_and_every_line_of_a_list_of_items_is_one():
+    items = _items(
+        (
+            "user",
+            "Our wedding plan, agreed with both families:\n- venue: Old Mill, Zwolle\n- 60 seats\n"
+            "- Grandma Ria uses a wheelchair",
+        )
+    )
+    assert [i.text for i in items] == [
+        "venue: Old Mill, Zwolle",
+        "60 seats",
+        "Grandma Ria uses a wheelchair",
+    ]
+
+
+def test_a_name_the_dialogue_used_makes_a_sentence_specific_where_it_starts_it():
+    items = _items(("user", "Our twins are Lea and Milo."), ("user", "Milo has a kiwi allergy."))
+    assert [i.seq for i in items] == [0, 1]
+
+
+def test_a_durable_clause_in_a_sentence_and_two_facts_joined_in_one():
+    items = _items(
+        ("assistant", "Want me to list a few restaurants near the venue?"),
+        ("user", "That would be great, but only vegetarian places, the kids are picky."),
+        ("user", "The lease runs until 31 January 2027, and the deposit is 2,400 euros."),
+    )
+    assert [(i.kind, i.text) for i in items] == [
+        ("preference", "only vegetarian places, the kids are picky."),
+        ("fact", "The lease runs until 31 January 2027"),
+        ("fact", "the deposit is 2,400 euros."),
+    ]
+
+
+def test_a_yes_or_no_to_the_agents_question_decides_and_carries_its_subject():
+    items = _items(
+        ("assistant", "Should I move your receipts to the scanning app?"),
+        ("user", "No, keep them on paper, my accountant wants originals."),
+    )
+    assert [(i.kind, i.text) for i in items] == [
+        ("decision", "move receipts scanning app: No, keep them on paper, my accountant wants originals.")
+    ]
+
+
+def test_send_me_is_a_request_only_where_it_starts_a_clause_and_number_words_are_specific():
+    items = _items(
+        ("user", "They send me about 40 invoices a month."),
+        ("user", "Ok, send me the template."),
+        ("user", "Max three meetings per day, the rest async."),
+    )
+    assert [i.seq for i in items] == [0, 2]
+
+
+def test_a_pasted_dump_of_settings_is_no_list_of_memories():
+    dump = "\n".join(f"setting_{n}: {n}" for n in range(20))
+    assert _items(("user", f"My whole config:\n```yaml\n{dump}\n```")) == []

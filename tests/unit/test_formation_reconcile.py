@@ -116,3 +116,79 @@ def test_claims_type_values():
     assert {"orders.v2", "b1"} <= c.values["code"] and "retention" in c.slot
     assert claims.parse("the 12th").values["date"] == {"-12"} and claims.same_date("-12", "sep-12")
     assert claims.parse("see you next week").values == {"when": frozenset({"next week"})}
+
+
+def test_a_taken_back_value_is_typed():
+    count = mem("m1", "He takes the antibiotic two times a day.")
+    date = mem("m2", "The follow-up is on 2 May.")
+    fix = cand("Sorry, not two times, it is three times a day.")
+    assert decide(fix, [date, count]).targets == ("m1",)  # a count of times, never the date "2 May"
+    weekday = mem("m3", "Football practice is on Friday.")
+    rooms = mem("m4", "We need 5 rooms at the Alpenhof.")
+    fewer = cand("Alpenhof: ~~5~~ 4 rooms, the Meyers cancelled.")
+    assert decide(fewer, [weekday, rooms]).targets == ("m4",)  # a bare 5 is a count of rooms, not Friday
+    assert decide(cand("The fee is 12 euros now, not 5."), [weekday]).action != "contradict"
+
+
+def test_an_arrow_takes_back_the_value_next_to_it_not_the_setting_it_names():
+    pool = mem("m1", "We keep `pool_size` at 20 for the 3 web nodes.")
+    other = mem("m2", "The `pool_size` review is on March 20.")
+    change = cand("3 nodes -> 5 nodes, so `pool_size` 20 -> 12.")
+    assert decide(change, [pool, other]).targets == ("m1",)
+
+
+def test_another_name_needs_more_than_a_shared_verb_and_names_only_match_names():
+    tickets = mem("m1", "I'll book the museum tickets for the Louvre on May 3.")
+    hotel = cand("We booked Hotel Lutetia for the Paris nights.")
+    assert decide(hotel, [tickets]).action != "contradict"
+    invoices = mem("m2", "I do the invoices in Word and hate it.")
+    volume = cand("Correction: Acme Corp sends 40,000 words a month, I checked the invoices.")
+    assert decide(volume, [invoices]).action != "contradict"  # "words" is not the product "Word"
+
+
+def test_a_number_said_to_go_up_replaces_a_lower_one_of_like_type():
+    mine = mem("m1", "My rate is 60 euros per hour.")
+    quote = mem("m2", "My rate quote for the agency is 75 per hour.")
+    assert decide(cand("My rate goes up to 70 per hour from June."), [quote, mine]).targets == ("m1",)
+
+
+def test_several_memories_of_one_type_the_one_sharing_most_of_the_slot_is_replaced():
+    checkup = mem("m1", "The dental check-up is on 4 June.")
+    other = mem("m2", "Dental cleaning for Noor on 12 March at 09:00.")
+    moved = cand("The June dental check-up is cancelled, the new date is 18 June.")
+    assert decide(moved, [other, checkup]).targets == ("m1",)
+
+
+def test_a_rule_relaxed_as_a_change_and_a_task_handed_to_someone_named():
+    rule = mem("m1", "Never deploy the billing service on Fridays.", kind="preference")
+    relaxed = cand("We may deploy the billing service on Fridays now, canaries catch regressions.")
+    assert decide(relaxed, [rule]).targets == ("m1",)
+    chore = mem("m2", "I walk the dog every morning before work.")
+    handed = cand("From now on Jonas takes the morning walks with the dog, I start at 6:30.")
+    assert decide(handed, [chore]).targets == ("m2",)
+    also = cand("Jonas walks the dog on Sundays too.")
+    assert decide(also, [chore]).action != "contradict"  # no change worded: both are true
+
+
+def test_the_agent_never_rewrites_the_users_words():
+    wish = mem("m1", "Book the Lisbon flat near Alfama.", kind="preference")
+    said = cand("I'll book the Lisbon flat near Alfama by Friday.", kind="commitment", role="assistant")
+    assert decide(said, [wish]).action == "add"
+
+
+def test_settings_from_code_compare_with_prose_and_pins():
+    prose = mem("m1", "The connection timeout is 30s for the payment API.")
+    assert decide(cand("timeout: 30s -> 5s"), [prose]).targets == ("m1",)
+    image = mem("m2", "FROM node:18-alpine")
+    assert decide(cand("FROM node:20-alpine"), [image]).targets == ("m2",)
+    c = claims.parse("15 2 * * 0 /opt/backup.sh")
+    assert c.values["time"] == {"02:15"} and c.values["weekday"] == {"sun"}
+    assert claims.parse("0.14 euros per word").values == {"qty:money/word": frozenset({"0.14"})}
+    assert claims.like("qty:money/word", "qty:/word") and not claims.like("qty:money", "qty:/word")
+
+
+def test_no_more_is_no_direction_and_a_drop_replaces_a_higher_number():
+    team = mem("m1", "The reading group is 9 people.")
+    assert decide(cand("The reading group is 6 people now, no more big sessions."), [team]).targets == ("m1",)
+    assert decide(cand("The reading group went down to 7 people."), [team]).targets == ("m1",)
+    assert decide(cand("The reading group went up to 7 people."), [team]).action != "contradict"

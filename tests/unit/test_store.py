@@ -4,7 +4,9 @@ import threading
 import pytest
 
 from clawmemory.retrieval.query import parse_query
-from clawmemory.store import NewMemory, NewMessage, SQLiteStore, migrations
+from clawmemory.store import NewMemory, NewMessage, SQLiteStore, migrations, open_store
+from clawmemory.store.postgres import tsquery
+from clawmemory.store.sqlite import chunked_in
 
 
 def found(store, namespaces, query, corpus="memory"):
@@ -14,13 +16,14 @@ def found(store, namespaces, query, corpus="memory"):
 
 
 @pytest.fixture()
-def store(tmp_path):
-    s = SQLiteStore(tmp_path / "db.sqlite")
+def store(tmp_path, store_url):
+    s = open_store(store_url, tmp_path / "db.sqlite")
     yield s
     s.close()
 
 
-def test_wal_foreign_keys_and_migrations(store, tmp_path):
+def test_wal_foreign_keys_and_migrations(tmp_path):
+    store = SQLiteStore(tmp_path / "db.sqlite")
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     version = store.schema_version()
@@ -29,6 +32,14 @@ def test_wal_foreign_keys_and_migrations(store, tmp_path):
     again = SQLiteStore(tmp_path / "db.sqlite")
     assert again.schema_version() == version
     assert migrations.migrate(again.db) == []
+    again.close()
+    store.close()
+
+
+def test_migrations_apply_once(store, store_url, tmp_path):
+    version = store.schema_version()
+    again = open_store(store_url, tmp_path / "db.sqlite")
+    assert again.schema_version() == version and migrations.migrate(again.db) == []
     again.close()
 
 
@@ -121,10 +132,91 @@ def test_concurrent_writers_from_threads(store):
     assert store.counts()["memories"] == 160
 
 
-def test_two_processes_share_one_file(tmp_path):
-    a = SQLiteStore(tmp_path / "db.sqlite")
-    b = SQLiteStore(tmp_path / "db.sqlite")
+def test_a_threads_connection_closes_when_the_thread_ends(tmp_path):
+    """Server worker threads come and go: each one's connection (and its page cache) must go
+    with it, not pile up for the life of the daemon (the soak's RSS growth, issue #18)."""
+    store = SQLiteStore(tmp_path / "db.sqlite")
+    opened: list[sqlite3.Connection] = []
+
+    def work():
+        opened.append(store.db)
+        store.db.execute("SELECT COUNT(*) FROM memories").fetchone()
+
+    for _ in range(30):
+        t = threading.Thread(target=work)
+        t.start()
+        t.join()
+    assert len({id(c) for c in opened}) == 30
+    for conn in opened:
+        with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+            conn.execute("SELECT 1")
+    assert len(store._open) == 1  # the main thread's, still open and working
+    assert store.db.execute("SELECT 1").fetchone()[0] == 1
+    store.close()
+
+
+class _Recording:
+    """A real connection that remembers the SQL text of every statement it runs."""
+
+    def __init__(self, db):
+        self.db, self.sql = db, set()
+        self.dialect = getattr(db, "dialect", "sqlite")
+
+    def execute(self, sql, params=()):
+        self.sql.add(sql)
+        return self.db.execute(sql, params)
+
+
+def test_id_lists_of_any_length_read_right(store):
+    """On SQLite also one statement for every length: each connection caches its prepared
+    statements by SQL text, and one ``?`` per id made a new (at 500 ids ~120 KB) statement
+    for every list length, which grew the daemon's memory under load (issue #18)."""
+    store.add_memories([NewMemory("default", f"note {i}") for i in range(1200)])
+    ids = [r[0] for r in store.db.execute("SELECT id FROM memories")]
+    db = _Recording(store.db)
+    for n in (0, 1, 2, 7, 499, 500, 501, 1200):
+        rows = chunked_in(db, "SELECT id FROM memories WHERE namespace = ? AND id IN ({marks})", ids[:n], ["default"])
+        assert sorted(r[0] for r in rows) == sorted(ids[:n])
+    if db.dialect == "sqlite":
+        assert len(db.sql) == 1
+
+
+def test_two_stores_share_one_database(tmp_path, store_url):
+    a = open_store(store_url, tmp_path / "db.sqlite")
+    b = open_store(store_url, tmp_path / "db.sqlite")
     a.add_memories([NewMemory("default", "written by a")])
     assert b.counts()["memories"] == 1
     a.close()
     b.close()
+
+
+def test_phrases_required_and_excluded_words(store):
+    store.add_memories(
+        [
+            NewMemory("default", "dark mode in the editor"),
+            NewMemory("default", "the mode is dark"),
+            NewMemory("default", "dark mode but vim"),
+        ]
+    )
+    assert len(found(store, ["default"], '"dark mode"')) == 2
+    assert len(found(store, ["default"], '+"dark mode" -vim')) == 1
+    assert len(found(store, ["default"], "+dark +mode")) == 3
+    assert found(store, ["default"], '"vim dark"') == []
+
+
+def test_phrase_never_spans_a_message_and_its_neighbour(store):
+    store.add_messages(
+        [
+            NewMessage("default", "s", "user", "we should deploy", "2026-01-01T10:00:00Z"),
+            NewMessage("default", "s", "assistant", "friday works", "2026-01-01T10:00:05Z"),
+        ]
+    )
+    # The second message's context is the first; "deploy friday" only runs across the two.
+    assert found(store, ["default"], '"deploy friday"', corpus="message") == []
+    assert len(found(store, ["default"], '"should deploy"', corpus="message")) == 2  # own text + as context
+
+
+def test_tsquery_mirrors_the_fts5_expression():
+    assert tsquery('{terms context} : (("editor" AND ("dark mode" OR "editor")) NOT ("vim"))') == (
+        "( ( ('editor':AB) & ( ('dark':AB <-> 'mode':AB) | ('editor':AB) ) ) & ! ( ('vim':AB) ) )"
+    )

@@ -24,6 +24,7 @@ from .embed import embed
 from .ledger import import_app, ledger_app
 from .options import DataDir, Json, Namespace, open_engine
 from .output import emit_json, error_line, short, table
+from .postgres import postgres_app
 from .service import daemon_app, mcp_command
 from .sidecar import sidecar_app
 from .transfer import transfer_app
@@ -49,6 +50,7 @@ app.add_typer(tools_app)  # top-level `update`, `memory-search`, `memory-get`
 app.add_typer(openclaw_app, name="openclaw")
 app.command("doctor")(doctor_command)
 app.add_typer(daemon_app, name="daemon")
+app.add_typer(postgres_app, name="postgres")
 app.command("mcp")(mcp_command)
 
 
@@ -73,11 +75,15 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 7411; 0 picks a free one).")] = None,
     allow_remote: Annotated[bool, typer.Option("--allow-remote", help="Permit a non-loopback bind address.")] = False,
+    store_url: Annotated[
+        str | None,
+        typer.Option("--store", help="postgresql://… to share one PostgreSQL store between daemons (default: SQLite)."),
+    ] = None,
 ) -> None:
     """Run the HTTP daemon (loopback, bearer token created on first start)."""
     from ..api.server import run
 
-    run(data_dir, host=host, port=port, allow_remote=allow_remote or None)
+    run(data_dir, host=host, port=port, allow_remote=allow_remote or None, store_url=store_url)
 
 
 @app.command()

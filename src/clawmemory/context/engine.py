@@ -340,7 +340,7 @@ class ContextEngine:
         for msg, new in prepared:
             t = datetime.fromisoformat(new.created_at.replace("Z", "+00:00"))
             twin = db.execute(
-                "SELECT id FROM messages WHERE namespace = ? AND session_key = ? AND role = ? AND text = ? "
+                "SELECT id, metadata FROM messages WHERE namespace = ? AND session_key = ? AND role = ? AND text = ? "
                 "AND json_extract(metadata, '$.source') = ? AND json_extract(metadata, '$.paired') IS NULL "
                 "AND created_at BETWEEN ? AND ? ORDER BY created_at LIMIT 1",
                 (s.namespace, s.session_key, new.role, new.text, other, _iso(t - TWIN_WINDOW), _iso(t + TWIN_WINDOW)),
@@ -348,7 +348,8 @@ class ContextEngine:
             if twin is None:
                 out.append((msg, new))
             else:
-                db.execute("UPDATE messages SET metadata = json_set(metadata, '$.paired', 1) WHERE id = ?", (twin[0],))
+                paired = json.dumps({**json.loads(twin[1]), "paired": 1}, ensure_ascii=False)
+                db.execute("UPDATE messages SET metadata = ? WHERE id = ?", (paired, twin[0]))
         return out
 
     @staticmethod
@@ -486,7 +487,7 @@ class ContextEngine:
     def _latest(self, s: Session) -> Any:
         return self.engine.store.db.execute(
             "SELECT * FROM context_compactions WHERE namespace = ? AND session_key = ? "
-            "ORDER BY created_at DESC, rowid DESC LIMIT 1",
+            "ORDER BY created_at DESC, id DESC LIMIT 1",
             (s.namespace, s.session_key),
         ).fetchone()
 

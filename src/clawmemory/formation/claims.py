@@ -1,18 +1,28 @@
 """What reconciliation compares: a sentence read as a *claim* — the slot it is about, the typed
 values it gives that slot, and the values it denies.
 
-- **values** are typed, so only like compares with like: a date with a date, a quantity with a
-  quantity of the same unit ("82 kg" / "79 kg", "30 days" / "90 days"), a version with a version,
-  a name with a name, a code identifier with a code identifier. Relative time words ("next week",
-  "tomorrow") are kept apart: they name no fixed moment, so they never conflict with a date.
+- **values** are typed, so only like compares with like: a date with a date, a weekday with a
+  weekday, a quantity with a quantity of the same unit ("82 kg" / "79 kg", "30 days" / "90
+  days"), a rate with a rate per the same thing ("0.14 euros per word" / "0.15 per word"), a
+  version with a version (also pinned: ``python:3.12``, ``shoebox==0.9``), a name with a name, a
+  code identifier with one of the same shape (``analytics_raw`` / ``analytics_clean``, not
+  ``europe-west4`` / ``max_open_conns``). Relative time words ("next week", "tomorrow") are kept
+  apart: they name no fixed moment, so they never conflict with a date. A cron schedule gives its
+  time and weekday.
 - **slot** is what the sentence says something about: its content words without the values,
   time words, filler and units of measure, lightly stemmed ("guests" = "guest"); a counted noun
   ("150 guests") is part of the slot, a measure ("45 euros", "30 days") is not.
   Names both sentences mention are their shared *subject*.
 - **denied** are values the sentence takes back: "not X", "no longer X", "instead of X",
-  "rather than X", "X -> Y", "from X to Y", "~~X~~".
+  "rather than X", "we're off X", "X -> Y", "from X to Y", "~~X~~" — typed too: "not two times" takes back a
+  count of times, never a date; a bare number ("not 21", "~~5~~") only a value of a type the
+  sentence itself gives instead ("june 28 now, not 21"; "~~5~~ 4 nights").
+- **actor**: who does what the sentence says, the user ("I fill it every Sunday") or someone
+  named ("Tomasz will take the Sunday visits").
+- **direction**: "goes up", "raised" / "dropped", "lower": the new number is above / below the old.
 - **change**: worded as a change or a correction ("now", "moved", "correction", "turns out",
-  …); **shift**: a time shift ("slips", "postponed", "pushed", …) that moves a dated thing.
+  …); **shift**: a time shift ("slips", "postponed", "pushed", …) that moves a dated thing;
+  **negative**: a stance or rule worded negatively ("never", "not", "hate", "avoid").
 """
 
 from __future__ import annotations
@@ -30,7 +40,7 @@ _MONTH = rf"(?:{'|'.join(sorted(_MONTH_WORDS, key=len, reverse=True))})\b\.?"
 _WEEKDAY = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|sday|nesday|rsday|urday)?\b"
 _ORD = r"(?:st|nd|rd|th)?"
 _DATE = re.compile(
-    rf"\b(?P<m1>{_MONTH})\s+(?:the\s+)?(?P<d1>\d{{1,2}}){_ORD}\b"
+    rf"\b(?P<m1>{_MONTH})\s+(?:the\s+)?(?P<d1>\d{{1,2}}){_ORD}(?![\w.,]\d)"
     rf"|\b(?:the\s+)?(?P<d2>\d{{1,2}}){_ORD}\s+(?:of\s+)?(?P<m2>{_MONTH})(?=\W|$)"
     rf"|\b(?P<iso>\d{{4}}-\d{{2}}-\d{{2}})\b"
     rf"|\bthe\s+(?P<d3>\d{{1,2}})(?:st|nd|rd|th)\b"
@@ -43,14 +53,19 @@ _RELATIVE = re.compile(
 )
 _TIME = re.compile(r"\b\d{1,2}:\d{2}\b")
 _CODE = re.compile(r"`([^`]+)`")
+_CRON = re.compile(
+    r"(?:^|(?<=\s))(?P<min>\d{1,2}|\*)\s+(?P<hour>\d{1,2}|\*)\s+[\d*/,-]+\s+[\d*/,-]+\s+(?P<dow>[\d*/,-]+)(?=\s|$)"
+)
+_PIN = re.compile(r"(?<![\w.-])(?P<name>[a-z][\w.-]*?)(?:==|@|:)v?(?P<ver>\d[\w.+-]*)", re.I)
 _NUMBER = r"\d+(?:[.,]\d+)*"
-_QTY = re.compile(rf"(?P<cur>[$€£])?(?<![\w.])(?P<n>{_NUMBER})(?:\s*(?P<unit>%|[a-z]+))?")
+_PER = r"(?:\s*(?:/|\b(?:per|a|an|each)\b)\s*(?P<per>[a-z]+))?"
+_QTY = re.compile(rf"(?P<cur>[$€£])?(?<![\w.])(?P<n>{_NUMBER})(?:\s*(?P<unit>%|(?!(?:per|a|an|each)\b)[a-z]+))?{_PER}")
 _RANGE = re.compile(r"(?<![\w.:])(\d{1,2})\s*(?:till|until|to|-|–)\s*(\d{1,2})(?![\w:]|\.\d)")
 _IDENT = re.compile(r"(?<![\w.-])(?=[\w-]*[a-z])(?=[\w-]*\d)[a-z][\w-]*(?![\w-])")  # b1, lh1234, europe-west4
 _NUMWORDS = {
     w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())
 }
-_NUMWORD = re.compile(rf"\b(?P<n>{'|'.join(_NUMWORDS)}|twice)\s+(?P<unit>[a-z]+)")
+_NUMWORD = re.compile(rf"\b(?P<n>{'|'.join(_NUMWORDS)}|twice)\s+(?P<unit>(?!(?:per|a|an|each)\b)[a-z]+){_PER}")
 _NAME = re.compile(r"(?<=[\w,;:)] )(?:[A-Z][\w&'-]*(?:\s+(?:&\s+)?[A-Z][\w&'-]*)*)|\b[A-Z]{2,}\b")
 # Units of one dimension compare with each other ("30 days" / "3 months", "4 employees" / "5 people").
 _DIMENSIONS = {
@@ -63,13 +78,16 @@ _DIMENSIONS = {
 _UNITS = {u: d for d, words in _DIMENSIONS.items() for u in words.split()}
 _NOT_UNIT = frozenset(
     "a an the and or but to of in on at for with from by is are was were be am it this that x till until per "
-    "if so as than then more less now".split()
+    "if so as than then more less now because since when where which who while after before each every into "
+    "onto over under via about around".split()
 )
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 _DENY = re.compile(
-    r"\b(?:not|no longer|instead of|rather than|isn't|wasn't|aren't)\s+(?:the\s+|a\s+|on\s+|in\s+|at\s+)?"
+    r"\b(?:not|no longer|instead of|rather than|isn't|wasn't|aren't|(?:we're|we are|i'm|i am|is|are|now) off)\s+"
+    r"(?:the\s+|a\s+|on\s+|in\s+|at\s+)?"
     r"(?P<v>[^;:!?]{1,30}?)(?=\s*(?:[,.;:!?](?!\d)|$|\s(?:but|and|anymore|any more|because|since|as|so|it|we|i)\b))"
-    r"|(?P<a>[^\s,;:(]+)\s*(?:->|→|=>)"
+    r"|(?P<a>(?:[^\s,;:(]+\s+)?[^\s,;:(]+)\s*(?:->|→|=>)"
     r"|\bfrom\s+(?P<f>\S+(?:\s\S+)?)\s+to\s+\S"
     r"|~~(?P<s>[^~]+)~~"
 )
@@ -84,10 +102,24 @@ _SHIFT = re.compile(
     r"\b(?:slips?|slipped|push(?:ed|es)? (?:back|out|to)|postpon(?:e|ed|es)|delay(?:ed|s)?|reschedul(?:e|ed|es)|"
     r"mov(?:e|ed|es) (?:to|up|back)|brought forward|bring forward|shift(?:ed|s)? (?:to|by)|new date)\b"
 )
+_MOVES = r"(?:go|goes|going|went|gone|is|are|was|were|moved?|moves|bump(?:ed|s)?|push(?:ed|es)?|now|price|rent|rate)"
+_UP = re.compile(
+    rf"\b(?:{_MOVES} up|up (?:from|by)|rais(?:e|ed|es|ing)|increas(?:e|ed|es|ing)|higher|grew|rose|risen)\b"
+)
+_DOWN = re.compile(
+    rf"\b(?:{_MOVES} down|down (?:from|by|to)|lower(?:ed|s|ing)?|drop(?:ped|s)? to|decreas(?:e|ed|es|ing)|"
+    r"reduc(?:e|ed|es|ing)|cut to|fell)\b"
+)
+_NEGATIVE = re.compile(
+    r"\b(?:hate|hates|dislike|can't stand|cannot stand|no|not|never|don't|dont|avoid|without|mustn't|must not)\b"
+)
+_ACTOR_NAME = r"(?P<name>[A-Z][\w'-]+)\s+(?:will|'ll|is going to|takes?|handles?|is doing)\b"
+_ACTOR_SELF = r"\b(?P<self>i|we)\s+(?!think|guess|hope|am|was|were|had|have|know|said|mean|checked)[a-z]+\b"
+_ACTOR = re.compile(rf"{_ACTOR_NAME}|{_ACTOR_SELF}", re.I)
 _FILLER = frozenset(
     "new old thing things stuff time week day today also really sure fyi update quick big small bit lot "
     "want wants need needs think says said say know knows like make made take took get gets put keep still "
-    "yet already just only maybe around about ok okay yeah yep good great fine well till until".split()
+    "yet already just only maybe around about ok okay yeah yep good great fine well till until per".split()
 )
 
 
@@ -96,18 +128,28 @@ class Claim:
     slot: frozenset[str]
     values: dict[str, frozenset[str]]
     names: frozenset[str]
-    denied: frozenset[str]
+    denied: frozenset[tuple[str, str]]  # (kind, value); kind "num" for a bare number, "phrase" for words
     change: bool
     shift: bool
     words: frozenset[str] = frozenset()  # every content word, lower-cased
+    capitals: frozenset[str] = frozenset()  # stems of capitalised words, also at a sentence start
+    actor: str | None = None  # "self" (I / we) or a name
+    direction: int = 0  # +1 up, -1 down
+    negative: bool = False
 
     def says(self, name: str) -> bool:
         """The name is in the sentence, as a name or not ("Kafka retention …" starts a sentence)."""
         return all(w in self.words for w in name.split() if w != "&")
 
     def subject_words(self) -> set[str]:
-        """The words of its names, as slot words ("Miso" starts one sentence and is named in another)."""
+        """The words of its names, as slot words."""
         return {stem(w) for n in self.names for w in n.split() if w != "&"}
+
+    def shared_subject(self, other: Claim) -> set[str]:
+        """Name words the two share: a name of one said capitalised by the other ("Miso" starts one
+        sentence and is named in another), never a plain word ("words" is not the product "Word")."""
+        mine, theirs = self.subject_words(), other.subject_words()
+        return (mine & (theirs | other.capitals)) | (theirs & self.capitals)
 
     def all_values(self) -> set[str]:
         return {v for vs in self.values.values() for v in vs}
@@ -139,13 +181,12 @@ def _date(m: re.Match[str]) -> str:
         return f"{list(_MONTHS)[int(mo) - 1] if 0 < int(mo) <= 12 else mo}-{int(d)}"
     month = (g["m1"] or g["m2"] or g["m3"] or "")[:3]
     day = g["d1"] or g["d2"] or g["d3"] or ""
-    if g["wd"]:
-        return g["wd"][:3]
     return f"{month}-{int(day) if day else ''}".rstrip("-") if month else f"-{int(day)}"
 
 
 def same_date(a: str, b: str) -> bool:
-    """Dates that may name one day ("-12" is the 12th of an unsaid month; "sep" a whole month)."""
+    """Dates that may name one day ("-12" is the 12th of an unsaid month; "sep" a whole month);
+    weekdays are values of their own kind, never dates."""
     if a == b:
         return True
     ma, _, da = a.partition("-")
@@ -153,8 +194,8 @@ def same_date(a: str, b: str) -> bool:
     return (not ma or not mb or ma == mb) and (not da or not db or da == db) and bool(da or db or ma == mb)
 
 
-def parse(text: str) -> Claim:
-    """The claim of one sentence."""
+def _typed(text: str) -> tuple[dict[str, set[str]], list[str], str]:
+    """The typed values of ``text``, the words they were read from, and the lower-cased rest."""
     values: dict[str, set[str]] = {}
     used: list[str] = []
 
@@ -166,6 +207,15 @@ def parse(text: str) -> Claim:
     for m in _CODE.finditer(rest):
         add("code", m.group(1).lower(), m.group(1).lower())
     rest = _CODE.sub(" ", rest)
+    for m in _CRON.finditer(rest):  # "30 2 * * 0": 02:30 on Sundays
+        if m.group("min").isdigit() and m.group("hour").isdigit():
+            add("time", f"{int(m.group('hour')):02d}:{int(m.group('min')):02d}")
+        if m.group("dow").isdigit() and int(m.group("dow")) <= 7:
+            add("weekday", _WEEKDAYS[(int(m.group("dow")) - 1) % 7])
+    rest = _CRON.sub(" ", rest)
+    for m in _PIN.finditer(rest):  # python:3.12-slim, shoebox==0.9.0: the name is the slot
+        add("version", re.match(r"\d+(?:\.\d+)*", m.group("ver")).group(0), m.group("ver").lower())  # type: ignore[union-attr]
+    rest = _PIN.sub(lambda m: f" {m.group('name')} ", rest)
     for m in _IDENT.finditer(rest.lower()):
         add("code", m.group(0), m.group(0))
     rest = re.sub(_IDENT.pattern, " ", rest, flags=re.I)
@@ -174,7 +224,10 @@ def parse(text: str) -> Claim:
     rest = _TIME.sub(" ", rest)
     low = rest.lower()
     for m in _DATE.finditer(low):
-        add("date", _date(m), *m.group(0).split())
+        if m.group("wd"):
+            add("weekday", m.group("wd")[:3], m.group(0))
+        else:
+            add("date", _date(m), *m.group(0).split())
     low = _DATE.sub(" ", low)
     for m in _RELATIVE.finditer(low):
         add("when", m.group(0), *m.group(0).split())
@@ -185,16 +238,43 @@ def parse(text: str) -> Claim:
     for m in _NUMWORD.finditer(low):
         n = "2" if m.group("n") == "twice" else _NUMWORDS[m.group("n")]
         unit = _unit(m.group("unit")) if m.group("n") != "twice" else None
-        add(f"qty:{unit}" if unit else "num", n, m.group("n"))
+        add(_quantity(unit, m.group("per")) or "num", n, m.group("n"))
     for m in _QTY.finditer(low):
         n = m.group("n").replace(",", "")
-        unit = _unit(m.group("cur") or m.group("unit"))
-        if unit:
-            add(f"qty:{unit}", n, m.group("n"))
+        kind = _quantity(_unit(m.group("cur") or m.group("unit")), m.group("per"))
+        if kind:
+            add(kind, n, m.group("n"))
         elif n.count(".") >= 1 and not m.group("cur"):
             add("version", n, m.group("n"))
         else:
             add("num", n, m.group("n"))
+    return values, used, low
+
+
+def _quantity(unit: str | None, per: str | None) -> str | None:
+    """The kind of a quantity: ``qty:unit`` or a rate ``qty:unit/per`` ("0.15 per word": ``qty:/word``)."""
+    per_unit = _unit(per)
+    if per_unit:
+        return f"qty:{unit or ''}/{per_unit}"
+    return f"qty:{unit}" if unit else None
+
+
+def like(a: str, b: str) -> bool:
+    """Value kinds that compare: equal, or quantities of one unit or one rate ("qty:money/word"
+    and "qty:/word"; "qty:time" and "qty:time/day")."""
+    if a == b:
+        return True
+    if not (a.startswith("qty:") and b.startswith("qty:")):
+        return False
+    (na, _, pa), (nb, _, pb) = a[4:].partition("/"), b[4:].partition("/")
+    return (
+        (not na or not nb or na == nb) and (not pa or not pb or pa == pb) and bool(na and na == nb or pa and pa == pb)
+    )
+
+
+def parse(text: str) -> Claim:
+    """The claim of one sentence."""
+    values, used, low = _typed(text)
     names = {n.lower() for n in _NAME.findall(text)} - {w for w in used}
     names = {
         n
@@ -214,19 +294,47 @@ def parse(text: str) -> Claim:
         and w not in _MONTH_WORDS
         and _UNITS.get(w, _UNITS.get(stem(w))) in (None, "people")  # a measure ("euros") names no slot
     }
-    denied: set[str] = set()
+    denied: set[tuple[str, str]] = set()
     for m in _DENY.finditer(text):
-        phrase = next(g for g in m.groups() if g)
-        denied |= {_value_of(phrase)}
+        denied |= _denied(next(g for g in m.groups() if g))
+    lowered = text.lower()
     return Claim(
         frozenset(slot),
         {k: frozenset(v) for k, v in values.items()},
         frozenset(names),
-        frozenset(d for d in denied if d),
-        bool(_CHANGE.search(text.lower())),
-        bool(_SHIFT.search(text.lower())),
+        frozenset(denied),
+        bool(_CHANGE.search(lowered)),
+        bool(_SHIFT.search(lowered)),
         frozenset(content_words(text)),
+        frozenset(stem(w.lower()) for w in re.findall(r"\b[A-Z][\w'-]*", text)),
+        _actor(text),
+        1 if _UP.search(lowered) else -1 if _DOWN.search(lowered) else 0,
+        bool(_NEGATIVE.search(lowered)),
     )
+
+
+def _actor(text: str) -> str | None:
+    """Who does what the sentence says: "self" (I, we) or a name, whichever comes first."""
+    named = [
+        (m.start(), m.group("name").lower())
+        for m in re.finditer(_ACTOR_NAME, text)
+        if m.group("name").lower() not in STOP and m.group("name").lower() not in _FILLER
+    ]
+    own = [(m.start(), "self") for m in re.finditer(_ACTOR_SELF, text.lower())]
+    return min(named + own)[1] if named or own else None
+
+
+def _denied(phrase: str) -> set[tuple[str, str]]:
+    """A taken-back phrase as typed values: ``("qty:time", "2")`` for "two times", ``("num", "21")``
+    for a bare number (its type is the type the sentence gives instead), ``("phrase", …)`` for words."""
+    last = phrase.split()[-1] if phrase.split() else phrase
+    typed = _typed(last)[0] or _typed(phrase)[0]  # "`pool` 25 ->": 25; "4 replicas ->": 4 replicas
+    out = {(kind, v) for kind, vals in typed.items() if kind != "when" for v in vals}
+    if not out or not any(k == "num" or k.startswith(("qty", "date", "time", "weekday")) for k, _ in out):
+        value = _value_of(phrase)
+        if value:
+            out.add(("phrase", value))
+    return out
 
 
 def _value_of(phrase: str) -> str:
@@ -242,38 +350,68 @@ def _value_of(phrase: str) -> str:
 
 
 def denies(claim: Claim, other: Claim) -> set[str]:
-    """The values of ``other`` that ``claim`` takes back ("not 21" takes back "june 21")."""
+    """The values of ``other`` that ``claim`` takes back, like with like ("not 21" takes back
+    "june 21" when the claim gives a date; "not two times" never takes back "2 June")."""
     out = set()
-    for d in claim.denied:
-        if len(d.split()) > 4:
+    for kind, d in claim.denied:
+        if kind == "phrase" and len(d.split()) > 4:
             continue
-        for kind, vals in other.values.items():
+        for other_kind, vals in other.values.items():
             for v in vals:
-                if kind == "date":
-                    hit = same_date(v, d if "-" in d or not d.isdigit() else f"-{d}")
+                if kind == "phrase":
+                    hit = other_kind in ("name", "code", "version") and (v == d or v == d.split()[0])
+                elif kind == "num":  # a bare number: of the type the claim gives instead
+                    if other_kind == "date":
+                        hit = "date" in claim.values and same_date(v, f"-{d}")
+                    else:
+                        hit = v == d and (other_kind == "num" or any(like(k, other_kind) for k in claim.values))
+                elif kind == "date":
+                    hit = other_kind == "date" and same_date(v, d)
                 else:
-                    hit = v == d or v == d.split()[0]
+                    hit = like(kind, other_kind) and v == d
                 if hit:
                     out.add(v)
     return out
 
 
+def _shape(code: str) -> str:
+    """An identifier's shape: letters as "a", digits as "9" ("europe-west4" → "a-a9")."""
+    return re.sub(r"[a-z]+", "a", re.sub(r"\d+", "9", code.lower()))
+
+
+def _number(value: str) -> float | None:
+    try:
+        return float(value.replace(",", ""))
+    except ValueError:
+        return None
+
+
 def conflicts(new: Claim, old: Claim) -> set[str]:
-    """Value types where ``new`` gives a value ``old`` lacks, and either drops one of
-    ``old``'s or is worded as a change (relative time words never conflict)."""
+    """Value kinds where ``new`` gives a value ``old`` lacks, and either drops one of ``old``'s
+    or is worded as a change (relative time words never conflict; a number said to go up must
+    be above the old one, one said to go down below it)."""
     out = set()
     for kind, old_vals in old.values.items():
-        if kind == "when" or kind not in new.values:
+        if kind == "when":
             continue
-        new_vals = new.values[kind]
+        kinds = [k for k in new.values if like(k, kind)]
+        if not kinds:
+            continue
+        new_vals = frozenset().union(*(new.values[k] for k in kinds))
         if kind == "date":
             fresh = [v for v in new_vals if not any(same_date(v, o) for o in old_vals)]
             dropped = [o for o in old_vals if not any(same_date(v, o) for v in new_vals)]
         elif kind == "name":
             fresh = [v for v in new_vals if not old.says(v)]
             dropped = [o for o in old_vals if not new.says(o)]
+        elif kind == "code":  # identifiers of one shape ("analytics_raw" / "analytics_clean")
+            fresh = [v for v in new_vals - old_vals if _shape(v) in {_shape(o) for o in old_vals}]
+            dropped = [o for o in old_vals - new_vals if _shape(o) in {_shape(v) for v in new_vals}]
         else:
             fresh, dropped = list(new_vals - old_vals), list(old_vals - new_vals)
+        if new.direction and (kind in ("num", "version") or kind.startswith("qty:")):
+            olds = [n for n in map(_number, old_vals) if n is not None]
+            fresh = [v for v in fresh if (n := _number(v)) is None or any((n - o) * new.direction > 0 for o in olds)]
         if fresh and (dropped or new.change):
             out.add(kind)
     return out

@@ -12,7 +12,16 @@ structure, not from a cue phrase alone:
 - **new vs repeated**: a sentence whose content words were already said (the agent
   echoing the user, a repeat) is a confirmation, not a new item;
 - **specificity**: names, numbers, dates, times, versions, identifiers and code make a
-  declarative sentence a fact; a sentence without any is kept only on stronger evidence.
+  declarative sentence a fact; a sentence without any is kept only on stronger evidence. A
+  name the dialogue has used is a name also where it starts a sentence ("Sem has …").
+- **layout**: a line of a user's list is a member of what the list enumerates; a header that
+  only announces a list or a block ("Updated plan:") is no item itself; a setting in a user's
+  code block (``key: value``, a pinned ``name==1.2`` or ``image:tag``, a cron schedule) is a
+  fact, and a diff's removed and added line of one setting become one change ("timeout: 30s ->
+  10s"), unless the prose of the message already says it;
+- **clauses**: a sentence that is not durable as a whole may hold a durable clause ("…, but
+  only free ones please"), and one that joins two facts with their own values ("metformin 500 mg
+  twice a day, and amlodipine 5 mg") gives two items, so that changing one leaves the other.
 
 Lexical signals (modal verbs, evaluative verbs, uncertainty) decide the *kind*; whether a
 sentence is durable at all is decided by the speaker, the dialogue move and specificity.
@@ -40,7 +49,20 @@ _DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|w
 _SPECIFIC = re.compile(
     r"\d|`[^`]+`|https?://|\b\w+\.\w+/\S+|\b[a-z]+_[a-z_]+\b|\b[a-z]+\.[a-z0-9]+\b"
     rf"|\b(?:{_MONTHS}|{_DAYS})\b|\b(?:today|tomorrow|tonight|weekend|next (?:week|month|year|sprint))\b"
+    r"|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twice|dozen)\b"
 )
+# A value proper (number, date, code), not a name: it makes a header an item and a clause one fact.
+_VALUE = re.compile(rf"\d|`[^`]+`|\b[a-z]+_[a-z_]+\b|\b(?:{_MONTHS}|{_DAYS})\b", re.I)
+_CLAUSE = re.compile(r"(?:,\s+(?:but|and|while|whereas)|;)\s+|\s+[—–]\s+")
+_BLOCK = re.compile(r"```([\w+-]*)[^\n]*\n(.*?)(?:```|$)", re.S)
+# A setting in code: key: value, KEY=value, name==1.2, image:tag, name@1.2; or a cron schedule.
+_SETTING = re.compile(r"(?<![\w.-])[a-zA-Z_][\w.\-/]*\s*(?:==|[:=@])\s*(?P<v>[^\s(),;]+)")
+_CRON = re.compile(r"^\s*[\d*/,-]+(?:\s+[\d*/,-]+){4}\s+\S")
+_MAX_SETTINGS = 12  # a block with more settings is a pasted dump to read, not statements to remember
+_SETTING_VALUE = re.compile(r"\d|[a-z]+_[a-z_]+|\w\.\w|://", re.I)
+_YES_NO = re.compile(r"^(?:yes|yeah|yep|no|nope|nah)\b[,.!:;]*\s+(?P<rest>.+)", re.I)
+_YES_NO_QUESTION = re.compile(r"^(?:should|shall|do|does|did|would|will|can|could|is|are|want|may)\b", re.I)
+_ASKS_PREFERENCE = re.compile(r"\b(?:want|prefer|like|rather|kind of|sort of|how (?:much|many|often|long))\b", re.I)
 _NAME = re.compile(r"(?<=[\w,;:)] )[A-Z][\w&'-]+|(?<=[\w,;:)] )[A-Z]{2,}\b")
 _SUBJECT = re.compile(r"\b(?:i|i'm|im|i've|i'll|we|we're|we've|we'll|my|our|let's|lets)\b")
 _FIRST = re.compile(r"\b(?:i|i'm|im|i've|i'd|i'll|me|my|mine|we|we're|we've|we'll|our|ours|us|let's|lets)\b")
@@ -145,6 +167,63 @@ class Item:
         return "User" if self.role == "user" else "Agent"
 
 
+def _bare_line(line: str) -> str:
+    return _BULLET.sub("", line).strip()
+
+
+def list_lines(text: str) -> set[str]:
+    """The lines of ``text`` that are list members (bullets or numbered), bullets stripped."""
+    return {_bare_line(line) for line in _FENCE.sub("\n", text).splitlines() if _BULLET.match(line)}
+
+
+def code_lines(text: str) -> list[tuple[str, str]]:
+    """``(lead, statement)`` for each setting a fenced code block states: ``lead`` is the prose
+    sentence just before the block; a diff's removed and added line of one setting become
+    ``"key: old -> new"``; lines of ordinary code (calls, control flow) are no settings, and a
+    block of more than ``_MAX_SETTINGS`` is a pasted dump, not statements."""
+    out: list[tuple[str, str]] = []
+    for block in _BLOCK.finditer(text):
+        before = sentences(text[: block.start()])
+        lead = before[-1] if before else ""
+        lines = [line.rstrip() for line in block.group(2).splitlines() if line.strip()]
+        if sum(1 for line in lines if _is_setting(line.lstrip("+- "))) > _MAX_SETTINGS:
+            continue
+        diff = block.group(1) == "diff" or (
+            lines and all(line[:1] in "+- " for line in lines) and any(line[:1] in "+-" for line in lines)
+        )
+        if not diff:
+            out += [(lead, line.strip()) for line in lines if _is_setting(line)]
+            continue
+        removed = [line[1:].strip() for line in lines if line.startswith("-") and not line.startswith("---")]
+        for added in (line[1:].strip() for line in lines if line.startswith("+") and not line.startswith("+++")):
+            if not _is_setting(added):
+                continue
+            old = max(removed, key=lambda r: len(_common_key(r, added)), default="")
+            key = _common_key(old, added)
+            if key:
+                removed.remove(old)
+                out.append((lead, f"{key}{old[len(key) :]} -> {added[len(key) :]}"))
+            else:
+                out.append((lead, added))
+    return out
+
+
+def _is_setting(line: str) -> bool:
+    if _CRON.match(line):
+        return True
+    found = _SETTING.search(line)
+    return bool(found and len(line) <= 160 and "(" not in line and _SETTING_VALUE.search(found.group("v")))
+
+
+def _common_key(a: str, b: str) -> str:
+    """The shared start of two lines up to a separator ("timeout: " of "timeout: 30s" and "timeout: 10s")."""
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    cut = max(a.rfind(sep, 0, n) for sep in (" ", ":", "=", "@"))
+    return a[: cut + 1] if cut >= 2 and a[: cut + 1].strip() and a != b else ""
+
+
 def sentences(text: str) -> list[str]:
     """The sentences of ``text`` (code blocks dropped, list bullets stripped)."""
     prose = _FENCE.sub("\n", text) if "```" in text else text
@@ -192,6 +271,9 @@ def topic(turns: Sequence[Utterance], item: Item, items: Sequence[Item]) -> str:
     i = next((k for k, t in enumerate(turns) if t.seq == item.seq), None)
     if i is None:
         return ""
+    lead = next((lead for lead, line in code_lines(turns[i].text) if line == item.text), None)
+    if lead is not None:  # a setting from a code block: the prose that introduced the block
+        return lead
     parts = sentences(turns[i].text)
     n = next((k for k, p in enumerate(parts) if p in item.text), 0)
     out = []
@@ -214,12 +296,14 @@ class Classifier:
         """Every durable item in ``turns``, in order."""
         said: list[frozenset[str]] = list(seen)
         out: list[Item] = []
+        names: set[str] = set()
         for i, turn in enumerate(turns):
             if turn.role not in ("user", "assistant") or not turn.text.strip():
                 continue
+            names |= {n.lower() for n in _NAME.findall(turn.text)}
             prev = self._previous(turns, i)
             nxt = self._next(turns, i)
-            for item in self._turn(turn, prev, nxt):
+            for item in self._turn(turn, prev, nxt, names):
                 words = frozenset(content_words(item.text))
                 if item.role == "assistant" and item.kind != "commitment" and self._repeats(words, said):
                     continue
@@ -247,17 +331,21 @@ class Classifier:
                 return turns[j] if turns[j].role != turns[i].role else None
         return None
 
-    def _turn(self, turn: Utterance, prev: Utterance | None, nxt: Utterance | None) -> list[Item]:
+    def _turn(self, turn: Utterance, prev: Utterance | None, nxt: Utterance | None, names: set[str]) -> list[Item]:
         if turn.role == "assistant" and not any(t in turn.text.lower() for t in _AGENT_TRIGGER):
             return []  # the agent's sentences count only as commitments or accepted proposals
         parts = sentences(turn.text)
+        listed = list_lines(turn.text) if turn.role == "user" else set()
         out: list[Item] = []
+        members: list[str] = []  # list lines that are no item by themselves
         for n, sentence in enumerate(parts):
+            if n < len(parts) - 1 and sentence.endswith(":") and not _VALUE.search(sentence):
+                continue  # a header announcing a list or a block ("Updated plan:")
             if turn.role == "user":
-                item = self._user(sentence, turn, prev, first=n == 0, alone=len(parts) == 1)
+                found = self._user_clauses(sentence, turn, prev, names, first=n == 0, alone=len(parts) == 1)
             else:
-                item = self._agent(sentence, turn, nxt)
-            if item is None:
+                found = [item for item in [self._agent(sentence, turn, nxt)] if item]
+            if not found:
                 # A bare "Not sure yet." marks the sentence before it as an open question.
                 if (
                     turn.role == "user"
@@ -267,19 +355,59 @@ class Classifier:
                 ):
                     last = out[-1]
                     out[-1] = Item("question", last.text, last.role, last.seq, last.at, 0.8)
+                elif sentence in listed and len(content_words(sentence)) >= 3:
+                    members.append(sentence)
                 continue
-            out.append(item)
+            out += found
+        if members and sum(1 for item in out if item.text in listed) >= 2:
+            # the other members of a list that enumerates durable items are durable too
+            out += [Item("fact", m, turn.role, turn.seq, turn.at, 0.5) for m in members]
+        if turn.role == "user":
+            prose = set().union(*(content_words(p) for p in parts)) if parts else set()
+            out += [
+                Item("fact", line, turn.role, turn.seq, turn.at, 0.6)
+                for _, line in code_lines(turn.text)
+                if not content_words(line) <= prose  # the prose says it already
+            ]
         return out
 
-    def _user(self, s: str, turn: Utterance, prev: Utterance | None, *, first: bool, alone: bool) -> Item | None:
+    def _user_clauses(
+        self, s: str, turn: Utterance, prev: Utterance | None, names: set[str], *, first: bool, alone: bool
+    ) -> list[Item]:
+        """The sentence's item, or its clauses' items: a durable clause of a sentence that is
+        not durable as a whole, or two facts that each give their own values."""
+        item = self._user(s, turn, prev, names, first=first, alone=alone)
+        clauses = [c.strip(" ,") for c in _CLAUSE.split(s) if c.strip(" ,")]
+        if len(clauses) < 2:
+            return [item] if item else []
+        if item is None:
+            found = (self._user(c, turn, prev, names, first=False, alone=False) for c in clauses)
+            return [c for c in found if c]
+        if all(_VALUE.search(c) and len(content_words(c)) >= 3 for c in clauses):
+            parts = [
+                self._user(c, turn, prev, names, first=first and k == 0, alone=False) for k, c in enumerate(clauses)
+            ]
+            if all(parts):
+                return parts  # type: ignore[return-value]
+        return [item]
+
+    def _user(
+        self, s: str, turn: Utterance, prev: Utterance | None, names: set[str], *, first: bool, alone: bool
+    ) -> Item | None:
         low = s.lower()
         bare = _LEAD.sub("", low)  # "also, please never …" → "please never …"
         words = content_words(s)
-        specific = is_specific(s)
+        specific = is_specific(s) or low.split(" ", 1)[0].strip(",:") in names
         first_person = bool(_FIRST.search(low))
         question = s.rstrip().endswith("?")
+        asked = sentences(prev.text)[-1] if prev is not None and sentences(prev.text) else ""
+        asked = asked if asked.rstrip().endswith("?") else ""
+        # "No, keep them on paper." to "Should I move your receipts to the app?": the answer
+        # decides, and the question says what about
+        reply = _YES_NO.match(s) if first and _YES_NO_QUESTION.search(asked) and not specific else None
+        said = f"{self._subject(asked)}: {s}" if reply else s
 
-        def make(kind: str, confidence: float, text: str = s) -> Item:
+        def make(kind: str, confidence: float, text: str = said) -> Item:
             return Item(kind, text, "user", turn.seq, turn.at, round(min(confidence, 1.0), 2))
 
         if len(words) < self.min_words and not (specific and prev is not None and first and alone):
@@ -288,7 +416,11 @@ class Classifier:
             return make("question", 0.7 + 0.1 * specific) if len(words) >= 3 else None
         if question:
             return None  # an information request: the answer, not the question, may be durable
-        if _REQUEST.search(low) and not _SUBJECT.search(low) or "send me" in low:
+        if (
+            _REQUEST.search(low)
+            and not _SUBJECT.search(low)
+            or re.search(r"(?:^|[,;] |\band )(?:please )?send me\b", bare)
+        ):
             return None
         hedged = bool(_HEDGE.search(low))
         if _FUTURE.search(low) and first_person and (_WHEN.search(low) or _DELIVER.search(low)):
@@ -308,12 +440,16 @@ class Classifier:
             and _DELIVER.search(low)
         ):
             return make("commitment", 0.65)
+        if reply and len(content_words(reply["rest"])) >= 2 and not hedged:
+            return make("decision", 0.6)
         if specific and not hedged:
-            if prev is not None and first and alone and len(words) <= 4 and prev.text.rstrip().endswith("?"):
-                subject = self._subject(prev.text)
+            if asked and first and alone and len(words) <= 4:
+                subject = self._subject(asked)
                 if subject:  # a bare answer: the question names its subject
                     return make("fact", 0.7, f"{subject}: {s}")
-            return make("fact", 0.55 + 0.1 * first_person + 0.05 * min(len(_SPECIFIC.findall(low)), 3))
+            # what the user says in reply to "what kind of … do you want?" is a preference
+            kind = "preference" if _ASKS_PREFERENCE.search(asked) and not first_person else "fact"
+            return make(kind, 0.55 + 0.1 * first_person + 0.05 * min(len(_SPECIFIC.findall(low)), 3))
         if first_person and len(words) >= 4 and not hedged:
             return make("fact", 0.45)
         return None

@@ -12,12 +12,18 @@ when it
 
 - takes back a value the memory gives ("not TU Munich", "~~5~~", "25 -> 16");
 - gives a value of the same type for the same slot ("79 kg" for "82 kg"; the slot is shared
-  when enough slot words, a unit, or an anchoring name/date/identifier are shared);
-- settles an open question about the same slot, or flips a preference about the same thing;
+  when enough slot words, a unit, or an anchoring name/date/identifier are shared; another
+  name needs two shared slot words, a shared verb alone is no slot). Where several memories
+  give a value of that type, the one sharing the most of the slot is the one replaced;
+- settles an open question about the same slot, or flips a stance about the same thing (a
+  preference, or a rule worded as a change: "never run migrations from CI" → "migrations may
+  run from CI now");
+- hands what the user did to someone named ("I fill it every Sunday" → "Tomasz will take the
+  Sunday visits from now");
 - moves a date ("slips to June 27") and exactly one dated plan of the same speaker is near.
 
-Never across speakers the wrong way (the agent's sentence never supersedes the user's), and
-never between two sentences of one message.
+Never across speakers the wrong way (the agent's sentence never supersedes or rewrites the
+user's), and never between two sentences of one message.
 """
 
 from __future__ import annotations
@@ -32,11 +38,8 @@ from .classifier import content_words
 
 ACTIONS = ("add", "duplicate", "refine", "contradict", "forgotten")
 
-_NEGATIVE = re.compile(
-    r"\b(?:hate|hates|dislike|can't stand|cannot stand|no|not|never|don't|dont|avoid|"
-    r"without)\b",
-    re.I,
-)
+_STANCES = ("preference", "decision")
+_RULE = re.compile(r"\b(?:may|can|must|should|allowed|always|never|only)\b", re.I)
 _GENERIC = frozenset("new old thing things time week day today also really sure fyi".split())
 
 
@@ -98,7 +101,7 @@ def decide(candidate: Candidate, neighbours: Sequence[Neighbour]) -> Decision:
     claim = claims.parse(candidate.text)
     context = claims.parse(candidate.context).slot if candidate.context else frozenset()
     may = [m for m in neighbours if _may_change(candidate, m)]
-    found = [(m.id, why) for m in may if (why := _contradiction(candidate, claim, context, m))]
+    found = _strongest([(m.id, c) for m in may if (c := _contradiction(candidate, claim, context, m))])
     if not found and claim.shift and "date" in claim.values:
         dated = [
             m
@@ -113,7 +116,14 @@ def decide(candidate: Candidate, neighbours: Sequence[Neighbour]) -> Decision:
         return Decision("contradict", tuple(i for i, _ in found), "; ".join(why for _, why in found))
     for m in neighbours:
         old = _words(m.text)
-        if len(old - new) <= 1 and len(new - old) >= 1 and len(old) >= 3 and _values(m.text) <= _values(candidate.text):
+        if (
+            len(old - new) <= 1
+            and len(new - old) >= 1
+            and len(old) >= 3
+            and _values(m.text) <= _values(candidate.text)
+            and _may_change(candidate, m)
+            and (m.role or "user") == candidate.role  # one speaker's words are never rewritten by the other's
+        ):
             return Decision("refine", (m.id,), "the candidate says the same and more")
     return Decision("add", (), "nothing near says the same")
 
@@ -128,30 +138,70 @@ def _may_change(c: Candidate, m: Neighbour) -> bool:
     return c.role == "user" or m.role == "assistant"
 
 
-def _contradiction(c: Candidate, claim: Claim, context: frozenset[str], m: Neighbour) -> str:
-    """Why ``c`` contradicts ``m`` ("" when it does not)."""
+@dataclass(frozen=True)
+class _Conflict:
+    why: str
+    kind: str = ""  # the value type replaced by the same-slot rule ("" for every other rule)
+    support: tuple[int, int] = (0, 0)  # shared slot and anchors; then shared words
+
+
+def _strongest(found: list[tuple[str, _Conflict]]) -> list[tuple[str, str]]:
+    """Every conflict, except that of several memories replaced in one value type by the same-slot
+    rule only those sharing the most of the slot (then of all words) stay ("the June check-up is
+    cancelled, the new date is 16 June" moves the June check-up, not also the March appointment
+    that only shares "doctor")."""
+    best: dict[str, tuple[int, int]] = {}
+    for _, c in found:
+        if c.kind:
+            best[c.kind] = max(best.get(c.kind, (0, 0)), c.support)
+    return [(mid, c.why) for mid, c in found if not c.kind or c.support >= best[c.kind]]
+
+
+def _contradiction(c: Candidate, claim: Claim, context: frozenset[str], m: Neighbour) -> _Conflict | None:
+    """Why ``c`` contradicts ``m`` (None when it does not)."""
     old = claims.parse(m.text)
     taken_back = claims.denies(claim, old)
     if taken_back:
-        return f"takes back {', '.join(sorted(taken_back))}"
-    slot = (claim.slot | context | claim.subject_words()) & (old.slot | old.subject_words())
+        return _Conflict(f"takes back {', '.join(sorted(taken_back))}")
+    slot = ((claim.slot | context) & old.slot) | claim.shared_subject(old)
     kinds = claims.conflicts(claim, old)
     anchors = {(k, v) for k, v in claims.shared(claim, old) if k not in kinds and k != "name"}
     support = len(slot) + len(anchors)
     smaller = min(len(claim.slot), len(old.slot)) or 1
     enough = support >= 1 and (support >= 0.34 * smaller or claim.change)
     typed = kinds - {"num", "name"}
+    where = ", ".join(sorted(slot | {v for _, v in anchors})[:4])
+    strength = (support, len(claim.words & old.words))
     if typed and enough:
-        return f"same slot ({', '.join(sorted(slot | {v for _, v in anchors})[:4])}), new {', '.join(sorted(typed))}"
-    if "name" in kinds and slot and support >= 0.34 * smaller:  # names are subjects as often as values
-        return f"same slot ({', '.join(sorted(slot)[:4])}), another name"
+        kind = sorted(typed)[0]
+        return _Conflict(f"same slot ({where}), new {', '.join(sorted(typed))}", kind, strength)
+    if "name" in kinds and len(slot) >= 2 and support >= 0.34 * smaller:  # names are subjects as often as values
+        return _Conflict(f"same slot ({where}), another name", "name", strength)
     if "num" in kinds and (len(slot) >= 2 or (claim.change and slot)):
-        return f"same slot ({', '.join(sorted(slot)[:4])}), another number"
+        return _Conflict(f"same slot ({where}), another number", "num", strength)
     if m.kind == "question" and support >= max(1, 0.34 * smaller):
-        return "settles the open question"
-    if c.kind == m.kind == "preference" and slot and bool(_NEGATIVE.search(c.text)) != bool(_NEGATIVE.search(m.text)):
-        return "preference about the same thing flipped"
-    return ""
+        return _Conflict("settles the open question")
+    flipped = claim.negative != old.negative
+    if flipped and slot and c.kind == m.kind == "preference":
+        return _Conflict("preference about the same thing flipped")
+    if (
+        flipped
+        and support >= 2
+        and claim.change
+        and m.kind in _STANCES
+        and (c.kind in _STANCES or _RULE.search(c.text))
+    ):
+        return _Conflict(f"rule about the same thing ({where}) changed")
+    if (
+        old.actor == "self"
+        and claim.actor not in (None, "self")
+        and claim.change
+        and support >= 2
+        and c.role == "user"
+        and m.role in (None, "user")
+    ):
+        return _Conflict(f"{claim.actor} does it now ({where})")
+    return None
 
 
 def _values(text: str) -> set[str]:

@@ -9,11 +9,11 @@ its nearest current memories (hybrid search, same namespace) and records how far
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from .. import validation
@@ -22,6 +22,7 @@ from ..llm import LLMClient, LLMError
 from ..retrieval.hits import SearchHit
 from ..store import NewMemory
 from ..store.records import now_iso
+from ..store.sqlite import chunked_in
 from . import rows, schema  # noqa: F401  (schema registers the validity migration)
 from .classifier import Classifier, Item, Utterance, topic
 from .llm_extractor import LLMExtractor
@@ -30,6 +31,7 @@ from .worker import SessionQueue
 
 if TYPE_CHECKING:
     from ..engine import Engine
+    from ..retrieval.search import Ranked
 
 log = logging.getLogger("clawmemory.formation")
 
@@ -246,8 +248,14 @@ class Formation:
             return
         db.execute(
             "UPDATE memories SET text = ?, content_hash = ?, updated_at = ?, confirmations = confirmations + 1, "
-            "metadata = json_set(metadata, '$.refined_from', ?) WHERE id = ?",
-            (fresh.text, digest, now_iso(), old.text, target),
+            "metadata = ? WHERE id = ?",
+            (
+                fresh.text,
+                digest,
+                now_iso(),
+                json.dumps({**old.metadata, "refined_from": old.text}, ensure_ascii=False),
+                target,
+            ),
         )
         store.unindex_item(db, "memory", target)
         store.index_items(db, [IndexItem(old.namespace, "memory", target, fresh.text, created_at=old.created_at)])
@@ -257,14 +265,12 @@ class Formation:
     def validity(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """``{id: {valid_from, valid_to, superseded_by, confirmations, formed_in}}`` of memories;
         ``formed_in`` is the session whose message a formed memory came from (else None)."""
-        if not ids:
-            return {}
-        marks = ",".join("?" * len(ids))
-        rows = self.engine.store.db.execute(
-            f"SELECT id, coalesce(valid_from, created_at) AS valid_from, valid_to, superseded_by, confirmations, "
-            f"CASE WHEN source = 'formation' THEN json_extract(metadata, '$.formation.session_key') END AS formed_in "
-            f"FROM memories WHERE id IN ({marks})",
-            list(ids),
+        rows = chunked_in(
+            self.engine.store.db,
+            "SELECT id, coalesce(valid_from, created_at) AS valid_from, valid_to, superseded_by, confirmations, "
+            "CASE WHEN source = 'formation' THEN json_extract(metadata, '$.formation.session_key') END AS formed_in "
+            "FROM memories WHERE id IN ({marks})",
+            ids,
         )
         return {
             r["id"]: {
@@ -285,34 +291,33 @@ class Formation:
             list(namespaces),
         ).fetchone()[0]
 
-    def current(self, hits: list[SearchHit], as_of: str | None) -> list[SearchHit]:
-        """``hits`` without memories not valid at ``as_of`` (default: now, i.e. not
-        superseded), each memory hit carrying its validity in ``extra``."""
-        info = self.validity([h.id for h in hits if h.corpus == "memory"])
+    def current(self, ranked: list[Ranked], as_of: str | None, limit: int) -> tuple[list[Ranked], dict[str, Any]]:
+        """The first ``limit`` of ``ranked`` without memories not valid at ``as_of`` (default:
+        now, i.e. not superseded), and the validity of each memory kept. Runs before the hits
+        are hydrated, so a search never loads the superseded memories it pads its pool for."""
+        info = self.validity([r.row.ref_id for r in ranked if r.row.corpus == "memory"])
         out = []
-        for hit in hits:
-            v = info.get(hit.id) if hit.corpus == "memory" else None
-            if v is None:
-                out.append(hit)
-                continue
-            if as_of is None:
-                valid = v["valid_to"] is None
-            else:
-                valid = v["valid_from"] <= as_of and (v["valid_to"] is None or v["valid_to"] > as_of)
-            if valid:
-                out.append(replace(hit, extra={**hit.extra, **v}))
-        return out
+        for r in ranked:
+            v = info.get(r.row.ref_id) if r.row.corpus == "memory" else None
+            if v is not None:
+                if as_of is None:
+                    valid = v["valid_to"] is None
+                else:
+                    valid = v["valid_from"] <= as_of and (v["valid_to"] is None or v["valid_to"] > as_of)
+                if not valid:
+                    continue
+            out.append(r)
+            if len(out) == limit:
+                break
+        return out, {r.row.ref_id: info[r.row.ref_id] for r in out if r.row.ref_id in info}
 
     def predecessors(self, hits: Sequence[SearchHit]) -> list[SearchHit]:
         """The memories the memory hits superseded, marked, to list after their successors."""
         ids = [h.id for h in hits if h.corpus == "memory"]
         if not ids:
             return []
-        marks = ",".join("?" * len(ids))
-        rows = self.engine.store.db.execute(
-            f"SELECT id FROM memories WHERE superseded_by IN ({marks}) AND status = 'active' ORDER BY valid_to DESC",
-            ids,
-        ).fetchall()
+        sql = "SELECT id, valid_to FROM memories WHERE superseded_by IN ({marks}) AND status = 'active'"
+        rows = sorted(chunked_in(self.engine.store.db, sql, ids), key=lambda r: r["valid_to"] or "", reverse=True)
         old = self.engine.store.get_memories([r["id"] for r in rows])
         info = self.validity(list(old))
         return [

@@ -210,16 +210,11 @@ class Ledger:
         }
 
     def _escrowed(self, db: sqlite3.Connection, ids: Iterable[str], *, besides: str | None = None) -> set[str]:
-        ids = list(ids)
-        if not ids:
-            return set()
-        marks = ",".join("?" * len(ids))
-        rows = db.execute(
-            f"SELECT DISTINCT te.entry_id FROM ledger_ticket_entries te JOIN ledger_tickets t ON t.id = te.ticket_id "
-            f"WHERE te.entry_id IN ({marks}) AND t.status = 'open' AND t.id IS NOT ?",
-            [*ids, besides],
+        sql = (
+            "SELECT DISTINCT te.entry_id FROM ledger_ticket_entries te JOIN ledger_tickets t ON t.id = te.ticket_id "
+            "WHERE t.status = 'open' AND t.id IS NOT ? AND te.entry_id IN ({marks})"
         )
-        return {r[0] for r in rows}
+        return {r[0] for r in chunked_in(db, sql, ids, [besides])}
 
     # -- neighbours (the shared search index, never all pairs) --------------------------
 
@@ -1276,8 +1271,8 @@ class Ledger:
         cfg = self._config(state)
         cum = state["cum_upkeep"]
         db = self.store.db
-        live = "CASE WHEN exempt THEN energy ELSE energy - max(0, ? - anchor) END"
-        bal = f"CASE WHEN pinned THEN max(0, {live}) ELSE {live} END"
+        live = "CASE WHEN exempt = 1 THEN energy ELSE energy - max(0, ? - anchor) END"
+        bal = f"CASE WHEN pinned = 1 THEN max(0, {live}) ELSE {live} END"
         by_kind = db.execute(
             f"SELECT kind, count(*) AS n, sum({bal}) AS e FROM ledger_entries WHERE namespace = ? AND status = 'alive' "
             "GROUP BY kind",

@@ -38,12 +38,13 @@ def fuse(
     lexical_stats: Stats | None = None,
     vector_stats: Stats | None = None,
     rrf_k: int = 60,
+    pool: Sequence[int] | None = None,
 ) -> tuple[dict[int, float], dict[int, float]]:
-    """Fuse two signals over the union of their candidates.
+    """Fuse two signals over ``pool`` (default: the union of their candidates).
 
     Returns (fused score, normalised vector score) per item; the second feeds container
     scores (a session's best dense evidence)."""
-    pool = list(dict.fromkeys([*lexical, *vector]))
+    pool = list(dict.fromkeys([*lexical, *vector])) if pool is None else list(pool)
     if not pool:
         return {}, {}
     w = lexical_weight

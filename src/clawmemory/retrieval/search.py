@@ -15,12 +15,14 @@ from dataclasses import dataclass
 
 from ..store import SearchRow, Store
 from ..text import words
+from .decompose import Decomposer, SubQuery, decompose
 from .embeddings import Embedder
 from .fusion import fuse
-from .lexical import LexicalSearcher
-from .query import LexicalQuery
+from .lexical import LexicalHit, LexicalSearcher
+from .multihop import container_scores, widen
+from .query import LexicalQuery, parse_query
 from .rerank import Reranking
-from .vectors import VectorSearcher
+from .vectors import StoreVectorSearcher, VectorHits, VectorSearcher, vector_searcher
 
 log = logging.getLogger("clawmemory.search")
 
@@ -37,6 +39,10 @@ class SearchParams:
     speaker_boost: float = 0.15  # lexical bonus for items by the one author the query names
     container_temperature: float = 0.5  # soft-max over a container's snippets
     container_dense: float = 0.3  # weight of a container's best dense evidence
+    subqueries: int = 3  # most sub-queries a multi-hop query is split into (decompose.py)
+    subquery_weight: float = 0.0  # share of an item's score from its best sub-query (multihop.py); 0: off
+    subquery_speakers: bool = False  # a query naming one speaker also searches that speaker's items alone
+    subquery_vectors: bool = False  # embed each sub-query too (else reuse the query's vector pool)
     rerank_weight: float = 0.0  # cross-encoder weight over the best rerank_depth candidates (0: off)
     rerank_depth: int = 30
 
@@ -58,22 +64,28 @@ class Searcher:
     """Lexical + vector retrieval over the store's search items."""
 
     def __init__(
-        self, store: Store, lexical: LexicalSearcher, embedder: Callable[[], Embedder | None], params: SearchParams
+        self,
+        store: Store,
+        lexical: LexicalSearcher,
+        embedder: Callable[[], Embedder | None],
+        params: SearchParams,
+        decomposer: Decomposer = decompose,
     ) -> None:
         self.store = store
         self.lexical = lexical
         self._embedder = embedder
-        self._vectors: VectorSearcher | None = None
+        self._vectors: VectorSearcher | StoreVectorSearcher | None = None
         self.params = params
+        self.decomposer = decomposer
         self.rerank: Reranking | None = None  # the cross-encoder hook (rerank.py), set by the engine
 
-    def vectors(self) -> tuple[Embedder, VectorSearcher] | None:
+    def vectors(self) -> tuple[Embedder, VectorSearcher | StoreVectorSearcher] | None:
         """The embedder and its vector index, or None when embeddings are off or broken."""
         embedder = self._embedder()
         if embedder is None:
             return None
         if self._vectors is None or self._vectors.model != embedder.model:
-            self._vectors = VectorSearcher(self.store, embedder.model, embedder.dim)
+            self._vectors = vector_searcher(self.store, embedder.model, embedder.dim)
         return embedder, self._vectors
 
     def search(
@@ -91,44 +103,50 @@ class Searcher:
 
         Lexical scores are min-max scaled over the top BM25 hits (plus a bonus for items by
         the one author the query names); both signals are z-scored over every visible item
-        and mixed ``lexical_weight`` : 1 − ``lexical_weight``. A container scores a soft-max
-        of its snippets plus its best dense evidence.
+        and mixed ``lexical_weight`` : 1 − ``lexical_weight``. A multi-hop query also runs as
+        sub-queries (``decompose.py``), whose pools join the candidates and whose best score
+        is mixed into each item's (``multihop.py``). A container scores a soft-max of its
+        snippets plus its best dense evidence.
         """
         p = self.params
         # Fusion needs a deep pool; a lexical-only ranking does not.
         depth = max(limit, p.depth if mode == "hybrid" else 50)
+        backend = None if mode == "lexical" else self._vectors_or_none()
         hits = [] if mode == "vector" else self.lexical.search(query, namespaces, corpora, depth)
         lexical = {h.row.item_id: h for h in hits}
-        vec = None
-        if mode != "lexical" and (backend := self._vectors_or_none()):
-            within = None
-            if query.required or query.excluded or any(len(c) > 1 for c in query.optional):
-                within = self.store.match_items(namespaces, query.match(), corpora=corpora)
-            embedder, vectors = backend
-            vec = vectors.search(embedder.embed_query(text), namespaces, corpora, depth, within=within)
-        vector = dict(vec.top) if vec else {}
+        vec = self._vector_hits(query, text, namespaces, corpora, depth, backend)
+        parts = []
+        for part in self._subqueries(query, text, namespaces):
+            sub = parse_query(part.text)
+            parts.append(
+                (
+                    part.author,
+                    [] if mode == "vector" else self.lexical.search(sub, namespaces, corpora, depth),
+                    self._vector_hits(sub, part.text, namespaces, corpora, depth, backend)
+                    if p.subquery_vectors
+                    else vec,
+                )
+            )
         rows = {i: h.row for i, h in lexical.items()}
-        rows.update(self.store.items([i for i in vector if i not in rows]))
-        lex = self._lexical_signal(lexical, rows, text, namespaces)
+        rows.update((h.row.item_id, h.row) for _, sub_hits, _ in parts for h in sub_hits)
+        wanted = {i for v in (vec, *(v for _, _, v in parts)) if v for i, _ in v.top}
+        rows.update(self.store.items([i for i in wanted if i not in rows]))
         n = max(self.lexical.count(namespaces, corpora), 1)
-        mean = sum(lex.values()) / n
-        lex_stats = (mean, max(sum(v * v for v in lex.values()) / n - mean * mean, 0.0) ** 0.5)
-        fused, dense = fuse(
-            lex,
-            vector,
-            method=p.fusion,
-            lexical_weight=p.lexical_weight,
-            lexical_stats=lex_stats,
-            vector_stats=(vec.mean, vec.std) if vec else None,
+        author = self._named_author(text, namespaces)
+        pool = list(rows)
+        fused, dense = self._fuse(hits, vec, rows, pool, n, bonus_author=author)
+        fused = widen(
+            fused,
+            [self._fuse(h, v, rows, pool, n, only_author=a)[0] for a, h, v in parts],
+            p.subquery_weight,
         )
         if self.rerank is not None:
             fused = self.rerank(text, fused, rows, p.rerank_weight, p.rerank_depth)
-        containers = _container_scores(fused, dense, rows, p.container_temperature, p.container_dense)
+        containers = container_scores(fused, dense, rows, p.container_temperature, p.container_dense)
+        vector = dict(vec.top) if vec else {}
         ranked = []
         for item_id, score in fused.items():
-            row = rows.get(item_id)
-            if row is None:
-                continue
+            row = rows[item_id]
             hit = lexical.get(item_id)
             coverage = hit.coverage if hit else 0.0
             cosine = vector.get(item_id)
@@ -153,22 +171,78 @@ class Searcher:
             ]
         return ranked[:limit]
 
-    def _lexical_signal(
-        self, lexical: dict, rows: dict[int, SearchRow], text: str, namespaces: Sequence[str]
-    ) -> dict[int, float]:
-        """BM25 min-max scaled over the top hits, plus the named-author bonus."""
+    def _vector_hits(
+        self,
+        query: LexicalQuery,
+        text: str,
+        namespaces: Sequence[str],
+        corpora: Sequence[str],
+        depth: int,
+        backend: tuple[Embedder, VectorSearcher | StoreVectorSearcher] | None,
+    ) -> VectorHits | None:
+        """The ``depth`` nearest items to ``text`` (within what the query's phrases,
+        ``+required`` and ``-excluded`` words allow), or None without vectors."""
+        if backend is None:
+            return None
+        within = None
+        if query.required or query.excluded or any(len(c) > 1 for c in query.optional):
+            within = self.store.match_items(namespaces, query.match(), corpora=corpora)
+        embedder, vectors = backend
+        return vectors.search(embedder.embed_query(text), namespaces, corpora, depth, within=within)
+
+    def _subqueries(self, query: LexicalQuery, text: str, namespaces: Sequence[str]) -> list[SubQuery]:
+        """The sub-queries of a plain natural-language query (none for explicit syntax)."""
+        if not (self.params.subqueries and self.params.subquery_weight) or query.required or query.excluded:
+            return []
+        if '"' in text:
+            return []
+        return self.decomposer(
+            text,
+            self.lexical.index.items.authors(namespaces),
+            limit=self.params.subqueries,
+            speakers=self.params.subquery_speakers,
+        )
+
+    def _fuse(
+        self,
+        hits: Sequence[LexicalHit],
+        vec: VectorHits | None,
+        rows: dict[int, SearchRow],
+        pool: Sequence[int],
+        n: int,
+        *,
+        bonus_author: str | None = None,
+        only_author: str | None = None,
+    ) -> tuple[dict[int, float], dict[int, float]]:
+        """One (sub-)query's fused scores over ``pool``: its lexical signal (min-max over its
+        hits, plus ``speaker_boost`` for ``bonus_author``'s items) and its cosines, z-scored
+        over the ``n`` visible items; with ``only_author``, other authors' items get neither."""
+        if only_author is not None:
+            hits = [h for h in hits if h.row.author == only_author]
         lex: dict[int, float] = {}
-        if lexical:
-            raw = [h.score for h in lexical.values()]
+        if hits:
+            raw = [h.score for h in hits]
             lo = min(raw) if len(raw) > 1 else 0.0
             span = (max(raw) - lo) or 1.0
-            lex = {i: (h.score - lo) / span for i, h in lexical.items()}
-        author = self._named_author(text, namespaces)
-        if author and self.params.speaker_boost:
-            for item_id, row in rows.items():
-                if row.author == author:
+            lex = {h.row.item_id: (h.score - lo) / span for h in hits}
+        if bonus_author and self.params.speaker_boost:
+            for item_id in pool:
+                if rows[item_id].author == bonus_author:
                     lex[item_id] = lex.get(item_id, 0.0) + self.params.speaker_boost
-        return lex
+        vector = dict(vec.top) if vec else {}
+        if only_author is not None:
+            vector = {i: c for i, c in vector.items() if i in rows and rows[i].author == only_author}
+        mean = sum(lex.values()) / n
+        lex_stats = (mean, max(sum(v * v for v in lex.values()) / n - mean * mean, 0.0) ** 0.5)
+        return fuse(
+            lex,
+            vector,
+            method=self.params.fusion,
+            lexical_weight=self.params.lexical_weight,
+            lexical_stats=lex_stats,
+            vector_stats=(vec.mean, vec.std) if vec else None,
+            pool=pool,
+        )
 
     def _named_author(self, text: str, namespaces: Sequence[str]) -> str | None:
         """The one known author (message speaker) whose name the query contains, if exactly one."""
@@ -179,35 +253,12 @@ class Searcher:
         named = [a for a in authors if (parts := words(a, keep_stopwords=True)) and set(parts) <= said]
         return named[0] if len(named) == 1 else None
 
-    def _vectors_or_none(self) -> tuple[Embedder, VectorSearcher] | None:
+    def _vectors_or_none(self) -> tuple[Embedder, VectorSearcher | StoreVectorSearcher] | None:
         try:
             return self.vectors()
         except Exception as exc:  # fail open to lexical
             log.warning("vector search unavailable, using lexical only: %s", exc)
             return None
-
-
-def _container_scores(
-    fused: dict[int, float],
-    dense: dict[int, float],
-    rows: dict[int, SearchRow],
-    temperature: float,
-    dense_weight: float,
-) -> dict[str, float]:
-    """A container's score: a soft-max over its snippets' fused scores, plus ``dense_weight``
-    × its best normalised dense score."""
-    members: dict[str, list[int]] = {}
-    for item_id in fused:
-        row = rows.get(item_id)
-        if row is not None and row.container:
-            members.setdefault(row.container, []).append(item_id)
-    scores = {}
-    for container, items in members.items():
-        top = max(fused[i] for i in items)
-        softmax = top + temperature * math.log(sum(math.exp((fused[i] - top) / temperature) for i in items))
-        best_dense = max((dense[i] for i in items if i in dense), default=0.0)
-        scores[container] = softmax + dense_weight * best_dense
-    return scores
 
 
 def _squash(x: float) -> float:

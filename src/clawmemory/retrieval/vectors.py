@@ -107,3 +107,33 @@ class VectorSearcher:
     ) -> VectorHits:
         self.sync()
         return self.index.search(query, namespaces=namespaces, corpora=corpora, limit=limit, within=within)
+
+
+class StoreVectorSearcher:
+    """Vector search run by the store itself (pgvector HNSW on PostgreSQL): nothing mirrored
+    in memory, so a daemon at a million vectors holds none of them."""
+
+    def __init__(self, store: Store, model: str, dim: int) -> None:
+        self.store = store
+        self.model = model
+        self.dim = dim
+
+    def search(
+        self,
+        query: np.ndarray,
+        namespaces: Sequence[str],
+        corpora: Sequence[str],
+        limit: int,
+        within: Iterable[int] | None = None,
+    ) -> VectorHits:
+        top, mean, std = self.store.nearest(  # type: ignore[attr-defined]
+            self.model, self.dim, query, namespaces, corpora, limit, None if within is None else list(within)
+        )
+        return VectorHits(top, mean, std)
+
+
+def vector_searcher(store: Store, model: str, dim: int) -> VectorSearcher | StoreVectorSearcher:
+    """The store's own vector search when it has one, else the in-memory exact index."""
+    if getattr(store, "native_vectors", False):
+        return StoreVectorSearcher(store, model, dim)
+    return VectorSearcher(store, model, dim)

@@ -1,5 +1,5 @@
-"""The storage interface the Engine depends on. SQLite implements it today; a
-Postgres backend implements the same methods (tsvector for ``match_items``)."""
+"""The storage interface the Engine depends on: SQLite (``sqlite.py``) and PostgreSQL
+(``postgres.py``: tsvector for ``match_items``, pgvector behind ``nearest``)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from .records import IndexItem, Memory, Message, NewMemory, NewMessage, SearchRo
 
 class Store(Protocol):
     path: str
+    dialect: str  # "sqlite" or "postgres"
 
     def close(self) -> None: ...
     def schema_version(self) -> int: ...

@@ -10,8 +10,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
-Migration = Callable[[sqlite3.Connection], None]
+Migration = Callable[[sqlite3.Connection], None]  # on Postgres a pgconn.Connection, which reads the same
 
 _COMPONENTS: dict[str, list[Migration]] = {}
 
@@ -26,7 +27,7 @@ def register(component: str) -> Callable[[Migration], Migration]:
     return add
 
 
-def migrate(db: sqlite3.Connection) -> list[str]:
+def migrate(db: Any) -> list[str]:
     """Apply every registered migration not yet recorded; return the names applied.
 
     Each migration runs in its own ``BEGIN IMMEDIATE`` transaction and re-checks the
@@ -55,7 +56,12 @@ def migrate(db: sqlite3.Connection) -> list[str]:
     return applied
 
 
-def schema_version(db: sqlite3.Connection) -> int:
+def dialect(db: Any) -> str:
+    """``sqlite`` or ``postgres``: what a migration branches on where the two differ."""
+    return getattr(db, "dialect", "sqlite")
+
+
+def schema_version(db: Any) -> int:
     """How many migrations this database has applied."""
     return db.execute("SELECT count(*) FROM _migrations").fetchone()[0]
 
@@ -156,6 +162,11 @@ def m004_search_index(db: sqlite3.Connection) -> None:
         """
     )
     db.execute("CREATE INDEX search_items_by_container ON search_items (namespace, corpus, container)")
+    if dialect(db) == "postgres":
+        # Phrases, +required and -excluded (store/postgres.py): terms, context and context_next
+        # as weights A, B, C of one tsvector, written by the store with each row.
+        db.execute("ALTER TABLE search_items ADD COLUMN tsv tsvector NOT NULL")
+        db.execute("CREATE INDEX search_items_tsv ON search_items USING gin (tsv)")
     # Removed items, in order, so in-memory indexes in any process can catch up.
     db.execute(
         """
@@ -165,6 +176,8 @@ def m004_search_index(db: sqlite3.Connection) -> None:
         )
         """
     )
+    if dialect(db) == "postgres":
+        return
     db.execute(
         """
         CREATE VIRTUAL TABLE search_fts USING fts5(
@@ -180,6 +193,26 @@ def m004_search_index(db: sqlite3.Connection) -> None:
 def m005_embeddings(db: sqlite3.Connection) -> None:
     # One vector per search item and model; `seq` orders writes so in-memory
     # vector indexes can catch up. A model change re-embeds (rows are replaced).
+    if dialect(db) == "postgres":
+        # pgvector; namespace and corpus beside the vector so an HNSW scan filters on them.
+        # Each model gets its own HNSW index (fixed dimension) when its first vector is saved.
+        db.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        db.execute(
+            """
+            CREATE TABLE embeddings (
+                seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+                item_id     INTEGER NOT NULL UNIQUE REFERENCES search_items(id) ON DELETE CASCADE,
+                model       TEXT NOT NULL,
+                dim         INTEGER NOT NULL,
+                vector      vector NOT NULL,
+                namespace   TEXT NOT NULL,
+                corpus      TEXT NOT NULL,
+                created_at  TEXT NOT NULL
+            )
+            """
+        )
+        db.execute("CREATE INDEX embeddings_by_model ON embeddings (model)")
+        return
     db.execute(
         """
         CREATE TABLE embeddings (

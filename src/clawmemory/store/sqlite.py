@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,17 +27,25 @@ from .records import (
     ns_token,
 )
 
-IN_CHUNK = 500  # ids per ``IN (…)``: well under SQLite's bound-variable limit
+IN_CHUNK = 500  # ids per statement
 
 
-def chunked_in(db: sqlite3.Connection, sql: str, ids: Iterable[Any], params: Sequence[Any] = ()) -> list[Any]:
-    """Run ``sql`` once per :data:`IN_CHUNK` ids and return every row. ``sql`` holds ``{marks}``
-    where the ``IN (…)`` placeholders go; ``params`` bind before the ids."""
+def chunked_in(db: Any, sql: str, ids: Iterable[Any], params: Sequence[Any] = ()) -> list[Any]:
+    """Run ``sql`` once per :data:`IN_CHUNK` ids and return every row. ``sql`` holds
+    ``IN ({marks})``; ``params`` bind before the ids. On SQLite the ids bind as one JSON array
+    read by ``json_each``, so the SQL text is the same for any number of ids: each connection
+    caches one prepared statement, not one per list length (a statement with 500 ``?`` is
+    ~120 KB, and 128 of them per connection were most of the daemon's memory growth under
+    load). PostgreSQL (:mod:`.pgconn`) gets one placeholder per id."""
     ids = list(ids)
     rows: list[Any] = []
+    sqlite = getattr(db, "dialect", "sqlite") == "sqlite"
     for start in range(0, len(ids), IN_CHUNK):
         part = ids[start : start + IN_CHUNK]
-        rows.extend(db.execute(sql.format(marks=",".join("?" * len(part))), [*params, *part]))
+        if sqlite:
+            rows.extend(db.execute(sql.format(marks="SELECT value FROM json_each(?)"), [*params, json.dumps(part)]))
+        else:
+            rows.extend(db.execute(sql.format(marks=",".join("?" * len(part))), [*params, *part]))
     return rows
 
 
@@ -124,68 +133,35 @@ def index_row(item: IndexItem) -> tuple:
     )
 
 
-class SQLiteStore:
-    """SQLite implementation of :class:`~clawmemory.store.base.Store`."""
+class SQLStore:
+    """The store's SQL, written once for SQLite and PostgreSQL (which runs it through the
+    dialect shim in :mod:`.pgconn`). Subclasses own connections and transactions, the
+    full-text index (``insert_index_rows``, ``unindex_item``, ``match_items``, ``items``),
+    vectors (``save_embeddings``, ``embeddings_since``) and ``columns``."""
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        self._write_lock = threading.RLock()
-        self._all: list[sqlite3.Connection] = []
-        self._all_lock = threading.Lock()
-        self._validity: bool | None = None
-        with self._write_lock:
-            migrations.migrate(self.db)
-
-    # -- connections and transactions -------------------------------------------------
+    path: str
+    dialect = "sqlite"  # or "postgres": what SQL that differs between the two branches on
+    like = "LIKE"  # a case-insensitive LIKE (SQLite's is; Postgres says ILIKE)
+    _validity: bool | None = None
 
     @property
-    def db(self) -> sqlite3.Connection:
-        """This thread's connection (opened on first use)."""
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("PRAGMA busy_timeout = 30000")
-            self._local.conn = conn
-            with self._all_lock:
-                self._all.append(conn)
-        return conn
+    def db(self) -> Any:
+        """This thread's connection."""
+        raise NotImplementedError
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (``BEGIN IMMEDIATE``); commits on success, rolls back on error.
+    def transaction(self) -> AbstractContextManager[Any]:
+        """One write transaction; nested use joins the outer one."""
+        raise NotImplementedError
 
-        Nested use joins the outer transaction.
-        """
-        db = self.db
-        if db.in_transaction:
-            yield db
-            return
-        with self._write_lock:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            else:
-                db.execute("COMMIT")
+    def insert_index_rows(self, db: Any, rows: Sequence[tuple]) -> None:
+        raise NotImplementedError
 
-    def close(self) -> None:
-        with self._all_lock:
-            for conn in self._all:
-                try:
-                    conn.close()
-                except sqlite3.ProgrammingError:
-                    pass
-            self._all.clear()
-        self._local = threading.local()
+    def unindex_item(self, db: Any, corpus: str, ref_id: str) -> None:
+        raise NotImplementedError
+
+    def columns(self, table: str) -> set[str]:
+        """The column names of ``table``."""
+        raise NotImplementedError
 
     def schema_version(self) -> int:
         return migrations.schema_version(self.db)
@@ -226,42 +202,6 @@ class SQLiteStore:
         """Add items to the lexical index (call inside a transaction)."""
         self.insert_index_rows(db, [index_row(i) for i in items])
 
-    def insert_index_rows(self, db: sqlite3.Connection, rows: Sequence[tuple]) -> None:
-        """Insert analysed items (:func:`index_row`; call inside a transaction): rows into
-        ``search_items``, then one insert-select into the FTS5 table."""
-        if not rows:
-            return
-        first = db.execute("SELECT coalesce(max(id), 0) FROM search_items").fetchone()[0]
-        db.executemany(
-            """
-            INSERT INTO search_items (namespace, ns, corpus, ref_id, container, terms, context,
-                                      context_next, author, embed_text, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            rows,
-        )
-        db.execute(
-            "INSERT INTO search_fts (rowid, ns, corpus, terms, context, context_next) "
-            "SELECT id, ns, corpus, terms, context, context_next FROM search_items WHERE id > ?",
-            (first,),
-        )
-
-    def unindex_item(self, db: sqlite3.Connection, corpus: str, ref_id: str) -> None:
-        """Remove one item from the lexical index (call inside a transaction)."""
-        row = db.execute(
-            "SELECT id, ns, corpus, terms, context, context_next FROM search_items WHERE corpus = ? AND ref_id = ?",
-            (corpus, ref_id),
-        ).fetchone()
-        if row is None:
-            return
-        db.execute(
-            "INSERT INTO search_fts (search_fts, rowid, ns, corpus, terms, context, context_next) "
-            "VALUES ('delete', ?, ?, ?, ?, ?, ?)",
-            (row["id"], row["ns"], row["corpus"], row["terms"], row["context"], row["context_next"]),
-        )
-        db.execute("DELETE FROM search_items WHERE id = ?", (row["id"],))
-        db.execute("INSERT INTO search_tombstones (item_id) VALUES (?)", (row["id"],))
-
     def index_watermarks(self) -> tuple[int, int]:
         """(newest search item id, newest tombstone seq): what an in-memory index has to catch up to."""
         row = self.db.execute(
@@ -283,28 +223,6 @@ class SQLiteStore:
         return [
             r[0] for r in self.db.execute("SELECT item_id FROM search_tombstones WHERE seq > ? ORDER BY seq", (seq,))
         ]
-
-    def match_items(self, namespaces: Sequence[str], match: str, *, corpora: Sequence[str]) -> list[int]:
-        """Item ids whose text satisfies an FTS5 ``match`` (phrases, required and excluded words)."""
-        if not namespaces or not corpora:
-            return []
-        ns_filter = " OR ".join(f'"{ns_token(n)}"' for n in namespaces)
-        corpus_filter = " OR ".join(f'"{c}"' for c in corpora)
-        full = f"ns : ({ns_filter}) AND corpus : ({corpus_filter}) AND ({match})"
-        return [r[0] for r in self.db.execute("SELECT rowid FROM search_fts WHERE search_fts MATCH ?", (full,))]
-
-    def items(self, item_ids: Sequence[int]) -> dict[int, SearchRow]:
-        """Search items by id (those still present)."""
-        if not item_ids:
-            return {}
-        marks = ",".join("?" * len(item_ids))
-        cursor = self.db.cursor()
-        cursor.row_factory = None  # plain tuples: this runs for every search's candidate pool
-        rows = cursor.execute(
-            f"SELECT id, namespace, corpus, ref_id, container, author FROM search_items WHERE id IN ({marks})",
-            list(item_ids),
-        )
-        return {r[0]: SearchRow(*r) for r in rows}
 
     # -- embeddings ---------------------------------------------------------------------
 
@@ -329,36 +247,8 @@ class SQLiteStore:
             (model,),
         ).fetchone()[0]
 
-    def save_embeddings(self, model: str, dim: int, vectors: Sequence[tuple[int, bytes]]) -> int:
-        """Store (item id, float32 bytes) vectors, replacing older ones; items removed
-        meanwhile are skipped. Returns how many were written."""
-        written = 0
-        stamp = now_iso()
-        with self.transaction() as db:
-            for item_id, blob in vectors:
-                db.execute("DELETE FROM embeddings WHERE item_id = ?", (item_id,))
-                cur = db.execute(
-                    "INSERT INTO embeddings (item_id, model, dim, vector, created_at) "
-                    "SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM search_items WHERE id = ?)",
-                    (item_id, model, dim, blob, stamp, item_id),
-                )
-                written += cur.rowcount
-        return written
-
     def embedding_watermark(self) -> int:
         return self.db.execute("SELECT coalesce(max(seq), 0) FROM embeddings").fetchone()[0]
-
-    def embeddings_since(self, seq: int, model: str) -> list[sqlite3.Row]:
-        """Vectors of ``model`` written after ``seq``, with their item's namespace and corpus."""
-        return self.db.execute(
-            """
-            SELECT e.seq, e.item_id, e.vector, i.namespace, i.corpus
-              FROM embeddings e JOIN search_items i ON i.id = e.item_id
-             WHERE e.seq > ? AND e.model = ?
-             ORDER BY e.seq
-            """,
-            (seq, model),
-        ).fetchall()
 
     # -- memories -----------------------------------------------------------------------
 
@@ -474,7 +364,7 @@ class SQLiteStore:
             params.append(category)
         if contains:
             escaped = contains.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            where.append("text LIKE ? ESCAPE '\\'")
+            where.append(f"text {self.like} ? ESCAPE '\\'")
             params.append(f"%{escaped}%")
         if validity and self.has_validity():
             now = now_iso()
@@ -524,8 +414,7 @@ class SQLiteStore:
     def has_validity(self) -> bool:
         """Whether memories carry validity columns (``valid_from``, ``valid_to``, ``superseded_by``)."""
         if self._validity is None:
-            names = {r["name"] for r in self.db.execute("PRAGMA table_info(memories)")}
-            self._validity = {"valid_to", "superseded_by"} <= names
+            self._validity = {"valid_to", "superseded_by"} <= self.columns("memories")
         return self._validity
 
     def memory_facets(self, namespace: str, status: str = "active") -> dict[str, dict[str, int]]:
@@ -684,3 +573,161 @@ class SQLiteStore:
             """
         ).fetchone()
         return dict(row)
+
+
+class _Held:
+    """A thread's connection, kept in its thread-local slot: when the thread ends the slot is
+    dropped and the connection closed (the HTTP server's worker threads come and go)."""
+
+    __slots__ = ("conn", "__weakref__")
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        weakref.finalize(self, conn.close)
+
+
+class SQLiteStore(SQLStore):
+    """SQLite implementation of :class:`~clawmemory.store.base.Store`: WAL, one connection per
+    thread (closed when the thread ends), ``BEGIN IMMEDIATE`` under a process lock, an FTS5 index beside ``search_items``."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._write_lock = threading.RLock()
+        self._open: weakref.WeakSet[_Held] = weakref.WeakSet()  # every live thread's connection
+        self._open_lock = threading.Lock()
+        with self._write_lock:
+            migrations.migrate(self.db)
+
+    # -- connections and transactions -------------------------------------------------
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """This thread's connection (opened on first use, closed when the thread ends)."""
+        held = getattr(self._local, "held", None)
+        if held is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA busy_timeout = 30000")
+            held = self._local.held = _Held(conn)
+            with self._open_lock:
+                self._open.add(held)
+        return held.conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (``BEGIN IMMEDIATE``); commits on success, rolls back on error.
+
+        Nested use joins the outer transaction.
+        """
+        db = self.db
+        if db.in_transaction:
+            yield db
+            return
+        with self._write_lock:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            else:
+                db.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._open_lock:
+            for held in list(self._open):
+                try:
+                    held.conn.close()
+                except sqlite3.ProgrammingError:
+                    pass
+            self._open.clear()
+        self._local = threading.local()
+
+    def insert_index_rows(self, db: sqlite3.Connection, rows: Sequence[tuple]) -> None:
+        """Insert analysed items (:func:`index_row`; call inside a transaction): rows into
+        ``search_items``, then one insert-select into the FTS5 table."""
+        if not rows:
+            return
+        first = db.execute("SELECT coalesce(max(id), 0) FROM search_items").fetchone()[0]
+        db.executemany(
+            """
+            INSERT INTO search_items (namespace, ns, corpus, ref_id, container, terms, context,
+                                      context_next, author, embed_text, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            rows,
+        )
+        db.execute(
+            "INSERT INTO search_fts (rowid, ns, corpus, terms, context, context_next) "
+            "SELECT id, ns, corpus, terms, context, context_next FROM search_items WHERE id > ?",
+            (first,),
+        )
+
+    def unindex_item(self, db: sqlite3.Connection, corpus: str, ref_id: str) -> None:
+        """Remove one item from the lexical index (call inside a transaction)."""
+        row = db.execute(
+            "SELECT id, ns, corpus, terms, context, context_next FROM search_items WHERE corpus = ? AND ref_id = ?",
+            (corpus, ref_id),
+        ).fetchone()
+        if row is None:
+            return
+        db.execute(
+            "INSERT INTO search_fts (search_fts, rowid, ns, corpus, terms, context, context_next) "
+            "VALUES ('delete', ?, ?, ?, ?, ?, ?)",
+            (row["id"], row["ns"], row["corpus"], row["terms"], row["context"], row["context_next"]),
+        )
+        db.execute("DELETE FROM search_items WHERE id = ?", (row["id"],))
+        db.execute("INSERT INTO search_tombstones (item_id) VALUES (?)", (row["id"],))
+
+    def match_items(self, namespaces: Sequence[str], match: str, *, corpora: Sequence[str]) -> list[int]:
+        """Item ids whose text satisfies an FTS5 ``match`` (phrases, required and excluded words)."""
+        if not namespaces or not corpora:
+            return []
+        ns_filter = " OR ".join(f'"{ns_token(n)}"' for n in namespaces)
+        corpus_filter = " OR ".join(f'"{c}"' for c in corpora)
+        full = f"ns : ({ns_filter}) AND corpus : ({corpus_filter}) AND ({match})"
+        return [r[0] for r in self.db.execute("SELECT rowid FROM search_fts WHERE search_fts MATCH ?", (full,))]
+
+    def items(self, item_ids: Sequence[int]) -> dict[int, SearchRow]:
+        """Search items by id (those still present)."""
+        cursor = self.db.cursor()
+        cursor.row_factory = None  # plain tuples: this runs for every search's candidate pool
+        sql = "SELECT id, namespace, corpus, ref_id, container, author FROM search_items WHERE id IN ({marks})"
+        return {r[0]: SearchRow(*r) for r in chunked_in(cursor, sql, item_ids)}
+
+    def save_embeddings(self, model: str, dim: int, vectors: Sequence[tuple[int, bytes]]) -> int:
+        """Store (item id, float32 bytes) vectors, replacing older ones; items removed
+        meanwhile are skipped. Returns how many were written."""
+        written = 0
+        stamp = now_iso()
+        with self.transaction() as db:
+            for item_id, blob in vectors:
+                db.execute("DELETE FROM embeddings WHERE item_id = ?", (item_id,))
+                cur = db.execute(
+                    "INSERT INTO embeddings (item_id, model, dim, vector, created_at) "
+                    "SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM search_items WHERE id = ?)",
+                    (item_id, model, dim, blob, stamp, item_id),
+                )
+                written += cur.rowcount
+        return written
+
+    def embeddings_since(self, seq: int, model: str) -> list[sqlite3.Row]:
+        """Vectors of ``model`` written after ``seq``, with their item's namespace and corpus."""
+        return self.db.execute(
+            """
+            SELECT e.seq, e.item_id, e.vector, i.namespace, i.corpus
+              FROM embeddings e JOIN search_items i ON i.id = e.item_id
+             WHERE e.seq > ? AND e.model = ?
+             ORDER BY e.seq
+            """,
+            (seq, model),
+        ).fetchall()
+
+    def columns(self, table: str) -> set[str]:
+        return {r["name"] for r in self.db.execute(f"PRAGMA table_info({table})")}
