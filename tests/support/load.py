@@ -10,11 +10,14 @@ import sqlite3
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from clawmemory.store import open_store
 
 WORDS = [
     "deploy",
@@ -255,14 +258,21 @@ def run_load(
     max_ops: int = 10**9,
     ns: str = "load",
     window: int = 0,
+    more: Sequence[tuple[str, str]] = (),
 ) -> LoadResult:
     """Drive ``clients`` concurrent clients until ``seconds`` pass or ``max_ops`` operations ran;
-    each ``window`` number writes its own texts, turns and sessions."""
+    each ``window`` number writes its own texts, turns and sessions. With ``more`` daemons ((url,
+    token) each, on the same store), clients are spread over all of them round-robin and settle
+    each other's tickets across daemons."""
     result = LoadResult(clients)
     budget = threading.Semaphore(max_ops)
     tickets: list[str] = []
     start = time.monotonic()
-    threads = [_Client(n, url, token, ns, result, start + seconds, budget, tickets, window) for n in range(clients)]
+    targets = [(url, token), *more]
+    threads = [
+        _Client(n, *targets[n % len(targets)], ns, result, start + seconds, budget, tickets, window)
+        for n in range(clients)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -299,8 +309,11 @@ def run_windows(
     return out
 
 
-def verify(url: str, token: str, db_path: Path, result: LoadResult, ns: str = "load") -> dict[str, Any]:
-    """Every acknowledged write present exactly once; no ticket settled twice."""
+def verify(
+    url: str, token: str, db_path: Path, result: LoadResult, ns: str = "load", store_url: str = ""
+) -> dict[str, Any]:
+    """Every acknowledged write present exactly once; no ticket settled twice (``store_url``:
+    the PostgreSQL store the daemons shared, instead of the SQLite file ``db_path``)."""
     with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as c:
         lost_memories = [
             i
@@ -308,17 +321,24 @@ def verify(url: str, token: str, db_path: Path, result: LoadResult, ns: str = "l
             if (r := c.get(f"/v1/memories/{i}", params={"namespace": ns})).status_code != 200
             or r.json()["text"] != text
         ]
-    db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
+    if store_url:
+        store = open_store(store_url, db_path)
+        db: Any = store.db
+        close = store.close
+    else:
+        db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
+        close = db.close
     try:
-        counts = dict(
-            db.execute(
+        counts = {
+            r[0]: r[1]
+            for r in db.execute(
                 "SELECT text, COUNT(*) FROM messages WHERE namespace = ? AND text LIKE 'load %' GROUP BY text", (ns,)
             ).fetchall()
-        )
-        settlements = {t for (t,) in db.execute("SELECT ticket_id FROM ledger_settlements WHERE namespace = ?", (ns,))}
-        integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
+        }
+        settlements = {r[0] for r in db.execute("SELECT ticket_id FROM ledger_settlements WHERE namespace = ?", (ns,))}
+        integrity = "n/a (postgres)" if store_url else db.execute("PRAGMA integrity_check").fetchone()[0]
     finally:
-        db.close()
+        close()
     acked_settled = {t for t, n in result.settled.items() if n}
     return {
         "lost_memories": len(lost_memories),

@@ -131,7 +131,7 @@ class Searcher:
         rows.update((h.row.item_id, h.row) for _, sub_hits, _ in parts for h in sub_hits)
         wanted = {i for v in (vec, *(v for _, _, v in parts)) if v for i, _ in v.top}
         rows.update(self.store.items([i for i in wanted if i not in rows]))
-        n = max(self.lexical.count(namespaces, corpora), 1)
+        n = max(self.lexical.count(namespaces, corpora, sync=mode == "vector"), 1)
         author = self._named_author(text, namespaces)
         pool = list(rows)
         fused, dense = self._fuse(hits, vec, rows, pool, n, bonus_author=author)
