@@ -325,7 +325,11 @@ class SQLStore:
         found: dict[tuple[str, str], Memory] = {}
         for namespace in {i.namespace for i in items}:
             wanted = [d for i, d in zip(items, digests) if i.namespace == namespace]
-            sql = "SELECT * FROM memories WHERE namespace = ? AND status = 'active' AND content_hash IN ({marks})"
+            # SQLite, without statistics, reads (namespace, status) off the kind/category index and
+            # walks every active memory of the namespace: 1.3 s per call at 850k memories, so a bulk
+            # load slowed quadratically. The content index answers it in under a millisecond.
+            hint = " INDEXED BY memories_unique_content" if self.dialect == "sqlite" else ""
+            sql = f"SELECT * FROM memories{hint} WHERE namespace = ? AND status = 'active' AND content_hash IN ({{marks}})"
             for row in chunked_in(db, sql, wanted, [namespace]):
                 found[(namespace, row["content_hash"])] = _memory(row)
         return found
