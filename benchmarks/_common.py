@@ -95,15 +95,21 @@ def summary_ms(samples_s: list[float]) -> dict[str, float]:
     }
 
 
-def report(
-    title: str, columns: list[str], rows: list[list[Any]], result: dict[str, Any], json_path: str | None
-) -> None:
-    """Print a plain table, then the JSON result as the last line; optionally save it."""
+def print_table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
+    """A plain table (scripts with several tables print all but the last this way)."""
     widths = [max(len(str(c)), *(len(str(r[i])) for r in rows)) for i, c in enumerate(columns)]
     print(title)
     print("  ".join(str(c).ljust(w) for c, w in zip(columns, widths)))
     for row in rows:
         print("  ".join(str(v).ljust(w) for v, w in zip(row, widths)))
+    sys.stdout.flush()
+
+
+def report(
+    title: str, columns: list[str], rows: list[list[Any]], result: dict[str, Any], json_path: str | None
+) -> None:
+    """Print a plain table, then the JSON result as the last line; optionally save it."""
+    print_table(title, columns, rows)
     line = json.dumps(result, sort_keys=True)
     print(line)
     if json_path:

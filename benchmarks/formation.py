@@ -1,13 +1,15 @@
 """Memory formation: extraction recall / precision, update detection, compaction keep-rate
 and cost per turn, on synthetic multi-session conversations (benchmarks/data/formation_*.json;
-written for this benchmark, none of it from LoCoMo), in four splits reported apart:
+written for this benchmark, none of it from LoCoMo), in five splits reported apart:
 
 - ``tune``: shaped the classifier's and the reconciler's rules (sessions 3 and 4);
 - ``seen``: session 3's held-out half, scored once then; seen since, and tuned on in session 4;
 - ``fresh``: written in session 4 before its reconciler changed and scored once (round 1); seen
   since, and tuned on in round 2;
-- ``fresh2``: written in round 2 before any formation change of that round, untouched until one
-  final score.
+- ``fresh2``: written in round 2 before any formation change of that round and scored once then;
+  seen since, and tuned on in round 3;
+- ``fresh3``: written in round 3 by another engineer, blind (without reading the formation code
+  or its failure notes), untouched until one final score.
 
 Targets (issue 13, on the untouched split, offline): extraction recall >= 0.85 at precision
 >= 0.70; 0 stale values ranked above their update; compaction keeps >= 95 % of planted items.
@@ -25,7 +27,7 @@ Targets (issue 13, on the untouched split, offline): extraction recall >= 0.85 a
 - compaction: the offline summary of each whole conversation; the share of planted key
   phrases it keeps.
 
-    .venv/bin/python benchmarks/formation.py [--split tune|seen|fresh|fresh2|all] [--json OUT]
+    .venv/bin/python benchmarks/formation.py [--split tune|seen|fresh|fresh2|fresh3|all] [--json OUT]
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ SPLITS = {
     "seen": DATA / "formation_heldout.json",
     "fresh": DATA / "formation_fresh.json",
     "fresh2": DATA / "formation_fresh2.json",
+    "fresh3": DATA / "formation_fresh3.json",
 }
 
 

@@ -17,6 +17,14 @@ report gives the held-in mean (the chosen setting on the conversations it was ch
 the held-out mean (on the conversation it never saw) separately, overall and per category: the
 held-out figure is the one to quote.
 
+``--rerank`` does the same for the cross-encoder (``retrieval/rerank.py``): its fusion weight is
+chosen from RERANK_GRID (0 = off, so "no reranker" can win a fold), the other parameters at
+their shipped defaults; each (query, candidates) is scored once and cached across the grid.
+
+``--deep N`` runs deep search (``retrieval/deep.py``, seconds per question) on a bounded
+subset, every N-th question of each conversation, beside the shipped default on the same
+questions; deep mode has no tuned parameter (its weight was fixed beforehand).
+
 The LoCoMo files carry no licence: they are read from shared/data, never copied.
 """
 
@@ -98,15 +106,18 @@ def ingest(engine: Engine, conv: dict) -> tuple[str, dict[str, str]]:
     return namespace, ids
 
 
-def evaluate(engine: Engine, conv: dict, namespace: str, ids: dict[str, str], mode: str) -> list[dict]:
+def evaluate(
+    engine: Engine, conv: dict, namespace: str, ids: dict[str, str], mode: str, deep: bool = False, every: int = 1
+) -> list[dict]:
+    """Per-question metrics (every ``every``-th question; ``deep``: deep search)."""
     rows = []
-    for q in conv["questions"]:
+    for q in conv["questions"][::every]:
         t0 = time.perf_counter()
         try:
-            turns = engine.search(q["question"], namespace, limit=10, corpus="messages", mode=mode)
+            turns = engine.search(q["question"], namespace, limit=10, corpus="messages", mode=mode, deep=deep)
             elapsed = time.perf_counter() - t0
             sessions = engine.search(
-                q["question"], namespace, limit=10, corpus="messages", mode=mode, granularity="container"
+                q["question"], namespace, limit=10, corpus="messages", mode=mode, granularity="container", deep=deep
             )
             error = None
         except InvalidInput as exc:  # e.g. an unbalanced quote in the question: counts as a miss
@@ -140,6 +151,7 @@ GRID = {
     "subquery_speakers": (False, True),
     "subquery_vectors": (False, True),
 }
+RERANK_GRID = {"rerank_weight": (0.0, 0.25, 0.5, 1.0, 2.0)}
 OBJECTIVE = ("turn_recall@5", "session_recall@5")  # what a fold maximises: their sum
 PASSES = 3  # coordinate-ascent sweeps over the grid per fold (it stops early when nothing changes)
 
@@ -231,6 +243,39 @@ def cross_validate(
     }
 
 
+def cache_scores(engine: Engine) -> None:
+    """Score each (query, candidates) once: the cross-encoder's input does not change across the grid."""
+    model = engine.searcher.rerank.model() if engine.searcher.rerank else None
+    if model is None:
+        sys.exit(f"--rerank: the reranker is unavailable ({engine.searcher.rerank.error})")
+    seen: dict[tuple[str, tuple[str, ...]], object] = {}
+    scores = model.scores
+
+    def cached(query: str, texts: list[str]):
+        key = (query, tuple(texts))
+        if key not in seen:
+            seen[key] = scores(query, texts)
+        return seen[key]
+
+    model.scores = cached
+
+
+def cache_likelihood(engine: Engine) -> None:
+    """Deep mode: score each (question, excerpt) once; the session search reuses the turn search's
+    scores (only the turn search is timed, and it runs first)."""
+    model = engine.deep.model()
+    scores = model.scores
+    seen: dict[tuple[str, str], float] = {}
+
+    def cached(question: str, excerpts: list[str]) -> list[float]:
+        missing = list(dict.fromkeys(e for e in excerpts if (question, e) not in seen))
+        if missing:
+            seen.update({(question, e): float(s) for e, s in zip(missing, scores(question, missing))})
+        return [seen[question, e] for e in excerpts]
+
+    model.scores = cached
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -257,6 +302,19 @@ def main() -> None:
         default=DEFAULT_DIR,
         help="keep vectors per model and text in this folder (default .cache/embeddings); 'none' turns it off",
     )
+    parser.add_argument(
+        "--rerank",
+        action="store_true",
+        help="also tune the cross-encoder's fusion weight by the same cross-validation over "
+        f"{RERANK_GRID['rerank_weight']} (0 = off) and report held-in and held-out means",
+    )
+    parser.add_argument(
+        "--deep",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also run deep search on every N-th question, beside the default on the same ones",
+    )
     args = parser.parse_args()
     files = sorted(args.data.glob("*.json"), key=lambda p: int(p.stem) if p.stem.isdigit() else p.stem)
     if not files:
@@ -281,6 +339,22 @@ def main() -> None:
         per_conv = {conv["name"]: evaluate(engine, conv, namespace, ids, args.mode) for conv, namespace, ids in loaded}
         rows = [r for conv_rows in per_conv.values() for r in conv_rows]
         cv = cross_validate(engine, loaded, args.mode, per_conv) if args.cv else None
+        rerank_cv = None
+        if args.rerank:
+            cache_scores(engine)
+            rerank_cv = cross_validate(engine, loaded, args.mode, per_conv, RERANK_GRID)
+        deep = None
+        if args.deep:
+            cache_likelihood(engine)
+            pairs = {
+                label: [r for c, ns, ids in loaded for r in evaluate(engine, c, ns, ids, args.mode, flag, args.deep)]
+                for label, flag in (("default", False), ("deep", True))
+            }
+            deep = {
+                "every": args.deep,
+                **{k: {**summarise(v), "per_category": by_category(v)} for k, v in pairs.items()},
+                "deep_p50_ms": round(percentile([r["ms"] for r in pairs["deep"]], 50), 1),
+            }
         settings = engine.settings
         config = {
             "mode": args.mode,
@@ -306,14 +380,24 @@ def main() -> None:
     }
     table = [["all (shipped defaults)", overall["n"], *(overall[m] for m in METRICS)]]
     table += [[name, v["n"], *(v[m] for m in METRICS)] for name, v in per_category.items()]
-    if cv:
-        result["cv"] = cv
-        for part in ("held_in", "held_out"):
-            label = part.replace("_", "-")
-            table.append([f"cv {label}", cv[part]["n"], *(cv[part][m] for m in METRICS)])
+    if deep:
+        result["deep"] = deep
+        for label in ("default", "deep"):
+            table += [[f"subset {label}", deep[label]["n"], *(deep[label][m] for m in METRICS)]]
             table += [
-                [f"cv {label} {name}", v["n"], *(v[m] for m in METRICS)]
-                for name, v in cv[f"{part}_per_category"].items()
+                [f"subset {label} {name}", v["n"], *(v[m] for m in METRICS)]
+                for name, v in deep[label]["per_category"].items()
+            ]
+    for key, prefix, part in (("cv", "cv", cv), ("rerank_cv", "rerank cv", rerank_cv)):
+        if not part:
+            continue
+        result[key] = part
+        for side in ("held_in", "held_out"):
+            label = side.replace("_", "-")
+            table.append([f"{prefix} {label}", part[side]["n"], *(part[side][m] for m in METRICS)])
+            table += [
+                [f"{prefix} {label} {name}", v["n"], *(v[m] for m in METRICS)]
+                for name, v in part[f"{side}_per_category"].items()
             ]
     report(
         f"LoCoMo retrieval ({', '.join(c['name'] for c in convs)}; {args.mode})",

@@ -16,6 +16,7 @@ Everything targets 127.0.0.1 only and stops by itself. Run:
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import sys
@@ -86,12 +87,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="clawmemory-soak-") as tmp:
         start = time.monotonic()
         result["load"] = soak_load(Path(tmp) / "load", args, env)
+        print("load:", json.dumps(result["load"]), flush=True)  # kept even if a later part fails
+        statuses: dict[str, int] = {}
         with Daemon(Path(tmp) / "fuzz", env=env) as d:
-            statuses = fuzz(d.url, d.token, args.fuzz_examples)
+            try:
+                fuzz(d.url, d.token, args.fuzz_examples, statuses)
+                first_failure = None
+            except AssertionError as exc:  # a 5xx or a dropped connection: reported, not fatal
+                first_failure = str(exc)[:600]
         result["fuzz"] = {
             "cases": sum(statuses.values()),
             "statuses": dict(sorted(statuses.items())),
-            "server_errors": sum(n for s, n in statuses.items() if int(s) >= 500),
+            "server_errors": sum(n for s, n in statuses.items() if int(s) >= 500) or int(first_failure is not None),
+            "first_failure": first_failure,
         }
         result["crash"] = soak_crash(Path(tmp) / "crash", args.crash_rounds, env)
         result["seconds"] = round(time.monotonic() - start, 1)

@@ -26,6 +26,7 @@ BOTH_STORES = {
     "test_formation.py",
     "test_memory_tools.py",
     "test_inspector.py",
+    "test_export.py",
 }
 
 

@@ -23,16 +23,19 @@ from .ledger import Ledger
 from .redaction import redact, redact_tree
 from .retrieval.collections import Collections
 from .retrieval.decompose import make_decomposer
+from .retrieval.deep import DEPTH as DEEP_DEPTH
+from .retrieval.deep import DeepSearch
 from .retrieval.embeddings import Embedder, make_embedder
 from .retrieval.hits import SearchHit
 from .retrieval.lexical import LexicalSearcher
 from .retrieval.memory_tools import MemoryTools
 from .retrieval.query import parse_query
+from .retrieval.rerank import Reranking
 from .retrieval.search import MODES, Searcher, SearchParams
 from .retrieval.worker import EmbeddingBackfill, EmbeddingWorker
 from .settings import Settings, load_settings
 from .sidecar import SidecarControl
-from .store import Memory, NewMemory, NewMessage, Store, open_store
+from .store import Memory, NewMemory, NewMessage, SearchRow, Store, open_store
 
 log = logging.getLogger("clawmemory.engine")
 
@@ -89,9 +92,13 @@ class Engine:
                 floor_coverage=settings.floor_coverage,
                 floor_cosine=settings.floor_cosine,
                 subquery_weight=settings.search_subquery_weight,
+                rerank_weight=settings.rerank_weight if settings.rerank else 0.0,
+                rerank_depth=settings.rerank_depth,
             ),
             make_decomposer(settings),
         )
+        self.searcher.rerank = Reranking(self._snippet_texts, threads=settings.embedding_threads)
+        self.deep = DeepSearch(self.store, self._snippet_texts, settings.embedding_threads)
         self.worker: EmbeddingWorker | None = None
         # Caller-facing corpus names → index corpora, and how each index corpus hydrates.
         self.corpora: dict[str, tuple[str, ...]] = dict(CORPORA)
@@ -353,6 +360,7 @@ class Engine:
         mode: str | None = None,
         granularity: str = "snippet",
         as_of: str | None = None,
+        deep: bool = False,
     ) -> list[SearchHit]:
         """Search ``namespace`` plus optional ``shared`` ones; best first.
 
@@ -362,6 +370,7 @@ class Engine:
         session or document, represented by its best snippet; ``extra.container_score``).
         Each hit says whether it clears the relevance floor (``relevant``).
         ``as_of`` (ISO date or time): memories valid then; by default superseded memories are left out.
+        ``deep``: rescore the best hits with a small LLM (``retrieval/deep.py``; seconds, the ``deep`` extra).
         """
         ns = self._namespace(namespace)
         spaces = [ns, *(self._namespace(s) for s in shared)]
@@ -381,7 +390,13 @@ class Engine:
         pad = 0
         if "memory" in self.corpora[corpus]:  # room for the memories validity leaves out
             pad = 2 * limit + 50 if as_of else min(self.formation.superseded_count(spaces), 500)
-        ranked = self.searcher.search(parsed, query, spaces, self.corpora[corpus], limit + pad, mode, granularity)
+        if not isinstance(deep, bool):
+            raise InvalidInput("deep must be true or false", field="deep")
+        depth = max(limit + pad, DEEP_DEPTH) if deep else limit + pad
+        ranked = self.searcher.search(parsed, query, spaces, self.corpora[corpus], depth, mode, granularity)
+        if deep:
+            by = (lambda r: r.container_score if r.row.container else r.score) if granularity == "container" else None
+            ranked = self.deep.rerank(query, ranked, by or (lambda r: r.score))[: limit + pad]
         validity: dict[str, Any] = {}
         if "memory" in self.corpora[corpus]:
             ranked, validity = self.formation.current(ranked, as_of, limit)
@@ -407,6 +422,22 @@ class Engine:
                         extra=extra,
                     )
                 )
+        return self.formation.order(out) if "memory" in self.corpora[corpus] else out
+
+    def _snippet_texts(self, rows: list[SearchRow]) -> dict[int, str]:
+        """Search items' texts as a reranker reads them: "Speaker: text" for a message."""
+        by_corpus: dict[str, list[SearchRow]] = {}
+        for row in rows:
+            by_corpus.setdefault(row.corpus, []).append(row)
+        out = {}
+        for corpus, members in by_corpus.items():
+            if corpus not in self.hydrators:
+                continue
+            hits = self.hydrators[corpus]([r.ref_id for r in members])
+            for row in members:
+                if (hit := hits.get(row.ref_id)) is not None:
+                    speaker = hit.extra.get("speaker")
+                    out[row.item_id] = f"{speaker}: {hit.text}" if speaker else hit.text
         return out
 
     def _hydrate_memories(self, refs: list[str]) -> dict[str, SearchHit]:

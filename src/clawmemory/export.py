@@ -55,6 +55,8 @@ def _quote(name: str) -> str:
 def tables(db: sqlite3.Connection, skip: Collection[str] = tuple(DERIVED)) -> list[Table]:
     """The store's tables, parents before children (virtual ones and ``skip`` left out: by
     default the derived ones)."""
+    if getattr(db, "dialect", "sqlite") == "postgres":
+        return _ordered(_postgres_tables(db, skip))
     rows = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name").fetchall()
     virtual = [r[0] for r in rows if (r[1] or "").upper().startswith("CREATE VIRTUAL TABLE")]
     found: dict[str, Table] = {}
@@ -66,6 +68,47 @@ def tables(db: sqlite3.Connection, skip: Collection[str] = tuple(DERIVED)) -> li
         integer_key = len(key) == 1 and next(c[2] for c in info if c[1] == key[0]).upper() == "INTEGER"
         parents = tuple((f[3], f[2], f[4] or f[3]) for f in db.execute(f"PRAGMA foreign_key_list({_quote(name)})"))
         found[name] = Table(name, tuple(c[1] for c in info), key, integer_key, parents)
+    return _ordered(found)
+
+
+def _postgres_tables(db: Any, skip: Collection[str]) -> dict[str, Table]:
+    """The same from PostgreSQL's catalog (its bookkeeping tables, named ``_…``, left out)."""
+    found: dict[str, Table] = {}
+    names = [r[0] for r in db.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+        "AND table_type = 'BASE TABLE' ORDER BY table_name"
+    )]  # fmt: skip
+    for name in names:
+        if name.startswith("_") or name in skip:
+            continue
+        info = db.execute(
+            "SELECT column_name, data_type, is_identity FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position",
+            (name,),
+        ).fetchall()
+        key = tuple(r[0] for r in db.execute(
+            "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+            "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = ?::regclass AND i.indisprimary "
+            "ORDER BY array_position(i.indkey, a.attnum)",
+            (_quote(name),),
+        ))  # fmt: skip
+        integer_key = len(key) == 1 and any(c[0] == key[0] and c[2] == "YES" for c in info)
+        parents = tuple(tuple(r) for r in db.execute(
+            "SELECT kcu.column_name, ccu.table_name, ccu.column_name "
+            "FROM information_schema.table_constraints tc "
+            "JOIN information_schema.key_column_usage kcu ON kcu.constraint_name = tc.constraint_name "
+            "AND kcu.table_schema = tc.table_schema "
+            "JOIN information_schema.constraint_column_usage ccu ON ccu.constraint_name = tc.constraint_name "
+            "AND ccu.table_schema = tc.table_schema "
+            "WHERE tc.constraint_type = 'FOREIGN KEY' AND tc.table_schema = current_schema() AND tc.table_name = ?",
+            (name,),
+        ))  # fmt: skip
+        found[name] = Table(name, tuple(c[0] for c in info), key, integer_key, parents)
+    return found
+
+
+def _ordered(found: dict[str, Table]) -> list[Table]:
+    """Parents before children."""
     ordered: list[Table] = []
     seen: set[str] = set()
 
@@ -119,9 +162,7 @@ def rows(db: sqlite3.Connection, namespace: str | None = None) -> Iterator[tuple
             where, params = f" WHERE {cond}", [namespace]
         order = ", ".join(_quote(c) for c in t.key) if t.key else "rowid"
         cols = ", ".join(_quote(c) for c in t.columns)
-        cursor = db.cursor()
-        cursor.row_factory = None
-        for values in cursor.execute(f"SELECT {cols} FROM {_quote(t.name)}{where} ORDER BY {order}", params):
+        for values in db.execute(f"SELECT {cols} FROM {_quote(t.name)}{where} ORDER BY {order}", params):
             yield t, dict(zip(t.columns, values))
 
 

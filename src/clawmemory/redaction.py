@@ -13,6 +13,7 @@ and ``clawmemory ingest`` re-redacts lines from any other version.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 MASK = "[REDACTED]"
@@ -78,7 +79,7 @@ def _assignment(match: re.Match[str]) -> str:
 _KEEP_PRE = r"\g<pre>" + MASK
 
 # (name, pattern, replacement), applied in this order.
-_CONTEXT: list[tuple[str, re.Pattern[str], object]] = [
+_CONTEXT: list[tuple[str, re.Pattern[str], str]] = [
     (
         "private_key",
         re.compile(
@@ -105,7 +106,7 @@ _ASSIGNMENTS: list[tuple[str, re.Pattern[str]]] = [
     ("assignment", re.compile(_ASSIGNMENT, re.I)),
 ]
 # One scan for all provider tokens (alternatives in the order above), then assignments.
-_PASSES: list[tuple[re.Pattern[str], object]] = [
+_PASSES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     *((p, r) for _, p, r in _CONTEXT),
     (re.compile("|".join(f"(?:{p})" for _, p in _TOKENS)), MASK),
     *((p, _assignment) for _, p in _ASSIGNMENTS),
@@ -158,7 +159,7 @@ def redact(text: str) -> str:
     if not any(t in low for t in _TRIGGERS):
         return text
     for pattern, replacement in _PASSES:
-        text = pattern.sub(replacement, text)  # type: ignore[arg-type]
+        text = pattern.sub(replacement, text)
     return text
 
 

@@ -146,6 +146,12 @@ class Settings(BaseSettings):
         "postgresql://user:password@host:port/db to share one PostgreSQL (pgvector) store between daemons.",
     )
     max_body_bytes: int = Field(8 * 1024 * 1024, ge=1024, description="Largest accepted request body.")
+    http_threads: int = Field(
+        16,
+        ge=1,
+        le=256,
+        description="Worker threads (each with its own store connection) that run the daemon's requests.",
+    )
     default_namespace: str = Field("default", description="Namespace used when a caller names none.")
     search_limit: int = Field(10, ge=1, le=1000, description="Default number of search results.")
     max_query_chars: int = Field(4000, ge=16, description="Longest accepted search query.")
@@ -164,6 +170,9 @@ class Settings(BaseSettings):
     search_depth: int = Field(200, ge=10, le=2000, description="Candidates each signal contributes to fusion.")
     floor_coverage: float = Field(0.34, ge=0, le=1, description="Relevant if this share of query terms matches…")
     floor_cosine: float = Field(0.825, ge=-1, le=1, description="…or the cosine to the query reaches this.")
+    rerank: bool = Field(False, description="Rescore the best candidates with the shipped cross-encoder.")
+    rerank_weight: float = Field(0.5, ge=0, le=10, description="Weight of the cross-encoder in that fusion.")
+    rerank_depth: int = Field(30, ge=2, le=200, description="How many of the best candidates it rescores.")
     search_subquery_weight: float = Field(
         0.0,
         ge=0,

@@ -228,11 +228,7 @@ def _finish(target: PostgresStore, tables: Sequence[export.Table]) -> None:
     with target.transaction() as db:
         for t in tables:
             if t.integer_key:
-                (key,) = t.key
-                db.execute(
-                    f"SELECT setval(pg_get_serial_sequence(?, ?), coalesce((SELECT max({_q(key)}) FROM {_q(t.name)}), 0) + 1, false)",
-                    (t.name, key),
-                )
+                target.advance_ids(db, t.name, t.key[0])
         for model, dim in db.execute("SELECT DISTINCT model, dim FROM embeddings").fetchall():
             target._ensure_hnsw(db, model, dim)
     for t in tables:

@@ -89,6 +89,7 @@ def test_errors_are_json_and_change_nothing(daemon):
         _error(c.delete("/v1/memories/mem_doesnotexist"), 404, "not_found", "id")
         _error(c.post("/v1/search", json={"query": ""}), 422, "invalid_input", "query")
         _error(c.post("/v1/search", json={"query": '"open'}), 422, "invalid_input", "query")
+        _error(c.post("/v1/search", json={"query": "x", "deep": "very"}), 422, "invalid_input", "deep")
         _error(c.get("/v1/memories", params={"limit": "many"}), 422, "invalid_input", "limit")
         _error(c.get("/v1/nowhere"), 404, "route_not_found")
         assert c.get("/v1/memories").json()["total"] == 0

@@ -152,6 +152,7 @@ def requests_to_try() -> list[tuple[str, str, dict]]:
         for corpus in (None, "wiki", "memory", "all"):
             params = {"path": path, **({"corpus": corpus} if corpus else {})}
             post("/v1/tools/memory_get", {"params": params})
+        post("/v1/ledger/import/darwin-memo", {"path": path})  # a file path read by the daemon (NUL: was a 500)
     # namespace names with ../
     for ns in BAD_NAMESPACES:
         post("/v1/memories", {"namespace": ns, "text": "hello"})

@@ -10,11 +10,14 @@ import sqlite3
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from clawmemory.store import open_store
 
 WORDS = [
     "deploy",
@@ -129,12 +132,13 @@ class _Client(threading.Thread):
         stop_at: float,
         budget: threading.Semaphore,
         tickets: list[str],
+        window: int = 0,
     ) -> None:
         super().__init__(daemon=True)
         self.n, self.ns, self.result, self.stop_at, self.budget, self.tickets = n, ns, result, stop_at, budget, tickets
         self.http = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60)
-        self.rng = random.Random(n)
-        self.i = 0
+        self.rng = random.Random(n + 1000 * window)
+        self.i = window * 100_000  # a later window goes on with new writes (not replays of the first)
 
     def call(self, route: str, method: str, path: str, body: dict | None = None) -> httpx.Response | None:
         start = time.perf_counter()
@@ -246,14 +250,29 @@ def seed(url: str, token: str, ns: str, entries: int = 20) -> None:
 
 
 def run_load(
-    url: str, token: str, *, clients: int = 64, seconds: float = 20.0, max_ops: int = 10**9, ns: str = "load"
+    url: str,
+    token: str,
+    *,
+    clients: int = 64,
+    seconds: float = 20.0,
+    max_ops: int = 10**9,
+    ns: str = "load",
+    window: int = 0,
+    more: Sequence[tuple[str, str]] = (),
 ) -> LoadResult:
-    """Drive ``clients`` concurrent clients until ``seconds`` pass or ``max_ops`` operations ran."""
+    """Drive ``clients`` concurrent clients until ``seconds`` pass or ``max_ops`` operations ran;
+    each ``window`` number writes its own texts, turns and sessions. With ``more`` daemons ((url,
+    token) each, on the same store), clients are spread over all of them round-robin and settle
+    each other's tickets across daemons."""
     result = LoadResult(clients)
     budget = threading.Semaphore(max_ops)
     tickets: list[str] = []
     start = time.monotonic()
-    threads = [_Client(n, url, token, ns, result, start + seconds, budget, tickets) for n in range(clients)]
+    targets = [(url, token), *more]
+    threads = [
+        _Client(n, *targets[n % len(targets)], ns, result, start + seconds, budget, tickets, window)
+        for n in range(clients)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -283,15 +302,18 @@ def run_windows(
     """``windows`` load windows of at most ``seconds`` and ``ops`` operations each."""
     total = LoadResult(clients)
     out = Windows(total, [rss_mb(pid)], [0])
-    for _ in range(windows):
-        total.add(run_load(url, token, clients=clients, seconds=seconds, max_ops=ops))
+    for window in range(windows):
+        total.add(run_load(url, token, clients=clients, seconds=seconds, max_ops=ops, window=window))
         out.rss_mb.append(rss_mb(pid))
         out.ops.append(total.ops)
     return out
 
 
-def verify(url: str, token: str, db_path: Path, result: LoadResult, ns: str = "load") -> dict[str, Any]:
-    """Every acknowledged write present exactly once; no ticket settled twice."""
+def verify(
+    url: str, token: str, db_path: Path, result: LoadResult, ns: str = "load", store_url: str = ""
+) -> dict[str, Any]:
+    """Every acknowledged write present exactly once; no ticket settled twice (``store_url``:
+    the PostgreSQL store the daemons shared, instead of the SQLite file ``db_path``)."""
     with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as c:
         lost_memories = [
             i
@@ -299,17 +321,24 @@ def verify(url: str, token: str, db_path: Path, result: LoadResult, ns: str = "l
             if (r := c.get(f"/v1/memories/{i}", params={"namespace": ns})).status_code != 200
             or r.json()["text"] != text
         ]
-    db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
+    if store_url:
+        store = open_store(store_url, db_path)
+        db: Any = store.db
+        close = store.close
+    else:
+        db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
+        close = db.close
     try:
-        counts = dict(
-            db.execute(
+        counts = {
+            r[0]: r[1]
+            for r in db.execute(
                 "SELECT text, COUNT(*) FROM messages WHERE namespace = ? AND text LIKE 'load %' GROUP BY text", (ns,)
             ).fetchall()
-        )
-        settlements = {t for (t,) in db.execute("SELECT ticket_id FROM ledger_settlements WHERE namespace = ?", (ns,))}
-        integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
+        }
+        settlements = {r[0] for r in db.execute("SELECT ticket_id FROM ledger_settlements WHERE namespace = ?", (ns,))}
+        integrity = "n/a (postgres)" if store_url else db.execute("PRAGMA integrity_check").fetchone()[0]
     finally:
-        db.close()
+        close()
     acked_settled = {t for t, n in result.settled.items() if n}
     return {
         "lost_memories": len(lost_memories),

@@ -181,3 +181,57 @@ def test_unknown_summarizer_is_invalid(engine):
         engine.context_compact_messages(planted(), summarizer="magic")
     with pytest.raises(InvalidInput):  # no LLM configured
         engine.context_compact_messages(planted(), summarizer="llm")
+
+
+def _said(*pairs: tuple[str, str]) -> list[dict]:
+    raw = []
+    for n, (said, answer) in enumerate(pairs):
+        at = START + timedelta(minutes=2 * n)
+        raw += [user(said, at), agent(answer, at + timedelta(seconds=30))]
+    return raw
+
+
+DURABLE = ("decisions", "commitments", "open_questions", "preferences", "key_facts")
+
+
+def test_the_offline_summary_keeps_every_substantive_line_and_drops_greetings_and_thanks():
+    raw = [
+        user("Evening! etsy shop notes. mugs 28 eur.", START),
+        agent("Got it. Shipping via PostNL?", START + timedelta(seconds=30)),
+        user("DHL. best seller = speckled blue glaze.", START + timedelta(minutes=1)),
+        agent("Here is the table of glaze sales.", START + timedelta(minutes=2)),
+        user("Thanks for the table. + UK now. maybe a stall in June, depends on stock.", START + timedelta(minutes=3)),
+        agent("I can make a packing list for the stall.", START + timedelta(minutes=4)),
+        user("Yes please.", START + timedelta(minutes=5)),
+        agent("Done.", START + timedelta(minutes=6)),
+    ]
+    text = " ".join(summary.render(OfflineSummarizer().summarize(parse_messages(raw))).split())
+    for phrase in (
+        "Shipping via PostNL: DHL.",  # a terse answer, with the question's subject
+        "best seller = speckled blue glaze",  # a value line without "I"
+        "+ UK now.",
+        "maybe a stall in June",  # a hedged plan
+        "Agent: I can make a packing list",  # an offer the user accepted
+    ):
+        assert phrase in text, (phrase, text)
+    assert "Evening" not in text and "Thanks for the table" not in text
+
+
+def test_the_classified_lines_fill_the_budget_by_confidence():
+    raw = _said(
+        ("The kitchen budget is 18,000 euros and not a cent more.", "Noted."),
+        ("We decided on terracotta tiles for the kitchen floor.", "Nice choice."),
+        ("best seller = speckled blue glaze.", "Good."),
+        ("parents evening stuff, slinky demos went down well.", "Great."),
+    )
+    tokens = TokenEstimator()
+    roomy = OfflineSummarizer(tokens=tokens).summarize(parse_messages(raw))
+    lines = [line for key in DURABLE for line in roomy.get(key, [])]
+    assert len(lines) == 4, roomy
+    costs = {line: tokens.text(f"- {line}\n") for line in lines}
+    tight = OfflineSummarizer(tokens=tokens, share=0.0, floor=sum(costs.values()) - 1)
+    kept = [line for key in DURABLE for line in tight.summarize(parse_messages(raw)).get(key, [])]
+    assert sum(costs[line] for line in kept) <= tight.floor
+    # the residual lines (no durable item) go first; the durable ones stay
+    assert any("18,000 euros" in line for line in kept) and any("terracotta" in line for line in kept)
+    assert len(kept) == 3, kept

@@ -76,14 +76,28 @@ def export_text(engine: Engine, **kw) -> str:
 
 
 @pytest.fixture()
-def pair(tmp_path: Path):
-    a = Engine.open(tmp_path / "a", embedding_provider="none")
-    b = Engine.open(tmp_path / "b", embedding_provider="none")
+def pair(tmp_path: Path, store_url: str, request: pytest.FixtureRequest):
+    """Two engines on two stores (a second PostgreSQL database when the test runs on PostgreSQL)."""
+    second = ""
+    if store_url:
+        second = request.getfixturevalue("postgres").database()
+    a = Engine.open(tmp_path / "a", embedding_provider="none", store_url=store_url or None)
+    b = Engine.open(tmp_path / "b", embedding_provider="none", store_url=second or None)
     try:
         yield a, b
     finally:
         a.close()
         b.close()
+        if second:
+            request.getfixturevalue("postgres").drop(second)
+
+
+def table_names(engine: Engine) -> set[str]:
+    if engine.store.dialect == "postgres":
+        sql = "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+    else:
+        sql = "SELECT name FROM sqlite_master WHERE type = 'table'"
+    return {r[0] for r in engine.store.db.execute(sql)}
 
 
 def test_round_trip_is_byte_identical(pair, tmp_path: Path) -> None:
@@ -126,7 +140,7 @@ def test_every_table_is_exported_or_named_derived(pair) -> None:
     """A table another component adds later is exported without a change here (columns read from
     the database); only the derived ones are left out, each with its reason."""
     a, _ = pair
-    names = {r[0] for r in a.store.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    names = table_names(a)
     exported = {t.name for t in tables(a.store.db)}
     left_out = {n for n in names - exported if not n.startswith(("sqlite_", "search_fts"))}
     assert left_out <= set(DERIVED) and "memories" in exported and "ledger_tickets" in exported

@@ -232,3 +232,19 @@ def test_formation_can_be_turned_off(home, monkeypatch, how):
         engine.settings.memory_formation = True
         commit(engine, "t2", user("The hotel is the Ibis at the airport.", T0), agent("Noted.", T0))
         assert [m["text"] for m in memories(engine)] == ["The hotel is the Ibis at the airport."]
+
+
+def test_a_proposal_becomes_a_decision_when_the_next_turn_accepts_it(engine):
+    """The acceptance arrives in a later commit than the proposal it decides."""
+    commit(
+        engine,
+        "t1",
+        user("It re-uploads RAW files whenever the sidecar changes. Open question whether to version sidecars.", T0),
+        agent("You could hash the RAW and the sidecar separately and only re-upload the sidecar.", T0),
+    )
+    assert not any("hash the RAW" in m["text"] for m in memories(engine))
+    commit(
+        engine, "t2", user("Do it.", T0 + timedelta(minutes=1)), agent("Done in a branch.", T0 + timedelta(minutes=1))
+    )
+    [decision] = [m for m in memories(engine) if "hash the RAW" in m["text"]]
+    assert decision["kind"] == "decision" and json.loads(decision["metadata"])["formation"]["role"] == "assistant"

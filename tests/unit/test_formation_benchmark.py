@@ -29,3 +29,14 @@ def test_formation_benchmark_code_conversation(tmp_path):
     assert updates["updates"] == 5 and updates["stale_above_new"] == 0, updates
     assert updates["superseded_other"] == [], updates
     assert result["compaction"]["keep_rate"] >= 0.95, result["compaction"]
+
+
+def test_formation_benchmark_changes_reconciliation_misses():
+    """fresh2 (seen since round 3): a price renegotiated in non-native English (g4) and a
+    proposal accepted with "Do it." that settles an open question (g2): neither old value is
+    superseded, yet recall ranks the later statement first; compaction keeps every item."""
+    convs = [c for c in bench.load(bench.SPLITS["fresh2"]) if c["id"] in ("g2", "g4")]
+    result = bench.evaluate(convs)
+    updates = result["updates"]
+    assert updates["updates"] == 9 and updates["stale_above_new"] == 0, updates
+    assert result["compaction"]["keep_rate"] >= 0.95, result["compaction"]

@@ -139,3 +139,43 @@ def test_send_me_is_a_request_only_where_it_starts_a_clause_and_number_words_are
 def test_a_pasted_dump_of_settings_is_no_list_of_memories():
     dump = "\n".join(f"setting_{n}: {n}" for n in range(20))
     assert _items(("user", f"My whole config:\n```yaml\n{dump}\n```")) == []
+
+
+def test_a_recurring_weekday_is_specific_and_a_value_of_its_kind():
+    from clawmemory.formation import claims
+
+    items = _items(("user", "firing moved to wednesdays, studio share changed."))
+    assert [i.seq for i in items] == [0]
+    assert claims.parse("kiln firing sundays.").values == {"weekday": frozenset({"sun"})}
+    assert claims.parse("thus it works").values == {}  # only full names take the plural
+
+
+def test_european_thousands_are_a_number_not_a_version():
+    from clawmemory.formation import claims
+
+    assert "version" not in claims.parse("The Yaris, for 13.900 after negotiation.").values
+    assert claims.parse("We bumped it to 2.10.1").values["version"] == frozenset({"2.10.1"})
+
+
+def test_residual_lines_are_every_substantive_sentence_and_never_greetings_or_thanks():
+    turns = [
+        ("user", "Evening! etsy shop notes. mugs 28 eur."),
+        ("assistant", "Shipping via PostNL?"),
+        ("user", "DHL. best seller = speckled blue glaze."),
+        ("assistant", "Here is the table of glaze sales."),
+        ("user", "Thanks for the table."),
+        ("assistant", "I can make a quiz template in Google Forms."),
+        ("user", "Yes please."),
+    ]
+    utterances = [Utterance(role, text, i) for i, (role, text) in enumerate(turns)]
+    durable = {i.text for i in Classifier().items(utterances)}
+    every = Classifier().items(utterances, residual=True)
+    extra = {i.text: i for i in every if i.text not in durable}
+    assert set(extra) == {
+        "etsy shop notes.",
+        "Shipping via PostNL: DHL.",
+        "best seller = speckled blue glaze.",
+        "I can make a quiz template in Google Forms.",
+    }, extra
+    assert all(i.confidence < 0.45 for i in extra.values())
+    assert extra["I can make a quiz template in Google Forms."].role == "assistant"

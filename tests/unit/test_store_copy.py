@@ -3,6 +3,7 @@ usable there; re-runs change nothing; a target holding other data needs --force.
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -84,8 +85,14 @@ def test_copy_verifies_and_the_copy_works_as_a_store(home: Path, tmp_path: Path,
     assert checks["embeddings"].target_rows == made["items"]
     assert seen[-1][1] == seen[-1][2] == report.copied
 
+    with Engine.open(home, embedding_provider="none") as lite:
+        before = io.StringIO()
+        lite.export(before)
     with Engine.open(home, embedding_provider="none", store_url=target) as pg:
         assert pg.store.dialect == "postgres"
+        after = io.StringIO()
+        pg.export(after)
+        assert after.getvalue() == before.getvalue()  # the copy exports byte for byte like the original
         assert pg.search("staging port", "team")[0].text.startswith("The staging database")
         assert pg.search('"ocelot service"', corpus="collections", mode="lexical")
         settled = pg.ledger_settle(made["open_ticket"], 1.0)  # a ticket opened in SQLite settles here

@@ -37,6 +37,10 @@ export const TOOL_SCHEMAS = [
         "asOf": {
           "type": "string",
           "description": "ISO date or time: search the memories that were valid then (default: current)"
+        },
+        "deep": {
+          "type": "boolean",
+          "description": "Slower, deeper search: a small local LLM rescores the best hits (seconds; default false)"
         }
       },
       "required": [

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 
 from .. import __version__
@@ -23,10 +26,20 @@ from .routes_tools import router as tools_router
 
 def create_app(engine: Engine, token: str) -> FastAPI:
     """Build the daemon's app over ``engine``; ``/v1/*`` requires ``token``."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Sync routes run in anyio's thread pool (40 threads by default). The work holds the
+        # GIL and SQLite writes one at a time, so more threads add no throughput, only GIL
+        # switching and one connection (page cache, statements) each: bounded here.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = engine.settings.http_threads
+        yield
+
     app = FastAPI(
         title="clawmemory",
         version=__version__,
         summary="Memory engine for AI agents: store, search, recall ledger, context engine.",
+        lifespan=lifespan,
     )
     app.state.engine = engine
     errors.install(app)

@@ -79,5 +79,6 @@ def search(body: SearchIn, request: Request) -> dict[str, Any]:
         shared=body.shared,
         mode=body.mode,
         as_of=body.as_of,
+        deep=body.deep,
     )
     return {"results": [h.to_dict() for h in hits]}

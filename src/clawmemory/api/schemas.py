@@ -30,3 +30,4 @@ class SearchIn(Body):
     corpus: str = Field("all", description="memory, messages, all (and corpora components add).")
     mode: Literal["hybrid", "lexical", "vector"] | None = None
     as_of: str | None = Field(None, description="ISO date or time: memories valid then (default: current).")
+    deep: bool = Field(False, description="Rescore the best hits with a small local LLM (seconds; the deep extra).")

@@ -31,6 +31,9 @@ class MemorySearchParams(Params):
     asOf: str | None = Field(
         None, description="ISO date or time: search the memories that were valid then (default: current)"
     )
+    deep: bool | None = Field(
+        None, description="Slower, deeper search: a small local LLM rescores the best hits (seconds; default false)"
+    )
 
 
 class MemoryGetParams(Params):

@@ -133,13 +133,16 @@ def search(
     corpus: Annotated[str, typer.Option(help="memory, messages or all.")] = "all",
     mode: Annotated[str | None, typer.Option(help="hybrid, lexical or vector.")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="ISO date or time: memories valid then.")] = None,
+    deep: Annotated[
+        bool, typer.Option("--deep", help="Rescore the best hits with a small local LLM (seconds; the deep extra).")
+    ] = False,
     namespace: Namespace = None,
     data_dir: DataDir = None,
     json_out: Json = False,
 ) -> None:
     """Search memories and conversation messages."""
     with open_engine(data_dir) as engine:
-        hits = engine.search(query, namespace, limit=limit, corpus=corpus, mode=mode, as_of=as_of)
+        hits = engine.search(query, namespace, limit=limit, corpus=corpus, mode=mode, as_of=as_of, deep=deep)
     if json_out:
         emit_json({"results": [h.to_dict() for h in hits]})
         return

@@ -91,7 +91,7 @@ class ContextEngine:
         self.engine = engine
         self.tokens = TokenEstimator()
         self.daily = daily.DailyFiles(engine.store)
-        self.offline = OfflineSummarizer()
+        self.offline = OfflineSummarizer(tokens=self.tokens)
         self._search = search
         self._llm = llm
         self._recall_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="clawmemory-recall")

@@ -1,11 +1,15 @@
 """The offline summariser: deterministic, extractive, no model.
 
-It walks the older half once and copies out every durable item the shared classifier
-(:mod:`clawmemory.formation.classifier`: decisions, commitments, open questions,
-preferences, facts) finds in the dialogue, with who said it, plus a question→answer log,
-the emotional context and one line per tool action. Every durable item is kept up to a
-generous cap per section; past it the lowest-confidence items go first. A 200k-token
-conversation takes well under a second (benchmarks/context.py).
+It walks the older half once and copies out what the shared classifier
+(:mod:`clawmemory.formation.classifier`) finds in the dialogue, with who said it, plus a
+question→answer log, the emotional context and one line per tool action. Compaction keeps
+what it can, where formation keeps what it is sure of: besides the durable items
+(decisions, commitments, open questions, preferences, facts) it takes every other
+substantive line the classifier ranks lower (terse answers, value lines without "I", hedged
+plans, the agent's offers), and drops only what the dialogue shows is not substantive
+(greetings, thanks, acknowledgements). These lines fill a token budget, highest confidence
+first (ties: the later line): :data:`SHARE` of the tokens summarised, at least
+:data:`FLOOR`. A 200k-token conversation takes about a second (benchmarks/context.py).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from collections.abc import Sequence
 from ..formation.classifier import Classifier, Item, Utterance
 from . import summary
 from .messages import Msg, one_line, query_text
+from .tokens import TokenEstimator
 
 UNSURE = re.compile(
     r"\b(?:i don't know|i do not know|not sure|i can't (?:tell|say|answer)|i cannot (?:tell|say|answer)|"
@@ -35,23 +40,15 @@ SECTION_OF = {
     "preference": "preferences",
     "fact": "key_facts",
 }
-CAPS = {
-    "emotional_context": 20,
-    "key_facts": 200,
-    "tool_actions": 30,
-    "qa_log": 60,
-    "decisions": 200,
-    "commitments": 200,
-    "open_questions": 200,
-    "preferences": 200,
-}
+CAPS = {"emotional_context": 20, "tool_actions": 30, "qa_log": 60}
+SHARE = 0.3  # of the summarised tokens, the most the classified lines take
+FLOOR = 1_000  # tokens the classified lines may always take
 MAX_ITEM = 300
 _SENTENCE = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n+")
 
 
-def _cap(items: list[str], key: str, rank: dict[str, float] | None = None) -> list[str]:
-    """At most ``CAPS[key]`` items: the Q&A log keeps its head and tail, durable sections drop
-    their lowest-confidence items first (order kept), the others keep the most recent."""
+def _cap(items: list[str], key: str) -> list[str]:
+    """At most ``CAPS[key]`` items: the Q&A log keeps its head and tail, the others the most recent."""
     limit = CAPS[key]
     if len(items) <= limit:
         return items
@@ -62,10 +59,20 @@ def _cap(items: list[str], key: str, rank: dict[str, float] | None = None) -> li
             + [f"… {len(items) - limit} more exchanges omitted (kept in memory)"]
             + items[len(items) - (limit - head) :]
         )
-    if rank:
-        keep = set(sorted(range(len(items)), key=lambda i: (-rank.get(items[i], 0.0), -i))[:limit])
-        return [item for i, item in enumerate(items) if i in keep]
     return items[len(items) - limit :]
+
+
+def fill(items: Sequence[Item], budget: int, tokens: TokenEstimator) -> list[Item]:
+    """The items that fit in ``budget`` tokens as summary lines, taken by confidence (ties: the
+    later item), returned in dialogue order."""
+    order = sorted(range(len(items)), key=lambda i: (-items[i].confidence, -i))
+    keep, used = set(), 0
+    for i in order:
+        cost = tokens.text(f"- {_line(items[i])}\n")
+        if used + cost <= budget:
+            keep.add(i)
+            used += cost
+    return [item for i, item in enumerate(items) if i in keep]
 
 
 def _line(item: Item) -> str:
@@ -77,8 +84,21 @@ class OfflineSummarizer:
 
     name = "offline"
 
-    def __init__(self, classifier: Classifier | None = None) -> None:
+    def __init__(
+        self,
+        classifier: Classifier | None = None,
+        tokens: TokenEstimator | None = None,
+        *,
+        share: float = SHARE,
+        floor: int = FLOOR,
+    ) -> None:
         self.classifier = classifier or Classifier()
+        self.tokens = tokens or TokenEstimator()
+        self.share, self.floor = share, floor
+
+    def budget(self, messages: Sequence[Msg]) -> int:
+        """Tokens the classified lines of a summary of ``messages`` may take."""
+        return max(self.floor, int(self.share * self.tokens.messages(m.raw for m in messages)))
 
     def summarize(self, messages: Sequence[Msg], deadline: float | None = None) -> summary.Sections:
         out = summary.empty()
@@ -119,13 +139,10 @@ class OfflineSummarizer:
             out["tool_actions"].append(f"{call} → (no result)")
         if pending_q is not None:
             self._unanswered(out, pending_q)
-        rank: dict[str, float] = {}
-        for item in self.classifier.items(turns):
-            line = _line(item)
-            out[SECTION_OF[item.kind]].append(line)
-            rank[line] = max(rank.get(line, 0.0), item.confidence)
+        for item in fill(self.classifier.items(turns, residual=True), self.budget(messages), self.tokens):
+            out[SECTION_OF[item.kind]].append(_line(item))
         merged = summary.merge(out)
-        return {k: _cap(v, k, rank) for k, v in merged.items()}
+        return {k: _cap(v, k) if k in CAPS else v for k, v in merged.items()}
 
     @staticmethod
     def _unanswered(out: summary.Sections, question: tuple[str, bool]) -> None:

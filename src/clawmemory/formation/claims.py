@@ -37,7 +37,8 @@ _MONTHS = {
 }
 _MONTH_WORDS = frozenset([*_MONTHS.values(), *_MONTHS, "sept"])
 _MONTH = rf"(?:{'|'.join(sorted(_MONTH_WORDS, key=len, reverse=True))})\b\.?"
-_WEEKDAY = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|sday|nesday|rsday|urday)?\b"
+# a weekday, also plural for a recurring one ("sundays"); only full names take the plural ("thus" is no day)
+_WEEKDAY = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:(?:day|sday|nesday|rsday|urday)s?)?\b"
 _ORD = r"(?:st|nd|rd|th)?"
 _DATE = re.compile(
     rf"\b(?P<m1>{_MONTH})\s+(?:the\s+)?(?P<d1>\d{{1,2}}){_ORD}(?![\w.,]\d)"
@@ -61,6 +62,7 @@ _NUMBER = r"\d+(?:[.,]\d+)*"
 _PER = r"(?:\s*(?:/|\b(?:per|a|an|each)\b)\s*(?P<per>[a-z]+))?"
 _QTY = re.compile(rf"(?P<cur>[$€£])?(?<![\w.])(?P<n>{_NUMBER})(?:\s*(?P<unit>%|(?!(?:per|a|an|each)\b)[a-z]+))?{_PER}")
 _RANGE = re.compile(r"(?<![\w.:])(\d{1,2})\s*(?:till|until|to|-|–)\s*(\d{1,2})(?![\w:]|\.\d)")
+_GROUPED = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")  # "13.900": thousands in the European way, not a version
 _IDENT = re.compile(r"(?<![\w.-])(?=[\w-]*[a-z])(?=[\w-]*\d)[a-z][\w-]*(?![\w-])")  # b1, lh1234, europe-west4
 _NUMWORDS = {
     w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())
@@ -244,7 +246,7 @@ def _typed(text: str) -> tuple[dict[str, set[str]], list[str], str]:
         kind = _quantity(_unit(m.group("cur") or m.group("unit")), m.group("per"))
         if kind:
             add(kind, n, m.group("n"))
-        elif n.count(".") >= 1 and not m.group("cur"):
+        elif n.count(".") >= 1 and not m.group("cur") and not _GROUPED.fullmatch(n):
             add("version", n, m.group("n"))
         else:
             add("num", n, m.group("n"))
@@ -386,11 +388,12 @@ def _number(value: str) -> float | None:
         return None
 
 
-def conflicts(new: Claim, old: Claim) -> set[str]:
-    """Value kinds where ``new`` gives a value ``old`` lacks, and either drops one of ``old``'s
-    or is worded as a change (relative time words never conflict; a number said to go up must
-    be above the old one, one said to go down below it)."""
-    out = set()
+def differences(new: Claim, old: Claim) -> dict[str, tuple[list[str], list[str]]]:
+    """Per value kind of ``old`` that ``new`` gives too: ``(fresh, dropped)``, the values of ``new``
+    that ``old`` does not say and those of ``old`` that ``new`` does not (dates that may name one
+    day, a name either says, identifiers of another shape and relative time words never differ; a
+    number said to go up must be above the old one, one said to go down below it)."""
+    out = {}
     for kind, old_vals in old.values.items():
         if kind == "when":
             continue
@@ -412,9 +415,14 @@ def conflicts(new: Claim, old: Claim) -> set[str]:
         if new.direction and (kind in ("num", "version") or kind.startswith("qty:")):
             olds = [n for n in map(_number, old_vals) if n is not None]
             fresh = [v for v in fresh if (n := _number(v)) is None or any((n - o) * new.direction > 0 for o in olds)]
-        if fresh and (dropped or new.change):
-            out.add(kind)
+        out[kind] = (fresh, dropped)
     return out
+
+
+def conflicts(new: Claim, old: Claim) -> set[str]:
+    """Value kinds where ``new`` gives a value ``old`` lacks, and either drops one of ``old``'s
+    or is worded as a change (see :func:`differences`)."""
+    return {kind for kind, (fresh, dropped) in differences(new, old).items() if fresh and (dropped or new.change)}
 
 
 def shared(new: Claim, old: Claim) -> set[tuple[str, str]]:

@@ -45,7 +45,7 @@ _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december|"
     "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 )
-_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thurs|fri|sat|sun"
+_DAYS = "(?:mon|tues|wednes|thurs|fri|satur|sun)days?|mon|tue|tues|wed|thu|thurs|fri|sat|sun"  # "sundays": recurring
 _SPECIFIC = re.compile(
     r"\d|`[^`]+`|https?://|\b\w+\.\w+/\S+|\b[a-z]+_[a-z_]+\b|\b[a-z]+\.[a-z0-9]+\b"
     rf"|\b(?:{_MONTHS}|{_DAYS})\b|\b(?:today|tomorrow|tonight|weekend|next (?:week|month|year|sprint))\b"
@@ -64,6 +64,7 @@ _YES_NO = re.compile(r"^(?:yes|yeah|yep|no|nope|nah)\b[,.!:;]*\s+(?P<rest>.+)", 
 _YES_NO_QUESTION = re.compile(r"^(?:should|shall|do|does|did|would|will|can|could|is|are|want|may)\b", re.I)
 _ASKS_PREFERENCE = re.compile(r"\b(?:want|prefer|like|rather|kind of|sort of|how (?:much|many|often|long))\b", re.I)
 _NAME = re.compile(r"(?<=[\w,;:)] )[A-Z][\w&'-]+|(?<=[\w,;:)] )[A-Z]{2,}\b")
+_ACRONYM = re.compile(r"\b[A-Z]{2,}\b")  # a name also where it starts a sentence ("UK", "DHL")
 _SUBJECT = re.compile(r"\b(?:i|i'm|im|i've|i'll|we|we're|we've|we'll|my|our|let's|lets)\b")
 _FIRST = re.compile(r"\b(?:i|i'm|im|i've|i'd|i'll|me|my|mine|we|we're|we've|we'll|our|ours|us|let's|lets)\b")
 
@@ -115,6 +116,7 @@ _ACCEPT = re.compile(
     r"^(?:yes|yeah|yep|yup|sure|ok|okay|sounds good|agreed|deal|perfect|great|"
     r"let'?s do (?:it|that)|do it|go ahead|correct|exactly)\b"
 )
+_OFFER = re.compile(r"\b(?:i'll|i will|i can|i could|let me|we could|you could)\b")
 _HEDGE = re.compile(r"\b(?:maybe|let me (?:think|talk|check)|not sure|could work|perhaps|later)\b")
 _PROPOSAL = re.compile(
     r"\b(?:you could|we could|i'd suggest|i suggest|i recommend|how about|what about|"
@@ -264,10 +266,12 @@ def is_specific(text: str) -> bool:
     return bool(_SPECIFIC.search(text.lower()) or _NAME.search(text))
 
 
-def topic(turns: Sequence[Utterance], item: Item, items: Sequence[Item]) -> str:
+def topic(turns: Sequence[Utterance], item: Item, items: Sequence[Item] = ()) -> str:
     """What the dialogue says ``item`` is about beyond its own words: the sentence before it in
-    the same message when that is no item itself ("Bad news: the race is full." before "I signed
-    up for Utrecht instead."), and the question a reply's first sentence answers."""
+    the same message ("Bad news: the race is full." before "I signed up for Utrecht instead.";
+    "We signed for Kildonan Road!" before "£1,280 in the end") unless that is one of ``items``,
+    the prose that introduced a code block for a setting of it, and the question a reply's
+    first sentence answers."""
     i = next((k for k, t in enumerate(turns) if t.seq == item.seq), None)
     if i is None:
         return ""
@@ -291,9 +295,14 @@ class Classifier:
     makes repeats confirmations instead of new items."""
 
     min_words = 2
+    residual_confidence = 0.3  # below every durable item (0.45 and up); 0.4 with a value
 
-    def items(self, turns: Sequence[Utterance], seen: Iterable[frozenset[str]] = ()) -> list[Item]:
-        """Every durable item in ``turns``, in order."""
+    def items(
+        self, turns: Sequence[Utterance], seen: Iterable[frozenset[str]] = (), *, residual: bool = False
+    ) -> list[Item]:
+        """Every durable item in ``turns``, in order. With ``residual`` also every other substantive
+        sentence (see :meth:`_residual`) at a lower confidence: what compaction ranks to fill its
+        budget (formation keeps only the durable items)."""
         said: list[frozenset[str]] = list(seen)
         out: list[Item] = []
         names: set[str] = set()
@@ -303,7 +312,7 @@ class Classifier:
             names |= {n.lower() for n in _NAME.findall(turn.text)}
             prev = self._previous(turns, i)
             nxt = self._next(turns, i)
-            for item in self._turn(turn, prev, nxt, names):
+            for item in self._turn(turn, prev, nxt, names, residual):
                 words = frozenset(content_words(item.text))
                 if item.role == "assistant" and item.kind != "commitment" and self._repeats(words, said):
                     continue
@@ -331,9 +340,16 @@ class Classifier:
                 return turns[j] if turns[j].role != turns[i].role else None
         return None
 
-    def _turn(self, turn: Utterance, prev: Utterance | None, nxt: Utterance | None, names: set[str]) -> list[Item]:
-        if turn.role == "assistant" and not any(t in turn.text.lower() for t in _AGENT_TRIGGER):
-            return []  # the agent's sentences count only as commitments or accepted proposals
+    def _turn(
+        self, turn: Utterance, prev: Utterance | None, nxt: Utterance | None, names: set[str], residual: bool = False
+    ) -> list[Item]:
+        low = turn.text.lower()
+        # a "yes" to a turn without a question accepts what it proposes
+        accepted = nxt is not None and "?" not in turn.text and bool(_ACCEPT.search(nxt.text.strip().lower()))
+        if turn.role == "assistant" and not any(t in low for t in _AGENT_TRIGGER):
+            if not (residual and (accepted or _OFFER.search(low))):
+                return []  # the agent's sentences count only as commitments or accepted proposals
+        heard = content_words(prev.text) if residual and prev is not None else set()
         parts = sentences(turn.text)
         listed = list_lines(turn.text) if turn.role == "user" else set()
         out: list[Item] = []
@@ -357,6 +373,10 @@ class Classifier:
                     out[-1] = Item("question", last.text, last.role, last.seq, last.at, 0.8)
                 elif sentence in listed and len(content_words(sentence)) >= 3:
                     members.append(sentence)
+                elif residual and (
+                    left := self._residual(sentence, turn, prev, heard, first=n == 0, accepted=accepted)
+                ):
+                    out.append(left)
                 continue
             out += found
         if members and sum(1 for item in out if item.text in listed) >= 2:
@@ -476,6 +496,40 @@ class Classifier:
         ):
             return make("decision", 0.6)
         return None
+
+    def _residual(
+        self, s: str, turn: Utterance, prev: Utterance | None, heard: set[str], *, first: bool, accepted: bool
+    ) -> Item | None:
+        """A substantive sentence that is no durable item, at :attr:`residual_confidence` (more
+        when it names a value). The dialogue decides what is not substantive: a question (its
+        answer is what counts), a sentence with no content word, an acknowledgement (all its
+        content words repeat the other side's last turn, ``heard``: "Thanks for the table."), and
+        a word without a value that answers nothing ("Evening!" before the news, "ever." after a
+        rule). The agent's sentences count when it offers or promises in the first person, or
+        when the user's "yes" accepts them."""
+        low = s.lower()
+        words = content_words(s)
+        if s.rstrip().endswith("?") or not words or (heard and words <= heard):
+            return None
+        valued = bool(_VALUE.search(s) or _NAME.search(s) or _ACRONYM.search(s))
+        answers = first and prev is not None and prev.text.rstrip().endswith("?")
+        if len(words) <= 1 and not valued and not answers:
+            return None
+        if turn.role == "assistant":
+            if not (accepted or _OFFER.search(low)):
+                return None
+            kind = "commitment" if re.search(r"\b(?:i'll|i will)\b", low) else "decision"
+        elif _UNSURE.search(low) or _HEDGE.search(low):
+            kind = "question"
+        elif _EVAL.search(low) or _DIRECTIVE.search(_LEAD.sub("", low)):
+            kind = "preference"
+        elif _CHOICE.search(low):
+            kind = "decision"
+        else:
+            kind = "fact"
+        if answers and prev is not None and len(words) <= 2 and turn.role == "user":
+            s = f"{self._subject(prev.text)}: {s}"  # a terse answer carries the question's subject
+        return Item(kind, s, turn.role, turn.seq, turn.at, self.residual_confidence + 0.1 * valued)
 
     @staticmethod
     def _subject(question: str) -> str:

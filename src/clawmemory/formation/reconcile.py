@@ -57,6 +57,7 @@ class Candidate:
     role: str = "user"
     extractor: str = "offline"
     context: str = ""  # the topic before it: a short lead sentence ("Budget.") or the question it answers
+    exchange: str = ""  # the same with a lead that is an item itself: indexed with it, read by recall order
 
 
 @dataclass(frozen=True)

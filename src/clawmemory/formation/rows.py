@@ -43,3 +43,15 @@ def provenance(db: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[str | 
         ids,
     )
     return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+
+def exchanges(db: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[str, str]]:
+    """``{id: (role, context)}`` of the formed memories among ``ids``: who said each and the words
+    of the exchange it came from."""
+    rows = chunked_in(
+        db,
+        "SELECT id, json_extract(metadata, '$.formation.role'), json_extract(metadata, '$.formation.context') "
+        "FROM memories WHERE source = 'formation' AND id IN ({marks})",
+        ids,
+    )
+    return {r[0]: (r[1] or "user", r[2] or "") for r in rows}

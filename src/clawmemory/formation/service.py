@@ -20,12 +20,13 @@ from .. import validation
 from ..errors import NotFound
 from ..llm import LLMClient, LLMError
 from ..retrieval.hits import SearchHit
-from ..store import NewMemory
+from ..store import IndexItem, NewMemory
 from ..store.records import now_iso
 from ..store.sqlite import chunked_in
 from . import rows, schema  # noqa: F401  (schema registers the validity migration)
 from .classifier import Classifier, Item, Utterance, topic
 from .llm_extractor import LLMExtractor
+from .order import later_first, stated
 from .reconcile import ACTIONS, Candidate, Decision, Neighbour, decide
 from .worker import SessionQueue
 
@@ -88,7 +89,11 @@ class Formation:
                 self.stats["llm_fallbacks"] += 1
                 log.warning("llm extraction failed (%s); offline extraction", exc)
         new_seqs = {t.seq for t in turns[first_new:]}
-        return [i for i in self.classifier.items(turns) if i.seq in new_seqs], "offline"
+        # the agent's proposal becomes a decision when the user accepts it: in the turn after it
+        proposed = turns[first_new - 1].seq if first_new and turns[first_new - 1].role == "assistant" else None
+        return [
+            i for i in self.classifier.items(turns) if i.seq in new_seqs or (i.seq == proposed and i.kind == "decision")
+        ], "offline"
 
     def process(self, namespace: str, session_key: str) -> dict[str, Any]:
         """Extract and reconcile the session's messages not processed yet; counts per action.
@@ -124,6 +129,7 @@ class Formation:
                 item.role,
                 extractor,
                 topic(window, item, items),
+                topic(window, item),
             )
             counts[self.reconcile(candidate).action] += 1
         with store.transaction() as db:
@@ -205,6 +211,7 @@ class Formation:
                     "at": c.at,
                     "confidence": c.confidence,
                     "extractor": c.extractor,
+                    "context": c.exchange,
                 }
             },
         )
@@ -223,6 +230,8 @@ class Formation:
                 db.execute("UPDATE memories SET confirmations = confirmations + 1 WHERE id = ?", (memory.id,))
                 return
             db.execute("UPDATE memories SET valid_from = ? WHERE id = ?", (c.at, memory.id))
+            if c.exchange:
+                self._index(db, memory.id, memory.namespace, c, memory.created_at)
             if decision.action == "contradict":
                 db.executemany(
                     "UPDATE memories SET valid_to = ?, superseded_by = ?, updated_at = ? WHERE id = ?",
@@ -232,9 +241,6 @@ class Formation:
 
     def _refine(self, db: Any, c: Candidate, target: str) -> None:
         """Replace a memory's text with the fuller candidate (re-indexed in place)."""
-        from ..store import IndexItem
-
-        fresh = self._new(c)
         store = self.engine.store
         old = store.get_memory(target)
         if old is None:
@@ -250,15 +256,33 @@ class Formation:
             "UPDATE memories SET text = ?, content_hash = ?, updated_at = ?, confirmations = confirmations + 1, "
             "metadata = ? WHERE id = ?",
             (
-                fresh.text,
+                c.text,
                 digest,
                 now_iso(),
-                json.dumps({**old.metadata, "refined_from": old.text}, ensure_ascii=False),
+                json.dumps(_refined(old.metadata, old.text, c.exchange), ensure_ascii=False),
                 target,
             ),
         )
-        store.unindex_item(db, "memory", target)
-        store.index_items(db, [IndexItem(old.namespace, "memory", target, fresh.text, created_at=old.created_at)])
+        self._index(db, target, old.namespace, c, old.created_at)
+
+    def _index(self, db: Any, memory_id: str, namespace: str, c: Candidate, created_at: str) -> None:
+        """(Re)index a formed memory with the words of its exchange as context, lexical and for the
+        embedder, so that a terse item is found by what the dialogue said it is about."""
+        self.engine.store.unindex_item(db, "memory", memory_id)
+        self.engine.store.index_items(
+            db,
+            [
+                IndexItem(
+                    namespace,
+                    "memory",
+                    memory_id,
+                    c.text,
+                    context=c.exchange,
+                    embed_text=f"{c.exchange}\n{c.text}" if c.exchange else "",
+                    created_at=created_at,
+                )
+            ],
+        )
 
     # -- validity -----------------------------------------------------------------------
 
@@ -310,6 +334,25 @@ class Formation:
             if len(out) == limit:
                 break
         return out, {r.row.ref_id: info[r.row.ref_id] for r in out if r.row.ref_id in info}
+
+    def order(self, hits: list[SearchHit]) -> list[SearchHit]:
+        """``hits`` with a memory stated later than a better-ranked one about the same subject
+        moved above it (:mod:`.order`); validity (``current``) must have filled ``valid_from``."""
+        ids = [h.id for h in hits if h.corpus == "memory"]
+        if len(ids) < 2:
+            return hits
+        formed = rows.exchanges(self.engine.store.db, ids)
+        facts = {
+            h.id: stated(
+                h.text,
+                h.kind or "note",
+                h.extra.get("valid_from") or h.created_at or "",
+                *formed.get(h.id, ("user", "")),
+            )
+            for h in hits
+            if h.corpus == "memory"
+        }
+        return later_first(hits, facts)
 
     def predecessors(self, hits: Sequence[SearchHit]) -> list[SearchHit]:
         """The memories the memory hits superseded, marked, to list after their successors."""
@@ -370,6 +413,14 @@ class Formation:
         if not cur.rowcount:
             raise NotFound(f"no memory {memory_id!r} in namespace {namespace!r}", field="id")
         return self.engine.store.get_memory(memory_id).to_dict() | self.validity([memory_id])[memory_id]
+
+
+def _refined(metadata: dict[str, Any], text: str, exchange: str) -> dict[str, Any]:
+    """A refined memory's metadata: the text it replaced, and the exchange of its new text."""
+    out = {**metadata, "refined_from": text}
+    if isinstance(out.get("formation"), dict):
+        out["formation"] = {**out["formation"], "context": exchange}
+    return out
 
 
 def as_of_value(value: Any, field: str = "as_of") -> str | None:

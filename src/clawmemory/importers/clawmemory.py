@@ -163,6 +163,9 @@ class RowWriter:
                 if item is not None:
                     index.append(item)
             self.engine.store.index_items(db, index)
+            for t in {self.tables[r.table] for r in batch if r.table in self.tables}:
+                if t.integer_key and not dry_run:
+                    self.engine.store.advance_ids(db, t.name, t.key[0])  # kept numbers: new ones follow
         if redacted:
             report.notes["redacted"] = report.notes.get("redacted", 0) + redacted
         return counts

@@ -37,7 +37,7 @@ def _load(source: str | Path | dict[str, Any]) -> tuple[dict[str, Any], str]:
         payload = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise InvalidInput(f"{path}: no such file", field="path") from exc
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # unreadable, not UTF-8 or JSON, a NUL in the path
         raise InvalidInput(f"{path} is not a darwin-memo ledger file: {exc}", field="path") from exc
     return payload, str(path)
 

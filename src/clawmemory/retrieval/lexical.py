@@ -59,9 +59,11 @@ class LexicalSearcher:
                 self.index.merge()
             self._seen = (max(marks[0], self._seen[0]), max(marks[1], self._seen[1]))
 
-    def count(self, namespaces: Sequence[str], corpora: Sequence[str]) -> int:
-        """How many items a search over ``namespaces`` × ``corpora`` ranks."""
-        self.sync()
+    def count(self, namespaces: Sequence[str], corpora: Sequence[str], *, sync: bool = True) -> int:
+        """How many items a search over ``namespaces`` × ``corpora`` ranks (``sync=False``: as of
+        the last sync, e.g. right after :meth:`search`, saving the store a watermark query)."""
+        if sync:
+            self.sync()
         return self.index.items.count(namespaces, corpora)
 
     def search(

@@ -51,7 +51,7 @@ READ_LINES = 120
 READ_CHARS = 12_000
 MAX_READ_LINES = 10_000
 
-SEARCH_PARAMS = ("query", "maxResults", "minScore", "corpus", "asOf")
+SEARCH_PARAMS = ("query", "maxResults", "minScore", "corpus", "asOf", "deep")
 GET_PARAMS = ("path", "from", "lines", "corpus")
 _CITATION_SUFFIX = re.compile(r"#L(\d+)(?:-L(\d+))?$")
 
@@ -163,7 +163,8 @@ class MemoryTools:
         if requested != "lexical" and embedder is None:
             error = engine.backends()["embeddings"].get("error") or "embeddings are off"
             mode, fallback = "lexical", {"from": requested, "reason": error}
-        hits = engine.search(query, ns, limit=limit, corpus=TOOL_CORPORA[corpus], as_of=p.get("asOf"))
+        deep = p.get("deep") or False
+        hits = engine.search(query, ns, limit=limit, corpus=TOOL_CORPORA[corpus], as_of=p.get("asOf"), deep=deep)
         if min_score is not None:
             hits = [h for h in hits if h.score >= min_score]
         if p.get("asOf") is None:  # what the results superseded, marked, after them

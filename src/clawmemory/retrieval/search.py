@@ -21,6 +21,7 @@ from .fusion import fuse
 from .lexical import LexicalHit, LexicalSearcher
 from .multihop import container_scores, widen
 from .query import LexicalQuery, parse_query
+from .rerank import Reranking
 from .vectors import StoreVectorSearcher, VectorHits, VectorSearcher, vector_searcher
 
 log = logging.getLogger("clawmemory.search")
@@ -42,6 +43,8 @@ class SearchParams:
     subquery_weight: float = 0.0  # share of an item's score from its best sub-query (multihop.py); 0: off
     subquery_speakers: bool = False  # a query naming one speaker also searches that speaker's items alone
     subquery_vectors: bool = False  # embed each sub-query too (else reuse the query's vector pool)
+    rerank_weight: float = 0.0  # cross-encoder weight over the best rerank_depth candidates (0: off)
+    rerank_depth: int = 30
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ class Searcher:
         self._vectors: VectorSearcher | StoreVectorSearcher | None = None
         self.params = params
         self.decomposer = decomposer
+        self.rerank: Reranking | None = None  # the cross-encoder hook (rerank.py), set by the engine
 
     def vectors(self) -> tuple[Embedder, VectorSearcher | StoreVectorSearcher] | None:
         """The embedder and its vector index, or None when embeddings are off or broken."""
@@ -127,7 +131,7 @@ class Searcher:
         rows.update((h.row.item_id, h.row) for _, sub_hits, _ in parts for h in sub_hits)
         wanted = {i for v in (vec, *(v for _, _, v in parts)) if v for i, _ in v.top}
         rows.update(self.store.items([i for i in wanted if i not in rows]))
-        n = max(self.lexical.count(namespaces, corpora), 1)
+        n = max(self.lexical.count(namespaces, corpora, sync=mode == "vector"), 1)
         author = self._named_author(text, namespaces)
         pool = list(rows)
         fused, dense = self._fuse(hits, vec, rows, pool, n, bonus_author=author)
@@ -136,6 +140,8 @@ class Searcher:
             [self._fuse(h, v, rows, pool, n, only_author=a)[0] for a, h, v in parts],
             p.subquery_weight,
         )
+        if self.rerank is not None:
+            fused = self.rerank(text, fused, rows, p.rerank_weight, p.rerank_depth)
         containers = container_scores(fused, dense, rows, p.container_temperature, p.container_dense)
         vector = dict(vec.top) if vec else {}
         ranked = []

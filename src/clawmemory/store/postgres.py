@@ -11,8 +11,10 @@ import hashlib
 import re
 import threading
 import time
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -23,7 +25,7 @@ from psycopg.rows import tuple_row
 from . import migrations
 from .pgconn import Connection
 from .records import SearchRow, now_iso
-from .sqlite import SQLStore
+from .sqlite import Held, SQLStore
 
 MAX_POSITION = 16383  # tsvector positions stop here; later words share the last position
 MAX_POSITIONS = 256  # positions kept per lexeme
@@ -53,20 +55,23 @@ def tsvector(terms: str, context: str = "", context_next: str = "") -> str:
     A/B/C by column, one position left empty between columns so no phrase spans two."""
     positions: dict[str, list[str]] = {}
     pos = 0
-    for column, text in (("terms", terms), ("context", context), ("context_next", context_next)):
-        weight = WEIGHTS[column]
+    for weight, text in (("A", terms), ("B", context), ("C", context_next)):
         for word in text.split():
             pos += 1
-            spots = positions.setdefault(word, [])
-            if len(spots) < MAX_POSITIONS:
+            spots = positions.get(word)
+            if spots is None:
+                positions[word] = [f"{pos}{weight}"]
+            elif len(spots) < MAX_POSITIONS:
                 spots.append(f"{min(pos, MAX_POSITION)}{weight}")
         pos += 1
-    return " ".join(f"{_lexeme(word)}:{','.join(spots)}" for word, spots in positions.items())
+    return " ".join([_lexeme(word) + ",".join(spots) for word, spots in positions.items()])
 
 
+@lru_cache(maxsize=262144)
 def _lexeme(word: str) -> str:
+    """``'word':`` (quoted for tsvector/tsquery input, at most :data:`MAX_LEXEME` bytes)."""
     raw = word.encode("utf-8")[:MAX_LEXEME].decode("utf-8", "ignore")
-    return "'" + raw.replace("\\", "\\\\").replace("'", "''") + "'"
+    return "'" + raw.replace("\\", "\\\\").replace("'", "''") + "':"
 
 
 _FTS = re.compile(r'\s*(?:(\{[^}]*\})\s*:|"([^"]*)"|(\()|(\))|(AND|OR|NOT)\b)')
@@ -87,7 +92,7 @@ def tsquery(match: str) -> str:
             weights = "".join(WEIGHTS[c] for c in columns.strip("{}").split())
         elif phrase is not None:
             words = phrase.split()
-            out.append("(" + " <-> ".join(f"{_lexeme(w)}:{weights}" for w in words) + ")")
+            out.append("(" + " <-> ".join(f"{_lexeme(w)}{weights}" for w in words) + ")")
         elif opening:
             out.append("(")
         elif closing:
@@ -98,6 +103,12 @@ def tsquery(match: str) -> str:
         if pos < len(match) and match[pos:].strip() == "":
             break
     return " ".join(out)
+
+
+def _register_vector(conn: Connection) -> None:
+    from pgvector.psycopg import register_vector
+
+    register_vector(conn.raw)
 
 
 class PostgresStore(SQLStore):
@@ -111,41 +122,33 @@ class PostgresStore(SQLStore):
         self.url = url
         self.path = redact_url(url)
         self._local = threading.local()
-        self._all: list[Connection] = []
-        self._all_lock = threading.Lock()
+        self._open: weakref.WeakSet[Held] = weakref.WeakSet()  # every live thread's connection
+        self._open_lock = threading.Lock()
+        self._vector_ready = False
         self._hnsw: set[str] = set()
         self._samples: dict[tuple, tuple[float, np.ndarray]] = {}
         migrations.migrate(self.db)
-        self._vector_types()
+        self._vector_ready = True  # the extension exists now: every connection reads vectors
+        with self._open_lock:
+            for held in list(self._open):
+                _register_vector(held.conn)
 
     # -- connections and transactions -------------------------------------------------
 
     @property
     def db(self) -> Connection:
-        """This thread's connection (opened on first use, reopened after a failure)."""
-        conn = getattr(self._local, "conn", None)
-        if conn is None or not conn.usable:
+        """This thread's connection (opened on first use, reopened after a failure, closed when
+        the thread ends: the HTTP server's worker threads come and go)."""
+        held = getattr(self._local, "held", None)
+        if held is None or not held.conn.usable:
             conn = Connection(self.url)
             conn.set("hnsw.iterative_scan", "relaxed_order")
-            self._local.conn = conn
-            with self._all_lock:
-                self._all.append(conn)
-            if getattr(self, "_vector_ready", False):
-                self._register_vector(conn)
-        return conn
-
-    def _vector_types(self) -> None:
-        self._vector_ready = True
-        with self._all_lock:
-            for conn in self._all:
-                self._register_vector(conn)
-
-    @staticmethod
-    def _register_vector(conn: Connection) -> None:
-        from pgvector.psycopg import register_vector
-
-        register_vector(conn.raw)
-        conn.set("hnsw.iterative_scan", "relaxed_order")
+            if self._vector_ready:
+                _register_vector(conn)
+            held = self._local.held = Held(conn)
+            with self._open_lock:
+                self._open.add(held)
+        return held.conn
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -164,11 +167,18 @@ class PostgresStore(SQLStore):
             db.commit()
 
     def close(self) -> None:
-        with self._all_lock:
-            for conn in self._all:
-                conn.close()
-            self._all.clear()
+        with self._open_lock:
+            for held in list(self._open):
+                held.conn.close()
+            self._open.clear()
         self._local = threading.local()
+
+    def advance_ids(self, db: Connection, table: str, column: str) -> None:
+        t, c = (sql.Identifier(name).as_string(db.raw) for name in (table, column))
+        db.execute(
+            f"SELECT setval(pg_get_serial_sequence(?, ?), coalesce((SELECT max({c}) FROM {t}), 0) + 1, false)",
+            (t, column),
+        )
 
     def columns(self, table: str) -> set[str]:
         rows = self.db.execute(

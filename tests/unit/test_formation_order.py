@@ -1,0 +1,125 @@
+"""Recall order among memories about one subject: the later-stated first, everything else in
+its place; through the engine's search too, where reconciliation did not see the change."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from support.conversations import agent, user
+
+from clawmemory.formation.order import later_first, same_subject, stated
+from clawmemory.retrieval.hits import SearchHit
+
+NS = "agent-main"
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def hit(mid: str, text: str, corpus: str = "memory") -> SearchHit:
+    return SearchHit(id=mid, corpus=corpus, namespace="ns", text=text)
+
+
+def fact(text: str, at: str, *, kind: str = "fact", role: str = "user", about: str = "") -> object:
+    return stated(text, kind, at, role, about)
+
+
+def test_a_later_statement_about_the_same_subject_ranks_above_the_earlier_one():
+    hits = [
+        hit("old", "I see a Toyota Yaris hybrid 2019, automatic, they ask 14.500 euro."),
+        hit("msg", "the message that mentions the Yaris", corpus="message"),
+        hit("new", "The Yaris, for 13.900 after negotiation."),
+    ]
+    facts = {
+        "old": fact(hits[0].text, "2026-03-05"),
+        "new": fact(hits[2].text, "2026-04-20", kind="decision"),
+    }
+    assert [h.id for h in later_first(hits, facts)] == ["new", "old", "msg"]
+
+
+def test_an_older_more_relevant_unrelated_memory_keeps_its_place():
+    hits = [
+        hit("dentist", "My dentist appointment is on March 3 at 10:30."),
+        hit("flat", "We signed the lease for the flat on Kildonan Road."),
+        hit("dog", "Biscuit the greyhound is terrified of stairs."),
+    ]
+    facts = {
+        "dentist": fact(hits[0].text, "2026-03-01"),
+        "flat": fact(hits[1].text, "2026-05-27"),
+        "dog": fact(hits[2].text, "2026-05-28"),
+    }
+    assert [h.id for h in later_first(hits, facts)] == ["dentist", "flat", "dog"]
+
+
+def test_a_shared_name_alone_is_no_subject_and_a_bare_shared_date_is_no_anchor():
+    partner = fact("Still in Leeds with my partner Dev and our greyhound, Biscuit.", "2026-05-04")
+    starts = fact("Dev starts at the university on June 22.", "2026-05-27")
+    assert not same_subject(partner, starts)
+    evening = fact("So waves before electricity, the lab kits only arrive in March.", "2026-01-10")
+    parents = fact("Parents' evening is March 12", "2026-02-01")
+    assert not same_subject(evening, parents)
+
+
+def test_what_makes_a_subject_shared():
+    # another value of the same kind
+    assert same_subject(fact("The kitchen budget is 18,000 euros.", "1"), fact("Kitchen budget: 23,500 euros.", "2"))
+    # the same entity, another attribute: its port, then its owner
+    port = fact("which port does the billing service use? billing listens on port 8443", "1")
+    assert not same_subject(port, fact("who owns the billing service? team Ledgerline owns billing", "2"))
+    # another value of the same kind, anchored by the exchange it came from ("£1,280 in the end")
+    old = fact("The one on Kildonan Road in Shawlands is lovely but it's £1,350.", "1")
+    new = fact("£1,280 in the end, the landlord knocked a bit off.", "2", about="We signed for Kildonan Road!")
+    assert same_subject(old, new)
+    assert not same_subject(old, fact("£1,280 in the end, the landlord knocked a bit off.", "2"))
+    # a later statement on an open question's subject
+    question = fact("Whether to keep the car or sell it before we go.", "1", kind="question")
+    assert same_subject(question, fact("On second thought we're keeping the car.", "2", kind="decision"))
+
+
+def test_the_agent_never_ranks_above_the_user_and_a_chain_ends_with_the_latest_on_top():
+    hits = [
+        hit("a", "kiln firing sundays."),
+        hit("b", "firing moved to wednesdays."),
+        hit("c", "firing on fridays now."),
+    ]
+    facts = {
+        "a": fact(hits[0].text, "2026-06-01"),
+        "b": fact(hits[1].text, "2026-07-01"),
+        "c": fact(hits[2].text, "2026-08-01"),
+    }
+    assert [h.id for h in later_first(hits, facts)] == ["c", "b", "a"]
+    agent_said = {**facts, "c": fact(hits[2].text, "2026-08-01", role="assistant")}
+    assert [h.id for h in later_first(hits, agent_said)] == ["b", "a", "c"]
+
+
+def said_then_later(engine, first: str, later: str) -> None:
+    """Commit ``first`` and, two weeks later, ``later`` (each with a short agent reply)."""
+    for key, text, at in (("t1", first, T0), ("t2", later, T0 + timedelta(days=14))):
+        engine.context_call(
+            "commitTurn",
+            NS,
+            {"sessionKey": "agent:main:s1"},
+            {"sessionId": "s1", "advancementKey": key, "messages": [user(text, at), agent("Noted.", at)]},
+        )
+        assert engine.formation.drain(10)
+
+
+def test_search_ranks_a_change_reconciliation_missed_above_the_old_value(engine):
+    """The question stays current (no rule settles it), yet the decision on it comes first."""
+    said_then_later(
+        engine,
+        "Whether to keep the car or sell it before we go, parking sounds like a nightmare.",
+        "On second thought we're keeping the car, the permit is only £68 a year.",
+    )
+    hits = engine.search("keep or sell the car", NS, corpus="memory", limit=5, mode="lexical")
+    assert [h.extra["valid_to"] for h in hits] == [None, None]  # nothing was superseded
+    assert "keeping the car" in hits[0].text and "keep the car or sell it" in hits[1].text
+
+
+def test_a_terse_memory_is_found_by_the_words_of_its_exchange(engine):
+    said_then_later(
+        engine,
+        "We viewed three flats. The one on Kildonan Road is lovely but it's £1,350.",
+        "We signed for Kildonan Road! £1,280 in the end, the landlord knocked a bit off.",
+    )
+    texts = [h.text for h in engine.search("Kildonan Road rent", NS, corpus="memory", limit=5, mode="lexical")]
+    new = next((n for n, t in enumerate(texts) if "£1,280" in t), None)
+    assert new is not None and new < next(n for n, t in enumerate(texts) if "£1,350" in t), texts
