@@ -127,6 +127,8 @@ class PostgresStore(SQLStore):
         self._vector_ready = False
         self._hnsw: set[str] = set()
         self._samples: dict[tuple, tuple[float, np.ndarray]] = {}
+        self._total: tuple[float, int] = (-SAMPLE_TTL_S, 0)  # (when, vectors in the table)
+        self._namespaces: set[str] = set()  # names seen to exist (a namespace is never deleted)
         migrations.migrate(self.db)
         self._vector_ready = True  # the extension exists now: every connection reads vectors
         with self._open_lock:
@@ -179,6 +181,16 @@ class PostgresStore(SQLStore):
             f"SELECT setval(pg_get_serial_sequence(?, ?), coalesce((SELECT max({c}) FROM {t}), 0) + 1, false)",
             (t, column),
         )
+
+    def has_namespace(self, name: str) -> bool:
+        """Whether ``name`` exists; a name once found is remembered (namespaces are never
+        deleted), which saves every search a round trip to the server."""
+        if name in self._namespaces:
+            return True
+        if super().has_namespace(name):
+            self._namespaces.add(name)
+            return True
+        return False
 
     def columns(self, table: str) -> set[str]:
         rows = self.db.execute(
@@ -331,9 +343,12 @@ class PostgresStore(SQLStore):
     ) -> tuple[float, float]:
         db = self.db
         params = [list(namespaces), list(corpora)]
-        (total,) = db.raw.execute(
-            "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = 'embeddings'::regclass"
-        ).fetchone() or (0,)
+        when, total = self._total
+        if time.monotonic() - when > SAMPLE_TTL_S:
+            (total,) = db.raw.execute(
+                "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = 'embeddings'::regclass"
+            ).fetchone() or (0,)
+            self._total = (time.monotonic(), total)
         if total < EXACT_STATS_UNDER:
             mean, std = db.raw.execute(
                 sql.SQL("SELECT avg(c), stddev_pop(c) FROM (SELECT 1 - ({d}) AS c FROM embeddings WHERE {w}) s").format(
