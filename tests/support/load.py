@@ -336,6 +336,10 @@ def verify(
             ).fetchall()
         }
         settlements = {r[0] for r in db.execute("SELECT ticket_id FROM ledger_settlements WHERE namespace = ?", (ns,))}
+        credited = db.execute(  # settle events (the credit applied) per ticket: a ticket credited twice
+            "SELECT count(*) - count(DISTINCT ticket_id) FROM ledger_events WHERE namespace = ? AND type = 'settle'",
+            (ns,),
+        ).fetchone()[0]
         integrity = "n/a (postgres)" if store_url else db.execute("PRAGMA integrity_check").fetchone()[0]
     finally:
         close()
@@ -345,6 +349,8 @@ def verify(
         "lost_messages": sum(1 for t in result.messages if counts.get(t, 0) == 0),
         "duplicate_messages": sum(n - 1 for n in counts.values() if n > 1),
         "double_settlements": sum(n - 1 for n in result.settled.values() if n > 1),
+        "tickets_credited_twice": credited,
+        "settlements_in_store": len(settlements),
         "acknowledged_settlements_missing": len(acked_settled - settlements),
         "integrity_check": integrity,
     }
