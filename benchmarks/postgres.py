@@ -156,7 +156,7 @@ def add_vectors(engine: Engine, model: str, dim: int) -> dict[str, Any]:
         t1 = time.perf_counter()
         db.raw.execute("SET maintenance_work_mem = '4GB'")
         with engine.store.transaction():
-            engine.store._ensure_hnsw(db, model, dim)
+            engine.store.ensure_hnsw(db, model, dim)
         db.raw.execute("ANALYZE embeddings")
         return {"load_s": round(loaded, 1), "hnsw_build_s": round(time.perf_counter() - t1, 1), "load": load_avg()}
     for start in range(0, len(ids), 10_000):
