@@ -35,12 +35,12 @@ def stored(result: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def forget_target(params: dict[str, Any]) -> tuple[str | None, str | None]:
+def forget_target(params: dict[str, Any]) -> tuple[str | None, str]:
     """``memory_forget``'s (entry id, query): ``entryId``/``memoryId`` forgets; a ``query``
     alone only lists candidates."""
     entry_id = params.get("entryId") or params.get("memoryId")
     if entry_id:
-        return entry_id, None
+        return entry_id, ""
     query = params.get("query")
     if not query:
         raise InvalidInput("give entryId (or memoryId), or a query to find candidates", field="entryId")

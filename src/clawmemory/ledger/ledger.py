@@ -28,6 +28,7 @@ from . import economics as eco
 from . import entries, hooks, reads, recall, rows, settle, tick
 from .config import DEFAULTS
 from .rows import iso
+from .tick import Ticker
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -43,7 +44,7 @@ class Ledger:
         self.engine = engine
         self.store = engine.store
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
-        self._ticker: tick.Ticker | None = None
+        self._ticker: Ticker | None = None
 
     # -- what the ledger uses from the engine -------------------------------------------
 
@@ -145,7 +146,13 @@ class Ledger:
             answer = text
         if answer is None:
             raise InvalidInput("memory_store needs question + answer, or text", field="answer")
-        item = {"question": question, "answer": answer, "kind": "qa", "source": source, "category": category}
+        item: dict[str, Any] = {
+            "question": question,
+            "answer": answer,
+            "kind": "qa",
+            "source": source,
+            "category": category,
+        }
         if importance is not None:
             item["importance"] = importance
         new = self.new_memory(item, ns)
@@ -305,9 +312,9 @@ class Ledger:
                 out.append(result)
         return out
 
-    def start_ticker(self, check_every_s: float = 60.0) -> tick.Ticker:
+    def start_ticker(self, check_every_s: float = 60.0) -> Ticker:
         """Run :meth:`tick_due` in a daemon thread (the HTTP daemon starts this)."""
-        self._ticker = tick.Ticker(self.tick_due, check_every_s)
+        self._ticker = Ticker(self.tick_due, check_every_s)
         self._ticker.start()
         return self._ticker
 

@@ -169,7 +169,7 @@ def settle_tickets(
     baseline = st["baseline"]
     total = eco.credit(delta, scale, baseline, cfg) if outcome not in ("expired", "abandoned") else 0.0
     per_ticket = total / len(ids) if split and ids else total
-    results = []
+    results: list[dict[str, Any]] = []
     touched: dict[str, sqlite3.Row] = {}
     status = {"expired": "expired", "abandoned": "abandoned"}.get(outcome, "settled")
     for ticket_id in ids:
