@@ -253,6 +253,12 @@ def _typed(text: str) -> tuple[dict[str, set[str]], list[str], str]:
     return values, used, low
 
 
+def valued(text: str) -> bool:
+    """Whether the sentence gives a typed value other than a relative time word: without one on
+    both sides, :func:`differences` finds no attribute changed (names are anchors, not values)."""
+    return any(kind != "when" for kind in _typed(text)[0])
+
+
 def _quantity(unit: str | None, per: str | None) -> str | None:
     """The kind of a quantity: ``qty:unit`` or a rate ``qty:unit/per`` ("0.15 per word": ``qty:/word``)."""
     per_unit = _unit(per)
