@@ -149,7 +149,7 @@ def _claim(target: PostgresStore, tables: Sequence[export.Table], source: str, f
             "finished_at TEXT)"
         )
         ours = db.execute("SELECT 1 FROM _store_copies WHERE source = ?", (source,)).fetchone() is not None
-        others = db.execute("SELECT count(*) FROM _store_copies WHERE source <> ?", (source,)).fetchone()[0]
+        (others,) = db.execute("SELECT count(*) FROM _store_copies WHERE source <> ?", (source,)).fetchone()
         holding = [t.name for t in tables if _holds_data(db, t.name)]
         if holding and (others or not ours):
             if not force:
@@ -230,7 +230,7 @@ def _finish(target: PostgresStore, tables: Sequence[export.Table]) -> None:
             if t.integer_key:
                 target.advance_ids(db, t.name, t.key[0])
         for model, dim in db.execute("SELECT DISTINCT model, dim FROM embeddings").fetchall():
-            target._ensure_hnsw(db, model, dim)
+            target.ensure_hnsw(db, model, dim)
     for t in tables:
         target.db.raw.execute(f"ANALYZE {_q(t.name)}")
 

@@ -8,7 +8,6 @@ OpenClaw's result shape.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -25,7 +24,7 @@ from ..llm import LLMClient, LLMError
 from ..redaction import redact, redact_tree
 from ..settings import ContextSettings
 from ..store.records import NewMessage, content_hash, new_id, now_iso
-from . import compaction, daily, summary
+from . import compaction, daily, rows, summary
 from .extractive import OfflineSummarizer
 from .llm_summary import LLMSummarizer
 from .messages import Msg, last_user_text, one_line, parse_message, parse_messages, query_text, stored_text
@@ -33,7 +32,7 @@ from .recall import Recall, recall, recall_message
 from .tokens import TokenEstimator
 
 if TYPE_CHECKING:
-    from ..engine import Engine
+    from ..core import Core
 
 log = logging.getLogger("clawmemory.context")
 
@@ -75,22 +74,26 @@ def _normal(text: str) -> str:
 
 
 class ContextEngine:
-    """OpenClaw context-engine operations over the Engine's store and search.
+    """OpenClaw context-engine operations over a core's store and search.
 
-    ``search``: the function auto-retrieval calls (default ``engine.search``); a seam for
+    ``search``: the function auto-retrieval calls (default ``core.search``); a seam for
     tests and benchmarks. ``llm``: the summariser's client (default from settings).
+    ``on_commit(namespace, session_key)``: told after a turn stored new messages (the engine
+    wires formation's queue here).
     """
 
     def __init__(
         self,
-        engine: Engine,
+        core: Core,
         *,
         search: Callable[..., list[Any]] | None = None,
         llm: LLMClient | None | str = "settings",
+        on_commit: Callable[[str, str], None] | None = None,
     ) -> None:
-        self.engine = engine
+        self.core = core
+        self.on_commit = on_commit
         self.tokens = TokenEstimator()
-        self.daily = daily.DailyFiles(engine.store)
+        self.daily = daily.DailyFiles(core.store)
         self.offline = OfflineSummarizer(tokens=self.tokens)
         self._search = search
         self._llm = llm
@@ -101,10 +104,10 @@ class ContextEngine:
 
     @property
     def settings(self) -> ContextSettings:
-        return self.engine.settings.context
+        return self.core.settings.context
 
     def search(self, *args: Any, **kwargs: Any) -> list[Any]:
-        return (self._search or self.engine.search)(*args, **kwargs)
+        return (self._search or self.core.search)(*args, **kwargs)
 
     def close(self, wait_s: float = 2.0) -> None:
         """Stop the worker pools; searches or summaries still running get ``wait_s`` to
@@ -165,7 +168,7 @@ class ContextEngine:
 
     def _open(self, s: Session) -> None:
         """The namespace must exist: the plugin routes create it on first use."""
-        self.engine.ensure_namespace(s.namespace)
+        self.core.ensure_namespace(s.namespace)
 
     # -- bootstrap ------------------------------------------------------------------------
 
@@ -173,9 +176,7 @@ class ContextEngine:
         """Prepare a session: namespace, pending day-file entries; reports what is stored."""
         self._open(s)
         self._flush()
-        stored = self.engine.store.db.execute(
-            "SELECT count(*) FROM messages WHERE namespace = ? AND session_key = ?", (s.namespace, s.session_key)
-        ).fetchone()[0]
+        stored = self.core.store.count_messages(s.namespace, s.session_key)
         out: dict[str, Any] = {"bootstrapped": True, "importedMessages": 0, "storedMessages": stored}
         if s.workspace and not self._workspace_ok(s.workspace):
             out["reason"] = f"workspace {s.workspace!r} is not an existing absolute directory; no daily files"
@@ -241,7 +242,7 @@ class ContextEngine:
     def _new_messages(
         self, s: Session, msgs: Sequence[Msg], method: str, entry_id: str | None
     ) -> list[tuple[Msg, NewMessage]]:
-        limit = self.engine.settings.max_text_chars
+        limit = self.core.settings.max_text_chars
         now = now_iso()
         out = []
         first_user = True
@@ -290,22 +291,14 @@ class ContextEngine:
         workspace = s.workspace if s.workspace and self._workspace_ok(s.workspace) else None
         tz = daily.resolve_timezone(self.settings.daily_timezone)
         self._open(s)
-        store = self.engine.store
+        store = self.core.store
         with store.transaction() as db:
-            cur = db.execute(
-                "INSERT INTO context_turns (namespace, advancement_key, session_key, method, message_count, "
-                "stored, committed_at) VALUES (?, ?, ?, ?, ?, 0, ?) ON CONFLICT DO NOTHING",
-                (s.namespace, key, s.session_key, method, len(msgs), now_iso()),
-            )
-            if cur.rowcount == 0:
+            if not rows.begin_turn(db, s.namespace, key, s.session_key, method, len(msgs)):
                 return {"status": "duplicate", "stored": 0}
             prepared = self._without_twins(db, s, method, prepared)
             results = store.add_messages([m for _, m in prepared]) if prepared else []
             created = [(msg, row) for (msg, _), (row, new) in zip(prepared, results) if new]
-            db.execute(
-                "UPDATE context_turns SET stored = ? WHERE namespace = ? AND advancement_key = ?",
-                (len(created), s.namespace, key),
-            )
+            rows.set_turn_stored(db, s.namespace, key, len(created))
             if workspace and created:
                 items = []
                 for msg, row in created:
@@ -315,8 +308,8 @@ class ContextEngine:
                         items.append((day, hhmm, body))
                 self.daily.enqueue(db, s.namespace, workspace, key, items)
         if created:
-            self.engine.written()  # lexical index is already current; embeddings follow in the background
-            self.engine.formation.enqueue(s.namespace, s.session_key)  # memories form in the background
+            if self.on_commit is not None:  # memories form in the background
+                self.on_commit(s.namespace, s.session_key)
         out: dict[str, Any] = {"status": "committed", "stored": len(created)}
         if s.workspace and not workspace:
             out["daily"] = "skipped: workspaceDir is not an existing absolute directory"
@@ -336,20 +329,15 @@ class ContextEngine:
         if method not in TWIN_SOURCES:
             return prepared
         other = TWIN_SOURCES[method]
+        store = self.core.store
         out = []
         for msg, new in prepared:
             t = datetime.fromisoformat(new.created_at.replace("Z", "+00:00"))
-            twin = db.execute(
-                "SELECT id, metadata FROM messages WHERE namespace = ? AND session_key = ? AND role = ? AND text = ? "
-                "AND json_extract(metadata, '$.source') = ? AND json_extract(metadata, '$.paired') IS NULL "
-                "AND created_at BETWEEN ? AND ? ORDER BY created_at LIMIT 1",
-                (s.namespace, s.session_key, new.role, new.text, other, _iso(t - TWIN_WINDOW), _iso(t + TWIN_WINDOW)),
-            ).fetchone()
+            twin = store.unpaired_twin(db, new, other, _iso(t - TWIN_WINDOW), _iso(t + TWIN_WINDOW))
             if twin is None:
                 out.append((msg, new))
             else:
-                paired = json.dumps({**json.loads(twin[1]), "paired": 1}, ensure_ascii=False)
-                db.execute("UPDATE messages SET metadata = ? WHERE id = ?", (paired, twin[0]))
+                store.set_message_metadata(db, twin[0], {**twin[1], "paired": 1})
         return out
 
     @staticmethod
@@ -442,10 +430,10 @@ class ContextEngine:
     def _recall(self, s: Session, query: str, skip: Callable[[Any], bool]) -> Recall:
         """Search memory for ``query`` under the auto-retrieval deadline (never raises): the
         one recall of assemble's auto-retrieval and of the before_prompt_build hook."""
-        query = query[: self.engine.settings.max_query_chars]
+        query = query[: self.core.settings.max_query_chars]
         shared = []
         extra = self.settings.collection_name
-        if extra and extra != s.namespace and self.engine.store.has_namespace(extra):
+        if extra and extra != s.namespace and self.core.store.has_namespace(extra):
             shared.append(extra)
         return recall(
             self.search,
@@ -485,11 +473,7 @@ class ContextEngine:
     # -- stored compactions ---------------------------------------------------------------
 
     def _latest(self, s: Session) -> Any:
-        return self.engine.store.db.execute(
-            "SELECT * FROM context_compactions WHERE namespace = ? AND session_key = ? "
-            "ORDER BY created_at DESC, id DESC LIMIT 1",
-            (s.namespace, s.session_key),
-        ).fetchone()
+        return rows.latest_compaction(self.core.store.db, s.namespace, s.session_key)
 
     def _apply_stored(self, s: Session, msgs: list[Msg]) -> tuple[list[Msg], bool]:
         """The host's history with this session's latest compaction applied, if its first
@@ -510,26 +494,21 @@ class ContextEngine:
         entry_id = self._entry_id(s, first_kept)
         boundary_index = first_kept.index
         cid = new_id("cmp")
-        with self.engine.store.transaction() as db:
-            db.execute(
-                "INSERT INTO context_compactions (id, namespace, session_key, boundary, boundary_index, "
-                "first_kept_entry_id, summary, sections, summarizer, fallback_reason, tokens_before, "
-                "tokens_after, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    cid,
-                    s.namespace,
-                    s.session_key,
-                    first_kept.anchor(),
-                    boundary_index,
-                    entry_id,
-                    redact(result.summary_text),
-                    json.dumps(redact_tree(result.sections), ensure_ascii=False),
-                    result.summarizer,
-                    result.fallback_reason,
-                    result.tokens_before,
-                    result.tokens_after,
-                    now_iso(),
-                ),
+        with self.core.store.transaction() as db:
+            rows.insert_compaction(
+                db,
+                cid,
+                s.namespace,
+                s.session_key,
+                boundary=first_kept.anchor(),
+                boundary_index=boundary_index,
+                first_kept_entry_id=entry_id,
+                summary=redact(result.summary_text),
+                sections=redact_tree(result.sections),
+                summarizer=result.summarizer,
+                fallback_reason=result.fallback_reason,
+                tokens_before=result.tokens_before,
+                tokens_after=result.tokens_after,
             )
         return cid
 
@@ -537,14 +516,10 @@ class ContextEngine:
         """OpenClaw's transcript entry id of a stored user message (from commitTurn's admission)."""
         if msg.role != "user" or not msg.timestamp:
             return None
-        row = self.engine.store.db.execute(
-            "SELECT metadata FROM messages WHERE namespace = ? AND session_key = ? AND role = 'user' "
-            "AND created_at = ? ORDER BY seq LIMIT 1",
-            (s.namespace, s.session_key, msg.timestamp),
-        ).fetchone()
-        if row is None:
+        metadata = self.core.store.message_metadata_at(s.namespace, s.session_key, "user", msg.timestamp)
+        if metadata is None:
             return None
-        value = json.loads(row["metadata"]).get("entry_id")
+        value = metadata.get("entry_id")
         return value if isinstance(value, str) else None
 
     def _summarizer(self) -> LLMSummarizer | None:
@@ -552,7 +527,7 @@ class ContextEngine:
         if client == "settings":
             model = self.settings.compaction_model or None
             try:
-                client = LLMClient.from_settings(self.engine.settings, model=model)
+                client = LLMClient.from_settings(self.core.settings, model=model)
             except LLMError as exc:
                 log.warning("llm summariser not usable (%s); offline summaries only", exc)
                 client = None
@@ -575,18 +550,9 @@ class ContextEngine:
             except Exception as exc:  # the offline summary stays
                 log.warning("background LLM summary failed (%s); keeping the offline one", exc)
                 return
-            with self.engine.store.transaction() as db:
-                db.execute(
-                    "UPDATE context_compactions SET summary = ?, sections = ?, summarizer = ? "
-                    "WHERE namespace = ? AND session_key = ? AND boundary = ?",
-                    (
-                        summary.render(sections),
-                        json.dumps(sections, ensure_ascii=False),
-                        llm.name,
-                        s.namespace,
-                        s.session_key,
-                        anchor,
-                    ),
+            with self.core.store.transaction() as db:
+                rows.replace_summary(
+                    db, s.namespace, s.session_key, anchor, summary.render(sections), sections, llm.name
                 )
 
         self._refine_pool.submit(run)
@@ -654,7 +620,7 @@ class ContextEngine:
 
     def _stored_messages(self, s: Session) -> list[Msg]:
         raw = []
-        for m in self.engine.store.list_messages(s.namespace, s.session_key):
+        for m in self.core.store.list_messages(s.namespace, s.session_key):
             item: dict[str, Any] = {
                 "role": m.role,
                 "content": [{"type": "text", "text": m.text}],
@@ -698,21 +664,10 @@ class ContextEngine:
                 raise InvalidInput(f"{workspace!r} is not an existing absolute directory", field="workspace")
             out["removed_files"] = daily.prune(Path(workspace), days)
         if delete_rows and days > 0:
-            if not self.engine.store.has_namespace(namespace):
+            if not self.core.store.has_namespace(namespace):
                 raise NotFound(f"namespace {namespace!r} does not exist", field="namespace")
             cutoff = (datetime.now(UTC) - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-            store = self.engine.store
-            with store.transaction() as db:
-                ids = [
-                    r[0]
-                    for r in db.execute(
-                        "SELECT id FROM messages WHERE namespace = ? AND created_at < ?", (namespace, cutoff)
-                    )
-                ]
-                for message_id in ids:
-                    store.unindex_item(db, "message", message_id)
-                db.executemany("DELETE FROM messages WHERE id = ?", [(i,) for i in ids])
-            out["deleted_messages"] = len(ids)
+            out["deleted_messages"] = self.core.store.delete_messages_before(namespace, cutoff)
         return out
 
 

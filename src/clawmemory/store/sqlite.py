@@ -4,10 +4,11 @@ one writer at a time, the FTS5 index maintained in the same transaction as every
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +27,8 @@ from .records import (
     now_iso,
     ns_token,
 )
+
+log = logging.getLogger("clawmemory.store")
 
 IN_CHUNK = 500  # ids per statement
 
@@ -144,6 +147,8 @@ class SQLStore:
     dialect = "sqlite"  # or "postgres": what SQL that differs between the two branches on
     like = "LIKE"  # a case-insensitive LIKE (SQLite's is; Postgres says ILIKE)
     _validity: bool | None = None
+    _listeners: tuple[Callable[[], None], ...] = ()
+    _local: threading.local
 
     @property
     def db(self) -> Any:
@@ -163,6 +168,29 @@ class SQLStore:
     def columns(self, table: str) -> set[str]:
         """The column names of ``table``."""
         raise NotImplementedError
+
+    def on_indexed(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after each commit that added search items (the embedding
+        worker's wake-up); a listener that raises is logged, never the writer's failure."""
+        self._listeners = (*self._listeners, listener)
+
+    # -- for the subclasses' transactions and index writes
+
+    def mark_indexed(self) -> None:
+        """Search items were added in this thread's transaction: tell listeners after COMMIT."""
+        self._local.indexed = True
+
+    def after_commit(self) -> None:
+        if getattr(self._local, "indexed", False):
+            self._local.indexed = False
+            for listener in self._listeners:
+                try:
+                    listener()
+                except Exception:  # a wake-up must never fail a write that committed
+                    log.exception("on_indexed listener failed")
+
+    def after_rollback(self) -> None:
+        self._local.indexed = False
 
     def advance_ids(self, db: Any, table: str, column: str) -> None:
         """After rows were written with their own ``column`` ids: ids the store assigns next
@@ -568,6 +596,57 @@ class SQLStore:
         rows = chunked_in(self.db, "SELECT * FROM messages WHERE id IN ({marks})", ids)
         return {r["id"]: _message(r) for r in rows}
 
+    def count_messages(self, namespace: str, session_key: str) -> int:
+        return self.db.execute(
+            "SELECT count(*) FROM messages WHERE namespace = ? AND session_key = ?", (namespace, session_key)
+        ).fetchone()[0]
+
+    def message_metadata_at(
+        self, namespace: str, session_key: str, role: str, created_at: str
+    ) -> dict[str, Any] | None:
+        """The metadata of the session's first ``role`` message stamped ``created_at``, or None."""
+        row = self.db.execute(
+            "SELECT metadata FROM messages WHERE namespace = ? AND session_key = ? AND role = ? "
+            "AND created_at = ? ORDER BY seq LIMIT 1",
+            (namespace, session_key, role, created_at),
+        ).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def unpaired_twin(
+        self, db: Any, new: NewMessage, source: str, start: str, end: str
+    ) -> tuple[str, dict[str, Any]] | None:
+        """(id, metadata) of the earliest stored message of ``new``'s session with its role and
+        text, written by ``source`` (``metadata.source``) between ``start`` and ``end`` and not
+        yet paired (``metadata.paired``); call inside a transaction."""
+        row = db.execute(
+            "SELECT id, metadata FROM messages WHERE namespace = ? AND session_key = ? AND role = ? AND text = ? "
+            "AND json_extract(metadata, '$.source') = ? AND json_extract(metadata, '$.paired') IS NULL "
+            "AND created_at BETWEEN ? AND ? ORDER BY created_at LIMIT 1",
+            (new.namespace, new.session_key, new.role, new.text, source, start, end),
+        ).fetchone()
+        return None if row is None else (row[0], json.loads(row[1]))
+
+    def set_message_metadata(self, db: Any, message_id: str, metadata: dict[str, Any]) -> None:
+        """Replace a message's metadata (call inside a transaction)."""
+        db.execute(
+            "UPDATE messages SET metadata = ? WHERE id = ?", (json.dumps(metadata, ensure_ascii=False), message_id)
+        )
+
+    def delete_messages_before(self, namespace: str, cutoff: str) -> int:
+        """Delete the namespace's messages created before ``cutoff`` (and their index items);
+        how many."""
+        with self.transaction() as db:
+            ids = [
+                r[0]
+                for r in db.execute(
+                    "SELECT id FROM messages WHERE namespace = ? AND created_at < ?", (namespace, cutoff)
+                )
+            ]
+            for message_id in ids:
+                self.unindex_item(db, "message", message_id)
+            db.executemany("DELETE FROM messages WHERE id = ?", [(i,) for i in ids])
+        return len(ids)
+
     # -- stats --------------------------------------------------------------------------
 
     def counts(self) -> dict[str, int]:
@@ -644,9 +723,11 @@ class SQLiteStore(SQLStore):
                 yield db
             except BaseException:
                 db.execute("ROLLBACK")
+                self.after_rollback()
                 raise
             else:
                 db.execute("COMMIT")
+        self.after_commit()
 
     def close(self) -> None:
         with self._open_lock:
@@ -663,6 +744,7 @@ class SQLiteStore(SQLStore):
         ``search_items``, then one insert-select into the FTS5 table."""
         if not rows:
             return
+        self.mark_indexed()
         first = db.execute("SELECT coalesce(max(id), 0) FROM search_items").fetchone()[0]
         db.executemany(
             """
