@@ -38,6 +38,7 @@ def test_64_clients_of_mixed_traffic_lose_and_double_nothing_and_stay_flat(daemo
         "lost_messages": 0,
         "duplicate_messages": 0,
         "double_settlements": 0,
+        "tickets_credited_twice": 0,
         "acknowledged_settlements_missing": 0,
         "integrity_check": "ok",
     }

@@ -350,7 +350,6 @@ def verify(
         "duplicate_messages": sum(n - 1 for n in counts.values() if n > 1),
         "double_settlements": sum(n - 1 for n in result.settled.values() if n > 1),
         "tickets_credited_twice": credited,
-        "settlements_in_store": len(settlements),
         "acknowledged_settlements_missing": len(acked_settled - settlements),
         "integrity_check": integrity,
     }
