@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..core import memory_hit
 from ..errors import NotFound
 from ..llm import LLMClient, LLMError
 from ..retrieval.hits import SearchHit
@@ -335,20 +336,7 @@ class Formation:
         )
         old = self.core.store.get_memories([r["id"] for r in newest])
         info = self.validity(list(old))
-        return [
-            SearchHit(
-                id=m.id,
-                corpus="memory",
-                namespace=m.namespace,
-                text=m.text,
-                kind=m.kind,
-                category=m.category,
-                created_at=m.created_at,
-                relevant=False,
-                extra=info[m.id],
-            )
-            for m in old.values()
-        ]
+        return [memory_hit(m, relevant=False, extra=info[m.id]) for m in old.values()]
 
     def history(self, namespace: str, limit: int = 100) -> list[dict[str, Any]]:
         """Superseded memories of a namespace, newest change first (the audit list)."""
