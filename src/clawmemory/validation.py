@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, overload
 
 from .errors import InvalidInput
 
@@ -26,6 +26,14 @@ def label(value: Any, field: str) -> str:
     if not isinstance(value, str) or not LABEL_RE.match(value):
         raise InvalidInput(f"{field} must match [a-z][a-z0-9_-]{{0,31}}", field=field)
     return value
+
+
+@overload
+def text(value: Any, field: str, *, max_chars: int, required: Literal[True] = True) -> str: ...
+
+
+@overload
+def text(value: Any, field: str, *, max_chars: int, required: bool) -> str | None: ...
 
 
 def text(value: Any, field: str, *, max_chars: int, required: bool = True) -> str | None:

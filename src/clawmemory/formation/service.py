@@ -78,13 +78,14 @@ class Formation:
 
     def llm_extractor(self) -> LLMExtractor | None:
         if self._extractor == "unset":
-            client = self._llm
-            if client == "settings":
+            client: LLMClient | None = None
+            if isinstance(self._llm, LLMClient):
+                client = self._llm
+            elif self._llm == "settings":
                 try:
                     client = LLMClient.from_settings(self.core.settings)
                 except LLMError as exc:
                     log.warning("llm extractor not usable (%s); offline extraction only", exc)
-                    client = None
             self._extractor = LLMExtractor(client) if client is not None else None
         return self._extractor  # type: ignore[return-value]
 
@@ -362,9 +363,10 @@ class Formation:
         """Put a superseded memory back into recall (its successor stays too)."""
         with self.core.store.transaction() as db:
             restored = rows.unsupersede(db, memory_id, namespace)
-        if not restored:
+        memory = self.core.store.get_memory(memory_id) if restored else None
+        if memory is None:
             raise NotFound(f"no memory {memory_id!r} in namespace {namespace!r}", field="id")
-        return self.core.store.get_memory(memory_id).to_dict() | self.validity([memory_id])[memory_id]
+        return memory.to_dict() | self.validity([memory_id])[memory_id]
 
 
 def _refined(metadata: dict[str, Any], text: str, exchange: str) -> dict[str, Any]:
