@@ -30,12 +30,8 @@ def label(value: Any, field: str) -> str:
 
 @overload
 def text(value: Any, field: str, *, max_chars: int, required: Literal[True] = True) -> str: ...
-
-
 @overload
 def text(value: Any, field: str, *, max_chars: int, required: bool) -> str | None: ...
-
-
 def text(value: Any, field: str, *, max_chars: int, required: bool = True) -> str | None:
     if value is None and not required:
         return None

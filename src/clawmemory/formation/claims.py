@@ -118,6 +118,9 @@ _NEGATIVE = re.compile(
 _ACTOR_NAME = r"(?P<name>[A-Z][\w'-]+)\s+(?:will|'ll|is going to|takes?|handles?|is doing)\b"
 _ACTOR_SELF = r"\b(?P<self>i|we)\s+(?!think|guess|hope|am|was|were|had|have|know|said|mean|checked)[a-z]+\b"
 _ACTOR = re.compile(rf"{_ACTOR_NAME}|{_ACTOR_SELF}", re.I)
+# What any typed value of _typed holds (on the lower-cased text): a digit, a backtick, or a month,
+# weekday or number word. Keep it in step with _typed's patterns.
+_MAY_HOLD_VALUE = re.compile(rf"[\d`]|\b(?:{_MONTH}|{_WEEKDAY}|(?:{'|'.join(_NUMWORDS)}|twice)\b)")
 _FILLER = frozenset(
     "new old thing things stuff time week day today also really sure fyi update quick big small bit lot "
     "want wants need needs think says said say know knows like make made take took get gets put keep still "
@@ -251,6 +254,13 @@ def _typed(text: str) -> tuple[dict[str, set[str]], list[str], str]:
         else:
             add("num", n, m.group("n"))
     return values, used, low
+
+
+def valued(text: str) -> bool:
+    """Whether the sentence gives a typed value other than a relative time word: without one on
+    both sides, :func:`differences` finds no attribute changed (names are anchors, not values).
+    A sentence without a digit, a backtick or a month, weekday or number word has none (7 µs)."""
+    return bool(_MAY_HOLD_VALUE.search(text.lower())) and any(kind != "when" for kind in _typed(text)[0])
 
 
 def _quantity(unit: str | None, per: str | None) -> str | None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from ..retrieval.hits import SearchHit
 from . import claims
@@ -30,35 +30,66 @@ _NO_ATTRIBUTE = frozenset({"name"})  # names are anchors, not attributes
 
 @dataclass(frozen=True)
 class Stated:
-    """A memory as ordering reads it: its claim, the anchors of it and its exchange, its kind, when
-    it was stated and by whom (``user``; ``assistant`` for the agent's own commitments)."""
+    """A memory as ordering reads it: its text, kind, when it was stated and by whom (``user``;
+    ``assistant`` for the agent's own commitments) and the words of its exchange (``about``).
+    Its claim and anchors are read on first use: most pairs are told apart without them."""
 
-    claim: Claim
-    anchors: frozenset[str]
+    text: str
     kind: str
     at: str
-    role: str
+    role: str = "user"
+    about: str = ""
+
+    @property
+    def valued(self) -> bool:
+        return valued(self.text)
+
+    @cached_property
+    def claim(self) -> Claim:
+        return claims.parse(self.text)
+
+    @cached_property
+    def anchors(self) -> frozenset[str]:
+        """Its slot words and names, also those of its exchange."""
+        anchors = self.claim.slot | self.claim.subject_words()
+        if self.about:
+            context = claims.parse(self.about)
+            anchors |= context.slot | context.subject_words()
+        return frozenset(anchors)
 
 
 @lru_cache(maxsize=4096)
 def stated(text: str, kind: str, at: str, role: str = "user", about: str = "") -> Stated:
-    claim = claims.parse(text)
-    anchors = claim.slot | claim.subject_words()
-    if about:
-        context = claims.parse(about)
-        anchors |= context.slot | context.subject_words()
-    return Stated(claim, frozenset(anchors), kind, at, role)
+    return Stated(text, kind, at, role, about)
+
+
+@lru_cache(maxsize=4096)
+def valued(text: str) -> bool:
+    """Whether ``text`` gives a value a later statement can change (:func:`claims.valued`)."""
+    return claims.valued(text)
+
+
+def may_move(memories: Sequence[tuple[str, str]]) -> bool:
+    """Whether :func:`later_first` could move any of these memories ((kind, text) each): two are
+    about one subject only when the earlier is a question, or when both give values (a cheap test
+    that spares a search parsing its hits)."""
+    if len(memories) < 2:
+        return False
+    return any(kind == "question" for kind, _ in memories) or sum(valued(text) for _, text in memories) >= 2
 
 
 def same_subject(earlier: Stated, later: Stated) -> bool:
     """Whether ``later`` speaks about what ``earlier`` says (see the module doc)."""
     if later.role != "user" and earlier.role == "user":
         return False  # the agent's words never rank above what the user said about it
+    answers = earlier.kind == "question" and later.kind != "question"
+    if not (answers or earlier.valued and later.valued):
+        return False  # no attribute to change: a changed value (below) needs one on both sides
     a, b = earlier.claim, later.claim
     named = bool(a.slot & b.slot or a.shared_subject(b) or _shared_values(a, b))
     if not (named or earlier.anchors & later.anchors):
         return False
-    if earlier.kind == "question" and later.kind != "question":
+    if answers:
         return True
     changed = {kind for kind, (fresh, _) in claims.differences(b, a).items() if fresh} - _NO_ATTRIBUTE
     return bool(changed - {"num"} or (changed and named))  # a bare number needs the texts' own anchor
