@@ -179,3 +179,9 @@ def test_residual_lines_are_every_substantive_sentence_and_never_greetings_or_th
     }, extra
     assert all(i.confidence < 0.45 for i in extra.values())
     assert extra["I can make a quiz template in Google Forms."].role == "assistant"
+
+
+def test_a_table_row_is_one_record_and_an_empty_cell_no_clause_break():
+    row = "| Site B | 5 Mar | — | postponed (rain), new date 12 Mar |"
+    items = _items(("user", f"Status:\n\n| site | planned | done | notes |\n|---|---|---|---|\n{row}"))
+    assert [i.text for i in items if "12 Mar" in i.text] == [row]

@@ -397,6 +397,8 @@ class Classifier:
         """The sentence's item, or its clauses' items: a durable clause of a sentence that is
         not durable as a whole, or two facts that each give their own values."""
         item = self._user(s, turn, prev, names, first=first, alone=alone)
+        if s.startswith("|"):
+            return [item] if item else []  # a table row is one record ("—" is an empty cell, no clause break)
         clauses = [c.strip(" ,") for c in _CLAUSE.split(s) if c.strip(" ,")]
         if len(clauses) < 2:
             return [item] if item else []
