@@ -19,6 +19,7 @@ import sys
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import IO
 
 from ..store.records import IndexItem
 from ..store.sqlite import index_row
@@ -133,7 +134,7 @@ class Preparer:
         for proc in self._procs:
             proc.kill()
             proc.wait()
-            for pipe in (proc.stdin, proc.stdout):
+            for pipe in _pipes(proc):
                 try:
                     pipe.close()
                 except OSError:  # a flush into the pipe of the process just killed
@@ -154,7 +155,7 @@ class Preparer:
             if isinstance(item, BaseException):
                 raise item
             try:
-                prepared = pickle.load(proc.stdout)
+                prepared = pickle.load(_pipes(proc)[1])
             except EOFError:
                 raise RuntimeError(f"an ingest helper process exited (code {proc.wait()})") from None
             yield item, prepared
@@ -165,8 +166,9 @@ class Preparer:
         report the end."""
         try:
             for chunk, proc in zip(chunks, itertools.cycle(self._procs)):
-                pickle.dump((chunk, *self.args), proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-                proc.stdin.flush()
+                stdin = _pipes(proc)[0]
+                pickle.dump((chunk, *self.args), stdin, protocol=pickle.HIGHEST_PROTOCOL)
+                stdin.flush()
                 sent.put(Chunk(b"", chunk.first_line, chunk.offset, chunk.line_no))
             sent.put(None)
         except BrokenPipeError:
@@ -177,7 +179,13 @@ class Preparer:
             sent.put(exc)
 
 
-def _start_helper() -> subprocess.Popen:
+def _pipes(proc: subprocess.Popen[bytes]) -> tuple[IO[bytes], IO[bytes]]:
+    """A helper's (stdin, stdout): both are pipes (see :func:`_start_helper`)."""
+    assert proc.stdin is not None and proc.stdout is not None
+    return proc.stdin, proc.stdout
+
+
+def _start_helper() -> subprocess.Popen[bytes]:
     """A helper process running :func:`serve` on the caller's clawmemory (its ``sys.path``)."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
     return subprocess.Popen(

@@ -61,7 +61,7 @@ def read(path: Path) -> Iterator[Record]:
         if text is None:
             yield Problem(where, "no memory text")
             continue
-        categories = item.get("categories") if isinstance(item.get("categories"), list) else []
+        categories = categories if isinstance(categories := item.get("categories"), list) else []
         yield MemoryRecord(
             text,
             where,

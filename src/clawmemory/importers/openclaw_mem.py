@@ -54,7 +54,8 @@ def _episode(event: dict[str, Any], where: str) -> Record:
     summary = event.get("summary")
     role = "user" if "user" in kind else "assistant" if "assistant" in kind else None
     if role and isinstance(summary, str) and summary.strip() and session:
-        text = payload.get("text") if isinstance(payload, dict) and isinstance(payload.get("text"), str) else summary
+        said = payload.get("text") if isinstance(payload, dict) else None
+        text = said if isinstance(said, str) else summary
         return MessageRecord(
             str(session),
             role,

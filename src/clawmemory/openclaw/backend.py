@@ -57,7 +57,7 @@ def _memory_plugin_ids(data: Mapping[str, Any], config_path: Path) -> dict[str, 
     found: dict[str, str] = {"memory-core": "bundled"}
     for raw in load_paths(data):
         m = read_manifest(resolve_load_path(raw, config_path)) or {}
-        kinds = m.get("kind") if isinstance(m.get("kind"), list) else [m.get("kind")]
+        kinds = kinds if isinstance(kinds := m.get("kind"), list) else [m.get("kind")]
         if isinstance(m.get("id"), str) and "memory" in kinds:
             found.setdefault(m["id"], "linked")
     entries = plugins_section(data).get("entries")

@@ -44,12 +44,12 @@ def capture_plugin_dir(data: Mapping[str, Any], config_path: Path) -> Path | Non
 def workspaces(data: Mapping[str, Any], env: Mapping[str, str] | None = None) -> list[Path]:
     """Candidate workspace directories, existing or not, most specific first."""
     env = os.environ if env is None else env
-    agents = data.get("agents") if isinstance(data.get("agents"), dict) else {}
+    agents = agents if isinstance(agents := data.get("agents"), dict) else {}
     out: list[Path] = []
     for a in agents.get("list") or []:
         if isinstance(a, dict) and isinstance(a.get("workspace"), str) and a["workspace"].strip():
             out.append(Path(a["workspace"].strip()).expanduser())
-    defaults = agents.get("defaults") if isinstance(agents.get("defaults"), dict) else {}
+    defaults = defaults if isinstance(defaults := agents.get("defaults"), dict) else {}
     if isinstance(defaults.get("workspace"), str) and defaults["workspace"].strip():
         base = Path(defaults["workspace"].strip()).expanduser()
         out.append(base)
@@ -59,8 +59,7 @@ def workspaces(data: Mapping[str, Any], env: Mapping[str, str] | None = None) ->
     out.append(sd / "workspace")
     if sd.is_dir():
         out.extend(sorted(sd.glob("workspace-*")))
-    seen: set[Path] = set()
-    return [p for p in out if not (p in seen or seen.add(p))]
+    return list(dict.fromkeys(out))  # first of each, in order
 
 
 def files_in(data: Mapping[str, Any], env: Mapping[str, str] | None = None) -> list[Path]:

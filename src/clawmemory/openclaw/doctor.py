@@ -95,8 +95,8 @@ def _config_checks(report: DoctorReport, data: Mapping[str, Any], config_path: P
     add = report.checks.append
     plugins = plugins_section(data)
     entry = plugin_entry(data)
-    deny = plugins.get("deny") if isinstance(plugins.get("deny"), list) else []
-    allow = plugins.get("allow") if isinstance(plugins.get("allow"), list) else None
+    deny = deny if isinstance(deny := plugins.get("deny"), list) else []
+    allow = allow if isinstance(allow := plugins.get("allow"), list) else None
     if entry is None:
         add(Check("plugin.entry", "plugin entry", False, f"plugins.entries.{PLUGIN_ID} is missing", INSTALL))
     elif entry.get("enabled") is False:
@@ -131,7 +131,7 @@ def _config_checks(report: DoctorReport, data: Mapping[str, Any], config_path: P
             )
         )
 
-    hooks = (entry or {}).get("hooks") if isinstance((entry or {}).get("hooks"), dict) else {}
+    hooks = hooks if isinstance(hooks := (entry or {}).get("hooks"), dict) else {}
     allowed = hooks.get("allowConversationAccess") is True
     add(
         Check(
@@ -234,14 +234,14 @@ def _tool_checks(report: DoctorReport, which: Callable[[str], str | None]) -> No
     if not openclaw:
         add(Check("openclaw.version", "openclaw", None, "openclaw CLI not on PATH", severity="info"))
     else:
-        v = _run_version(openclaw)
+        openclaw_v = _run_version(openclaw)
         add(
             Check(
                 "openclaw.version",
                 "openclaw",
-                v is not None,
-                f"{openclaw}: {v or 'did not run'}",
-                None if v else "check the OpenClaw install (`openclaw --version`)",
+                openclaw_v is not None,
+                f"{openclaw}: {openclaw_v or 'did not run'}",
+                None if openclaw_v else "check the OpenClaw install (`openclaw --version`)",
                 severity="warning",
             )
         )
@@ -307,7 +307,7 @@ def _daemon_checks(
         else:
             try:
                 t = http.get(f"{url}/v1/namespaces", headers={"Authorization": f"Bearer {token}"})
-                code = t.status_code
+                code: int | str = t.status_code
             except httpx.HTTPError as exc:
                 code = f"error {type(exc).__name__}"
             if code == 200:
@@ -334,7 +334,7 @@ def _daemon_checks(
                     )
                 )
 
-        store = health.get("store") if isinstance(health.get("store"), dict) else {}
+        store = store if isinstance(store := health.get("store"), dict) else {}
         schema = store.get("schema_version")
         add(
             Check(
@@ -346,7 +346,7 @@ def _daemon_checks(
             )
         )
 
-        backends = health.get("backends") if isinstance(health.get("backends"), dict) else {}
+        backends = backends if isinstance(backends := health.get("backends"), dict) else {}
         emb = next((backends[k] for k in ("embedding", "embeddings", "vector") if k in backends), None)
         if emb is None:
             add(

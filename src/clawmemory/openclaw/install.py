@@ -158,8 +158,8 @@ def _value(container: Mapping[str, Any] | None, key: str) -> dict[str, Any]:
 
 def snapshot_previous(data: Mapping[str, Any]) -> dict[str, Any]:
     """What install is about to replace, to be restored by uninstall."""
-    plugins = data.get("plugins") if isinstance(data.get("plugins"), dict) else {}
-    slots = plugins.get("slots") if isinstance(plugins.get("slots"), dict) else {}
+    plugins = plugins if isinstance(plugins := data.get("plugins"), dict) else {}
+    slots = slots if isinstance(slots := plugins.get("slots"), dict) else {}
     core = plugin_entry(data, "memory-core")
     return {
         "slots": {name: _value(slots, name) for name in SLOT_NAMES},
@@ -357,7 +357,7 @@ def install(
     command = clawmemory_command or find_clawmemory_command()
     cli = None if openclaw is False else find_openclaw(openclaw if isinstance(openclaw, str) else None)
 
-    kwargs = dict(
+    kwargs: dict[str, Any] = dict(
         config_path=path,
         plugin_dir=plugin,
         data_dir=ddir,
@@ -472,12 +472,12 @@ def apply_uninstall(
             changes.append("plugins.load.paths: removed the clawmemory plugin path")
             load["paths"] = keep
 
-    entries = plugins.get("entries") if isinstance(plugins.get("entries"), dict) else {}
+    entries = entries if isinstance(entries := plugins.get("entries"), dict) else {}
     if PLUGIN_ID in entries:
         del entries[PLUGIN_ID]
         changes.append(f"plugins.entries.{PLUGIN_ID}: removed")
 
-    slots = plugins.get("slots") if isinstance(plugins.get("slots"), dict) else None
+    slots = slots if isinstance(slots := plugins.get("slots"), dict) else None
     if slots is None and after_cli and any(((prev.get("slots") or {}).get(n) or {}).get("present") for n in SLOT_NAMES):
         slots = plugins["slots"] = {}  # `openclaw plugins uninstall` dropped the section
     for name in SLOT_NAMES:
@@ -500,7 +500,7 @@ def apply_uninstall(
                 )
 
     core_prev = prev.get("memory_core_enabled")
-    core = entries.get("memory-core") if isinstance(entries.get("memory-core"), dict) else None
+    core = core if isinstance(core := entries.get("memory-core"), dict) else None
     if core_prev is not None and core is not None and core.get("enabled") is False:
         if core_prev.get("present"):
             if core_prev.get("value") is not False:

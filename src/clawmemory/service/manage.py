@@ -60,7 +60,7 @@ def state_step(unit: Unit) -> Step:
 def run_step(step: Step) -> dict[str, Any]:
     """Run one command; a required one that fails raises :class:`Unavailable` with its reason."""
     if shutil.which(step.argv[0]) is None:
-        result = {"command": step.argv, "returncode": None, "output": f"{step.argv[0]} not found"}
+        result: dict[str, Any] = {"command": step.argv, "returncode": None, "output": f"{step.argv[0]} not found"}
     else:
         p = subprocess.run(
             step.argv, capture_output=True, text=True, timeout=MANAGER_TIMEOUT_S, stdin=subprocess.DEVNULL

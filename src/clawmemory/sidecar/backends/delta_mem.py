@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.responses import Response
 
@@ -33,6 +33,9 @@ from ..settings import SidecarSettings
 from .base import ChatTurn
 from .delta_config import ADAPTER_FILE, CONFIG_FILE
 from .local import Piece, ignored, memory_prefix, render_plain, respond
+
+if TYPE_CHECKING:
+    from .delta_model import DeltaMem
 
 TORCH_HINT = "the delta-mem backend needs torch and transformers: pip install 'clawmemory[delta]'"
 
@@ -80,7 +83,8 @@ class DeltaMemBackend:
         self.settings = settings
         base = settings.base_model_dir
         self.model_id = settings.model or (f"{Path(base).name}+delta-mem" if base else "delta-mem")
-        self.model, self.tokenizer, self.mem = model, tokenizer, None
+        self.model, self.tokenizer = model, tokenizer
+        self.mem: DeltaMem | None = None
         self.adapter: dict[str, Any] | None = None
         self.lock = threading.Lock()
         self.last: dict[str, Any] = {}
@@ -107,13 +111,13 @@ class DeltaMemBackend:
         cfg, sd = load_adapter_files(s.adapter_dir)  # before the slow model load: fail fast
         if self.model is None:
             self.model, self.tokenizer = self._load_base()
-        self.mem = DeltaMem.attach(self.model, cfg, sd)
+        self.mem = mem = DeltaMem.attach(self.model, cfg, sd)
         digest = hashlib.sha256((Path(s.adapter_dir) / ADAPTER_FILE).read_bytes()).hexdigest()
         self.adapter = {
             "path": str(s.adapter_dir),
             "sha256": digest,
             "config": cfg.to_dict(),
-            "layers": len(self.mem.layers),
+            "layers": len(mem.layers),
         }
 
     def _load_base(self) -> tuple[Any, Any]:
@@ -128,7 +132,8 @@ class DeltaMemBackend:
                 "(e.g. Qwen3-4B-Instruct-2507 for the released adapter); nothing is downloaded"
             )
         dtype = getattr(torch, s.dtype)
-        model = AutoModelForCausalLM.from_pretrained(base, local_files_only=True, dtype=dtype).to(s.device).eval()
+        model = AutoModelForCausalLM.from_pretrained(base, local_files_only=True, dtype=dtype)
+        model = model.to(s.device).eval()  # type: ignore[arg-type]  # transformers types .to() as a decorator
         tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
         return model, tokenizer
 
@@ -185,9 +190,9 @@ class DeltaMemBackend:
             return 0
         ids = self._encode(memory_prefix(new))
         for target in ("base", "state"):
-            self.mem.set_state(getattr(state, target))
+            self._attached().set_state(getattr(state, target))
             self._forward(ids, None)
-            setattr(state, target, self.mem.get_state())
+            setattr(state, target, self._attached().get_state())
         state.written.update(s.key for s in new)
         return len(ids)
 
@@ -207,11 +212,11 @@ class DeltaMemBackend:
             preload = self.write_snippets(state, turn.snippets)
             n = len(state.ids)
             if state.cache is not None and n and prompt[:n] == state.ids and len(prompt) > n:
-                self.mem.set_state(state.state)
+                self._attached().set_state(state.state)
                 logits, cache = self._forward(prompt[n:], state.cache)
                 reused = n
             else:  # new session, or the transcript diverged: re-read it from the post-snippet state
-                self.mem.set_state(state.base)
+                self._attached().set_state(state.base)
                 logits, cache = self._forward(prompt, None)
                 reused = 0
             ids = list(prompt)
@@ -243,7 +248,7 @@ class DeltaMemBackend:
                 logits, cache = self._forward([nxt], cache)  # every token is written (TSW)
                 ids.append(nxt)
             if session is not None:
-                state.state, state.ids, state.cache = self.mem.get_state(), ids, cache
+                state.state, state.ids, state.cache = self._attached().get_state(), ids, cache
                 session.backend_state = state
             self.last = {
                 "preload_tokens": preload,
@@ -252,9 +257,13 @@ class DeltaMemBackend:
             }
             yield Piece("", finish_reason=finish, prompt_tokens=len(prompt), completion_tokens=len(out))
 
-    async def chat(self, turn: ChatTurn) -> Response:
+    def _attached(self) -> DeltaMem:
         if self.mem is None:
             raise SidecarError(503, "delta-mem backend is not loaded", type="api_error", code="backend_unavailable")
+        return self.mem
+
+    async def chat(self, turn: ChatTurn) -> Response:
+        self._attached()
         prompt = self.prompt_ids(turn.body["messages"])
         skipped = ignored(turn.body)
         if skipped:

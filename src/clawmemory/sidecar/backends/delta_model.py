@@ -39,6 +39,19 @@ class DeltaLayer(nn.Module):
     """The δ parameters of one attention layer (named as in the adapter file) and its
     online state ``S`` (``[batch, r, r]``, fp32)."""
 
+    # registered by name in __init__ (see delta_config.expected_shapes); lambda_* only when uncoupled
+    memory_q_proj: torch.Tensor
+    memory_k_proj: torch.Tensor
+    memory_v_proj: torch.Tensor
+    delta_q_proj: torch.Tensor
+    delta_k_proj: torch.Tensor
+    delta_v_proj: torch.Tensor
+    delta_o_proj: torch.Tensor
+    beta_proj: torch.Tensor
+    beta_bias: torch.Tensor
+    lambda_proj: torch.Tensor
+    lambda_bias: torch.Tensor
+
     def __init__(self, cfg: DeltaMemConfig, hidden: int, q_out: int, kv_out: int, o_out: int) -> None:
         super().__init__()
         self.cfg = cfg
@@ -133,8 +146,11 @@ def attention_modules(model: nn.Module, cfg: DeltaMemConfig) -> list[tuple[str, 
     return out
 
 
-def _raw(proj: nn.Module) -> nn.Module:
-    return proj.base if isinstance(proj, _Wrap) else proj
+def _raw(proj: object) -> nn.Linear:
+    """The original projection under our wrapper (a model's q/k/v/o are ``nn.Linear``)."""
+    base = proj.base if isinstance(proj, _Wrap) else proj
+    assert isinstance(base, nn.Linear), type(base)
+    return base
 
 
 def validate_adapter(model: nn.Module, cfg: DeltaMemConfig, state_dict: dict[str, Any]) -> list[str]:

@@ -217,7 +217,7 @@ class KVPrefixBackend:
         """Put the context in the best state for ``prompt`` (under ``self.lock``). Returns
         what happened: ``{"restored": "turn"|"memory"|None, "reused": n}``."""
         state = session.backend_state if session is not None else None
-        if state is not None and state.fingerprint != self.fingerprint:
+        if session is not None and state is not None and state.fingerprint != self.fingerprint:
             state = session.backend_state = None  # a different model, build or n_ctx: unusable
         best, best_n = None, 0
         if state is not None:
