@@ -245,3 +245,13 @@ def test_the_words_of_a_condition_are_no_slot_for_a_flipped_preference():
     flat = mem("m1", "We'd rather have a flat fee than an hourly one, if that works for you.", kind="preference")
     rush = cand("No more rush orders without 3 working days' notice.", kind="preference")
     assert decide(rush, [flat]).action != "contradict"
+
+
+def test_the_antecedent_of_a_terse_value_is_the_latest_earlier_value_of_its_kind_about_it():
+    earlier = ["Box: keep it as replica for 2 weeks.", "That was 3 people.", "Now I charge 189 euro.", "Part cost 95."]
+    assert claims.antecedent("actually 3 wks.", earlier) == earlier[0]
+    assert claims.antecedent("Okay I make 219 from next month.", earlier) == earlier[2]  # not the bare 95
+    assert claims.antecedent("The café is mon thu sat now.", ["Okafor meets us on tuesdays."]) == ""
+    assert claims.resolve(claims.parse("219 then"), claims.parse("189 euro")).values == {
+        "qty:money": frozenset({"219"})
+    }

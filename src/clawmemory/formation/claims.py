@@ -30,7 +30,8 @@ values it gives that slot, and the values it denies.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from .classifier import STOP, content_words
 
@@ -452,6 +453,47 @@ def _number(value: str) -> float | None:
         return float(value.replace(",", ""))
     except ValueError:
         return None
+
+
+def resolve(claim: Claim, about: Claim) -> Claim:
+    """``claim`` with each bare number that is within a factor of 2 of a quantity of exactly one
+    kind in ``about`` read as that quantity ("Okay I make 219" after "189 euro": 219 euro)."""
+    nums = claim.values.get("num", frozenset())
+    values = {k: set(v) for k, v in claim.values.items()}
+    for v in nums:
+        n = _number(v)
+        kinds = {
+            k
+            for k, vals in about.values.items()
+            if k.startswith("qty:") and n and any((o := _number(x)) and 0.5 <= n / o <= 2 for x in vals)
+        }
+        if len(kinds) == 1:
+            values["num"].discard(v)
+            values.setdefault(kinds.pop(), set()).add(v)
+    if values.get("num") == set(nums):
+        return claim
+    return replace(claim, values={k: frozenset(v) for k, v in values.items() if v})
+
+
+def antecedent(text: str, earlier: Sequence[str]) -> str:
+    """The sentence of ``earlier`` (oldest first) that a terse value ``text`` corrects or restates:
+    the latest one, not a question, giving another value of a kind it gives, not a bare number or
+    a name, and about the same slot words and names where it has any ("actually 3 wks." →
+    "keep it as replica for 2 weeks"; "219" → "189 euro"). "" for a sentence with more than two
+    slot words of its own, or when none fits."""
+    claim = parse(text)
+    if len(claim.slot) > 2:
+        return ""
+    for sentence in reversed(earlier):
+        if sentence.rstrip().endswith("?"):
+            continue
+        about = parse(sentence)
+        if claim.slot and not claim.slot & about.slot or not all(about.says(n) for n in claim.names):
+            continue  # it says what it is about, and that is another thing
+        changed = differences(resolve(claim, about), about, strict=True)
+        if any(fresh for kind, (fresh, _) in changed.items() if kind not in ("num", "name")):
+            return sentence
+    return ""
 
 
 def differences(new: Claim, old: Claim, *, strict: bool = False) -> dict[str, tuple[list[str], list[str]]]:

@@ -10,7 +10,8 @@ Two memories are about the same subject when they share an anchor — a slot wor
 also from the words of the exchange each came from (``about``) — and the same attribute of
 it: the later one gives a value of a kind the earlier gives that the earlier does not say
 ("£1,350" / "£1,280", "sundays" / "wednesdays"), or the earlier one is an open question the
-later one speaks to. Shared words alone name an entity, not a subject: "my partner Dev" and
+later one speaks to, or the later one, worded as a change, asserts what the earlier took back
+("tabs not spaces" / "prettier defaults now, so spaces"). Shared words alone name an entity, not a subject: "my partner Dev" and
 "Dev starts on June 22", or the billing service's port and its owner.
 """
 
@@ -46,6 +47,7 @@ def stated(text: str, kind: str, at: str, role: str = "user", about: str = "") -
     anchors = claim.slot | claim.subject_words()
     if about:
         context = claims.parse(about)
+        claim = claims.resolve(claim, context)
         anchors |= context.slot | context.subject_words()
     return Stated(claim, frozenset(anchors), kind, at, role)
 
@@ -60,8 +62,17 @@ def same_subject(earlier: Stated, later: Stated) -> bool:
         return False
     if earlier.kind == "question" and later.kind != "question":
         return True
+    if b.change and _reverses(a, b):
+        return True
     changed = {kind for kind, (fresh, _) in claims.differences(b, a).items() if fresh} - _NO_ATTRIBUTE
     return bool(changed - {"num"} or (changed and named))  # a bare number needs the texts' own anchor
+
+
+def _reverses(earlier: Claim, later: Claim) -> bool:
+    """``later`` asserts what ``earlier`` took back ("tabs not spaces" / "prettier defaults now, so spaces")."""
+    taken = {v for kind, v in earlier.denied if kind == "phrase"}
+    kept = {v for kind, v in later.denied if kind == "phrase"}
+    return any(later.says(v) for v in taken - kept)
 
 
 def _shared_values(a: Claim, b: Claim) -> bool:

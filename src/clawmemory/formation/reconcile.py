@@ -106,8 +106,9 @@ def decide(candidate: Candidate, neighbours: Sequence[Neighbour]) -> Decision:
             candidate.text.strip().lower() == m.text.strip().lower() or len(new & old) / len(new | old) >= 0.85
         ):
             return Decision("duplicate", (m.id,), "same content")
-    claim = claims.parse(candidate.text)
-    context = claims.parse(candidate.context).slot if candidate.context else frozenset()
+    about = claims.parse(candidate.context)
+    claim = claims.resolve(claims.parse(candidate.text), about)
+    context = about.slot
     may = [m for m in neighbours if _may_change(candidate, m)]
     named = {m.id: claims.parse(m.text).subject_words() for m in neighbours}
     found = _strongest(
