@@ -1,6 +1,6 @@
 """Memory formation: extraction recall / precision, update detection, compaction keep-rate
 and cost per turn, on synthetic multi-session conversations (benchmarks/data/formation_*.json;
-written for this benchmark, none of it from LoCoMo), in five splits reported apart:
+written for this benchmark, none of it from LoCoMo), in six splits reported apart:
 
 - ``tune``: shaped the classifier's and the reconciler's rules (sessions 3 and 4);
 - ``seen``: session 3's held-out half, scored once then; seen since, and tuned on in session 4;
@@ -10,6 +10,8 @@ written for this benchmark, none of it from LoCoMo), in five splits reported apa
   seen since, and tuned on in round 3;
 - ``fresh3``: written in round 3 by another engineer, blind (without reading the formation code
   or its failure notes), untouched until one final score.
+- ``fresh4``: written in round 4 by another engineer, blind (without reading the formation code,
+  its failure notes or its history), untouched until one final score.
 
 Targets (issue 13, on the untouched split, offline): extraction recall >= 0.85 at precision
 >= 0.70; 0 stale values ranked above their update; compaction keeps >= 95 % of planted items.
@@ -27,7 +29,7 @@ Targets (issue 13, on the untouched split, offline): extraction recall >= 0.85 a
 - compaction: the offline summary of each whole conversation; the share of planted key
   phrases it keeps.
 
-    .venv/bin/python benchmarks/formation.py [--split tune|seen|fresh|fresh2|fresh3|all] [--json OUT]
+    .venv/bin/python benchmarks/formation.py [--split tune|seen|fresh|fresh2|fresh3|fresh4|all] [--json OUT]
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ SPLITS = {
     "fresh": DATA / "formation_fresh.json",
     "fresh2": DATA / "formation_fresh2.json",
     "fresh3": DATA / "formation_fresh3.json",
+    "fresh4": DATA / "formation_fresh4.json",
 }
 
 

@@ -48,7 +48,7 @@ class Table:
     parents: tuple[tuple[str, str, str], ...]  # (column, parent table, parent column)
 
 
-def _quote(name: str) -> str:
+def quote_name(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -63,10 +63,10 @@ def tables(db: sqlite3.Connection, skip: Collection[str] = tuple(DERIVED)) -> li
     for name, _ in rows:
         if name.startswith("sqlite_") or name in skip or any(name == v or name.startswith(v + "_") for v in virtual):
             continue
-        info = db.execute(f"PRAGMA table_info({_quote(name)})").fetchall()
+        info = db.execute(f"PRAGMA table_info({quote_name(name)})").fetchall()
         key = tuple(c[1] for c in sorted((c for c in info if c[5]), key=lambda c: c[5]))
         integer_key = len(key) == 1 and next(c[2] for c in info if c[1] == key[0]).upper() == "INTEGER"
-        parents = tuple((f[3], f[2], f[4] or f[3]) for f in db.execute(f"PRAGMA foreign_key_list({_quote(name)})"))
+        parents = tuple((f[3], f[2], f[4] or f[3]) for f in db.execute(f"PRAGMA foreign_key_list({quote_name(name)})"))
         found[name] = Table(name, tuple(c[1] for c in info), key, integer_key, parents)
     return _ordered(found)
 
@@ -90,7 +90,7 @@ def _postgres_tables(db: Any, skip: Collection[str]) -> dict[str, Table]:
             "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
             "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = ?::regclass AND i.indisprimary "
             "ORDER BY array_position(i.indkey, a.attnum)",
-            (_quote(name),),
+            (quote_name(name),),
         ))  # fmt: skip
         integer_key = len(key) == 1 and any(c[0] == key[0] and c[2] == "YES" for c in info)
         parents = tuple(tuple(r) for r in db.execute(
@@ -135,7 +135,7 @@ def _namespace_filter(t: Table, by_name: dict[str, Table]) -> str | None:
     for column, parent, parent_column in t.parents:
         p = by_name.get(parent)
         if p is not None and "namespace" in p.columns:
-            return f"{_quote(column)} IN (SELECT {_quote(parent_column)} FROM {_quote(parent)} WHERE namespace = ?)"
+            return f"{quote_name(column)} IN (SELECT {quote_name(parent_column)} FROM {quote_name(parent)} WHERE namespace = ?)"
     return None
 
 
@@ -160,9 +160,9 @@ def rows(db: sqlite3.Connection, namespace: str | None = None) -> Iterator[tuple
             if cond is None:
                 continue
             where, params = f" WHERE {cond}", [namespace]
-        order = ", ".join(_quote(c) for c in t.key) if t.key else "rowid"
-        cols = ", ".join(_quote(c) for c in t.columns)
-        for values in db.execute(f"SELECT {cols} FROM {_quote(t.name)}{where} ORDER BY {order}", params):
+        order = ", ".join(quote_name(c) for c in t.key) if t.key else "rowid"
+        cols = ", ".join(quote_name(c) for c in t.columns)
+        for values in db.execute(f"SELECT {cols} FROM {quote_name(t.name)}{where} ORDER BY {order}", params):
             yield t, dict(zip(t.columns, values))
 
 

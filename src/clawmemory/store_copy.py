@@ -230,7 +230,7 @@ def _finish(target: PostgresStore, tables: Sequence[export.Table]) -> None:
             if t.integer_key:
                 target.advance_ids(db, t.name, t.key[0])
         for model, dim in db.execute("SELECT DISTINCT model, dim FROM embeddings").fetchall():
-            target._ensure_hnsw(db, model, dim)
+            target.ensure_hnsw(db, model, dim)
     for t in tables:
         target.db.raw.execute(f"ANALYZE {_q(t.name)}")
 

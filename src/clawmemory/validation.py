@@ -70,3 +70,8 @@ def timestamp(value: Any, field: str) -> str:
     except (TypeError, ValueError, OverflowError, OSError) as exc:
         raise InvalidInput(f"{field} must be ISO 8601 or epoch milliseconds", field=field) from exc
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def as_of(value: Any, field: str = "as_of") -> str | None:
+    """An "as of" moment (ISO 8601 date or time, or epoch ms) as ISO UTC; None or "" stays None."""
+    return None if value is None or value == "" else timestamp(value, field)

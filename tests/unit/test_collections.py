@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from clawmemory.collections.service import glob_regex
 from clawmemory.errors import Conflict, InvalidInput, NotFound
-from clawmemory.retrieval.collections import glob_regex
 
 DEPLOYS = (
     "# Ops\n\n## Deploys\nDeploys go to Fly.io, region ams.\n\n## Billing\nThe billing service ships on Tuesdays.\n"

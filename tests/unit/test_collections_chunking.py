@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clawmemory.retrieval.chunking import CHARS_PER_TOKEN, chunk_markdown, parse_lines, top_level
+from clawmemory.collections.chunking import CHARS_PER_TOKEN, chunk_markdown, parse_lines, top_level
 
 
 def lines_of(doc: str, chunk) -> str:

@@ -140,7 +140,7 @@ def test_a_slow_search_cannot_hold_assemble_past_the_deadline(recall_engine):
         release.wait(5)  # a search that hangs
         return recall_engine.search(*args, **kwargs)
 
-    ctx = ContextEngine(recall_engine, search=slow_search, llm=None)
+    ctx = ContextEngine(recall_engine.core, search=slow_search, llm=None)
     try:
         start = time.monotonic()
         out = _assemble(ctx, [user("where do deploys go?", START)])
@@ -157,7 +157,7 @@ def test_a_failing_search_never_fails_the_turn(recall_engine):
     def broken(*args, **kwargs):
         raise RuntimeError("index is corrupt")
 
-    ctx = ContextEngine(recall_engine, search=broken, llm=None)
+    ctx = ContextEngine(recall_engine.core, search=broken, llm=None)
     out = _assemble(ctx, [user("where do deploys go?", START)])
     assert "systemPromptAddition" not in out
     assert out["clawmemory"]["recall"]["status"] == "error"

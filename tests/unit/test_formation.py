@@ -129,7 +129,11 @@ def test_an_explicit_forget_wins_over_re_extraction(engine):
 
 def _engine_with_llm(engine, server, timeout_s=2.0):
     engine.formation.close()
-    engine.formation = Formation(engine, llm=LLMClient("openai", server.openai_url, "fake", timeout_s=timeout_s))
+    engine.formation = Formation(
+        engine.core,
+        engine.ledger.entries_among,
+        llm=LLMClient("openai", server.openai_url, "fake", timeout_s=timeout_s),
+    )
     return engine
 
 

@@ -11,6 +11,7 @@ from support.inspector import seed
 
 from clawmemory.engine import Engine
 from clawmemory.errors import Conflict, InvalidInput, NotFound
+from clawmemory.ui.inspector import Inspector
 from clawmemory.ui.plot import energy_svg
 from clawmemory.ui.session import LIFETIME_S, Sessions
 
@@ -24,109 +25,116 @@ def seeded(home: Path) -> Iterator[tuple[Engine, dict[str, str]]]:
 
 def test_namespaces_count_what_each_holds(seeded):
     engine, _ = seeded
-    [default] = engine.inspector.namespaces()
+    ui = Inspector(engine)
+    [default] = ui.namespaces()
     assert (default["memories"], default["messages"], default["entries_alive"], default["open_tickets"]) == (5, 2, 2, 1)
 
 
 def test_memories_page_facets_and_substring_search(seeded):
     engine, _ = seeded
-    page = engine.inspector.memories(None, kind="fact", limit=1)
+    ui = Inspector(engine)
+    page = ui.memories(None, kind="fact", limit=1)
     assert page["total"] == 2 and len(page["items"]) == 1 and page["next_before"]
-    older = engine.inspector.memories(None, kind="fact", limit=1, before=page["next_before"])
+    older = ui.memories(None, kind="fact", limit=1, before=page["next_before"])
     assert older["total"] == 2 and older["next_before"] is None
     assert {m["text"][:7] for m in page["items"] + older["items"]} == {"The sta", "Deploys"}
     with pytest.raises(InvalidInput):
-        engine.inspector.memories(None, before="no-separator")
+        ui.memories(None, before="no-separator")
     assert page["facets"]["kind"] == {"fact": 2, "preference": 1, "qa": 2}
     assert page["validity_supported"] is True  # the Engine's stores carry formation's validity columns
-    found = engine.inspector.memories(None, contains="LEDGERLINE")  # active: the lexical index
+    found = ui.memories(None, contains="LEDGERLINE")  # active: the lexical index
     assert found["total"] == 1 and found["matched"] == 1
     assert page["facets"]["kind"]["fact"] == 2
-    engine.inspector.memory_action(engine.inspector.memories(None, kind="preference")["items"][0]["id"], "forget")
-    gone = engine.inspector.memories(None, status="forgotten", contains="ERS SHORT")  # forgotten: substring
+    ui.memory_action(ui.memories(None, kind="preference")["items"][0]["id"], "forget")
+    gone = ui.memories(None, status="forgotten", contains="ERS SHORT")  # forgotten: substring
     assert gone["total"] == 1 and gone["matched"] is None and gone["facets"]["kind"] == {"preference": 1}
-    assert engine.inspector.memories(None, status="forgotten", contains="%")["total"] == 0  # literal wildcards
-    assert engine.inspector.memories(None)["facets"]["kind"].get("preference") is None  # the cache saw the write
+    assert ui.memories(None, status="forgotten", contains="%")["total"] == 0  # literal wildcards
+    assert ui.memories(None)["facets"]["kind"].get("preference") is None  # the cache saw the write
     with pytest.raises(InvalidInput):
-        engine.inspector.memories(None, validity="someday")
+        ui.memories(None, validity="someday")
 
 
 def test_validity_filter_current_and_superseded(seeded):
     engine, ids = seeded
+    ui = Inspector(engine)
     db = engine.store.db
     db.execute(
         "UPDATE memories SET valid_to = '2020-01-01T00:00:00Z', superseded_by = ? WHERE id = ?",
         (ids["entry"], ids["note"]),
     )
     db.commit()
-    superseded = engine.inspector.memories(None, validity="superseded")
+    superseded = ui.memories(None, validity="superseded")
     assert [m["id"] for m in superseded["items"]] == [ids["note"]]
-    current = engine.inspector.memories(None, validity="current")
+    current = ui.memories(None, validity="current")
     assert current["total"] == 4 and ids["note"] not in {m["id"] for m in current["items"]}
 
 
 def test_explain_search_shows_each_part(seeded):
     engine, ids = seeded
-    found = engine.inspector.explain_search("billing service port", mode="lexical")
+    ui = Inspector(engine)
+    found = ui.explain_search("billing service port", mode="lexical")
     top = found["hits"][0]
     assert top["id"] == ids["entry"] and top["relevant"] and top["vector_score"] is None
     assert top["text_score"] > 0 and top["coverage"] == pytest.approx(1.0) and 0 < top["score"] < 1
     assert top["ledger"]["energy"] > 1.0 and top["ledger"]["uses"] == 1 and top["ledger"]["rank_score"] > 1.0
-    staging = engine.inspector.explain_search("staging database", mode="lexical")["hits"]
+    staging = ui.explain_search("staging database", mode="lexical")["hits"]
     assert staging[0]["ledger"] is None  # a plain memory has no energy
 
 
 def test_memory_actions_go_through_the_ledger_for_entries(seeded):
     engine, ids = seeded
+    ui = Inspector(engine)
     entry = ids["entry"]
-    assert engine.inspector.memory_action(entry, "forget")["forgotten"]
-    shown = engine.inspector.memory(entry)
+    assert ui.memory_action(entry, "forget")["forgotten"]
+    shown = ui.memory(entry)
     assert shown["memory"]["status"] == "forgotten" and shown["entry"]["cause"] == "forgotten"
     assert [p["event"] for p in shown["energy"]] == ["birth", "credit", "death"]
-    assert engine.inspector.memory_action(entry, "restore")["restored"]
-    assert engine.inspector.memory_action(entry, "pin")["pinned"]
-    assert engine.inspector.memory_action(entry, "forget")["forgotten"] is False  # pinned: refused
-    assert engine.inspector.memory_action(entry, "unpin")["unpinned"]
-    assert engine.inspector.explain_search("billing port", mode="lexical")["hits"][0]["id"] == entry
+    assert ui.memory_action(entry, "restore")["restored"]
+    assert ui.memory_action(entry, "pin")["pinned"]
+    assert ui.memory_action(entry, "forget")["forgotten"] is False  # pinned: refused
+    assert ui.memory_action(entry, "unpin")["unpinned"]
+    assert ui.explain_search("billing port", mode="lexical")["hits"][0]["id"] == entry
     with pytest.raises(Conflict):
-        engine.inspector.memory_action(ids["note"], "pin")
+        ui.memory_action(ids["note"], "pin")
     with pytest.raises(InvalidInput):
-        engine.inspector.memory_action(entry, "delete")
+        ui.memory_action(entry, "delete")
     with pytest.raises(NotFound):
-        engine.inspector.memory_action("mem_nope", "forget")
+        ui.memory_action("mem_nope", "forget")
 
 
 def test_restoring_a_plain_memory_reindexes_it_unless_a_twin_is_active(seeded):
     engine, ids = seeded
-    engine.inspector.memory_action(ids["note"], "forget")
+    ui = Inspector(engine)
+    ui.memory_action(ids["note"], "forget")
     assert engine.search("staging database", mode="lexical", corpus="memory") == []
     twin = engine.store_memory(
         text="The staging database runs on host db-staging-3 in Frankfurt", kind="fact", category="infra"
     )
     with pytest.raises(Conflict):
-        engine.inspector.memory_action(ids["note"], "restore")
+        ui.memory_action(ids["note"], "restore")
     engine.forget(twin.memory.id)
-    assert engine.inspector.memory_action(ids["note"], "restore")["restored"]
+    assert ui.memory_action(ids["note"], "restore")["restored"]
     assert engine.search("staging database", mode="lexical", corpus="memory")[0].id == ids["note"]
 
 
 def test_ledger_conversations_and_observations_views(seeded):
     engine, _ = seeded
-    ledger = engine.inspector.ledger()
+    ui = Inspector(engine)
+    ledger = ui.ledger()
     assert [t["session_key"] for t in ledger["open_tickets"]] == ["run-2"]
     assert [(s["session_key"], s["outcome"]) for s in ledger["settlements"]] == [("run-1", "success")]
     assert len(ledger["energy"]) == 2 and all(p["energy"] > 0 for pts in ledger["energy"].values() for p in pts)
-    talk = engine.inspector.conversations()
+    talk = ui.conversations()
     assert talk["total"] == 1 and talk["sessions"][0]["messages"] == 2
-    assert engine.inspector.session("chat-7")["messages"][0]["speaker"] == "Maria"
+    assert ui.session("chat-7")["messages"][0]["speaker"] == "Maria"
     with pytest.raises(NotFound):
-        engine.inspector.session("nope")
-    assert engine.inspector.observations()["total"] == 0
+        ui.session("nope")
+    assert ui.observations()["total"] == 0
 
 
 def test_settings_mask_api_keys(home: Path):
     with Engine.open(home, embedding_provider="none", llm_api_key="sk-very-secret") as engine:
-        values = engine.inspector.settings()
+        values = Inspector(engine).settings()
     assert values["llm_api_key"] == "********" and "sk-very-secret" not in repr(values)
 
 

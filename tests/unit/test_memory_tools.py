@@ -11,8 +11,8 @@ import pytest
 from clawmemory.cli.main import main
 from clawmemory.engine import Engine
 from clawmemory.errors import InvalidInput, NotFound
-from clawmemory.retrieval.memory_tools import SNIPPET_CHARS, excerpt, snippet
 from clawmemory.store import NewMessage
+from clawmemory.tools.memory_tools import SNIPPET_CHARS, excerpt, snippet
 
 SHAPE = {"path", "startLine", "endLine", "score", "vectorScore", "textScore", "snippet", "source", "relevant"}
 

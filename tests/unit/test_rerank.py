@@ -97,7 +97,7 @@ def test_rerank_setting_reorders_search_within_the_same_pool(home):
 
 def test_rerank_fails_open_when_the_model_cannot_load(home, tmp_path):
     with engine_with(home, rerank=True) as engine:
-        engine.searcher.rerank = Reranking(engine._snippet_texts, path=tmp_path / "absent")
+        engine.searcher.rerank = Reranking(engine.core.snippet_texts, path=tmp_path / "absent")
         hits = engine.search("What did Nina buy at the market?", corpus="messages")
         assert "absent" in engine.searcher.rerank.error
     assert hits and "market" in hits[0].text

@@ -5,10 +5,12 @@ search (corpus ``observations``), and the memory-backend posture is reported.
 Importing this package registers its migrations (``capture.*``)."""
 
 from . import schema  # noqa: F401  (registers the capture migrations)
+from .batch import CORPUS
 from .lines import ParsedLine, parse_line, sanitize_namespace
 from .log import CaptureLog, FileReport, IngestReport
 
 __all__ = [
+    "CORPUS",
     "CaptureLog",
     "FileReport",
     "IngestReport",

@@ -20,7 +20,7 @@ from ..store.sqlite import chunked_in
 from .batch import CORPUS, HELPER_MIN_BYTES, HELPERS, Chunk, Prepared, Preparer, prepare
 
 if TYPE_CHECKING:
-    from ..engine import Engine
+    from ..core import Core
 
 ANY_NAMESPACE = "*"  # capture_offsets.namespace when each line picks its own
 MAX_ERRORS_KEPT = 100
@@ -101,23 +101,21 @@ def _head(path: Path, limit: int = 65536) -> str | None:
 
 
 class CaptureLog:
-    """Observations of one engine's store. Registers the ``observations`` search corpus."""
+    """Observations in one core's store; :meth:`hydrate` serves the ``observation`` search corpus."""
 
     def __init__(
         self,
-        engine: Engine,
+        core: Core,
         *,
         batch_bytes: int = 4 << 20,
         helpers: int = HELPERS,
         helper_min_bytes: int = HELPER_MIN_BYTES,
     ) -> None:
-        self.engine = engine
-        self.store = engine.store
+        self.core = core
+        self.store = core.store
         self.batch_bytes = batch_bytes  # lines are read, prepared and committed about this many bytes at a time
         self.helpers = helpers  # helper processes for a backlog of ``helper_min_bytes`` or more
         self.helper_min_bytes = helper_min_bytes
-        engine.corpora["observations"] = (CORPUS,)
-        engine.hydrators[CORPUS] = self.hydrate
 
     # -- ingest -------------------------------------------------------------------------
 
@@ -147,7 +145,7 @@ class CaptureLog:
         """
         if not paths:
             raise InvalidInput("give at least one file", field="files")
-        target = self.engine._namespace(namespace) if namespace is not None else None
+        target = self.core.namespace(namespace) if namespace is not None else None
         t0 = time.perf_counter()
         known = {r["name"] for r in self.store.list_namespaces()}
         reports: list[FileReport] = []
@@ -163,8 +161,6 @@ class CaptureLog:
             if not path.is_file():
                 raise InvalidInput(f"not a regular file: {path}", field="files")
             reports.extend(self._ingest_file(path, st, target, known, progress))
-        if any(r.added for r in reports):
-            self.engine.written()
         return IngestReport(reports, time.perf_counter() - t0)
 
     def follow(
@@ -269,7 +265,7 @@ class CaptureLog:
             f.seek(start)
             helpers = self.helpers if cur.size - start >= self.helper_min_bytes else 0
             wrote = False
-            with Preparer(target, self.engine.settings.default_namespace, now_iso(), str(file), helpers=helpers) as p:
+            with Preparer(target, self.core.settings.default_namespace, now_iso(), str(file), helpers=helpers) as p:
                 for chunk, prepared in p.map(self._chunks(f, rep, start, line_no)):
                     self._write(prepared, cur, chunk.offset, chunk.line_no)
                     wrote = True
@@ -369,7 +365,7 @@ class CaptureLog:
         prepared = prepare(
             Chunk(data, 0, len(data), len(lines) - 1),
             namespace,
-            self.engine.settings.default_namespace,
+            self.core.settings.default_namespace,
             now_iso(),
             source,
         )
@@ -411,7 +407,7 @@ class CaptureLog:
 
     def get(self, observation_id: str, namespace: str | None = None) -> dict[str, Any]:
         """One observation (all columns, ``detail`` parsed); it must be in ``namespace``."""
-        ns = self.engine._namespace(namespace)
+        ns = self.core.namespace(namespace)
         r = self.store.db.execute(
             "SELECT * FROM observations WHERE id = ? AND namespace = ?", (observation_id, ns)
         ).fetchone()

@@ -33,7 +33,7 @@ from .recall import Recall, recall, recall_message
 from .tokens import TokenEstimator
 
 if TYPE_CHECKING:
-    from ..engine import Engine
+    from ..core import Core
 
 log = logging.getLogger("clawmemory.context")
 
@@ -75,22 +75,26 @@ def _normal(text: str) -> str:
 
 
 class ContextEngine:
-    """OpenClaw context-engine operations over the Engine's store and search.
+    """OpenClaw context-engine operations over a core's store and search.
 
-    ``search``: the function auto-retrieval calls (default ``engine.search``); a seam for
+    ``search``: the function auto-retrieval calls (default ``core.search``); a seam for
     tests and benchmarks. ``llm``: the summariser's client (default from settings).
+    ``on_commit(namespace, session_key)``: told after a turn stored new messages (the engine
+    wires formation's queue here).
     """
 
     def __init__(
         self,
-        engine: Engine,
+        core: Core,
         *,
         search: Callable[..., list[Any]] | None = None,
         llm: LLMClient | None | str = "settings",
+        on_commit: Callable[[str, str], None] | None = None,
     ) -> None:
-        self.engine = engine
+        self.core = core
+        self.on_commit = on_commit
         self.tokens = TokenEstimator()
-        self.daily = daily.DailyFiles(engine.store)
+        self.daily = daily.DailyFiles(core.store)
         self.offline = OfflineSummarizer(tokens=self.tokens)
         self._search = search
         self._llm = llm
@@ -101,10 +105,10 @@ class ContextEngine:
 
     @property
     def settings(self) -> ContextSettings:
-        return self.engine.settings.context
+        return self.core.settings.context
 
     def search(self, *args: Any, **kwargs: Any) -> list[Any]:
-        return (self._search or self.engine.search)(*args, **kwargs)
+        return (self._search or self.core.search)(*args, **kwargs)
 
     def close(self, wait_s: float = 2.0) -> None:
         """Stop the worker pools; searches or summaries still running get ``wait_s`` to
@@ -165,7 +169,7 @@ class ContextEngine:
 
     def _open(self, s: Session) -> None:
         """The namespace must exist: the plugin routes create it on first use."""
-        self.engine.ensure_namespace(s.namespace)
+        self.core.ensure_namespace(s.namespace)
 
     # -- bootstrap ------------------------------------------------------------------------
 
@@ -173,7 +177,7 @@ class ContextEngine:
         """Prepare a session: namespace, pending day-file entries; reports what is stored."""
         self._open(s)
         self._flush()
-        stored = self.engine.store.db.execute(
+        stored = self.core.store.db.execute(
             "SELECT count(*) FROM messages WHERE namespace = ? AND session_key = ?", (s.namespace, s.session_key)
         ).fetchone()[0]
         out: dict[str, Any] = {"bootstrapped": True, "importedMessages": 0, "storedMessages": stored}
@@ -241,7 +245,7 @@ class ContextEngine:
     def _new_messages(
         self, s: Session, msgs: Sequence[Msg], method: str, entry_id: str | None
     ) -> list[tuple[Msg, NewMessage]]:
-        limit = self.engine.settings.max_text_chars
+        limit = self.core.settings.max_text_chars
         now = now_iso()
         out = []
         first_user = True
@@ -290,7 +294,7 @@ class ContextEngine:
         workspace = s.workspace if s.workspace and self._workspace_ok(s.workspace) else None
         tz = daily.resolve_timezone(self.settings.daily_timezone)
         self._open(s)
-        store = self.engine.store
+        store = self.core.store
         with store.transaction() as db:
             cur = db.execute(
                 "INSERT INTO context_turns (namespace, advancement_key, session_key, method, message_count, "
@@ -315,8 +319,8 @@ class ContextEngine:
                         items.append((day, hhmm, body))
                 self.daily.enqueue(db, s.namespace, workspace, key, items)
         if created:
-            self.engine.written()  # lexical index is already current; embeddings follow in the background
-            self.engine.formation.enqueue(s.namespace, s.session_key)  # memories form in the background
+            if self.on_commit is not None:  # memories form in the background
+                self.on_commit(s.namespace, s.session_key)
         out: dict[str, Any] = {"status": "committed", "stored": len(created)}
         if s.workspace and not workspace:
             out["daily"] = "skipped: workspaceDir is not an existing absolute directory"
@@ -442,10 +446,10 @@ class ContextEngine:
     def _recall(self, s: Session, query: str, skip: Callable[[Any], bool]) -> Recall:
         """Search memory for ``query`` under the auto-retrieval deadline (never raises): the
         one recall of assemble's auto-retrieval and of the before_prompt_build hook."""
-        query = query[: self.engine.settings.max_query_chars]
+        query = query[: self.core.settings.max_query_chars]
         shared = []
         extra = self.settings.collection_name
-        if extra and extra != s.namespace and self.engine.store.has_namespace(extra):
+        if extra and extra != s.namespace and self.core.store.has_namespace(extra):
             shared.append(extra)
         return recall(
             self.search,
@@ -485,7 +489,7 @@ class ContextEngine:
     # -- stored compactions ---------------------------------------------------------------
 
     def _latest(self, s: Session) -> Any:
-        return self.engine.store.db.execute(
+        return self.core.store.db.execute(
             "SELECT * FROM context_compactions WHERE namespace = ? AND session_key = ? "
             "ORDER BY created_at DESC, id DESC LIMIT 1",
             (s.namespace, s.session_key),
@@ -510,7 +514,7 @@ class ContextEngine:
         entry_id = self._entry_id(s, first_kept)
         boundary_index = first_kept.index
         cid = new_id("cmp")
-        with self.engine.store.transaction() as db:
+        with self.core.store.transaction() as db:
             db.execute(
                 "INSERT INTO context_compactions (id, namespace, session_key, boundary, boundary_index, "
                 "first_kept_entry_id, summary, sections, summarizer, fallback_reason, tokens_before, "
@@ -537,7 +541,7 @@ class ContextEngine:
         """OpenClaw's transcript entry id of a stored user message (from commitTurn's admission)."""
         if msg.role != "user" or not msg.timestamp:
             return None
-        row = self.engine.store.db.execute(
+        row = self.core.store.db.execute(
             "SELECT metadata FROM messages WHERE namespace = ? AND session_key = ? AND role = 'user' "
             "AND created_at = ? ORDER BY seq LIMIT 1",
             (s.namespace, s.session_key, msg.timestamp),
@@ -552,7 +556,7 @@ class ContextEngine:
         if client == "settings":
             model = self.settings.compaction_model or None
             try:
-                client = LLMClient.from_settings(self.engine.settings, model=model)
+                client = LLMClient.from_settings(self.core.settings, model=model)
             except LLMError as exc:
                 log.warning("llm summariser not usable (%s); offline summaries only", exc)
                 client = None
@@ -575,7 +579,7 @@ class ContextEngine:
             except Exception as exc:  # the offline summary stays
                 log.warning("background LLM summary failed (%s); keeping the offline one", exc)
                 return
-            with self.engine.store.transaction() as db:
+            with self.core.store.transaction() as db:
                 db.execute(
                     "UPDATE context_compactions SET summary = ?, sections = ?, summarizer = ? "
                     "WHERE namespace = ? AND session_key = ? AND boundary = ?",
@@ -654,7 +658,7 @@ class ContextEngine:
 
     def _stored_messages(self, s: Session) -> list[Msg]:
         raw = []
-        for m in self.engine.store.list_messages(s.namespace, s.session_key):
+        for m in self.core.store.list_messages(s.namespace, s.session_key):
             item: dict[str, Any] = {
                 "role": m.role,
                 "content": [{"type": "text", "text": m.text}],
@@ -698,10 +702,10 @@ class ContextEngine:
                 raise InvalidInput(f"{workspace!r} is not an existing absolute directory", field="workspace")
             out["removed_files"] = daily.prune(Path(workspace), days)
         if delete_rows and days > 0:
-            if not self.engine.store.has_namespace(namespace):
+            if not self.core.store.has_namespace(namespace):
                 raise NotFound(f"namespace {namespace!r} does not exist", field="namespace")
             cutoff = (datetime.now(UTC) - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-            store = self.engine.store
+            store = self.core.store
             with store.transaction() as db:
                 ids = [
                     r[0]

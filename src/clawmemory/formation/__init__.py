@@ -2,6 +2,6 @@
 the stored memories (duplicate, refinement, contradiction → supersede), with temporal
 validity that recall respects. See :mod:`.service`."""
 
-from .service import Formation, as_of_value
+from .service import Formation
 
-__all__ = ["Formation", "as_of_value"]
+__all__ = ["Formation"]

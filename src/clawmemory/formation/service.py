@@ -13,10 +13,9 @@ import json
 import logging
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .. import validation
 from ..errors import NotFound
 from ..llm import LLMClient, LLMError
 from ..retrieval.hits import SearchHit
@@ -31,7 +30,7 @@ from .reconcile import ACTIONS, Candidate, Decision, Neighbour, decide
 from .worker import SessionQueue
 
 if TYPE_CHECKING:
-    from ..engine import Engine
+    from ..core import Core
     from ..retrieval.search import Ranked
 
 log = logging.getLogger("clawmemory.formation")
@@ -42,10 +41,21 @@ _MARKER = re.compile(r"^\[(?:tool call|tool result)[^\]]*\].*$|^\[\d+ image\(s\)
 
 
 class Formation:
-    """Extraction, reconciliation and validity over the engine's memories."""
+    """Extraction, reconciliation and validity over a core's memories; also the core's
+    validity hook (:class:`~clawmemory.core.Validity`: ``superseded_count``, ``current``, ``order``).
 
-    def __init__(self, engine: Engine, *, llm: LLMClient | None | str = "settings") -> None:
-        self.engine = engine
+    ``ledger_entries(ids)``: which of the ids are recall-ledger entries (never reconciled).
+    """
+
+    def __init__(
+        self,
+        core: Core,
+        ledger_entries: Callable[[Sequence[str]], set[str]],
+        *,
+        llm: LLMClient | None | str = "settings",
+    ) -> None:
+        self.core = core
+        self.ledger_entries = ledger_entries
         self.classifier = Classifier()
         self._llm = llm
         self._extractor: LLMExtractor | None | str = "unset"
@@ -72,7 +82,7 @@ class Formation:
             client = self._llm
             if client == "settings":
                 try:
-                    client = LLMClient.from_settings(self.engine.settings)
+                    client = LLMClient.from_settings(self.core.settings)
                 except LLMError as exc:
                     log.warning("llm extractor not usable (%s); offline extraction only", exc)
                     client = None
@@ -100,9 +110,9 @@ class Formation:
         With ``memory_formation`` off they are only marked processed: turns committed while it
         is off never become memories, also after it is turned on again."""
         start = time.perf_counter()
-        store = self.engine.store
+        store = self.core.store
         counts = dict.fromkeys(ACTIONS, 0)
-        if not self.engine.settings.memory_formation:
+        if not self.core.settings.memory_formation:
             with store.transaction() as db:
                 rows.set_done_seq(db, namespace, session_key, rows.last_seq(db, namespace, session_key))
             return counts
@@ -148,17 +158,17 @@ class Formation:
     def neighbours(self, candidate: Candidate) -> list[Neighbour]:
         """The nearest current memories of the candidate's namespace, best first."""
         # Hybrid where the daemon runs embeddings; a CLI or test process never loads a model for this.
-        mode = None if self.engine.worker is not None else "lexical"
+        mode = None if self.core.worker is not None else "lexical"
         try:
-            hits = self.engine.search(candidate.text, candidate.namespace, corpus="memory", limit=NEIGHBOURS, mode=mode)
+            hits = self.core.search(candidate.text, candidate.namespace, corpus="memory", limit=NEIGHBOURS, mode=mode)
         except Exception as exc:  # no neighbours: the candidate is added
             log.warning("reconcile search failed (%s)", exc)
             return []
         # Recall-ledger entries live and die by their outcomes (energy, deaths, consolidation): formation
         # never refines or supersedes one, so they are not neighbours (a stored entry once got superseded
         # by the user's own "call memory_store with …" turn, and memory_recall lost it).
-        ledger = self.engine.ledger.entries_among([h.id for h in hits])
-        formed = rows.provenance(self.engine.store.db, [h.id for h in hits])
+        ledger = self.ledger_entries([h.id for h in hits])
+        formed = rows.provenance(self.core.store.db, [h.id for h in hits])
         return [
             Neighbour(
                 h.id,
@@ -191,7 +201,7 @@ class Formation:
     def _forgotten(self, c: Candidate) -> bool:
         digest = self._new(c).identity()
         return (
-            self.engine.store.db.execute(
+            self.core.store.db.execute(
                 "SELECT 1 FROM memories WHERE namespace = ? AND status = 'forgotten' AND "
                 "(content_hash = ? OR lower(text) = lower(?)) LIMIT 1",
                 (c.namespace, digest, c.text),
@@ -221,7 +231,7 @@ class Formation:
         )
 
     def _apply(self, c: Candidate, decision: Decision) -> None:
-        store = self.engine.store
+        store = self.core.store
         with store.transaction() as db:
             if decision.action == "duplicate":
                 db.execute("UPDATE memories SET confirmations = confirmations + 1 WHERE id = ?", (decision.target,))
@@ -241,11 +251,10 @@ class Formation:
                     "UPDATE memories SET valid_to = ?, superseded_by = ?, updated_at = ? WHERE id = ?",
                     [(c.at, memory.id, now_iso(), target) for target in decision.targets],
                 )
-        self.engine.written()
 
     def _refine(self, db: Any, c: Candidate, target: str) -> None:
         """Replace a memory's text with the fuller candidate (re-indexed in place)."""
-        store = self.engine.store
+        store = self.core.store
         old = store.get_memory(target)
         if old is None:
             return
@@ -272,8 +281,8 @@ class Formation:
     def _index(self, db: Any, memory_id: str, namespace: str, c: Candidate, created_at: str) -> None:
         """(Re)index a formed memory with the words of its exchange as context, lexical and for the
         embedder, so that a terse item is found by what the dialogue said it is about."""
-        self.engine.store.unindex_item(db, "memory", memory_id)
-        self.engine.store.index_items(
+        self.core.store.unindex_item(db, "memory", memory_id)
+        self.core.store.index_items(
             db,
             [
                 IndexItem(
@@ -294,7 +303,7 @@ class Formation:
         """``{id: {valid_from, valid_to, superseded_by, confirmations, formed_in}}`` of memories;
         ``formed_in`` is the session whose message a formed memory came from (else None)."""
         rows = chunked_in(
-            self.engine.store.db,
+            self.core.store.db,
             "SELECT id, coalesce(valid_from, created_at) AS valid_from, valid_to, superseded_by, confirmations, "
             "CASE WHEN source = 'formation' THEN json_extract(metadata, '$.formation.session_key') END AS formed_in "
             "FROM memories WHERE id IN ({marks})",
@@ -313,7 +322,7 @@ class Formation:
 
     def superseded_count(self, namespaces: Sequence[str]) -> int:
         marks = ",".join("?" * len(namespaces))
-        return self.engine.store.db.execute(
+        return self.core.store.db.execute(
             f"SELECT count(*) FROM memories WHERE namespace IN ({marks}) AND valid_to IS NOT NULL AND "
             f"status = 'active'",
             list(namespaces),
@@ -345,7 +354,7 @@ class Formation:
         ids = [h.id for h in hits if h.corpus == "memory"]
         if len(ids) < 2:
             return hits
-        formed = rows.exchanges(self.engine.store.db, ids)
+        formed = rows.exchanges(self.core.store.db, ids)
         facts = {
             h.id: stated(
                 h.text,
@@ -364,8 +373,8 @@ class Formation:
         if not ids:
             return []
         sql = "SELECT id, valid_to FROM memories WHERE superseded_by IN ({marks}) AND status = 'active'"
-        rows = sorted(chunked_in(self.engine.store.db, sql, ids), key=lambda r: r["valid_to"] or "", reverse=True)
-        old = self.engine.store.get_memories([r["id"] for r in rows])
+        rows = sorted(chunked_in(self.core.store.db, sql, ids), key=lambda r: r["valid_to"] or "", reverse=True)
+        old = self.core.store.get_memories([r["id"] for r in rows])
         info = self.validity(list(old))
         return [
             SearchHit(
@@ -384,12 +393,12 @@ class Formation:
 
     def history(self, namespace: str, limit: int = 100) -> list[dict[str, Any]]:
         """Superseded memories of a namespace, newest change first (the audit list)."""
-        rows = self.engine.store.db.execute(
+        rows = self.core.store.db.execute(
             "SELECT id FROM memories WHERE namespace = ? AND valid_to IS NOT NULL AND status = 'active' "
             "ORDER BY valid_to DESC LIMIT ?",
             (namespace, limit),
         ).fetchall()
-        found = self.engine.store.get_memories([r["id"] for r in rows])
+        found = self.core.store.get_memories([r["id"] for r in rows])
         info = self.validity(list(found))
         return [found[r["id"]].to_dict() | info[r["id"]] for r in rows]
 
@@ -397,10 +406,10 @@ class Formation:
         """``memory_forget`` of a formed memory (the ledger handles every other id): it leaves
         recall and a later re-extraction of its text is refused. None when not a formed memory."""
         target = params.get("entryId") or params.get("memoryId")
-        memory = self.engine.store.get_memory(target) if isinstance(target, str) else None
+        memory = self.core.store.get_memory(target) if isinstance(target, str) else None
         if memory is None or memory.namespace != namespace or memory.source != "formation":
             return None
-        self.engine.store.forget_memory(memory.id)
+        self.core.store.forget_memory(memory.id)
         return {
             "content": f"Forgot memory {memory.id}.",
             "details": {"action": "forgotten", "id": memory.id, "forgotten": True},
@@ -408,7 +417,7 @@ class Formation:
 
     def restore(self, memory_id: str, namespace: str) -> dict[str, Any]:
         """Put a superseded memory back into recall (its successor stays too)."""
-        with self.engine.store.transaction() as db:
+        with self.core.store.transaction() as db:
             cur = db.execute(
                 "UPDATE memories SET valid_to = NULL, superseded_by = NULL, updated_at = ? "
                 "WHERE id = ? AND namespace = ?",
@@ -416,7 +425,7 @@ class Formation:
             )
         if not cur.rowcount:
             raise NotFound(f"no memory {memory_id!r} in namespace {namespace!r}", field="id")
-        return self.engine.store.get_memory(memory_id).to_dict() | self.validity([memory_id])[memory_id]
+        return self.core.store.get_memory(memory_id).to_dict() | self.validity([memory_id])[memory_id]
 
 
 def _joined(*parts: str) -> str:
@@ -429,8 +438,3 @@ def _refined(metadata: dict[str, Any], text: str, exchange: str) -> dict[str, An
     if isinstance(out.get("formation"), dict):
         out["formation"] = {**out["formation"], "context": exchange}
     return out
-
-
-def as_of_value(value: Any, field: str = "as_of") -> str | None:
-    """An "as of" moment (ISO 8601 date or time, or epoch ms) as ISO UTC; None stays None."""
-    return None if value is None or value == "" else validation.timestamp(value, field)

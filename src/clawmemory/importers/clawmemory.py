@@ -23,7 +23,7 @@ from .. import validation
 from ..capture.batch import CORPUS as OBSERVATION_CORPUS
 from ..capture.lines import index_text
 from ..errors import ClawMemoryError
-from ..export import DERIVED, FORMAT, VERSION, Table, _quote, decode, tables
+from ..export import DERIVED, FORMAT, VERSION, Table, decode, quote_name, tables
 from ..redaction import redact
 from ..store.records import IndexItem
 from .records import Problem, Record, RowRecord, json_lines
@@ -79,9 +79,9 @@ class RowWriter:
 
     def _present(self, db: sqlite3.Connection, t: Table, row: dict[str, Any]) -> bool:
         cols = [c for c in row if c not in t.key] if t.integer_key or not t.key else [c for c in t.key]
-        cond = " AND ".join(f"{_quote(c)} IS ?" for c in cols)
+        cond = " AND ".join(f"{quote_name(c)} IS ?" for c in cols)
         return (
-            db.execute(f"SELECT 1 FROM {_quote(t.name)} WHERE {cond} LIMIT 1", [row[c] for c in cols]).fetchone()
+            db.execute(f"SELECT 1 FROM {quote_name(t.name)} WHERE {cond} LIMIT 1", [row[c] for c in cols]).fetchone()
             is not None
         )
 
@@ -89,13 +89,13 @@ class RowWriter:
         if (
             t.integer_key
             and db.execute(
-                f"SELECT 1 FROM {_quote(t.name)} WHERE {_quote(t.key[0])} = ?", (row.get(t.key[0]),)
+                f"SELECT 1 FROM {quote_name(t.name)} WHERE {quote_name(t.key[0])} = ?", (row.get(t.key[0]),)
             ).fetchone()
         ):
             row = {k: v for k, v in row.items() if k != t.key[0]}  # its number is taken: the store assigns one
         cols = list(row)
         db.execute(
-            f"INSERT INTO {_quote(t.name)} ({', '.join(_quote(c) for c in cols)}) "
+            f"INSERT INTO {quote_name(t.name)} ({', '.join(quote_name(c) for c in cols)}) "
             f"VALUES ({', '.join('?' * len(cols))})",
             [row[c] for c in cols],
         )

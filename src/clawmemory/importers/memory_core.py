@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..retrieval.chunking import chunk_markdown
+from ..collections.chunking import chunk_markdown
 from .records import MemoryRecord, Problem, Record, is_sqlite
 from .runner import as_label
 

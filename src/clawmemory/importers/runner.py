@@ -85,7 +85,7 @@ class Writer(Protocol):
 
 
 class MemoryWriter:
-    """Memories through the Engine's own validation and redaction (``Engine._new_memory``)."""
+    """Memories through the Engine's own validation and redaction (``Core.new_memory``)."""
 
     kind = "memories"
 
@@ -117,7 +117,7 @@ class MemoryWriter:
         prepared: list[tuple[MemoryRecord, NewMemory]] = []
         for r in batch:
             try:
-                prepared.append((r, self.engine._new_memory(self._item(r), self.ns)))
+                prepared.append((r, self.engine.core.new_memory(self._item(r), self.ns)))
             except ClawMemoryError as exc:
                 report.problem(Problem(r.where, exc.message))
         known = self._known([n.identity() for _, n in prepared])
@@ -175,7 +175,7 @@ class LedgerWriter(MemoryWriter):
 
 
 class MessageWriter:
-    """Conversation messages through ``Engine._new_message``; over-long ones are cut with a
+    """Conversation messages through ``Core.new_message``; over-long ones are cut with a
     marker (as the context engine does) rather than refused."""
 
     kind = "messages"
@@ -204,7 +204,7 @@ class MessageWriter:
                 "metadata": {**r.metadata, "imported": {"from": self.source, "ref": r.where}},
             }
             try:
-                prepared.append(self.engine._new_message(self.ns, r.session_key, item, ""))
+                prepared.append(self.engine.core.new_message(self.ns, r.session_key, item, ""))
             except ClawMemoryError as exc:
                 report.problem(Problem(r.where, exc.message))
         known = self._known([m.identity() for m in prepared])
@@ -271,7 +271,7 @@ def run_import(
 ) -> dict[str, Any]:
     """Import ``path`` with ``reader`` into ``namespace``; memories go ``into`` plain memories or
     the recall ledger; ``progress(done, total)`` after each batch."""
-    ns = engine._namespace(namespace)
+    ns = engine.core.namespace(namespace)
     if into not in INTO:
         raise InvalidInput(f"into must be one of {', '.join(INTO)}", field="into")
     where = Path(path).expanduser()
@@ -305,6 +305,4 @@ def run_import(
             progress(done, len(records))
     for writer in active.values():
         writer.finish(dry_run, report)
-    if not dry_run:
-        engine.written()
     return report.to_dict()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -15,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .. import __version__
 from ..errors import ClawMemoryError
@@ -30,7 +32,7 @@ def create_sidecar_app(sidecar: Sidecar) -> FastAPI:
     ``/health`` needs ``Authorization: Bearer <token>``."""
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI):
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await sidecar.start()
         try:
             yield
@@ -130,11 +132,11 @@ class BearerGuard:
     """Pure-ASGI token check (no per-chunk cost on streamed responses): every path but
     ``/health`` needs ``Authorization: Bearer <token>``."""
 
-    def __init__(self, app, token: bytes) -> None:
+    def __init__(self, app: ASGIApp, token: bytes) -> None:
         self.app = app
         self.token = token
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] not in OPEN_PATHS:
             header = dict(scope["headers"]).get(b"authorization", b"")
             scheme, _, given = header.partition(b" ")

@@ -14,7 +14,7 @@ import os
 import platform
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -23,9 +23,6 @@ from ..errors import InvalidInput
 from ..serving import is_loopback
 from .backends import make_backend
 from .settings import SidecarSettings, load_sidecar_settings
-
-if TYPE_CHECKING:
-    from ..engine import Engine
 
 PROVIDER_ID = "clawmemory-sidecar"
 ADAPTER_FILES = ("delta_mem_config.json", "delta_mem_adapter.pt")
@@ -156,14 +153,14 @@ def loopback_url(url: str) -> str:
 
 
 class SidecarControl:
-    """The Engine's handle on the sidecar's configuration (``<data dir>/sidecar.toml`` and
+    """The sidecar's configuration in the data dir ``home`` (``sidecar.toml`` and
     ``CLAWMEMORY_SIDECAR_*``). Cheap to construct: it reads settings when asked."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, home: Path) -> None:
+        self.home = home
 
     def settings(self, **overrides: Any) -> SidecarSettings:
-        return load_sidecar_settings(self.engine.settings.home, **overrides)
+        return load_sidecar_settings(self.home, **overrides)
 
     def _token(self, settings: SidecarSettings) -> str | None:
         if not settings.auth:

@@ -14,6 +14,7 @@ import asyncio
 import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 import h11
@@ -119,7 +120,8 @@ class UpstreamClient:
                 pass
         conn.close()
 
-    async def _next_event(self, conn: _Conn):
+    async def _next_event(self, conn: _Conn) -> Any:
+        """The next h11 event of ``conn`` (an ``h11.Event`` or ``h11.PAUSED``), reading as needed."""
         while True:
             try:
                 event = conn.h11.next_event()

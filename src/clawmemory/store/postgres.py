@@ -162,9 +162,11 @@ class PostgresStore(SQLStore):
             yield db
         except BaseException:
             db.rollback()
+            self.after_rollback()
             raise
         else:
             db.commit()
+        self.after_commit()
 
     def close(self) -> None:
         with self._open_lock:
@@ -194,6 +196,7 @@ class PostgresStore(SQLStore):
         """Insert analysed items (:func:`~.sqlite.index_row`) with their tsvector."""
         if not rows:
             return
+        self.mark_indexed()
         db.executemany(
             """
             INSERT INTO search_items (namespace, ns, corpus, ref_id, container, terms, context,
@@ -239,7 +242,7 @@ class PostgresStore(SQLStore):
             return 0
         stamp = now_iso()
         with self.transaction() as db:
-            self._ensure_hnsw(db, model, dim)
+            self.ensure_hnsw(db, model, dim)
             ids = [item_id for item_id, _ in vectors]
             db.execute("DELETE FROM embeddings WHERE item_id = ANY(?)", (ids,))
             rows = db.execute(
@@ -254,7 +257,7 @@ class PostgresStore(SQLStore):
             )
             return rows.rowcount
 
-    def _ensure_hnsw(self, db: Connection, model: str, dim: int) -> None:
+    def ensure_hnsw(self, db: Connection, model: str, dim: int) -> None:
         """The HNSW index (cosine) over ``model``'s vectors, created with its first vector."""
         if model in self._hnsw:
             return

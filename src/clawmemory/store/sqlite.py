@@ -4,10 +4,11 @@ one writer at a time, the FTS5 index maintained in the same transaction as every
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +27,8 @@ from .records import (
     now_iso,
     ns_token,
 )
+
+log = logging.getLogger("clawmemory.store")
 
 IN_CHUNK = 500  # ids per statement
 
@@ -144,6 +147,8 @@ class SQLStore:
     dialect = "sqlite"  # or "postgres": what SQL that differs between the two branches on
     like = "LIKE"  # a case-insensitive LIKE (SQLite's is; Postgres says ILIKE)
     _validity: bool | None = None
+    _listeners: tuple[Callable[[], None], ...] = ()
+    _local: threading.local
 
     @property
     def db(self) -> Any:
@@ -163,6 +168,29 @@ class SQLStore:
     def columns(self, table: str) -> set[str]:
         """The column names of ``table``."""
         raise NotImplementedError
+
+    def on_indexed(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after each commit that added search items (the embedding
+        worker's wake-up); a listener that raises is logged, never the writer's failure."""
+        self._listeners = (*self._listeners, listener)
+
+    # -- for the subclasses' transactions and index writes
+
+    def mark_indexed(self) -> None:
+        """Search items were added in this thread's transaction: tell listeners after COMMIT."""
+        self._local.indexed = True
+
+    def after_commit(self) -> None:
+        if getattr(self._local, "indexed", False):
+            self._local.indexed = False
+            for listener in self._listeners:
+                try:
+                    listener()
+                except Exception:  # a wake-up must never fail a write that committed
+                    log.exception("on_indexed listener failed")
+
+    def after_rollback(self) -> None:
+        self._local.indexed = False
 
     def advance_ids(self, db: Any, table: str, column: str) -> None:
         """After rows were written with their own ``column`` ids: ids the store assigns next
@@ -644,9 +672,11 @@ class SQLiteStore(SQLStore):
                 yield db
             except BaseException:
                 db.execute("ROLLBACK")
+                self.after_rollback()
                 raise
             else:
                 db.execute("COMMIT")
+        self.after_commit()
 
     def close(self) -> None:
         with self._open_lock:
@@ -663,6 +693,7 @@ class SQLiteStore(SQLStore):
         ``search_items``, then one insert-select into the FTS5 table."""
         if not rows:
             return
+        self.mark_indexed()
         first = db.execute("SELECT coalesce(max(id), 0) FROM search_items").fetchone()[0]
         db.executemany(
             """

@@ -1,5 +1,5 @@
 """The web inspector served by the daemon at ``/ui``: server-rendered pages (Jinja2, no
-JavaScript needed) over :class:`clawmemory.inspector.Inspector`, behind a token login."""
+JavaScript needed) over :class:`clawmemory.ui.inspector.Inspector`, behind a token login."""
 
 from .routes import mount_ui
 

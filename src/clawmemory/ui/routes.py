@@ -14,8 +14,8 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from ..errors import ClawMemoryError
-from ..inspector import Inspector
 from . import plot
+from .inspector import Inspector
 from .session import COOKIE, LIFETIME_S, Sessions
 
 HERE = Path(__file__).parent
@@ -37,7 +37,7 @@ templates.env.globals.update(nav=NAV, colour=plot.colour)
 
 
 def inspector(request: Request) -> Inspector:
-    return request.app.state.engine.inspector
+    return request.app.state.inspector
 
 
 def _safe_next(target: str | None) -> str:
@@ -215,6 +215,8 @@ def ui_router(token: str) -> APIRouter:
 
 
 def mount_ui(app: FastAPI, token: str) -> None:
-    """Serve the inspector on ``app``: its pages and actions, and its static files (public)."""
+    """Serve the inspector on ``app`` (over ``app.state.engine``): its pages and actions, and
+    its static files (public)."""
+    app.state.inspector = Inspector(app.state.engine)
     app.include_router(ui_router(token))
     app.mount("/ui/static", StaticFiles(directory=HERE / "static"), name="ui-static")

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import secrets
 import time
+from collections.abc import Callable
 from urllib.parse import quote
 
 from fastapi import HTTPException, Request
@@ -49,7 +50,7 @@ class Sessions:
     def csrf(self, cookie: str) -> str:
         return self._sign("csrf:" + cookie)
 
-    def page_guard(self):
+    def page_guard(self) -> Callable[[Request], None]:
         """Dependency for pages: no valid session → 303 to the login page."""
 
         def check(request: Request) -> None:
@@ -59,7 +60,7 @@ class Sessions:
 
         return check
 
-    def action_guard(self):
+    def action_guard(self) -> Callable[[Request], None]:
         """Dependency for actions and data: no valid session → 401."""
 
         def check(request: Request) -> None:

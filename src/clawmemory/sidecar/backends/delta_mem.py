@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +28,7 @@ from starlette.responses import Response
 
 from ...errors import InvalidInput, Unavailable
 from ..errors import SidecarError
+from ..intake import Snippet
 from ..sessions import Session
 from ..settings import SidecarSettings
 from .base import ChatTurn
@@ -183,7 +184,7 @@ class DeltaMemBackend:
             out = self.model(input_ids=x, past_key_values=cache, use_cache=True)
         return out.logits[0, -1], out.past_key_values
 
-    def write_snippets(self, state: DeltaState, snippets) -> int:
+    def write_snippets(self, state: DeltaState, snippets: Sequence[Snippet]) -> int:
         """Write the snippets the session has not seen into its δ-state (KV dropped)."""
         new = [s for s in snippets if s.key not in state.written]
         if not new:

@@ -9,12 +9,13 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
+from ..intake import Snippet
 from ..render import memory_block
 from ..routing import text_of
 
@@ -31,7 +32,7 @@ class Piece:
     completion_tokens: int = 0
 
 
-def memory_prefix(snippets) -> str:
+def memory_prefix(snippets: Sequence[Snippet]) -> str:
     """The memory block as the first text the model reads (empty without snippets)."""
     block = memory_block(snippets)
     return f"{block}\n\n" if block else ""

@@ -6,14 +6,15 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
-from . import validation
-from .capture import views as capture_views
-from .context import views as context_views
-from .errors import Conflict, InvalidInput, NotFound
-from .ledger import views as ledger_views
+from .. import validation
+from ..capture import views as capture_views
+from ..context import views as context_views
+from ..errors import Conflict, InvalidInput, NotFound
+from ..ledger import views as ledger_views
+from ..openclaw.doctor import run_doctor
 
 if TYPE_CHECKING:
-    from .engine import Engine
+    from ..engine import Engine
 
 ACTIONS = ("forget", "restore", "pin", "unpin")
 SEARCH_DEPTH = 1000  # lexical matches a memories-page search narrows to
@@ -75,7 +76,7 @@ class Inspector:
         validity columns (``validity_supported``)."""
         if validity and validity not in VALIDITY:
             raise InvalidInput(f"validity must be one of {list(VALIDITY)}", field="validity")
-        ns = self.engine._namespace(namespace)
+        ns = self.engine.core.namespace(namespace)
         if contains:
             validation.text(contains, "q", max_chars=self.engine.settings.max_query_chars)
         ids, matched = None, None
@@ -146,7 +147,6 @@ class Inspector:
             restored = self.engine.store.restore_memory(memory["id"])
         except sqlite3.IntegrityError as exc:
             raise Conflict("an identical memory is active; restore would duplicate it", field="id") from exc
-        self.engine.written()
         return {"restored": True, "memory": restored.to_dict() if restored else None}
 
     # -- search playground ----------------------------------------------------------------
@@ -157,7 +157,7 @@ class Inspector:
         """Search, with each hit's parts: BM25 (lexical), query-term coverage, cosine
         (vector), the fused score, the relevance floor and, for ledger entries, energy, uses
         and the rank score recall would give it."""
-        ns = self.engine._namespace(namespace)
+        ns = self.engine.core.namespace(namespace)
         hits = self.engine.search(query, ns, limit=limit, corpus=corpus, mode=mode)
         energy = ledger_views.entry_parts(
             self.engine.ledger, ns, [(h.id, h.score) for h in hits if h.corpus == "memory" and h.relevant]
@@ -177,7 +177,7 @@ class Inspector:
     def ledger(self, namespace: str | None = None) -> dict[str, Any]:
         """Stats, recent entries' balance over time, open tickets per session, settlements and
         obituaries."""
-        ns = self.engine._namespace(namespace)
+        ns = self.engine.core.namespace(namespace)
         energy = ledger_views.energy_points(self.engine.ledger, ns)
         titles = {m.id: m.question or m.text for m in self.engine.store.get_memories(energy).values()}
         return {
@@ -192,7 +192,7 @@ class Inspector:
 
     def conversations(self, namespace: str | None = None, *, limit: int = 50, offset: int = 0) -> dict[str, Any]:
         """Sessions (most recent first), day files and the latest compaction summaries."""
-        ns = self.engine._namespace(namespace)
+        ns = self.engine.core.namespace(namespace)
         validation.integer(limit, "limit", lo=1, hi=500)
         validation.integer(offset, "offset", lo=0, hi=10**9)
         sessions, total = self.engine.store.list_sessions(ns, limit=limit, offset=offset)
@@ -208,7 +208,7 @@ class Inspector:
 
     def session(self, session_key: str, namespace: str | None = None) -> dict[str, Any]:
         """One session's messages and compaction summaries."""
-        ns = self.engine._namespace(namespace)
+        ns = self.engine.core.namespace(namespace)
         messages = self.engine.store.list_messages(ns, session_key)
         if not messages:
             raise NotFound(f"no session {session_key!r} in namespace {ns!r}", field="session")
@@ -223,22 +223,20 @@ class Inspector:
         self, namespace: str | None = None, *, tool: str | None = None, limit: int = 50, offset: int = 0
     ) -> dict[str, Any]:
         """Captured tool-result observations, newest first."""
-        ns = self.engine._namespace(namespace)
+        ns = self.engine.core.namespace(namespace)
         validation.integer(limit, "limit", lo=1, hi=500)
         validation.integer(offset, "offset", lo=0, hi=10**9)
         items, total = capture_views.recent(self.engine.store, ns, tool=tool or None, limit=limit, offset=offset)
         return {"namespace": ns, "items": items, "total": total, "limit": limit, "offset": offset}
 
     def collections(self, namespace: str | None = None) -> dict[str, Any]:
-        ns = self.engine._namespace(namespace)
+        ns = self.engine.core.namespace(namespace)
         return {"namespace": ns, "collections": self.engine.collection_list(ns)}
 
     # -- doctor and settings -----------------------------------------------------------
 
     def doctor(self, daemon_url: str) -> dict[str, Any]:
         """The daemon's health and ``clawmemory doctor``'s checks against this daemon."""
-        from .openclaw.doctor import run_doctor
-
         s = self.engine.settings
         report = run_doctor(data_dir=s.home, daemon_url=daemon_url, token_file=s.token_path)
         return {"health": self.engine.health(), "doctor": report.to_dict()}

@@ -33,15 +33,15 @@ from typing import TYPE_CHECKING, Any
 from .. import validation
 from ..errors import Conflict, InvalidInput, NotFound
 from ..redaction import redact
+from ..retrieval.hits import SearchHit
 from ..store import IndexItem
 from ..store.records import content_hash, new_id, now_iso
 from ..store.sqlite import chunked_in
-from . import collections_schema  # noqa: F401  (registers the collections migrations)
+from . import schema  # noqa: F401  (registers the collections migrations)
 from .chunking import BREADCRUMB_SEP, Chunk, chunk_markdown
-from .hits import SearchHit
 
 if TYPE_CHECKING:
-    from ..engine import Engine
+    from ..core import Core
 
 CORPUS = "chunk"
 DEFAULT_PATTERNS = ("**/*.md",)
@@ -139,15 +139,12 @@ def _label(relpath: str, chunk: Chunk) -> str:
 
 
 class Collections:
-    """Markdown collections of one engine: register, scan, search hydration, safe reads."""
+    """Markdown collections in one core's store: register, scan, safe reads; :meth:`hydrate`
+    serves the ``chunk`` search corpus."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.store = engine.store
-        engine.corpora["collections"] = (CORPUS,)
-        if CORPUS not in engine.corpora["all"]:
-            engine.corpora["all"] = (*engine.corpora["all"], CORPUS)
-        engine.hydrators[CORPUS] = self.hydrate
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.store = core.store
 
     # -- registry -----------------------------------------------------------------------
 
@@ -164,7 +161,7 @@ class Collections:
         """Register folder ``path`` as collection ``name`` (files matching ``patterns``,
         default ``**/*.md``) and index it. Adding the same folder and patterns again is a
         no-op (then a rescan); the same name for another folder is a conflict."""
-        ns = self.engine._namespace(namespace)
+        ns = self.core.namespace(namespace)
         validation.namespace_name(name, "name")
         if name in RESERVED_NAMES:
             raise InvalidInput(f"collection name {name!r} is reserved (memory_get paths start with it)", field="name")
@@ -205,7 +202,7 @@ class Collections:
         return self.add(workspace, name, namespace, patterns=WORKSPACE_PATTERNS, kind="workspace")
 
     def get(self, name: str, namespace: str | None = None) -> Collection:
-        ns = self.engine._namespace(namespace)
+        ns = self.core.namespace(namespace)
         row = self.store.db.execute("SELECT * FROM collections WHERE namespace = ? AND name = ?", (ns, name)).fetchone()
         if row is None:
             raise NotFound(f"no collection {name!r} in namespace {ns!r}", field="name")
@@ -219,7 +216,7 @@ class Collections:
 
     def list(self, namespace: str | None = None) -> list[dict[str, Any]]:
         """Collections of ``namespace`` with their document and chunk counts."""
-        ns = self.engine._namespace(namespace)
+        ns = self.core.namespace(namespace)
         rows = self.store.db.execute(
             """
             SELECT c.*,
@@ -258,7 +255,7 @@ class Collections:
             if namespace is None:
                 rows = self.store.db.execute("SELECT * FROM collections ORDER BY namespace, name").fetchall()
             else:
-                ns = self.engine._namespace(namespace)
+                ns = self.core.namespace(namespace)
                 rows = self.store.db.execute(
                     "SELECT * FROM collections WHERE namespace = ? ORDER BY name", (ns,)
                 ).fetchall()
@@ -345,8 +342,6 @@ class Collections:
                 "UPDATE collections SET scanned_at = ? WHERE namespace = ? AND name = ?",
                 (now_iso(), col.namespace, col.name),
             )
-        if stats["chunks_added"]:
-            self.engine.written()
         return stats
 
     def _write_document(

@@ -7,10 +7,10 @@ citations, mode, corpus}``. Memories carry their validity; a memory superseded b
 is listed after the current results, marked by ``valid_to`` and ``superseded_by``.
 ``asOf`` (ISO date or time) searches the memories valid at that moment.
 
-memory-core's corpus names map onto ours (``engine.corpora``):
+memory-core's corpus names map onto ours (``core.corpora``):
 
 ============  =====================  ==============================================
-tool corpus   engine corpus          searches
+tool corpus   core corpus            searches
 ============  =====================  ==============================================
 ``memory``    ``knowledge``          stored memories (ledger entries included) + markdown collections
 ``wiki``      ``collections``        markdown collections only
@@ -30,16 +30,18 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInput
 from ..redaction import redact
+from ..retrieval.hits import SearchHit
 from ..text import terms
 from ..untrusted import strip_invisible
-from .hits import SearchHit
 
 if TYPE_CHECKING:
-    from ..engine import Engine
+    from ..collections import Collections
+    from ..core import Core
 
 TOOL_CORPORA = {"memory": "knowledge", "wiki": "collections", "sessions": "messages", "all": "all"}
 GET_CORPORA = ("memory", "wiki", "all")
@@ -130,11 +132,18 @@ def cite_for(session: dict[str, Any] | None) -> bool:
 
 
 class MemoryTools:
-    """memory-core compatible search and read over the engine's stores."""
+    """memory-core compatible search and read over a core's search and collections.
+    ``predecessors``: the memories hits superseded (formation's), listed after them."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        engine.corpora.setdefault("knowledge", ("memory", "chunk"))
+    def __init__(
+        self,
+        core: Core,
+        collections: Collections,
+        predecessors: Callable[[Sequence[SearchHit]], list[SearchHit]] = lambda hits: [],
+    ) -> None:
+        self.core = core
+        self.collections = collections
+        self.predecessors = predecessors
 
     # -- memory_search ------------------------------------------------------------------
 
@@ -155,25 +164,26 @@ class MemoryTools:
         corpus = p.get("corpus") or DEFAULT_CORPUS
         if corpus not in TOOL_CORPORA:
             raise InvalidInput(f"corpus must be one of {', '.join(TOOL_CORPORA)}", field="corpus")
-        engine = self.engine
-        ns = engine._namespace(namespace)
-        requested = engine.settings.search_mode
-        embedder = engine.embedder() if requested != "lexical" else None
+        core = self.core
+        ns = core.namespace(namespace)
+        requested = core.settings.search_mode
+        embedder = core.embedder() if requested != "lexical" else None
         mode, fallback = requested, None
         if requested != "lexical" and embedder is None:
-            error = engine.backends()["embeddings"].get("error") or "embeddings are off"
+            off = core.settings.embedding_provider == "none"
+            error = "embeddings are off" if off else core.embedder_error or "not loaded yet"
             mode, fallback = "lexical", {"from": requested, "reason": error}
         deep = p.get("deep") or False
-        hits = engine.search(query, ns, limit=limit, corpus=TOOL_CORPORA[corpus], as_of=p.get("asOf"), deep=deep)
+        hits = core.search(query, ns, limit=limit, corpus=TOOL_CORPORA[corpus], as_of=p.get("asOf"), deep=deep)
         if min_score is not None:
             hits = [h for h in hits if h.score >= min_score]
         if p.get("asOf") is None:  # what the results superseded, marked, after them
-            hits += engine.formation.predecessors(hits)[: max(0, limit - len(hits))]
+            hits += self.predecessors(hits)[: max(0, limit - len(hits))]
         wanted = set(terms(query))
         cite = cite_for(session)
         return {
             "results": [self._result(h, wanted, cite) for h in hits],
-            "provider": engine.settings.embedding_provider if mode != "lexical" else "none",
+            "provider": core.settings.embedding_provider if mode != "lexical" else "none",
             "model": embedder.model if embedder is not None and mode != "lexical" else None,
             "fallback": fallback,
             "citations": "auto",
@@ -236,29 +246,28 @@ class MemoryTools:
             first, last = int(cited.group(1)), int(cited.group(2) or cited.group(1))
             start = start or first
             count = count or max(1, last - first + 1)
-        ns = self.engine._namespace(namespace)
+        ns = self.core.namespace(namespace)
         text = self._text(ns, path, corpus)
         if text is None:
             return {"status": "not_found", "text": "", "path": path}
         return excerpt(text, path, start or 1, count or READ_LINES)
 
     def _text(self, ns: str, path: str, corpus: str | None) -> str | None:
-        engine = self.engine
         head, _, rest = path.partition("/")
         if head == "memories" and rest and corpus != "wiki":
-            memory = engine.store.get_memory(rest)
+            memory = self.core.store.get_memory(rest)
             ok = memory is not None and memory.namespace == ns and memory.status == "active"
             return memory.text if ok else None
         if head == "sessions" and rest and corpus != "wiki":
-            messages = engine.store.list_messages(ns, rest)
+            messages = self.core.store.list_messages(ns, rest)
             return redact("\n".join(f"{m.role}: {one_line(m.text)}" for m in messages)) if messages else None
-        located = engine.collections.locate(path, ns)
+        located = self.collections.locate(path, ns)
         if located is None:
             return None
         col, rel = located
         if corpus == "wiki" and col.kind == "workspace":
             return None
-        return engine.collections.read(col, rel)
+        return self.collections.read(col, rel)
 
 
 def excerpt(text: str, path: str, start: int, count: int, max_chars: int = READ_CHARS) -> dict[str, Any]:
