@@ -324,7 +324,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         engine = Engine.open(args.store or Path(tmp), embedding_provider=args.embedding_provider, search_mode=args.mode)
         if str(args.embed_cache) != "none" and args.mode != "lexical" and (inner := engine.embedder()) is not None:
-            engine._embedder = CachedEmbedder(inner, args.embed_cache)  # benchmark-only: skip re-embedding
+            engine.core._embedder = CachedEmbedder(inner, args.embed_cache)  # benchmark-only: skip re-embedding
         t0 = time.perf_counter()
         loaded = [(c, *ingest(engine, c)) for c in convs]
         ingest_s = time.perf_counter() - t0

@@ -16,13 +16,12 @@ from typing import TYPE_CHECKING, Any
 from ..errors import InvalidInput, NotFound
 from ..retrieval.hits import SearchHit
 from ..store.records import now_iso
-from ..store.sqlite import chunked_in
+from . import rows
 from .batch import CORPUS, HELPER_MIN_BYTES, HELPERS, Chunk, Prepared, Preparer, prepare
 
 if TYPE_CHECKING:
     from ..core import Core
 
-ANY_NAMESPACE = "*"  # capture_offsets.namespace when each line picks its own
 MAX_ERRORS_KEPT = 100
 
 
@@ -180,10 +179,8 @@ class CaptureLog:
                 return
             time.sleep(interval)
 
-    def _offset_row(self, path: Path, target: str | None) -> sqlite3.Row | None:
-        return self.store.db.execute(
-            "SELECT * FROM capture_offsets WHERE path = ? AND namespace = ?", (str(path), target or ANY_NAMESPACE)
-        ).fetchone()
+    def _offset_row(self, path: Path, target: str | None) -> Any:
+        return rows.offset(self.store.db, str(path), target)
 
     def _ingest_file(
         self,
@@ -304,25 +301,16 @@ class CaptureLog:
             added, duplicates = self._insert(db, prepared, cur.known, cur.spaces)
             rep.added += added
             rep.duplicates += duplicates
-            db.execute(
-                """
-                INSERT INTO capture_offsets (path, namespace, device, inode, offset, size, line_no, head, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (path, namespace) DO UPDATE SET device = excluded.device, inode = excluded.inode,
-                    offset = excluded.offset, size = excluded.size, line_no = excluded.line_no,
-                    head = excluded.head, updated_at = excluded.updated_at
-                """,
-                (
-                    str(cur.key),
-                    cur.target or ANY_NAMESPACE,
-                    cur.device,
-                    cur.inode,
-                    offset,
-                    cur.size,
-                    line_no,
-                    cur.head,
-                    now_iso(),
-                ),
+            rows.save_offset(
+                db,
+                str(cur.key),
+                cur.target,
+                device=cur.device,
+                inode=cur.inode,
+                offset=offset,
+                size=cur.size,
+                line_no=line_no,
+                head=cur.head,
             )
 
     def _insert(
@@ -330,29 +318,21 @@ class CaptureLog:
     ) -> tuple[int, int]:
         """Insert and index a prepared chunk's new observations (inside a transaction);
         (added, duplicates). Namespaces the lines name are created on first use."""
-        rows: dict[str, tuple[tuple, tuple]] = {}  # observation id -> (observations row, search_items row)
+        pending: dict[str, tuple[tuple, tuple]] = {}  # observation id -> (observations row, search_items row)
         duplicates = 0
         for ns, row, index_row in prepared.rows:
             if ns not in known and not dry_run:
                 self.store.ensure_namespace(ns)  # joins this transaction
                 known.add(ns)
             spaces.add(ns)
-            if row[0] in rows:
+            if row[0] in pending:
                 duplicates += 1
                 continue
-            rows[row[0]] = (row, index_row)
-        existing = self._existing(db, list(rows))
-        fresh = [pair for oid, pair in rows.items() if oid not in existing]
+            pending[row[0]] = (row, index_row)
+        existing = rows.existing(db, list(pending))
+        fresh = [pair for oid, pair in pending.items() if oid not in existing]
         if not dry_run:
-            db.executemany(
-                """
-                INSERT INTO observations (id, namespace, ts, kind, tool_name, tool_call_id, session_key, agent_id,
-                                          is_synthetic, is_error, summary, result, detail_json, source, line_no,
-                                          content_hash, ingested_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-                [row for row, _ in fresh],
-            )
+            rows.insert_observations(db, [row for row, _ in fresh])
             self.store.insert_index_rows(db, [index_row for _, index_row in fresh])
         return len(fresh), duplicates + len(existing)
 
@@ -373,16 +353,12 @@ class CaptureLog:
             added, duplicates = self._insert(db, prepared, {namespace}, set(), dry_run=dry_run)
         return added, duplicates, prepared.errors
 
-    @staticmethod
-    def _existing(db: sqlite3.Connection, ids: list[str]) -> set[str]:
-        return {r[0] for r in chunked_in(db, "SELECT id FROM observations WHERE id IN ({marks})", ids)}
-
     # -- reading ------------------------------------------------------------------------
 
     def hydrate(self, ids: Iterable[str]) -> dict[str, SearchHit]:
         """Search hits for observation ids (text = summary, kind = tool name)."""
         out: dict[str, SearchHit] = {}
-        for r in chunked_in(self.store.db, "SELECT * FROM observations WHERE id IN ({marks})", ids):
+        for r in rows.observations(self.store.db, ids):
             detail = json.loads(r["detail_json"])
             out[r["id"]] = SearchHit(
                 id=r["id"],
@@ -408,9 +384,7 @@ class CaptureLog:
     def get(self, observation_id: str, namespace: str | None = None) -> dict[str, Any]:
         """One observation (all columns, ``detail`` parsed); it must be in ``namespace``."""
         ns = self.core.namespace(namespace)
-        r = self.store.db.execute(
-            "SELECT * FROM observations WHERE id = ? AND namespace = ?", (observation_id, ns)
-        ).fetchone()
+        r = rows.observation(self.store.db, observation_id, ns)
         if r is None:
             raise NotFound(f"no observation {observation_id!r} in namespace {ns!r}", field="id")
         out = dict(r)
@@ -419,8 +393,4 @@ class CaptureLog:
         return out
 
     def count(self, namespace: str | None = None) -> int:
-        if namespace is None:
-            return self.store.db.execute("SELECT count(*) FROM observations").fetchone()[0]
-        return self.store.db.execute("SELECT count(*) FROM observations WHERE namespace = ?", (namespace,)).fetchone()[
-            0
-        ]
+        return rows.count(self.store.db, namespace)

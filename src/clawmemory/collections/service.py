@@ -36,8 +36,7 @@ from ..redaction import redact
 from ..retrieval.hits import SearchHit
 from ..store import IndexItem
 from ..store.records import content_hash, new_id, now_iso
-from ..store.sqlite import chunked_in
-from . import schema  # noqa: F401  (registers the collections migrations)
+from . import rows, schema  # noqa: F401  (registers the collections migrations)
 from .chunking import BREADCRUMB_SEP, Chunk, chunk_markdown
 
 if TYPE_CHECKING:
@@ -172,7 +171,7 @@ class Collections:
         if not root.is_dir():
             raise InvalidInput(f"{root} is not a folder", field="path")
         with self.store.transaction() as db:
-            row = db.execute("SELECT * FROM collections WHERE namespace = ? AND name = ?", (ns, name)).fetchone()
+            row = rows.collection(db, ns, name)
             if row is not None:
                 existing = _collection(row)
                 if (existing.root, existing.patterns, existing.kind) != (str(root), pats, kind):
@@ -183,11 +182,7 @@ class Collections:
                     )
                 created = False
             else:
-                db.execute(
-                    "INSERT INTO collections (namespace, name, root, patterns, kind, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    (ns, name, str(root), json.dumps(list(pats)), kind, now_iso()),
-                )
+                rows.insert_collection(db, ns, name, str(root), pats, kind)
                 created = True
         result: dict[str, Any] = {"created": created, "collection": self.get(name, ns).to_dict()}
         if scan:
@@ -203,46 +198,28 @@ class Collections:
 
     def get(self, name: str, namespace: str | None = None) -> Collection:
         ns = self.core.namespace(namespace)
-        row = self.store.db.execute("SELECT * FROM collections WHERE namespace = ? AND name = ?", (ns, name)).fetchone()
+        row = rows.collection(self.store.db, ns, name)
         if row is None:
             raise NotFound(f"no collection {name!r} in namespace {ns!r}", field="name")
         return _collection(row)
 
     def find(self, name: str, namespace: str) -> Collection | None:
-        row = self.store.db.execute(
-            "SELECT * FROM collections WHERE namespace = ? AND name = ?", (namespace, name)
-        ).fetchone()
+        row = rows.collection(self.store.db, namespace, name)
         return _collection(row) if row else None
 
     def list(self, namespace: str | None = None) -> list[dict[str, Any]]:
         """Collections of ``namespace`` with their document and chunk counts."""
         ns = self.core.namespace(namespace)
-        rows = self.store.db.execute(
-            """
-            SELECT c.*,
-                   (SELECT count(*) FROM collection_documents d
-                     WHERE d.namespace = c.namespace AND d.collection = c.name) AS documents,
-                   (SELECT count(*) FROM collection_chunks k JOIN collection_documents d ON d.id = k.document_id
-                     WHERE d.namespace = c.namespace AND d.collection = c.name) AS chunks
-              FROM collections c WHERE c.namespace = ? ORDER BY c.name
-            """,
-            (ns,),
-        ).fetchall()
-        return [{**_collection(r).to_dict(), "documents": r["documents"], "chunks": r["chunks"]} for r in rows]
+        found = rows.collections_with_counts(self.store.db, ns)
+        return [{**_collection(r).to_dict(), "documents": r["documents"], "chunks": r["chunks"]} for r in found]
 
     def remove(self, name: str, namespace: str | None = None) -> dict[str, Any]:
         """Unregister a collection: its documents and chunks leave the index (files stay)."""
         col = self.get(name, namespace)
         with self.store.transaction() as db:
-            docs = [
-                r[0]
-                for r in db.execute(
-                    "SELECT id FROM collection_documents WHERE namespace = ? AND collection = ?",
-                    (col.namespace, col.name),
-                )
-            ]
+            docs = rows.document_ids(db, col.namespace, col.name)
             chunks = sum(self._drop_document(db, doc) for doc in docs)
-            db.execute("DELETE FROM collections WHERE namespace = ? AND name = ?", (col.namespace, col.name))
+            rows.delete_collection(db, col.namespace, col.name)
         return {"removed": col.name, "namespace": col.namespace, "documents": len(docs), "chunks": chunks}
 
     # -- scanning -----------------------------------------------------------------------
@@ -252,14 +229,8 @@ class Collections:
         if name is not None:
             cols = [self.get(name, namespace)]
         else:
-            if namespace is None:
-                rows = self.store.db.execute("SELECT * FROM collections ORDER BY namespace, name").fetchall()
-            else:
-                ns = self.core.namespace(namespace)
-                rows = self.store.db.execute(
-                    "SELECT * FROM collections WHERE namespace = ? ORDER BY name", (ns,)
-                ).fetchall()
-            cols = [_collection(r) for r in rows]
+            ns = self.core.namespace(namespace) if namespace is not None else None
+            cols = [_collection(r) for r in rows.collections(self.store.db, ns)]
         results = [{"namespace": c.namespace, "name": c.name, **self.scan(c)} for c in cols]
         totals = {
             k: sum(r[k] for r in results)
@@ -299,13 +270,7 @@ class Collections:
         stats = dict.fromkeys(
             ("indexed", "updated", "unchanged", "removed", "skipped", "chunks_added", "chunks_removed"), 0
         )
-        known = {
-            r["path"]: r["content_hash"]
-            for r in self.store.db.execute(
-                "SELECT path, content_hash FROM collection_documents WHERE namespace = ? AND collection = ?",
-                (col.namespace, col.name),
-            )
-        }
+        known = rows.document_hashes(self.store.db, col.namespace, col.name)
         seen: set[str] = set()
         root = Path(col.root)
         if not root.is_dir():  # unmounted or moved: keep the index rather than empty it
@@ -330,28 +295,19 @@ class Collections:
             stats["chunks_removed"] += dropped
         for rel in sorted(set(known) - seen):
             with self.store.transaction() as db:
-                row = db.execute(
-                    "SELECT id FROM collection_documents WHERE namespace = ? AND collection = ? AND path = ?",
-                    (col.namespace, col.name, rel),
-                ).fetchone()
+                row = rows.document(db, col.namespace, col.name, rel)
                 if row is not None:
                     stats["chunks_removed"] += self._drop_document(db, row["id"])
                     stats["removed"] += 1
         with self.store.transaction() as db:
-            db.execute(
-                "UPDATE collections SET scanned_at = ? WHERE namespace = ? AND name = ?",
-                (now_iso(), col.namespace, col.name),
-            )
+            rows.mark_scanned(db, col.namespace, col.name)
         return stats
 
     def _write_document(
         self, db: sqlite3.Connection, col: Collection, rel: str, digest: str, data: bytes
     ) -> tuple[str, int, int]:
         """Insert or re-chunk one file (inside a transaction): (outcome, chunks added, removed)."""
-        row = db.execute(
-            "SELECT id, content_hash FROM collection_documents WHERE namespace = ? AND collection = ? AND path = ?",
-            (col.namespace, col.name, rel),
-        ).fetchone()
+        row = rows.document(db, col.namespace, col.name, rel)
         if row is not None and row["content_hash"] == digest:
             return "unchanged", 0, 0
         text = data.decode("utf-8", errors="replace")
@@ -366,23 +322,24 @@ class Collections:
         stamp = now_iso()
         if row is None:
             doc_id = new_id("doc")
-            db.execute(
-                "INSERT INTO collection_documents (id, namespace, collection, path, content_hash, bytes, lines, "
-                "title, indexed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (doc_id, col.namespace, col.name, rel, digest, len(data), lines, title, stamp),
+            rows.insert_document(
+                db,
+                doc_id,
+                col.namespace,
+                col.name,
+                rel,
+                content_hash=digest,
+                size=len(data),
+                lines=lines,
+                title=title,
+                indexed_at=stamp,
             )
         else:
             doc_id = row["id"]
-            db.execute(
-                "UPDATE collection_documents SET content_hash = ?, bytes = ?, lines = ?, title = ?, "
-                "indexed_at = ? WHERE id = ?",
-                (digest, len(data), lines, title, stamp, doc_id),
+            rows.update_document(
+                db, doc_id, content_hash=digest, size=len(data), lines=lines, title=title, indexed_at=stamp
             )
-        old: dict[str, list[str]] = {}
-        for r in db.execute(
-            "SELECT id, content_hash FROM collection_chunks WHERE document_id = ? ORDER BY seq", (doc_id,)
-        ):
-            old.setdefault(r["content_hash"], []).append(r["id"])
+        old = rows.chunk_hashes(db, doc_id)
         index: list[IndexItem] = []
         for chunk in chunks:
             body = scrub(chunk.text)
@@ -391,27 +348,21 @@ class Collections:
             key = content_hash(label, body)
             reuse = old.get(key)
             if reuse:
-                db.execute(
-                    "UPDATE collection_chunks SET seq = ?, start_line = ?, end_line = ? WHERE id = ?",
-                    (chunk.seq, chunk.start_line, chunk.end_line, reuse.pop(0)),
-                )
+                rows.move_chunk(db, reuse.pop(0), chunk.seq, chunk.start_line, chunk.end_line)
                 continue
             chunk_id = new_id("chk")
-            db.execute(
-                "INSERT INTO collection_chunks (id, document_id, namespace, seq, start_line, end_line, heading, "
-                "breadcrumb, text, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    chunk_id,
-                    doc_id,
-                    col.namespace,
-                    chunk.seq,
-                    chunk.start_line,
-                    chunk.end_line,
-                    scrub(chunk.heading) if chunk.heading else None,
-                    crumb,
-                    body,
-                    key,
-                ),
+            rows.insert_chunk(
+                db,
+                chunk_id,
+                doc_id,
+                col.namespace,
+                seq=chunk.seq,
+                start_line=chunk.start_line,
+                end_line=chunk.end_line,
+                heading=scrub(chunk.heading) if chunk.heading else None,
+                breadcrumb=crumb,
+                text=body,
+                content_hash=key,
             )
             index.append(
                 IndexItem(
@@ -428,16 +379,15 @@ class Collections:
         dropped = [cid for ids in old.values() for cid in ids]
         for chunk_id in dropped:
             self.store.unindex_item(db, CORPUS, chunk_id)
-            db.execute("DELETE FROM collection_chunks WHERE id = ?", (chunk_id,))
+            rows.delete_chunk(db, chunk_id)
         self.store.index_items(db, index)
         return ("indexed" if row is None else "updated"), len(index), len(dropped)
 
     def _drop_document(self, db: sqlite3.Connection, doc_id: str) -> int:
-        ids = [r[0] for r in db.execute("SELECT id FROM collection_chunks WHERE document_id = ?", (doc_id,))]
+        ids = rows.chunk_ids(db, doc_id)
         for chunk_id in ids:
             self.store.unindex_item(db, CORPUS, chunk_id)
-        db.execute("DELETE FROM collection_chunks WHERE document_id = ?", (doc_id,))
-        db.execute("DELETE FROM collection_documents WHERE id = ?", (doc_id,))
+        rows.delete_document(db, doc_id)
         return len(ids)
 
     # -- search and reads ---------------------------------------------------------------
@@ -445,19 +395,7 @@ class Collections:
     def hydrate(self, refs: list[str]) -> dict[str, SearchHit]:
         """Chunk ids → search hits with ``extra = {path, startLine, endLine, heading, collection, …}``."""
         out: dict[str, SearchHit] = {}
-        rows = chunked_in(
-            self.store.db,
-            """
-            SELECT k.id, k.namespace, k.start_line, k.end_line, k.heading, k.breadcrumb, k.text,
-                   k.document_id, d.collection, d.path, d.indexed_at, c.kind
-              FROM collection_chunks k
-              JOIN collection_documents d ON d.id = k.document_id
-              JOIN collections c ON c.namespace = d.namespace AND c.name = d.collection
-             WHERE k.id IN ({marks})
-            """,
-            refs,
-        )
-        for r in rows:
+        for r in rows.chunks(self.store.db, refs):
             out[r["id"]] = SearchHit(
                 id=r["id"],
                 corpus=CORPUS,
@@ -486,10 +424,7 @@ class Collections:
         col = self.find(head, namespace) if rest else None
         if col is not None:
             return col, rest
-        rows = self.store.db.execute(
-            "SELECT * FROM collections WHERE namespace = ? AND kind = 'workspace' ORDER BY name", (namespace,)
-        )
-        for col in map(_collection, rows):
+        for col in map(_collection, rows.collections(self.store.db, namespace, kind="workspace")):
             if col.matches(path):
                 return col, path
         return None

@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import InvalidInput
 from ..redaction import redact
-from ..store.records import now_iso
+from . import rows
 from .messages import Msg, one_line, query_text
 
 log = logging.getLogger("clawmemory.context.daily")
@@ -169,15 +169,10 @@ class DailyFiles:
         self, db: Any, namespace: str, workspace: str, turn_key: str, items: Sequence[tuple[str, str, str]]
     ) -> None:
         """Queue (day, HH:MM, body) entries inside the caller's transaction."""
-        stamp = now_iso()
-        db.executemany(
-            "INSERT INTO context_daily_outbox (namespace, workspace_dir, day, hhmm, turn_key, body, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(namespace, workspace, day, hhmm, turn_key, body, stamp) for day, hhmm, body in items],
-        )
+        rows.enqueue_daily(db, namespace, workspace, turn_key, items)
 
     def pending(self) -> int:
-        return self.store.db.execute("SELECT count(*) FROM context_daily_outbox").fetchone()[0]
+        return rows.pending_daily(self.store.db)
 
     def flush(self) -> dict[str, Any]:
         """Write every queued entry; returns {files, entries} written (errors are logged and
@@ -186,30 +181,20 @@ class DailyFiles:
             return self._flush()
 
     def _flush(self) -> dict[str, Any]:
-        rows = self.store.db.execute(
-            "SELECT id, namespace, workspace_dir, day, hhmm, turn_key, body FROM context_daily_outbox ORDER BY id"
-        ).fetchall()
         groups: dict[tuple[str, str, str], list[Any]] = {}
-        for row in rows:
+        for row in rows.queued_daily(self.store.db):
             groups.setdefault((row["namespace"], row["workspace_dir"], row["day"]), []).append(row)
         files = entries = 0
         for (namespace, workspace, day), group in groups.items():
             path = Path(workspace) / DAILY_DIR / f"{day}.md"
             try:
-                recorded = self.store.db.execute(
-                    "SELECT size FROM context_daily_files WHERE path = ?", (str(path),)
-                ).fetchone()
-                size = append_exactly_once(path, day, render(group), recorded[0] if recorded else None)
+                recorded = rows.daily_file_size(self.store.db, str(path))
+                size = append_exactly_once(path, day, render(group), recorded)
             except OSError as exc:
                 log.warning("could not write %s (%s); the entries stay queued", path, exc)
                 continue
             with self.store.transaction() as db:
-                db.execute(
-                    "INSERT INTO context_daily_files (path, namespace, size, updated_at) VALUES (?, ?, ?, ?) "
-                    "ON CONFLICT (path) DO UPDATE SET size = excluded.size, updated_at = excluded.updated_at",
-                    (str(path), namespace, size, now_iso()),
-                )
-                db.executemany("DELETE FROM context_daily_outbox WHERE id = ?", [(r["id"],) for r in group])
+                rows.daily_written(db, str(path), namespace, size, [r["id"] for r in group])
             files += 1
             entries += len(group)
         return {"files": files, "entries": entries}

@@ -8,7 +8,6 @@ OpenClaw's result shape.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -25,7 +24,7 @@ from ..llm import LLMClient, LLMError
 from ..redaction import redact, redact_tree
 from ..settings import ContextSettings
 from ..store.records import NewMessage, content_hash, new_id, now_iso
-from . import compaction, daily, summary
+from . import compaction, daily, rows, summary
 from .extractive import OfflineSummarizer
 from .llm_summary import LLMSummarizer
 from .messages import Msg, last_user_text, one_line, parse_message, parse_messages, query_text, stored_text
@@ -177,9 +176,7 @@ class ContextEngine:
         """Prepare a session: namespace, pending day-file entries; reports what is stored."""
         self._open(s)
         self._flush()
-        stored = self.core.store.db.execute(
-            "SELECT count(*) FROM messages WHERE namespace = ? AND session_key = ?", (s.namespace, s.session_key)
-        ).fetchone()[0]
+        stored = self.core.store.count_messages(s.namespace, s.session_key)
         out: dict[str, Any] = {"bootstrapped": True, "importedMessages": 0, "storedMessages": stored}
         if s.workspace and not self._workspace_ok(s.workspace):
             out["reason"] = f"workspace {s.workspace!r} is not an existing absolute directory; no daily files"
@@ -296,20 +293,12 @@ class ContextEngine:
         self._open(s)
         store = self.core.store
         with store.transaction() as db:
-            cur = db.execute(
-                "INSERT INTO context_turns (namespace, advancement_key, session_key, method, message_count, "
-                "stored, committed_at) VALUES (?, ?, ?, ?, ?, 0, ?) ON CONFLICT DO NOTHING",
-                (s.namespace, key, s.session_key, method, len(msgs), now_iso()),
-            )
-            if cur.rowcount == 0:
+            if not rows.begin_turn(db, s.namespace, key, s.session_key, method, len(msgs)):
                 return {"status": "duplicate", "stored": 0}
             prepared = self._without_twins(db, s, method, prepared)
             results = store.add_messages([m for _, m in prepared]) if prepared else []
             created = [(msg, row) for (msg, _), (row, new) in zip(prepared, results) if new]
-            db.execute(
-                "UPDATE context_turns SET stored = ? WHERE namespace = ? AND advancement_key = ?",
-                (len(created), s.namespace, key),
-            )
+            rows.set_turn_stored(db, s.namespace, key, len(created))
             if workspace and created:
                 items = []
                 for msg, row in created:
@@ -340,20 +329,15 @@ class ContextEngine:
         if method not in TWIN_SOURCES:
             return prepared
         other = TWIN_SOURCES[method]
+        store = self.core.store
         out = []
         for msg, new in prepared:
             t = datetime.fromisoformat(new.created_at.replace("Z", "+00:00"))
-            twin = db.execute(
-                "SELECT id, metadata FROM messages WHERE namespace = ? AND session_key = ? AND role = ? AND text = ? "
-                "AND json_extract(metadata, '$.source') = ? AND json_extract(metadata, '$.paired') IS NULL "
-                "AND created_at BETWEEN ? AND ? ORDER BY created_at LIMIT 1",
-                (s.namespace, s.session_key, new.role, new.text, other, _iso(t - TWIN_WINDOW), _iso(t + TWIN_WINDOW)),
-            ).fetchone()
+            twin = store.unpaired_twin(db, new, other, _iso(t - TWIN_WINDOW), _iso(t + TWIN_WINDOW))
             if twin is None:
                 out.append((msg, new))
             else:
-                paired = json.dumps({**json.loads(twin[1]), "paired": 1}, ensure_ascii=False)
-                db.execute("UPDATE messages SET metadata = ? WHERE id = ?", (paired, twin[0]))
+                store.set_message_metadata(db, twin[0], {**twin[1], "paired": 1})
         return out
 
     @staticmethod
@@ -489,11 +473,7 @@ class ContextEngine:
     # -- stored compactions ---------------------------------------------------------------
 
     def _latest(self, s: Session) -> Any:
-        return self.core.store.db.execute(
-            "SELECT * FROM context_compactions WHERE namespace = ? AND session_key = ? "
-            "ORDER BY created_at DESC, id DESC LIMIT 1",
-            (s.namespace, s.session_key),
-        ).fetchone()
+        return rows.latest_compaction(self.core.store.db, s.namespace, s.session_key)
 
     def _apply_stored(self, s: Session, msgs: list[Msg]) -> tuple[list[Msg], bool]:
         """The host's history with this session's latest compaction applied, if its first
@@ -515,25 +495,20 @@ class ContextEngine:
         boundary_index = first_kept.index
         cid = new_id("cmp")
         with self.core.store.transaction() as db:
-            db.execute(
-                "INSERT INTO context_compactions (id, namespace, session_key, boundary, boundary_index, "
-                "first_kept_entry_id, summary, sections, summarizer, fallback_reason, tokens_before, "
-                "tokens_after, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    cid,
-                    s.namespace,
-                    s.session_key,
-                    first_kept.anchor(),
-                    boundary_index,
-                    entry_id,
-                    redact(result.summary_text),
-                    json.dumps(redact_tree(result.sections), ensure_ascii=False),
-                    result.summarizer,
-                    result.fallback_reason,
-                    result.tokens_before,
-                    result.tokens_after,
-                    now_iso(),
-                ),
+            rows.insert_compaction(
+                db,
+                cid,
+                s.namespace,
+                s.session_key,
+                boundary=first_kept.anchor(),
+                boundary_index=boundary_index,
+                first_kept_entry_id=entry_id,
+                summary=redact(result.summary_text),
+                sections=redact_tree(result.sections),
+                summarizer=result.summarizer,
+                fallback_reason=result.fallback_reason,
+                tokens_before=result.tokens_before,
+                tokens_after=result.tokens_after,
             )
         return cid
 
@@ -541,14 +516,10 @@ class ContextEngine:
         """OpenClaw's transcript entry id of a stored user message (from commitTurn's admission)."""
         if msg.role != "user" or not msg.timestamp:
             return None
-        row = self.core.store.db.execute(
-            "SELECT metadata FROM messages WHERE namespace = ? AND session_key = ? AND role = 'user' "
-            "AND created_at = ? ORDER BY seq LIMIT 1",
-            (s.namespace, s.session_key, msg.timestamp),
-        ).fetchone()
-        if row is None:
+        metadata = self.core.store.message_metadata_at(s.namespace, s.session_key, "user", msg.timestamp)
+        if metadata is None:
             return None
-        value = json.loads(row["metadata"]).get("entry_id")
+        value = metadata.get("entry_id")
         return value if isinstance(value, str) else None
 
     def _summarizer(self) -> LLMSummarizer | None:
@@ -580,17 +551,8 @@ class ContextEngine:
                 log.warning("background LLM summary failed (%s); keeping the offline one", exc)
                 return
             with self.core.store.transaction() as db:
-                db.execute(
-                    "UPDATE context_compactions SET summary = ?, sections = ?, summarizer = ? "
-                    "WHERE namespace = ? AND session_key = ? AND boundary = ?",
-                    (
-                        summary.render(sections),
-                        json.dumps(sections, ensure_ascii=False),
-                        llm.name,
-                        s.namespace,
-                        s.session_key,
-                        anchor,
-                    ),
+                rows.replace_summary(
+                    db, s.namespace, s.session_key, anchor, summary.render(sections), sections, llm.name
                 )
 
         self._refine_pool.submit(run)
@@ -705,18 +667,7 @@ class ContextEngine:
             if not self.core.store.has_namespace(namespace):
                 raise NotFound(f"namespace {namespace!r} does not exist", field="namespace")
             cutoff = (datetime.now(UTC) - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-            store = self.core.store
-            with store.transaction() as db:
-                ids = [
-                    r[0]
-                    for r in db.execute(
-                        "SELECT id FROM messages WHERE namespace = ? AND created_at < ?", (namespace, cutoff)
-                    )
-                ]
-                for message_id in ids:
-                    store.unindex_item(db, "message", message_id)
-                db.executemany("DELETE FROM messages WHERE id = ?", [(i,) for i in ids])
-            out["deleted_messages"] = len(ids)
+            out["deleted_messages"] = self.core.store.delete_messages_before(namespace, cutoff)
         return out
 
 

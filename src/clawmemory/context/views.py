@@ -6,24 +6,17 @@ import json
 from typing import Any
 
 from ..store import Store
+from . import rows
 
 
 def compactions(
     store: Store, namespace: str, session_key: str | None = None, *, limit: int = 50
 ) -> list[dict[str, Any]]:
     """Compaction summaries, newest first (one session's when ``session_key`` is given)."""
-    rows = store.db.execute(
-        "SELECT id, session_key, summary, sections, summarizer, fallback_reason, tokens_before, tokens_after, "
-        "created_at FROM context_compactions WHERE namespace = ? AND (? IS NULL OR session_key = ?) "
-        "ORDER BY created_at DESC LIMIT ?",
-        (namespace, session_key, session_key, limit),
-    )
-    return [{**dict(r), "sections": json.loads(r["sections"])} for r in rows]
+    found = rows.compactions(store.db, namespace, session_key, limit=limit)
+    return [{**dict(r), "sections": json.loads(r["sections"])} for r in found]
 
 
 def daily_files(store: Store, namespace: str) -> list[dict[str, Any]]:
     """The day files written for a namespace: path, size after our last append, when."""
-    rows = store.db.execute(
-        "SELECT path, size, updated_at FROM context_daily_files WHERE namespace = ? ORDER BY path DESC", (namespace,)
-    )
-    return [dict(r) for r in rows]
+    return [dict(r) for r in rows.daily_files(store.db, namespace)]

@@ -1,9 +1,14 @@
-"""Formation's SQL: per-session extraction progress (the validity columns are read and written
-by :mod:`.service` until the memory record carries them)."""
+"""Formation's SQL: per-session extraction progress, and the validity columns formation keeps
+on memories (``valid_from``, ``valid_to``, ``superseded_by``, ``confirmations``) with the
+provenance in a formed memory's metadata. Plain functions over a connection (``?`` placeholders:
+SQLite, and PostgreSQL through ``pgconn``)."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Sequence
+from typing import Any
 
 from ..store.records import now_iso
 from ..store.sqlite import chunked_in
@@ -55,3 +60,93 @@ def exchanges(db: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[str, st
         ids,
     )
     return {r[0]: (r[1] or "user", r[2] or "") for r in rows}
+
+
+def forgotten_text(db: Any, namespace: str, content_hash: str, text: str) -> bool:
+    """Whether the user forgot a memory of this content (hash, or the same text in any case)."""
+    row = db.execute(
+        "SELECT 1 FROM memories WHERE namespace = ? AND status = 'forgotten' AND "
+        "(content_hash = ? OR lower(text) = lower(?)) LIMIT 1",
+        (namespace, content_hash, text),
+    ).fetchone()
+    return row is not None
+
+
+def active_with_hash(db: Any, namespace: str, content_hash: str) -> bool:
+    row = db.execute(
+        "SELECT 1 FROM memories WHERE namespace = ? AND content_hash = ? AND status = 'active'",
+        (namespace, content_hash),
+    ).fetchone()
+    return row is not None
+
+
+def confirm(db: Any, memory_id: str) -> None:
+    """One more statement of a memory."""
+    db.execute("UPDATE memories SET confirmations = confirmations + 1 WHERE id = ?", (memory_id,))
+
+
+def set_valid_from(db: Any, memory_id: str, at: str) -> None:
+    db.execute("UPDATE memories SET valid_from = ? WHERE id = ?", (at, memory_id))
+
+
+def supersede(db: Any, targets: Sequence[str], by: str, at: str) -> None:
+    """``targets`` stop being valid at ``at``, replaced by memory ``by``."""
+    db.executemany(
+        "UPDATE memories SET valid_to = ?, superseded_by = ?, updated_at = ? WHERE id = ?",
+        [(at, by, now_iso(), target) for target in targets],
+    )
+
+
+def refine(db: Any, memory_id: str, text: str, content_hash: str, metadata: dict[str, Any]) -> None:
+    """A fuller text for a memory (one more confirmation); the caller re-indexes it."""
+    db.execute(
+        "UPDATE memories SET text = ?, content_hash = ?, updated_at = ?, confirmations = confirmations + 1, "
+        "metadata = ? WHERE id = ?",
+        (text, content_hash, now_iso(), json.dumps(metadata, ensure_ascii=False), memory_id),
+    )
+
+
+def unsupersede(db: Any, memory_id: str, namespace: str) -> bool:
+    """Make a superseded memory current again; False when no such memory is in ``namespace``."""
+    cur = db.execute(
+        "UPDATE memories SET valid_to = NULL, superseded_by = NULL, updated_at = ? WHERE id = ? AND namespace = ?",
+        (now_iso(), memory_id, namespace),
+    )
+    return cur.rowcount > 0
+
+
+def validity(db: Any, ids: Sequence[str]) -> list[Any]:
+    """(id, valid_from, valid_to, superseded_by, confirmations, formed_in) of memories; a formed
+    memory's ``formed_in`` is the session its message came from."""
+    return chunked_in(
+        db,
+        "SELECT id, coalesce(valid_from, created_at) AS valid_from, valid_to, superseded_by, confirmations, "
+        "CASE WHEN source = 'formation' THEN json_extract(metadata, '$.formation.session_key') END AS formed_in "
+        "FROM memories WHERE id IN ({marks})",
+        ids,
+    )
+
+
+def superseded_count(db: Any, namespaces: Sequence[str]) -> int:
+    """Active memories of ``namespaces`` that something superseded."""
+    marks = ",".join("?" * len(namespaces))
+    return db.execute(
+        f"SELECT count(*) FROM memories WHERE namespace IN ({marks}) AND valid_to IS NOT NULL AND status = 'active'",
+        list(namespaces),
+    ).fetchone()[0]
+
+
+def superseded_by_any(db: Any, ids: Sequence[str]) -> list[Any]:
+    """(id, valid_to) of the active memories that ``ids`` superseded."""
+    sql = "SELECT id, valid_to FROM memories WHERE superseded_by IN ({marks}) AND status = 'active'"
+    return chunked_in(db, sql, ids)
+
+
+def superseded(db: Any, namespace: str, limit: int) -> list[str]:
+    """Ids of the namespace's superseded memories, newest change first."""
+    rows = db.execute(
+        "SELECT id FROM memories WHERE namespace = ? AND valid_to IS NOT NULL AND status = 'active' "
+        "ORDER BY valid_to DESC LIMIT ?",
+        (namespace, limit),
+    ).fetchall()
+    return [r[0] for r in rows]

@@ -9,7 +9,6 @@ its nearest current memories (hybrid search, same namespace) and records how far
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
@@ -21,7 +20,6 @@ from ..llm import LLMClient, LLMError
 from ..retrieval.hits import SearchHit
 from ..store import IndexItem, NewMemory
 from ..store.records import now_iso
-from ..store.sqlite import chunked_in
 from . import claims, rows, schema  # noqa: F401  (schema registers the validity migration)
 from .classifier import Classifier, Item, Utterance, said_before, topic
 from .llm_extractor import LLMExtractor
@@ -200,14 +198,7 @@ class Formation:
 
     def _forgotten(self, c: Candidate) -> bool:
         digest = self._new(c).identity()
-        return (
-            self.core.store.db.execute(
-                "SELECT 1 FROM memories WHERE namespace = ? AND status = 'forgotten' AND "
-                "(content_hash = ? OR lower(text) = lower(?)) LIMIT 1",
-                (c.namespace, digest, c.text),
-            ).fetchone()
-            is not None
-        )
+        return rows.forgotten_text(self.core.store.db, c.namespace, digest, c.text)
 
     @staticmethod
     def _new(c: Candidate) -> NewMemory:
@@ -234,23 +225,20 @@ class Formation:
         store = self.core.store
         with store.transaction() as db:
             if decision.action == "duplicate":
-                db.execute("UPDATE memories SET confirmations = confirmations + 1 WHERE id = ?", (decision.target,))
+                rows.confirm(db, decision.target or "")
                 return
             if decision.action == "refine":
                 self._refine(db, c, decision.target or "")
                 return
             memory, created = store.add_memories([self._new(c)])[0]
             if not created:
-                db.execute("UPDATE memories SET confirmations = confirmations + 1 WHERE id = ?", (memory.id,))
+                rows.confirm(db, memory.id)
                 return
-            db.execute("UPDATE memories SET valid_from = ? WHERE id = ?", (c.at, memory.id))
+            rows.set_valid_from(db, memory.id, c.at)
             if c.exchange:
                 self._index(db, memory.id, memory.namespace, c, memory.created_at)
             if decision.action == "contradict":
-                db.executemany(
-                    "UPDATE memories SET valid_to = ?, superseded_by = ?, updated_at = ? WHERE id = ?",
-                    [(c.at, memory.id, now_iso(), target) for target in decision.targets],
-                )
+                rows.supersede(db, decision.targets, memory.id, c.at)
 
     def _refine(self, db: Any, c: Candidate, target: str) -> None:
         """Replace a memory's text with the fuller candidate (re-indexed in place)."""
@@ -259,23 +247,9 @@ class Formation:
         if old is None:
             return
         digest = NewMemory(old.namespace, c.text, old.kind).identity()
-        clash = db.execute(
-            "SELECT 1 FROM memories WHERE namespace = ? AND content_hash = ? AND status = 'active'",
-            (old.namespace, digest),
-        ).fetchone()
-        if clash:
+        if rows.active_with_hash(db, old.namespace, digest):
             return
-        db.execute(
-            "UPDATE memories SET text = ?, content_hash = ?, updated_at = ?, confirmations = confirmations + 1, "
-            "metadata = ? WHERE id = ?",
-            (
-                c.text,
-                digest,
-                now_iso(),
-                json.dumps(_refined(old.metadata, old.text, c.exchange), ensure_ascii=False),
-                target,
-            ),
-        )
+        rows.refine(db, target, c.text, digest, _refined(old.metadata, old.text, c.exchange))
         self._index(db, target, old.namespace, c, old.created_at)
 
     def _index(self, db: Any, memory_id: str, namespace: str, c: Candidate, created_at: str) -> None:
@@ -302,13 +276,6 @@ class Formation:
     def validity(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """``{id: {valid_from, valid_to, superseded_by, confirmations, formed_in}}`` of memories;
         ``formed_in`` is the session whose message a formed memory came from (else None)."""
-        rows = chunked_in(
-            self.core.store.db,
-            "SELECT id, coalesce(valid_from, created_at) AS valid_from, valid_to, superseded_by, confirmations, "
-            "CASE WHEN source = 'formation' THEN json_extract(metadata, '$.formation.session_key') END AS formed_in "
-            "FROM memories WHERE id IN ({marks})",
-            ids,
-        )
         return {
             r["id"]: {
                 "valid_from": r["valid_from"],
@@ -317,16 +284,11 @@ class Formation:
                 "confirmations": r["confirmations"],
                 "formed_in": r["formed_in"],
             }
-            for r in rows
+            for r in rows.validity(self.core.store.db, ids)
         }
 
     def superseded_count(self, namespaces: Sequence[str]) -> int:
-        marks = ",".join("?" * len(namespaces))
-        return self.core.store.db.execute(
-            f"SELECT count(*) FROM memories WHERE namespace IN ({marks}) AND valid_to IS NOT NULL AND "
-            f"status = 'active'",
-            list(namespaces),
-        ).fetchone()[0]
+        return rows.superseded_count(self.core.store.db, namespaces)
 
     def current(self, ranked: list[Ranked], as_of: str | None, limit: int) -> tuple[list[Ranked], dict[str, Any]]:
         """The first ``limit`` of ``ranked`` without memories not valid at ``as_of`` (default:
@@ -372,9 +334,10 @@ class Formation:
         ids = [h.id for h in hits if h.corpus == "memory"]
         if not ids:
             return []
-        sql = "SELECT id, valid_to FROM memories WHERE superseded_by IN ({marks}) AND status = 'active'"
-        rows = sorted(chunked_in(self.core.store.db, sql, ids), key=lambda r: r["valid_to"] or "", reverse=True)
-        old = self.core.store.get_memories([r["id"] for r in rows])
+        newest = sorted(
+            rows.superseded_by_any(self.core.store.db, ids), key=lambda r: r["valid_to"] or "", reverse=True
+        )
+        old = self.core.store.get_memories([r["id"] for r in newest])
         info = self.validity(list(old))
         return [
             SearchHit(
@@ -393,14 +356,10 @@ class Formation:
 
     def history(self, namespace: str, limit: int = 100) -> list[dict[str, Any]]:
         """Superseded memories of a namespace, newest change first (the audit list)."""
-        rows = self.core.store.db.execute(
-            "SELECT id FROM memories WHERE namespace = ? AND valid_to IS NOT NULL AND status = 'active' "
-            "ORDER BY valid_to DESC LIMIT ?",
-            (namespace, limit),
-        ).fetchall()
-        found = self.core.store.get_memories([r["id"] for r in rows])
+        ids = rows.superseded(self.core.store.db, namespace, limit)
+        found = self.core.store.get_memories(ids)
         info = self.validity(list(found))
-        return [found[r["id"]].to_dict() | info[r["id"]] for r in rows]
+        return [found[i].to_dict() | info[i] for i in ids]
 
     def tool_forget(self, namespace: str, params: dict[str, Any]) -> dict[str, Any] | None:
         """``memory_forget`` of a formed memory (the ledger handles every other id): it leaves
@@ -418,12 +377,8 @@ class Formation:
     def restore(self, memory_id: str, namespace: str) -> dict[str, Any]:
         """Put a superseded memory back into recall (its successor stays too)."""
         with self.core.store.transaction() as db:
-            cur = db.execute(
-                "UPDATE memories SET valid_to = NULL, superseded_by = NULL, updated_at = ? "
-                "WHERE id = ? AND namespace = ?",
-                (now_iso(), memory_id, namespace),
-            )
-        if not cur.rowcount:
+            restored = rows.unsupersede(db, memory_id, namespace)
+        if not restored:
             raise NotFound(f"no memory {memory_id!r} in namespace {namespace!r}", field="id")
         return self.core.store.get_memory(memory_id).to_dict() | self.validity([memory_id])[memory_id]
 

@@ -1,4 +1,6 @@
-"""OpenClaw integration: find and edit ``openclaw.json``, install/uninstall the plugin, doctor."""
+"""OpenClaw integration (layer 6): find and edit ``openclaw.json``, install/uninstall the
+plugins, the doctor, the memory-backend posture (``backend.py``) and the capture files it
+points at."""
 
 from .config import OpenClawConfigError, find_config_path, load_config
 from .doctor import DoctorReport, run_doctor

@@ -1,1 +1,2 @@
-"""The daemon as a login service: a systemd user unit (Linux) or a launchd agent (macOS)."""
+"""The daemon as a login service (layer 6): a systemd user unit (Linux) or a launchd agent
+(macOS)."""

@@ -1,5 +1,7 @@
-"""The store: schema, migrations, transactions. SQLite is the embedded default; PostgreSQL
-(``store_url = "postgresql://…"``) lets several daemons share one store."""
+"""The store (layer 1, over the leaves only): the ``Store`` protocol (``base.py``), the core
+tables and their migrations, transactions and ``on_indexed``. SQLite is the embedded default;
+PostgreSQL (``store_url = "postgresql://…"``) lets several daemons share one store. Components
+keep their own tables here through their ``rows.py`` and ``schema`` modules."""
 
 from __future__ import annotations
 

@@ -596,6 +596,57 @@ class SQLStore:
         rows = chunked_in(self.db, "SELECT * FROM messages WHERE id IN ({marks})", ids)
         return {r["id"]: _message(r) for r in rows}
 
+    def count_messages(self, namespace: str, session_key: str) -> int:
+        return self.db.execute(
+            "SELECT count(*) FROM messages WHERE namespace = ? AND session_key = ?", (namespace, session_key)
+        ).fetchone()[0]
+
+    def message_metadata_at(
+        self, namespace: str, session_key: str, role: str, created_at: str
+    ) -> dict[str, Any] | None:
+        """The metadata of the session's first ``role`` message stamped ``created_at``, or None."""
+        row = self.db.execute(
+            "SELECT metadata FROM messages WHERE namespace = ? AND session_key = ? AND role = ? "
+            "AND created_at = ? ORDER BY seq LIMIT 1",
+            (namespace, session_key, role, created_at),
+        ).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def unpaired_twin(
+        self, db: Any, new: NewMessage, source: str, start: str, end: str
+    ) -> tuple[str, dict[str, Any]] | None:
+        """(id, metadata) of the earliest stored message of ``new``'s session with its role and
+        text, written by ``source`` (``metadata.source``) between ``start`` and ``end`` and not
+        yet paired (``metadata.paired``); call inside a transaction."""
+        row = db.execute(
+            "SELECT id, metadata FROM messages WHERE namespace = ? AND session_key = ? AND role = ? AND text = ? "
+            "AND json_extract(metadata, '$.source') = ? AND json_extract(metadata, '$.paired') IS NULL "
+            "AND created_at BETWEEN ? AND ? ORDER BY created_at LIMIT 1",
+            (new.namespace, new.session_key, new.role, new.text, source, start, end),
+        ).fetchone()
+        return None if row is None else (row[0], json.loads(row[1]))
+
+    def set_message_metadata(self, db: Any, message_id: str, metadata: dict[str, Any]) -> None:
+        """Replace a message's metadata (call inside a transaction)."""
+        db.execute(
+            "UPDATE messages SET metadata = ? WHERE id = ?", (json.dumps(metadata, ensure_ascii=False), message_id)
+        )
+
+    def delete_messages_before(self, namespace: str, cutoff: str) -> int:
+        """Delete the namespace's messages created before ``cutoff`` (and their index items);
+        how many."""
+        with self.transaction() as db:
+            ids = [
+                r[0]
+                for r in db.execute(
+                    "SELECT id FROM messages WHERE namespace = ? AND created_at < ?", (namespace, cutoff)
+                )
+            ]
+            for message_id in ids:
+                self.unindex_item(db, "message", message_id)
+            db.executemany("DELETE FROM messages WHERE id = ?", [(i,) for i in ids])
+        return len(ids)
+
     # -- stats --------------------------------------------------------------------------
 
     def counts(self) -> dict[str, int]:
