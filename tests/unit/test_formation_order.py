@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from support.conversations import agent, user
 
-from clawmemory.formation.order import later_first, same_subject, stated
+from clawmemory.formation import claims
+from clawmemory.formation.order import later_first, may_move, same_subject, stated
 from clawmemory.retrieval.hits import SearchHit
 
 NS = "agent-main"
@@ -88,6 +89,39 @@ def test_the_agent_never_ranks_above_the_user_and_a_chain_ends_with_the_latest_o
     assert [h.id for h in later_first(hits, facts)] == ["c", "b", "a"]
     agent_said = {**facts, "c": fact(hits[2].text, "2026-08-01", role="assistant")}
     assert [h.id for h in later_first(hits, agent_said)] == ["b", "a", "c"]
+
+
+VALUED = [
+    "Kitchen budget: 23,500 euros.",
+    "the backup cron is 30 2 * * 0",
+    "we pinned python:3.12-slim",
+    "deploys go out from `release-train`",
+    "the vet is on Sundays",
+    "firing moved to wednesdays.",
+    "Parents' evening is March 12",
+    "she comes twice weekly",
+    "we need three rooms",
+    "the meeting is at 9:30",
+]
+PLAIN = [
+    "Still in Leeds with my partner Dev and our greyhound, Biscuit.",
+    "let's talk about it tomorrow",  # a relative time word: no value a later one changes
+    "Monique likes twelve-string guitars",  # "mon" inside a word, "twelve" counts nothing
+    "On second thought we're keeping the car.",
+]
+
+
+def test_valued_reads_the_same_values_as_the_claim():
+    for text in VALUED + PLAIN:
+        typed = any(kind != "when" for kind in claims.parse(text).values if kind != "name")
+        assert claims.valued(text) == typed == (text in VALUED), text
+
+
+def test_a_search_whose_hits_cannot_be_about_one_subject_is_not_parsed():
+    assert not may_move([("fact", t) for t in PLAIN])
+    assert not may_move([("fact", VALUED[0])])
+    assert may_move([("fact", VALUED[0]), ("fact", VALUED[1])])
+    assert may_move([("question", PLAIN[3]), ("fact", PLAIN[0])])
 
 
 def said_then_later(engine, first: str, later: str) -> None:

@@ -130,6 +130,9 @@ _ACTOR_SELF = r"\b(?P<self>i|we)\s+(?!think|guess|hope|am|was|were|had|have|know
 _ACTOR = re.compile(rf"{_ACTOR_NAME}|{_ACTOR_SELF}", re.I)
 _CONDITION = re.compile(r"\b(?:if|unless|in case)\b[^,.;:!?]*", re.I)
 _ARITHMETIC = re.compile(r"\d[^=\n]*[×*+]\s*[$€£]?\d[^=\n]*=\s*[$€£]?\d")
+# What any typed value of _typed holds (on the lower-cased text): a digit, a backtick, or a month,
+# weekday or number word. Keep it in step with _typed's patterns.
+_MAY_HOLD_VALUE = re.compile(rf"[\d`]|\b(?:{_MONTH}|{_WEEKDAY}|(?:{'|'.join(_NUMWORDS)}|twice)\b)")
 _FILLER = frozenset(
     "new old thing things stuff time week day today also really sure fyi update quick big small bit lot "
     "want wants need needs think says said say know knows like make made take took get gets put keep still "
@@ -290,6 +293,19 @@ def _typed(text: str) -> tuple[dict[str, set[str]], list[str], str]:
         else:
             add("num", n, m.group("n"))
     return values, used, low
+
+
+def valued(text: str) -> bool:
+    """Whether the sentence gives a typed value other than a relative time word: without one on
+    both sides, :func:`differences` finds no attribute changed (names are anchors, not values).
+    A sentence without a digit, a backtick or a month, weekday or number word has none (7 µs)."""
+    return bool(_MAY_HOLD_VALUE.search(text.lower())) and any(kind != "when" for kind in _typed(text)[0])
+
+
+def takes_back(text: str) -> bool:
+    """Whether the sentence takes a value back ("tabs not spaces", "25 -> 16"): what a later
+    sentence may assert again (a cheap test, like :func:`valued`)."""
+    return bool(_DENY.search(text))
 
 
 def _quantity(unit: str | None, per: str | None) -> str | None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from ..retrieval.hits import SearchHit
 from . import claims
@@ -31,36 +31,84 @@ _NO_ATTRIBUTE = frozenset({"name"})  # names are anchors, not attributes
 
 @dataclass(frozen=True)
 class Stated:
-    """A memory as ordering reads it: its claim, the anchors of it and its exchange, its kind, when
-    it was stated and by whom (``user``; ``assistant`` for the agent's own commitments)."""
+    """A memory as ordering reads it: its text, kind, when it was stated and by whom (``user``;
+    ``assistant`` for the agent's own commitments) and the words of its exchange (``about``).
+    Its claim and anchors are read on first use: most pairs are told apart without them."""
 
-    claim: Claim
-    anchors: frozenset[str]
+    text: str
     kind: str
     at: str
-    role: str
+    role: str = "user"
+    about: str = ""
+
+    @property
+    def valued(self) -> bool:
+        return valued(self.text)
+
+    @property
+    def takes_back(self) -> bool:
+        return takes_back(self.text)
+
+    @cached_property
+    def context(self) -> Claim:
+        return claims.parse(self.about)
+
+    @cached_property
+    def claim(self) -> Claim:
+        """Its claim, a bare number read as the quantity of its exchange ("219" after "189 euro")."""
+        claim = claims.parse(self.text)
+        return claims.resolve(claim, self.context) if self.about else claim
+
+    @cached_property
+    def anchors(self) -> frozenset[str]:
+        """Its slot words and names, also those of its exchange."""
+        anchors = self.claim.slot | self.claim.subject_words()
+        if self.about:
+            anchors |= self.context.slot | self.context.subject_words()
+        return frozenset(anchors)
 
 
 @lru_cache(maxsize=4096)
 def stated(text: str, kind: str, at: str, role: str = "user", about: str = "") -> Stated:
-    claim = claims.parse(text)
-    anchors = claim.slot | claim.subject_words()
-    if about:
-        context = claims.parse(about)
-        claim = claims.resolve(claim, context)
-        anchors |= context.slot | context.subject_words()
-    return Stated(claim, frozenset(anchors), kind, at, role)
+    return Stated(text, kind, at, role, about)
+
+
+@lru_cache(maxsize=4096)
+def valued(text: str) -> bool:
+    """Whether ``text`` gives a value a later statement can change (:func:`claims.valued`)."""
+    return claims.valued(text)
+
+
+@lru_cache(maxsize=4096)
+def takes_back(text: str) -> bool:
+    """Whether ``text`` takes a value back (:func:`claims.takes_back`)."""
+    return claims.takes_back(text)
+
+
+def may_move(memories: Sequence[tuple[str, str]]) -> bool:
+    """Whether :func:`later_first` could move any of these memories ((kind, text) each): two are
+    about one subject only when the earlier is a question or takes a value back, or when both give
+    values (a cheap test that spares a search parsing its hits)."""
+    if len(memories) < 2:
+        return False
+    return (
+        any(kind == "question" or takes_back(text) for kind, text in memories)
+        or sum(valued(text) for _, text in memories) >= 2
+    )
 
 
 def same_subject(earlier: Stated, later: Stated) -> bool:
     """Whether ``later`` speaks about what ``earlier`` says (see the module doc)."""
     if later.role != "user" and earlier.role == "user":
         return False  # the agent's words never rank above what the user said about it
+    answers = earlier.kind == "question" and later.kind != "question"
+    if not (answers or earlier.takes_back or earlier.valued and later.valued):
+        return False  # no attribute to change: a changed value (below) needs one on both sides
     a, b = earlier.claim, later.claim
     named = bool(a.slot & b.slot or a.shared_subject(b) or _shared_values(a, b))
     if not (named or earlier.anchors & later.anchors):
         return False
-    if earlier.kind == "question" and later.kind != "question":
+    if answers:
         return True
     if b.change and _reverses(a, b):
         return True

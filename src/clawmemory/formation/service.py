@@ -23,7 +23,7 @@ from ..store.records import now_iso
 from . import claims, rows, schema  # noqa: F401  (schema registers the validity migration)
 from .classifier import Classifier, Item, Utterance, said_before, topic
 from .llm_extractor import LLMExtractor
-from .order import later_first, stated
+from .order import later_first, may_move, stated
 from .reconcile import ACTIONS, Candidate, Decision, Neighbour, decide
 from .worker import SessionQueue
 
@@ -313,10 +313,10 @@ class Formation:
     def order(self, hits: list[SearchHit]) -> list[SearchHit]:
         """``hits`` with a memory stated later than a better-ranked one about the same subject
         moved above it (:mod:`.order`); validity (``current``) must have filled ``valid_from``."""
-        ids = [h.id for h in hits if h.corpus == "memory"]
-        if len(ids) < 2:
+        memories = [h for h in hits if h.corpus == "memory"]
+        if not may_move([(h.kind or "note", h.text) for h in memories]):
             return hits
-        formed = rows.exchanges(self.core.store.db, ids)
+        formed = rows.exchanges(self.core.store.db, [h.id for h in memories])
         facts = {
             h.id: stated(
                 h.text,
@@ -324,8 +324,7 @@ class Formation:
                 h.extra.get("valid_from") or h.created_at or "",
                 *formed.get(h.id, ("user", "")),
             )
-            for h in hits
-            if h.corpus == "memory"
+            for h in memories
         }
         return later_first(hits, facts)
 

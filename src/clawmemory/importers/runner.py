@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import ClawMemoryError, InvalidInput, NotFound
-from ..ledger.ledger import iso
+from ..ledger import rows as ledger_rows
 from ..store.records import NewMemory, NewMessage
 from ..store.sqlite import chunked_in
 from .records import MemoryRecord, MessageRecord, ObservationRecord, Problem, Record
@@ -149,16 +149,16 @@ class LedgerWriter(MemoryWriter):
 
     def _store(self, fresh: Sequence[tuple[MemoryRecord, NewMemory]]) -> None:
         ledger, store = self.engine.ledger, self.engine.store
-        now = iso(ledger.clock())
+        now = ledger_rows.iso(ledger.clock())
         with store.transaction() as db:
-            st = ledger._state(db, self.ns)
-            cfg, cum = ledger._config(st), st["cum_upkeep"]
+            st = ledger_rows.state(db, self.ns, now)
+            cfg, cum = ledger_rows.config(st), st["cum_upkeep"]
             created = 0
             for (r, _), (memory, _) in zip(fresh, store.add_memories([n for _, n in fresh])):
                 if not r.active:
                     store.forget_memory(memory.id)
                     continue
-                ledger._insert_entry(
+                ledger_rows.insert_entry(
                     db,
                     self.ns,
                     memory.id,
@@ -171,7 +171,7 @@ class LedgerWriter(MemoryWriter):
                     extra={"imported_from": self.source},
                 )
                 created += 1
-            ledger._event(db, self.ns, "bulk_store", at=now, data={"from": self.source, "created": created})
+            ledger_rows.event(db, self.ns, "bulk_store", at=now, data={"from": self.source, "created": created})
 
 
 class MessageWriter:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInput
 from ..redaction import redact
-from .ledger import iso, parse_iso
+from . import rows
 
 if TYPE_CHECKING:
     from .ledger import Ledger
@@ -54,7 +54,7 @@ def _check(payload: Any) -> None:
 def _ts(value: Any, fallback: str) -> str:
     if isinstance(value, str) and value:
         try:
-            return iso(parse_iso(value))
+            return rows.iso(rows.parse_iso(value))
         except ValueError:
             pass
     return fallback
@@ -117,8 +117,8 @@ def import_darwin_memo(
     """Load a darwin-memo ledger file into ``namespace`` in one transaction."""
     payload, origin = _load(source)
     _check(payload)
-    engine = ledger.engine
-    ns = ledger._ns(namespace)
+    store = ledger.store
+    ns = ledger.ns(namespace)
     state = payload.get("ledger") if isinstance(payload.get("ledger"), dict) else {}
     history = state.get("history") if isinstance(state.get("history"), dict) else {}
     damaged = set(state.get("damaged") or [])
@@ -127,11 +127,11 @@ def import_darwin_memo(
     dead = list(payload.get("graveyard") or [])
     heir_of = {m: e["id"] for e in alive + dead for m in (e.get("lineage") or []) if isinstance(m, str)}
     now_dt = ledger.clock()
-    now = iso(now_dt)
+    now = rows.iso(now_dt)
 
     def new_memory(d: dict[str, Any]) -> Any:
         sources = [s for s in (d.get("sources") or []) if isinstance(s, str)]
-        return engine._new_memory(
+        return ledger.new_memory(
             {
                 "question": d.get("question") or None,
                 "answer": d["answer"],
@@ -143,15 +143,10 @@ def import_darwin_memo(
         )
 
     counts = {"entries": 0, "graveyard": 0, "tickets": 0, "skipped": 0, "duplicates_merged": 0}
-    with engine.store.transaction() as db:
-        st = ledger._state(db, ns)
-        cfg, cum = ledger._config(st), st["cum_upkeep"]
-        known = {
-            r[0]: r[1]
-            for r in db.execute(
-                "SELECT origin_id, memory_id FROM ledger_entries WHERE namespace = ? AND origin_id IS NOT NULL", (ns,)
-            )
-        }
+    with store.transaction() as db:
+        st = rows.state(db, ns, now)
+        cfg, cum = rows.config(st), st["cum_upkeep"]
+        known = rows.origins(db, ns)
         id_map: dict[str, str] = dict(known)
         todo_dead = [d for d in dead if d["id"] not in known]
         todo_alive = [d for d in alive if d["id"] not in known]
@@ -169,7 +164,7 @@ def import_darwin_memo(
                 "imported_at": now,
             }
             energy = float(d.get("energy", cfg.spawnEnergy))
-            ledger._insert_entry(
+            rows.insert_entry(
                 db,
                 ns,
                 memory_id,
@@ -193,7 +188,7 @@ def import_darwin_memo(
                 damaged=d["id"] in damaged,
                 born_at=_ts(d.get("recorded_ts"), now),
             )
-            ledger._event(
+            rows.event(
                 db,
                 ns,
                 "import",
@@ -204,7 +199,7 @@ def import_darwin_memo(
 
         # The graveyard first, one identity per round, each buried at once: dead rows may share text.
         for batch in _rounds(todo_dead, lambda d: new_memory(d).identity()):
-            stored = engine.store.add_memories([new_memory(d) for d in batch])
+            stored = store.add_memories([new_memory(d) for d in batch])
             for d, (memory, _) in zip(batch, stored):
                 insert(d, memory.id, status="dead")
                 id_map[d["id"]] = memory.id
@@ -212,21 +207,17 @@ def import_darwin_memo(
                 if d["id"] in heir_of:
                     cause = "merged"
                 died = _ts(when, now)
-                db.execute(
-                    "UPDATE ledger_entries SET status = 'dead', cause = ?, died_at = ?, death_at = NULL, "
-                    "dirty = 0 WHERE memory_id = ?",
-                    (cause, died, memory.id),
-                )
-                engine.store.forget_memory(memory.id)
+                rows.mark_dead(db, memory.id, cause, died)
+                store.forget_memory(memory.id)
                 counts["graveyard"] += 1
-        stored = engine.store.add_memories([new_memory(d) for d in todo_alive]) if todo_alive else []
+        stored = store.add_memories([new_memory(d) for d in todo_alive]) if todo_alive else []
         first: dict[str, str] = {}
         for d, (memory, _) in zip(todo_alive, stored):
-            if memory.id in first.values() or ledger._rows(db, [memory.id], alive=False).get(memory.id):
+            if memory.id in first.values() or rows.entries(db, [memory.id], alive=False).get(memory.id):
                 # A byte-identical alive twin: pool into the first, record this one as merged into it.
-                row = ledger._rows(db, [memory.id])[memory.id]
-                pooled = min(cfg.maxEnergy, ledger._balance(row, cum) + float(d.get("energy", 0.0)))
-                ledger._set_energy(
+                row = rows.entries(db, [memory.id])[memory.id]
+                pooled = min(cfg.maxEnergy, rows.balance(row, cum) + float(d.get("energy", 0.0)))
+                rows.set_energy(
                     db,
                     memory.id,
                     pooled,
@@ -236,7 +227,7 @@ def import_darwin_memo(
                     extra_sql=", uses = uses + ?, lineage = ?",
                     params=[int(d.get("uses") or 0), json.dumps(json.loads(row["lineage"]) + [d["id"]])],
                 )
-                ledger._event(
+                rows.event(
                     db,
                     ns,
                     "import",
@@ -260,42 +251,33 @@ def import_darwin_memo(
         # Lineage and merge targets in our ids (unknown ids are kept as they were).
         for darwin_id in list(first) + [d["id"] for d in todo_dead]:
             memory_id = id_map[darwin_id]
-            row = db.execute("SELECT lineage FROM ledger_entries WHERE memory_id = ?", (memory_id,)).fetchone()
-            lineage = [id_map.get(x, x) for x in json.loads(row[0])]
+            row = rows.entries(db, [memory_id], alive=False)[memory_id]
+            lineage = [id_map.get(x, x) for x in json.loads(row["lineage"])]
             heir = id_map.get(heir_of.get(darwin_id, ""), heir_of.get(darwin_id))
-            db.execute(
-                "UPDATE ledger_entries SET lineage = ?, merged_into = coalesce(merged_into, ?) WHERE memory_id = ?",
-                (json.dumps(lineage), heir, memory_id),
-            )
+            rows.relink(db, memory_id, lineage, heir)
         # Open tickets keep their ids; settleable by id, they expire like any other.
-        expires = iso(now_dt + timedelta(hours=cfg.maxTicketAgeHours)) if cfg.maxTicketAgeHours > 0 else None
+        expires = rows.iso(now_dt + timedelta(hours=cfg.maxTicketAgeHours)) if cfg.maxTicketAgeHours > 0 else None
         for t in pending:
-            if db.execute("SELECT 1 FROM ledger_tickets WHERE id = ?", (t["id"],)).fetchone():
+            if rows.ticket_exists(db, t["id"]):
                 continue
             members = [(t.get("deciding_entry"), "decider")] + [
                 (s, "supporter") for s in t.get("supporting_entries") or []
             ]
             members = [(id_map[m], role) for m, role in members if isinstance(m, str) and m in id_map]
             members = list({m: (m, role) for m, role in reversed(members)}.values())[::-1]
-            db.execute(
-                "INSERT INTO ledger_tickets (id, namespace, session_key, query, shown, opened_at, expires_at, extra) "
-                "VALUES (?, ?, NULL, ?, ?, ?, ?, ?)",
-                (
-                    t["id"],
-                    ns,
-                    str(t.get("query") or ""),
-                    str(t.get("answer") or ""),
-                    now,
-                    expires,
-                    json.dumps({"darwin": t, "imported_from": origin}),
-                ),
-            )
-            db.executemany(
-                "INSERT INTO ledger_ticket_entries (ticket_id, entry_id, role, rank, score) VALUES (?, ?, ?, ?, 0)",
-                [(t["id"], m, role, n) for n, (m, role) in enumerate(members)],
+            rows.open_ticket(
+                db,
+                t["id"],
+                ns,
+                query=str(t.get("query") or ""),
+                shown=str(t.get("answer") or ""),
+                opened_at=now,
+                expires_at=expires,
+                extra={"darwin": t, "imported_from": origin},
+                members=[(m, role, 0) for m, role in members],
             )
             counts["tickets"] += 1
-        ledger._event(
+        rows.event(
             db,
             ns,
             "import",
@@ -307,7 +289,7 @@ def import_darwin_memo(
                 "darwin_tick": state.get("tick_count"),
             },
         )
-    engine.written()
+    ledger.written()
     return {
         "namespace": ns,
         "source": origin,

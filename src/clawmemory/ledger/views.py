@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import economics as eco
+from . import rows
 
 if TYPE_CHECKING:
     from .ledger import Ledger
@@ -43,13 +44,13 @@ def energy_points(
         ]
     out: dict[str, list[dict[str, Any]]] = {}
     for entry_id in entry_ids:
-        rows = db.execute(
+        events = db.execute(
             f"SELECT type, at, data FROM ledger_events WHERE entry_id = ? AND namespace = ? AND type IN ({marks}) "
             "ORDER BY seq",
             (entry_id, namespace, *types),
         )
         points = []
-        for r in rows:
+        for r in events:
             value = json.loads(r["data"]).get(_ENERGY_KEYS[r["type"]])
             if isinstance(value, int | float):
                 points.append({"at": r["at"], "energy": float(value), "event": r["type"]})
@@ -60,40 +61,41 @@ def energy_points(
 
 def open_tickets_by_session(ledger: Ledger, namespace: str, *, limit: int = 100) -> list[dict[str, Any]]:
     """Sessions with open tickets: how many, the oldest and newest opening time."""
-    rows = ledger.store.db.execute(
+    found = ledger.store.db.execute(
         "SELECT coalesce(session_key, '') AS session_key, count(*) AS open, min(opened_at) AS first_at, "
         "max(opened_at) AS last_at FROM ledger_tickets WHERE namespace = ? AND status = 'open' "
         "GROUP BY session_key ORDER BY last_at DESC LIMIT ?",
         (namespace, limit),
     )
-    return [dict(r) for r in rows]
+    return [dict(r) for r in found]
 
 
 def settlements(ledger: Ledger, namespace: str, *, limit: int = 50) -> list[dict[str, Any]]:
     """The latest settlements with their ticket's session and query."""
-    rows = ledger.store.db.execute(
+    found = ledger.store.db.execute(
         "SELECT s.ticket_id, s.outcome, s.delta, s.credit, s.via, s.settled_at, t.session_key, t.query "
         "FROM ledger_settlements s JOIN ledger_tickets t ON t.id = s.ticket_id "
         "WHERE s.namespace = ? ORDER BY s.settled_at DESC, s.ticket_id LIMIT ?",
         (namespace, limit),
     )
-    return [dict(r) for r in rows]
+    return [dict(r) for r in found]
 
 
 def entry_parts(ledger: Ledger, namespace: str, hits: Sequence[tuple[str, float]]) -> dict[str, dict[str, Any]]:
     """For ``(memory id, relevance)`` pairs that are live entries: balance now, uses, pinned,
     and the rank score recall would give them (relevance normalised to the best, moved by
     usefulness by at most ``rankWeight``)."""
-    state = ledger._peek_state(namespace)
-    cfg = ledger._config(state)
-    rows = ledger._rows(ledger.store.db, [memory_id for memory_id, _ in hits])
-    top = max((score for memory_id, score in hits if memory_id in rows), default=0.0)
+    db = ledger.store.db
+    state = rows.peek_state(db, namespace)
+    cfg = rows.config(state)
+    found = rows.entries(db, [memory_id for memory_id, _ in hits])
+    top = max((score for memory_id, score in hits if memory_id in found), default=0.0)
     out = {}
     for memory_id, score in hits:
-        row = rows.get(memory_id)
+        row = found.get(memory_id)
         if row is None:
             continue
-        now = ledger._balance(row, state["cum_upkeep"])
+        now = rows.balance(row, state["cum_upkeep"])
         out[memory_id] = {
             "energy": round(now, 6),
             "uses": row["uses"],
