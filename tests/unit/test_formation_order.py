@@ -187,4 +187,5 @@ def test_a_later_change_that_asserts_what_the_earlier_took_back_ranks_above_it()
     tabs = fact("fyi: tabs not spaces, in case you write code for me", "2026-01-10")
     spaces = fact("the repo is on prettier defaults now, so spaces, sorry", "2026-02-10")
     assert same_subject(tabs, spaces)
+    assert may_move([("fact", tabs.text), ("fact", spaces.text)])  # neither gives a value, yet one may move
     assert not same_subject(tabs, fact("the repo has spaces in some file names", "2026-02-10"))
