@@ -207,7 +207,7 @@ class Settings(BaseSettings):
         '"claude-code" = "work"); a --namespace or ?namespace= wins.',
     )
     context: ContextSettings = Field(
-        default_factory=lambda: ContextSettings(), description="Context engine ([context] table; Lia's key names)."
+        default_factory=ContextSettings, description="Context engine ([context] table; Lia's key names)."
     )
 
     @property

@@ -149,7 +149,7 @@ def _claim(target: PostgresStore, tables: Sequence[export.Table], source: str, f
             "finished_at TEXT)"
         )
         ours = db.execute("SELECT 1 FROM _store_copies WHERE source = ?", (source,)).fetchone() is not None
-        (others,) = db.execute("SELECT count(*) FROM _store_copies WHERE source <> ?", (source,)).fetchone()
+        (others,) = db.execute("SELECT count(*) FROM _store_copies WHERE source <> ?", (source,)).fetchone() or (0,)
         holding = [t.name for t in tables if _holds_data(db, t.name)]
         if holding and (others or not ours):
             if not force:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, overload
 
 from .errors import InvalidInput
 
@@ -28,6 +28,10 @@ def label(value: Any, field: str) -> str:
     return value
 
 
+@overload
+def text(value: Any, field: str, *, max_chars: int, required: Literal[True] = True) -> str: ...
+@overload
+def text(value: Any, field: str, *, max_chars: int, required: bool) -> str | None: ...
 def text(value: Any, field: str, *, max_chars: int, required: bool = True) -> str | None:
     if value is None and not required:
         return None

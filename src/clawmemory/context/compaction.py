@@ -8,7 +8,7 @@ before it has its result after it, and if it is not OpenClaw's internal context.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -35,7 +35,7 @@ class Compaction:
     summary_text: str = ""
     summarizer: str = ""
     fallback_reason: str | None = None
-    messages: list[dict[str, Any]] = field(default_factory=list)
+    messages: list[Mapping[str, Any]] = field(default_factory=list)
     tokens_before: int = 0
     tokens_after: int = 0
     summarized_messages: int = 0
@@ -162,7 +162,7 @@ def compact(
     sections = summary.merge(carried, sections)
     text = summary.render(sections)
     stamp = older[0].raw.get("timestamp") if older else None
-    kept = summary_messages(text, stamp) + list(raw[cut:])
+    kept: list[Mapping[str, Any]] = [*summary_messages(text, stamp), *raw[cut:]]
     after = tokens.messages(kept)
     if after >= before:
         return Compaction(

@@ -135,8 +135,8 @@ class OfflineSummarizer:
                 done = calls.pop(msg.tool_call_id or "", None) or (msg.tool_name or "tool")
                 result = one_line(msg.text, 160) if msg.text else "(no output)"
                 out["tool_actions"].append(f"{done} → {result}{' [error]' if msg.is_error else ''}")
-        for call in calls.values():
-            out["tool_actions"].append(f"{call} → (no result)")
+        for unanswered in calls.values():
+            out["tool_actions"].append(f"{unanswered} → (no result)")
         if pending_q is not None:
             self._unanswered(out, pending_q)
         for item in fill(self.classifier.items(turns, residual=True), self.budget(messages), self.tokens):

@@ -70,11 +70,11 @@ class BM25Index:
         pos = self.items.add(doc.item_id, doc.namespace, doc.corpus, doc.author)
         if pos is None:
             return
-        counts: Counter[str] = Counter(doc.terms)
+        counts: dict[str, float] = dict(Counter(doc.terms))
         dl = float(len(doc.terms) + len(doc.context) + len(doc.context_next))
         for extra, w in ((doc.context, self.context_weight), (doc.context_next, self.next_weight)):
             for term in extra:
-                counts[term] += w
+                counts[term] = counts.get(term, 0.0) + w
         for term, tf in counts.items():
             tid = self._term_ids.get(term)
             if tid is None:

@@ -49,8 +49,8 @@ def fuse(
         return {}, {}
     w = lexical_weight
     if method == "rrf":
-        lex_rank = {i: r for r, i in enumerate(sorted(lexical, key=lexical.get, reverse=True))}
-        vec_rank = {i: r for r, i in enumerate(sorted(vector, key=vector.get, reverse=True))}
+        lex_rank = {i: r for r, i in enumerate(sorted(lexical, key=lexical.__getitem__, reverse=True))}
+        vec_rank = {i: r for r, i in enumerate(sorted(vector, key=vector.__getitem__, reverse=True))}
         worst = len(pool)
         fused = {
             i: (w / (rrf_k + lex_rank.get(i, worst)) if lexical else 0.0)

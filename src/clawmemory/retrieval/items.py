@@ -13,7 +13,7 @@ class Column:
 
     def __init__(self, dtype: type, width: int = 0) -> None:
         shape = (1024, width) if width else (1024,)
-        self.buf = np.zeros(shape, dtype=dtype)
+        self.buf: np.ndarray = np.zeros(shape, dtype=dtype)
         self.size = 0
 
     def append(self, value: object) -> None:

@@ -74,7 +74,8 @@ class LexicalSearcher:
         self.sync()
         within = None
         if query.required or query.excluded or any(len(c) > 1 for c in query.optional):
-            within = self.store.match_items(namespaces, query.match(), corpora=corpora)
+            match = query.match()  # None: no positive term, so nothing can match
+            within = self.store.match_items(namespaces, match, corpora=corpora) if match is not None else []
             if not within:
                 return []
         scored = self.index.search(

@@ -86,6 +86,4 @@ def parse_query(text: str, *, max_chars: int = 4000) -> LexicalQuery:
 
 
 def _dedupe(clauses: list[list[str]]) -> None:
-    seen: set[tuple[str, ...]] = set()
-    kept = [c for c in clauses if not (tuple(c) in seen or seen.add(tuple(c)))]
-    clauses[:] = kept
+    clauses[:] = [list(c) for c in dict.fromkeys(tuple(c) for c in clauses)]

@@ -186,7 +186,8 @@ class Searcher:
             return None
         within = None
         if query.required or query.excluded or any(len(c) > 1 for c in query.optional):
-            within = self.store.match_items(namespaces, query.match(), corpora=corpora)
+            match = query.match()  # None: no positive term, so nothing can match
+            within = self.store.match_items(namespaces, match, corpora=corpora) if match is not None else []
         embedder, vectors = backend
         return vectors.search(embedder.embed_query(text), namespaces, corpora, depth, within=within)
 

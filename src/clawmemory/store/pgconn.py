@@ -90,7 +90,7 @@ class _Cursor(psycopg.Cursor[Any]):
     def fetchall(self) -> list[Any]:
         return [] if self.description is None else super().fetchall()
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> Iterator[Any]:  # type: ignore[override]  # psycopg types it by the row factory
         return iter(()) if self.description is None else super().__iter__()
 
 

@@ -330,7 +330,14 @@ class PostgresStore(SQLStore):
         return top, mean, std
 
     def _cosine_stats(
-        self, model: str, dim: int, vec: np.ndarray, namespaces: Sequence[str], corpora: Sequence[str], where, distance
+        self,
+        model: str,
+        dim: int,
+        vec: np.ndarray,
+        namespaces: Sequence[str],
+        corpora: Sequence[str],
+        where: sql.Composable,
+        distance: sql.Composable,
     ) -> tuple[float, float]:
         db = self.db
         params = [list(namespaces), list(corpora)]
