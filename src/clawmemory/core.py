@@ -29,9 +29,23 @@ from .retrieval.rerank import Reranking
 from .retrieval.search import MODES, Ranked, Searcher, SearchParams
 from .retrieval.worker import EmbeddingBackfill, EmbeddingWorker
 from .settings import Settings
-from .store import NewMemory, NewMessage, SearchRow, Store, open_store
+from .store import Memory, NewMemory, NewMessage, SearchRow, Store, open_store
 
 log = logging.getLogger("clawmemory.core")
+
+
+def memory_hit(memory: Memory, **fields: Any) -> SearchHit:
+    """A stored memory as a search hit (scores 0 until a search fills them; ``fields`` override)."""
+    return SearchHit(
+        id=memory.id,
+        corpus="memory",
+        namespace=memory.namespace,
+        text=memory.text,
+        kind=memory.kind,
+        category=memory.category,
+        created_at=memory.created_at,
+        **fields,
+    )
 
 
 class Validity(Protocol):
@@ -240,18 +254,7 @@ class Core:
         return out
 
     def hydrate_memories(self, refs: list[str]) -> dict[str, SearchHit]:
-        return {
-            m.id: SearchHit(
-                id=m.id,
-                corpus="memory",
-                namespace=m.namespace,
-                text=m.text,
-                kind=m.kind,
-                category=m.category,
-                created_at=m.created_at,
-            )
-            for m in self.store.get_memories(refs).values()
-        }
+        return {m.id: memory_hit(m) for m in self.store.get_memories(refs).values()}
 
     def hydrate_messages(self, refs: list[str]) -> dict[str, SearchHit]:
         return {

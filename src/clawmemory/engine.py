@@ -34,7 +34,7 @@ from .retrieval.search import Searcher
 from .retrieval.worker import EmbeddingBackfill, EmbeddingWorker
 from .settings import Settings, load_settings
 from .sidecar import SidecarControl
-from .store import Memory, NewMemory, Store
+from .store import Memory, Store
 from .tools import MemoryTools
 
 log = logging.getLogger("clawmemory.engine")
@@ -76,7 +76,7 @@ class Engine:
         self.settings = settings
         self.core = core = Core(settings, store)
         self.store: Store = core.store
-        self.ledger = Ledger(self)  # the recall ledger (ledger/): takes the engine until it takes Core
+        self.ledger = Ledger(core)  # the outcome-settled recall ledger (ledger/)
         self.capture = CaptureLog(core)  # tool-result observations (capture/log.py)
         self.context = ContextEngine(core)  # OpenClaw context engine (context/engine.py)
         self.sidecar = SidecarControl(settings.home)  # attention-state sidecar: settings, status
@@ -138,17 +138,6 @@ class Engine:
     @property
     def worker(self) -> EmbeddingWorker | None:
         return self.core.worker
-
-    # -- kept for the ledger until it takes Core (#14) --------------------------------------
-
-    def _namespace(self, name: str | None) -> str:
-        return self.core.namespace(name)
-
-    def _new_memory(self, item: dict[str, Any], namespace: str, prefix: str = "") -> NewMemory:
-        return self.core.new_memory(item, namespace, prefix)
-
-    def written(self) -> None:
-        """No-op: ``store.on_indexed`` wakes the embedding worker after each commit."""
 
     # -- embeddings ---------------------------------------------------------------------
 
@@ -523,8 +512,10 @@ class Engine:
         """Import a peer's memories (or a clawmemory export) idempotently, ``into`` plain
         memories or the recall ledger; the report."""
         from .importers import import_source
+        from .importers.runner import Target
 
-        return import_source(self, source, path, namespace, dry_run=dry_run, into=into, progress=progress)
+        target = Target(self.core, self.ledger, self.capture)
+        return import_source(target, source, path, namespace, dry_run=dry_run, into=into, progress=progress)
 
     def export(self, out: Any, *, fmt: str = "jsonl", namespace: str | None = None) -> dict[str, int]:
         """Write every row needed to rebuild the store (one namespace, or all) to ``out``."""

@@ -75,17 +75,8 @@ FOREIGN_PRIVATE = {
     "_exit",  # os._exit: the documented exit without cleanup
 }
 
-# Known violations still to fix: (module, what). Must shrink to empty. The ledger takes the
-# Engine (and its two private helpers) until it takes Core (#14).
-ALLOWED: set[tuple[str, str]] = {
-    ("clawmemory.engine", "import cycle"),
-    ("clawmemory.importers", "imports clawmemory.engine (layer 5 > 4)"),
-    ("clawmemory.importers.clawmemory", "imports clawmemory.engine (layer 5 > 4)"),
-    ("clawmemory.importers.runner", "imports clawmemory.engine (layer 5 > 4)"),
-    ("clawmemory.ledger.ledger", "imports clawmemory.engine (layer 5 > 4)"),
-    ("clawmemory.ledger.ledger", "uses private ._namespace"),
-    ("clawmemory.ledger.ledger", "uses private ._new_memory"),
-}
+# Known violations still to fix: (module, what). Empty: add nothing here without a reason.
+ALLOWED: set[tuple[str, str]] = set()
 
 
 @dataclass(frozen=True)

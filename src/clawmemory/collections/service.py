@@ -24,7 +24,7 @@ import json
 import os
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -231,7 +231,7 @@ class Collections:
         else:
             ns = self.core.namespace(namespace) if namespace is not None else None
             cols = [_collection(r) for r in rows.collections(self.store.db, ns)]
-        results = [{"namespace": c.namespace, "name": c.name, **self.scan(c)} for c in cols]
+        results: list[dict[str, Any]] = [{"namespace": c.namespace, "name": c.name, **self.scan(c)} for c in cols]
         totals = {
             k: sum(r[k] for r in results)
             for k in ("indexed", "updated", "unchanged", "removed", "skipped", "chunks_added", "chunks_removed")
@@ -392,7 +392,7 @@ class Collections:
 
     # -- search and reads ---------------------------------------------------------------
 
-    def hydrate(self, refs: list[str]) -> dict[str, SearchHit]:
+    def hydrate(self, refs: Sequence[str]) -> dict[str, SearchHit]:
         """Chunk ids → search hits with ``extra = {path, startLine, endLine, heading, collection, …}``."""
         out: dict[str, SearchHit] = {}
         for r in rows.chunks(self.store.db, refs):

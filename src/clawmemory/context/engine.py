@@ -523,14 +523,15 @@ class ContextEngine:
         return value if isinstance(value, str) else None
 
     def _summarizer(self) -> LLMSummarizer | None:
-        client = self._llm
-        if client == "settings":
+        client: LLMClient | None = None
+        if isinstance(self._llm, LLMClient):
+            client = self._llm
+        elif self._llm == "settings":
             model = self.settings.compaction_model or None
             try:
                 client = LLMClient.from_settings(self.core.settings, model=model)
             except LLMError as exc:
                 log.warning("llm summariser not usable (%s); offline summaries only", exc)
-                client = None
         if client is None:
             return None
         return LLMSummarizer(client, chunk_tokens=self.settings.compaction_chunk_tokens, tokens=self.tokens)

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..core import memory_hit
 from ..errors import NotFound
 from ..llm import LLMClient, LLMError
 from ..retrieval.hits import SearchHit
@@ -77,13 +78,14 @@ class Formation:
 
     def llm_extractor(self) -> LLMExtractor | None:
         if self._extractor == "unset":
-            client = self._llm
-            if client == "settings":
+            client: LLMClient | None = None
+            if isinstance(self._llm, LLMClient):
+                client = self._llm
+            elif self._llm == "settings":
                 try:
                     client = LLMClient.from_settings(self.core.settings)
                 except LLMError as exc:
                     log.warning("llm extractor not usable (%s); offline extraction only", exc)
-                    client = None
             self._extractor = LLMExtractor(client) if client is not None else None
         return self._extractor  # type: ignore[return-value]
 
@@ -338,20 +340,7 @@ class Formation:
         )
         old = self.core.store.get_memories([r["id"] for r in newest])
         info = self.validity(list(old))
-        return [
-            SearchHit(
-                id=m.id,
-                corpus="memory",
-                namespace=m.namespace,
-                text=m.text,
-                kind=m.kind,
-                category=m.category,
-                created_at=m.created_at,
-                relevant=False,
-                extra=info[m.id],
-            )
-            for m in old.values()
-        ]
+        return [memory_hit(m, relevant=False, extra=info[m.id]) for m in old.values()]
 
     def history(self, namespace: str, limit: int = 100) -> list[dict[str, Any]]:
         """Superseded memories of a namespace, newest change first (the audit list)."""
@@ -377,9 +366,10 @@ class Formation:
         """Put a superseded memory back into recall (its successor stays too)."""
         with self.core.store.transaction() as db:
             restored = rows.unsupersede(db, memory_id, namespace)
-        if not restored:
+        memory = self.core.store.get_memory(memory_id) if restored else None
+        if memory is None:
             raise NotFound(f"no memory {memory_id!r} in namespace {namespace!r}", field="id")
-        return self.core.store.get_memory(memory_id).to_dict() | self.validity([memory_id])[memory_id]
+        return memory.to_dict() | self.validity([memory_id])[memory_id]
 
 
 def _joined(*parts: str) -> str:

@@ -14,7 +14,7 @@ from . import clawmemory, lia, mem0, memory_core, memory_lancedb, openclaw_mem, 
 from .runner import Reader, WriterFactory, run_import
 
 if TYPE_CHECKING:
-    from ..engine import Engine
+    from .runner import Target
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ SOURCES: dict[str, Source] = {
 
 
 def import_source(
-    engine: Engine,
+    target: Target,
     source: str,
     path: str | Path,
     namespace: str | None = None,
@@ -66,7 +66,7 @@ def import_source(
             field="namespace",
         )
     return run_import(
-        engine,
+        target,
         source,
         found.reader,
         path,

@@ -30,7 +30,7 @@ from .records import Problem, Record, RowRecord, json_lines
 from .runner import Counts, ImportReport
 
 if TYPE_CHECKING:
-    from ..engine import Engine
+    from .runner import Target
 
 REDACTED = {"memories": ("text", "question", "answer"), "messages": ("text",)}
 
@@ -60,9 +60,9 @@ class RowWriter:
 
     kind = "rows"
 
-    def __init__(self, engine: Engine, namespace: str, source: str) -> None:
-        self.engine = engine
-        self.tables = {t.name: t for t in tables(engine.store.db)}
+    def __init__(self, target: Target, namespace: str, source: str) -> None:
+        self.target = target
+        self.tables = {t.name: t for t in tables(target.store.db)}
         self.sessions: set[tuple[str, str]] = set()
 
     def _check(self, r: RowRecord) -> Table:
@@ -128,7 +128,7 @@ class RowWriter:
         counts = Counts()
         redacted = 0
         index: list[IndexItem] = []
-        with self.engine.store.transaction() as db:
+        with self.target.store.transaction() as db:
             for r in batch:
                 try:
                     t = self._check(r)
@@ -162,10 +162,10 @@ class RowWriter:
                 item = self._index_item(t, row)
                 if item is not None:
                     index.append(item)
-            self.engine.store.index_items(db, index)
+            self.target.store.index_items(db, index)
             for t in {self.tables[r.table] for r in batch if r.table in self.tables}:
                 if t.integer_key and not dry_run:
-                    self.engine.store.advance_ids(db, t.name, t.key[0])  # kept numbers: new ones follow
+                    self.target.store.advance_ids(db, t.name, t.key[0])  # kept numbers: new ones follow
         if redacted:
             report.notes["redacted"] = report.notes.get("redacted", 0) + redacted
         return counts
@@ -174,6 +174,6 @@ class RowWriter:
         """Index every session that got messages, each message with its neighbours."""
         if dry_run or not self.sessions:
             return
-        with self.engine.store.transaction() as db:
+        with self.target.store.transaction() as db:
             for namespace, session_key in sorted(self.sessions):
-                self.engine.store.reindex_session(db, namespace, session_key)
+                self.target.store.reindex_session(db, namespace, session_key)

@@ -22,7 +22,11 @@ from ..store.sqlite import chunked_in
 from .records import MemoryRecord, MessageRecord, ObservationRecord, Problem, Record
 
 if TYPE_CHECKING:
-    from ..engine import Engine
+    from ..capture import CaptureLog
+    from ..core import Core
+    from ..ledger import Ledger
+    from ..settings import Settings
+    from ..store import Store
 
 BATCH = 500
 MAX_PROBLEMS_KEPT = 100
@@ -35,6 +39,24 @@ def as_label(value: Any) -> str | None:
         return None
     text = _NOT_LABEL.sub("-", value.strip().lower()).strip("-")[:32]
     return text if text[:1].isalpha() else None
+
+
+@dataclass(frozen=True)
+class Target:
+    """What an import writes through: the core (namespaces, validated rows, the store), the
+    ledger (``into="ledger"``) and capture (observation lines)."""
+
+    core: Core
+    ledger: Ledger
+    capture: CaptureLog
+
+    @property
+    def store(self) -> Store:
+        return self.core.store
+
+    @property
+    def settings(self) -> Settings:
+        return self.core.settings
 
 
 @dataclass
@@ -85,16 +107,16 @@ class Writer(Protocol):
 
 
 class MemoryWriter:
-    """Memories through the Engine's own validation and redaction (``Core.new_memory``)."""
+    """Memories through the core's own validation and redaction (``Core.new_memory``)."""
 
     kind = "memories"
 
-    def __init__(self, engine: Engine, namespace: str, source: str) -> None:
-        self.engine, self.ns, self.source = engine, namespace, source
+    def __init__(self, target: Target, namespace: str, source: str) -> None:
+        self.target, self.ns, self.source = target, namespace, source
 
     def _known(self, digests: Sequence[str]) -> set[str]:
         sql = "SELECT content_hash FROM memories WHERE namespace = ? AND content_hash IN ({marks})"
-        return {r[0] for r in chunked_in(self.engine.store.db, sql, set(digests), [self.ns])}
+        return {r[0] for r in chunked_in(self.target.store.db, sql, set(digests), [self.ns])}
 
     def _item(self, r: MemoryRecord) -> dict[str, Any]:
         return {
@@ -107,7 +129,7 @@ class MemoryWriter:
         }
 
     def _store(self, fresh: Sequence[tuple[MemoryRecord, NewMemory]]) -> None:
-        store = self.engine.store
+        store = self.target.store
         with store.transaction():
             for (r, _), (memory, _) in zip(fresh, store.add_memories([n for _, n in fresh])):
                 if not r.active:
@@ -117,7 +139,7 @@ class MemoryWriter:
         prepared: list[tuple[MemoryRecord, NewMemory]] = []
         for r in batch:
             try:
-                prepared.append((r, self.engine.core.new_memory(self._item(r), self.ns)))
+                prepared.append((r, self.target.core.new_memory(self._item(r), self.ns)))
             except ClawMemoryError as exc:
                 report.problem(Problem(r.where, exc.message))
         known = self._known([n.identity() for _, n in prepared])
@@ -148,7 +170,7 @@ class LedgerWriter(MemoryWriter):
         return {**item, "kind": "qa", "answer": item.pop("text")}
 
     def _store(self, fresh: Sequence[tuple[MemoryRecord, NewMemory]]) -> None:
-        ledger, store = self.engine.ledger, self.engine.store
+        ledger, store = self.target.ledger, self.target.store
         now = ledger_rows.iso(ledger.clock())
         with store.transaction() as db:
             st = ledger_rows.state(db, self.ns, now)
@@ -180,15 +202,15 @@ class MessageWriter:
 
     kind = "messages"
 
-    def __init__(self, engine: Engine, namespace: str, source: str) -> None:
-        self.engine, self.ns, self.source = engine, namespace, source
+    def __init__(self, target: Target, namespace: str, source: str) -> None:
+        self.target, self.ns, self.source = target, namespace, source
 
     def _known(self, digests: Sequence[str]) -> set[tuple[str, str]]:
         sql = "SELECT session_key, content_hash FROM messages WHERE namespace = ? AND content_hash IN ({marks})"
-        return {(r[0], r[1]) for r in chunked_in(self.engine.store.db, sql, set(digests), [self.ns])}
+        return {(r[0], r[1]) for r in chunked_in(self.target.store.db, sql, set(digests), [self.ns])}
 
     def write(self, batch: Sequence[MessageRecord], dry_run: bool, report: ImportReport) -> Counts:
-        limit = self.engine.settings.max_text_chars
+        limit = self.target.settings.max_text_chars
         prepared: list[NewMessage] = []
         for r in batch:
             text = (
@@ -204,7 +226,7 @@ class MessageWriter:
                 "metadata": {**r.metadata, "imported": {"from": self.source, "ref": r.where}},
             }
             try:
-                prepared.append(self.engine.core.new_message(self.ns, r.session_key, item, ""))
+                prepared.append(self.target.core.new_message(self.ns, r.session_key, item, ""))
             except ClawMemoryError as exc:
                 report.problem(Problem(r.where, exc.message))
         known = self._known([m.identity() for m in prepared])
@@ -218,7 +240,7 @@ class MessageWriter:
             fresh.append(m)
         counts.added = len(fresh)
         if fresh and not dry_run:
-            self.engine.store.add_messages(fresh)
+            self.target.store.add_messages(fresh)
         return counts
 
     def finish(self, dry_run: bool, report: ImportReport) -> None:
@@ -230,11 +252,11 @@ class ObservationWriter:
 
     kind = "observations"
 
-    def __init__(self, engine: Engine, namespace: str, source: str) -> None:
-        self.engine, self.ns, self.source = engine, namespace, source
+    def __init__(self, target: Target, namespace: str, source: str) -> None:
+        self.target, self.ns, self.source = target, namespace, source
 
     def write(self, batch: Sequence[ObservationRecord], dry_run: bool, report: ImportReport) -> Counts:
-        added, duplicates, errors = self.engine.capture.load_lines(
+        added, duplicates, errors = self.target.capture.load_lines(
             [r.line for r in batch], self.ns, source=self.source, dry_run=dry_run
         )
         for n, why in errors:
@@ -246,7 +268,7 @@ class ObservationWriter:
 
 
 Reader = Callable[[Path], Iterable[Record]]
-WriterFactory = Callable[["Engine", str, str], Writer]
+WriterFactory = Callable[["Target", str, str], Writer]
 WRITERS: dict[type, WriterFactory] = {
     MemoryRecord: MemoryWriter,
     MessageRecord: MessageWriter,
@@ -258,7 +280,7 @@ INTO = {"memories": MemoryWriter, "ledger": LedgerWriter}
 
 
 def run_import(
-    engine: Engine,
+    target: Target,
     source: str,
     reader: Reader,
     path: str | Path,
@@ -271,7 +293,7 @@ def run_import(
 ) -> dict[str, Any]:
     """Import ``path`` with ``reader`` into ``namespace``; memories go ``into`` plain memories or
     the recall ledger; ``progress(done, total)`` after each batch."""
-    ns = engine.core.namespace(namespace)
+    ns = target.core.namespace(namespace)
     if into not in INTO:
         raise InvalidInput(f"into must be one of {', '.join(INTO)}", field="into")
     where = Path(path).expanduser()
@@ -295,7 +317,7 @@ def run_import(
             else:
                 groups.setdefault(type(r), []).append(r)
         for kind, items in groups.items():
-            writer = active.get(kind) or active.setdefault(kind, factories[kind](engine, ns, source))
+            writer = active.get(kind) or active.setdefault(kind, factories[kind](target, ns, source))
             counts = writer.write(items, dry_run, report)
             total = report.by_type.setdefault(writer.kind, Counts())
             total.added += counts.added

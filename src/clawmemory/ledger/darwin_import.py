@@ -289,7 +289,6 @@ def import_darwin_memo(
                 "darwin_tick": state.get("tick_count"),
             },
         )
-    ledger.written()
     return {
         "namespace": ns,
         "source": origin,

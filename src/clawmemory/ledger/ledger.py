@@ -8,8 +8,8 @@ the nearest neighbours of entries that changed. Every operation is one store
 transaction; settlement flips ``open`` → ``settled`` with a conditional UPDATE
 inside ``BEGIN IMMEDIATE``, so two processes can never both apply it.
 
-:class:`Ledger` is the one place that reads the engine (namespaces, memory validation,
-search, the shared lexical index, the clock); the work is in the modules it composes:
+:class:`Ledger` is the one place that reads the core (namespaces, memory validation,
+search, the shared lexical index) and the clock; the work is in the modules it composes:
 ``rows`` (SQL), ``recall``, ``entries``, ``settle``, ``tick``, ``reads`` and ``hooks``.
 """
 
@@ -31,44 +31,40 @@ from .rows import iso
 from .tick import Ticker
 
 if TYPE_CHECKING:
-    from ..engine import Engine
+    from ..core import Core
 
 Clock = Callable[[], datetime]
 NEIGHBOUR_TERMS = 12  # rarest terms of an entry used to find its near-duplicates
 
 
 class Ledger:
-    """decide (recall) / settle / tick over ledger entries kept in the engine's store."""
+    """decide (recall) / settle / tick over ledger entries kept in the core's store."""
 
-    def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
-        self.engine = engine
-        self.store = engine.store
+    def __init__(self, core: Core, clock: Clock | None = None) -> None:
+        self.core = core
+        self.store = core.store
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
         self._ticker: Ticker | None = None
 
-    # -- what the ledger uses from the engine -------------------------------------------
+    # -- what the ledger uses from the core ---------------------------------------------
 
     def ns(self, namespace: str | None) -> str:
         """The namespace's name (the default when None); NotFound when it does not exist."""
-        return self.engine._namespace(namespace)
+        return self.core.namespace(namespace)
 
     def new_memory(self, item: dict[str, Any], ns: str, prefix: str = "") -> NewMemory:
         """A validated, redacted memory ``item`` for ``ns`` (errors name ``prefix`` + field)."""
-        return self.engine._new_memory(item, ns, prefix)
-
-    def written(self) -> None:
-        """New search items were written: wake the embedding worker."""
-        self.engine.written()
+        return self.core.new_memory(item, ns, prefix)
 
     def neighbours(self, ns: str, text: str, k: int, exclude: str | None = None) -> list[tuple[str, str]]:
         """Up to ``k`` live ledger entries nearest to ``text`` (id, text), from the shared
         lexical index: BM25 over the text's rarest terms (a near-duplicate shares most of them,
         and rare terms have short postings). One index query, never a scan of the store."""
-        index = self.engine.lexical.index
+        index = self.core.lexical.index
         words = sorted(eco.term_set(text), key=lambda w: (index.df(w), w))[:NEIGHBOUR_TERMS]
         if not words:
             return []
-        hits = self.engine.lexical.search(LexicalQuery(optional=[[w] for w in words]), [ns], ["memory"], k + 4)
+        hits = self.core.lexical.search(LexicalQuery(optional=[[w] for w in words]), [ns], ["memory"], k + 4)
         ids = [h.row.ref_id for h in hits if h.row.ref_id != exclude]
         found = rows.entries(self.store.db, ids)
         return [(i, found[i]["text"]) for i in ids if i in found][:k]
@@ -116,7 +112,7 @@ class Ledger:
         state = rows.peek_state(self.store.db, ns)
         cfg = rows.config(state)
         limit = cfg.recallLimit if limit is None else validation.integer(limit, "limit", lo=1, hi=50)
-        hits = self.engine.search(query, ns, limit=min(1000, 4 * limit + 10), corpus="memory")
+        hits = self.core.search(query, ns, limit=min(1000, 4 * limit + 10), corpus="memory")
         picked = recall.rank(self.store.db, hits, state["cum_upkeep"], cfg, limit)
         if not picked:
             return recall.silent(ns, "no relevant memory")
@@ -164,20 +160,17 @@ class Ledger:
             sim = eco.jaccard(mine, eco.term_set(ntext))
             if best is None or sim > best[0]:
                 best = (sim, nid)
-        try:
-            return entries.write(
-                self.store,
-                ns,
-                new,
-                best,
-                kind=kind,
-                source=source,
-                via=via,
-                now=iso(self.clock()),
-                make=lambda i: self.new_memory(i, ns),
-            )
-        finally:
-            self.written()  # new index items: wake the embedding worker
+        return entries.write(
+            self.store,
+            ns,
+            new,
+            best,
+            kind=kind,
+            source=source,
+            via=via,
+            now=iso(self.clock()),
+            make=lambda i: self.new_memory(i, ns),
+        )
 
     def store_entries(
         self, items: Sequence[dict[str, Any]], namespace: str | None = None, *, kind: str = "experience"
@@ -200,10 +193,9 @@ class Ledger:
             for n, i in enumerate(items)
         ]
         created = entries.write_many(self.store, ns, prepared, kind=kind, now=iso(self.clock()))
-        self.written()
         if created >= 500:  # a bulk load: fold the new postings into the compact BM25 base now
-            self.engine.lexical.sync()
-            self.engine.lexical.index.merge()
+            self.core.lexical.sync()
+            self.core.lexical.index.merge()
         return {"namespace": ns, "items": len(items), "created": created}
 
     def forget(self, entry_id: str, namespace: str | None = None, *, via: str = "api") -> dict[str, Any]:
@@ -217,10 +209,7 @@ class Ledger:
 
     def restore(self, entry_id: str, namespace: str | None = None) -> dict[str, Any]:
         """Bring a dead entry back (any cause): searchable again, at spawn energy."""
-        out = entries.restore(self.store, self.ns(namespace), entry_id, now=iso(self.clock()))
-        if out["restored"]:
-            self.written()
-        return out
+        return entries.restore(self.store, self.ns(namespace), entry_id, now=iso(self.clock()))
 
     # -- settlement -----------------------------------------------------------------------
 
@@ -295,12 +284,9 @@ class Ledger:
             return {"namespace": ns, "ticked": False, "reason": "not due"}
         # read-only neighbour searches, before the write lock
         plan = tick.consolidation_plan(db, ns, cfg, lambda text, k, exclude: self.neighbours(ns, text, k, exclude))
-        result = tick.tick(
+        return tick.tick(
             self.store, ns, plan, force=force, via=via, now=self.clock(), make=lambda i: self.new_memory(i, ns)
         )
-        if result.get("merges"):
-            self.written()
-        return result
 
     def tick_due(self) -> list[dict[str, Any]]:
         """Tick every namespace whose ``tickIntervalHours`` has elapsed (the cadence is
@@ -350,7 +336,7 @@ class Ledger:
         if entry_id:
             return hooks.forgot(self.forget(entry_id, namespace, via="tool"))
         ns = self.ns(namespace)
-        hits = [h for h in self.engine.search(query, ns, limit=20, corpus="memory") if h.relevant]
+        hits = [h for h in self.core.search(query, ns, limit=20, corpus="memory") if h.relevant]
         live = rows.entries(self.store.db, [h.id for h in hits])
         return hooks.candidates([h for h in hits if h.id in live])
 

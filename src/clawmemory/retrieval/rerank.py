@@ -53,7 +53,7 @@ class Reranker:
         """One relevance score (a logit) per text; higher is better.
 
         Each pair runs alone: int8 activations are quantised per tensor, so padding it into a
-        batch with others would shift its score (and batching measured no faster here).
+        batch with others would shift its score (length-sorted groups saved at most ~13% CPU here).
         """
         out = np.zeros(len(texts), dtype=np.float32)
         with self._lock:

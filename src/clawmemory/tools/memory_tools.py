@@ -256,8 +256,9 @@ class MemoryTools:
         head, _, rest = path.partition("/")
         if head == "memories" and rest and corpus != "wiki":
             memory = self.core.store.get_memory(rest)
-            ok = memory is not None and memory.namespace == ns and memory.status == "active"
-            return memory.text if ok else None
+            if memory is None or memory.namespace != ns or memory.status != "active":
+                return None
+            return memory.text
         if head == "sessions" and rest and corpus != "wiki":
             messages = self.core.store.list_messages(ns, rest)
             return redact("\n".join(f"{m.role}: {one_line(m.text)}" for m in messages)) if messages else None
