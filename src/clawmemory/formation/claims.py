@@ -388,7 +388,8 @@ def parse(text: str) -> Claim:
 
 def _name_runs(found: str) -> list[str]:
     """A capitalised run split at stop and time words ("June I" is no name; "Reinier de Graaf" is)."""
-    out, run = [], []
+    out: list[str] = []
+    run: list[str] = []
     for w in found.lower().split():
         if w in STOP or _TIME_WORD.fullmatch(w):
             out.append(" ".join(run))

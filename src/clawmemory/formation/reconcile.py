@@ -175,7 +175,11 @@ def _elsewhere(named: dict[str, set[str]], mid: str) -> set[str]:
 
 
 def _contradiction(
-    c: Candidate, claim: Claim, context: frozenset[str], m: Neighbour, elsewhere: set[str] = frozenset()
+    c: Candidate,
+    claim: Claim,
+    context: frozenset[str],
+    m: Neighbour,
+    elsewhere: frozenset[str] | set[str] = frozenset(),
 ) -> _Conflict | None:
     """Why ``c`` contradicts ``m`` (None when it does not)."""
     old = claims.parse(m.text)
