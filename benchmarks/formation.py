@@ -9,9 +9,9 @@ written for this benchmark, none of it from LoCoMo), in six splits reported apar
 - ``fresh2``: written in round 2 before any formation change of that round and scored once then;
   seen since, and tuned on in round 3;
 - ``fresh3``: written in round 3 by another engineer, blind (without reading the formation code
-  or its failure notes), untouched until one final score.
+  or its failure notes), scored once at the end of round 3; seen since, and tuned on in round 4;
 - ``fresh4``: written in round 4 by another engineer, blind (without reading the formation code,
-  its failure notes or its history), untouched until one final score.
+  its failure notes or its history), scored once at the end of round 4.
 
 Targets (issue 13, on the untouched split, offline): extraction recall >= 0.85 at precision
 >= 0.70; 0 stale values ranked above their update; compaction keeps >= 95 % of planted items.

@@ -17,4 +17,6 @@ cd "$root"
 # Lint and format gate (config in pyproject.toml): fails before the suite runs.
 .venv/bin/ruff check src tests benchmarks
 .venv/bin/ruff format --check src tests benchmarks
+# Type gate (config in pyproject.toml [tool.mypy]): every def typed, untyped bodies checked.
+.venv/bin/mypy
 exec .venv/bin/python -m pytest "$@"

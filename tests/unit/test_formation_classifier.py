@@ -1,6 +1,6 @@
 """The shared classifier of durable items: dialogue structure, not cue words alone."""
 
-from clawmemory.formation.classifier import Classifier, Utterance, values
+from clawmemory.formation.classifier import Classifier, Utterance, sentences, values
 
 
 def _items(*turns: tuple[str, str]):
@@ -179,3 +179,23 @@ def test_residual_lines_are_every_substantive_sentence_and_never_greetings_or_th
     }, extra
     assert all(i.confidence < 0.45 for i in extra.values())
     assert extra["I can make a quiz template in Google Forms."].role == "assistant"
+
+
+def test_a_table_row_is_one_record_and_an_empty_cell_no_clause_break():
+    row = "| Site B | 5 Mar | — | postponed (rain), new date 12 Mar |"
+    items = _items(("user", f"Status:\n\n| site | planned | done | notes |\n|---|---|---|---|\n{row}"))
+    assert [i.text for i in items if "12 Mar" in i.text] == [row]
+
+
+def test_a_choice_or_a_change_stated_without_a_subject_is_durable_and_an_emoji_ends_a_clause():
+    items = _items(
+        ("user", "decided on the backups: weekly only, the nightly ones cost too much."),
+        ("assistant", "Got it."),
+        ("user", "the repo is on black defaults now, so double quotes."),
+    )
+    assert [(i.seq, i.kind) for i in items] == [(0, "decision"), (2, "fact")]
+    assert sentences("mornings for the thesis, deal 🤝 also remind me the exam is on oct 14") == [
+        "mornings for the thesis, deal 🤝",
+        "also remind me the exam is on oct 14",
+    ]
+    assert len(sentences("Go on then, Friday it is 🚂 Mum pays the tickets.")) == 1

@@ -157,3 +157,35 @@ def test_a_terse_memory_is_found_by_the_words_of_its_exchange(engine):
     texts = [h.text for h in engine.search("Kildonan Road rent", NS, corpus="memory", limit=5, mode="lexical")]
     new = next((n for n, t in enumerate(texts) if "£1,280" in t), None)
     assert new is not None and new < next(n for n, t in enumerate(texts) if "£1,350" in t), texts
+
+
+def test_a_terse_correction_is_found_by_what_it_corrects_and_ranks_above_it(engine):
+    """ "actually 3 wks." and "Okay I make 219 from next month." say no subject; the user's earlier
+    value of their kind does, and recall reads them with it (a bare number as its quantity)."""
+    said = [
+        "old box: keep it as a replica for 2 weeks then decom",
+        "actually 3 wks.",
+        "For the screen swap I charge 189 euro now.",
+        "Ah the tax. Okay I make 219 from next month.",
+    ]
+    for n, text in enumerate(said):
+        at = T0 + timedelta(days=n)
+        engine.context_call(
+            "commitTurn",
+            NS,
+            {"sessionKey": "agent:main:s1"},
+            {"sessionId": "s1", "advancementKey": f"t{n}", "messages": [user(text, at), agent("Noted.", at)]},
+        )
+        assert engine.formation.drain(10)
+    for query, new, old in (("old box replica", "3 wks", "2 weeks"), ("screen swap charge", "219", "189 euro")):
+        texts = [h.text for h in engine.search(query, NS, corpus="memory", limit=5, mode="lexical")]
+        at = next((n for n, t in enumerate(texts) if new in t), None)
+        assert at is not None and at < next(n for n, t in enumerate(texts) if old in t), texts
+
+
+def test_a_later_change_that_asserts_what_the_earlier_took_back_ranks_above_it():
+    tabs = fact("fyi: tabs not spaces, in case you write code for me", "2026-01-10")
+    spaces = fact("the repo is on prettier defaults now, so spaces, sorry", "2026-02-10")
+    assert same_subject(tabs, spaces)
+    assert may_move([("fact", tabs.text), ("fact", spaces.text)])  # neither gives a value, yet one may move
+    assert not same_subject(tabs, fact("the repo has spaces in some file names", "2026-02-10"))

@@ -192,3 +192,66 @@ def test_no_more_is_no_direction_and_a_drop_replaces_a_higher_number():
     assert decide(cand("The reading group is 6 people now, no more big sessions."), [team]).targets == ("m1",)
     assert decide(cand("The reading group went down to 7 people."), [team]).targets == ("m1",)
     assert decide(cand("The reading group went up to 7 people."), [team]).action != "contradict"
+
+
+def test_a_value_taken_back_about_someone_else_leaves_the_memorys_own_value():
+    hours = mem("m1", "Friday we close late, at 20:00.")
+    start = mem("m2", "My niece Nadia starts in the office on Fridays from May.")
+    fix = cand("Nadia starts not on Friday, she has exams, she comes Tuesday instead.")
+    assert decide(fix, [hours, start]).targets == ("m2",)
+    assert decide(
+        cand("Scratch what I said about Nordlicht, they hired someone else."),
+        [mem("m3", "A new client, Nordlicht, wants legal texts too!")],
+    ).targets == ("m3",)
+
+
+def test_another_name_replaces_one_only_when_worded_as_a_change():
+    photographer = mem("m1", "The photographer for the wedding is Lena Vogt from Basel.")
+    assert decide(cand("The wedding band is Blue Harbour, the photographer knows them."), [photographer]).action != (
+        "contradict"
+    )
+    assert decide(cand("Change of photographer for the wedding: Marco Rossi now."), [photographer]).targets == ("m1",)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("Ingrid has a workshop 16-20 March.", "Ingrid back on 23 March."),  # only the entity is shared
+        ("The written exam is on 3 March.", "The oral exam is on 14 May now."),  # two kinds of exam
+        ("Layout: 4 rooms, 2 beds each.", "3 rooms × 2 beds = 6 beds, so €540."),  # a computation
+        ("I work four days a week, Fridays off.", "I reckon 5 days of work for the logo."),  # a rate, an amount
+        ("Site visits: Arnhem 3 March.", "Zwolle visited 12 March, report sent 13 March."),  # each names another place
+    ],
+)
+def test_what_looks_alike_but_is_not_the_same_slot_is_not_superseded(old, new):
+    assert decide(cand(new), [mem("m1", old)]).action != "contradict"
+
+
+def test_a_condition_states_nothing():
+    c = claims.parse("Ana is away 3-7 June, so if the demo slips it moves after the 7th.")
+    assert not c.shift and "demo" not in c.slot
+    assert decide(
+        cand("The written exam moved to 10 March."), [mem("m1", "The written exam is on 3 March.")]
+    ).targets == ("m1",)
+
+
+def test_clock_times_and_counted_head_nouns():
+    assert claims.parse("open until 6 in the evening, calls at 2pm").values["time"] == {"18:00", "14:00"}
+    assert claims.parse("a set of 24 app icons").values == {"qty:icon": frozenset({"24"})}
+    assert claims.like(next(iter(claims.parse("3 wks").values)), "qty:duration")
+
+
+def test_the_words_of_a_condition_are_no_slot_for_a_flipped_preference():
+    flat = mem("m1", "We'd rather have a flat fee than an hourly one, if that works for you.", kind="preference")
+    rush = cand("No more rush orders without 3 working days' notice.", kind="preference")
+    assert decide(rush, [flat]).action != "contradict"
+
+
+def test_the_antecedent_of_a_terse_value_is_the_latest_earlier_value_of_its_kind_about_it():
+    earlier = ["Box: keep it as replica for 2 weeks.", "That was 3 people.", "Now I charge 189 euro.", "Part cost 95."]
+    assert claims.antecedent("actually 3 wks.", earlier) == earlier[0]
+    assert claims.antecedent("Okay I make 219 from next month.", earlier) == earlier[2]  # not the bare 95
+    assert claims.antecedent("The café is mon thu sat now.", ["Okafor meets us on tuesdays."]) == ""
+    assert claims.resolve(claims.parse("219 then"), claims.parse("189 euro")).values == {
+        "qty:money": frozenset({"219"})
+    }

@@ -144,6 +144,7 @@ def put_config(body: ConfigIn, request: Request) -> dict[str, Any]:
 
 @router.post("/import/darwin-memo", summary="Import a darwin-memo ledger file")
 def import_darwin(body: ImportIn, request: Request) -> dict[str, Any]:
-    if (body.path is None) == (body.data is None):
+    source = body.path if body.path is not None else body.data
+    if source is None or (body.path is not None and body.data is not None):
         raise InvalidInput("give exactly one of path or data", field="path")
-    return engine(request).import_darwin_memo(body.path if body.path is not None else body.data, body.namespace)
+    return engine(request).import_darwin_memo(source, body.namespace)

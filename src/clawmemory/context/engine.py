@@ -490,6 +490,7 @@ class ContextEngine:
         return parse_messages(head + [m.raw for m in msgs[k:]]), True
 
     def _save(self, s: Session, live: Sequence[Msg], result: compaction.Compaction) -> str:
+        assert result.split is not None  # a compacted result carries its split
         first_kept = live[result.split]
         entry_id = self._entry_id(s, first_kept)
         boundary_index = first_kept.index
@@ -539,7 +540,7 @@ class ContextEngine:
     def _refine_later(self, s: Session, live: Sequence[Msg], result: compaction.Compaction) -> None:
         """Replace an offline summary made in ``assemble`` with the LLM's, in the background."""
         llm = self._summarizer()
-        if llm is None:
+        if llm is None or result.split is None:
             return
         carried, older = compaction.carried_over(live[: result.split])
         anchor = live[result.split].anchor()
@@ -592,10 +593,11 @@ class ContextEngine:
             deadline=deadline,
         )
         if not result.compacted:
-            out = {"ok": True, "compacted": False, "reason": result.reason}
+            skipped: dict[str, Any] = {"ok": True, "compacted": False, "reason": result.reason}
             if from_store:  # too little stored history (e.g. a session older than the plugin)
-                out["delegate"] = True
-            return out
+                skipped["delegate"] = True
+            return skipped
+        assert result.split is not None  # a compacted result carries its split
         self._save(s, live, result)
         entry_id = self._entry_id(s, live[result.split])
         details = result.summary_json()

@@ -20,6 +20,8 @@ values it gives that slot, and the values it denies.
 - **actor**: who does what the sentence says, the user ("I fill it every Sunday") or someone
   named ("Tomasz will take the Sunday visits").
 - **direction**: "goes up", "raised" / "dropped", "lower": the new number is above / below the old.
+- **condition**: an "if" / "unless" / "in case" clause states nothing; its words are left out.
+- **pairs**: adjacent slot words ("theory exam"), so that two qualifiers of one noun are two slots.
 - **change**: worded as a change or a correction ("now", "moved", "correction", "turns out",
   …); **shift**: a time shift ("slips", "postponed", "pushed", …) that moves a dated thing;
   **negative**: a stance or rule worded negatively ("never", "not", "hate", "avoid").
@@ -28,7 +30,8 @@ values it gives that slot, and the values it denies.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from .classifier import STOP, content_words
 
@@ -53,6 +56,11 @@ _RELATIVE = re.compile(
     r"(?:the )?weekend|soon|later)\b"
 )
 _TIME = re.compile(r"\b\d{1,2}:\d{2}\b")
+_CLOCK = re.compile(
+    r"\b(?P<h>\d{1,2})(?::(?P<min>\d{2}))?\s*(?P<pm>am|pm)\b"
+    r"|\b(?P<h2>\d{1,2})\s+in\s+(?:the\s+)?(?P<part>morning|afternoon|evening|night)\b"
+)
+_HEAD = re.compile(r"\s+([a-z]{3,}s)\b")  # a plural noun after a counted modifier
 _CODE = re.compile(r"`([^`]+)`")
 _CRON = re.compile(
     r"(?:^|(?<=\s))(?P<min>\d{1,2}|\*)\s+(?P<hour>\d{1,2}|\*)\s+[\d*/,-]+\s+[\d*/,-]+\s+(?P<dow>[\d*/,-]+)(?=\s|$)"
@@ -71,7 +79,7 @@ _NUMWORD = re.compile(rf"\b(?P<n>{'|'.join(_NUMWORDS)}|twice)\s+(?P<unit>(?!(?:p
 _NAME = re.compile(r"(?<=[\w,;:)] )(?:[A-Z][\w&'-]*(?:\s+(?:&\s+)?[A-Z][\w&'-]*)*)|\b[A-Z]{2,}\b")
 # Units of one dimension compare with each other ("30 days" / "3 months", "4 employees" / "5 people").
 _DIMENSIONS = {
-    "duration": "s sec secs second m min mins minute h hr hrs hour day week month year night",
+    "duration": "s sec secs second m min mins minute h hr hrs hour day week wk wks month year night",
     "money": "eur euro € $ usd dollar £ gbp pound cent ct",
     "mass": "g gram kg kilo lb pound mg",
     "distance": "km mile metre meter",
@@ -84,9 +92,11 @@ _NOT_UNIT = frozenset(
     "onto over under via about around".split()
 )
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_TIME_WORD = re.compile(rf"{_MONTH}|{_WEEKDAY}")
 
 _DENY = re.compile(
-    r"\b(?:not|no longer|instead of|rather than|isn't|wasn't|aren't|(?:we're|we are|i'm|i am|is|are|now) off)\s+"
+    r"\b(?:not|no longer|instead of|rather than|isn't|wasn't|aren't|(?:we're|we are|i'm|i am|is|are|now) off|"
+    r"(?:[sS]cratch|[fF]orget|[iI]gnore) what [iI] said about)\s+"
     r"(?:the\s+|a\s+|on\s+|in\s+|at\s+)?"
     r"(?P<v>[^;:!?]{1,30}?)(?=\s*(?:[,.;:!?](?!\d)|$|\s(?:but|and|anymore|any more|because|since|as|so|it|we|i)\b))"
     r"|(?P<a>(?:[^\s,;:(]+\s+)?[^\s,;:(]+)\s*(?:->|→|=>)"
@@ -118,13 +128,16 @@ _NEGATIVE = re.compile(
 _ACTOR_NAME = r"(?P<name>[A-Z][\w'-]+)\s+(?:will|'ll|is going to|takes?|handles?|is doing)\b"
 _ACTOR_SELF = r"\b(?P<self>i|we)\s+(?!think|guess|hope|am|was|were|had|have|know|said|mean|checked)[a-z]+\b"
 _ACTOR = re.compile(rf"{_ACTOR_NAME}|{_ACTOR_SELF}", re.I)
+_CONDITION = re.compile(r"\b(?:if|unless|in case)\b[^,.;:!?]*", re.I)
+_ARITHMETIC = re.compile(r"\d[^=\n]*[×*+]\s*[$€£]?\d[^=\n]*=\s*[$€£]?\d")
 # What any typed value of _typed holds (on the lower-cased text): a digit, a backtick, or a month,
 # weekday or number word. Keep it in step with _typed's patterns.
 _MAY_HOLD_VALUE = re.compile(rf"[\d`]|\b(?:{_MONTH}|{_WEEKDAY}|(?:{'|'.join(_NUMWORDS)}|twice)\b)")
 _FILLER = frozenset(
     "new old thing things stuff time week day today also really sure fyi update quick big small bit lot "
     "want wants need needs think says said say know knows like make made take took get gets put keep still "
-    "yet already just only maybe around about ok okay yeah yep good great fine well till until per".split()
+    "yet already just only maybe around about ok okay yeah yep good great fine well till until per anymore instead "
+    "actually next last utc gmt cet cest bst est pst because though although both ugh lol haha hmm".split()
 )
 
 
@@ -141,6 +154,22 @@ class Claim:
     actor: str | None = None  # "self" (I / we) or a name
     direction: int = 0  # +1 up, -1 down
     negative: bool = False
+    pairs: frozenset[tuple[str, str]] = frozenset()  # (modifier, head) of adjacent slot words: "theory exam"
+    derived: bool = False  # arithmetic ("2 sites × 4 plots = 8 plots"): values restated to compute, not stated
+
+    def proper(self) -> set[str]:
+        """Stems of its capitalised words that are no stop, filler or time word ("Karim", "Covão")."""
+        return {
+            c
+            for c in self.capitals
+            if c not in STOP and c not in _FILLER and c not in _NUMWORDS and not _TIME_WORD.fullmatch(c)
+        }
+
+    def qualifies_apart(self, other: Claim, word: str) -> bool:
+        """Both qualify ``word`` with another slot word ("practical exam" / "theory exam")."""
+        mine = {a for a, head in self.pairs if head == word}
+        theirs = {a for a, head in other.pairs if head == word}
+        return bool(mine and theirs and not mine & theirs)
 
     def says(self, name: str) -> bool:
         """The name is in the sentence, as a name or not ("Kafka retention …" starts a sentence)."""
@@ -161,7 +190,8 @@ class Claim:
 
 
 def stem(word: str) -> str:
-    """A light stem for matching slot words ("guests" = "guest", "moved" = "move")."""
+    """A light stem for matching slot words ("guests" = "guest", "moved" = "move", "sister's" = "sister")."""
+    word = word.removesuffix("'s")
     if word.endswith(("sses", "xes", "zes", "ches", "shes")):
         return word[:-2]
     for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("s", "")):
@@ -224,6 +254,11 @@ def _typed(text: str) -> tuple[dict[str, set[str]], list[str], str]:
     for m in _IDENT.finditer(rest.lower()):
         add("code", m.group(0), m.group(0))
     rest = re.sub(_IDENT.pattern, " ", rest, flags=re.I)
+    for m in _CLOCK.finditer(rest.lower()):  # "2pm", "6 in the evening": 14:00, 18:00
+        hour = int(m.group("h") or m.group("h2")) % 12
+        hour += 12 * bool(m.group("pm") == "pm" or m.group("part") in ("afternoon", "evening", "night"))
+        add("time", f"{hour:02d}:{int(m.group('min') or 0):02d}", *m.group(0).lower().split())
+    rest = re.sub(_CLOCK.pattern, " ", rest, flags=re.I)
     for m in _TIME.finditer(rest):
         add("time", m.group(0), m.group(0))
     rest = _TIME.sub(" ", rest)
@@ -246,7 +281,11 @@ def _typed(text: str) -> tuple[dict[str, set[str]], list[str], str]:
         add(_quantity(unit, m.group("per")) or "num", n, m.group("n"))
     for m in _QTY.finditer(low):
         n = m.group("n").replace(",", "")
-        kind = _quantity(_unit(m.group("cur") or m.group("unit")), m.group("per"))
+        unit = m.group("cur") or m.group("unit")
+        head = _HEAD.match(low, m.end()) if m.group("unit") and not m.group("per") else None
+        if head and _unit(head.group(1)) and not _UNITS.get(unit) and not _UNITS.get(stem(unit or "")):
+            unit = head.group(1)  # "24 app icons": the head noun counts, not its modifier
+        kind = _quantity(_unit(unit), m.group("per"))
         if kind:
             add(kind, n, m.group("n"))
         elif n.count(".") >= 1 and not m.group("cur") and not _GROUPED.fullmatch(n):
@@ -261,6 +300,12 @@ def valued(text: str) -> bool:
     both sides, :func:`differences` finds no attribute changed (names are anchors, not values).
     A sentence without a digit, a backtick or a month, weekday or number word has none (7 µs)."""
     return bool(_MAY_HOLD_VALUE.search(text.lower())) and any(kind != "when" for kind in _typed(text)[0])
+
+
+def takes_back(text: str) -> bool:
+    """Whether the sentence takes a value back ("tabs not spaces", "25 -> 16"): what a later
+    sentence may assert again (a cheap test, like :func:`valued`)."""
+    return bool(_DENY.search(text))
 
 
 def _quantity(unit: str | None, per: str | None) -> str | None:
@@ -285,9 +330,12 @@ def like(a: str, b: str) -> bool:
 
 
 def parse(text: str) -> Claim:
-    """The claim of one sentence."""
+    """The claim of one sentence; a condition ("if that works for you", "if 12 Mar slips") states
+    nothing, so its words are left out."""
+    derived = bool(_ARITHMETIC.search(text))
+    text = _CONDITION.sub(" ", text)
     values, used, low = _typed(text)
-    names = {n.lower() for n in _NAME.findall(text)} - {w for w in used}
+    names = {n for found in _NAME.findall(text) for n in _name_runs(found)} - {w for w in used}
     names = {
         n
         for n in names
@@ -297,14 +345,25 @@ def parse(text: str) -> Claim:
         values["name"] = set(names)
     value_words = {w for v in used for w in re.findall(r"[a-z0-9]+", v.lower())}
     value_words |= {w for n in names for w in n.split()}
-    slot = {
-        stem(w)
-        for w in content_words(low)
-        if w not in _FILLER
-        and not any(c.isdigit() for c in w)
-        and w not in value_words
-        and w not in _MONTH_WORDS
-        and _UNITS.get(w, _UNITS.get(stem(w))) in (None, "people")  # a measure ("euros") names no slot
+
+    def slotted(w: str) -> bool:
+        return (
+            w not in _FILLER
+            and not _CHANGE.fullmatch(w)  # "moved", "pushed": how it changed, not what
+            and stem(w) not in STOP
+            and not w.endswith("n't")
+            and not any(c.isdigit() for c in w)
+            and w not in value_words
+            and w not in _MONTH_WORDS
+            and _UNITS.get(w, _UNITS.get(stem(w))) in (None, "people")  # a measure ("euros") names no slot
+        )
+
+    slot = {stem(w) for w in content_words(low) if slotted(w)}
+    tokens = re.findall(r"[a-z][a-z'-]*|\S", low)
+    pairs = {
+        (stem(a), stem(b))
+        for a, b in zip(tokens, tokens[1:], strict=False)
+        if a not in STOP and b not in STOP and len(a) > 1 and len(b) > 1 and slotted(a) and slotted(b)
     }
     denied: set[tuple[str, str]] = set()
     for m in _DENY.finditer(text):
@@ -322,7 +381,22 @@ def parse(text: str) -> Claim:
         _actor(text),
         1 if _UP.search(lowered) else -1 if _DOWN.search(lowered) else 0,
         bool(_NEGATIVE.search(lowered)),
+        frozenset(pairs),
+        derived,
     )
+
+
+def _name_runs(found: str) -> list[str]:
+    """A capitalised run split at stop and time words ("June I" is no name; "Reinier de Graaf" is)."""
+    out: list[str] = []
+    run: list[str] = []
+    for w in found.lower().split():
+        if w in STOP or _TIME_WORD.fullmatch(w):
+            out.append(" ".join(run))
+            run = []
+        else:
+            run.append(w)
+    return [n for n in [*out, " ".join(run)] if n]
 
 
 def _actor(text: str) -> str | None:
@@ -398,16 +472,58 @@ def _number(value: str) -> float | None:
         return None
 
 
-def differences(new: Claim, old: Claim) -> dict[str, tuple[list[str], list[str]]]:
+def resolve(claim: Claim, about: Claim) -> Claim:
+    """``claim`` with each bare number that is within a factor of 2 of a quantity of exactly one
+    kind in ``about`` read as that quantity ("Okay I make 219" after "189 euro": 219 euro)."""
+    nums = claim.values.get("num", frozenset())
+    values = {k: set(v) for k, v in claim.values.items()}
+    for v in nums:
+        n = _number(v)
+        kinds = {
+            k
+            for k, vals in about.values.items()
+            if k.startswith("qty:") and n and any((o := _number(x)) and 0.5 <= n / o <= 2 for x in vals)
+        }
+        if len(kinds) == 1:
+            values["num"].discard(v)
+            values.setdefault(kinds.pop(), set()).add(v)
+    if values.get("num") == set(nums):
+        return claim
+    return replace(claim, values={k: frozenset(v) for k, v in values.items() if v})
+
+
+def antecedent(text: str, earlier: Sequence[str]) -> str:
+    """The sentence of ``earlier`` (oldest first) that a terse value ``text`` corrects or restates:
+    the latest one, not a question, giving another value of a kind it gives, not a bare number or
+    a name, and about the same slot words and names where it has any ("actually 3 wks." →
+    "keep it as replica for 2 weeks"; "219" → "189 euro"). "" for a sentence with more than two
+    slot words of its own, or when none fits."""
+    claim = parse(text)
+    if len(claim.slot) > 2:
+        return ""
+    for sentence in reversed(earlier):
+        if sentence.rstrip().endswith("?"):
+            continue
+        about = parse(sentence)
+        if claim.slot and not claim.slot & about.slot or not all(about.says(n) for n in claim.names):
+            continue  # it says what it is about, and that is another thing
+        changed = differences(resolve(claim, about), about, strict=True)
+        if any(fresh for kind, (fresh, _) in changed.items() if kind not in ("num", "name")):
+            return sentence
+    return ""
+
+
+def differences(new: Claim, old: Claim, *, strict: bool = False) -> dict[str, tuple[list[str], list[str]]]:
     """Per value kind of ``old`` that ``new`` gives too: ``(fresh, dropped)``, the values of ``new``
     that ``old`` does not say and those of ``old`` that ``new`` does not (dates that may name one
     day, a name either says, identifiers of another shape and relative time words never differ; a
-    number said to go up must be above the old one, one said to go down below it)."""
+    number said to go up must be above the old one, one said to go down below it). ``strict``: a
+    rate never differs from an amount ("four days a week" / "5 days of work")."""
     out = {}
     for kind, old_vals in old.values.items():
         if kind == "when":
             continue
-        kinds = [k for k in new.values if like(k, kind)]
+        kinds = [k for k in new.values if like(k, kind) and (not strict or ("/" in k) == ("/" in kind))]
         if not kinds:
             continue
         new_vals = frozenset().union(*(new.values[k] for k in kinds))
@@ -432,7 +548,11 @@ def differences(new: Claim, old: Claim) -> dict[str, tuple[list[str], list[str]]
 def conflicts(new: Claim, old: Claim) -> set[str]:
     """Value kinds where ``new`` gives a value ``old`` lacks, and either drops one of ``old``'s
     or is worded as a change (see :func:`differences`)."""
-    return {kind for kind, (fresh, dropped) in differences(new, old).items() if fresh and (dropped or new.change)}
+    return {
+        kind
+        for kind, (fresh, dropped) in differences(new, old, strict=True).items()
+        if fresh and (dropped or new.change)
+    }
 
 
 def shared(new: Claim, old: Claim) -> set[tuple[str, str]]:

@@ -35,7 +35,9 @@ from dataclasses import dataclass
 
 KINDS = ("fact", "preference", "decision", "commitment", "question")
 
-_SPLIT = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n+")
+# a sentence ends at . ! ? and, in chat, at an emoji after a clause of its own ("deal 🤝 also pls remind me …")
+_EMOJI = "[\U0001f300-\U0001faff\u2600-\u27bf]"
+_SPLIT = re.compile(rf"(?<=[.!?])[\"')\]]*\s+|(?<={_EMOJI})\s+|\n+")
 _ABBREV = re.compile(r"(?:\b(?:Dr|Mr|Mrs|Ms|St|vs)|e\.g|i\.e)\.$")
 _FENCE = re.compile(r"```.*?(?:```|$)", re.S)
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
@@ -98,6 +100,12 @@ _CHOICE = re.compile(
     r"replac(?:e|ed|ing)|upgrad(?:e|ed|ing) to|bump(?:ed)?|stays? at|keep(?:ing)?|let'?s|lets|plan:|"
     r"we open|we use|we'll use|apply only|returns? .{0,20}now)\b"
 )
+# a change stated as such ("the repo is on prettier defaults now, so spaces"): it updates something said before
+_CHANGED = re.compile(
+    r"\b(?:now|anymore|any more)(?=\s*(?:[,.;!]|$))|\b(?:from now on|no longer)\b|\b(?:switched|changed|moved) to\b"
+)
+# a choice stated without its subject ("decided on the waitlist: notify only"): the speaker's own
+_CHOSE = re.compile(r"(?:decided|agreed|settled|went with|going with|chose|picked|switched)\b")
 _UNSURE = re.compile(
     r"\b(?:not sure|unsure|don't know|dont know|do not know|unclear|undecided|open question|tbd|"
     r"haven't decided|have not decided|can't decide|still deciding|back and forth|wonder(?:ing)? (?:if|whether)|"
@@ -237,7 +245,8 @@ def sentences(text: str) -> list[str]:
             out[-1] = f"{out[-1]} {part}"
         elif len(part) > 1:
             out.append(part)
-        glue = bool(_ABBREV.search(part))
+        # "Dr." is no sentence end, nor an emoji after a fragment ("Go on then, Thursday it is 🚂 Mum's …")
+        glue = bool(_ABBREV.search(part)) or bool(re.search(f"{_EMOJI}$", part) and len(content_words(part)) < 3)
     return out
 
 
@@ -266,12 +275,13 @@ def is_specific(text: str) -> bool:
     return bool(_SPECIFIC.search(text.lower()) or _NAME.search(text))
 
 
-def topic(turns: Sequence[Utterance], item: Item, items: Sequence[Item] = ()) -> str:
+def topic(turns: Sequence[Utterance], item: Item, items: Sequence[Item] = (), *, terse: bool = False) -> str:
     """What the dialogue says ``item`` is about beyond its own words: the sentence before it in
     the same message ("Bad news: the race is full." before "I signed up for Utrecht instead.";
     "We signed for Kildonan Road!" before "£1,280 in the end") unless that is one of ``items``,
     the prose that introduced a code block for a setting of it, and the question a reply's
-    first sentence answers."""
+    first sentence answers (any ``terse`` sentence of the reply: "yes pls. … ok it's the 16th now"
+    after "want a study plan for the GIS exam?")."""
     i = next((k for k, t in enumerate(turns) if t.seq == item.seq), None)
     if i is None:
         return ""
@@ -283,11 +293,25 @@ def topic(turns: Sequence[Utterance], item: Item, items: Sequence[Item] = ()) ->
     out = []
     if n > 0 and not any(parts[n - 1] in other.text for other in items if other.seq == item.seq):
         out.append(parts[n - 1])
-    if n == 0 and i > 0 and turns[i - 1].role != turns[i].role:
+    if (n == 0 or terse) and i > 0 and turns[i - 1].role != turns[i].role:
         asked = sentences(turns[i - 1].text)
         if asked and asked[-1].rstrip().endswith("?"):
             out.append(asked[-1])
     return " ".join(out)
+
+
+def said_before(turns: Sequence[Utterance], item: Item) -> list[str]:
+    """The sentences its speaker said before ``item`` in ``turns``, oldest first (a correction's
+    candidates for what it corrects)."""
+    out: list[str] = []
+    for turn in turns:
+        if turn.role != item.role or turn.seq > item.seq:
+            continue
+        parts = sentences(turn.text)
+        if turn.seq == item.seq:
+            parts = parts[: next((k for k, p in enumerate(parts) if p in item.text), 0)]
+        out += parts
+    return out
 
 
 class Classifier:
@@ -397,6 +421,8 @@ class Classifier:
         """The sentence's item, or its clauses' items: a durable clause of a sentence that is
         not durable as a whole, or two facts that each give their own values."""
         item = self._user(s, turn, prev, names, first=first, alone=alone)
+        if s.startswith("|"):
+            return [item] if item else []  # a table row is one record ("—" is an empty cell, no clause break)
         clauses = [c.strip(" ,") for c in _CLAUSE.split(s) if c.strip(" ,")]
         if len(clauses) < 2:
             return [item] if item else []
@@ -447,7 +473,7 @@ class Classifier:
             return make("commitment", 0.7 + 0.2 * bool(_WHEN.search(low)))
         if low.startswith("remind me "):
             return make("commitment", 0.8)
-        if _CHOICE.search(low) and (first_person or specific or low.startswith("plan")):
+        if _CHOICE.search(low) and (first_person or specific or low.startswith("plan") or _CHOSE.match(bare)):
             return make("decision", 0.65 + 0.15 * specific + 0.1 * first_person)
         if _EVAL.search(low) and (first_person or _DIRECTIVE.search(bare)):
             return make("preference", 0.75)
@@ -470,8 +496,8 @@ class Classifier:
             # what the user says in reply to "what kind of … do you want?" is a preference
             kind = "preference" if _ASKS_PREFERENCE.search(asked) and not first_person else "fact"
             return make(kind, 0.55 + 0.1 * first_person + 0.05 * min(len(_SPECIFIC.findall(low)), 3))
-        if first_person and len(words) >= 4 and not hedged:
-            return make("fact", 0.45)
+        if (first_person and len(words) >= 4 or _CHANGED.search(low) and len(words) >= 3) and not hedged:
+            return make("fact", 0.45)  # what the user says of themselves, or that something changed
         return None
 
     def _agent(self, s: str, turn: Utterance, nxt: Utterance | None) -> Item | None:

@@ -160,4 +160,4 @@ class LLMExtractor:
             raise LLMError(f"the llm action {action!r} is not one of add, duplicate, refine, contradict")
         if action != "add" and target not in {n.id for n in near}:
             raise LLMError(f"the llm target {target!r} is not one of the neighbours")
-        return Decision(action, (target,) if action != "add" else (), str(data.get("reason") or "llm"))
+        return Decision(action, (str(target),) if action != "add" else (), str(data.get("reason") or "llm"))

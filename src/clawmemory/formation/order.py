@@ -10,7 +10,8 @@ Two memories are about the same subject when they share an anchor — a slot wor
 also from the words of the exchange each came from (``about``) — and the same attribute of
 it: the later one gives a value of a kind the earlier gives that the earlier does not say
 ("£1,350" / "£1,280", "sundays" / "wednesdays"), or the earlier one is an open question the
-later one speaks to. Shared words alone name an entity, not a subject: "my partner Dev" and
+later one speaks to, or the later one, worded as a change, asserts what the earlier took back
+("tabs not spaces" / "prettier defaults now, so spaces"). Shared words alone name an entity, not a subject: "my partner Dev" and
 "Dev starts on June 22", or the billing service's port and its owner.
 """
 
@@ -44,17 +45,26 @@ class Stated:
     def valued(self) -> bool:
         return valued(self.text)
 
+    @property
+    def takes_back(self) -> bool:
+        return takes_back(self.text)
+
+    @cached_property
+    def context(self) -> Claim:
+        return claims.parse(self.about)
+
     @cached_property
     def claim(self) -> Claim:
-        return claims.parse(self.text)
+        """Its claim, a bare number read as the quantity of its exchange ("219" after "189 euro")."""
+        claim = claims.parse(self.text)
+        return claims.resolve(claim, self.context) if self.about else claim
 
     @cached_property
     def anchors(self) -> frozenset[str]:
         """Its slot words and names, also those of its exchange."""
         anchors = self.claim.slot | self.claim.subject_words()
         if self.about:
-            context = claims.parse(self.about)
-            anchors |= context.slot | context.subject_words()
+            anchors |= self.context.slot | self.context.subject_words()
         return frozenset(anchors)
 
 
@@ -69,13 +79,22 @@ def valued(text: str) -> bool:
     return claims.valued(text)
 
 
+@lru_cache(maxsize=4096)
+def takes_back(text: str) -> bool:
+    """Whether ``text`` takes a value back (:func:`claims.takes_back`)."""
+    return claims.takes_back(text)
+
+
 def may_move(memories: Sequence[tuple[str, str]]) -> bool:
     """Whether :func:`later_first` could move any of these memories ((kind, text) each): two are
-    about one subject only when the earlier is a question, or when both give values (a cheap test
-    that spares a search parsing its hits)."""
+    about one subject only when the earlier is a question or takes a value back, or when both give
+    values (a cheap test that spares a search parsing its hits)."""
     if len(memories) < 2:
         return False
-    return any(kind == "question" for kind, _ in memories) or sum(valued(text) for _, text in memories) >= 2
+    return (
+        any(kind == "question" or takes_back(text) for kind, text in memories)
+        or sum(valued(text) for _, text in memories) >= 2
+    )
 
 
 def same_subject(earlier: Stated, later: Stated) -> bool:
@@ -83,7 +102,7 @@ def same_subject(earlier: Stated, later: Stated) -> bool:
     if later.role != "user" and earlier.role == "user":
         return False  # the agent's words never rank above what the user said about it
     answers = earlier.kind == "question" and later.kind != "question"
-    if not (answers or earlier.valued and later.valued):
+    if not (answers or earlier.takes_back or earlier.valued and later.valued):
         return False  # no attribute to change: a changed value (below) needs one on both sides
     a, b = earlier.claim, later.claim
     named = bool(a.slot & b.slot or a.shared_subject(b) or _shared_values(a, b))
@@ -91,8 +110,17 @@ def same_subject(earlier: Stated, later: Stated) -> bool:
         return False
     if answers:
         return True
+    if b.change and _reverses(a, b):
+        return True
     changed = {kind for kind, (fresh, _) in claims.differences(b, a).items() if fresh} - _NO_ATTRIBUTE
     return bool(changed - {"num"} or (changed and named))  # a bare number needs the texts' own anchor
+
+
+def _reverses(earlier: Claim, later: Claim) -> bool:
+    """``later`` asserts what ``earlier`` took back ("tabs not spaces" / "prettier defaults now, so spaces")."""
+    taken = {v for kind, v in earlier.denied if kind == "phrase"}
+    kept = {v for kind, v in later.denied if kind == "phrase"}
+    return any(later.says(v) for v in taken - kept)
 
 
 def _shared_values(a: Claim, b: Claim) -> bool:

@@ -23,7 +23,14 @@ when it
 - moves a date ("slips to June 27") and exactly one dated plan of the same speaker is near.
 
 Never across speakers the wrong way (the agent's sentence never supersedes or rewrites the
-user's), and never between two sentences of one message.
+user's), and never between two sentences of one message. A wrong supersede removes a right
+memory from recall, a missed one costs little (recall puts the later statement first,
+:mod:`.order`), so the bar is high: a value taken back about someone the memory does not name
+stays ("Karim starts not on Saturday" leaves "Saturday I open till 6"); another name replaces
+one only when worded as a change; a computation ("2 sites × 4 plots = 8") restates values;
+a shared slot word qualified otherwise is two slots ("practical exam" / "theory exam"); and a
+date or time needs more than a shared entity ("Mateus back 23 Mar" / "Mateus has a conference
+16–20 Mar") or one shared word between sentences that each name something else.
 """
 
 from __future__ import annotations
@@ -99,10 +106,14 @@ def decide(candidate: Candidate, neighbours: Sequence[Neighbour]) -> Decision:
             candidate.text.strip().lower() == m.text.strip().lower() or len(new & old) / len(new | old) >= 0.85
         ):
             return Decision("duplicate", (m.id,), "same content")
-    claim = claims.parse(candidate.text)
-    context = claims.parse(candidate.context).slot if candidate.context else frozenset()
+    about = claims.parse(candidate.context)
+    claim = claims.resolve(claims.parse(candidate.text), about)
+    context = about.slot
     may = [m for m in neighbours if _may_change(candidate, m)]
-    found = _strongest([(m.id, c) for m in may if (c := _contradiction(candidate, claim, context, m))])
+    named = {m.id: claims.parse(m.text).subject_words() for m in neighbours}
+    found = _strongest(
+        [(m.id, c) for m in may if (c := _contradiction(candidate, claim, context, m, _elsewhere(named, m.id)))]
+    )
     if not found and claim.shift and "date" in claim.values:
         dated = [
             m
@@ -158,25 +169,59 @@ def _strongest(found: list[tuple[str, _Conflict]]) -> list[tuple[str, str]]:
     return [(mid, c.why) for mid, c in found if not c.kind or c.support >= best[c.kind]]
 
 
-def _contradiction(c: Candidate, claim: Claim, context: frozenset[str], m: Neighbour) -> _Conflict | None:
+def _elsewhere(named: dict[str, set[str]], mid: str) -> set[str]:
+    """Name words the other neighbours say: a name one of them is about is a subject, no value."""
+    return set().union(*(words for other, words in named.items() if other != mid))
+
+
+def _contradiction(
+    c: Candidate,
+    claim: Claim,
+    context: frozenset[str],
+    m: Neighbour,
+    elsewhere: frozenset[str] | set[str] = frozenset(),
+) -> _Conflict | None:
     """Why ``c`` contradicts ``m`` (None when it does not)."""
     old = claims.parse(m.text)
-    taken_back = claims.denies(claim, old)
-    if taken_back:
-        return _Conflict(f"takes back {', '.join(sorted(taken_back))}")
-    slot = ((claim.slot | context) & old.slot) | claim.shared_subject(old)
+    # a slot word both qualify otherwise is two slots ("practical exam" / "theory exam")
+    slot = {
+        w for w in ((claim.slot | context) & old.slot) | claim.shared_subject(old) if not claim.qualifies_apart(old, w)
+    }
     kinds = claims.conflicts(claim, old)
     anchors = {(k, v) for k, v in claims.shared(claim, old) if k not in kinds and k != "name"}
     support = len(slot) + len(anchors)
+    taken_back = claims.denies(claim, old)
+    # a value taken back about someone the memory does not name ("Karim starts not on Saturday")
+    # leaves the memory's own Saturday alone
+    if taken_back and (support or claim.proper() <= {claims.stem(w) for w in old.words}):
+        return _Conflict(f"takes back {', '.join(sorted(taken_back))}")
+    if claim.derived:
+        return None  # a computation restates values, it does not state them
     smaller = min(len(claim.slot), len(old.slot)) or 1
-    enough = support >= 1 and (support >= 0.34 * smaller or claim.change)
+    # a third of the smaller slot shared, or, for a sentence worded as a change, a quarter of its own
+    enough = support >= max(1, 0.34 * smaller) or claim.change and support >= max(1, 0.25 * len(claim.slot))
     typed = kinds - {"num", "name"}
+    mine, theirs = claim.proper(), old.proper()
+    if (not anchors and slot and slot <= claim.capitals & old.capitals) or (
+        mine and theirs and not mine & theirs and support < 2
+    ):
+        # Only the entity is shared ("Mateus back 23 Mar" / "Mateus has a conference 16-20 Mar"), or each
+        # names what the other does not ("Covão sampled 12 Mar" / "Lagoa 3 March"): a quantity or version
+        # names its own attribute (nights, kg), a date or time does not say of what.
+        typed -= {"date", "weekday", "time"}
     where = ", ".join(sorted(slot | {v for _, v in anchors})[:4])
     strength = (support, len(claim.words & old.words))
     if typed and enough:
         kind = sorted(typed)[0]
         return _Conflict(f"same slot ({where}), new {', '.join(sorted(typed))}", kind, strength)
-    if "name" in kinds and len(slot) >= 2 and support >= 0.34 * smaller:  # names are subjects as often as values
+    fresh = claims.differences(claim, old).get("name", ([], []))[0]
+    if (
+        "name" in kinds
+        and claim.change
+        and len(slot) >= 2
+        and support >= 0.34 * smaller
+        and not all(claims.stem(w) in elsewhere for n in fresh for w in n.split())
+    ):  # names are subjects as often as values: another name replaces one only worded as a change
         return _Conflict(f"same slot ({where}), another name", "name", strength)
     if "num" in kinds and (len(slot) >= 2 or (claim.change and slot)):
         return _Conflict(f"same slot ({where}), another number", "num", strength)

@@ -21,8 +21,8 @@ from ..llm import LLMClient, LLMError
 from ..retrieval.hits import SearchHit
 from ..store import IndexItem, NewMemory
 from ..store.records import now_iso
-from . import rows, schema  # noqa: F401  (schema registers the validity migration)
-from .classifier import Classifier, Item, Utterance, topic
+from . import claims, rows, schema  # noqa: F401  (schema registers the validity migration)
+from .classifier import Classifier, Item, Utterance, said_before, topic
 from .llm_extractor import LLMExtractor
 from .order import later_first, may_move, stated
 from .reconcile import ACTIONS, Candidate, Decision, Neighbour, decide
@@ -128,6 +128,10 @@ class Formation:
         window = turns[max(0, first_new - CONTEXT_TURNS) :]
         items, extractor = self.extract(window, first_new - max(0, first_new - CONTEXT_TURNS))
         for item in items:
+            # A terse value ("actually 3 wks.") is about the question it answers and what it corrects; the
+            # latter is a guess, so it is indexed with the memory and read by recall order, never by reconciliation.
+            before = claims.antecedent(item.text, said_before(window, item))
+            terse = len(claims.parse(item.text).slot) <= 2
             candidate = Candidate(
                 item.kind,
                 item.text,
@@ -138,8 +142,8 @@ class Formation:
                 item.confidence,
                 item.role,
                 extractor,
-                topic(window, item, items),
-                topic(window, item),
+                topic(window, item, items, terse=terse),
+                _joined(topic(window, item, terse=terse), before),
             )
             counts[self.reconcile(candidate).action] += 1
         with store.transaction() as db:
@@ -366,6 +370,10 @@ class Formation:
         if memory is None:
             raise NotFound(f"no memory {memory_id!r} in namespace {namespace!r}", field="id")
         return memory.to_dict() | self.validity([memory_id])[memory_id]
+
+
+def _joined(*parts: str) -> str:
+    return " ".join(p for p in parts if p)
 
 
 def _refined(metadata: dict[str, Any], text: str, exchange: str) -> dict[str, Any]:

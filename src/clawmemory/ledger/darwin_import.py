@@ -119,8 +119,8 @@ def import_darwin_memo(
     _check(payload)
     store = ledger.store
     ns = ledger.ns(namespace)
-    state = payload.get("ledger") if isinstance(payload.get("ledger"), dict) else {}
-    history = state.get("history") if isinstance(state.get("history"), dict) else {}
+    state = state if isinstance(state := payload.get("ledger"), dict) else {}
+    history = history if isinstance(history := state.get("history"), dict) else {}
     damaged = set(state.get("damaged") or [])
     pending = [t for t in (state.get("pending") or []) if isinstance(t, dict) and isinstance(t.get("id"), str)]
     alive = list(payload["entries"])
@@ -155,7 +155,7 @@ def import_darwin_memo(
         def insert(d: dict[str, Any], memory_id: str, *, status: str) -> None:
             notes = _notes(history, d["id"])
             wins, losses, net, last = _settle_stats(notes)
-            kind = d.get("kind") if d.get("kind") in KINDS else "explicit"
+            kind = str(d["kind"]) if d.get("kind") in KINDS else "explicit"
             extra = {
                 "darwin": _redacted(d),
                 "darwin_history": notes,
@@ -181,7 +181,7 @@ def import_darwin_memo(
                 origin_id=d["id"],
                 extra=extra,
                 dirty=int(status == "alive"),
-                last_settled_at=_ts(last, None) if last else None,
+                last_settled_at=(_ts(last, "") or None) if last else None,
                 wins=wins,
                 losses=losses,
                 net_credit=net,
@@ -260,10 +260,10 @@ def import_darwin_memo(
         for t in pending:
             if rows.ticket_exists(db, t["id"]):
                 continue
-            members = [(t.get("deciding_entry"), "decider")] + [
+            named = [(t.get("deciding_entry"), "decider")] + [
                 (s, "supporter") for s in t.get("supporting_entries") or []
             ]
-            members = [(id_map[m], role) for m, role in members if isinstance(m, str) and m in id_map]
+            members = [(id_map[m], role) for m, role in named if isinstance(m, str) and m in id_map]
             members = list({m: (m, role) for m, role in reversed(members)}.values())[::-1]
             rows.open_ticket(
                 db,
@@ -274,7 +274,7 @@ def import_darwin_memo(
                 opened_at=now,
                 expires_at=expires,
                 extra={"darwin": t, "imported_from": origin},
-                members=[(m, role, 0) for m, role in members],
+                members=[(m, role, 0.0) for m, role in members],
             )
             counts["tickets"] += 1
         rows.event(
