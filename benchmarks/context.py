@@ -15,6 +15,9 @@ wheel (test extra); o200k_base is added when the `bpe-openai` wheel is importabl
 
 from __future__ import annotations
 
+import clawmemory  # noqa: F401  (first, as in the daemon: it sets thread-spin limits before numpy loads; ruff's isort must not move numpy above it)
+
+# isort: split
 import argparse
 import glob
 import json
@@ -31,8 +34,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np  # noqa: E402
-
-import clawmemory  # noqa: F401  (first, as in the daemon: it sets thread-spin limits before numpy loads)
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))

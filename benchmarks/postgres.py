@@ -27,6 +27,9 @@ Run under ``nice -n 10``; the load average is printed beside every figure.
 
 from __future__ import annotations
 
+import clawmemory  # noqa: F401  (first: it sets thread-spin limits before numpy's BLAS loads; ruff's isort must not move numpy above it)
+
+# isort: split
 import argparse
 import os
 import resource
@@ -38,8 +41,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-import clawmemory  # noqa: F401  (first: it sets thread-spin limits before numpy's BLAS loads)
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))

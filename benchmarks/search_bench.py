@@ -15,6 +15,9 @@ plain rows' questions never split. ``decompose_us`` is the rule-based decomposit
 
 from __future__ import annotations
 
+import clawmemory  # noqa: F401  (first, as in the daemon: it sets thread-spin limits before numpy loads; ruff's isort must not move numpy above it)
+
+# isort: split
 import argparse
 import sys
 import tempfile
@@ -23,8 +26,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np  # noqa: E402
-
-import clawmemory  # noqa: F401  (first, as in the daemon: it sets thread-spin limits before numpy loads)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import Corpus, report, summary_ms  # noqa: E402
