@@ -47,6 +47,7 @@ from .config import (
     parse_config_text,
     plugin_config,
     plugin_entry,
+    plugins_section,
     read_manifest,
     render_config,
     resolve_load_path,
@@ -158,7 +159,7 @@ def _value(container: Mapping[str, Any] | None, key: str) -> dict[str, Any]:
 
 def snapshot_previous(data: Mapping[str, Any]) -> dict[str, Any]:
     """What install is about to replace, to be restored by uninstall."""
-    plugins = plugins if isinstance(plugins := data.get("plugins"), dict) else {}
+    plugins = plugins_section(data)
     slots = slots if isinstance(slots := plugins.get("slots"), dict) else {}
     core = plugin_entry(data, "memory-core")
     return {
