@@ -32,7 +32,7 @@ Targets (issue 13, on the untouched split, offline): extraction recall >= 0.85 a
 - compaction: the offline summary of each whole conversation; the share of planted key
   phrases it keeps.
 
-    .venv/bin/python benchmarks/formation.py [--split tune|seen|fresh|fresh2|fresh3|fresh4|all] [--json OUT] [--failures]
+    .venv/bin/python benchmarks/formation.py [--split tune|seen|fresh|fresh2|fresh3|fresh4|fresh5|all ...] [--json OUT] [--failures]
 """
 
 from __future__ import annotations
@@ -235,11 +235,11 @@ def _print_failures(split: str, u: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--split", choices=(*SPLITS, "all"), default="all")
+    ap.add_argument("--split", nargs="+", choices=(*SPLITS, "all"), default=["all"], help="one or more splits")
     ap.add_argument("--json", help="also write the result here")
     ap.add_argument("--failures", action="store_true", help="print each stale update and wrong supersede")
     args = ap.parse_args(argv)
-    names = list(SPLITS) if args.split == "all" else [args.split]
+    names = list(SPLITS) if "all" in args.split else args.split
     start = time.perf_counter()
     result: dict[str, Any] = {"benchmark": "formation", "extractor": "offline"}
     rows = []

@@ -238,3 +238,13 @@ def test_the_cheap_test_lets_a_change_or_a_hand_over_through():
     assert may_move([("fact", "Babysitter yes."), ("fact", "so no babysitter after all, scratch that")])
     assert may_move([("fact", "Ines writes the report."), ("fact", "Karl will write the report.")])
     assert not may_move([("fact", "Babysitter yes."), ("fact", "The babysitter is lovely.")])
+
+
+def test_a_swap_is_found_by_the_subject_of_what_it_revises_and_ranks_above_it(engine):
+    said_then_later(
+        engine,
+        "We decided the hallway floor will be oak, not tiles.",
+        "Big change: we swapped the oak for a vinyl plank, half the price.",
+    )
+    texts = [h.text for h in engine.search("hallway floor", NS, corpus="memory", limit=5, mode="lexical")]
+    assert len(texts) == 2 and "vinyl plank" in texts[0], texts

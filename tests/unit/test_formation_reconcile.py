@@ -283,3 +283,26 @@ def test_another_name_joining_several_names_it_says_again_replaces_none():
     # one name said again in another role is still replaced
     duty = mem("m2", "front desk duty this week is Aiko.")
     assert decide(cand("front desk duty switched to Ren this week, Aiko is on leave."), [duty]).targets == ("m2",)
+
+
+def test_a_change_below_the_bar_names_the_memory_it_revises():
+    # a swap takes back what the memory asserts; it is added, with the memory's text to index it by
+    floor = mem("m1", "Hallway floor will be oak, not tiles, the dog slips on tiles.")
+    swap = decide(cand("Big change: we swapped the oak for a vinyl plank, half the price."), [floor])
+    assert (swap.action, swap.revises) == ("add", floor.text)
+    # a change of weekdays about a name both say
+    coach = mem("m2", "Swimming coach is Bartek, Mondays and Wednesdays 45 min.")
+    moved = decide(cand("Bartek changed the plan, now it's Tuesdays and Fridays"), [coach])
+    assert moved.revises == coach.text
+    # no change, or nothing in common: nothing revised
+    assert decide(cand("Bartek is great with the kids."), [coach]).revises == ""
+    assert decide(cand("we swapped the car for a cargo bike"), [floor]).revises == ""
+
+
+def test_a_computation_holds_no_value_a_new_one_replaces():
+    costs = mem("m1", "3 rooms × 2 nights × €90 = €540 for the team.")
+    assert decide(cand("| Hotel Linde | 2 rooms | 4 nights ok |"), [costs]).action != "contradict"
+
+
+def test_a_unit_outside_a_to_z_is_a_unit():
+    assert claims.parse("dose down to 150 µg").values == {"qty:µg": frozenset({"150"})}

@@ -68,7 +68,10 @@ _CRON = re.compile(
 _PIN = re.compile(r"(?<![\w.-])(?P<name>[a-z][\w.-]*?)(?:==|@|:)v?(?P<ver>\d[\w.+-]*)", re.I)
 _NUMBER = r"\d+(?:[.,]\d+)*"
 _PER = r"(?:\s*(?:/|\b(?:per|a|an|each)\b)\s*(?P<per>[a-z]+))?"
-_QTY = re.compile(rf"(?P<cur>[$€£])?(?<![\w.])(?P<n>{_NUMBER})(?:\s*(?P<unit>%|(?!(?:per|a|an|each)\b)[a-z]+))?{_PER}")
+# a unit is a word, also of letters outside a-z ("150 µM", "5 °C" reads "c")
+_QTY = re.compile(
+    rf"(?P<cur>[$€£])?(?<![\w.])(?P<n>{_NUMBER})(?:\s*°?(?P<unit>%|(?!(?:per|a|an|each)\b)[^\W\d_]+))?{_PER}"
+)
 _RANGE = re.compile(r"(?<![\w.:])(\d{1,2})\s*(?:till|until|to|-|–)\s*(\d{1,2})(?![\w:]|\.\d)")
 _GROUPED = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")  # "13.900": thousands in the European way, not a version
 _IDENT = re.compile(r"(?<![\w.-])(?=[\w-]*[a-z])(?=[\w-]*\d)[a-z][\w-]*(?![\w-])")  # b1, lh1234, europe-west4
