@@ -13,6 +13,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ..core import memory_hit
@@ -59,7 +60,8 @@ class Formation:
         self._llm = llm
         self._extractor: LLMExtractor | None | str = "unset"
         self.queue = SessionQueue(self.process)
-        self.stats = {"turns": 0, "candidates": 0, "seconds": 0.0, "llm_fallbacks": 0}
+        # seconds: wall time of processing; cpu_seconds: the worker thread's CPU (steadier on a shared box)
+        self.stats = {"turns": 0, "candidates": 0, "seconds": 0.0, "cpu_seconds": 0.0, "llm_fallbacks": 0}
 
     # -- the queue ------------------------------------------------------------------------
 
@@ -109,7 +111,7 @@ class Formation:
         """Extract and reconcile the session's messages not processed yet; counts per action.
         With ``memory_formation`` off they are only marked processed: turns committed while it
         is off never become memories, also after it is turned on again."""
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.thread_time()
         store = self.core.store
         counts = dict.fromkeys(ACTIONS, 0)
         if not self.core.settings.memory_formation:
@@ -143,7 +145,7 @@ class Formation:
                 item.role,
                 extractor,
                 topic(window, item, items, terse=terse),
-                _joined(topic(window, item, terse=terse), before),
+                _joined(topic(window, item, terse=terse, header=True), before),
             )
             counts[self.reconcile(candidate).action] += 1
         with store.transaction() as db:
@@ -151,6 +153,7 @@ class Formation:
         self.stats["turns"] += len(turns) - first_new
         self.stats["candidates"] += len(items)
         self.stats["seconds"] += time.perf_counter() - start
+        self.stats["cpu_seconds"] += time.thread_time() - cpu
         return counts
 
     # -- reconciliation ---------------------------------------------------------------------
@@ -195,6 +198,8 @@ class Formation:
                 self.stats["llm_fallbacks"] += 1
                 log.warning("llm reconciliation failed (%s); offline rules", exc)
         decision = decision or decide(candidate, near)
+        if decision.revises:  # indexed with what it revises, read by the recall order
+            candidate = replace(candidate, exchange=_joined(candidate.exchange, decision.revises))
         self._apply(candidate, decision)
         return decision
 
