@@ -42,7 +42,7 @@ from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import percentile, report  # noqa: E402
+from _common import percentile, print_table, report  # noqa: E402
 from _embed_cache import DEFAULT_DIR, CachedEmbedder  # noqa: E402
 
 from clawmemory.engine import Engine  # noqa: E402
@@ -116,8 +116,8 @@ def evaluate(
         try:
             turns = engine.search(q["question"], namespace, limit=10, corpus="messages", mode=mode, deep=deep)
             elapsed = time.perf_counter() - t0
-            sessions = engine.search(
-                q["question"], namespace, limit=10, corpus="messages", mode=mode, granularity="container", deep=deep
+            sessions = engine.search(  # every session in the candidate pool: where the evidence ranks
+                q["question"], namespace, limit=POOL, corpus="messages", mode=mode, granularity="container", deep=deep
             )
             error = None
         except InvalidInput as exc:  # e.g. an unbalanced quote in the question: counts as a miss
@@ -133,6 +133,11 @@ def evaluate(
                 "turn_recall@10": len(set(top[:10]) & set(gold)) / len(gold),
                 "session_recall@5": float(gold_sessions <= set(top_sessions[:5])),
                 "session_recall@10": float(gold_sessions <= set(top_sessions[:10])),
+                "evidence_sessions": len(gold_sessions),
+                "worst_session_rank": max(
+                    (top_sessions.index(s) + 1 if s in top_sessions else None for s in gold_sessions),
+                    key=lambda r: r or POOL + 1,
+                ),
                 "ms": elapsed * 1000,
                 "error": error,
             }
@@ -140,6 +145,7 @@ def evaluate(
     return rows
 
 
+POOL = 1000  # sessions asked for in the container search: all of a conversation's that reach the pool
 METRICS = ("turn_recall@5", "turn_recall@10", "session_recall@5", "session_recall@10")
 # What --cv tunes (Searcher.params fields) and the values it may pick; the shipped defaults are
 # one point of this grid and where each fold's search starts.
@@ -165,6 +171,31 @@ def summarise(rows: list[dict]) -> dict:
 def by_category(rows: list[dict]) -> dict[str, dict]:
     return {
         CATEGORIES.get(c, str(c)): summarise([r for r in rows if r["category"] == c])
+        for c in sorted({r["category"] for r in rows})
+    }
+
+
+def session_misses(rows: list[dict]) -> dict[str, int]:
+    """Why questions miss session R@5: more evidence sessions than 5 (out of reach), an
+    evidence session outside the candidate pool, or all in the pool but one ranked 6–10 or lower."""
+    out = {"hit": 0, "over_5_sessions": 0, "not_in_pool": 0, "rank_6_10": 0, "rank_over_10": 0}
+    for r in rows:
+        rank = r["worst_session_rank"]
+        if r["session_recall@5"]:
+            key = "hit"
+        elif r["evidence_sessions"] > 5:
+            key = "over_5_sessions"
+        elif rank is None:
+            key = "not_in_pool"
+        else:
+            key = "rank_6_10" if rank <= 10 else "rank_over_10"
+        out[key] += 1
+    return out
+
+
+def misses_by_category(rows: list[dict]) -> dict[str, dict[str, int]]:
+    return {
+        CATEGORIES.get(c, str(c)): session_misses([r for r in rows if r["category"] == c])
         for c in sorted({r["category"] for r in rows})
     }
 
@@ -240,6 +271,7 @@ def cross_validate(
         "held_out": summarise(held_out),
         "held_in_per_category": by_category(held_in),
         "held_out_per_category": by_category(held_out),
+        "held_out_session_misses": misses_by_category(held_out),
     }
 
 
@@ -371,6 +403,7 @@ def main() -> None:
         "conversations": [c["name"] for c in convs],
         **overall,
         "per_category": per_category,
+        "session_misses": misses_by_category(rows),
         "p50_ms": round(percentile(ms, 50), 2),
         "p99_ms": round(percentile(ms, 99), 2),
         "ingest_s": round(ingest_s, 2),
@@ -399,6 +432,10 @@ def main() -> None:
                 [f"{prefix} {label} {name}", v["n"], *(v[m] for m in METRICS)]
                 for name, v in part[f"{side}_per_category"].items()
             ]
+    misses = [[f"shipped defaults {c}", *m.values()] for c, m in result["session_misses"].items()]
+    if cv:
+        misses += [[f"cv held-out {c}", *m.values()] for c, m in cv["held_out_session_misses"].items()]
+    print_table("why questions miss session R@5", ["category", *session_misses([])], misses)
     report(
         f"LoCoMo retrieval ({', '.join(c['name'] for c in convs)}; {args.mode})",
         ["category", "n", *METRICS],
