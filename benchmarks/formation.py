@@ -12,6 +12,7 @@ written for this benchmark, none of it from LoCoMo), in six splits reported apar
   or its failure notes), scored once at the end of round 3; seen since, and tuned on in round 4;
 - ``fresh4``: written in round 4 by another engineer, blind (without reading the formation code,
   its failure notes or its history), scored once at the end of round 4.
+- ``fresh5``: written blind in session 5, not yet scored.
 
 Targets (issue 13, on the untouched split, offline): extraction recall >= 0.85 at precision
 >= 0.70; 0 stale values ranked above their update; compaction keeps >= 95 % of planted items.
@@ -61,6 +62,7 @@ SPLITS = {
     "fresh2": DATA / "formation_fresh2.json",
     "fresh3": DATA / "formation_fresh3.json",
     "fresh4": DATA / "formation_fresh4.json",
+    "fresh5": DATA / "formation_fresh5.json",
 }
 
 
