@@ -322,6 +322,12 @@ def main() -> None:
         "held-in and held-out means separately",
     )
     parser.add_argument(
+        "--cv-grid",
+        default=",".join(GRID),
+        help="the GRID parameters --cv tunes, comma-separated (the others stay at their shipped defaults, "
+        "themselves chosen by an earlier --cv); default: all",
+    )
+    parser.add_argument(
         "--store",
         type=Path,
         default=None,
@@ -348,6 +354,9 @@ def main() -> None:
         help="also run deep search on every N-th question, beside the default on the same ones",
     )
     args = parser.parse_args()
+    names = [n.strip() for n in args.cv_grid.split(",") if n.strip()]
+    if unknown := [n for n in names if n not in GRID]:
+        parser.error(f"--cv-grid: not in GRID: {', '.join(unknown)} (known: {', '.join(GRID)})")
     files = sorted(args.data.glob("*.json"), key=lambda p: int(p.stem) if p.stem.isdigit() else p.stem)
     if not files:
         sys.exit(f"no LoCoMo files in {args.data}")
@@ -370,7 +379,7 @@ def main() -> None:
             backend[0].embed_query = functools.lru_cache(maxsize=None)(backend[0].embed_query)
         per_conv = {conv["name"]: evaluate(engine, conv, namespace, ids, args.mode) for conv, namespace, ids in loaded}
         rows = [r for conv_rows in per_conv.values() for r in conv_rows]
-        cv = cross_validate(engine, loaded, args.mode, per_conv) if args.cv else None
+        cv = cross_validate(engine, loaded, args.mode, per_conv, {k: GRID[k] for k in names}) if args.cv else None
         rerank_cv = None
         if args.rerank:
             cache_scores(engine)
