@@ -26,11 +26,13 @@ Targets (issue 13, on the untouched split, offline): extraction recall >= 0.85 a
   searched in the memory corpus and it is *stale* when a memory holding the old value ranks
   above the one holding the new value (or the new one is not found). Superseded memories that
   hold no planted old value are listed: ``settled_questions`` (a planted open question that a
-  later decision settled) and ``superseded_other`` (everything else, to read).
+  later decision settled) and ``superseded_other`` (everything else, to read). ``key@1``: the
+  ordinary-retrieval check of the same store: each planted item that no update retires, searched
+  by its key phrase, is the top hit (what a wrong supersede or a wrong later-first move costs).
 - compaction: the offline summary of each whole conversation; the share of planted key
   phrases it keeps.
 
-    .venv/bin/python benchmarks/formation.py [--split tune|seen|fresh|fresh2|fresh3|fresh4|all] [--json OUT]
+    .venv/bin/python benchmarks/formation.py [--split tune|seen|fresh|fresh2|fresh3|fresh4|fresh5|all ...] [--json OUT] [--failures]
 """
 
 from __future__ import annotations
@@ -123,9 +125,11 @@ def updates(conversations: list[dict[str, Any]], home: Path) -> dict[str, Any]:
     total = stale = superseded = 0
     settled: list[str] = []
     other: list[str] = []
-    turns = 0
+    turns = keyed = first = 0
     seconds = 0.0
     stale_ids: list[str] = []
+    failures: list[dict[str, Any]] = []
+    wrong: list[dict[str, str]] = []
     for conv in conversations:
         settings = load_settings(home / conv["id"], embedding_provider="none")
         with Engine(settings) as engine:
@@ -150,22 +154,37 @@ def updates(conversations: list[dict[str, Any]], home: Path) -> dict[str, Any]:
                 if old is not None and (new is None or old < new):
                     stale += 1
                     stale_ids.append(u["old"])
+                    failures.append({**u, "new_rank": new, "old_rank": old, "top": [h.text for h in hits[:6]]})
                 history = [m["text"].lower() for m in engine.memory_history("bench")]
                 superseded += any(u["old_key"] in t for t in history)
+            retired = {u["old"] for u in conv["updates"]}
+            for it in conv["items"]:  # ordinary retrieval: a current item found first by its key phrase
+                if it["id"] not in retired:
+                    keyed += 1
+                    top = engine.search(it["key"].lstrip("-+"), "bench", corpus="memory", limit=1)  # "-x" excludes
+                    first += bool(top) and it["key"] in top[0].text.lower()
             olds = [u["old_key"] for u in conv["updates"]]
             questions = [it["key"] for it in conv["items"] if it["kind"] == "question"]
             for m in engine.memory_history("bench"):
                 text = m["text"].lower()
                 if not any(k in text for k in olds):
-                    (settled if any(q in text for q in questions) else other).append(m["text"])
+                    if any(q in text for q in questions):
+                        settled.append(m["text"])
+                    else:
+                        other.append(m["text"])
+                        by = engine.get_memory(m["superseded_by"], "bench").text if m.get("superseded_by") else ""
+                        wrong.append({"memory": m["text"], "superseded_by": by})
     return {
         "updates": total,
         "stale_above_new": stale,
         "stale_rate": round(stale / max(total, 1), 3),
         "superseded_detected": round(superseded / max(total, 1), 3),
         "stale": stale_ids,
+        "failures": failures,
+        "wrong_supersedes": wrong,
         "settled_questions": len(settled),
         "superseded_other": other,
+        "key_at_1": f"{first}/{keyed}",
         "ms_per_turn": round(1000 * seconds / max(turns, 1), 2),
         "turns": turns,
     }
@@ -198,12 +217,29 @@ def evaluate(conversations: list[dict[str, Any]]) -> dict[str, Any]:
         }
 
 
+def _print_failures(split: str, u: dict[str, Any]) -> None:
+    """Each stale update (ranks of the old and new value, the top hits) and each other superseded memory."""
+    for f in u["failures"]:
+        print(
+            f"[{split}] stale {f['old']} -> {f['new']}: {f['query']!r} old {f['old_key']!r} at {f['old_rank']}, "
+            f"new {f['new_key']!r} at {f['new_rank']}",
+            file=sys.stderr,
+        )
+        for i, text in enumerate(f["top"]):
+            print(f"    {i}. {text[:140]}", file=sys.stderr)
+    for w in u["wrong_supersedes"]:
+        print(
+            f"[{split}] superseded other: {w['memory'][:140]!r}\n    by {w['superseded_by'][:140]!r}", file=sys.stderr
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--split", choices=(*SPLITS, "all"), default="all")
+    ap.add_argument("--split", nargs="+", choices=(*SPLITS, "all"), default=["all"], help="one or more splits")
     ap.add_argument("--json", help="also write the result here")
+    ap.add_argument("--failures", action="store_true", help="print each stale update and wrong supersede")
     args = ap.parse_args(argv)
-    names = list(SPLITS) if args.split == "all" else [args.split]
+    names = list(SPLITS) if "all" in args.split else args.split
     start = time.perf_counter()
     result: dict[str, Any] = {"benchmark": "formation", "extractor": "offline"}
     rows = []
@@ -212,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
         r = evaluate(convs)
         result[name] = r
         e, u, c = r["extraction"], r["updates"], r["compaction"]
+        if args.failures:
+            _print_failures(name, u)
         rows.append(
             [
                 name,
@@ -225,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
                 u["settled_questions"],
                 len(u["superseded_other"]),
                 c["keep_rate"],
+                u["key_at_1"],
                 u["ms_per_turn"],
             ]
         )
@@ -243,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
             "q settled",
             "other superseded",
             "compaction keep",
+            "key@1",
             "ms/turn",
         ],
         rows,

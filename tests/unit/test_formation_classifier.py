@@ -199,3 +199,38 @@ def test_a_choice_or_a_change_stated_without_a_subject_is_durable_and_an_emoji_e
         "also remind me the exam is on oct 14",
     ]
     assert len(sentences("Go on then, Friday it is 🚂 Mum pays the tickets.")) == 1
+
+
+def test_alternatives_not_decided_are_an_open_question_and_a_title_ends_no_sentence():
+    items = _items(("user", "For the reception we're weighing the boathouse or the orangery, nothing decided yet."))
+    assert [i.kind for i in items] == ["question"]
+    assert sentences("I owe Prof. Amsel the slides by May 4. Then a break.") == [
+        "I owe Prof. Amsel the slides by May 4.",
+        "Then a break.",
+    ]
+
+
+def test_a_yes_or_no_on_a_labelled_subject_is_a_decision():
+    items = _items(
+        ("assistant", "Up to you."),
+        ("user", "the dessert table: yes, ordering it tomorrow. kids eat free there"),
+    )
+    assert [(i.kind, i.text) for i in items][:1] == [("decision", "the dessert table: yes, ordering it tomorrow.")]
+    # an interjection, or a yes that starts a clause, labels nothing
+    for text in ("haha no sorry, wrong window.", "ugh yes it does, sadly.", "phew no worries at all"):
+        assert not any(i.kind == "decision" for i in _items(("assistant", "Right?"), ("user", text))), text
+
+
+def test_the_exchange_of_a_setting_reaches_past_a_header_that_only_announces_its_block():
+    from clawmemory.formation.classifier import topic
+
+    turns = [
+        Utterance(
+            "user",
+            "moved the nightly export, the old disk died. the crontab line is now:\n```\n15 3 * * * /usr/local/bin/export.sh\n```",
+            0,
+        )
+    ]
+    item = Classifier().items(turns)[0]
+    assert topic(turns, item) == "the crontab line is now:"  # what reconciliation reads
+    assert topic(turns, item, header=True) == "moved the nightly export, the old disk died. the crontab line is now:"

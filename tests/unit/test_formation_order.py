@@ -107,7 +107,7 @@ PLAIN = [
     "Still in Leeds with my partner Dev and our greyhound, Biscuit.",
     "let's talk about it tomorrow",  # a relative time word: no value a later one changes
     "Monique likes twelve-string guitars",  # "mon" inside a word, "twelve" counts nothing
-    "On second thought we're keeping the car.",
+    "We're keeping the old car for the holidays.",
 ]
 
 
@@ -122,6 +122,8 @@ def test_a_search_whose_hits_cannot_be_about_one_subject_is_not_parsed():
     assert not may_move([("fact", VALUED[0])])
     assert may_move([("fact", VALUED[0]), ("fact", VALUED[1])])
     assert may_move([("question", PLAIN[3]), ("fact", PLAIN[0])])
+    # a retraction may revise an earlier memory without a value on either side
+    assert may_move([("fact", PLAIN[3]), ("fact", "On second thought we're selling the car.")])
 
 
 def said_then_later(engine, first: str, later: str) -> None:
@@ -189,3 +191,60 @@ def test_a_later_change_that_asserts_what_the_earlier_took_back_ranks_above_it()
     assert same_subject(tabs, spaces)
     assert may_move([("fact", tabs.text), ("fact", spaces.text)])  # neither gives a value, yet one may move
     assert not same_subject(tabs, fact("the repo has spaces in some file names", "2026-02-10"))
+
+
+def test_a_change_with_a_value_of_another_kind_ranks_above_the_earlier_value_of_its_slot():
+    # "a 5 hour cap" reads as a duration, "4:30" as a clock time: the kinds differ, the slot and the change do not
+    cap = fact("Budget for the ride: a 5 hour cap", "2026-02-01")
+    revised = fact("cap now 4:30.", "2026-03-01")
+    assert same_subject(cap, revised)
+    assert not same_subject(cap, fact("cap 4:30 sounds hard.", "2026-03-01"))  # not worded as a change
+
+
+def test_a_turned_round_stance_ranks_above_the_stance_it_reverses():
+    yes = fact("Babysitter yes, for the two wedding evenings.", "2026-05-01")
+    reversal = fact("The babysitter: forget it, grandma offered to come, so no babysitter after all.", "2026-06-01")
+    assert same_subject(yes, reversal)
+    hits = [hit("yes", yes.text), hit("no", reversal.text)]
+    assert [h.id for h in later_first(hits, {"yes": yes, "no": reversal})] == ["no", "yes"]
+
+
+def test_a_member_taken_out_of_a_list_ranks_above_the_list():
+    menu = fact("starters: soup, bruschetta, oysters", "2026-04-01")
+    removed = fact("oysters removed, the fishmonger is closed that week", "2026-04-10")
+    assert claims.parse(removed.text).denied == {("phrase", "oysters")}
+    assert same_subject(menu, removed)
+    swapped = fact("We swapped the soup for a gazpacho, it will be too hot.", "2026-04-11")
+    assert ("phrase", "soup") in claims.parse(swapped.text).denied
+    assert same_subject(menu, swapped)
+    music = fact("music: a DJ from 9", "2026-04-01")
+    assert not same_subject(music, swapped)  # it takes back what the earlier never said
+
+
+def test_a_task_handed_to_someone_named_ranks_above_who_did_it():
+    mine = fact("Priyanka runs the frontend, I run the deploys.", "2026-01-05")
+    handed = fact("From March I'm handing the deploys over to Tobias, I join the data team.", "2026-02-20")
+    assert claims.parse(handed.text).actor == "tobias"
+    assert same_subject(mine, handed)
+    named = fact("Ines = intern, writes the weekly report", "2026-01-05")
+    takes = fact("Ines goes back to uni in May, so Karl will write the report from then.", "2026-04-01")
+    assert same_subject(named, takes)
+    # someone named doing a thing the earlier memory says nobody does is no hand-over
+    plain = fact("the weekly report goes out on fridays", "2026-01-05")
+    assert not same_subject(plain, takes)
+
+
+def test_the_cheap_test_lets_a_change_or_a_hand_over_through():
+    assert may_move([("fact", "Babysitter yes."), ("fact", "so no babysitter after all, scratch that")])
+    assert may_move([("fact", "Ines writes the report."), ("fact", "Karl will write the report.")])
+    assert not may_move([("fact", "Babysitter yes."), ("fact", "The babysitter is lovely.")])
+
+
+def test_a_swap_is_found_by_the_subject_of_what_it_revises_and_ranks_above_it(engine):
+    said_then_later(
+        engine,
+        "We decided the hallway floor will be oak, not tiles.",
+        "Big change: we swapped the oak for a vinyl plank, half the price.",
+    )
+    texts = [h.text for h in engine.search("hallway floor", NS, corpus="memory", limit=5, mode="lexical")]
+    assert len(texts) == 2 and "vinyl plank" in texts[0], texts

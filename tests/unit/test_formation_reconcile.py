@@ -255,3 +255,54 @@ def test_the_antecedent_of_a_terse_value_is_the_latest_earlier_value_of_its_kind
     assert claims.resolve(claims.parse("219 then"), claims.parse("189 euro")).values == {
         "qty:money": frozenset({"219"})
     }
+
+
+def test_a_bare_number_taken_back_across_sessions_needs_a_shared_slot_word():
+    # "instead of 3" in a later session is 3 days, not the bare 3 of an unrelated setting
+    setting = mem("m1", "maxRetries: 3")
+    later = cand("the trial is extended, we're doing 5 days instead of 3 because the vendor asked.")
+    assert decide(later, [setting]).action != "contradict"
+    # the same words in the exchange right after the setting correct it
+    just_said = Neighbour("m1", "fact", "maxRetries: 3", T_OLD, "user", "s2", 1)
+    assert decide(cand("ops changed their mind, retries need 5, not 3"), [just_said]).action == "contradict"
+    # a bare number given instead compares with a bare number, in any session
+    pin = mem("m2", "and node 18 -> 20 with it")
+    assert decide(cand("so the runtime is 22 now, not 20"), [pin]).action == "contradict"
+
+
+def test_a_date_with_only_an_identifier_in_common_supersedes_nothing():
+    exam = mem("m1", "Sitting the AWS SAA-C03 exam in November.")
+    deadline = cand("the SAA-C03 voucher expires june 30, I have to book before that")
+    assert decide(deadline, [exam]).action != "contradict"
+
+
+def test_another_name_joining_several_names_it_says_again_replaces_none():
+    tour = mem("m1", "The tour is three days in Kyoto and three days in Osaka.")
+    reordered = cand("Turns out the Tokyo connection is cheaper, so the tour is Osaka first then Kyoto.")
+    assert decide(reordered, [tour]).action != "contradict"
+    # one name said again in another role is still replaced
+    duty = mem("m2", "front desk duty this week is Aiko.")
+    assert decide(cand("front desk duty switched to Ren this week, Aiko is on leave."), [duty]).targets == ("m2",)
+
+
+def test_a_change_below_the_bar_names_the_memory_it_revises():
+    # a swap takes back what the memory asserts; it is added, with the memory's text to index it by
+    floor = mem("m1", "Hallway floor will be oak, not tiles, the dog slips on tiles.")
+    swap = decide(cand("Big change: we swapped the oak for a vinyl plank, half the price."), [floor])
+    assert (swap.action, swap.revises) == ("add", floor.text)
+    # a change of weekdays about a name both say
+    coach = mem("m2", "Swimming coach is Bartek, Mondays and Wednesdays 45 min.")
+    moved = decide(cand("Bartek changed the plan, now it's Tuesdays and Fridays"), [coach])
+    assert moved.revises == coach.text
+    # no change, or nothing in common: nothing revised
+    assert decide(cand("Bartek is great with the kids."), [coach]).revises == ""
+    assert decide(cand("we swapped the car for a cargo bike"), [floor]).revises == ""
+
+
+def test_a_computation_holds_no_value_a_new_one_replaces():
+    costs = mem("m1", "3 rooms × 2 nights × €90 = €540 for the team.")
+    assert decide(cand("| Hotel Linde | 2 rooms | 4 nights ok |"), [costs]).action != "contradict"
+
+
+def test_a_unit_outside_a_to_z_is_a_unit():
+    assert claims.parse("dose down to 150 µg").values == {"qty:µg": frozenset({"150"})}

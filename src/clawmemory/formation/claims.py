@@ -68,7 +68,10 @@ _CRON = re.compile(
 _PIN = re.compile(r"(?<![\w.-])(?P<name>[a-z][\w.-]*?)(?:==|@|:)v?(?P<ver>\d[\w.+-]*)", re.I)
 _NUMBER = r"\d+(?:[.,]\d+)*"
 _PER = r"(?:\s*(?:/|\b(?:per|a|an|each)\b)\s*(?P<per>[a-z]+))?"
-_QTY = re.compile(rf"(?P<cur>[$€£])?(?<![\w.])(?P<n>{_NUMBER})(?:\s*(?P<unit>%|(?!(?:per|a|an|each)\b)[a-z]+))?{_PER}")
+# a unit is a word, also of letters outside a-z ("150 µM", "5 °C" reads "c")
+_QTY = re.compile(
+    rf"(?P<cur>[$€£])?(?<![\w.])(?P<n>{_NUMBER})(?:\s*°?(?P<unit>%|(?!(?:per|a|an|each)\b)[^\W\d_]+))?{_PER}"
+)
 _RANGE = re.compile(r"(?<![\w.:])(\d{1,2})\s*(?:till|until|to|-|–)\s*(\d{1,2})(?![\w:]|\.\d)")
 _GROUPED = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")  # "13.900": thousands in the European way, not a version
 _IDENT = re.compile(r"(?<![\w.-])(?=[\w-]*[a-z])(?=[\w-]*\d)[a-z][\w-]*(?![\w-])")  # b1, lh1234, europe-west4
@@ -102,12 +105,19 @@ _DENY = re.compile(
     r"|(?P<a>(?:[^\s,;:(]+\s+)?[^\s,;:(]+)\s*(?:->|→|=>)"
     r"|\bfrom\s+(?P<f>\S+(?:\s\S+)?)\s+to\s+\S"
     r"|~~(?P<s>[^~]+)~~"
+    # a substitution takes back what it replaces ("swapped the quartz for a compact laminate")
+    r"|\b(?:swap(?:ped)?|replac(?:e|ed)|trad(?:e|ed)|exchang(?:e|ed))\s+(?:the\s+|our\s+|my\s+)?"
+    r"(?P<w>[^,;:.!?]{1,30}?)\s+(?:for|with)\s"
+    # a removal takes back what it removes ("drug B dropped", "we cancelled the Friday slot")
+    r"|(?P<r>(?:[^\s,;:(]+\s+)?[^\s,;:(]+)\s+(?:dropped|removed|cancell?ed|scrapped)\b(?!\s+(?:to|by|from)\b)"
+    r"|\b(?:dropped|removed|cancell?ed|scrapped)\s+(?:the\s+|our\s+|my\s+)?(?P<d>[^,;:.!?]{1,30}?)(?=\s*(?:[,.;:!?]|$))"
 )
 _CHANGE = re.compile(
     r"\b(?:now|anymore|any more|no longer|instead|chang(?:e|ed|es|ing)|switch(?:ed|es|ing)?|mov(?:e|ed|es|ing)|"
     r"push(?:ed|es)?|slips?|slipped|bump(?:ed|ing)?|upgrad(?:e|ed|ing)|downgrad(?:e|ed|ing)|updated?|actually|"
-    r"from now on|correction|correct(?:ed|ing)?|mistake|wrong|misspoke|scratch|turns out|turned out|replac(?:e|ed|ing)|"
-    r"swap(?:ped)?|cancel(?:led|ed)?|postpon(?:e|ed)|delay(?:ed)?|reschedul(?:e|ed)|new one|went up|goes up|"
+    r"from now on|correction|correct(?:ed|ing)?|mistake|wrong|misspoke|scratch|forget (?:it|that)|never ?mind|"
+    r"on second thought|turns out|turned out|replac(?:e|ed|ing)|"
+    r"swap(?:ped)?|cancel(?:led|ed)?|removed|scrapped|postpon(?:e|ed)|delay(?:ed)?|reschedul(?:e|ed)|new one|went up|goes up|"
     r"went down|goes down|raised|lowered|dropped|grew|increased|decreased)\b|->|→|~~"
 )
 _SHIFT = re.compile(
@@ -126,6 +136,10 @@ _NEGATIVE = re.compile(
     r"\b(?:hate|hates|dislike|can't stand|cannot stand|no|not|never|don't|dont|avoid|without|mustn't|must not)\b"
 )
 _ACTOR_NAME = r"(?P<name>[A-Z][\w'-]+)\s+(?:will|'ll|is going to|takes?|handles?|is doing)\b"
+# a hand-over names who does it from now on: the one it is handed to ("I'm handing infra to Rosa")
+_HANDOVER = re.compile(
+    r"\b(?:hand(?:s|ed|ing)?|pass(?:es|ed|ing)?)\s+(?:over\s+)?(?:[\w'-]+\s+){0,3}?(?:over\s+)?to\s+(?P<to>[A-Z][\w'-]+)"
+)
 _ACTOR_SELF = r"\b(?P<self>i|we)\s+(?!think|guess|hope|am|was|were|had|have|know|said|mean|checked)[a-z]+\b"
 _ACTOR = re.compile(rf"{_ACTOR_NAME}|{_ACTOR_SELF}", re.I)
 _CONDITION = re.compile(r"\b(?:if|unless|in case)\b[^,.;:!?]*", re.I)
@@ -174,6 +188,11 @@ class Claim:
     def says(self, name: str) -> bool:
         """The name is in the sentence, as a name or not ("Kafka retention …" starts a sentence)."""
         return all(w in self.words for w in name.split() if w != "&")
+
+    def asserts(self, phrase: str) -> bool:
+        """It says the phrase's content words and does not take the phrase back itself."""
+        words = content_words(phrase)
+        return bool(words) and words <= self.words and ("phrase", phrase) not in self.denied
 
     def subject_words(self) -> set[str]:
         """The words of its names, as slot words."""
@@ -302,6 +321,18 @@ def valued(text: str) -> bool:
     return bool(_MAY_HOLD_VALUE.search(text.lower())) and any(kind != "when" for kind in _typed(text)[0])
 
 
+def changes(text: str) -> bool:
+    """Whether the sentence is worded as a change or a correction ("now", "switched", "scratch
+    that", "dropped"): a cheap test, like :func:`valued`."""
+    return bool(_CHANGE.search(text.lower()))
+
+
+def hands_over(text: str) -> bool:
+    """Whether the sentence names someone who does a thing from now on ("Mei will do the counts",
+    "handing infra to Rosa"): a cheap test, like :func:`valued`."""
+    return bool(_HANDOVER.search(text) or re.search(_ACTOR_NAME, text))
+
+
 def takes_back(text: str) -> bool:
     """Whether the sentence takes a value back ("tabs not spaces", "25 -> 16"): what a later
     sentence may assert again (a cheap test, like :func:`valued`)."""
@@ -400,7 +431,11 @@ def _name_runs(found: str) -> list[str]:
 
 
 def _actor(text: str) -> str | None:
-    """Who does what the sentence says: "self" (I, we) or a name, whichever comes first."""
+    """Who does what the sentence says: the one a task is handed to, else "self" (I, we) or a
+    name, whichever comes first."""
+    handed = _HANDOVER.search(text)
+    if handed and handed.group("to").lower() not in STOP:
+        return handed.group("to").lower()
     named = [
         (m.start(), m.group("name").lower())
         for m in re.finditer(_ACTOR_NAME, text)

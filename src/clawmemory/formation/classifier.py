@@ -38,7 +38,7 @@ KINDS = ("fact", "preference", "decision", "commitment", "question")
 # a sentence ends at . ! ? and, in chat, at an emoji after a clause of its own ("deal 🤝 also pls remind me …")
 _EMOJI = "[\U0001f300-\U0001faff\u2600-\u27bf]"
 _SPLIT = re.compile(rf"(?<=[.!?])[\"')\]]*\s+|(?<={_EMOJI})\s+|\n+")
-_ABBREV = re.compile(r"(?:\b(?:Dr|Mr|Mrs|Ms|St|vs)|e\.g|i\.e)\.$")
+_ABBREV = re.compile(r"(?:\b(?:Dr|Mr|Mrs|Ms|Prof|St|vs)|e\.g|i\.e)\.$")
 _FENCE = re.compile(r"```.*?(?:```|$)", re.S)
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _WORD = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9'_.:/@&-]*[a-zA-Z0-9]|[a-zA-Z0-9]")
@@ -62,6 +62,10 @@ _SETTING = re.compile(r"(?<![\w.-])[a-zA-Z_][\w.\-/]*\s*(?:==|[:=@])\s*(?P<v>[^\
 _CRON = re.compile(r"^\s*[\d*/,-]+(?:\s+[\d*/,-]+){4}\s+\S")
 _MAX_SETTINGS = 12  # a block with more settings is a pasted dump to read, not statements to remember
 _SETTING_VALUE = re.compile(r"\d|[a-z]+_[a-z_]+|\w\.\w|://", re.I)
+# a yes or no on a labelled subject ("geyser: yes, doing it", "dessert — no."): a decision, like a setting's value
+_VERDICT = re.compile(
+    r"^(?P<label>[a-z][\w'/-]*(?: [\w'/-]+){0,2})\s*(?::|—|–)?\s+(?:yes|no|yep|nope)(?=\s*(?:[,.;:!—–]|$))"
+)
 _YES_NO = re.compile(r"^(?:yes|yeah|yep|no|nope|nah)\b[,.!:;]*\s+(?P<rest>.+)", re.I)
 _YES_NO_QUESTION = re.compile(r"^(?:should|shall|do|does|did|would|will|can|could|is|are|want|may)\b", re.I)
 _ASKS_PREFERENCE = re.compile(r"\b(?:want|prefer|like|rather|kind of|sort of|how (?:much|many|often|long))\b", re.I)
@@ -109,6 +113,7 @@ _CHOSE = re.compile(r"(?:decided|agreed|settled|went with|going with|chose|picke
 _UNSURE = re.compile(
     r"\b(?:not sure|unsure|don't know|dont know|do not know|unclear|undecided|open question|tbd|"
     r"haven't decided|have not decided|can't decide|still deciding|back and forth|wonder(?:ing)? (?:if|whether)|"
+    r"(?:not|isn't|aren't|nothing) (?:yet )?(?:decided|settled|final|fixed|confirmed)|"
     r"whether|or not|figure out)\b"
 )
 _DELIBERATE = re.compile(
@@ -275,18 +280,24 @@ def is_specific(text: str) -> bool:
     return bool(_SPECIFIC.search(text.lower()) or _NAME.search(text))
 
 
-def topic(turns: Sequence[Utterance], item: Item, items: Sequence[Item] = (), *, terse: bool = False) -> str:
+def topic(
+    turns: Sequence[Utterance], item: Item, items: Sequence[Item] = (), *, terse: bool = False, header: bool = False
+) -> str:
     """What the dialogue says ``item`` is about beyond its own words: the sentence before it in
     the same message ("Bad news: the race is full." before "I signed up for Utrecht instead.";
     "We signed for Kildonan Road!" before "£1,280 in the end") unless that is one of ``items``,
-    the prose that introduced a code block for a setting of it, and the question a reply's
-    first sentence answers (any ``terse`` sentence of the reply: "yes pls. … ok it's the 16th now"
-    after "want a study plan for the GIS exam?")."""
+    the prose that introduced a code block for a setting of it (with ``header``, also the sentence
+    before a lead that only announces the block: "moved the backups. crontab is now:"), and the
+    question a reply's first sentence answers (any ``terse`` sentence of the reply: "yes pls. …
+    ok it's the 16th now" after "want a study plan for the GIS exam?")."""
     i = next((k for k, t in enumerate(turns) if t.seq == item.seq), None)
     if i is None:
         return ""
     lead = next((lead for lead, line in code_lines(turns[i].text) if line == item.text), None)
     if lead is not None:  # a setting from a code block: the prose that introduced the block
+        if header and lead.rstrip().endswith(":") and lead in turns[i].text:
+            before = sentences(turns[i].text[: turns[i].text.index(lead)])
+            return " ".join([*before[-1:], lead])
         return lead
     parts = sentences(turns[i].text)
     n = next((k for k, p in enumerate(parts) if p in item.text), 0)
@@ -456,6 +467,9 @@ class Classifier:
         def make(kind: str, confidence: float, text: str = said) -> Item:
             return Item(kind, text, "user", turn.seq, turn.at, round(min(confidence, 1.0), 2))
 
+        verdict = _VERDICT.match(bare)
+        if verdict and not question and verdict.group("label") not in STOP:
+            return make("decision", 0.8)
         if len(words) < self.min_words and not (specific and prev is not None and first and alone):
             return None
         if _UNSURE.search(low) or (question and _DELIBERATE.search(low) and not _REQUEST.search(low)):

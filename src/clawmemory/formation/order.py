@@ -24,6 +24,7 @@ from functools import cached_property, lru_cache
 from ..retrieval.hits import SearchHit
 from . import claims
 from .claims import Claim
+from .classifier import content_words
 
 _ANCHOR_VALUES = frozenset({"name", "code", "version"})  # a shared date or number is an attribute, not a subject
 _NO_ATTRIBUTE = frozenset({"name"})  # names are anchors, not attributes
@@ -48,6 +49,11 @@ class Stated:
     @property
     def takes_back(self) -> bool:
         return takes_back(self.text)
+
+    @property
+    def revises(self) -> bool:
+        """Worded as a change, or it hands something to someone named (cheap tests)."""
+        return changes(self.text) or hands_over(self.text)
 
     @cached_property
     def context(self) -> Claim:
@@ -85,14 +91,32 @@ def takes_back(text: str) -> bool:
     return claims.takes_back(text)
 
 
+@lru_cache(maxsize=4096)
+def changes(text: str) -> bool:
+    """Whether ``text`` is worded as a change (:func:`claims.changes`)."""
+    return claims.changes(text)
+
+
+@lru_cache(maxsize=4096)
+def hands_over(text: str) -> bool:
+    """Whether ``text`` names someone who does a thing from now on (:func:`claims.hands_over`)."""
+    return claims.hands_over(text)
+
+
+@lru_cache(maxsize=4096)
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(claims.stem(w) for w in content_words(text))
+
+
 def may_move(memories: Sequence[tuple[str, str]]) -> bool:
     """Whether :func:`later_first` could move any of these memories ((kind, text) each): two are
-    about one subject only when the earlier is a question or takes a value back, or when both give
-    values (a cheap test that spares a search parsing its hits)."""
+    about one subject only when the earlier is a question or takes a value back, when both give
+    values, or when one is worded as a change or hands something over (a cheap test that spares a
+    search parsing its hits)."""
     if len(memories) < 2:
         return False
     return (
-        any(kind == "question" or takes_back(text) for kind, text in memories)
+        any(kind == "question" or takes_back(text) or changes(text) or hands_over(text) for kind, text in memories)
         or sum(valued(text) for _, text in memories) >= 2
     )
 
@@ -102,7 +126,11 @@ def same_subject(earlier: Stated, later: Stated) -> bool:
     if later.role != "user" and earlier.role == "user":
         return False  # the agent's words never rank above what the user said about it
     answers = earlier.kind == "question" and later.kind != "question"
-    if not (answers or earlier.takes_back or earlier.valued and later.valued):
+    both = earlier.valued and later.valued
+    # a revision may change an attribute without a typed value (a stance, a list's member, who does
+    # it); it needs a word in common with what it revises (the cheap test before any parsing)
+    revises = later.revises and bool(_stems(earlier.text) & _stems(later.text))
+    if not (answers or earlier.takes_back or both or revises):
         return False  # no attribute to change: a changed value (below) needs one on both sides
     a, b = earlier.claim, later.claim
     named = bool(a.slot & b.slot or a.shared_subject(b) or _shared_values(a, b))
@@ -113,7 +141,32 @@ def same_subject(earlier: Stated, later: Stated) -> bool:
     if b.change and _reverses(a, b):
         return True
     changed = {kind for kind, (fresh, _) in claims.differences(b, a).items() if fresh} - _NO_ATTRIBUTE
-    return bool(changed - {"num"} or (changed and named))  # a bare number needs the texts' own anchor
+    if changed - {"num"} or (changed and named):  # a bare number needs the texts' own anchor
+        return True
+    return revises and _revised(a, b, both=both)
+
+
+def _revised(earlier: Claim, later: Claim, *, both: bool) -> bool:
+    """``later`` revises what ``earlier`` says about a slot word both say (not qualified apart):
+    worded as a change, it gives another value of any kind (``both`` give values, and the kinds are
+    read imperfectly: "sub 2h" / "goal now 1:55"), turns the stance round ("Car yes" / "scratch
+    that, … no rental car") or takes back what the earlier asserts ("drug B dropped" under the list
+    that names it); or it hands the thing to someone the earlier does not name, where the earlier
+    says who does it (the user, or someone named: "I own infra" / "handing infra to Rosa")."""
+    shared = earlier.slot & later.slot
+    if not shared:
+        return False
+    withdrawn = any(kind == "phrase" and earlier.asserts(v) for kind, v in later.denied)
+    if (
+        later.change
+        and (both or earlier.negative != later.negative or withdrawn)
+        and any(not later.qualifies_apart(earlier, w) for w in shared)
+    ):
+        return True
+    actor = later.actor  # the verb that hands a thing over qualifies it otherwise ("own infra" / "hand infra")
+    return (
+        actor not in (None, "self") and not earlier.says(actor) and (earlier.actor == "self" or bool(earlier.proper()))
+    )
 
 
 def _reverses(earlier: Claim, later: Claim) -> bool:

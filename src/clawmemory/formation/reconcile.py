@@ -85,6 +85,7 @@ class Decision:
     action: str
     targets: tuple[str, ...] = ()
     reason: str = ""
+    revises: str = ""  # an added candidate: the text of a memory it revises without superseding it
 
     @property
     def target(self) -> str | None:
@@ -137,7 +138,28 @@ def decide(candidate: Candidate, neighbours: Sequence[Neighbour]) -> Decision:
             and (m.role or "user") == candidate.role  # one speaker's words are never rewritten by the other's
         ):
             return Decision("refine", (m.id,), "the candidate says the same and more")
-    return Decision("add", (), "nothing near says the same")
+    return Decision("add", (), "nothing near says the same", _revises(candidate, claim, may))
+
+
+def _revises(c: Candidate, claim: Claim, may: Sequence[Neighbour]) -> str:
+    """The text of the nearest memory of the user's that a user's change revises below the bar for
+    superseding: it takes back what the memory asserts ("swapped the quartz for a compact laminate" /
+    "Worktop will be quartz"), or, worded as a change, gives another value of a typed kind about a name
+    or slot word they share ("Haruka changed my slots, now it's Mondays" / "tutor Haruka, Tuesdays").
+    A guess, like the terse value's antecedent: it is indexed with the candidate (so "worktop" finds the
+    laminate) and read by the recall order, never used to supersede. "" when none."""
+    if c.role != "user" or not (claim.change or claim.denied):
+        return ""
+    for m in may:
+        if m.kind == "question" or (m.role or "user") != "user":
+            continue
+        old = claims.parse(m.text)
+        if any(kind == "phrase" and old.asserts(v) for kind, v in claim.denied):
+            return m.text
+        shared = old.slot & claim.slot or claim.shared_subject(old)
+        if claim.change and shared and claims.conflicts(claim, old) - {"num", "name"}:
+            return m.text
+    return ""
 
 
 def _may_change(c: Candidate, m: Neighbour) -> bool:
@@ -193,19 +215,26 @@ def _contradiction(
     taken_back = claims.denies(claim, old)
     # a value taken back about someone the memory does not name ("Karim starts not on Saturday")
     # leaves the memory's own Saturday alone
-    if taken_back and (support or claim.proper() <= {claims.stem(w) for w in old.words}):
+    # a number taken back as a typed one ("3 weeks instead of 2": 2 weeks) is a memory's bare number
+    # ("replicaCount: 2") only in the exchange right after it; from another session that needs a shared slot word
+    bare = (
+        taken_back <= old.values.get("num", frozenset())
+        and any(k.startswith("qty:") for k in claim.values)
+        and m.session_key != c.session_key
+    )
+    if taken_back and (support or not bare and claim.proper() <= {claims.stem(w) for w in old.words}):
         return _Conflict(f"takes back {', '.join(sorted(taken_back))}")
-    if claim.derived:
-        return None  # a computation restates values, it does not state them
+    if claim.derived or old.derived:
+        return None  # a computation restates values: it neither states one nor holds one a new value replaces
     smaller = min(len(claim.slot), len(old.slot)) or 1
     # a third of the smaller slot shared, or, for a sentence worded as a change, a quarter of its own
     enough = support >= max(1, 0.34 * smaller) or claim.change and support >= max(1, 0.25 * len(claim.slot))
     typed = kinds - {"num", "name"}
     mine, theirs = claim.proper(), old.proper()
-    if (not anchors and slot and slot <= claim.capitals & old.capitals) or (
-        mine and theirs and not mine & theirs and support < 2
-    ):
-        # Only the entity is shared ("Mateus back 23 Mar" / "Mateus has a conference 16-20 Mar"), or each
+    entity = slot <= claim.capitals & old.capitals and {k for k, _ in anchors} <= {"code", "version"}
+    if (entity and (slot or anchors)) or (mine and theirs and not mine & theirs and support < 2):
+        # Only the entity is shared, a name or an identifier ("Mateus back 23 Mar" / "Mateus has a
+        # conference 16-20 Mar"; "N4 registration closes august 28" / "JLPT N4 in December"), or each
         # names what the other does not ("Covão sampled 12 Mar" / "Lagoa 3 March"): a quantity or version
         # names its own attribute (nights, kg), a date or time does not say of what.
         typed -= {"date", "weekday", "time"}
@@ -214,9 +243,12 @@ def _contradiction(
     if typed and enough:
         kind = sorted(typed)[0]
         return _Conflict(f"same slot ({where}), new {', '.join(sorted(typed))}", kind, strength)
-    fresh = claims.differences(claim, old).get("name", ([], []))[0]
+    fresh, dropped = claims.differences(claim, old).get("name", ([], []))
     if (
         "name" in kinds
+        # one of several names it says again is not replaced: the new name joins them ("a week in Lisbon and
+        # a week on the Algarve" / "Manchester to Faro, so Algarve first then Lisbon")
+        and (dropped or len(old.values["name"]) == 1)
         and claim.change
         and len(slot) >= 2
         and support >= 0.34 * smaller

@@ -13,6 +13,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ..core import memory_hit
@@ -143,7 +144,7 @@ class Formation:
                 item.role,
                 extractor,
                 topic(window, item, items, terse=terse),
-                _joined(topic(window, item, terse=terse), before),
+                _joined(topic(window, item, terse=terse, header=True), before),
             )
             counts[self.reconcile(candidate).action] += 1
         with store.transaction() as db:
@@ -195,6 +196,8 @@ class Formation:
                 self.stats["llm_fallbacks"] += 1
                 log.warning("llm reconciliation failed (%s); offline rules", exc)
         decision = decision or decide(candidate, near)
+        if decision.revises:  # indexed with what it revises, read by the recall order
+            candidate = replace(candidate, exchange=_joined(candidate.exchange, decision.revises))
         self._apply(candidate, decision)
         return decision
 
