@@ -29,6 +29,8 @@ Targets (issue 13, on the untouched split, offline): extraction recall >= 0.85 a
   later decision settled) and ``superseded_other`` (everything else, to read). ``key@1``: the
   ordinary-retrieval check of the same store: each planted item that no update retires, searched
   by its key phrase, is the top hit (what a wrong supersede or a wrong later-first move costs).
+- cost: ms per turn of formation's worker, wall and the worker thread's CPU (steadier on a
+  shared box).
 - compaction: the offline summary of each whole conversation; the share of planted key
   phrases it keeps.
 
@@ -126,7 +128,7 @@ def updates(conversations: list[dict[str, Any]], home: Path) -> dict[str, Any]:
     settled: list[str] = []
     other: list[str] = []
     turns = keyed = first = 0
-    seconds = 0.0
+    seconds = cpu = 0.0
     stale_ids: list[str] = []
     failures: list[dict[str, Any]] = []
     wrong: list[dict[str, str]] = []
@@ -145,6 +147,7 @@ def updates(conversations: list[dict[str, Any]], home: Path) -> dict[str, Any]:
                     engine.formation.drain(30)
             turns += engine.formation.stats["turns"]
             seconds += engine.formation.stats["seconds"]
+            cpu += engine.formation.stats["cpu_seconds"]
             for u in conv["updates"]:
                 total += 1
                 hits = engine.search(u["query"], "bench", corpus="memory", limit=10)
@@ -186,6 +189,7 @@ def updates(conversations: list[dict[str, Any]], home: Path) -> dict[str, Any]:
         "superseded_other": other,
         "key_at_1": f"{first}/{keyed}",
         "ms_per_turn": round(1000 * seconds / max(turns, 1), 2),
+        "cpu_ms_per_turn": round(1000 * cpu / max(turns, 1), 2),
         "turns": turns,
     }
 
@@ -265,6 +269,7 @@ def main(argv: list[str] | None = None) -> int:
                 c["keep_rate"],
                 u["key_at_1"],
                 u["ms_per_turn"],
+                u["cpu_ms_per_turn"],
             ]
         )
     result["elapsed_s"] = round(time.perf_counter() - start, 1)
@@ -284,6 +289,7 @@ def main(argv: list[str] | None = None) -> int:
             "compaction keep",
             "key@1",
             "ms/turn",
+            "cpu ms/turn",
         ],
         rows,
         result,

