@@ -248,3 +248,10 @@ def test_a_swap_is_found_by_the_subject_of_what_it_revises_and_ranks_above_it(en
     )
     texts = [h.text for h in engine.search("hallway floor", NS, corpus="memory", limit=5, mode="lexical")]
     assert len(texts) == 2 and "vinyl plank" in texts[0], texts
+
+
+def test_a_discourse_label_is_no_shared_subject():
+    # "news" labels the message, it is not what the two sentences are about
+    exam = fact("Good news, I passed the driving theory test!", "2026-03-01")
+    job = fact("Other news: from May I work at the clinic in Leiden, not Delft anymore.", "2026-04-01")
+    assert not same_subject(exam, job)

@@ -148,7 +148,7 @@ _ARITHMETIC = re.compile(r"\d[^=\n]*[×*+]\s*[$€£]?\d[^=\n]*=\s*[$€£]?\d")
 # weekday or number word. Keep it in step with _typed's patterns.
 _MAY_HOLD_VALUE = re.compile(rf"[\d`]|\b(?:{_MONTH}|{_WEEKDAY}|(?:{'|'.join(_NUMWORDS)}|twice)\b)")
 _FILLER = frozenset(
-    "new old thing things stuff time week day today also really sure fyi update quick big small bit lot "
+    "new old thing things stuff time week day today also really sure fyi update news quick big small bit lot "
     "want wants need needs think says said say know knows like make made take took get gets put keep still "
     "yet already just only maybe around about ok okay yeah yep good great fine well till until per anymore instead "
     "actually next last utc gmt cet cest bst est pst because though although both ugh lol haha hmm".split()
