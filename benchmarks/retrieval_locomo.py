@@ -44,7 +44,7 @@ from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import percentile, report  # noqa: E402
+from _common import percentile, print_table, report  # noqa: E402
 from _embed_cache import DEFAULT_DIR, CachedEmbedder  # noqa: E402
 
 from clawmemory.engine import Engine  # noqa: E402
@@ -119,8 +119,8 @@ def evaluate(
         try:
             turns = engine.search(q["question"], namespace, limit=10, corpus="messages", mode=mode, deep=deep)
             elapsed = time.perf_counter() - t0
-            sessions = engine.search(
-                q["question"], namespace, limit=10, corpus="messages", mode=mode, granularity="container", deep=deep
+            sessions = engine.search(  # every session in the candidate pool: where the evidence ranks
+                q["question"], namespace, limit=POOL, corpus="messages", mode=mode, granularity="container", deep=deep
             )
             error = None
         except InvalidInput as exc:  # e.g. an unbalanced quote in the question: counts as a miss
@@ -136,6 +136,11 @@ def evaluate(
                 "turn_recall@10": len(set(top[:10]) & set(gold)) / len(gold),
                 "session_recall@5": float(gold_sessions <= set(top_sessions[:5])),
                 "session_recall@10": float(gold_sessions <= set(top_sessions[:10])),
+                "evidence_sessions": len(gold_sessions),
+                "worst_session_rank": max(
+                    (top_sessions.index(s) + 1 if s in top_sessions else None for s in gold_sessions),
+                    key=lambda r: r or POOL + 1,
+                ),
                 "ms": elapsed * 1000,
                 "error": error,
             }
@@ -143,6 +148,7 @@ def evaluate(
     return rows
 
 
+POOL = 1000  # sessions asked for in the container search: all of a conversation's that reach the pool
 METRICS = ("turn_recall@5", "turn_recall@10", "session_recall@5", "session_recall@10")
 # What --cv tunes (Searcher.params fields) and the values it may pick; the shipped defaults are
 # one point of this grid and where each fold's search starts.
@@ -168,6 +174,31 @@ def summarise(rows: list[dict]) -> dict:
 def by_category(rows: list[dict]) -> dict[str, dict]:
     return {
         CATEGORIES.get(c, str(c)): summarise([r for r in rows if r["category"] == c])
+        for c in sorted({r["category"] for r in rows})
+    }
+
+
+def session_misses(rows: list[dict]) -> dict[str, int]:
+    """Why questions miss session R@5: more evidence sessions than 5 (out of reach), an
+    evidence session outside the candidate pool, or all in the pool but one ranked 6–10 or lower."""
+    out = {"hit": 0, "over_5_sessions": 0, "not_in_pool": 0, "rank_6_10": 0, "rank_over_10": 0}
+    for r in rows:
+        rank = r["worst_session_rank"]
+        if r["session_recall@5"]:
+            key = "hit"
+        elif r["evidence_sessions"] > 5:
+            key = "over_5_sessions"
+        elif rank is None:
+            key = "not_in_pool"
+        else:
+            key = "rank_6_10" if rank <= 10 else "rank_over_10"
+        out[key] += 1
+    return out
+
+
+def misses_by_category(rows: list[dict]) -> dict[str, dict[str, int]]:
+    return {
+        CATEGORIES.get(c, str(c)): session_misses([r for r in rows if r["category"] == c])
         for c in sorted({r["category"] for r in rows})
     }
 
@@ -243,6 +274,7 @@ def cross_validate(
         "held_out": summarise(held_out),
         "held_in_per_category": by_category(held_in),
         "held_out_per_category": by_category(held_out),
+        "held_out_session_misses": misses_by_category(held_out),
     }
 
 
@@ -296,6 +328,12 @@ def main() -> None:
         "held-in and held-out means separately",
     )
     parser.add_argument(
+        "--cv-grid",
+        default=",".join(GRID),
+        help="the GRID parameters --cv tunes, comma-separated (the others stay at their shipped defaults, "
+        "themselves chosen by an earlier --cv); default: all",
+    )
+    parser.add_argument(
         "--store",
         type=Path,
         default=None,
@@ -329,6 +367,9 @@ def main() -> None:
         help="also run deep search on every N-th question, beside the default on the same ones",
     )
     args = parser.parse_args()
+    names = [n.strip() for n in args.cv_grid.split(",") if n.strip()]
+    if unknown := [n for n in names if n not in GRID]:
+        parser.error(f"--cv-grid: not in GRID: {', '.join(unknown)} (known: {', '.join(GRID)})")
     files = sorted(args.data.glob("*.json"), key=lambda p: int(p.stem) if p.stem.isdigit() else p.stem)
     if not files:
         sys.exit(f"no LoCoMo files in {args.data}")
@@ -351,7 +392,7 @@ def main() -> None:
             backend[0].embed_query = functools.lru_cache(maxsize=None)(backend[0].embed_query)
         per_conv = {conv["name"]: evaluate(engine, conv, namespace, ids, args.mode) for conv, namespace, ids in loaded}
         rows = [r for conv_rows in per_conv.values() for r in conv_rows]
-        cv = cross_validate(engine, loaded, args.mode, per_conv) if args.cv else None
+        cv = cross_validate(engine, loaded, args.mode, per_conv, {k: GRID[k] for k in names}) if args.cv else None
         rerank_cv = None
         if args.rerank:
             cache_scores(engine, args.reranker)
@@ -384,6 +425,7 @@ def main() -> None:
         "conversations": [c["name"] for c in convs],
         **overall,
         "per_category": per_category,
+        "session_misses": misses_by_category(rows),
         "p50_ms": round(percentile(ms, 50), 2),
         "p99_ms": round(percentile(ms, 99), 2),
         "ingest_s": round(ingest_s, 2),
@@ -412,6 +454,10 @@ def main() -> None:
                 [f"{prefix} {label} {name}", v["n"], *(v[m] for m in METRICS)]
                 for name, v in part[f"{side}_per_category"].items()
             ]
+    misses = [[f"shipped defaults {c}", *m.values()] for c, m in result["session_misses"].items()]
+    if cv:
+        misses += [[f"cv held-out {c}", *m.values()] for c, m in cv["held_out_session_misses"].items()]
+    print_table("why questions miss session R@5", ["category", *session_misses([])], misses)
     report(
         f"LoCoMo retrieval ({', '.join(c['name'] for c in convs)}; {args.mode})",
         ["category", "n", *METRICS],

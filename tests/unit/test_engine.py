@@ -1,5 +1,8 @@
+import random
+
 import pytest
 
+from clawmemory.engine import Engine
 from clawmemory.errors import InvalidInput, NotFound
 
 
@@ -157,3 +160,18 @@ def test_add_messages_rejects_bad_input(engine, bad, field):
         engine.add_messages("s1", bad)
     assert info.value.field == field
     assert engine.stats()["messages"] == 0
+
+
+def test_container_ranking_does_not_depend_on_how_many_are_asked_for(home):
+    """Sessions are ranked over the same candidate pool whatever ``limit`` is: the best three of
+    ``limit=3`` are the first three of ``limit=100``, even with more matches than the pool holds."""
+    rng = random.Random(7)
+    vocab = ["garden", "tomato", "river", "train", "piano", "recipe", "soccer", "museum", "kitten", "paint"]
+    with Engine.open(home, embedding_provider="none", search_mode="lexical") as engine:
+        for n in range(40):
+            messages = [{"role": "user", "text": " ".join(rng.choices(vocab, k=rng.randint(3, 12)))} for _ in range(4)]
+            engine.add_messages(f"s{n}", messages)
+        for query in ("garden tomato river", "piano recipe", "soccer museum kitten paint"):
+            few = engine.search(query, corpus="messages", granularity="container", limit=3, mode="lexical")
+            many = engine.search(query, corpus="messages", granularity="container", limit=100, mode="lexical")
+            assert [h.container for h in few] == [h.container for h in many[:3]]

@@ -109,8 +109,9 @@ class Searcher:
         snippets plus its best dense evidence.
         """
         p = self.params
-        # Fusion needs a deep pool; a lexical-only ranking does not.
-        depth = max(limit, p.depth if mode == "hybrid" else 50)
+        # Fusion needs a deep pool; a lexical-only ranking does not. ``limit`` counts snippets
+        # only: containers are ranked over the same pool however many are asked for.
+        depth = max(limit if granularity == "snippet" else 0, p.depth if mode == "hybrid" else 50)
         backend = None if mode == "lexical" else self._vectors_or_none()
         hits = [] if mode == "vector" else self.lexical.search(query, namespaces, corpora, depth)
         lexical = {h.row.item_id: h for h in hits}
