@@ -306,3 +306,62 @@ def test_a_computation_holds_no_value_a_new_one_replaces():
 
 def test_a_unit_outside_a_to_z_is_a_unit():
     assert claims.parse("dose down to 150 µg").values == {"qty:µg": frozenset({"150"})}
+
+
+def test_a_correction_that_says_what_it_replaces_leaves_a_memory_without_that_value():
+    # one long message with several facts; a later correction of a date it does not hold keeps it
+    rambling = mem(
+        "m1", "so the vet was fine and the cat's thyroid pill stays at 5 mg and the recheck is the 9th of june"
+    )
+    moved = cand("the groomer moved us, it's now the 14th instead of the 11th and the vet said that's fine")
+    assert decide(moved, [rambling]).action != "contradict"
+    # the memory that holds the replaced value is still superseded
+    groomer = mem("m2", "groomer booked for the 11th at the vet's place")
+    assert decide(moved, [groomer]).targets == ("m2",)
+    # a number next to a time taken back is that time: "9 not 8:30" changes no other number
+    guests = mem("m3", "Actually Rosa says we're at 64 now with her cousins")
+    assert decide(cand("Rosa: the speeches start at 9 not 8:30, the venue moved it"), [guests]).action != "contradict"
+    assert claims.parse("doors at 10 not 9:45.").denied == {("time", "9:45")}
+
+
+def test_ordinals_and_instead_are_no_units():
+    assert claims.parse("instead of the 3rd").denied == {("num", "3")}
+    assert claims.parse("at 11 instead").values == {"num": frozenset({"11"})}
+
+
+def test_a_value_the_memory_takes_back_itself_is_no_contradiction():
+    row = mem("m1", "| Ortiz Legal | FR→ES | contracts, monthly |")
+    line = cand("New client since Monday, Pavia Foods, FR→ES, menus and labels.")
+    assert decide(line, [row]).action != "contradict"
+    # an arrow's value taken back from a memory that asserts it is still taken back
+    rate = mem("m2", "| Pavia Foods | 0.10 per word |")
+    assert decide(cand("Pavia Foods: 0.10 → 0.12 per word"), [rate]).targets == ("m2",)
+
+
+def test_a_name_said_to_join_as_well_replaces_none():
+    media = mem("m1", "Moved Jellyfin off the old laptop onto the new Mini box, which got 10.0.0.7.")
+    also = cand("And Pihole moved off the Router onto the Mini box as well, 10.0.0.7 port 53.")
+    assert decide(also, [media]).action != "contradict"
+    assert claims.parse("Ana joins the rota too.").adds and not claims.parse("too late now").adds
+
+
+def test_capitalised_identifiers_name_different_things():
+    part = mem("m1", "Part2 (methods): draft to Dr. Moreau by 12 March")
+    assert decide(cand("Yes, Part4 draft by 3 July."), [part]).action != "contradict"
+    # an identifier about a name both say is its value ("Spanish A2" / "Spanish B2")
+    level = mem("m3", "Just a bit, my Spanish level is A2 now.")
+    assert decide(cand("And my Spanish is now B2, passed the exam in May."), [level]).targets == ("m3",)
+    # an identifier in backticks is a setting: another one of its shape replaces it
+    table = mem("m2", "the job writes to `events_raw` every night")
+    assert decide(cand("the job writes to `events_clean` now"), [table]).targets == ("m2",)
+
+
+def test_a_date_shift_among_several_dated_plans_moves_the_one_it_names():
+    plans = [
+        mem("m1", "Unit3 (methods): draft by 4 May"),
+        mem("m2", "Unit6 draft by 20 September", seq=2),
+        mem("m3", "Unit1 went to Halvorsen on 2 Feb", seq=3),
+    ]
+    assert decide(cand("Unit3 slips to 1 June, the lab move ate April."), plans).targets == ("m1",)
+    # naming none of them, several dated plans stay
+    assert decide(cand("Everything slips to 1 June, the lab move ate April."), plans).action != "contradict"

@@ -92,7 +92,7 @@ _UNITS = {u: d for d, words in _DIMENSIONS.items() for u in words.split()}
 _NOT_UNIT = frozenset(
     "a an the and or but to of in on at for with from by is are was were be am it this that x till until per "
     "if so as than then more less now because since when where which who while after before each every into "
-    "onto over under via about around".split()
+    "onto over under via about around instead st nd rd th".split()
 )
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TIME_WORD = re.compile(rf"{_MONTH}|{_WEEKDAY}")
@@ -101,8 +101,8 @@ _DENY = re.compile(
     r"\b(?:not|no longer|instead of|rather than|isn't|wasn't|aren't|(?:we're|we are|i'm|i am|is|are|now) off|"
     r"(?:[sS]cratch|[fF]orget|[iI]gnore) what [iI] said about)\s+"
     r"(?:the\s+|a\s+|on\s+|in\s+|at\s+)?"
-    r"(?P<v>[^;:!?]{1,30}?)(?=\s*(?:[,.;:!?](?!\d)|$|\s(?:but|and|anymore|any more|because|since|as|so|it|we|i)\b))"
-    r"|(?P<a>(?:[^\s,;:(]+\s+)?[^\s,;:(]+)\s*(?:->|→|=>)"
+    r"(?P<v>(?:[^;:!?]|(?<=\d):(?=\d)){1,30}?)(?=\s*(?:[,.;:!?](?!\d)|$|\s(?:but|and|anymore|any more|because|since|as|so|it|we|i)\b))"
+    r"|(?P<a>(?:[^\s,;:(|]+\s+)?[^\s,;:(|]+)\s*(?:->|→|=>)"
     r"|\bfrom\s+(?P<f>\S+(?:\s\S+)?)\s+to\s+\S"
     r"|~~(?P<s>[^~]+)~~"
     # a substitution takes back what it replaces ("swapped the quartz for a compact laminate")
@@ -142,6 +142,7 @@ _HANDOVER = re.compile(
 )
 _ACTOR_SELF = r"\b(?P<self>i|we)\s+(?!think|guess|hope|am|was|were|had|have|know|said|mean|checked)[a-z]+\b"
 _ACTOR = re.compile(rf"{_ACTOR_NAME}|{_ACTOR_SELF}", re.I)
+_ADDS = re.compile(r"\b(?:as well|too)\b(?=\s*(?:[,.;:!?]|$))")
 _CONDITION = re.compile(r"\b(?:if|unless|in case)\b[^,.;:!?]*", re.I)
 _ARITHMETIC = re.compile(r"\d[^=\n]*[×*+]\s*[$€£]?\d[^=\n]*=\s*[$€£]?\d")
 # What any typed value of _typed holds (on the lower-cased text): a digit, a backtick, or a month,
@@ -170,6 +171,7 @@ class Claim:
     negative: bool = False
     pairs: frozenset[tuple[str, str]] = frozenset()  # (modifier, head) of adjacent slot words: "theory exam"
     derived: bool = False  # arithmetic ("2 sites × 4 plots = 8 plots"): values restated to compute, not stated
+    adds: bool = False  # says it adds to what holds ("as well", "too"): a name it gives joins the others
 
     def proper(self) -> set[str]:
         """Stems of its capitalised words that are no stop, filler or time word ("Karim", "Covão")."""
@@ -414,6 +416,7 @@ def parse(text: str) -> Claim:
         bool(_NEGATIVE.search(lowered)),
         frozenset(pairs),
         derived,
+        bool(_ADDS.search(lowered)),
     )
 
 
@@ -468,6 +471,19 @@ def _value_of(phrase: str) -> str:
     if num:
         return num.group(1).replace(",", "")
     return phrase
+
+
+def aimed(claim: Claim) -> set[str]:
+    """The value kinds of what ``claim`` takes back, and "num" (a bare number beside it is one of
+    them: "9 not 8:30"); a bare number taken back is of every kind the claim gives ("the 20th
+    instead of the 24th": a date)."""
+    out: set[str] = set()
+    for kind, _ in claim.denied:
+        if kind == "num":
+            out |= set(claim.values) - {"when", "name"} | {"num"}
+        elif kind != "phrase":
+            out |= {k for k in claim.values if like(kind, k)} | {kind, "num"}
+    return out
 
 
 def denies(claim: Claim, other: Claim) -> set[str]:

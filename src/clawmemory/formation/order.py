@@ -79,28 +79,11 @@ def stated(text: str, kind: str, at: str, role: str = "user", about: str = "") -
     return Stated(text, kind, at, role, about)
 
 
-@lru_cache(maxsize=4096)
-def valued(text: str) -> bool:
-    """Whether ``text`` gives a value a later statement can change (:func:`claims.valued`)."""
-    return claims.valued(text)
-
-
-@lru_cache(maxsize=4096)
-def takes_back(text: str) -> bool:
-    """Whether ``text`` takes a value back (:func:`claims.takes_back`)."""
-    return claims.takes_back(text)
-
-
-@lru_cache(maxsize=4096)
-def changes(text: str) -> bool:
-    """Whether ``text`` is worded as a change (:func:`claims.changes`)."""
-    return claims.changes(text)
-
-
-@lru_cache(maxsize=4096)
-def hands_over(text: str) -> bool:
-    """Whether ``text`` names someone who does a thing from now on (:func:`claims.hands_over`)."""
-    return claims.hands_over(text)
+# cached cheap tests of :mod:`.claims` (a search reads the same hits again)
+valued = lru_cache(maxsize=4096)(claims.valued)
+takes_back = lru_cache(maxsize=4096)(claims.takes_back)
+changes = lru_cache(maxsize=4096)(claims.changes)
+hands_over = lru_cache(maxsize=4096)(claims.hands_over)
 
 
 @lru_cache(maxsize=4096)

@@ -47,6 +47,7 @@ ACTIONS = ("add", "duplicate", "refine", "contradict", "forgotten")
 
 _STANCES = ("preference", "decision")
 _RULE = re.compile(r"\b(?:may|can|must|should|allowed|always|never|only)\b", re.I)
+_ARROW = re.compile(r"->|→|=>")
 _GENERIC = frozenset("new old thing things time week day today also really sure fyi".split())
 
 
@@ -123,8 +124,10 @@ def decide(candidate: Candidate, neighbours: Sequence[Neighbour]) -> Decision:
             and m.kind != "question"
             and claims.conflicts(claim, claims.parse(m.text)) & {"date"}
         ]
-        if len(dated) == 1:
-            found = [(dated[0].id, "the one dated plan near a date shift")]
+        # of several, the one of the thing it names ("Ch4 slips to 26 June": the Ch4 draft, not the Ch5 one)
+        plans = dated if len(dated) == 1 else [m for m in dated if claim.proper() & claims.parse(m.text).proper()]
+        if len(plans) == 1:
+            found = [(plans[0].id, "the one dated plan near a date shift")]
     if found:
         return Decision("contradict", tuple(i for i, _ in found), "; ".join(why for _, why in found))
     for m in neighbours:
@@ -212,7 +215,8 @@ def _contradiction(
     kinds = claims.conflicts(claim, old)
     anchors = {(k, v) for k, v in claims.shared(claim, old) if k not in kinds and k != "name"}
     support = len(slot) + len(anchors)
-    taken_back = claims.denies(claim, old)
+    # a value the memory takes back itself is no contradiction ("DE→EN" in both)
+    taken_back = claims.denies(claim, old) - claims.denies(old, old)
     # a value taken back about someone the memory does not name ("Karim starts not on Saturday")
     # leaves the memory's own Saturday alone
     # a number taken back as a typed one ("3 weeks instead of 2": 2 weeks) is a memory's bare number
@@ -230,14 +234,21 @@ def _contradiction(
     # a third of the smaller slot shared, or, for a sentence worded as a change, a quarter of its own
     enough = support >= max(1, 0.34 * smaller) or claim.change and support >= max(1, 0.25 * len(claim.slot))
     typed = kinds - {"num", "name"}
+    # a correction says what it replaces ("the 20th instead of the 24th"): a memory holding none of the
+    # values it takes back keeps its values of that kind ("review on the 19th of May" in a run-on message)
+    aimed = claims.aimed(claim) if claim.denied and not taken_back else set()
+    typed -= aimed
     mine, theirs = claim.proper(), old.proper()
     entity = slot <= claim.capitals & old.capitals and {k for k, _ in anchors} <= {"code", "version"}
-    if (entity and (slot or anchors)) or (mine and theirs and not mine & theirs and support < 2):
+    apart = bool(mine and theirs and not mine & theirs and support < 2)
+    if (entity and (slot or anchors)) or apart:
         # Only the entity is shared, a name or an identifier ("Mateus back 23 Mar" / "Mateus has a
         # conference 16-20 Mar"; "N4 registration closes august 28" / "JLPT N4 in December"), or each
         # names what the other does not ("Covão sampled 12 Mar" / "Lagoa 3 March"): a quantity or version
         # names its own attribute (nights, kg), a date or time does not say of what.
         typed -= {"date", "weekday", "time"}
+        if apart and claim.values.get("code", frozenset()) <= mine:  # capitalised identifiers name things
+            typed -= {"code"}  # ("Ch2 draft by 30 Jan" / "Ch5 draft by 14 Aug"); "German B1" for "German A2" is a value
     where = ", ".join(sorted(slot | {v for _, v in anchors})[:4])
     strength = (support, len(claim.words & old.words))
     if typed and enough:
@@ -250,12 +261,15 @@ def _contradiction(
         # a week on the Algarve" / "Manchester to Faro, so Algarve first then Lisbon")
         and (dropped or len(old.values["name"]) == 1)
         and claim.change
+        and not claim.adds  # "HA moved onto the N100 as well": it joins the names there
+        # worded as a change only by an arrow the memory says too ("DE→EN" in a new client's line and a row)
+        and not (claim.denied <= old.denied and not claims.changes(_ARROW.sub(" ", c.text)))
         and len(slot) >= 2
         and support >= 0.34 * smaller
         and not all(claims.stem(w) in elsewhere for n in fresh for w in n.split())
     ):  # names are subjects as often as values: another name replaces one only worded as a change
         return _Conflict(f"same slot ({where}), another name", "name", strength)
-    if "num" in kinds and (len(slot) >= 2 or (claim.change and slot)):
+    if "num" in kinds - aimed and (len(slot) >= 2 or (claim.change and slot)):
         return _Conflict(f"same slot ({where}), another number", "num", strength)
     if m.kind == "question" and support >= max(1, 0.34 * smaller):
         return _Conflict("settles the open question")
