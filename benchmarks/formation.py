@@ -14,6 +14,7 @@ written for this benchmark, none of it from LoCoMo), in seven splits reported ap
   its failure notes or its history), scored once at the end of round 4; studied in round 5.
 - ``fresh5``: written in session 5 by another engineer, blind (without reading the formation code,
   its notes or its history), scored once at the end of session 5.
+- ``fresh6``: written blind in session 5 (second round), not yet scored.
 
 Targets (issue 13, on the untouched split, offline): extraction recall >= 0.85 at precision
 >= 0.70; 0 stale values ranked above their update; compaction keeps >= 95 % of planted items.
@@ -68,6 +69,7 @@ SPLITS = {
     "fresh3": DATA / "formation_fresh3.json",
     "fresh4": DATA / "formation_fresh4.json",
     "fresh5": DATA / "formation_fresh5.json",
+    "fresh6": DATA / "formation_fresh6.json",
 }
 
 
