@@ -255,3 +255,12 @@ def test_a_discourse_label_is_no_shared_subject():
     exam = fact("Good news, I passed the driving theory test!", "2026-03-01")
     job = fact("Other news: from May I work at the clinic in Leiden, not Delft anymore.", "2026-04-01")
     assert not same_subject(exam, job)
+
+
+def test_a_state_said_to_be_gone_ranks_above_the_state():
+    temporary = fact("The office printer sits behind a print server for now, until IT sorts the drivers.", "2026-05-01")
+    ended = fact("IT came, drivers work now, the print server is gone.", "2026-06-01")
+    assert same_subject(temporary, ended)
+    hits = [hit("then", temporary.text), hit("now", ended.text)]
+    assert [h.id for h in later_first(hits, {"then": temporary, "now": ended})] == ["now", "then"]
+    assert claims.parse("we withdrew the bid, sadly.").negative and not claims.parse("the bid went in.").negative

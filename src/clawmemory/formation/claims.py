@@ -133,7 +133,8 @@ _DOWN = re.compile(
     r"reduc(?:e|ed|es|ing)|cut to|fell)\b"
 )
 _NEGATIVE = re.compile(
-    r"\b(?:hate|hates|dislike|can't stand|cannot stand|no|not|never|don't|dont|avoid|without|mustn't|must not)\b"
+    r"\b(?:hate|hates|dislike|can't stand|cannot stand|no|not|never|don't|dont|avoid|without|mustn't|must not|"
+    r"(?:is|are|was|were|'s) gone|withdr(?:aw|awn|awing|ew))\b"  # a state ended: "the proxy is gone"
 )
 _ACTOR_NAME = r"(?P<name>[A-Z][\w'-]+)\s+(?:will|'ll|is going to|takes?|handles?|is doing)\b"
 # a hand-over names who does it from now on: the one it is handed to ("I'm handing infra to Rosa")
