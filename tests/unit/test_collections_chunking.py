@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from clawmemory.collections.chunking import CHARS_PER_TOKEN, chunk_markdown, parse_lines, top_level
@@ -87,6 +87,7 @@ _line = st.one_of(
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(_line, max_size=80), st.integers(min_value=5, max_value=60))
+@example(["`" * 20 + " "], 5)  # one over-long line whose last window is only its trailing blank
 def test_every_non_blank_line_is_covered_and_chunks_are_exact_line_ranges(lines, tokens):
     doc = "\n".join(lines)
     chunks = chunk_markdown(doc, max_tokens=tokens, overlap_tokens=tokens // 5)

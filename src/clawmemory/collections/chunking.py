@@ -216,7 +216,9 @@ def _emit(chunks: list[Chunk], lines: list[_Line], lo: int, hi: int, own: int, b
     crumbs = lines[body].crumbs
     text = "\n".join(ln.text for ln in lines[lo:hi])
     if hi - lo == 1 and len(text) > budget:
-        for piece in range(0, len(text), budget):
-            chunks.append(Chunk(len(chunks), lo + 1, lo + 1, text[piece : piece + budget], crumbs))
+        pieces = (text[at : at + budget] for at in range(0, len(text), budget))
+        for piece in pieces:
+            if piece.strip():  # a window of only the line's trailing blanks is no chunk
+                chunks.append(Chunk(len(chunks), lo + 1, lo + 1, piece, crumbs))
         return
     chunks.append(Chunk(len(chunks), lo + 1, hi, text, crumbs))
