@@ -1,6 +1,6 @@
 """Memory formation: extraction recall / precision, update detection, compaction keep-rate
 and cost per turn, on synthetic multi-session conversations (benchmarks/data/formation_*.json;
-written for this benchmark, none of it from LoCoMo), in seven splits reported apart:
+written for this benchmark, none of it from LoCoMo), in eight splits reported apart:
 
 - ``tune``: shaped the classifier's and the reconciler's rules (sessions 3 and 4);
 - ``seen``: session 3's held-out half, scored once then; seen since, and tuned on in session 4;
@@ -13,8 +13,9 @@ written for this benchmark, none of it from LoCoMo), in seven splits reported ap
 - ``fresh4``: written in round 4 by another engineer, blind (without reading the formation code,
   its failure notes or its history), scored once at the end of round 4; studied in round 5.
 - ``fresh5``: written in session 5 by another engineer, blind (without reading the formation code,
-  its notes or its history), scored once at the end of session 5.
-- ``fresh6``: written blind in session 5 (second round), not yet scored.
+  its notes or its history), scored once at the end of session 5; studied in round 6.
+- ``fresh6``: written in session 5 (second round) by another engineer, blind, scored once on
+  final main at the end of session 5.
 
 Targets (issue 13, on the untouched split, offline): extraction recall >= 0.85 at precision
 >= 0.70; 0 stale values ranked above their update; compaction keeps >= 95 % of planted items.
@@ -36,7 +37,7 @@ Targets (issue 13, on the untouched split, offline): extraction recall >= 0.85 a
 - compaction: the offline summary of each whole conversation; the share of planted key
   phrases it keeps.
 
-    .venv/bin/python benchmarks/formation.py [--split tune|seen|fresh|fresh2|fresh3|fresh4|fresh5|all ...] [--json OUT] [--failures]
+    .venv/bin/python benchmarks/formation.py [--split tune|seen|fresh|fresh2|fresh3|fresh4|fresh5|fresh6|all ...] [--json OUT] [--failures]
 """
 
 from __future__ import annotations
