@@ -201,12 +201,17 @@ def test_a_change_with_a_value_of_another_kind_ranks_above_the_earlier_value_of_
     assert not same_subject(cap, fact("cap 4:30 sounds hard.", "2026-03-01"))  # not worded as a change
 
 
+def ranked_later_first(earlier, later) -> bool:
+    """Whether the recall order puts ``later`` above ``earlier`` when search ranked it below."""
+    hits = [hit("earlier", earlier.text), hit("later", later.text)]
+    return [h.id for h in later_first(hits, {"earlier": earlier, "later": later})] == ["later", "earlier"]
+
+
 def test_a_turned_round_stance_ranks_above_the_stance_it_reverses():
     yes = fact("Babysitter yes, for the two wedding evenings.", "2026-05-01")
     reversal = fact("The babysitter: forget it, grandma offered to come, so no babysitter after all.", "2026-06-01")
     assert same_subject(yes, reversal)
-    hits = [hit("yes", yes.text), hit("no", reversal.text)]
-    assert [h.id for h in later_first(hits, {"yes": yes, "no": reversal})] == ["no", "yes"]
+    assert ranked_later_first(yes, reversal)
 
 
 def test_a_member_taken_out_of_a_list_ranks_above_the_list():
@@ -261,6 +266,5 @@ def test_a_state_said_to_be_gone_ranks_above_the_state():
     temporary = fact("The office printer sits behind a print server for now, until IT sorts the drivers.", "2026-05-01")
     ended = fact("IT came, drivers work now, the print server is gone.", "2026-06-01")
     assert same_subject(temporary, ended)
-    hits = [hit("then", temporary.text), hit("now", ended.text)]
-    assert [h.id for h in later_first(hits, {"then": temporary, "now": ended})] == ["now", "then"]
+    assert ranked_later_first(temporary, ended)
     assert claims.parse("we withdrew the bid, sadly.").negative and not claims.parse("the bid went in.").negative
