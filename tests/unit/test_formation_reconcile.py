@@ -385,3 +385,20 @@ def test_a_date_taken_back_belongs_to_whatever_happens_on_it():
     # a quantity taken back names its attribute: the memory about it goes, named or not
     supplier = mem("m2", "Screens come from a trader in Porto, Ecrãs24, they ship in 3 days.")
     assert decide(cand("Now they ship in 5 days, not 3."), [supplier]).targets == ("m2",)
+
+
+def test_a_date_that_had_passed_is_not_moved_by_the_next_one():
+    spring = Neighbour("m1", "fact", "dates: 1. opens 8 jan, closes 26 march", "2026-01-04T10:00:00Z", "user", "s1", 2)
+    autumn = cand("autumn season: opens 14 sept, closes 10 dec.", at="2026-06-01T10:00:00Z")
+    assert decide(autumn, [spring]).action != "contradict"
+    # before it has passed, a new date of the same slot still replaces it
+    assert decide(cand("opens 15 jan now, closes 26 march", at="2026-01-06T10:00:00Z"), [spring]).action == "contradict"
+    assert claims.parse("break: 2. 9-13 feb").values == {
+        "date": frozenset({"feb-9", "feb-13"})
+    }  # the 2 numbers the answer
+
+
+def test_the_same_time_holds_no_value_to_replace():
+    meet = mem("m1", "we gather at the east car park instead, same time")
+    moved = cand("we gather at the east car park at 7:45 now")
+    assert decide(moved, [meet]).action != "contradict"
