@@ -365,3 +365,23 @@ def test_a_date_shift_among_several_dated_plans_moves_the_one_it_names():
     assert decide(cand("Unit3 slips to 1 June, the lab move ate April."), plans).targets == ("m1",)
     # naming none of them, several dated plans stay
     assert decide(cand("Everything slips to 1 June, the lab move ate April."), plans).action != "contradict"
+
+
+def test_when_a_value_starts_is_no_value_of_its_slot():
+    fee = mem("m1", "Ayla agreed the new membership fee with the club: from March it's €60.")
+    bank = cand("Also from June Ayla wants the fees into the Bunq account, not Revolut any more.")
+    assert decide(bank, [fee]).action != "contradict"
+    assert "since" in claims.parse("from March it's €60").values
+    assert claims.parse("the course starts from March").values == {"date": frozenset({"mar"})}  # the date itself
+    # a name taken back is what the correction replaces: the memory naming it goes
+    account = mem("m2", "Ayla wants all fees paid into the Revolut account ending 0912.")
+    assert decide(bank, [account]).targets == ("m2",)
+
+
+def test_a_date_taken_back_belongs_to_whatever_happens_on_it():
+    walk = mem("m1", "15 june Ben Ledi, 10 km.")
+    rule = cand("the rut's over by june so muzzles only for the 1st, not the 15th")
+    assert decide(rule, [walk]).action != "contradict"
+    # a quantity taken back names its attribute: the memory about it goes, named or not
+    supplier = mem("m2", "Screens come from a trader in Porto, Ecrãs24, they ship in 3 days.")
+    assert decide(cand("Now they ship in 5 days, not 3."), [supplier]).targets == ("m2",)

@@ -29,6 +29,8 @@ sentence is durable at all is decided by the speaker, the dialogue move and spec
 
 from __future__ import annotations
 
+import csv
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -38,7 +40,12 @@ KINDS = ("fact", "preference", "decision", "commitment", "question")
 # a sentence ends at . ! ? and, in chat, at an emoji after a clause of its own ("deal 🤝 also pls remind me …")
 _EMOJI = "[\U0001f300-\U0001faff\u2600-\u27bf]"
 _SPLIT = re.compile(rf"(?<=[.!?])[\"')\]]*\s+|(?<={_EMOJI})\s+|\n+")
-_ABBREV = re.compile(r"(?:\b(?:Dr|Mr|Mrs|Ms|Prof|St|vs)|e\.g|i\.e)\.$")
+_ABBREV = re.compile(r"(?:\b(?:vs|approx|incl|cf)|e\.g|i\.e)\.$")
+# a title before a name ("Dr. Ferrer", "Dra. Ferrer", "Ms. Novak") or an initial ("J. Smith") ends no sentence
+_TITLE = re.compile(r"(?:^|[\s(])(?:Dr|Dra|Drs|Mr|Mrs|Ms|Mx|Mme|Mlle|Prof|Sr|Sra|Srta|St|Rev|Fr|Hr|Jr|[A-Z])\.$")
+# a day pair or range written with ordinal dots ("6./7.", "13.-14.") or a day before its month ("6. July")
+_DAY_DOTS = re.compile(r"(?:^|[\s(])\d{1,2}\.(?:\s?[/–-]\s?\d{1,2}\.)+$")
+_DAY_DOT = re.compile(r"(?:^|[\s(])\d{1,2}\.$")
 _FENCE = re.compile(r"```.*?(?:```|$)", re.S)
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _WORD = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9'_.:/@&-]*[a-zA-Z0-9]|[a-zA-Z0-9]")
@@ -48,9 +55,11 @@ _MONTHS = (
     "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 )
 _DAYS = "(?:mon|tues|wednes|thurs|fri|satur|sun)days?|mon|tue|tues|wed|thu|thurs|fri|sat|sun"  # "sundays": recurring
+# how often, a value like a recurring weekday ("make it monthly")
+FREQUENCIES = "hourly|daily|nightly|weekly|biweekly|fortnightly|monthly|bimonthly|quarterly|yearly|annually"
 _SPECIFIC = re.compile(
     r"\d|`[^`]+`|https?://|\b\w+\.\w+/\S+|\b[a-z]+_[a-z_]+\b|\b[a-z]+\.[a-z0-9]+\b"
-    rf"|\b(?:{_MONTHS}|{_DAYS})\b|\b(?:today|tomorrow|tonight|weekend|next (?:week|month|year|sprint))\b"
+    rf"|\b(?:{_MONTHS}|{_DAYS}|{FREQUENCIES})\b|\b(?:today|tomorrow|tonight|weekend|next (?:week|month|year|sprint))\b"
     r"|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twice|dozen)\b"
 )
 # A value proper (number, date, code), not a name: it makes a header an item and a clause one fact.
@@ -60,13 +69,15 @@ _BLOCK = re.compile(r"```([\w+-]*)[^\n]*\n(.*?)(?:```|$)", re.S)
 # A setting in code: key: value, KEY=value, name==1.2, image:tag, name@1.2; or a cron schedule.
 _SETTING = re.compile(r"(?<![\w.-])[a-zA-Z_][\w.\-/]*\s*(?:==|[:=@])\s*(?P<v>[^\s(),;]+)")
 _CRON = re.compile(r"^\s*[\d*/,-]+(?:\s+[\d*/,-]+){4}\s+\S")
+_EXAMPLE = re.compile(r"\b(?:like|e\.g\.|for example|for instance|such as)\s*:?$", re.I)  # "exports look like:"
 _MAX_SETTINGS = 12  # a block with more settings is a pasted dump to read, not statements to remember
 _SETTING_VALUE = re.compile(r"\d|[a-z]+_[a-z_]+|\w\.\w|://", re.I)
 # a yes or no on a labelled subject ("geyser: yes, doing it", "dessert — no."): a decision, like a setting's value
 _VERDICT = re.compile(
     r"^(?P<label>[a-z][\w'/-]*(?: [\w'/-]+){0,2})\s*(?::|—|–)?\s+(?:yes|no|yep|nope)(?=\s*(?:[,.;:!—–]|$))"
 )
-_YES_NO = re.compile(r"^(?:yes|yeah|yep|no|nope|nah)\b[,.!:;]*\s+(?P<rest>.+)", re.I)
+# an answer to a yes/no question, also after a concession ("she suggested it but no, we stay remote")
+_YES_NO = re.compile(r"(?:^|\bbut\s+)(?P<answer>yes|yeah|yep|no|nope|nah|not yet)\b[,.!:;]*\s+(?P<rest>.+)", re.I)
 _YES_NO_QUESTION = re.compile(r"^(?:should|shall|do|does|did|would|will|can|could|is|are|want|may)\b", re.I)
 _ASKS_PREFERENCE = re.compile(r"\b(?:want|prefer|like|rather|kind of|sort of|how (?:much|many|often|long))\b", re.I)
 _NAME = re.compile(r"(?<=[\w,;:)] )[A-Z][\w&'-]+|(?<=[\w,;:)] )[A-Z]{2,}\b")
@@ -114,7 +125,8 @@ _UNSURE = re.compile(
     r"\b(?:not sure|unsure|don't know|dont know|do not know|unclear|undecided|open question|tbd|"
     r"haven't decided|have not decided|can't decide|still deciding|back and forth|wonder(?:ing)? (?:if|whether)|"
     r"(?:not|isn't|aren't|nothing) (?:yet )?(?:decided|settled|final|fixed|confirmed)|"
-    r"whether|or not|figure out)\b"
+    r"whether|or not|figure out|wait and see|"
+    r"(?:we'll|we will|i'll|i will|will) see (?:after|when|if|how|whether|about|later))\b"
 )
 _DELIBERATE = re.compile(
     r"^(?:should|shall|do|does|can|could|would|is it)\b.*\bor\b|^should (?:i|we)\b|"
@@ -201,6 +213,12 @@ def code_lines(text: str) -> list[tuple[str, str]]:
         before = sentences(text[: block.start()])
         lead = before[-1] if before else ""
         lines = [line.rstrip() for line in block.group(2).splitlines() if line.strip()]
+        data = _data(block.group(2), lines)
+        if data is not None:  # a JSON object's fields, a table's rows: statements when few enough
+            header, records = data
+            if len(records) <= _MAX_SETTINGS and not _EXAMPLE.search(lead):
+                out += [(_joined(lead, header), record) for record in records]
+            continue
         if sum(1 for line in lines if _is_setting(line.lstrip("+- "))) > _MAX_SETTINGS:
             continue
         diff = block.group(1) == "diff" or (
@@ -221,6 +239,49 @@ def code_lines(text: str) -> list[tuple[str, str]]:
             else:
                 out.append((lead, added))
     return out
+
+
+def _opens(text: str, sentence: str) -> bool:
+    """``sentence`` is followed by a code block in ``text`` (it announces the block)."""
+    at = text.find(sentence)
+    return at >= 0 and "```" in text[at + len(sentence) :]
+
+
+def _data(body: str, lines: list[str]) -> tuple[str, list[str]] | None:
+    """A block of data: a JSON object gives one field a record (``"publish_day": "Tuesday"``; an
+    object led by its number, like a row, and each object of an array are one record each),
+    delimited rows give one row each, after their header
+    (every line split into the same number of cells, two or more). ``(header, records)``; None
+    for any other block."""
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, dict) and parsed:
+        if isinstance(next(iter(parsed.values())), int | float):  # a record led by its number ("ep": 305)
+            return "", [_dumps(parsed)]
+        return "", [f"{_dumps(k)}: {_dumps(v)}" for k, v in parsed.items()]
+    if isinstance(parsed, list) and parsed and all(isinstance(x, dict) for x in parsed):
+        return "", [_dumps(x) for x in parsed]
+    if len(lines) < 2 or any(line.lstrip()[:1] in "+-#/" for line in lines):
+        return None
+    try:
+        dialect = csv.Sniffer().sniff("\n".join(lines[:5]), delimiters=",;\t|")
+    except csv.Error:
+        return None
+    rows = list(csv.reader(lines, dialect))
+    if len({len(r) for r in rows}) != 1 or len(rows[0]) < 2:
+        return None
+    has_header = not any(c.isdigit() for c in lines[0]) and any(c.isdigit() for c in "".join(lines[1:]))
+    return (lines[0], lines[1:]) if has_header else ("", lines)
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _joined(*parts: str) -> str:
+    return " ".join(p for p in parts if p)
 
 
 def _is_setting(line: str) -> bool:
@@ -244,15 +305,56 @@ def sentences(text: str) -> list[str]:
     prose = _FENCE.sub("\n", text) if "```" in text else text
     out: list[str] = []
     glue = False
+    ended = ""  # the piece before, when its last dot may end no sentence
     for part in _SPLIT.split(prose):
-        part = _BULLET.sub("", part or "").strip()
-        if glue and out:  # "Dr." ended the last piece: not a sentence end
+        part = part or ""
+        if ended and _continues(ended, part):
+            glue = True
+        else:
+            part = _BULLET.sub("", part)
+        part = part.strip()
+        if glue and out:  # "e.g." or "Dr. Ferrer": not a sentence end
             out[-1] = f"{out[-1]} {part}"
         elif len(part) > 1:
             out.append(part)
-        # "Dr." is no sentence end, nor an emoji after a fragment ("Go on then, Thursday it is 🚂 Mum's …")
+        # "e.g." is no sentence end, nor an emoji after a fragment ("Go on then, Thursday it is 🚂 Mum's …")
         glue = bool(_ABBREV.search(part)) or bool(re.search(f"{_EMOJI}$", part) and len(content_words(part)) < 3)
+        ended = part if not glue and part.endswith(".") else ""
     return out
+
+
+def _continues(before: str, after: str) -> bool:
+    """The dot that ended ``before`` ends no sentence: a title or an initial before a name
+    ("Dra. Ferrer"), a day pair written with ordinal dots ("6./7. is Markus"), a day before its
+    month ("am 6. Juli")."""
+    head = after.lstrip()
+    if _TITLE.search(before):
+        return head[:1].isupper()
+    if _DAY_DOTS.search(before):  # unless a new sentence starts ("… for 11./12. And Stefan …")
+        word = re.match(r"[\w']+", head)
+        return not (head[:1].isupper() and word and word.group(0).lower() in STOP)
+    return bool(_DAY_DOT.search(before) and re.match(rf"(?:{_MONTHS})\b", head.lower()))
+
+
+def _records(sentence: str) -> list[str]:
+    """The parts of a sentence that lists parallel records, each led by its own value and naming
+    its own things ("June: 6./7. is Markus and Stefan, 13./14. is Anja and me"): one item each, so
+    a change to one leaves the others. [] for any other sentence."""
+    parts = [p.strip() for p in sentence.rstrip(".").split(", ")]
+    if len(parts) < 2:
+        return []
+    lead = re.sub(r"^[^\s:,]+:\s+", "", parts[0])  # a label before the first record ("June: ")
+    heads, words = set(), []
+    for part in [lead, *parts[1:]]:
+        head = re.match(r"\d\S*\s+(\S+)", part)
+        if not head:
+            return []
+        heads.add(head.group(1).lower())
+        words.append([w for w in content_words(part) if not _VALUE.search(w)])
+    # parallel: the same word after each value ("6./7. is …, 13./14. is …"), or each part names two things
+    if len(heads) > 1 and any(len(w) < 2 for w in words) or not all(words):
+        return []
+    return parts
 
 
 def content_words(text: str) -> set[str]:
@@ -298,9 +400,12 @@ def topic(
         if header and lead.rstrip().endswith(":") and lead in turns[i].text:
             before = sentences(turns[i].text[: turns[i].text.index(lead)])
             return " ".join([*before[-1:], lead])
-        return lead
-    parts = sentences(turns[i].text)
-    n = next((k for k, p in enumerate(parts) if p in item.text), 0)
+        if lead:
+            return lead
+        parts, n = [], 0  # a block that opens its message: the question it answers
+    else:
+        parts = sentences(turns[i].text)
+        n = next((k for k, p in enumerate(parts) if p in item.text), 0)
     out = []
     if n > 0 and not any(parts[n - 1] in other.text for other in items if other.seq == item.seq):
         out.append(parts[n - 1])
@@ -390,7 +495,11 @@ class Classifier:
         out: list[Item] = []
         members: list[str] = []  # list lines that are no item by themselves
         for n, sentence in enumerate(parts):
-            if n < len(parts) - 1 and sentence.endswith(":") and not _VALUE.search(sentence):
+            if (
+                sentence.endswith(":")
+                and not _VALUE.search(sentence)
+                and (n < len(parts) - 1 or _opens(turn.text, sentence) and not is_specific(sentence))
+            ):
                 continue  # a header announcing a list or a block ("Updated plan:")
             if turn.role == "user":
                 found = self._user_clauses(sentence, turn, prev, names, first=n == 0, alone=len(parts) == 1)
@@ -434,6 +543,9 @@ class Classifier:
         item = self._user(s, turn, prev, names, first=first, alone=alone)
         if s.startswith("|"):
             return [item] if item else []  # a table row is one record ("—" is an empty cell, no clause break)
+        records = _records(s)
+        if records:
+            return [self._user(r, turn, prev, names, first=False, alone=False) or self._fact(r, turn) for r in records]
         clauses = [c.strip(" ,") for c in _CLAUSE.split(s) if c.strip(" ,")]
         if len(clauses) < 2:
             return [item] if item else []
@@ -448,6 +560,10 @@ class Classifier:
                 return parts  # type: ignore[return-value]
         return [item]
 
+    @staticmethod
+    def _fact(s: str, turn: Utterance) -> Item:
+        return Item("fact", s, turn.role, turn.seq, turn.at, 0.6)
+
     def _user(
         self, s: str, turn: Utterance, prev: Utterance | None, names: set[str], *, first: bool, alone: bool
     ) -> Item | None:
@@ -461,7 +577,9 @@ class Classifier:
         asked = asked if asked.rstrip().endswith("?") else ""
         # "No, keep them on paper." to "Should I move your receipts to the app?": the answer
         # decides, and the question says what about
-        reply = _YES_NO.match(s) if first and _YES_NO_QUESTION.search(asked) and not specific else None
+        # a clause of the question asks it ("Also, did you decide …?", "…; would you like to do that?")
+        polar = any(_YES_NO_QUESTION.search(c) for c in re.split(r"[;:,]\s+", asked))
+        reply = _YES_NO.search(s) if first and polar and not specific else None
         said = f"{self._subject(asked)}: {s}" if reply else s
 
         def make(kind: str, confidence: float, text: str = said) -> Item:
@@ -500,6 +618,8 @@ class Classifier:
             and _DELIVER.search(low)
         ):
             return make("commitment", 0.65)
+        if reply and reply["answer"].lower() == "not yet":
+            return make("question", 0.7)  # "did you decide …?" "not yet, …": still open
         if reply and len(content_words(reply["rest"])) >= 2 and not hedged:
             return make("decision", 0.6)
         if specific and not hedged:

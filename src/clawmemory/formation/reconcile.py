@@ -213,10 +213,17 @@ def _contradiction(
         w for w in ((claim.slot | context) & old.slot) | claim.shared_subject(old) if not claim.qualifies_apart(old, w)
     }
     kinds = claims.conflicts(claim, old)
-    anchors = {(k, v) for k, v in claims.shared(claim, old) if k not in kinds and k != "name"}
-    support = len(slot) + len(anchors)
     # a value the memory takes back itself is no contradiction ("DE→EN" in both)
     taken_back = claims.denies(claim, old) - claims.denies(old, old)
+    # a date or time the candidate takes back is no anchor it shares ("not the 24th" / "24 may Black Hill"):
+    # a date does not say of what, a quantity names its attribute ("4 days, not 2" / "deliver in 2 days")
+    taken = claims.denies(claim, claim)
+    anchors = {
+        (k, v)
+        for k, v in claims.shared(claim, old)
+        if k not in kinds and k != "name" and not (k in ("date", "weekday", "time") and v in taken)
+    }
+    support = len(slot) + len(anchors)
     # a value taken back about someone the memory does not name ("Karim starts not on Saturday")
     # leaves the memory's own Saturday alone
     # a number taken back as a typed one ("3 weeks instead of 2": 2 weeks) is a memory's bare number
@@ -226,7 +233,14 @@ def _contradiction(
         and any(k.startswith("qty:") for k in claim.values)
         and m.session_key != c.session_key
     )
-    if taken_back and (support or not bare and claim.proper() <= {claims.stem(w) for w in old.words}):
+    # without a word in common, the candidate may not name what the memory does not; nor, for a date or time
+    # taken back, the memory what the candidate does not: "leads only for the 10th, not the 24th" leaves
+    # "24 may Black Hill" (a date belongs to whatever happens on it; "4 days, not 2" names its attribute)
+    timed = {v for k in ("date", "weekday", "time") for v in old.values.get(k, ())}
+    unnamed = claim.proper() <= {claims.stem(w) for w in old.words} and (
+        not taken_back <= timed or old.subject_words() <= {claims.stem(w) for w in claim.words}
+    )
+    if taken_back and (support or not bare and unnamed):
         return _Conflict(f"takes back {', '.join(sorted(taken_back))}")
     if claim.derived or old.derived:
         return None  # a computation restates values: it neither states one nor holds one a new value replaces
@@ -256,7 +270,7 @@ def _contradiction(
         return _Conflict(f"same slot ({where}), new {', '.join(sorted(typed))}", kind, strength)
     fresh, dropped = claims.differences(claim, old).get("name", ([], []))
     if (
-        "name" in kinds
+        "name" in kinds - aimed
         # one of several names it says again is not replaced: the new name joins them ("a week in Lisbon and
         # a week on the Algarve" / "Manchester to Faro, so Algarve first then Lisbon")
         and (dropped or len(old.values["name"]) == 1)
