@@ -71,6 +71,7 @@ SPLITS = {
     "fresh4": DATA / "formation_fresh4.json",
     "fresh5": DATA / "formation_fresh5.json",
     "fresh6": DATA / "formation_fresh6.json",
+    "fresh7": DATA / "formation_fresh7.json",
 }
 
 

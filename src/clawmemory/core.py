@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -54,9 +54,11 @@ class Validity(Protocol):
 
     def superseded_count(self, namespaces: Sequence[str]) -> int: ...
 
-    def current(self, ranked: list[Ranked], as_of: str | None, limit: int) -> tuple[list[Ranked], dict[str, Any]]: ...
+    def current(
+        self, ranked: list[Ranked], as_of: str | None, limit: int
+    ) -> tuple[list[Ranked], dict[str, tuple[Memory, dict[str, Any]]]]: ...
 
-    def order(self, hits: list[SearchHit]) -> list[SearchHit]: ...
+    def order(self, hits: list[SearchHit], memories: Mapping[str, Memory]) -> list[SearchHit]: ...
 
 
 class Core:
@@ -220,15 +222,17 @@ class Core:
         if deep:
             by = (lambda r: r.container_score if r.row.container else r.score) if granularity == "container" else None
             ranked = self.deep.rerank(query, ranked, by or (lambda r: r.score))[: limit + pad]
-        valid: dict[str, Any] = {}
-        if validity is not None:
-            ranked, valid = validity.current(ranked, as_of, limit)
-        found = self.corpora.hydrate((r.row.corpus, r.row.ref_id) for r in ranked)
+        if validity is None:
+            found = self.corpora.hydrate((r.row.corpus, r.row.ref_id) for r in ranked)
+        else:  # validity reads the memory rows once; they hydrate the memory hits and order them
+            ranked, kept = validity.current(ranked, as_of, limit)
+            found = self.corpora.hydrate((r.row.corpus, r.row.ref_id) for r in ranked if r.row.corpus != "memory")
+            found["memory"] = {i: memory_hit(m, extra=dict(info)) for i, (m, info) in kept.items()}
         out = []
         for r in ranked:
             base = found.get(r.row.corpus, {}).get(r.row.ref_id)
             if base is not None:
-                extra = {**base.extra, **(valid.get(r.row.ref_id, {}) if r.row.corpus == "memory" else {})}
+                extra = dict(base.extra)
                 if granularity == "container":
                     extra["container_score"] = r.container_score
                 out.append(
@@ -242,7 +246,7 @@ class Core:
                         extra=extra,
                     )
                 )
-        return validity.order(out) if validity is not None else out
+        return validity.order(out, {i: m for i, (m, _) in kept.items()}) if validity is not None else out
 
     def snippet_texts(self, rows: list[SearchRow]) -> dict[int, str]:
         """Search items' texts as a reranker reads them: "Speaker: text" for a message."""

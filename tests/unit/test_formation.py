@@ -13,6 +13,7 @@ from support.model_server import ModelServer, Reply
 from clawmemory.cli.main import main
 from clawmemory.engine import Engine
 from clawmemory.errors import InvalidInput
+from clawmemory.formation import rows
 from clawmemory.formation.service import Formation
 from clawmemory.llm import LLMClient
 
@@ -252,3 +253,25 @@ def test_a_proposal_becomes_a_decision_when_the_next_turn_accepts_it(engine):
     )
     [decision] = [m for m in memories(engine) if "hash the RAW" in m["text"]]
     assert decision["kind"] == "decision" and json.loads(decision["metadata"])["formation"]["role"] == "assistant"
+
+
+def test_recall_reads_each_memory_row_once_and_fills_past_superseded_ones(engine, monkeypatch):
+    """Validity reads the ranked memories in windows down the ranking: one read when the first
+    ``limit`` are current; else further windows until ``limit`` current ones are found, each row
+    read at most once. The hits are the first current ones in ranking order."""
+    texts = [f"the kettle {'boils ' * n}water in the {w} kitchen" for n, w in enumerate("abcdefghijkl", 1)]
+    engine.store_memories([{"text": t} for t in texts])
+    ranking = [h.id for h in engine.search("kettle boils", mode="lexical", corpus="memory", limit=12)]
+    assert len(ranking) == 12
+    reads: list[list[str]] = []
+    read = rows.with_validity
+    monkeypatch.setattr(rows, "with_validity", lambda db, ids: reads.append(list(ids)) or read(db, ids))
+    assert [h.id for h in engine.search("kettle boils", mode="lexical", corpus="memory", limit=3)] == ranking[:3]
+    assert reads == [ranking[:3]]  # one read, of the three hits' rows only
+    with engine.store.transaction() as db:
+        rows.supersede(db, ranking[:4], ranking[-1], "2026-03-02T09:00:00Z")
+    reads.clear()
+    hits = engine.search("kettle boils", mode="lexical", corpus="memory", limit=3)
+    assert [h.id for h in hits] == ranking[4:7] and all(h.extra["valid_to"] is None for h in hits)
+    read_ids = [i for r in reads for i in r]
+    assert len(reads) == 2 and len(read_ids) == len(set(read_ids))  # a second window; no row read twice

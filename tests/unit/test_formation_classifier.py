@@ -1,5 +1,6 @@
 """The shared classifier of durable items: dialogue structure, not cue words alone."""
 
+from clawmemory.formation import claims
 from clawmemory.formation.classifier import Classifier, Utterance, sentences, values
 
 
@@ -231,6 +232,140 @@ def test_the_exchange_of_a_setting_reaches_past_a_header_that_only_announces_its
             0,
         )
     ]
-    item = Classifier().items(turns)[0]
+    item = next(i for i in Classifier().items(turns) if i.text.startswith("15 3"))
     assert topic(turns, item) == "the crontab line is now:"  # what reconciliation reads
     assert topic(turns, item, header=True) == "moved the nightly export, the old disk died. the crontab line is now:"
+
+
+def test_a_title_an_initial_or_a_day_written_with_ordinal_dots_ends_no_sentence():
+    assert sentences("My GP is Dra. Lopes at the Rua Augusta clinic. I see her yearly.") == [
+        "My GP is Dra. Lopes at the Rua Augusta clinic.",
+        "I see her yearly.",
+    ]
+    assert sentences("Ask J. Okafor about it. then done") == ["Ask J. Okafor about it.", "then done"]
+    # a day pair or range in the German way, before a verb or a name; a new sentence after it starts anew
+    assert sentences("Shifts: 3./4. is Ines, 10.-11. is Pawel. Rest is free.") == [
+        "Shifts: 3./4. is Ines, 10.-11. is Pawel.",
+        "Rest is free.",
+    ]
+    assert sentences("Karl swaps with me on 9./10. Then Ute takes over.") == [
+        "Karl swaps with me on 9./10.",
+        "Then Ute takes over.",
+    ]
+    assert sentences("for 2./3. Ingrid covers. ok") == ["for 2./3. Ingrid covers.", "ok"]
+    # a plain number at a sentence end still ends it
+    assert sentences("The twins are 4 and 7. they love it") == ["The twins are 4 and 7.", "they love it"]
+
+
+def test_a_sentence_listing_parallel_records_gives_one_item_each():
+    items = _items(("user", "Rota: 3./4. is Ines and Pawel, 10./11. is Ute and me, 17./18. is Karl and Ines."))
+    assert [i.text for i in items] == [
+        "Rota: 3./4. is Ines and Pawel",
+        "10./11. is Ute and me",
+        "17./18. is Karl and Ines",
+    ]
+    # a number with its unit after a record is no record of its own
+    walk = _items(("user", "12 june Loch Ossian loop from the station, 19 km."))
+    assert [i.text for i in walk] == ["12 june Loch Ossian loop from the station, 19 km."]
+
+
+def test_rows_of_pasted_data_and_fields_of_a_json_object_are_items():
+    items = _items(
+        (
+            "user",
+            "Tasting list for the club:\n```\nwine,region,price,qty\nRioja Crianza,Spain,12.50,6\n"
+            "Chablis,France,19.00,3\n```",
+        ),
+        ("assistant", "Saved. Where do the tastings happen?"),
+        ("user", '```json\n{"venue": "The Cellar Room", "host": "Marguerite", "start": "19:30"}\n```'),
+        ("user", 'new member:\n```json\n{"id": 41, "name": "Tomás Ruiz", "paid": true}\n```'),
+    )
+    texts = [i.text for i in items]
+    assert "Rioja Crianza,Spain,12.50,6" in texts and "Chablis,France,19.00,3" in texts
+    assert '"venue": "The Cellar Room"' in texts and '"host": "Marguerite"' in texts
+    # a record led by its number is one item, and a header that announces a block is none
+    assert '{"id": 41, "name": "Tomás Ruiz", "paid": true}' in texts and "new member:" not in texts
+    assert all(i.role == "user" and i.kind == "fact" for i in items if "," in i.text or '"' in i.text)
+
+
+def test_data_shown_as_an_example_is_no_item():
+    items = _items(("user", "The logger writes lines like:\n```\nts,temp_c\n2026-01-04T08:00,4.5\n```"))
+    assert not any("4.5" in i.text for i in items)
+
+
+def test_a_frequency_is_a_value():
+    items = _items(("user", "the compost pickup every 2 weeks is too often, half empty bins. make it monthly"))
+    assert "make it monthly" in [i.text for i in items]
+    assert claims.parse("make it monthly").values == {"freq": frozenset({"30"})}
+    assert claims.parse("pickup every 2 weeks").values == {"freq": frozenset({"14"})}
+    assert claims.parse("we back up nightly").slot >= {"nightly"}  # it also names the thing
+
+
+def test_not_yet_to_a_decision_and_a_deferral_are_open_questions():
+    items = _items(
+        ("assistant", "Did you decide whether Ines takes the violin lessons?"),
+        ("user", "not yet, money is tight. we'll see after christmas"),
+    )
+    assert [i.kind for i in items] == ["question", "question"]
+    assert items[0].text.endswith("not yet, money is tight.") and items[1].text == "we'll see after christmas"
+
+
+def test_a_no_after_a_concession_answers_the_question():
+    items = _items(
+        ("assistant", "The landlord offered a two-year lease; do you want to take it?"),
+        ("user", "it's tempting but no, we keep the rolling contract."),
+    )
+    # the reply carries the question's subject, as a yes or no at its start does
+    assert [i.kind for i in items] == ["decision"]
+    assert items[0].text == "offered two-year lease take: it's tempting but no, we keep the rolling contract."
+
+
+def test_answers_numbered_like_the_agents_questions_answer_those_questions():
+    from clawmemory.formation.classifier import topic
+
+    turns = [
+        Utterance("user", "the pottery class changed", 0),
+        Utterance("assistant", "Okay. 1. Which evening? 2. Still 2 hours? 3. Any fee?", 1),
+        Utterance("user", "1. tuesdays now 2. yes, till 9.30 3. £5 a session from may", 2),
+    ]
+    items = Classifier().items(turns)
+    assert [i.text for i in items] == [
+        "evening: 1. tuesdays now",
+        "2 hours: 2. yes, till 9.30",
+        "fee: 3. £5 a session from may",
+    ]
+    # the exchange of an answer is its question, after the topic the user opened
+    assert topic(turns, items[0]) == "the pottery class changed Which evening?"
+    assert claims.parse(items[0].text).values == {"weekday": frozenset({"tue"})}  # the 1 is no value
+
+
+def test_a_bare_yes_takes_the_value_the_agent_proposed():
+    items = _items(
+        ("user", "the dentist moved me"),
+        ("assistant", "Noted. Should I put the new check-up in for Friday 12 June then?"),
+        ("user", "yeah go for it"),
+    )
+    assert [(i.kind, i.role, i.text) for i in items] == [
+        ("decision", "user", "yeah go for it: put the new check-up in for Friday 12 June")
+    ]
+    # a yes to a check of what the user said is no new item
+    checked = _items(
+        ("user", "the lease ends 30 june"),
+        ("assistant", "Shall I keep 30 June as the end date?"),
+        ("user", "yes"),
+    )
+    assert [i.seq for i in checked] == [0]
+    assert not _items(("assistant", "Want me to book the 9:10 train?"), ("user", "nah"))
+
+
+def test_an_option_picked_by_its_place_is_the_users_decision():
+    items = _items(
+        ("assistant", "For the team lunch I could book either Sora Sushi (Tue) or the Green Fork on Main St. Which?"),
+        ("user", "the latter. thursday."),
+    )
+    assert [i.text for i in items] == ["the latter. thursday: the Green Fork on Main St"]
+    numbered = _items(
+        ("assistant", "How should I send the summary? 1. by email 2. as a PDF 3. not at all"),
+        ("user", "2, as a pdf pls. weekly"),
+    )
+    assert [i.text for i in numbered] == ["send summary: 2, as a pdf pls. weekly"]

@@ -365,3 +365,40 @@ def test_a_date_shift_among_several_dated_plans_moves_the_one_it_names():
     assert decide(cand("Unit3 slips to 1 June, the lab move ate April."), plans).targets == ("m1",)
     # naming none of them, several dated plans stay
     assert decide(cand("Everything slips to 1 June, the lab move ate April."), plans).action != "contradict"
+
+
+def test_when_a_value_starts_is_no_value_of_its_slot():
+    fee = mem("m1", "Ayla agreed the new membership fee with the club: from March it's €60.")
+    bank = cand("Also from June Ayla wants the fees into the Bunq account, not Revolut any more.")
+    assert decide(bank, [fee]).action != "contradict"
+    assert "since" in claims.parse("from March it's €60").values
+    assert claims.parse("the course starts from March").values == {"date": frozenset({"mar"})}  # the date itself
+    # a name taken back is what the correction replaces: the memory naming it goes
+    account = mem("m2", "Ayla wants all fees paid into the Revolut account ending 0912.")
+    assert decide(bank, [account]).targets == ("m2",)
+
+
+def test_a_date_taken_back_belongs_to_whatever_happens_on_it():
+    walk = mem("m1", "15 june Ben Ledi, 10 km.")
+    rule = cand("the rut's over by june so muzzles only for the 1st, not the 15th")
+    assert decide(rule, [walk]).action != "contradict"
+    # a quantity taken back names its attribute: the memory about it goes, named or not
+    supplier = mem("m2", "Screens come from a trader in Porto, Ecrãs24, they ship in 3 days.")
+    assert decide(cand("Now they ship in 5 days, not 3."), [supplier]).targets == ("m2",)
+
+
+def test_a_date_that_had_passed_is_not_moved_by_the_next_one():
+    spring = Neighbour("m1", "fact", "dates: 1. opens 8 jan, closes 26 march", "2026-01-04T10:00:00Z", "user", "s1", 2)
+    autumn = cand("autumn season: opens 14 sept, closes 10 dec.", at="2026-06-01T10:00:00Z")
+    assert decide(autumn, [spring]).action != "contradict"
+    # before it has passed, a new date of the same slot still replaces it
+    assert decide(cand("opens 15 jan now, closes 26 march", at="2026-01-06T10:00:00Z"), [spring]).action == "contradict"
+    assert claims.parse("break: 2. 9-13 feb").values == {
+        "date": frozenset({"feb-9", "feb-13"})
+    }  # the 2 numbers the answer
+
+
+def test_the_same_time_holds_no_value_to_replace():
+    meet = mem("m1", "we gather at the east car park instead, same time")
+    moved = cand("we gather at the east car park at 7:45 now")
+    assert decide(moved, [meet]).action != "contradict"

@@ -33,9 +33,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from .classifier import STOP, content_words
+from .classifier import FREQUENCIES, STOP, content_words
 
-_MONTHS = {
+MONTHS = _MONTHS = {
     m[:3]: m for m in "january february march april may june july august september october november december".split()
 }
 _MONTH_WORDS = frozenset([*_MONTHS.values(), *_MONTHS, "sept"])
@@ -60,6 +60,18 @@ _CLOCK = re.compile(
     r"\b(?P<h>\d{1,2})(?::(?P<min>\d{2}))?\s*(?P<pm>am|pm)\b"
     r"|\b(?P<h2>\d{1,2})\s+in\s+(?:the\s+)?(?P<part>morning|afternoon|evening|night)\b"
 )
+# how often: "every 3 wks", "every other week", "monthly" (as days between)
+_FREQ = re.compile(
+    r"\bevery\s+(?:(?P<n>\d+|other|second|third|two|three|four|five|six)\s+)?"
+    r"(?P<unit>days?|nights?|weeks?|wks?|fortnights?|months?|quarters?|years?)\b"
+    rf"|\b(?P<ly>{FREQUENCIES})\b"
+)
+_PERIOD = {"hour": 1 / 24, "dai": 1, "day": 1, "night": 1, "week": 7, "wk": 7, "fortnight": 14, "month": 30}
+_PERIOD |= {"quarter": 91, "year": 365, "annual": 365, "biweek": 14, "bimonth": 61}
+_DAY_RANGE = re.compile(rf"\b(\d{{1,2}})\s*[-–]\s*(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH})")
+_NUMBERED = re.compile(r"(^|:\s)\d{1,2}[.)]\s+")
+_SAME_TIME = re.compile(r"\b(?:the\s+)?same (?:time|hour)\b")
+SAME = "same"
 _HEAD = re.compile(r"\s+([a-z]{3,}s)\b")  # a plural noun after a counted modifier
 _CODE = re.compile(r"`([^`]+)`")
 _CRON = re.compile(
@@ -136,7 +148,11 @@ _NEGATIVE = re.compile(
     r"\b(?:hate|hates|dislike|can't stand|cannot stand|no|not|never|don't|dont|avoid|without|mustn't|must not|"
     r"(?:is|are|was|were|'s) gone|withdr(?:aw|awn|awing|ew))\b"  # a state ended: "the proxy is gone"
 )
-_ACTOR_NAME = r"(?P<name>[A-Z][\w'-]+)\s+(?:will|'ll|is going to|takes?|handles?|is doing)\b"
+# someone named does it (from now on), also standing in for someone ("Ines covers for him")
+_ACTOR_NAME = (
+    r"(?P<name>[A-Z][\w'-]+)\s+(?:will|'ll|is going to|takes?|handles?|is doing|"
+    r"(?:goes|steps|stands|fills|covers|subs)(?: in)? for)\b"
+)
 # a hand-over names who does it from now on: the one it is handed to ("I'm handing infra to Rosa")
 _HANDOVER = re.compile(
     r"\b(?:hand(?:s|ed|ing)?|pass(?:es|ed|ing)?)\s+(?:over\s+)?(?:[\w'-]+\s+){0,3}?(?:over\s+)?to\s+(?P<to>[A-Z][\w'-]+)"
@@ -148,7 +164,9 @@ _CONDITION = re.compile(r"\b(?:if|unless|in case)\b[^,.;:!?]*", re.I)
 _ARITHMETIC = re.compile(r"\d[^=\n]*[×*+]\s*[$€£]?\d[^=\n]*=\s*[$€£]?\d")
 # What any typed value of _typed holds (on the lower-cased text): a digit, a backtick, or a month,
 # weekday or number word. Keep it in step with _typed's patterns.
-_MAY_HOLD_VALUE = re.compile(rf"[\d`]|\b(?:{_MONTH}|{_WEEKDAY}|(?:{'|'.join(_NUMWORDS)}|twice)\b)")
+_MAY_HOLD_VALUE = re.compile(
+    rf"[\d`]|\b(?:{_MONTH}|{_WEEKDAY}|(?:{'|'.join(_NUMWORDS)}|twice|{FREQUENCIES})\b|\bevery\s)"
+)
 _FILLER = frozenset(
     "new old thing things stuff time week day today also really sure fyi update news quick big small bit lot "
     "want wants need needs think says said say know knows like make made take took get gets put keep still "
@@ -283,14 +301,23 @@ def _typed(text: str) -> tuple[dict[str, set[str]], list[str], str]:
     rest = re.sub(_CLOCK.pattern, " ", rest, flags=re.I)
     for m in _TIME.finditer(rest):
         add("time", m.group(0), m.group(0))
+    if _SAME_TIME.search(rest.lower()):  # "same time": a time, the one said before (no value to replace)
+        add("time", SAME, "same", "time")
     rest = _TIME.sub(" ", rest)
     low = rest.lower()
+    for m in _DAY_RANGE.finditer(low):  # "16-20 feb": both ends are days of the month
+        for day in (m.group(1), m.group(2)):
+            add("date", f"{m.group(3)[:3]}-{int(day)}", *m.group(0).split())
+    low = _DAY_RANGE.sub(" ", low)
     for m in _DATE.finditer(low):
         if m.group("wd"):
             add("weekday", m.group("wd")[:3], m.group(0))
-        else:
-            add("date", _date(m), *m.group(0).split())
+        else:  # "from April": when what it says starts (see parse), else a date
+            add("since" if m.group(0).startswith(("from ", "since ")) else "date", _date(m), *m.group(0).split())
     low = _DATE.sub(" ", low)
+    for m in _FREQ.finditer(low):  # "nightly" also names the thing ("the nightly export"): a slot word too
+        add("freq", _frequency(m), *([] if m.group("ly") else m.group(0).split()))
+    low = _FREQ.sub(lambda m: m.group(0) if m.group("ly") else " ", low)
     for m in _RELATIVE.finditer(low):
         add("when", m.group(0), *m.group(0).split())
     low = _RELATIVE.sub(" ", low)
@@ -315,6 +342,17 @@ def _typed(text: str) -> tuple[dict[str, set[str]], list[str], str]:
         else:
             add("num", n, m.group("n"))
     return values, used, low
+
+
+def _frequency(m: re.Match[str]) -> str:
+    """Days between two times ("every 3 wks" → "21", "monthly" → "30")."""
+    if m.group("ly"):
+        period = _PERIOD.get(m.group("ly").removesuffix("ly").removesuffix("ily"), 0)
+        return f"{period:g}"
+    n = m.group("n") or "1"
+    count = {"other": 2, "second": 2, "third": 3}.get(n) or int(_NUMWORDS.get(n, n))
+    unit = m.group("unit").rstrip("s")
+    return f"{count * _PERIOD.get(unit, 0):g}"
 
 
 def valued(text: str) -> bool:
@@ -368,7 +406,10 @@ def parse(text: str) -> Claim:
     nothing, so its words are left out."""
     derived = bool(_ARITHMETIC.search(text))
     text = _CONDITION.sub(" ", text)
+    text = _NUMBERED.sub(r"\1", text)  # "half term: 2. 16-20 feb": the 2 numbers the answer, no value
     values, used, low = _typed(text)
+    if "since" in values and not set(values) - {"since", "when", "num"}:
+        values.setdefault("date", set()).update(values.pop("since"))  # "starts from April": the date itself
     names = {n for found in _NAME.findall(text) for n in _name_runs(found)} - {w for w in used}
     names = {
         n
@@ -392,7 +433,9 @@ def parse(text: str) -> Claim:
             and _UNITS.get(w, _UNITS.get(stem(w))) in (None, "people")  # a measure ("euros") names no slot
         )
 
-    slot = {stem(w) for w in content_words(low) if slotted(w)}
+    words = content_words(low)
+    words |= {part for w in words if "_" in w for part in w.split("_") if len(part) > 1}  # "backup_recorder"
+    slot = {stem(w) for w in words if slotted(w)}
     tokens = re.findall(r"[a-z][a-z'-]*|\S", low)
     pairs = {
         (stem(a), stem(b))
@@ -477,10 +520,12 @@ def _value_of(phrase: str) -> str:
 def aimed(claim: Claim) -> set[str]:
     """The value kinds of what ``claim`` takes back, and "num" (a bare number beside it is one of
     them: "9 not 8:30"); a bare number taken back is of every kind the claim gives ("the 20th
-    instead of the 24th": a date)."""
+    instead of the 24th": a date); a name taken back is a name ("not Nationwide any more")."""
     out: set[str] = set()
-    for kind, _ in claim.denied:
-        if kind == "num":
+    for kind, value in claim.denied:
+        if kind == "phrase" and any(value == n or value.split()[0] == n for n in claim.values.get("name", ())):
+            out.add("name")  # "into the Monzo account, not Nationwide any more": the name it replaces
+        elif kind == "num":
             out |= set(claim.values) - {"when", "name"} | {"num"}
         elif kind != "phrase":
             out |= {k for k in claim.values if like(kind, k)} | {kind, "num"}
@@ -526,11 +571,18 @@ def _number(value: str) -> float | None:
 
 def resolve(claim: Claim, about: Claim) -> Claim:
     """``claim`` with each bare number that is within a factor of 2 of a quantity of exactly one
-    kind in ``about`` read as that quantity ("Okay I make 219" after "189 euro": 219 euro)."""
+    kind in ``about`` read as that quantity ("Okay I make 219" after "189 euro": 219 euro), and a
+    bare hour after one clock time read as a time ("make them 7 instead" after "at 8pm": 19:00)."""
     nums = claim.values.get("num", frozenset())
     values = {k: set(v) for k, v in claim.values.items()}
+    clock = [t for t in about.values.get("time", ()) if re.fullmatch(r"\d\d:\d\d", t)]
     for v in nums:
         n = _number(v)
+        if len(clock) == 1 and v.isdigit() and 1 <= int(v) <= 12 and "time" not in values:
+            # "make them 7 instead" after "at 8pm": an hour of the same half of the day
+            values["num"].discard(v)
+            values["time"] = {f"{int(v) % 12 + 12 * (int(clock[0][:2]) >= 12):02d}:00"}
+            continue
         kinds = {
             k
             for k, vals in about.values.items()
@@ -573,12 +625,12 @@ def differences(new: Claim, old: Claim, *, strict: bool = False) -> dict[str, tu
     rate never differs from an amount ("four days a week" / "5 days of work")."""
     out = {}
     for kind, old_vals in old.values.items():
-        if kind == "when":
+        if kind in ("when", "since"):  # "from April it's £995": when a value starts is no value of the slot
             continue
         kinds = [k for k in new.values if like(k, kind) and (not strict or ("/" in k) == ("/" in kind))]
         if not kinds:
             continue
-        new_vals = frozenset().union(*(new.values[k] for k in kinds))
+        new_vals = frozenset().union(*(new.values[k] for k in kinds)) - {SAME}  # "same time" says none anew
         if kind == "date":
             fresh = [v for v in new_vals if not any(same_date(v, o) for o in old_vals)]
             dropped = [o for o in old_vals if not any(same_date(v, o) for v in new_vals)]

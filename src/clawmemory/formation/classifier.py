@@ -29,16 +29,23 @@ sentence is durable at all is decided by the speaker, the dialogue move and spec
 
 from __future__ import annotations
 
+import csv
+import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 KINDS = ("fact", "preference", "decision", "commitment", "question")
 
 # a sentence ends at . ! ? and, in chat, at an emoji after a clause of its own ("deal 🤝 also pls remind me …")
 _EMOJI = "[\U0001f300-\U0001faff\u2600-\u27bf]"
 _SPLIT = re.compile(rf"(?<=[.!?])[\"')\]]*\s+|(?<={_EMOJI})\s+|\n+")
-_ABBREV = re.compile(r"(?:\b(?:Dr|Mr|Mrs|Ms|Prof|St|vs)|e\.g|i\.e)\.$")
+_ABBREV = re.compile(r"(?:\b(?:vs|approx|incl|cf)|e\.g|i\.e)\.$")
+# a title before a name ("Dr. Ferrer", "Dra. Ferrer", "Ms. Novak") or an initial ("J. Smith") ends no sentence
+_TITLE = re.compile(r"(?:^|[\s(])(?:Dr|Dra|Drs|Mr|Mrs|Ms|Mx|Mme|Mlle|Prof|Sr|Sra|Srta|St|Rev|Fr|Hr|Jr|[A-Z])\.$")
+# a day pair or range written with ordinal dots ("6./7.", "13.-14.") or a day before its month ("6. July")
+_DAY_DOTS = re.compile(r"(?:^|[\s(])\d{1,2}\.(?:\s?[/–-]\s?\d{1,2}\.)+$")
+_DAY_DOT = re.compile(r"(?:^|[\s(])\d{1,2}\.$")
 _FENCE = re.compile(r"```.*?(?:```|$)", re.S)
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _WORD = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9'_.:/@&-]*[a-zA-Z0-9]|[a-zA-Z0-9]")
@@ -48,9 +55,11 @@ _MONTHS = (
     "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 )
 _DAYS = "(?:mon|tues|wednes|thurs|fri|satur|sun)days?|mon|tue|tues|wed|thu|thurs|fri|sat|sun"  # "sundays": recurring
+# how often, a value like a recurring weekday ("make it monthly")
+FREQUENCIES = "hourly|daily|nightly|weekly|biweekly|fortnightly|monthly|bimonthly|quarterly|yearly|annually"
 _SPECIFIC = re.compile(
     r"\d|`[^`]+`|https?://|\b\w+\.\w+/\S+|\b[a-z]+_[a-z_]+\b|\b[a-z]+\.[a-z0-9]+\b"
-    rf"|\b(?:{_MONTHS}|{_DAYS})\b|\b(?:today|tomorrow|tonight|weekend|next (?:week|month|year|sprint))\b"
+    rf"|\b(?:{_MONTHS}|{_DAYS}|{FREQUENCIES})\b|\b(?:today|tomorrow|tonight|weekend|next (?:week|month|year|sprint))\b"
     r"|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twice|dozen)\b"
 )
 # A value proper (number, date, code), not a name: it makes a header an item and a clause one fact.
@@ -60,13 +69,30 @@ _BLOCK = re.compile(r"```([\w+-]*)[^\n]*\n(.*?)(?:```|$)", re.S)
 # A setting in code: key: value, KEY=value, name==1.2, image:tag, name@1.2; or a cron schedule.
 _SETTING = re.compile(r"(?<![\w.-])[a-zA-Z_][\w.\-/]*\s*(?:==|[:=@])\s*(?P<v>[^\s(),;]+)")
 _CRON = re.compile(r"^\s*[\d*/,-]+(?:\s+[\d*/,-]+){4}\s+\S")
+_EXAMPLE = re.compile(r"\b(?:like|e\.g\.|for example|for instance|such as)\s*:?$", re.I)  # "exports look like:"
 _MAX_SETTINGS = 12  # a block with more settings is a pasted dump to read, not statements to remember
 _SETTING_VALUE = re.compile(r"\d|[a-z]+_[a-z_]+|\w\.\w|://", re.I)
 # a yes or no on a labelled subject ("geyser: yes, doing it", "dessert — no."): a decision, like a setting's value
 _VERDICT = re.compile(
     r"^(?P<label>[a-z][\w'/-]*(?: [\w'/-]+){0,2})\s*(?::|—|–)?\s+(?:yes|no|yep|nope)(?=\s*(?:[,.;:!—–]|$))"
 )
-_YES_NO = re.compile(r"^(?:yes|yeah|yep|no|nope|nah)\b[,.!:;]*\s+(?P<rest>.+)", re.I)
+# an answer to a yes/no question, also after a concession ("she suggested it but no, we stay remote")
+_YES_NO = re.compile(r"(?:^|\bbut\s+)(?P<answer>yes|yeah|yep|no|nope|nah|not yet)\b[,.!:;]*\s+(?P<rest>.+)", re.I)
+_INLINE_NUMBER = re.compile(r"(?:^|(?<=\s))(\d{1,2})[.)]\s+")
+_EITHER = re.compile(r"\beither\s+(.+?)\s+or\s+(.+?)(?=[.?!](?:\s|$)|$)", re.S)
+# an option picked by its place ("the second one", "1, the night before", "option 2")
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "former": 1}
+_ORDINALS |= {"latter": -1, "last": -1} | {str(n): n for n in range(1, 10)}
+_PICK = re.compile(
+    r"^\W*(?:(?:the|option|number|no\.?)\s*)?(?P<which>first|second|third|fourth|1st|2nd|3rd|former|latter|last|[1-9])\b(?![.:/]\d)"
+)
+_REFUSE = re.compile(r"^\W*(?:no|nah|nope|not|don't|dont|never|neither|none)\b")
+# the frame of a proposal ("Want me to …", "Should …"): what is accepted is the rest
+_FRAME = re.compile(
+    r"^(?:(?:and|so|ok|okay|also)\W+)?(?:(?:do|would) you (?:want|like) (?:me |us )?to|want me to|"
+    r"(?:shall|should|can|may) (?:i|we)|should|shall|want to)\s+",
+    re.I,
+)
 _YES_NO_QUESTION = re.compile(r"^(?:should|shall|do|does|did|would|will|can|could|is|are|want|may)\b", re.I)
 _ASKS_PREFERENCE = re.compile(r"\b(?:want|prefer|like|rather|kind of|sort of|how (?:much|many|often|long))\b", re.I)
 _NAME = re.compile(r"(?<=[\w,;:)] )[A-Z][\w&'-]+|(?<=[\w,;:)] )[A-Z]{2,}\b")
@@ -114,7 +140,8 @@ _UNSURE = re.compile(
     r"\b(?:not sure|unsure|don't know|dont know|do not know|unclear|undecided|open question|tbd|"
     r"haven't decided|have not decided|can't decide|still deciding|back and forth|wonder(?:ing)? (?:if|whether)|"
     r"(?:not|isn't|aren't|nothing) (?:yet )?(?:decided|settled|final|fixed|confirmed)|"
-    r"whether|or not|figure out)\b"
+    r"whether|or not|figure out|wait and see|"
+    r"(?:we'll|we will|i'll|i will|will) see (?:after|when|if|how|whether|about|later))\b"
 )
 _DELIBERATE = re.compile(
     r"^(?:should|shall|do|does|can|could|would|is it)\b.*\bor\b|^should (?:i|we)\b|"
@@ -201,6 +228,12 @@ def code_lines(text: str) -> list[tuple[str, str]]:
         before = sentences(text[: block.start()])
         lead = before[-1] if before else ""
         lines = [line.rstrip() for line in block.group(2).splitlines() if line.strip()]
+        data = _data(block.group(2), lines)
+        if data is not None:  # a JSON object's fields, a table's rows: statements when few enough
+            header, records = data
+            if len(records) <= _MAX_SETTINGS and not _EXAMPLE.search(lead):
+                out += [(_joined(lead, header), record) for record in records]
+            continue
         if sum(1 for line in lines if _is_setting(line.lstrip("+- "))) > _MAX_SETTINGS:
             continue
         diff = block.group(1) == "diff" or (
@@ -221,6 +254,89 @@ def code_lines(text: str) -> list[tuple[str, str]]:
             else:
                 out.append((lead, added))
     return out
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """A sentence of a turn, the turn it answers, whether it opens (``first``) or is (``alone``) the
+    answer, and the number of the question it answers (0: not numbered)."""
+
+    sentence: str
+    asked: Utterance | None
+    first: bool
+    alone: bool
+    number: int = 0
+
+
+def _enumerated(text: str) -> tuple[str, list[str]]:
+    """``(lead, parts)`` of a text numbered inline ("A few questions: 1. When …? 2. Who …?"): the
+    parts after 1., 2., … in order, at least two, on one line; ``("", [])`` for any other text."""
+    marks = [m for m in _INLINE_NUMBER.finditer(text) if "\n" not in text[max(0, m.start() - 1) : m.start()]]
+    found: list[re.Match[str]] = []
+    for m in marks:
+        if int(m.group(1)) == len(found) + 1:
+            found.append(m)
+    if len(found) < 2:
+        return "", []
+    ends = [m.start() for m in found[1:]] + [len(text)]
+    return text[: found[0].start()].strip(), [text[m.end() : end].strip() for m, end in zip(found, ends, strict=True)]
+
+
+def _options(text: str) -> list[str]:
+    """The options the agent offers: numbered inline ("1. the night before 2. the morning of") or
+    "either A or B"."""
+    numbered = [p for p in _enumerated(text)[1] if not p.rstrip().endswith("?")]
+    if len(numbered) >= 2:
+        return numbered
+    either = _EITHER.search(text)
+    return [either.group(1).strip(), either.group(2).strip()] if either else []
+
+
+def _options_in(sentence: str) -> bool:
+    return bool(_EITHER.search(sentence) or len(_enumerated(sentence)[1]) >= 2)
+
+
+def _opens(text: str, sentence: str) -> bool:
+    """``sentence`` is followed by a code block in ``text`` (it announces the block)."""
+    at = text.find(sentence)
+    return at >= 0 and "```" in text[at + len(sentence) :]
+
+
+def _data(body: str, lines: list[str]) -> tuple[str, list[str]] | None:
+    """A block of data: a JSON object gives one field a record (``"publish_day": "Tuesday"``; an
+    object led by its number, like a row, and each object of an array are one record each),
+    delimited rows give one row each, after their header
+    (every line split into the same number of cells, two or more). ``(header, records)``; None
+    for any other block."""
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, dict) and parsed:
+        if isinstance(next(iter(parsed.values())), int | float):  # a record led by its number ("ep": 305)
+            return "", [_dumps(parsed)]
+        return "", [f"{_dumps(k)}: {_dumps(v)}" for k, v in parsed.items()]
+    if isinstance(parsed, list) and parsed and all(isinstance(x, dict) for x in parsed):
+        return "", [_dumps(x) for x in parsed]
+    if len(lines) < 2 or any(line.lstrip()[:1] in "+-#/" for line in lines):
+        return None
+    try:
+        dialect = csv.Sniffer().sniff("\n".join(lines[:5]), delimiters=",;\t|")
+    except csv.Error:
+        return None
+    rows = list(csv.reader(lines, dialect))
+    if len({len(r) for r in rows}) != 1 or len(rows[0]) < 2:
+        return None
+    has_header = not any(c.isdigit() for c in lines[0]) and any(c.isdigit() for c in "".join(lines[1:]))
+    return (lines[0], lines[1:]) if has_header else ("", lines)
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _joined(*parts: str) -> str:
+    return " ".join(p for p in parts if p)
 
 
 def _is_setting(line: str) -> bool:
@@ -244,15 +360,56 @@ def sentences(text: str) -> list[str]:
     prose = _FENCE.sub("\n", text) if "```" in text else text
     out: list[str] = []
     glue = False
+    ended = ""  # the piece before, when its last dot may end no sentence
     for part in _SPLIT.split(prose):
-        part = _BULLET.sub("", part or "").strip()
-        if glue and out:  # "Dr." ended the last piece: not a sentence end
+        part = part or ""
+        if ended and _continues(ended, part):
+            glue = True
+        else:
+            part = _BULLET.sub("", part)
+        part = part.strip()
+        if glue and out:  # "e.g." or "Dr. Ferrer": not a sentence end
             out[-1] = f"{out[-1]} {part}"
         elif len(part) > 1:
             out.append(part)
-        # "Dr." is no sentence end, nor an emoji after a fragment ("Go on then, Thursday it is 🚂 Mum's …")
+        # "e.g." is no sentence end, nor an emoji after a fragment ("Go on then, Thursday it is 🚂 Mum's …")
         glue = bool(_ABBREV.search(part)) or bool(re.search(f"{_EMOJI}$", part) and len(content_words(part)) < 3)
+        ended = part if not glue and part.endswith(".") else ""
     return out
+
+
+def _continues(before: str, after: str) -> bool:
+    """The dot that ended ``before`` ends no sentence: a title or an initial before a name
+    ("Dra. Ferrer"), a day pair written with ordinal dots ("6./7. is Markus"), a day before its
+    month ("am 6. Juli")."""
+    head = after.lstrip()
+    if _TITLE.search(before):
+        return head[:1].isupper()
+    if _DAY_DOTS.search(before):  # unless a new sentence starts ("… for 11./12. And Stefan …")
+        word = re.match(r"[\w']+", head)
+        return not (head[:1].isupper() and word and word.group(0).lower() in STOP)
+    return bool(_DAY_DOT.search(before) and re.match(rf"(?:{_MONTHS})\b", head.lower()))
+
+
+def _records(sentence: str) -> list[str]:
+    """The parts of a sentence that lists parallel records, each led by its own value and naming
+    its own things ("June: 6./7. is Markus and Stefan, 13./14. is Anja and me"): one item each, so
+    a change to one leaves the others. [] for any other sentence."""
+    parts = [p.strip() for p in sentence.rstrip(".").split(", ")]
+    if len(parts) < 2:
+        return []
+    lead = re.sub(r"^[^\s:,]+:\s+", "", parts[0])  # a label before the first record ("June: ")
+    heads, words = set(), []
+    for part in [lead, *parts[1:]]:
+        head = re.match(r"\d\S*\s+(\S+)", part)
+        if not head:
+            return []
+        heads.add(head.group(1).lower())
+        words.append([w for w in content_words(part) if not _VALUE.search(w)])
+    # parallel: the same word after each value ("6./7. is …, 13./14. is …"), or each part names two things
+    if len(heads) > 1 and any(len(w) < 2 for w in words) or not all(words):
+        return []
+    return parts
 
 
 def content_words(text: str) -> set[str]:
@@ -298,16 +455,26 @@ def topic(
         if header and lead.rstrip().endswith(":") and lead in turns[i].text:
             before = sentences(turns[i].text[: turns[i].text.index(lead)])
             return " ".join([*before[-1:], lead])
-        return lead
-    parts = sentences(turns[i].text)
-    n = next((k for k, p in enumerate(parts) if p in item.text), 0)
+        if lead:
+            return lead
+        parts, n = [], 0  # a block that opens its message: the question it answers
+    else:
+        parts = sentences(turns[i].text)
+        n = next((k for k, p in enumerate(parts) if p in item.text), 0)
     out = []
-    if n > 0 and not any(parts[n - 1] in other.text for other in items if other.seq == item.seq):
-        out.append(parts[n - 1])
-    if (n == 0 or terse) and i > 0 and turns[i - 1].role != turns[i].role:
-        asked = sentences(turns[i - 1].text)
-        if asked and asked[-1].rstrip().endswith("?"):
-            out.append(asked[-1])
+    prev = turns[i - 1] if i > 0 and turns[i - 1].role != turns[i].role else None
+    unit = next((u for u in Classifier._units(turns[i], prev) if u.number and u.sentence in item.text), None)
+    if unit is not None and unit.asked is not None:  # a numbered answer: the question of its number
+        n, asked = 0, [unit.asked.text]
+    else:
+        if n > 0 and not any(parts[n - 1] in other.text for other in items if other.seq == item.seq):
+            out.append(parts[n - 1])
+        asked = sentences(prev.text) if prev is not None else []
+    if (n == 0 or terse) and prev is not None and asked and asked[-1].rstrip().endswith("?"):
+        opened = sentences(turns[i - 2].text) if i > 1 and turns[i - 2].role == turns[i].role else []
+        if len(opened) == 1 and not _VALUE.search(opened[0]) and len(content_words(opened[0])) <= 5:
+            out.append(opened[0])  # the topic the user opened, that the agent's question follows up
+        out.append(asked[-1])
     return " ".join(out)
 
 
@@ -341,13 +508,17 @@ class Classifier:
         said: list[frozenset[str]] = list(seen)
         out: list[Item] = []
         names: set[str] = set()
+        heard: set[str] = set().union(*said)  # what the user said before: a proposal repeating it only checks
         for i, turn in enumerate(turns):
             if turn.role not in ("user", "assistant") or not turn.text.strip():
                 continue
             names |= {n.lower() for n in _NAME.findall(turn.text)}
             prev = self._previous(turns, i)
             nxt = self._next(turns, i)
-            for item in self._turn(turn, prev, nxt, names, residual):
+            accepts = self._accepts(turn, prev, heard) if turn.role == "user" else None
+            if turn.role == "user":
+                heard |= content_words(turn.text)
+            for item in [accepts] if accepts else self._turn(turn, prev, nxt, names, residual):
                 words = frozenset(content_words(item.text))
                 if item.role == "assistant" and item.kind != "commitment" and self._repeats(words, said):
                     continue
@@ -385,15 +556,23 @@ class Classifier:
             if not (residual and (accepted or _OFFER.search(low))):
                 return []  # the agent's sentences count only as commitments or accepted proposals
         heard = content_words(prev.text) if residual and prev is not None else set()
-        parts = sentences(turn.text)
+        units = self._units(turn, prev)
+        parts = [u.sentence for u in units]
         listed = list_lines(turn.text) if turn.role == "user" else set()
         out: list[Item] = []
         members: list[str] = []  # list lines that are no item by themselves
-        for n, sentence in enumerate(parts):
-            if n < len(parts) - 1 and sentence.endswith(":") and not _VALUE.search(sentence):
+        for n, unit in enumerate(units):
+            sentence = unit.sentence
+            if (
+                sentence.endswith(":")
+                and not _VALUE.search(sentence)
+                and (n < len(parts) - 1 or _opens(turn.text, sentence) and not is_specific(sentence))
+            ):
                 continue  # a header announcing a list or a block ("Updated plan:")
             if turn.role == "user":
-                found = self._user_clauses(sentence, turn, prev, names, first=n == 0, alone=len(parts) == 1)
+                found = self._user_clauses(sentence, turn, unit.asked, names, first=unit.first, alone=unit.alone)
+                if unit.number:  # the answer keeps the number of the question it answers
+                    found = [replace(i, text=i.text.replace(sentence, f"{unit.number}. {sentence}", 1)) for i in found]
             else:
                 found = [item for item in [self._agent(sentence, turn, nxt)] if item]
             if not found:
@@ -409,8 +588,10 @@ class Classifier:
                 elif sentence in listed and len(content_words(sentence)) >= 3:
                     members.append(sentence)
                 elif residual and (
-                    left := self._residual(sentence, turn, prev, heard, first=n == 0, accepted=accepted)
+                    left := self._residual(sentence, turn, unit.asked, heard, first=unit.first, accepted=accepted)
                 ):
+                    if unit.number:
+                        left = replace(left, text=left.text.replace(sentence, f"{unit.number}. {sentence}", 1))
                     out.append(left)
                 continue
             out += found
@@ -426,6 +607,60 @@ class Classifier:
             ]
         return out
 
+    @staticmethod
+    def _units(turn: Utterance, prev: Utterance | None) -> list[_Unit]:
+        """The sentences of a turn with the turn each answers. Answers numbered inline ("1. thursdays
+        now 2. same, till 4.15 3. £3 a week from march") are split at their numbers, and the n-th
+        answers the agent's n-th numbered question ("… 1. New day? 2. New finish time? …")."""
+        lead, answers = _enumerated(turn.text) if turn.role == "user" else ("", [])
+        if not answers:
+            parts = sentences(turn.text)
+            return [_Unit(p, prev, n == 0, len(parts) == 1) for n, p in enumerate(parts)]
+        asked = [q for q in _enumerated(prev.text)[1] if q.rstrip().endswith("?")] if prev is not None else []
+        units = [_Unit(p, prev, n == 0, False) for n, p in enumerate(sentences(lead))]
+        for k, answer in enumerate(answers, 1):
+            to = replace(prev, text=asked[k - 1]) if prev is not None and len(asked) == len(answers) else prev
+            parts = sentences(answer)
+            units += [_Unit(p, to, n == 0, len(parts) == 1, k if n == 0 else 0) for n, p in enumerate(parts)]
+        return units
+
+    def _accepts(self, turn: Utterance, prev: Utterance | None, heard: set[str]) -> Item | None:
+        """A short reply that takes what the agent just proposed: it picks one of the options the agent
+        offered by its place ("the second one. 26 april.", "1, the night before pls") or says yes with
+        no content of its own ("yep that", "aye go on") to a question proposing something new (a value
+        the user has not said: "Should the next order go in on Tuesday 28 April then?"). The accepted
+        value is the user's decision: the reply with what it accepts."""
+        if prev is None or prev.role != "assistant" or "?" in turn.text or "```" in turn.text:
+            return None
+        reply = " ".join(turn.text.split()).rstrip(".!")
+        low = reply.lower()
+        words = content_words(reply)
+        if len(words) > 6 or _REFUSE.match(low) or _HEDGE.search(low) or _UNSURE.search(low):
+            return None
+        question = next((q for q in reversed(sentences(prev.text)) if q.rstrip().endswith("?")), "")
+        picked = _PICK.match(low)
+        options = _options(prev.text)
+        if picked and options:
+            index = _ORDINALS.get(picked.group("which"), 0)
+            if not 0 < abs(index) <= len(options):
+                return None
+            taken = options[index - 1 if index > 0 else index]
+            subject = self._subject(question) if question and not _options_in(question) else ""
+        elif len(words) <= 2 and not any(_VALUE.search(w) for w in words) and question:
+            polar = [c for c in re.split(r"[;:,]\s+", question) if _YES_NO_QUESTION.search(c)]
+            if not polar or not _VALUE.search(polar[-1]):
+                return None
+            taken = _FRAME.sub("", polar[-1]).rstrip("? ")
+            taken = re.sub(r"\s+then$", "", taken)
+            said = {w for w in content_words(taken) if _VALUE.search(w)}
+            if said <= heard:
+                return None  # a check of what the user said ("… still on 27 March?"), no proposal
+            subject = ""
+        else:
+            return None
+        text = reply if content_words(taken) <= words else f"{reply}: {taken}"
+        return Item("decision", f"{subject}: {text}" if subject else text, "user", turn.seq, turn.at, 0.75)
+
     def _user_clauses(
         self, s: str, turn: Utterance, prev: Utterance | None, names: set[str], *, first: bool, alone: bool
     ) -> list[Item]:
@@ -434,6 +669,9 @@ class Classifier:
         item = self._user(s, turn, prev, names, first=first, alone=alone)
         if s.startswith("|"):
             return [item] if item else []  # a table row is one record ("—" is an empty cell, no clause break)
+        records = _records(s)
+        if records:
+            return [self._user(r, turn, prev, names, first=False, alone=False) or self._fact(r, turn) for r in records]
         clauses = [c.strip(" ,") for c in _CLAUSE.split(s) if c.strip(" ,")]
         if len(clauses) < 2:
             return [item] if item else []
@@ -448,6 +686,10 @@ class Classifier:
                 return parts  # type: ignore[return-value]
         return [item]
 
+    @staticmethod
+    def _fact(s: str, turn: Utterance) -> Item:
+        return Item("fact", s, turn.role, turn.seq, turn.at, 0.6)
+
     def _user(
         self, s: str, turn: Utterance, prev: Utterance | None, names: set[str], *, first: bool, alone: bool
     ) -> Item | None:
@@ -461,7 +703,9 @@ class Classifier:
         asked = asked if asked.rstrip().endswith("?") else ""
         # "No, keep them on paper." to "Should I move your receipts to the app?": the answer
         # decides, and the question says what about
-        reply = _YES_NO.match(s) if first and _YES_NO_QUESTION.search(asked) and not specific else None
+        # a clause of the question asks it ("Also, did you decide …?", "…; would you like to do that?")
+        polar = any(_YES_NO_QUESTION.search(c) for c in re.split(r"[;:,]\s+", asked))
+        reply = _YES_NO.search(s) if first and polar and not specific else None
         said = f"{self._subject(asked)}: {s}" if reply else s
 
         def make(kind: str, confidence: float, text: str = said) -> Item:
@@ -500,6 +744,8 @@ class Classifier:
             and _DELIVER.search(low)
         ):
             return make("commitment", 0.65)
+        if reply and reply["answer"].lower() == "not yet":
+            return make("question", 0.7)  # "did you decide …?" "not yet, …": still open
         if reply and len(content_words(reply["rest"])) >= 2 and not hedged:
             return make("decision", 0.6)
         if specific and not hedged:

@@ -38,6 +38,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from . import claims
 from .claims import Claim
@@ -213,10 +214,17 @@ def _contradiction(
         w for w in ((claim.slot | context) & old.slot) | claim.shared_subject(old) if not claim.qualifies_apart(old, w)
     }
     kinds = claims.conflicts(claim, old)
-    anchors = {(k, v) for k, v in claims.shared(claim, old) if k not in kinds and k != "name"}
-    support = len(slot) + len(anchors)
     # a value the memory takes back itself is no contradiction ("DE→EN" in both)
     taken_back = claims.denies(claim, old) - claims.denies(old, old)
+    # a date or time the candidate takes back is no anchor it shares ("not the 24th" / "24 may Black Hill"):
+    # a date does not say of what, a quantity names its attribute ("4 days, not 2" / "deliver in 2 days")
+    taken = claims.denies(claim, claim)
+    anchors = {
+        (k, v)
+        for k, v in claims.shared(claim, old)
+        if k not in kinds and k != "name" and not (k in ("date", "weekday", "time") and v in taken)
+    }
+    support = len(slot) + len(anchors)
     # a value taken back about someone the memory does not name ("Karim starts not on Saturday")
     # leaves the memory's own Saturday alone
     # a number taken back as a typed one ("3 weeks instead of 2": 2 weeks) is a memory's bare number
@@ -226,14 +234,25 @@ def _contradiction(
         and any(k.startswith("qty:") for k in claim.values)
         and m.session_key != c.session_key
     )
-    if taken_back and (support or not bare and claim.proper() <= {claims.stem(w) for w in old.words}):
+    # without a word in common, the candidate may not name what the memory does not; nor, for a date or time
+    # taken back, the memory what the candidate does not: "leads only for the 10th, not the 24th" leaves
+    # "24 may Black Hill" (a date belongs to whatever happens on it; "4 days, not 2" names its attribute)
+    timed = {v for k in ("date", "weekday", "time") for v in old.values.get(k, ())}
+    unnamed = claim.proper() <= {claims.stem(w) for w in old.words} and (
+        not taken_back <= timed or old.subject_words() <= {claims.stem(w) for w in claim.words}
+    )
+    if taken_back and (support or not bare and unnamed):
         return _Conflict(f"takes back {', '.join(sorted(taken_back))}")
     if claim.derived or old.derived:
         return None  # a computation restates values: it neither states one nor holds one a new value replaces
     smaller = min(len(claim.slot), len(old.slot)) or 1
     # a third of the smaller slot shared, or, for a sentence worded as a change, a quarter of its own
     enough = support >= max(1, 0.34 * smaller) or claim.change and support >= max(1, 0.25 * len(claim.slot))
-    typed = kinds - {"num", "name"}
+    # "same time" holds no value a new one replaces; nor does a date that had passed when the new one was
+    # said (the next term's dates after last term's: the next one, not a change; a correction takes it back)
+    typed = kinds - {"num", "name"} - {k for k, v in old.values.items() if v <= {claims.SAME}}
+    if "date" in typed and _passed(old, m.valid_from, c.at):
+        typed -= {"date"}
     # a correction says what it replaces ("the 20th instead of the 24th"): a memory holding none of the
     # values it takes back keeps its values of that kind ("review on the 19th of May" in a run-on message)
     aimed = claims.aimed(claim) if claim.denied and not taken_back else set()
@@ -256,7 +275,7 @@ def _contradiction(
         return _Conflict(f"same slot ({where}), new {', '.join(sorted(typed))}", kind, strength)
     fresh, dropped = claims.differences(claim, old).get("name", ([], []))
     if (
-        "name" in kinds
+        "name" in kinds - aimed
         # one of several names it says again is not replaced: the new name joins them ("a week in Lisbon and
         # a week on the Algarve" / "Manchester to Faro, so Algarve first then Lisbon")
         and (dropped or len(old.values["name"]) == 1)
@@ -294,6 +313,26 @@ def _contradiction(
     ):
         return _Conflict(f"{claim.actor} does it now ({where})")
     return None
+
+
+def _passed(old: Claim, said: str, now: str) -> bool:
+    """Every date of ``old`` (read as the first such day on or after ``said``) is before ``now``."""
+    try:
+        start, end = date.fromisoformat(said[:10]), date.fromisoformat(now[:10])
+    except ValueError:
+        return False
+    days = []
+    for value in old.values.get("date", ()):
+        month, _, day = value.partition("-")
+        if month not in claims.MONTHS or not day.isdigit():
+            return False
+        m = list(claims.MONTHS).index(month) + 1
+        try:
+            when = date(start.year, m, int(day))
+            days.append(when if when >= start - timedelta(days=31) else date(start.year + 1, m, int(day)))
+        except ValueError:
+            return False
+    return bool(days) and max(days) < end
 
 
 def _values(text: str) -> set[str]:

@@ -10,8 +10,10 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from ..store.records import now_iso
-from ..store.sqlite import chunked_in
+from ..store.records import Memory, now_iso
+from ..store.sqlite import chunked_in, memory_from_row
+
+VALIDITY = ("valid_from", "valid_to", "superseded_by", "confirmations")  # the columns formation adds
 
 
 def done_seq(db: sqlite3.Connection, namespace: str, session_key: str) -> int:
@@ -48,18 +50,6 @@ def provenance(db: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[str | 
         ids,
     )
     return {r[0]: (r[1], r[2], r[3]) for r in rows}
-
-
-def exchanges(db: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[str, str]]:
-    """``{id: (role, context)}`` of the formed memories among ``ids``: who said each and the words
-    of the exchange it came from."""
-    rows = chunked_in(
-        db,
-        "SELECT id, json_extract(metadata, '$.formation.role'), json_extract(metadata, '$.formation.context') "
-        "FROM memories WHERE source = 'formation' AND id IN ({marks})",
-        ids,
-    )
-    return {r[0]: (r[1] or "user", r[2] or "") for r in rows}
 
 
 def forgotten_text(db: Any, namespace: str, content_hash: str, text: str) -> bool:
@@ -115,16 +105,10 @@ def unsupersede(db: Any, memory_id: str, namespace: str) -> bool:
     return cur.rowcount > 0
 
 
-def validity(db: Any, ids: Sequence[str]) -> list[Any]:
-    """(id, valid_from, valid_to, superseded_by, confirmations, formed_in) of memories; a formed
-    memory's ``formed_in`` is the session its message came from."""
-    return chunked_in(
-        db,
-        "SELECT id, coalesce(valid_from, created_at) AS valid_from, valid_to, superseded_by, confirmations, "
-        "CASE WHEN source = 'formation' THEN json_extract(metadata, '$.formation.session_key') END AS formed_in "
-        "FROM memories WHERE id IN ({marks})",
-        ids,
-    )
+def with_validity(db: Any, ids: Sequence[str]) -> dict[str, tuple[Memory, dict[str, Any]]]:
+    """Memories by id, each with its validity columns (:data:`VALIDITY`), in one read."""
+    rows = chunked_in(db, "SELECT * FROM memories WHERE id IN ({marks})", ids)
+    return {r["id"]: (memory_from_row(r), {k: r[k] for k in VALIDITY}) for r in rows}
 
 
 def superseded_count(db: Any, namespaces: Sequence[str]) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +20,7 @@ from ..core import memory_hit
 from ..errors import NotFound
 from ..llm import LLMClient, LLMError
 from ..retrieval.hits import SearchHit
-from ..store import IndexItem, NewMemory
+from ..store import IndexItem, Memory, NewMemory
 from ..store.records import now_iso
 from . import claims, rows, schema  # noqa: F401  (schema registers the validity migration)
 from .classifier import Classifier, Item, Utterance, said_before, topic
@@ -280,59 +280,75 @@ class Formation:
 
     # -- validity -----------------------------------------------------------------------
 
-    def validity(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        """``{id: {valid_from, valid_to, superseded_by, confirmations, formed_in}}`` of memories;
-        ``formed_in`` is the session whose message a formed memory came from (else None)."""
-        return {
-            r["id"]: {
-                "valid_from": r["valid_from"],
-                "valid_to": r["valid_to"],
-                "superseded_by": r["superseded_by"],
-                "confirmations": r["confirmations"],
-                "formed_in": r["formed_in"],
-            }
-            for r in rows.validity(self.core.store.db, ids)
-        }
+    def memories(self, ids: Sequence[str]) -> dict[str, tuple[Memory, dict[str, Any]]]:
+        """Memories by id, each with its validity ``{valid_from, valid_to, superseded_by,
+        confirmations, formed_in}`` (``formed_in``: the session a formed memory's message came
+        from, else None), in one read of their rows."""
+        out = {}
+        for memory, cols in rows.with_validity(self.core.store.db, ids).values():
+            out[memory.id] = (
+                memory,
+                {
+                    "valid_from": memory.created_at if cols["valid_from"] is None else cols["valid_from"],
+                    "valid_to": cols["valid_to"],
+                    "superseded_by": cols["superseded_by"],
+                    "confirmations": cols["confirmations"],
+                    "formed_in": _formation(memory).get("session_key"),
+                },
+            )
+        return out
 
     def superseded_count(self, namespaces: Sequence[str]) -> int:
         return rows.superseded_count(self.core.store.db, namespaces)
 
-    def current(self, ranked: list[Ranked], as_of: str | None, limit: int) -> tuple[list[Ranked], dict[str, Any]]:
+    def current(
+        self, ranked: list[Ranked], as_of: str | None, limit: int
+    ) -> tuple[list[Ranked], dict[str, tuple[Memory, dict[str, Any]]]]:
         """The first ``limit`` of ``ranked`` without memories not valid at ``as_of`` (default:
-        now, i.e. not superseded), and the validity of each memory kept. Runs before the hits
-        are hydrated, so a search never loads the superseded memories it pads its pool for."""
-        info = self.validity([r.row.ref_id for r in ranked if r.row.corpus == "memory"])
-        out = []
-        for r in ranked:
-            v = info.get(r.row.ref_id) if r.row.corpus == "memory" else None
-            if v is not None:
-                if as_of is None:
-                    valid = v["valid_to"] is None
-                else:
-                    valid = v["valid_from"] <= as_of and (v["valid_to"] is None or v["valid_to"] > as_of)
-                if not valid:
-                    continue
-            out.append(r)
-            if len(out) == limit:
-                break
-        return out, {r.row.ref_id: info[r.row.ref_id] for r in out if r.row.ref_id in info}
+        now, i.e. not superseded), and the memories kept with their validity (:meth:`memories`),
+        which hydration and :meth:`order` reuse. The rows are read in windows down the ranking
+        (the first ``limit``, then twice as many further down as long as some were left out):
+        one read when the first ``limit`` are all valid, each row read at most once, and the
+        superseded memories the search pads its pool for are never loaded."""
+        out: list[Ranked] = []
+        kept: dict[str, tuple[Memory, dict[str, Any]]] = {}
+        start, size = 0, limit
+        while start < len(ranked) and len(out) < limit:
+            window = ranked[start : start + size]
+            start, size = start + size, 2 * size
+            found = self.memories([r.row.ref_id for r in window if r.row.corpus == "memory"])
+            for r in window:
+                if r.row.corpus == "memory" and r.row.ref_id in found:
+                    v = found[r.row.ref_id][1]
+                    if as_of is None:
+                        valid = v["valid_to"] is None
+                    else:
+                        valid = v["valid_from"] <= as_of and (v["valid_to"] is None or v["valid_to"] > as_of)
+                    if not valid:
+                        continue
+                    kept[r.row.ref_id] = found[r.row.ref_id]
+                out.append(r)
+                if len(out) == limit:
+                    break
+        return out, kept
 
-    def order(self, hits: list[SearchHit]) -> list[SearchHit]:
+    def order(self, hits: list[SearchHit], memories: Mapping[str, Memory]) -> list[SearchHit]:
         """``hits`` with a memory stated later than a better-ranked one about the same subject
-        moved above it (:mod:`.order`); validity (``current``) must have filled ``valid_from``."""
-        memories = [h for h in hits if h.corpus == "memory"]
-        if not may_move([(h.kind or "note", h.text) for h in memories]):
+        moved above it (:mod:`.order`); ``memories`` are the memory hits' rows, and validity
+        (``current``) must have filled ``valid_from``."""
+        said = [h for h in hits if h.corpus == "memory"]
+        if not may_move([(h.kind or "note", h.text) for h in said]):
             return hits
-        formed = rows.exchanges(self.core.store.db, [h.id for h in memories])
-        facts = {
-            h.id: stated(
+        facts = {}
+        for h in said:
+            formation = _formation(memories[h.id]) if h.id in memories else {}
+            facts[h.id] = stated(
                 h.text,
                 h.kind or "note",
                 h.extra.get("valid_from") or h.created_at or "",
-                *formed.get(h.id, ("user", "")),
+                formation.get("role") or "user",
+                formation.get("context") or "",
             )
-            for h in memories
-        }
         return later_first(hits, facts)
 
     def predecessors(self, hits: Sequence[SearchHit]) -> list[SearchHit]:
@@ -343,16 +359,14 @@ class Formation:
         newest = sorted(
             rows.superseded_by_any(self.core.store.db, ids), key=lambda r: r["valid_to"] or "", reverse=True
         )
-        old = self.core.store.get_memories([r["id"] for r in newest])
-        info = self.validity(list(old))
-        return [memory_hit(m, relevant=False, extra=info[m.id]) for m in old.values()]
+        old = self.memories([r["id"] for r in newest])
+        return [memory_hit(m, relevant=False, extra=info) for m, info in old.values()]
 
     def history(self, namespace: str, limit: int = 100) -> list[dict[str, Any]]:
         """Superseded memories of a namespace, newest change first (the audit list)."""
         ids = rows.superseded(self.core.store.db, namespace, limit)
-        found = self.core.store.get_memories(ids)
-        info = self.validity(list(found))
-        return [found[i].to_dict() | info[i] for i in ids]
+        found = self.memories(ids)
+        return [found[i][0].to_dict() | found[i][1] for i in ids]
 
     def tool_forget(self, namespace: str, params: dict[str, Any]) -> dict[str, Any] | None:
         """``memory_forget`` of a formed memory (the ledger handles every other id): it leaves
@@ -371,10 +385,17 @@ class Formation:
         """Put a superseded memory back into recall (its successor stays too)."""
         with self.core.store.transaction() as db:
             restored = rows.unsupersede(db, memory_id, namespace)
-        memory = self.core.store.get_memory(memory_id) if restored else None
-        if memory is None:
+        found = self.memories([memory_id]) if restored else {}
+        if memory_id not in found:
             raise NotFound(f"no memory {memory_id!r} in namespace {namespace!r}", field="id")
-        return memory.to_dict() | self.validity([memory_id])[memory_id]
+        memory, info = found[memory_id]
+        return memory.to_dict() | info
+
+
+def _formation(memory: Memory) -> dict[str, Any]:
+    """A formed memory's provenance (who said it, the exchange, the session); {} for any other."""
+    found = memory.metadata.get("formation") if memory.source == "formation" else None
+    return found if isinstance(found, dict) else {}
 
 
 def _joined(*parts: str) -> str:

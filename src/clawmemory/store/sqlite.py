@@ -53,7 +53,8 @@ def chunked_in(db: Any, sql: str, ids: Iterable[Any], params: Sequence[Any] = ()
     return rows
 
 
-def _memory(row: sqlite3.Row) -> Memory:
+def memory_from_row(row: Any) -> Memory:
+    """A ``memories`` row (SQLite's or PostgreSQL's, by column name) as a :class:`Memory`."""
     return Memory(
         id=row["id"],
         namespace=row["namespace"],
@@ -359,16 +360,16 @@ class SQLStore:
             hint = " INDEXED BY memories_unique_content" if self.dialect == "sqlite" else ""
             sql = f"SELECT * FROM memories{hint} WHERE namespace = ? AND status = 'active' AND content_hash IN ({{marks}})"
             for row in chunked_in(db, sql, wanted, [namespace]):
-                found[(namespace, row["content_hash"])] = _memory(row)
+                found[(namespace, row["content_hash"])] = memory_from_row(row)
         return found
 
     def get_memory(self, memory_id: str) -> Memory | None:
         row = self.db.execute("SELECT * FROM memories WHERE id = ?", (memory_id,)).fetchone()
-        return _memory(row) if row else None
+        return memory_from_row(row) if row else None
 
     def get_memories(self, ids: Iterable[str]) -> dict[str, Memory]:
         rows = chunked_in(self.db, "SELECT * FROM memories WHERE id IN ({marks})", ids)
-        return {r["id"]: _memory(r) for r in rows}
+        return {r["id"]: memory_from_row(r) for r in rows}
 
     def list_memories(
         self,
@@ -419,7 +420,7 @@ class SQLStore:
             f"SELECT * FROM memories WHERE {clause} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
             [*params, limit, offset],
         )
-        return [_memory(r) for r in rows], total
+        return [memory_from_row(r) for r in rows], total
 
     def forget_memory(self, memory_id: str) -> Memory | None:
         """Mark a memory forgotten and drop it from the index; the row stays for audit."""
@@ -431,7 +432,7 @@ class SQLStore:
             if cur.rowcount:
                 self.unindex_item(db, "memory", memory_id)
             row = db.execute("SELECT * FROM memories WHERE id = ?", (memory_id,)).fetchone()
-        return _memory(row) if row else None
+        return memory_from_row(row) if row else None
 
     def restore_memory(self, memory_id: str) -> Memory | None:
         """Bring a forgotten memory back into the index (joins an open transaction). Raises
@@ -446,7 +447,7 @@ class SQLStore:
                 self.index_items(
                     db, [IndexItem(row["namespace"], "memory", memory_id, row["text"], created_at=row["created_at"])]
                 )
-        return _memory(row) if row else None
+        return memory_from_row(row) if row else None
 
     def has_validity(self) -> bool:
         """Whether memories carry validity columns (``valid_from``, ``valid_to``, ``superseded_by``)."""
