@@ -369,3 +369,16 @@ def test_an_option_picked_by_its_place_is_the_users_decision():
         ("user", "2, as a pdf pls. weekly"),
     )
     assert [i.text for i in numbered] == ["send summary: 2, as a pdf pls. weekly"]
+
+
+def test_a_setting_reads_its_whole_value_and_a_pasted_run_of_fields_is_an_object():
+    items = _items(
+        (
+            "user",
+            'my box:\n```\nos: Debian 12\ncpu: ryzen 5 5600\nname = "atlas"\n```\n'
+            'and the manifest bits:\n```json\n"scripts": { "start": "node app.js" },\n"license": "MIT"\n```',
+        )
+    )
+    texts = [i.text for i in items]
+    assert {"os: Debian 12", "cpu: ryzen 5 5600", 'name = "atlas"'} <= set(texts)
+    assert '"scripts": {"start": "node app.js"}' in texts and '"license": "MIT"' in texts

@@ -308,10 +308,13 @@ def _data(body: str, lines: list[str]) -> tuple[str, list[str]] | None:
     delimited rows give one row each, after their header
     (every line split into the same number of cells, two or more). ``(header, records)``; None
     for any other block."""
-    try:
-        parsed = json.loads(body)
-    except ValueError:
-        parsed = None
+    parsed = None
+    for text in (body, "{" + body.strip().rstrip(",") + "}"):  # a pasted object, or some of its fields
+        try:
+            parsed = json.loads(text)
+            break
+        except ValueError:
+            continue
     if isinstance(parsed, dict) and parsed:
         if isinstance(next(iter(parsed.values())), int | float):  # a record led by its number ("ep": 305)
             return "", [_dumps(parsed)]
@@ -343,7 +346,10 @@ def _is_setting(line: str) -> bool:
     if _CRON.match(line):
         return True
     found = _SETTING.search(line)
-    return bool(found and len(line) <= 160 and "(" not in line and _SETTING_VALUE.search(found.group("v")))
+    if not found or len(line) > 160 or "(" in line:
+        return False
+    value = line[found.start("v") :].strip()  # the whole value ("server: Paper 1.20.4"), or a quoted string
+    return bool(_SETTING_VALUE.search(value) or re.fullmatch(r"\"[^\"]+\",?|'[^']+',?", value))
 
 
 def _common_key(a: str, b: str) -> str:
