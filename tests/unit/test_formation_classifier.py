@@ -306,8 +306,8 @@ def test_not_yet_to_a_decision_and_a_deferral_are_open_questions():
         ("assistant", "Did you decide whether Ines takes the violin lessons?"),
         ("user", "not yet, money is tight. we'll see after christmas"),
     )
-    assert [i.kind for i in items] == ["question", "question"]
-    assert items[0].text.endswith("not yet, money is tight.") and items[1].text == "we'll see after christmas"
+    assert [i.kind for i in items] == ["question"]  # the deferral joins the question it defers
+    assert items[0].text.endswith("not yet, money is tight. we'll see after christmas")
 
 
 def test_a_no_after_a_concession_answers_the_question():
@@ -382,3 +382,19 @@ def test_a_setting_reads_its_whole_value_and_a_pasted_run_of_fields_is_an_object
     texts = [i.text for i in items]
     assert {"os: Debian 12", "cpu: ryzen 5 5600", 'name = "atlas"'} <= set(texts)
     assert '"scripts": {"start": "node app.js"}' in texts and '"license": "MIT"' in texts
+
+
+def test_clauses_each_naming_their_own_things_and_values_are_items_each():
+    items = _items(("user", "ines swimming on tue, karl judo on thu"))
+    assert [i.text for i in items] == ["ines swimming on tue", "karl judo on thu"]
+    # a clause that only qualifies the one before stays with it
+    kept = _items(("user", "Rosa is away 3–7 May, so if 2 May slips it's after the 7th"))
+    assert len(kept) == 1
+
+
+def test_a_deferral_joins_the_open_question_before_it():
+    items = _items(
+        ("assistant", "Did you decide about the allotment plot?"),
+        ("user", "not yet, the waiting list is long. we'll see after easter"),
+    )
+    assert [i.kind for i in items] == ["question"] and items[0].text.endswith("we'll see after easter")

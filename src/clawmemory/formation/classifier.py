@@ -143,6 +143,10 @@ _UNSURE = re.compile(
     r"whether|or not|figure out|wait and see|"
     r"(?:we'll|we will|i'll|i will|will) see (?:after|when|if|how|whether|about|later))\b"
 )
+# a deferral: when it will be decided, not what ("will see after half term")
+_DEFER = re.compile(
+    r"\b(?:wait and see|(?:we'll|we will|i'll|i will|will) see (?:after|when|if|how|whether|about|later))\b"
+)
 _DELIBERATE = re.compile(
     r"^(?:should|shall|do|does|can|could|would|is it)\b.*\bor\b|^should (?:i|we)\b|"
     r"\bwhether\b"
@@ -399,12 +403,15 @@ def _continues(before: str, after: str) -> bool:
 
 def _records(sentence: str) -> list[str]:
     """The parts of a sentence that lists parallel records, each led by its own value and naming
-    its own things ("June: 6./7. is Markus and Stefan, 13./14. is Anja and me"): one item each, so
-    a change to one leaves the others. [] for any other sentence."""
+    its own things ("June: 6./7. is Markus and Stefan, 13./14. is Anja and me") or each naming its
+    own things and ending with its own value ("maya chess on wed, leo football on fri"): one item
+    each, so a change to one leaves the others. [] for any other sentence."""
     parts = [p.strip() for p in sentence.rstrip(".").split(", ")]
     if len(parts) < 2:
         return []
     lead = re.sub(r"^[^\s:,]+:\s+", "", parts[0])  # a label before the first record ("June: ")
+    if _parallel([lead, *parts[1:]]):
+        return parts
     heads, words = set(), []
     for part in [lead, *parts[1:]]:
         head = re.match(r"\d\S*\s+(\S+)", part)
@@ -416,6 +423,22 @@ def _records(sentence: str) -> list[str]:
     if len(heads) > 1 and any(len(w) < 2 for w in words) or not all(words):
         return []
     return parts
+
+
+_SUBORDINATE = re.compile(r"(?:so|if|because|since|as|which|when|while|though|although|unless|until)\b")
+
+
+def _parallel(parts: list[str]) -> bool:
+    """Each part names things of its own and ends with its own value ("maya chess on wed, leo
+    football on fri")."""
+    words = [{w for w in content_words(p) if not _VALUE.search(w)} for p in parts]
+    ends = [p.split()[-1] if p.split() else "" for p in parts]
+    return (
+        all(len(w) >= 2 for w in words)
+        and all(_VALUE.search(e) for e in ends)
+        and not any(_SUBORDINATE.match(p.lower()) for p in parts[1:])  # "…, so if 12 Mar slips …"
+        and not any(a & b for n, a in enumerate(words) for b in words[n + 1 :])
+    )
 
 
 def content_words(text: str) -> set[str]:
@@ -581,6 +604,15 @@ class Classifier:
                     found = [replace(i, text=i.text.replace(sentence, f"{unit.number}. {sentence}", 1)) for i in found]
             else:
                 found = [item for item in [self._agent(sentence, turn, nxt)] if item]
+            if (
+                len(found) == 1
+                and found[0].kind == "question"
+                and out
+                and out[-1].kind == "question"
+                and _DEFER.search(sentence.lower())
+            ):  # "not yet, …. will see after half term": one open question, about what the first says
+                out[-1] = replace(out[-1], text=f"{out[-1].text} {found[0].text}")
+                continue
             if not found:
                 # A bare "Not sure yet." marks the sentence before it as an open question.
                 if (
