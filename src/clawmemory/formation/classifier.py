@@ -440,11 +440,11 @@ _SUBORDINATE = re.compile(r"(?:so|if|because|since|as|which|when|while|though|al
 def _parallel(parts: list[str]) -> bool:
     """Each part names things of its own and ends with its own value ("maya chess on wed, leo
     football on fri")."""
+    if not all(p.split() and _VALUE.search(p.split()[-1]) for p in parts):
+        return False
     words = [{w for w in content_words(p) if not _VALUE.search(w)} for p in parts]
-    ends = [p.split()[-1] if p.split() else "" for p in parts]
     return (
         all(len(w) >= 2 for w in words)
-        and all(_VALUE.search(e) for e in ends)
         and not any(_SUBORDINATE.match(p.lower()) for p in parts[1:])  # "…, so if 12 Mar slips …"
         and not any(a & b for n, a in enumerate(words) for b in words[n + 1 :])
     )
@@ -731,7 +731,7 @@ class Classifier:
         item = self._user(s, turn, prev, names, first=first, alone=alone)
         if s.startswith("|"):
             return [item] if item else []  # a table row is one record ("—" is an empty cell, no clause break)
-        records = _records(s)
+        records = _records(s) if ", " in s else []
         if records:
             return [self._user(r, turn, prev, names, first=False, alone=False) or self._fact(r, turn) for r in records]
         clauses = [c.strip(" ,") for c in _CLAUSE.split(s) if c.strip(" ,")]
