@@ -431,3 +431,16 @@ def test_every_answer_to_a_numbered_question_is_an_item():
         ("user", "1) somewhere quiet near the river 2) three"),
     )
     assert [i.text for i in items] == ["neighbourhood: 1) somewhere quiet near the river", "many rooms: 2) three"]
+
+
+def test_questions_and_options_numbered_line_by_line_are_answered_and_picked_too():
+    items = _items(
+        ("assistant", "Three quick ones:\n1. Which day?\n2. What time?\n3. Who drives?"),
+        ("user", "1. fridays\n2. quarter to eight\n3. me"),
+    )
+    assert [i.text for i in items] == ["day: 1. fridays", "time: 2. quarter to eight", "drives: 3. me"]
+    picked = _items(("assistant", "Which hall?\n1. the Corn Exchange\n2. St Mary's"), ("user", "1 please"))
+    assert [i.text for i in picked] == ["hall: 1 please: the Corn Exchange"]
+    assert [
+        i.text for i in _items(("assistant", "1. Is Ola still in? 2. Anything else?"), ("user", "1. yes 2. no"))
+    ] == ["Ola: 1. yes"]

@@ -86,7 +86,8 @@ _ORDINALS |= {"latter": -1, "last": -1} | {str(n): n for n in range(1, 10)}
 # a digit alone ("1, the night before", "2.", "option 2"), never a quantity ("2 weeks is fine")
 _PICK = re.compile(
     r"^\W*(?:(?:the|option|number|no\.?)\s*)?"
-    r"(?P<which>first|second|third|fourth|1st|2nd|3rd|former|latter|last\b|[1-9](?=\s*(?:[,.)!:;]|$)))"
+    r"(?P<which>first|second|third|fourth|1st|2nd|3rd|former|latter|last\b|"
+    r"[1-9](?=\s*(?:[,.)!:;]|$)|\s+(?:pls|please|thanks|thx|then)\b))"
 )
 # a reply that takes nothing: a no, a hesitation, a question without its mark
 _HOW_ABOUT = re.compile(r"^(?:(?:and|so|ok|okay)\W+)?(?:how|what) about\s+", re.I)
@@ -279,11 +280,11 @@ class _Unit:
     number: str = ""
 
 
-def _enumerated(text: str) -> tuple[str, list[str], list[str]]:
-    """``(lead, parts, marks)`` of a text numbered inline ("A few questions: 1. When …? 2. Who …?"):
-    the parts after 1., 2., … in order, at least two, on one line, and their marks as written;
-    ``("", [], [])`` for any other text."""
-    marks = [m for m in _INLINE_NUMBER.finditer(text) if "\n" not in text[max(0, m.start() - 1) : m.start()]]
+def _enumerated(text: str, *, lines: bool = False) -> tuple[str, list[str], list[str]]:
+    """``(lead, parts, marks)`` of a text numbered inline ("A few questions: 1. When …? 2. Who …?"),
+    or with ``lines`` also line by line: the parts after 1., 2., … in order, at least two, and their
+    marks as written; ``("", [], [])`` for any other text."""
+    marks = [m for m in _INLINE_NUMBER.finditer(text) if lines or "\n" not in text[max(0, m.start() - 1) : m.start()]]
     found: list[re.Match[str]] = []
     for m in marks:
         if int(m.group(1)) == len(found) + 1:
@@ -298,7 +299,7 @@ def _enumerated(text: str) -> tuple[str, list[str], list[str]]:
 def _options(text: str) -> list[str]:
     """The options the agent offers: numbered inline ("1. the night before 2. the morning of") or
     "either A or B"."""
-    numbered = [p for p in _enumerated(text)[1] if not p.rstrip().endswith("?")]
+    numbered = [p for p in _enumerated(text, lines=True)[1] if not p.rstrip().endswith("?")]
     if len(numbered) >= 2:
         return numbered
     either = _EITHER.search(text)
@@ -623,9 +624,10 @@ class Classifier:
                 out[-1] = replace(out[-1], text=f"{out[-1].text} {found[0].text}")
                 continue
             if not found and unit.number and unit.asked is not prev and unit.asked is not None:
-                # an answer to the agent's numbered question is an item even without a value ("2) east side")
-                if content_words(sentence) and not _HEDGE.search(sentence.lower()) and not sentence.endswith("?"):
-                    subject = self._subject(unit.asked.text)
+                # an answer to the agent's numbered question is an item even without a value ("2) east side", "3. me")
+                subject = self._subject(unit.asked.text)
+                said = content_words(sentence) or subject and _WORD.search(sentence)  # "3. me" to "Who drives?"
+                if said and not _HEDGE.search(sentence.lower()) and not sentence.endswith("?"):
                     text = f"{unit.number} {sentence}"
                     out.append(
                         Item("fact", f"{subject}: {text}" if subject else text, turn.role, turn.seq, turn.at, 0.55)
@@ -669,10 +671,16 @@ class Classifier:
         now 2. same, till 4.15 3. £3 a week from march") are split at their numbers, and the n-th
         answers the agent's n-th numbered question ("… 1. New day? 2. New finish time? …")."""
         lead, answers, marks = _enumerated(turn.text) if turn.role == "user" else ("", [], [])
+        asked = []
+        if turn.role == "user" and prev is not None and re.search(r"\d[.)]\s", prev.text):
+            asked = [q for q in _enumerated(prev.text, lines=True)[1] if q.rstrip().endswith("?")]
+            if not answers and asked:  # answered line by line, as many as were asked
+                lead, answers, marks = _enumerated(turn.text, lines=True)
+                if len(answers) != len(asked):
+                    lead, answers, marks = "", [], []
         if not answers:
             parts = sentences(turn.text)
             return [_Unit(p, prev, n == 0, len(parts) == 1) for n, p in enumerate(parts)]
-        asked = [q for q in _enumerated(prev.text)[1] if q.rstrip().endswith("?")] if prev is not None else []
         units = [_Unit(p, prev, n == 0, False) for n, p in enumerate(sentences(lead))]
         for k, (answer, mark) in enumerate(zip(answers, marks, strict=True)):
             to = replace(prev, text=asked[k]) if prev is not None and len(asked) == len(answers) else prev
