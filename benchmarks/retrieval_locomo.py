@@ -10,9 +10,9 @@ share of questions whose evidence sessions are all in the top-k sessions (the en
 container ranking). Per LoCoMo category too, plus query latency.
 
 ``--cv`` makes every tuning choice honest: for each conversation in turn, the search
-parameters in ``GRID`` (fusion weight, container soft-max temperature and dense weight;
-sub-query weight, per-speaker sub-queries and whether sub-queries are embedded) are tuned on the *other* conversations
-(coordinate ascent over the grid) and scored on this one (leave-one-conversation-out). The
+parameters in ``GRID`` (fusion weight, container soft-max temperature, dense weight and the
+share of a turn's score taken from its session's; sub-query weight, per-speaker sub-queries and
+whether sub-queries are embedded) are tuned on the *other* conversations (coordinate ascent over the grid) and scored on this one (leave-one-conversation-out). The
 report gives the held-in mean (the chosen setting on the conversations it was chosen on) and
 the held-out mean (on the conversation it never saw) separately, overall and per category: the
 held-out figure is the one to quote.
@@ -156,6 +156,7 @@ GRID = {
     "lexical_weight": (0.3, 0.4, 0.5),
     "container_temperature": (0.3, 0.5, 1.0),
     "container_dense": (0.15, 0.3, 0.5),
+    "container_share": (0.0, 0.2, 0.33, 0.5),
     "subquery_weight": (0.0, 0.2, 0.35),
     "subquery_speakers": (False, True),
     "subquery_vectors": (False, True),

@@ -87,6 +87,7 @@ class Core:
                 floor_coverage=settings.floor_coverage,
                 floor_cosine=settings.floor_cosine,
                 subquery_weight=settings.search_subquery_weight,
+                container_share=settings.search_container_share,
                 rerank_weight=settings.rerank_weight if settings.rerank else 0.0,
                 rerank_depth=settings.rerank_depth,
             ),

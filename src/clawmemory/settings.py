@@ -180,6 +180,13 @@ class Settings(BaseSettings):
         description="Share of a hit's score from its best sub-query when a multi-hop query is split "
         "(0: queries are never split).",
     )
+    search_container_share: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Share of a snippet's score taken from its session's (or document's) score, so turns "
+        "from sessions that match as a whole rank higher (0: off; 0.5 chosen by leave-one-conversation-out CV).",
+    )
     search_decompose: Literal["rules", "llm"] = Field(
         "rules",
         description="Who splits multi-hop queries when search_subquery_weight > 0: rules (offline) or llm "

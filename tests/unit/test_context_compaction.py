@@ -235,3 +235,20 @@ def test_the_classified_lines_fill_the_budget_by_confidence():
     # the residual lines (no durable item) go first; the durable ones stay
     assert any("18,000 euros" in line for line in kept) and any("terracotta" in line for line in kept)
     assert len(kept) == 3, kept
+
+
+def test_a_long_sentence_is_kept_whole_over_several_lines():
+    from clawmemory.context.extractive import MAX_ITEM, _lines
+    from clawmemory.formation.classifier import Item
+
+    formal = (
+        "I had better set down the particulars of the boat, which, as we have not discussed it before, "
+        "deserve some care: she is a 1998 Westerly Konsort, sail number GBR 4471, which I bought from a "
+        "broker in Lymington two summers ago and which now lies on a swinging mooring off Bucklers Hard, "
+        "where the harbour dues come to a little under £900 a year."
+    )
+    lines = _lines(Item("fact", formal, "user", 0, None, 0.8))
+    assert len(lines) > 1 and all(len(line) <= MAX_ITEM + len("User: … ") for line in lines)
+    assert "a little under £900 a year" in lines[-1]  # the clause at the end is kept, not cut off
+    dictated = "so the plan is " + " ".join(["we walk the dog then"] * 20) + " and the vet is on the 9th"
+    assert "the vet is on the 9th" in _lines(Item("fact", dictated, "user", 0, None, 0.5))[-1]

@@ -268,3 +268,30 @@ def test_a_state_said_to_be_gone_ranks_above_the_state():
     assert same_subject(temporary, ended)
     assert ranked_later_first(temporary, ended)
     assert claims.parse("we withdrew the bid, sadly.").negative and not claims.parse("the bid went in.").negative
+
+
+def test_a_later_change_asserting_what_rather_than_took_back_ranks_above_it():
+    post = fact("Invoices should reach me by post rather than by email message, I print them.", "2026-01-05")
+    both = fact("I'd now like the invoices by email as well as by post, the post is slow.", "2026-04-01")
+    assert same_subject(post, both)
+    assert not same_subject(post, fact("I'd now like the invoices in French.", "2026-04-01"))
+
+
+def test_someone_named_standing_in_for_someone_ranks_above_the_rota():
+    rota = fact("3./4. is Pawel and Ines", "2026-06-01", about="Weekend duty goes in pairs.")
+    cover = fact("Ines broke her wrist, so for 3./4. Karl steps in for her.", "2026-06-10")
+    assert claims.parse(cover.text).actor == "karl"
+    assert same_subject(rota, cover)
+    assert not same_subject(rota, fact("Karl steps in for Ute at the fete.", "2026-06-10"))
+
+
+def test_a_time_given_for_the_same_time_and_a_bare_hour_for_a_clock_time_rank_above():
+    same = fact("pickup at the north gate instead, same time", "2026-03-01")
+    accepted = fact("sure: move the pickup to 8:15 to allow for the walk from the north gate", "2026-03-02")
+    assert claims.parse(same.text).values["time"] == {claims.SAME}
+    assert same_subject(same, accepted)
+    evening = fact("alarm: the evening before, around 9pm", "2026-03-01")
+    hour = fact(
+        "make it 8 instead, lights out is earlier", "2026-04-01", about="Keep the alarm the evening before at 9pm?"
+    )
+    assert same_subject(evening, hour)

@@ -385,3 +385,40 @@ def test_a_date_taken_back_belongs_to_whatever_happens_on_it():
     # a quantity taken back names its attribute: the memory about it goes, named or not
     supplier = mem("m2", "Screens come from a trader in Porto, Ecrãs24, they ship in 3 days.")
     assert decide(cand("Now they ship in 5 days, not 3."), [supplier]).targets == ("m2",)
+
+
+def test_a_date_that_had_passed_is_not_moved_by_the_next_one():
+    spring = Neighbour("m1", "fact", "dates: 1. opens 8 jan, closes 26 march", "2026-01-04T10:00:00Z", "user", "s1", 2)
+    autumn = cand("autumn season: opens 14 sept, closes 10 dec.", at="2026-06-01T10:00:00Z")
+    assert decide(autumn, [spring]).action != "contradict"
+    # before it has passed, a new date of the same slot still replaces it
+    assert decide(cand("opens 15 jan now, closes 26 march", at="2026-01-06T10:00:00Z"), [spring]).action == "contradict"
+    assert claims.parse("break: 2. 9-13 feb").values == {
+        "date": frozenset({"feb-9", "feb-13"})
+    }  # the 2 numbers the answer
+
+
+def test_the_same_time_holds_no_value_to_replace():
+    meet = mem("m1", "we gather at the east car park instead, same time")
+    moved = cand("we gather at the east car park at 7:45 now")
+    assert decide(moved, [meet]).action != "contradict"
+
+
+def test_a_terse_date_correction_still_takes_back_the_date_it_names():
+    gig = mem("m1", "next show: Bar Lento, ghent, march 14.")
+    assert decide(cand("march 21 now, not 14."), [gig]).targets == ("m1",)
+
+
+def test_a_removal_for_good_takes_back_what_it_removes():
+    row = mem("m1", "412,Ana Brandt,kiln repairs,2026-05-02,booked")
+    assert claims.parse("We're cancelling 412 altogether, 415 gets its date.").denied == {("num", "412")}
+    assert decide(cand("We're cancelling 412 altogether, 415 gets its date."), [row]).targets == ("m1",)
+    assert not claims.parse("dropping the twins at 8 then the gym").denied  # no removal said for good
+
+
+def test_words_that_are_no_units():
+    assert claims.parse("415 gets its date").values == {"num": frozenset({"415"})}  # a verb before "its"
+    assert claims.parse("4 nights their hotel").values == {"qty:duration": frozenset({"4"})}
+    assert claims.parse("cancel 412 altogether").values == {"num": frozenset({"412"})}  # an adverb
+    assert "num" not in claims.parse("the Leeds one only for spares now").values  # a pronoun
+    assert claims.parse("one week off").values == {"qty:duration": frozenset({"1"})}

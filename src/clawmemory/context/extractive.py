@@ -15,6 +15,7 @@ first (ties: the later line): :data:`SHARE` of the tokens summarised, at least
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Sequence
 
 from ..formation.classifier import Classifier, Item, Utterance
@@ -44,6 +45,7 @@ CAPS = {"emotional_context": 20, "tool_actions": 30, "qa_log": 60}
 SHARE = 0.3  # of the summarised tokens, the most the classified lines take
 FLOOR = 1_000  # tokens the classified lines may always take
 MAX_ITEM = 300
+_CLAUSE_BREAK = re.compile(r"(?<=[,;:])\s+")
 _SENTENCE = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n+")
 
 
@@ -68,15 +70,27 @@ def fill(items: Sequence[Item], budget: int, tokens: TokenEstimator) -> list[Ite
     order = sorted(range(len(items)), key=lambda i: (-items[i].confidence, -i))
     keep, used = set(), 0
     for i in order:
-        cost = tokens.text(f"- {_line(items[i])}\n")
+        cost = tokens.text("".join(f"- {line}\n" for line in _lines(items[i])))
         if used + cost <= budget:
             keep.add(i)
             used += cost
     return [item for i, item in enumerate(items) if i in keep]
 
 
-def _line(item: Item) -> str:
-    return f"{item.who()}: {one_line(item.text, MAX_ITEM)}"
+def _lines(item: Item) -> list[str]:
+    """An item as summary lines of at most :data:`MAX_ITEM` characters: a longer sentence is cut at
+    its clause breaks into several lines (a long formal sentence keeps every clause; cutting it at
+    the cap lost the mileage at the end of "…, which I bought second-hand …, and which now has a
+    little over 48,000 miles"); a clause longer than the cap, as in dictation without punctuation,
+    is wrapped at its words."""
+    text = " ".join(item.text.split())
+    chunks: list[str] = []
+    for clause in _CLAUSE_BREAK.split(text):
+        if chunks and len(chunks[-1]) + 1 + len(clause) <= MAX_ITEM:
+            chunks[-1] = f"{chunks[-1]} {clause}"
+        else:
+            chunks += textwrap.wrap(clause, MAX_ITEM, break_long_words=False) or [clause]
+    return [f"{item.who()}: {'… ' if n else ''}{one_line(c, MAX_ITEM)}" for n, c in enumerate(chunks)]
 
 
 class OfflineSummarizer:
@@ -140,7 +154,7 @@ class OfflineSummarizer:
         if pending_q is not None:
             self._unanswered(out, pending_q)
         for item in fill(self.classifier.items(turns, residual=True), self.budget(messages), self.tokens):
-            out[SECTION_OF[item.kind]].append(_line(item))
+            out[SECTION_OF[item.kind]] += _lines(item)
         merged = summary.merge(out)
         return {k: _cap(v, k) if k in CAPS else v for k, v in merged.items()}
 

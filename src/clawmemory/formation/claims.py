@@ -35,7 +35,7 @@ from dataclasses import dataclass, replace
 
 from .classifier import FREQUENCIES, STOP, content_words
 
-_MONTHS = {
+MONTHS = _MONTHS = {
     m[:3]: m for m in "january february march april may june july august september october november december".split()
 }
 _MONTH_WORDS = frozenset([*_MONTHS.values(), *_MONTHS, "sept"])
@@ -68,6 +68,11 @@ _FREQ = re.compile(
 )
 _PERIOD = {"hour": 1 / 24, "dai": 1, "day": 1, "night": 1, "week": 7, "wk": 7, "fortnight": 14, "month": 30}
 _PERIOD |= {"quarter": 91, "year": 365, "annual": 365, "biweek": 14, "bimonth": 61}
+_DAY_RANGE = re.compile(rf"\b(\d{{1,2}})\s*[-–]\s*(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH})")
+_NUMBERED = re.compile(r"(^|:\s)\d{1,2}[.)]\s+")
+_VERB_AFTER = re.compile(r"\s+(?:its|their|his|her|our|my|your)\b")  # "305 takes its slot"
+_SAME_TIME = re.compile(r"\b(?:the\s+)?same (?:time|hour)\b")
+SAME = "same"
 _HEAD = re.compile(r"\s+([a-z]{3,}s)\b")  # a plural noun after a counted modifier
 _CODE = re.compile(r"`([^`]+)`")
 _CRON = re.compile(
@@ -100,7 +105,7 @@ _UNITS = {u: d for d, words in _DIMENSIONS.items() for u in words.split()}
 _NOT_UNIT = frozenset(
     "a an the and or but to of in on at for with from by is are was were be am it this that x till until per "
     "if so as than then more less now because since when where which who while after before each every into "
-    "onto over under via about around instead st nd rd th".split()
+    "onto over under via about around instead altogether st nd rd th".split()
 )
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TIME_WORD = re.compile(rf"{_MONTH}|{_WEEKDAY}")
@@ -119,6 +124,9 @@ _DENY = re.compile(
     # a removal takes back what it removes ("drug B dropped", "we cancelled the Friday slot")
     r"|(?P<r>(?:[^\s,;:(]+\s+)?[^\s,;:(]+)\s+(?:dropped|removed|cancell?ed|scrapped)\b(?!\s+(?:to|by|from)\b)"
     r"|\b(?:dropped|removed|cancell?ed|scrapped)\s+(?:the\s+|our\s+|my\s+)?(?P<d>[^,;:.!?]{1,30}?)(?=\s*(?:[,.;:!?]|$))"
+    # one under way, said to be for good ("we're dropping 302 entirely"; "dropping the kids at 8" is none)
+    r"|\b(?:dropping|removing|cancell?ing|scrapping|cutting)\s+(?:the\s+|our\s+|my\s+)?(?P<g>[^,;:.!?]{1,30}?)"
+    r"\s+(?:entirely|altogether|completely|for good)\b"
 )
 _CHANGE = re.compile(
     r"\b(?:now|anymore|any more|no longer|instead|chang(?:e|ed|es|ing)|switch(?:ed|es|ing)?|mov(?:e|ed|es|ing)|"
@@ -144,7 +152,11 @@ _NEGATIVE = re.compile(
     r"\b(?:hate|hates|dislike|can't stand|cannot stand|no|not|never|don't|dont|avoid|without|mustn't|must not|"
     r"(?:is|are|was|were|'s) gone|withdr(?:aw|awn|awing|ew))\b"  # a state ended: "the proxy is gone"
 )
-_ACTOR_NAME = r"(?P<name>[A-Z][\w'-]+)\s+(?:will|'ll|is going to|takes?|handles?|is doing)\b"
+# someone named does it (from now on), also standing in for someone ("Ines covers for him")
+_ACTOR_NAME = (
+    r"(?P<name>[A-Z][\w'-]+)\s+(?:will|'ll|is going to|takes?|handles?|is doing|"
+    r"(?:goes|steps|stands|fills|covers|subs)(?: in)? for)\b"
+)
 # a hand-over names who does it from now on: the one it is handed to ("I'm handing infra to Rosa")
 _HANDOVER = re.compile(
     r"\b(?:hand(?:s|ed|ing)?|pass(?:es|ed|ing)?)\s+(?:over\s+)?(?:[\w'-]+\s+){0,3}?(?:over\s+)?to\s+(?P<to>[A-Z][\w'-]+)"
@@ -236,7 +248,7 @@ def _unit(word: str | None) -> str | None:
     if not word:
         return None
     word = word.lower()
-    if word in _NOT_UNIT or word in STOP or word in _MONTH_WORDS:
+    if word in _NOT_UNIT or word in STOP or word in _MONTH_WORDS or word.endswith("ly"):  # "302 entirely"
         return None
     return _UNITS.get(word) or _UNITS.get(stem(word)) or stem(word)
 
@@ -293,8 +305,14 @@ def _typed(text: str) -> tuple[dict[str, set[str]], list[str], str]:
     rest = re.sub(_CLOCK.pattern, " ", rest, flags=re.I)
     for m in _TIME.finditer(rest):
         add("time", m.group(0), m.group(0))
+    if _SAME_TIME.search(rest.lower()):  # "same time": a time, the one said before (no value to replace)
+        add("time", SAME, "same", "time")
     rest = _TIME.sub(" ", rest)
     low = rest.lower()
+    for m in _DAY_RANGE.finditer(low):  # "16-20 feb": both ends are days of the month
+        for day in (m.group(1), m.group(2)):
+            add("date", f"{m.group(3)[:3]}-{int(day)}", *m.group(0).split())
+    low = _DAY_RANGE.sub(" ", low)
     for m in _DATE.finditer(low):
         if m.group("wd"):
             add("weekday", m.group("wd")[:3], m.group(0))
@@ -313,6 +331,8 @@ def _typed(text: str) -> tuple[dict[str, set[str]], list[str], str]:
     for m in _NUMWORD.finditer(low):
         n = "2" if m.group("n") == "twice" else _NUMWORDS[m.group("n")]
         unit = _unit(m.group("unit")) if m.group("n") != "twice" else None
+        if m.group("n") == "one" and unit not in _DIMENSIONS:
+            continue  # a pronoun ("the Vienna one only"), unless one of a measure ("one week")
         add(_quantity(unit, m.group("per")) or "num", n, m.group("n"))
     for m in _QTY.finditer(low):
         n = m.group("n").replace(",", "")
@@ -320,6 +340,8 @@ def _typed(text: str) -> tuple[dict[str, set[str]], list[str], str]:
         head = _HEAD.match(low, m.end()) if m.group("unit") and not m.group("per") else None
         if head and _unit(head.group(1)) and not _UNITS.get(unit) and not _UNITS.get(stem(unit or "")):
             unit = head.group(1)  # "24 app icons": the head noun counts, not its modifier
+        if unit == m.group("unit") and unit and not _UNITS.get(stem(unit)) and _VERB_AFTER.match(low, m.end()):
+            unit = None  # a verb, no unit: "305 takes its slot"
         kind = _quantity(_unit(unit), m.group("per"))
         if kind:
             add(kind, n, m.group("n"))
@@ -392,6 +414,7 @@ def parse(text: str) -> Claim:
     nothing, so its words are left out."""
     derived = bool(_ARITHMETIC.search(text))
     text = _CONDITION.sub(" ", text)
+    text = _NUMBERED.sub(r"\1", text)  # "half term: 2. 16-20 feb": the 2 numbers the answer, no value
     values, used, low = _typed(text)
     if "since" in values and not set(values) - {"since", "when", "num"}:
         values.setdefault("date", set()).update(values.pop("since"))  # "starts from April": the date itself
@@ -418,7 +441,9 @@ def parse(text: str) -> Claim:
             and _UNITS.get(w, _UNITS.get(stem(w))) in (None, "people")  # a measure ("euros") names no slot
         )
 
-    slot = {stem(w) for w in content_words(low) if slotted(w)}
+    words = content_words(low)
+    words |= {part for w in words if "_" in w for part in w.split("_") if len(part) > 1}  # "backup_recorder"
+    slot = {stem(w) for w in words if slotted(w)}
     tokens = re.findall(r"[a-z][a-z'-]*|\S", low)
     pairs = {
         (stem(a), stem(b))
@@ -554,11 +579,18 @@ def _number(value: str) -> float | None:
 
 def resolve(claim: Claim, about: Claim) -> Claim:
     """``claim`` with each bare number that is within a factor of 2 of a quantity of exactly one
-    kind in ``about`` read as that quantity ("Okay I make 219" after "189 euro": 219 euro)."""
+    kind in ``about`` read as that quantity ("Okay I make 219" after "189 euro": 219 euro), and a
+    bare hour after one clock time read as a time ("make them 7 instead" after "at 8pm": 19:00)."""
     nums = claim.values.get("num", frozenset())
     values = {k: set(v) for k, v in claim.values.items()}
+    clock = [t for t in about.values.get("time", ()) if re.fullmatch(r"\d\d:\d\d", t)]
     for v in nums:
         n = _number(v)
+        if len(clock) == 1 and v.isdigit() and 1 <= int(v) <= 12 and "time" not in values:
+            # "make them 7 instead" after "at 8pm": an hour of the same half of the day
+            values["num"].discard(v)
+            values["time"] = {f"{int(v) % 12 + 12 * (int(clock[0][:2]) >= 12):02d}:00"}
+            continue
         kinds = {
             k
             for k, vals in about.values.items()
@@ -606,7 +638,7 @@ def differences(new: Claim, old: Claim, *, strict: bool = False) -> dict[str, tu
         kinds = [k for k in new.values if like(k, kind) and (not strict or ("/" in k) == ("/" in kind))]
         if not kinds:
             continue
-        new_vals = frozenset().union(*(new.values[k] for k in kinds))
+        new_vals = frozenset().union(*(new.values[k] for k in kinds)) - {SAME}  # "same time" says none anew
         if kind == "date":
             fresh = [v for v in new_vals if not any(same_date(v, o) for o in old_vals)]
             dropped = [o for o in old_vals if not any(same_date(v, o) for v in new_vals)]

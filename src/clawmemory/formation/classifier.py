@@ -33,7 +33,7 @@ import csv
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 KINDS = ("fact", "preference", "decision", "commitment", "question")
 
@@ -78,6 +78,21 @@ _VERDICT = re.compile(
 )
 # an answer to a yes/no question, also after a concession ("she suggested it but no, we stay remote")
 _YES_NO = re.compile(r"(?:^|\bbut\s+)(?P<answer>yes|yeah|yep|no|nope|nah|not yet)\b[,.!:;]*\s+(?P<rest>.+)", re.I)
+_INLINE_NUMBER = re.compile(r"(?:^|(?<=\s))(\d{1,2})[.)]\s+")
+_EITHER = re.compile(r"\beither\s+(.+?)\s+or\s+(.+?)(?=[.?!](?:\s|$)|$)", re.S)
+# an option picked by its place ("the second one", "1, the night before", "option 2")
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "former": 1}
+_ORDINALS |= {"latter": -1, "last": -1} | {str(n): n for n in range(1, 10)}
+_PICK = re.compile(
+    r"^\W*(?:(?:the|option|number|no\.?)\s*)?(?P<which>first|second|third|fourth|1st|2nd|3rd|former|latter|last|[1-9])\b(?![.:/]\d)"
+)
+_REFUSE = re.compile(r"^\W*(?:no|nah|nope|not|don't|dont|never|neither|none)\b")
+# the frame of a proposal ("Want me to …", "Should …"): what is accepted is the rest
+_FRAME = re.compile(
+    r"^(?:(?:and|so|ok|okay|also)\W+)?(?:(?:do|would) you (?:want|like) (?:me |us )?to|want me to|"
+    r"(?:shall|should|can|may) (?:i|we)|should|shall|want to)\s+",
+    re.I,
+)
 _YES_NO_QUESTION = re.compile(r"^(?:should|shall|do|does|did|would|will|can|could|is|are|want|may)\b", re.I)
 _ASKS_PREFERENCE = re.compile(r"\b(?:want|prefer|like|rather|kind of|sort of|how (?:much|many|often|long))\b", re.I)
 _NAME = re.compile(r"(?<=[\w,;:)] )[A-Z][\w&'-]+|(?<=[\w,;:)] )[A-Z]{2,}\b")
@@ -127,6 +142,10 @@ _UNSURE = re.compile(
     r"(?:not|isn't|aren't|nothing) (?:yet )?(?:decided|settled|final|fixed|confirmed)|"
     r"whether|or not|figure out|wait and see|"
     r"(?:we'll|we will|i'll|i will|will) see (?:after|when|if|how|whether|about|later))\b"
+)
+# a deferral: when it will be decided, not what ("will see after half term")
+_DEFER = re.compile(
+    r"\b(?:wait and see|(?:we'll|we will|i'll|i will|will) see (?:after|when|if|how|whether|about|later))\b"
 )
 _DELIBERATE = re.compile(
     r"^(?:should|shall|do|does|can|could|would|is it)\b.*\bor\b|^should (?:i|we)\b|"
@@ -241,6 +260,46 @@ def code_lines(text: str) -> list[tuple[str, str]]:
     return out
 
 
+@dataclass(frozen=True)
+class _Unit:
+    """A sentence of a turn, the turn it answers, whether it opens (``first``) or is (``alone``) the
+    answer, and the number of the question it answers (0: not numbered)."""
+
+    sentence: str
+    asked: Utterance | None
+    first: bool
+    alone: bool
+    number: int = 0
+
+
+def _enumerated(text: str) -> tuple[str, list[str]]:
+    """``(lead, parts)`` of a text numbered inline ("A few questions: 1. When …? 2. Who …?"): the
+    parts after 1., 2., … in order, at least two, on one line; ``("", [])`` for any other text."""
+    marks = [m for m in _INLINE_NUMBER.finditer(text) if "\n" not in text[max(0, m.start() - 1) : m.start()]]
+    found: list[re.Match[str]] = []
+    for m in marks:
+        if int(m.group(1)) == len(found) + 1:
+            found.append(m)
+    if len(found) < 2:
+        return "", []
+    ends = [m.start() for m in found[1:]] + [len(text)]
+    return text[: found[0].start()].strip(), [text[m.end() : end].strip() for m, end in zip(found, ends, strict=True)]
+
+
+def _options(text: str) -> list[str]:
+    """The options the agent offers: numbered inline ("1. the night before 2. the morning of") or
+    "either A or B"."""
+    numbered = [p for p in _enumerated(text)[1] if not p.rstrip().endswith("?")]
+    if len(numbered) >= 2:
+        return numbered
+    either = _EITHER.search(text)
+    return [either.group(1).strip(), either.group(2).strip()] if either else []
+
+
+def _options_in(sentence: str) -> bool:
+    return bool(_EITHER.search(sentence) or len(_enumerated(sentence)[1]) >= 2)
+
+
 def _opens(text: str, sentence: str) -> bool:
     """``sentence`` is followed by a code block in ``text`` (it announces the block)."""
     at = text.find(sentence)
@@ -253,10 +312,13 @@ def _data(body: str, lines: list[str]) -> tuple[str, list[str]] | None:
     delimited rows give one row each, after their header
     (every line split into the same number of cells, two or more). ``(header, records)``; None
     for any other block."""
-    try:
-        parsed = json.loads(body)
-    except ValueError:
-        parsed = None
+    parsed = None
+    for text in (body, "{" + body.strip().rstrip(",") + "}"):  # a pasted object, or some of its fields
+        try:
+            parsed = json.loads(text)
+            break
+        except ValueError:
+            continue
     if isinstance(parsed, dict) and parsed:
         if isinstance(next(iter(parsed.values())), int | float):  # a record led by its number ("ep": 305)
             return "", [_dumps(parsed)]
@@ -288,7 +350,10 @@ def _is_setting(line: str) -> bool:
     if _CRON.match(line):
         return True
     found = _SETTING.search(line)
-    return bool(found and len(line) <= 160 and "(" not in line and _SETTING_VALUE.search(found.group("v")))
+    if not found or len(line) > 160 or "(" in line:
+        return False
+    value = line[found.start("v") :].strip()  # the whole value ("server: Paper 1.20.4"), or a quoted string
+    return bool(_SETTING_VALUE.search(value) or re.fullmatch(r"\"[^\"]+\",?|'[^']+',?", value))
 
 
 def _common_key(a: str, b: str) -> str:
@@ -338,12 +403,15 @@ def _continues(before: str, after: str) -> bool:
 
 def _records(sentence: str) -> list[str]:
     """The parts of a sentence that lists parallel records, each led by its own value and naming
-    its own things ("June: 6./7. is Markus and Stefan, 13./14. is Anja and me"): one item each, so
-    a change to one leaves the others. [] for any other sentence."""
+    its own things ("June: 6./7. is Markus and Stefan, 13./14. is Anja and me") or each naming its
+    own things and ending with its own value ("maya chess on wed, leo football on fri"): one item
+    each, so a change to one leaves the others. [] for any other sentence."""
     parts = [p.strip() for p in sentence.rstrip(".").split(", ")]
     if len(parts) < 2:
         return []
     lead = re.sub(r"^[^\s:,]+:\s+", "", parts[0])  # a label before the first record ("June: ")
+    if _parallel([lead, *parts[1:]]):
+        return parts
     heads, words = set(), []
     for part in [lead, *parts[1:]]:
         head = re.match(r"\d\S*\s+(\S+)", part)
@@ -355,6 +423,22 @@ def _records(sentence: str) -> list[str]:
     if len(heads) > 1 and any(len(w) < 2 for w in words) or not all(words):
         return []
     return parts
+
+
+_SUBORDINATE = re.compile(r"(?:so|if|because|since|as|which|when|while|though|although|unless|until)\b")
+
+
+def _parallel(parts: list[str]) -> bool:
+    """Each part names things of its own and ends with its own value ("maya chess on wed, leo
+    football on fri")."""
+    words = [{w for w in content_words(p) if not _VALUE.search(w)} for p in parts]
+    ends = [p.split()[-1] if p.split() else "" for p in parts]
+    return (
+        all(len(w) >= 2 for w in words)
+        and all(_VALUE.search(e) for e in ends)
+        and not any(_SUBORDINATE.match(p.lower()) for p in parts[1:])  # "…, so if 12 Mar slips …"
+        and not any(a & b for n, a in enumerate(words) for b in words[n + 1 :])
+    )
 
 
 def content_words(text: str) -> set[str]:
@@ -407,12 +491,19 @@ def topic(
         parts = sentences(turns[i].text)
         n = next((k for k, p in enumerate(parts) if p in item.text), 0)
     out = []
-    if n > 0 and not any(parts[n - 1] in other.text for other in items if other.seq == item.seq):
-        out.append(parts[n - 1])
-    if (n == 0 or terse) and i > 0 and turns[i - 1].role != turns[i].role:
-        asked = sentences(turns[i - 1].text)
-        if asked and asked[-1].rstrip().endswith("?"):
-            out.append(asked[-1])
+    prev = turns[i - 1] if i > 0 and turns[i - 1].role != turns[i].role else None
+    unit = next((u for u in Classifier._units(turns[i], prev) if u.number and u.sentence in item.text), None)
+    if unit is not None and unit.asked is not None:  # a numbered answer: the question of its number
+        n, asked = 0, [unit.asked.text]
+    else:
+        if n > 0 and not any(parts[n - 1] in other.text for other in items if other.seq == item.seq):
+            out.append(parts[n - 1])
+        asked = sentences(prev.text) if prev is not None else []
+    if (n == 0 or terse) and prev is not None and asked and asked[-1].rstrip().endswith("?"):
+        opened = sentences(turns[i - 2].text) if i > 1 and turns[i - 2].role == turns[i].role else []
+        if len(opened) == 1 and not _VALUE.search(opened[0]) and len(content_words(opened[0])) <= 5:
+            out.append(opened[0])  # the topic the user opened, that the agent's question follows up
+        out.append(asked[-1])
     return " ".join(out)
 
 
@@ -446,13 +537,17 @@ class Classifier:
         said: list[frozenset[str]] = list(seen)
         out: list[Item] = []
         names: set[str] = set()
+        heard: set[str] = set().union(*said)  # what the user said before: a proposal repeating it only checks
         for i, turn in enumerate(turns):
             if turn.role not in ("user", "assistant") or not turn.text.strip():
                 continue
             names |= {n.lower() for n in _NAME.findall(turn.text)}
             prev = self._previous(turns, i)
             nxt = self._next(turns, i)
-            for item in self._turn(turn, prev, nxt, names, residual):
+            accepts = self._accepts(turn, prev, heard) if turn.role == "user" else None
+            if turn.role == "user":
+                heard |= content_words(turn.text)
+            for item in [accepts] if accepts else self._turn(turn, prev, nxt, names, residual):
                 words = frozenset(content_words(item.text))
                 if item.role == "assistant" and item.kind != "commitment" and self._repeats(words, said):
                     continue
@@ -490,11 +585,13 @@ class Classifier:
             if not (residual and (accepted or _OFFER.search(low))):
                 return []  # the agent's sentences count only as commitments or accepted proposals
         heard = content_words(prev.text) if residual and prev is not None else set()
-        parts = sentences(turn.text)
+        units = self._units(turn, prev)
+        parts = [u.sentence for u in units]
         listed = list_lines(turn.text) if turn.role == "user" else set()
         out: list[Item] = []
         members: list[str] = []  # list lines that are no item by themselves
-        for n, sentence in enumerate(parts):
+        for n, unit in enumerate(units):
+            sentence = unit.sentence
             if (
                 sentence.endswith(":")
                 and not _VALUE.search(sentence)
@@ -502,9 +599,20 @@ class Classifier:
             ):
                 continue  # a header announcing a list or a block ("Updated plan:")
             if turn.role == "user":
-                found = self._user_clauses(sentence, turn, prev, names, first=n == 0, alone=len(parts) == 1)
+                found = self._user_clauses(sentence, turn, unit.asked, names, first=unit.first, alone=unit.alone)
+                if unit.number:  # the answer keeps the number of the question it answers
+                    found = [replace(i, text=i.text.replace(sentence, f"{unit.number}. {sentence}", 1)) for i in found]
             else:
                 found = [item for item in [self._agent(sentence, turn, nxt)] if item]
+            if (
+                len(found) == 1
+                and found[0].kind == "question"
+                and out
+                and out[-1].kind == "question"
+                and _DEFER.search(sentence.lower())
+            ):  # "not yet, …. will see after half term": one open question, about what the first says
+                out[-1] = replace(out[-1], text=f"{out[-1].text} {found[0].text}")
+                continue
             if not found:
                 # A bare "Not sure yet." marks the sentence before it as an open question.
                 if (
@@ -518,8 +626,10 @@ class Classifier:
                 elif sentence in listed and len(content_words(sentence)) >= 3:
                     members.append(sentence)
                 elif residual and (
-                    left := self._residual(sentence, turn, prev, heard, first=n == 0, accepted=accepted)
+                    left := self._residual(sentence, turn, unit.asked, heard, first=unit.first, accepted=accepted)
                 ):
+                    if unit.number:
+                        left = replace(left, text=left.text.replace(sentence, f"{unit.number}. {sentence}", 1))
                     out.append(left)
                 continue
             out += found
@@ -534,6 +644,60 @@ class Classifier:
                 if not content_words(line) <= prose  # the prose says it already
             ]
         return out
+
+    @staticmethod
+    def _units(turn: Utterance, prev: Utterance | None) -> list[_Unit]:
+        """The sentences of a turn with the turn each answers. Answers numbered inline ("1. thursdays
+        now 2. same, till 4.15 3. £3 a week from march") are split at their numbers, and the n-th
+        answers the agent's n-th numbered question ("… 1. New day? 2. New finish time? …")."""
+        lead, answers = _enumerated(turn.text) if turn.role == "user" else ("", [])
+        if not answers:
+            parts = sentences(turn.text)
+            return [_Unit(p, prev, n == 0, len(parts) == 1) for n, p in enumerate(parts)]
+        asked = [q for q in _enumerated(prev.text)[1] if q.rstrip().endswith("?")] if prev is not None else []
+        units = [_Unit(p, prev, n == 0, False) for n, p in enumerate(sentences(lead))]
+        for k, answer in enumerate(answers, 1):
+            to = replace(prev, text=asked[k - 1]) if prev is not None and len(asked) == len(answers) else prev
+            parts = sentences(answer)
+            units += [_Unit(p, to, n == 0, len(parts) == 1, k if n == 0 else 0) for n, p in enumerate(parts)]
+        return units
+
+    def _accepts(self, turn: Utterance, prev: Utterance | None, heard: set[str]) -> Item | None:
+        """A short reply that takes what the agent just proposed: it picks one of the options the agent
+        offered by its place ("the second one. 26 april.", "1, the night before pls") or says yes with
+        no content of its own ("yep that", "aye go on") to a question proposing something new (a value
+        the user has not said: "Should the next order go in on Tuesday 28 April then?"). The accepted
+        value is the user's decision: the reply with what it accepts."""
+        if prev is None or prev.role != "assistant" or "?" in turn.text or "```" in turn.text:
+            return None
+        reply = " ".join(turn.text.split()).rstrip(".!")
+        low = reply.lower()
+        words = content_words(reply)
+        if len(words) > 6 or _REFUSE.match(low) or _HEDGE.search(low) or _UNSURE.search(low):
+            return None
+        question = next((q for q in reversed(sentences(prev.text)) if q.rstrip().endswith("?")), "")
+        picked = _PICK.match(low)
+        options = _options(prev.text)
+        if picked and options:
+            index = _ORDINALS.get(picked.group("which"), 0)
+            if not 0 < abs(index) <= len(options):
+                return None
+            taken = options[index - 1 if index > 0 else index]
+            subject = self._subject(question) if question and not _options_in(question) else ""
+        elif len(words) <= 2 and not any(_VALUE.search(w) for w in words) and question:
+            polar = [c for c in re.split(r"[;:,]\s+", question) if _YES_NO_QUESTION.search(c)]
+            if not polar or not _VALUE.search(polar[-1]):
+                return None
+            taken = _FRAME.sub("", polar[-1]).rstrip("? ")
+            taken = re.sub(r"\s+then$", "", taken)
+            said = {w for w in content_words(taken) if _VALUE.search(w)}
+            if said <= heard:
+                return None  # a check of what the user said ("… still on 27 March?"), no proposal
+            subject = ""
+        else:
+            return None
+        text = reply if content_words(taken) <= words else f"{reply}: {taken}"
+        return Item("decision", f"{subject}: {text}" if subject else text, "user", turn.seq, turn.at, 0.75)
 
     def _user_clauses(
         self, s: str, turn: Utterance, prev: Utterance | None, names: set[str], *, first: bool, alone: bool

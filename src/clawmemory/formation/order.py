@@ -137,8 +137,10 @@ def _revised(earlier: Claim, later: Claim, *, both: bool) -> bool:
     that names it); or it hands the thing to someone the earlier does not name, where the earlier
     says who does it (the user, or someone named: "I own infra" / "handing infra to Rosa")."""
     shared = earlier.slot & later.slot
-    if not shared:
-        return False
+    actor = later.actor  # the verb that hands a thing over qualifies it otherwise ("own infra" / "hand infra")
+    handed = actor not in (None, "self") and not earlier.says(actor)
+    if not shared:  # someone named stands in for someone the earlier names ("Ines covers for Karl")
+        return handed and bool(earlier.proper()) and bool(earlier.shared_subject(later))
     withdrawn = any(kind == "phrase" and earlier.asserts(v) for kind, v in later.denied)
     if (
         later.change
@@ -146,17 +148,21 @@ def _revised(earlier: Claim, later: Claim, *, both: bool) -> bool:
         and any(not later.qualifies_apart(earlier, w) for w in shared)
     ):
         return True
-    actor = later.actor  # the verb that hands a thing over qualifies it otherwise ("own infra" / "hand infra")
-    return (
-        actor not in (None, "self") and not earlier.says(actor) and (earlier.actor == "self" or bool(earlier.proper()))
-    )
+    return handed and (earlier.actor == "self" or bool(earlier.proper()))
 
 
 def _reverses(earlier: Claim, later: Claim) -> bool:
     """``later`` asserts what ``earlier`` took back ("tabs not spaces" / "prettier defaults now, so spaces")."""
     taken = {v for kind, v in earlier.denied if kind == "phrase"}
     kept = {v for kind, v in later.denied if kind == "phrase"}
-    return any(later.says(v) for v in taken - kept)
+    return any(_said(later, v) for v in taken - kept)
+
+
+def _said(claim: Claim, phrase: str) -> bool:
+    """``claim`` says the phrase's content words, the last one of several aside ("by text message" is
+    said by "by text as well as by email": a head with its noun left out)."""
+    words = [w for w in phrase.lower().split() if w in content_words(phrase)]
+    return bool(words) and all(w in claim.words for w in (words[:-1] if len(words) > 1 else words))
 
 
 def _shared_values(a: Claim, b: Claim) -> bool:

@@ -38,6 +38,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from . import claims
 from .claims import Claim
@@ -234,11 +235,12 @@ def _contradiction(
         and m.session_key != c.session_key
     )
     # without a word in common, the candidate may not name what the memory does not; nor, for a date or time
-    # taken back, the memory what the candidate does not: "leads only for the 10th, not the 24th" leaves
-    # "24 may Black Hill" (a date belongs to whatever happens on it; "4 days, not 2" names its attribute)
+    # taken back by a candidate that says what it is about, the memory what the candidate does not: "leads
+    # only for the 10th, not the 24th" leaves "24 may Black Hill" (a date belongs to whatever happens on it;
+    # "4 days, not 2" names its attribute, and a terse "june 28 now, not 21." is about the gig on the 21st)
     timed = {v for k in ("date", "weekday", "time") for v in old.values.get(k, ())}
     unnamed = claim.proper() <= {claims.stem(w) for w in old.words} and (
-        not taken_back <= timed or old.subject_words() <= {claims.stem(w) for w in claim.words}
+        not taken_back <= timed or not claim.slot or old.subject_words() <= {claims.stem(w) for w in claim.words}
     )
     if taken_back and (support or not bare and unnamed):
         return _Conflict(f"takes back {', '.join(sorted(taken_back))}")
@@ -247,7 +249,11 @@ def _contradiction(
     smaller = min(len(claim.slot), len(old.slot)) or 1
     # a third of the smaller slot shared, or, for a sentence worded as a change, a quarter of its own
     enough = support >= max(1, 0.34 * smaller) or claim.change and support >= max(1, 0.25 * len(claim.slot))
-    typed = kinds - {"num", "name"}
+    # "same time" holds no value a new one replaces; nor does a date that had passed when the new one was
+    # said (the next term's dates after last term's: the next one, not a change; a correction takes it back)
+    typed = kinds - {"num", "name"} - {k for k, v in old.values.items() if v <= {claims.SAME}}
+    if "date" in typed and _passed(old, m.valid_from, c.at):
+        typed -= {"date"}
     # a correction says what it replaces ("the 20th instead of the 24th"): a memory holding none of the
     # values it takes back keeps its values of that kind ("review on the 19th of May" in a run-on message)
     aimed = claims.aimed(claim) if claim.denied and not taken_back else set()
@@ -308,6 +314,26 @@ def _contradiction(
     ):
         return _Conflict(f"{claim.actor} does it now ({where})")
     return None
+
+
+def _passed(old: Claim, said: str, now: str) -> bool:
+    """Every date of ``old`` (read as the first such day on or after ``said``) is before ``now``."""
+    try:
+        start, end = date.fromisoformat(said[:10]), date.fromisoformat(now[:10])
+    except ValueError:
+        return False
+    days = []
+    for value in old.values.get("date", ()):
+        month, _, day = value.partition("-")
+        if month not in claims.MONTHS or not day.isdigit():
+            return False
+        m = list(claims.MONTHS).index(month) + 1
+        try:
+            when = date(start.year, m, int(day))
+            days.append(when if when >= start - timedelta(days=31) else date(start.year + 1, m, int(day)))
+        except ValueError:
+            return False
+    return bool(days) and max(days) < end
 
 
 def _values(text: str) -> set[str]:

@@ -6,7 +6,8 @@ sub-query, over the union of all their candidate pools; ``widen`` mixes each ite
 with its best sub-query score, so the evidence for each part of the question can rise
 without the whole-question ranking being thrown away. ``container_scores`` ranks sessions
 (and documents) by a soft-max over their snippets, so a session with several good turns
-beats one with a single lucky match.
+beats one with a single lucky match; ``with_containers`` lets that session score lift its
+turns too, so the turn list favours evidence from sessions that match as a whole.
 """
 
 from __future__ import annotations
@@ -48,3 +49,17 @@ def container_scores(
         best_dense = max((dense[i] for i in items if i in dense), default=0.0)
         scores[container] = softmax + dense_weight * best_dense
     return scores
+
+
+def with_containers(
+    fused: Mapping[int, float], containers: Mapping[str, float], rows: Mapping[int, SearchRow], share: float
+) -> dict[int, float]:
+    """Each snippet's score mixed with its container's: (1 − ``share``)·own + ``share``·container.
+    A snippet outside any container keeps its own score (it is its own container)."""
+    if not share:
+        return dict(fused)
+    out = {}
+    for item_id, score in fused.items():
+        container = rows[item_id].container
+        out[item_id] = score if not container else (1 - share) * score + share * containers[container]
+    return out

@@ -19,7 +19,7 @@ from .decompose import Decomposer, SubQuery, decompose
 from .embeddings import Embedder
 from .fusion import fuse
 from .lexical import LexicalHit, LexicalSearcher
-from .multihop import container_scores, widen
+from .multihop import container_scores, widen, with_containers
 from .query import LexicalQuery, parse_query
 from .rerank import Reranking
 from .vectors import StoreVectorSearcher, VectorHits, VectorSearcher, vector_searcher
@@ -39,6 +39,7 @@ class SearchParams:
     speaker_boost: float = 0.15  # lexical bonus for items by the one author the query names
     container_temperature: float = 0.5  # soft-max over a container's snippets
     container_dense: float = 0.3  # weight of a container's best dense evidence
+    container_share: float = 0.5  # share of a snippet's score taken from its container's (multihop.py)
     subqueries: int = 3  # most sub-queries a multi-hop query is split into (decompose.py)
     subquery_weight: float = 0.0  # share of an item's score from its best sub-query (multihop.py); 0: off
     subquery_speakers: bool = False  # a query naming one speaker also searches that speaker's items alone
@@ -106,7 +107,8 @@ class Searcher:
         and mixed ``lexical_weight`` : 1 − ``lexical_weight``. A multi-hop query also runs as
         sub-queries (``decompose.py``), whose pools join the candidates and whose best score
         is mixed into each item's (``multihop.py``). A container scores a soft-max of its
-        snippets plus its best dense evidence.
+        snippets plus its best dense evidence, and ``container_share`` of that score passes to
+        each of its snippets.
         """
         p = self.params
         # Fusion needs a deep pool; a lexical-only ranking does not. ``limit`` counts snippets
@@ -146,7 +148,7 @@ class Searcher:
         containers = container_scores(fused, dense, rows, p.container_temperature, p.container_dense)
         vector = dict(vec.top) if vec else {}
         ranked = []
-        for item_id, score in fused.items():
+        for item_id, score in with_containers(fused, containers, rows, p.container_share).items():
             row = rows[item_id]
             hit = lexical.get(item_id)
             coverage = hit.coverage if hit else 0.0
