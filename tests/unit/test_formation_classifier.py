@@ -398,3 +398,36 @@ def test_a_deferral_joins_the_open_question_before_it():
         ("user", "not yet, the waiting list is long. we'll see after easter"),
     )
     assert [i.kind for i in items] == ["question"] and items[0].text.endswith("we'll see after easter")
+
+
+def test_a_number_with_a_unit_picks_no_option():
+    asked = ("assistant", "For the move I could book either the blue van or the red van. Which?")
+    assert not any("red van" in i.text for i in _items(asked, ("user", "2 of us can drive")))
+    assert [i.text for i in _items(asked, ("user", "2, the cheaper one"))] == ["2, the cheaper one: the red van"]
+
+
+def test_a_hesitation_or_a_question_accepts_nothing():
+    asked = ("assistant", "Do you want me to book the 7:40 train on Friday 9 May?")
+    for reply in ("hmm", "why that one", "no need", "idk"):
+        assert not _items(asked, ("user", reply)), reply
+    assert _items(asked, ("user", "sure go ahead"))[0].text == "sure go ahead: book the 7:40 train on Friday 9 May"
+
+
+def test_a_proposal_asked_as_how_about_or_before_a_bare_should_i_is_accepted_too():
+    how = _items(("assistant", "How about Wednesday at 7 for the rehearsal?"), ("user", "works"))
+    assert [i.text for i in how] == ["works: Wednesday at 7 for the rehearsal"]
+    before = _items(
+        ("assistant", "I can shift the cleaner to Monday 2 June. Should I?"),
+        ("user", "yes pls"),
+    )
+    assert [i.text for i in before] == ["yes pls: I can shift the cleaner to Monday 2 June"]
+    named = _items(("assistant", "Want me to copy Marisol on the invoice?"), ("user", "yep"))
+    assert [i.text for i in named] == ["yep: copy Marisol on the invoice"]
+
+
+def test_every_answer_to_a_numbered_question_is_an_item():
+    items = _items(
+        ("assistant", "Two things: 1) which neighbourhood? 2) how many rooms?"),
+        ("user", "1) somewhere quiet near the river 2) three"),
+    )
+    assert [i.text for i in items] == ["neighbourhood: 1) somewhere quiet near the river", "many rooms: 2) three"]

@@ -83,10 +83,17 @@ _EITHER = re.compile(r"\beither\s+(.+?)\s+or\s+(.+?)(?=[.?!](?:\s|$)|$)", re.S)
 # an option picked by its place ("the second one", "1, the night before", "option 2")
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "former": 1}
 _ORDINALS |= {"latter": -1, "last": -1} | {str(n): n for n in range(1, 10)}
+# a digit alone ("1, the night before", "2.", "option 2"), never a quantity ("2 weeks is fine")
 _PICK = re.compile(
-    r"^\W*(?:(?:the|option|number|no\.?)\s*)?(?P<which>first|second|third|fourth|1st|2nd|3rd|former|latter|last|[1-9])\b(?![.:/]\d)"
+    r"^\W*(?:(?:the|option|number|no\.?)\s*)?"
+    r"(?P<which>first|second|third|fourth|1st|2nd|3rd|former|latter|last\b|[1-9](?=\s*(?:[,.)!:;]|$)))"
 )
-_REFUSE = re.compile(r"^\W*(?:no|nah|nope|not|don't|dont|never|neither|none)\b")
+# a reply that takes nothing: a no, a hesitation, a question without its mark
+_HOW_ABOUT = re.compile(r"^(?:(?:and|so|ok|okay)\W+)?(?:how|what) about\s+", re.I)
+_REFUSE = re.compile(
+    r"^\W*(?:no|nah|nope|not|don't|dont|never|neither|none|hm+|um+|uh+|erm|idk|dunno|"
+    r"what|why|how|when|where|who|which|wait)\b"
+)
 # the frame of a proposal ("Want me to …", "Should …"): what is accepted is the rest
 _FRAME = re.compile(
     r"^(?:(?:and|so|ok|okay|also)\W+)?(?:(?:do|would) you (?:want|like) (?:me |us )?to|want me to|"
@@ -263,27 +270,29 @@ def code_lines(text: str) -> list[tuple[str, str]]:
 @dataclass(frozen=True)
 class _Unit:
     """A sentence of a turn, the turn it answers, whether it opens (``first``) or is (``alone``) the
-    answer, and the number of the question it answers (0: not numbered)."""
+    answer, and the number of the question it answers as written ("2." or "2)"; "": not numbered)."""
 
     sentence: str
     asked: Utterance | None
     first: bool
     alone: bool
-    number: int = 0
+    number: str = ""
 
 
-def _enumerated(text: str) -> tuple[str, list[str]]:
-    """``(lead, parts)`` of a text numbered inline ("A few questions: 1. When …? 2. Who …?"): the
-    parts after 1., 2., … in order, at least two, on one line; ``("", [])`` for any other text."""
+def _enumerated(text: str) -> tuple[str, list[str], list[str]]:
+    """``(lead, parts, marks)`` of a text numbered inline ("A few questions: 1. When …? 2. Who …?"):
+    the parts after 1., 2., … in order, at least two, on one line, and their marks as written;
+    ``("", [], [])`` for any other text."""
     marks = [m for m in _INLINE_NUMBER.finditer(text) if "\n" not in text[max(0, m.start() - 1) : m.start()]]
     found: list[re.Match[str]] = []
     for m in marks:
         if int(m.group(1)) == len(found) + 1:
             found.append(m)
     if len(found) < 2:
-        return "", []
+        return "", [], []
     ends = [m.start() for m in found[1:]] + [len(text)]
-    return text[: found[0].start()].strip(), [text[m.end() : end].strip() for m, end in zip(found, ends, strict=True)]
+    parts = [text[m.end() : end].strip() for m, end in zip(found, ends, strict=True)]
+    return text[: found[0].start()].strip(), parts, [m.group(0).strip() for m in found]
 
 
 def _options(text: str) -> list[str]:
@@ -601,7 +610,7 @@ class Classifier:
             if turn.role == "user":
                 found = self._user_clauses(sentence, turn, unit.asked, names, first=unit.first, alone=unit.alone)
                 if unit.number:  # the answer keeps the number of the question it answers
-                    found = [replace(i, text=i.text.replace(sentence, f"{unit.number}. {sentence}", 1)) for i in found]
+                    found = [replace(i, text=i.text.replace(sentence, f"{unit.number} {sentence}", 1)) for i in found]
             else:
                 found = [item for item in [self._agent(sentence, turn, nxt)] if item]
             if (
@@ -613,6 +622,15 @@ class Classifier:
             ):  # "not yet, …. will see after half term": one open question, about what the first says
                 out[-1] = replace(out[-1], text=f"{out[-1].text} {found[0].text}")
                 continue
+            if not found and unit.number and unit.asked is not prev and unit.asked is not None:
+                # an answer to the agent's numbered question is an item even without a value ("2) east side")
+                if content_words(sentence) and not _HEDGE.search(sentence.lower()) and not sentence.endswith("?"):
+                    subject = self._subject(unit.asked.text)
+                    text = f"{unit.number} {sentence}"
+                    out.append(
+                        Item("fact", f"{subject}: {text}" if subject else text, turn.role, turn.seq, turn.at, 0.55)
+                    )
+                    continue
             if not found:
                 # A bare "Not sure yet." marks the sentence before it as an open question.
                 if (
@@ -629,7 +647,7 @@ class Classifier:
                     left := self._residual(sentence, turn, unit.asked, heard, first=unit.first, accepted=accepted)
                 ):
                     if unit.number:
-                        left = replace(left, text=left.text.replace(sentence, f"{unit.number}. {sentence}", 1))
+                        left = replace(left, text=left.text.replace(sentence, f"{unit.number} {sentence}", 1))
                     out.append(left)
                 continue
             out += found
@@ -650,16 +668,16 @@ class Classifier:
         """The sentences of a turn with the turn each answers. Answers numbered inline ("1. thursdays
         now 2. same, till 4.15 3. £3 a week from march") are split at their numbers, and the n-th
         answers the agent's n-th numbered question ("… 1. New day? 2. New finish time? …")."""
-        lead, answers = _enumerated(turn.text) if turn.role == "user" else ("", [])
+        lead, answers, marks = _enumerated(turn.text) if turn.role == "user" else ("", [], [])
         if not answers:
             parts = sentences(turn.text)
             return [_Unit(p, prev, n == 0, len(parts) == 1) for n, p in enumerate(parts)]
         asked = [q for q in _enumerated(prev.text)[1] if q.rstrip().endswith("?")] if prev is not None else []
         units = [_Unit(p, prev, n == 0, False) for n, p in enumerate(sentences(lead))]
-        for k, answer in enumerate(answers, 1):
-            to = replace(prev, text=asked[k - 1]) if prev is not None and len(asked) == len(answers) else prev
+        for k, (answer, mark) in enumerate(zip(answers, marks, strict=True)):
+            to = replace(prev, text=asked[k]) if prev is not None and len(asked) == len(answers) else prev
             parts = sentences(answer)
-            units += [_Unit(p, to, n == 0, len(parts) == 1, k if n == 0 else 0) for n, p in enumerate(parts)]
+            units += [_Unit(p, to, n == 0, len(parts) == 1, mark if n == 0 else "") for n, p in enumerate(parts)]
         return units
 
     def _accepts(self, turn: Utterance, prev: Utterance | None, heard: set[str]) -> Item | None:
@@ -685,12 +703,18 @@ class Classifier:
             taken = options[index - 1 if index > 0 else index]
             subject = self._subject(question) if question and not _options_in(question) else ""
         elif len(words) <= 2 and not any(_VALUE.search(w) for w in words) and question:
-            polar = [c for c in re.split(r"[;:,]\s+", question) if _YES_NO_QUESTION.search(c)]
-            if not polar or not _VALUE.search(polar[-1]):
+            polar = [c for c in re.split(r"[;:,]\s+", question) if _YES_NO_QUESTION.search(c) or _HOW_ABOUT.match(c)]
+            if not polar:
                 return None
-            taken = _FRAME.sub("", polar[-1]).rstrip("? ")
-            taken = re.sub(r"\s+then$", "", taken)
-            said = {w for w in content_words(taken) if _VALUE.search(w)}
+            taken = polar[-1]
+            before = sentences(prev.text)
+            if len(content_words(taken)) <= 1 and len(before) > 1:  # "I can move it to Tuesday 14 May. Should I?"
+                taken = before[-2]
+            if not is_specific(taken):
+                return None
+            taken = re.sub(r"\s+then$", "", _FRAME.sub("", _HOW_ABOUT.sub("", taken)).rstrip("?. "))
+            names = {n.lower() for n in _NAME.findall(taken)}
+            said = {w for w in content_words(taken) if _VALUE.search(w) or w in names}
             if said <= heard:
                 return None  # a check of what the user said ("… still on 27 March?"), no proposal
             subject = ""
