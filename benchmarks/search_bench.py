@@ -25,10 +25,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np  # noqa: E402
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import Corpus, report, summary_ms  # noqa: E402
+from _common import Corpus, random_vectors, report, summary_ms  # noqa: E402
 
 from clawmemory.engine import Engine  # noqa: E402
 from clawmemory.retrieval.decompose import decompose  # noqa: E402
@@ -41,20 +39,12 @@ def main() -> None:
     parser.add_argument("--json", dest="json_path")
     args = parser.parse_args()
     corpus = Corpus()
-    rng = np.random.default_rng(5)
     with tempfile.TemporaryDirectory() as tmp, Engine.open(Path(tmp)) as engine:
         for start in range(0, args.size, 1000):
             engine.store_memories([{"text": corpus.sentence()} for _ in range(min(1000, args.size - start))])
+        random_vectors(engine, seed=5)
         embedder = engine.embedder()
-        assert embedder is not None, "the benchmark needs the local embedder"
-        ids = [r[0] for r in engine.store.db.execute("SELECT id FROM search_items ORDER BY id")]
-        for start in range(0, len(ids), 5000):
-            chunk = ids[start : start + 5000]
-            vectors = rng.standard_normal((len(chunk), embedder.dim)).astype(np.float32)
-            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-            engine.store.save_embeddings(
-                embedder.model, embedder.dim, [(i, v.tobytes()) for i, v in zip(chunk, vectors)]
-            )
+        assert embedder is not None
         questions = [corpus.question() for _ in range(args.queries)]
         multihop = []
         while len(multihop) < args.queries:

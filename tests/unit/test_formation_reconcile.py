@@ -402,3 +402,23 @@ def test_the_same_time_holds_no_value_to_replace():
     meet = mem("m1", "we gather at the east car park instead, same time")
     moved = cand("we gather at the east car park at 7:45 now")
     assert decide(moved, [meet]).action != "contradict"
+
+
+def test_a_terse_date_correction_still_takes_back_the_date_it_names():
+    gig = mem("m1", "next show: Bar Lento, ghent, march 14.")
+    assert decide(cand("march 21 now, not 14."), [gig]).targets == ("m1",)
+
+
+def test_a_removal_for_good_takes_back_what_it_removes():
+    row = mem("m1", "412,Ana Brandt,kiln repairs,2026-05-02,booked")
+    assert claims.parse("We're cancelling 412 altogether, 415 gets its date.").denied == {("num", "412")}
+    assert decide(cand("We're cancelling 412 altogether, 415 gets its date."), [row]).targets == ("m1",)
+    assert not claims.parse("dropping the twins at 8 then the gym").denied  # no removal said for good
+
+
+def test_words_that_are_no_units():
+    assert claims.parse("415 gets its date").values == {"num": frozenset({"415"})}  # a verb before "its"
+    assert claims.parse("4 nights their hotel").values == {"qty:duration": frozenset({"4"})}
+    assert claims.parse("cancel 412 altogether").values == {"num": frozenset({"412"})}  # an adverb
+    assert "num" not in claims.parse("the Leeds one only for spares now").values  # a pronoun
+    assert claims.parse("one week off").values == {"qty:duration": frozenset({"1"})}

@@ -1,10 +1,12 @@
 import sqlite3
 import threading
 
+import numpy as np
 import pytest
 
 from clawmemory.retrieval.query import parse_query
 from clawmemory.store import NewMemory, NewMessage, SQLiteStore, migrations, open_store
+from clawmemory.store import postgres as postgres_store
 from clawmemory.store.postgres import tsquery
 from clawmemory.store.sqlite import chunked_in
 
@@ -226,3 +228,29 @@ def test_tsquery_mirrors_the_fts5_expression():
     assert tsquery('{terms context} : (("editor" AND ("dark mode" OR "editor")) NOT ("vim"))') == (
         "( ( ('editor':AB) & ( ('dark':AB <-> 'mode':AB) | ('editor':AB) ) ) & ! ( ('vim':AB) ) )"
     )
+
+
+def test_sampled_cosine_statistics_match_the_exact_ones(postgres, monkeypatch):
+    """Above EXACT_STATS_UNDER vectors PostgreSQL takes the mean and spread of the cosine from a
+    cached TABLESAMPLE (read in binary); a sample holding every vector gives the exact figures."""
+    store = postgres_store.PostgresStore(postgres.database())
+    try:
+        store.add_memories([NewMemory("default", f"memory number {n}") for n in range(300)])
+        ids = [r[0] for r in store.db.execute("SELECT id FROM search_items ORDER BY id")]
+        rng = np.random.default_rng(0)
+        vectors = rng.standard_normal((len(ids), 16)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        store.save_embeddings("m", 16, [(i, v.tobytes()) for i, v in zip(ids, vectors)])
+        query = vectors[0]
+        top, mean, std = store.nearest("m", 16, query, ["default"], ["memory"], 5)
+        assert top[0][0] == ids[0] and len(top) == 5
+        monkeypatch.setattr(postgres_store, "EXACT_STATS_UNDER", 0)
+        _, sampled_mean, sampled_std = store.nearest("m", 16, query, ["default"], ["memory"], 5)
+        exact = vectors @ query
+        assert mean == pytest.approx(float(exact.mean()), abs=1e-5) and std == pytest.approx(
+            float(exact.std()), abs=1e-5
+        )
+        assert sampled_mean == pytest.approx(mean, abs=1e-5) and sampled_std == pytest.approx(std, abs=1e-5)
+        assert store._samples  # the sampled path ran
+    finally:
+        store.close()

@@ -70,6 +70,7 @@ _PERIOD = {"hour": 1 / 24, "dai": 1, "day": 1, "night": 1, "week": 7, "wk": 7, "
 _PERIOD |= {"quarter": 91, "year": 365, "annual": 365, "biweek": 14, "bimonth": 61}
 _DAY_RANGE = re.compile(rf"\b(\d{{1,2}})\s*[-–]\s*(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH})")
 _NUMBERED = re.compile(r"(^|:\s)\d{1,2}[.)]\s+")
+_VERB_AFTER = re.compile(r"\s+(?:its|their|his|her|our|my|your)\b")  # "305 takes its slot"
 _SAME_TIME = re.compile(r"\b(?:the\s+)?same (?:time|hour)\b")
 SAME = "same"
 _HEAD = re.compile(r"\s+([a-z]{3,}s)\b")  # a plural noun after a counted modifier
@@ -104,7 +105,7 @@ _UNITS = {u: d for d, words in _DIMENSIONS.items() for u in words.split()}
 _NOT_UNIT = frozenset(
     "a an the and or but to of in on at for with from by is are was were be am it this that x till until per "
     "if so as than then more less now because since when where which who while after before each every into "
-    "onto over under via about around instead st nd rd th".split()
+    "onto over under via about around instead altogether st nd rd th".split()
 )
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TIME_WORD = re.compile(rf"{_MONTH}|{_WEEKDAY}")
@@ -123,6 +124,9 @@ _DENY = re.compile(
     # a removal takes back what it removes ("drug B dropped", "we cancelled the Friday slot")
     r"|(?P<r>(?:[^\s,;:(]+\s+)?[^\s,;:(]+)\s+(?:dropped|removed|cancell?ed|scrapped)\b(?!\s+(?:to|by|from)\b)"
     r"|\b(?:dropped|removed|cancell?ed|scrapped)\s+(?:the\s+|our\s+|my\s+)?(?P<d>[^,;:.!?]{1,30}?)(?=\s*(?:[,.;:!?]|$))"
+    # one under way, said to be for good ("we're dropping 302 entirely"; "dropping the kids at 8" is none)
+    r"|\b(?:dropping|removing|cancell?ing|scrapping|cutting)\s+(?:the\s+|our\s+|my\s+)?(?P<g>[^,;:.!?]{1,30}?)"
+    r"\s+(?:entirely|altogether|completely|for good)\b"
 )
 _CHANGE = re.compile(
     r"\b(?:now|anymore|any more|no longer|instead|chang(?:e|ed|es|ing)|switch(?:ed|es|ing)?|mov(?:e|ed|es|ing)|"
@@ -244,7 +248,7 @@ def _unit(word: str | None) -> str | None:
     if not word:
         return None
     word = word.lower()
-    if word in _NOT_UNIT or word in STOP or word in _MONTH_WORDS:
+    if word in _NOT_UNIT or word in STOP or word in _MONTH_WORDS or word.endswith("ly"):  # "302 entirely"
         return None
     return _UNITS.get(word) or _UNITS.get(stem(word)) or stem(word)
 
@@ -327,6 +331,8 @@ def _typed(text: str) -> tuple[dict[str, set[str]], list[str], str]:
     for m in _NUMWORD.finditer(low):
         n = "2" if m.group("n") == "twice" else _NUMWORDS[m.group("n")]
         unit = _unit(m.group("unit")) if m.group("n") != "twice" else None
+        if m.group("n") == "one" and unit not in _DIMENSIONS:
+            continue  # a pronoun ("the Vienna one only"), unless one of a measure ("one week")
         add(_quantity(unit, m.group("per")) or "num", n, m.group("n"))
     for m in _QTY.finditer(low):
         n = m.group("n").replace(",", "")
@@ -334,6 +340,8 @@ def _typed(text: str) -> tuple[dict[str, set[str]], list[str], str]:
         head = _HEAD.match(low, m.end()) if m.group("unit") and not m.group("per") else None
         if head and _unit(head.group(1)) and not _UNITS.get(unit) and not _UNITS.get(stem(unit or "")):
             unit = head.group(1)  # "24 app icons": the head noun counts, not its modifier
+        if unit == m.group("unit") and unit and not _UNITS.get(stem(unit)) and _VERB_AFTER.match(low, m.end()):
+            unit = None  # a verb, no unit: "305 takes its slot"
         kind = _quantity(_unit(unit), m.group("per"))
         if kind:
             add(kind, n, m.group("n"))

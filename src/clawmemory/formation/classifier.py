@@ -83,10 +83,18 @@ _EITHER = re.compile(r"\beither\s+(.+?)\s+or\s+(.+?)(?=[.?!](?:\s|$)|$)", re.S)
 # an option picked by its place ("the second one", "1, the night before", "option 2")
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "former": 1}
 _ORDINALS |= {"latter": -1, "last": -1} | {str(n): n for n in range(1, 10)}
+# a digit alone ("1, the night before", "2.", "option 2"), never a quantity ("2 weeks is fine")
 _PICK = re.compile(
-    r"^\W*(?:(?:the|option|number|no\.?)\s*)?(?P<which>first|second|third|fourth|1st|2nd|3rd|former|latter|last|[1-9])\b(?![.:/]\d)"
+    r"^\W*(?:(?:the|option|number|no\.?)\s*)?"
+    r"(?P<which>first|second|third|fourth|1st|2nd|3rd|former|latter|last\b|"
+    r"[1-9](?=\s*(?:[,.)!:;]|$)|\s+(?:pls|please|thanks|thx|then)\b))"
 )
-_REFUSE = re.compile(r"^\W*(?:no|nah|nope|not|don't|dont|never|neither|none)\b")
+# a reply that takes nothing: a no, a hesitation, a question without its mark
+_HOW_ABOUT = re.compile(r"^(?:(?:and|so|ok|okay)\W+)?(?:how|what) about\s+", re.I)
+_REFUSE = re.compile(
+    r"^\W*(?:no|nah|nope|not|don't|dont|never|neither|none|hm+|um+|uh+|erm|idk|dunno|"
+    r"what|why|how|when|where|who|which|wait)\b"
+)
 # the frame of a proposal ("Want me to …", "Should …"): what is accepted is the rest
 _FRAME = re.compile(
     r"^(?:(?:and|so|ok|okay|also)\W+)?(?:(?:do|would) you (?:want|like) (?:me |us )?to|want me to|"
@@ -142,6 +150,10 @@ _UNSURE = re.compile(
     r"(?:not|isn't|aren't|nothing) (?:yet )?(?:decided|settled|final|fixed|confirmed)|"
     r"whether|or not|figure out|wait and see|"
     r"(?:we'll|we will|i'll|i will|will) see (?:after|when|if|how|whether|about|later))\b"
+)
+# a deferral: when it will be decided, not what ("will see after half term")
+_DEFER = re.compile(
+    r"\b(?:wait and see|(?:we'll|we will|i'll|i will|will) see (?:after|when|if|how|whether|about|later))\b"
 )
 _DELIBERATE = re.compile(
     r"^(?:should|shall|do|does|can|could|would|is it)\b.*\bor\b|^should (?:i|we)\b|"
@@ -259,33 +271,35 @@ def code_lines(text: str) -> list[tuple[str, str]]:
 @dataclass(frozen=True)
 class _Unit:
     """A sentence of a turn, the turn it answers, whether it opens (``first``) or is (``alone``) the
-    answer, and the number of the question it answers (0: not numbered)."""
+    answer, and the number of the question it answers as written ("2." or "2)"; "": not numbered)."""
 
     sentence: str
     asked: Utterance | None
     first: bool
     alone: bool
-    number: int = 0
+    number: str = ""
 
 
-def _enumerated(text: str) -> tuple[str, list[str]]:
-    """``(lead, parts)`` of a text numbered inline ("A few questions: 1. When …? 2. Who …?"): the
-    parts after 1., 2., … in order, at least two, on one line; ``("", [])`` for any other text."""
-    marks = [m for m in _INLINE_NUMBER.finditer(text) if "\n" not in text[max(0, m.start() - 1) : m.start()]]
+def _enumerated(text: str, *, lines: bool = False) -> tuple[str, list[str], list[str]]:
+    """``(lead, parts, marks)`` of a text numbered inline ("A few questions: 1. When …? 2. Who …?"),
+    or with ``lines`` also line by line: the parts after 1., 2., … in order, at least two, and their
+    marks as written; ``("", [], [])`` for any other text."""
+    marks = [m for m in _INLINE_NUMBER.finditer(text) if lines or "\n" not in text[max(0, m.start() - 1) : m.start()]]
     found: list[re.Match[str]] = []
     for m in marks:
         if int(m.group(1)) == len(found) + 1:
             found.append(m)
     if len(found) < 2:
-        return "", []
+        return "", [], []
     ends = [m.start() for m in found[1:]] + [len(text)]
-    return text[: found[0].start()].strip(), [text[m.end() : end].strip() for m, end in zip(found, ends, strict=True)]
+    parts = [text[m.end() : end].strip() for m, end in zip(found, ends, strict=True)]
+    return text[: found[0].start()].strip(), parts, [m.group(0).strip() for m in found]
 
 
 def _options(text: str) -> list[str]:
     """The options the agent offers: numbered inline ("1. the night before 2. the morning of") or
     "either A or B"."""
-    numbered = [p for p in _enumerated(text)[1] if not p.rstrip().endswith("?")]
+    numbered = [p for p in _enumerated(text, lines=True)[1] if not p.rstrip().endswith("?")]
     if len(numbered) >= 2:
         return numbered
     either = _EITHER.search(text)
@@ -399,12 +413,15 @@ def _continues(before: str, after: str) -> bool:
 
 def _records(sentence: str) -> list[str]:
     """The parts of a sentence that lists parallel records, each led by its own value and naming
-    its own things ("June: 6./7. is Markus and Stefan, 13./14. is Anja and me"): one item each, so
-    a change to one leaves the others. [] for any other sentence."""
+    its own things ("June: 6./7. is Markus and Stefan, 13./14. is Anja and me") or each naming its
+    own things and ending with its own value ("maya chess on wed, leo football on fri"): one item
+    each, so a change to one leaves the others. [] for any other sentence."""
     parts = [p.strip() for p in sentence.rstrip(".").split(", ")]
     if len(parts) < 2:
         return []
     lead = re.sub(r"^[^\s:,]+:\s+", "", parts[0])  # a label before the first record ("June: ")
+    if _parallel([lead, *parts[1:]]):
+        return parts
     heads, words = set(), []
     for part in [lead, *parts[1:]]:
         head = re.match(r"\d\S*\s+(\S+)", part)
@@ -416,6 +433,22 @@ def _records(sentence: str) -> list[str]:
     if len(heads) > 1 and any(len(w) < 2 for w in words) or not all(words):
         return []
     return parts
+
+
+_SUBORDINATE = re.compile(r"(?:so|if|because|since|as|which|when|while|though|although|unless|until)\b")
+
+
+def _parallel(parts: list[str]) -> bool:
+    """Each part names things of its own and ends with its own value ("maya chess on wed, leo
+    football on fri")."""
+    if not all(p.split() and _VALUE.search(p.split()[-1]) for p in parts):
+        return False
+    words = [{w for w in content_words(p) if not _VALUE.search(w)} for p in parts]
+    return (
+        all(len(w) >= 2 for w in words)
+        and not any(_SUBORDINATE.match(p.lower()) for p in parts[1:])  # "…, so if 12 Mar slips …"
+        and not any(a & b for n, a in enumerate(words) for b in words[n + 1 :])
+    )
 
 
 def content_words(text: str) -> set[str]:
@@ -578,9 +611,28 @@ class Classifier:
             if turn.role == "user":
                 found = self._user_clauses(sentence, turn, unit.asked, names, first=unit.first, alone=unit.alone)
                 if unit.number:  # the answer keeps the number of the question it answers
-                    found = [replace(i, text=i.text.replace(sentence, f"{unit.number}. {sentence}", 1)) for i in found]
+                    found = [replace(i, text=i.text.replace(sentence, f"{unit.number} {sentence}", 1)) for i in found]
             else:
                 found = [item for item in [self._agent(sentence, turn, nxt)] if item]
+            if (
+                len(found) == 1
+                and found[0].kind == "question"
+                and out
+                and out[-1].kind == "question"
+                and _DEFER.search(sentence.lower())
+            ):  # "not yet, …. will see after half term": one open question, about what the first says
+                out[-1] = replace(out[-1], text=f"{out[-1].text} {found[0].text}")
+                continue
+            if not found and unit.number and unit.asked is not prev and unit.asked is not None:
+                # an answer to the agent's numbered question is an item even without a value ("2) east side", "3. me")
+                subject = self._subject(unit.asked.text)
+                said = content_words(sentence) or subject and _WORD.search(sentence)  # "3. me" to "Who drives?"
+                if said and not _HEDGE.search(sentence.lower()) and not sentence.endswith("?"):
+                    text = f"{unit.number} {sentence}"
+                    out.append(
+                        Item("fact", f"{subject}: {text}" if subject else text, turn.role, turn.seq, turn.at, 0.55)
+                    )
+                    continue
             if not found:
                 # A bare "Not sure yet." marks the sentence before it as an open question.
                 if (
@@ -597,7 +649,7 @@ class Classifier:
                     left := self._residual(sentence, turn, unit.asked, heard, first=unit.first, accepted=accepted)
                 ):
                     if unit.number:
-                        left = replace(left, text=left.text.replace(sentence, f"{unit.number}. {sentence}", 1))
+                        left = replace(left, text=left.text.replace(sentence, f"{unit.number} {sentence}", 1))
                     out.append(left)
                 continue
             out += found
@@ -618,16 +670,22 @@ class Classifier:
         """The sentences of a turn with the turn each answers. Answers numbered inline ("1. thursdays
         now 2. same, till 4.15 3. £3 a week from march") are split at their numbers, and the n-th
         answers the agent's n-th numbered question ("… 1. New day? 2. New finish time? …")."""
-        lead, answers = _enumerated(turn.text) if turn.role == "user" else ("", [])
+        lead, answers, marks = _enumerated(turn.text) if turn.role == "user" else ("", [], [])
+        asked = []
+        if turn.role == "user" and prev is not None and re.search(r"\d[.)]\s", prev.text):
+            asked = [q for q in _enumerated(prev.text, lines=True)[1] if q.rstrip().endswith("?")]
+            if not answers and asked:  # answered line by line, as many as were asked
+                lead, answers, marks = _enumerated(turn.text, lines=True)
+                if len(answers) != len(asked):
+                    lead, answers, marks = "", [], []
         if not answers:
             parts = sentences(turn.text)
             return [_Unit(p, prev, n == 0, len(parts) == 1) for n, p in enumerate(parts)]
-        asked = [q for q in _enumerated(prev.text)[1] if q.rstrip().endswith("?")] if prev is not None else []
         units = [_Unit(p, prev, n == 0, False) for n, p in enumerate(sentences(lead))]
-        for k, answer in enumerate(answers, 1):
-            to = replace(prev, text=asked[k - 1]) if prev is not None and len(asked) == len(answers) else prev
+        for k, (answer, mark) in enumerate(zip(answers, marks, strict=True)):
+            to = replace(prev, text=asked[k]) if prev is not None and len(asked) == len(answers) else prev
             parts = sentences(answer)
-            units += [_Unit(p, to, n == 0, len(parts) == 1, k if n == 0 else 0) for n, p in enumerate(parts)]
+            units += [_Unit(p, to, n == 0, len(parts) == 1, mark if n == 0 else "") for n, p in enumerate(parts)]
         return units
 
     def _accepts(self, turn: Utterance, prev: Utterance | None, heard: set[str]) -> Item | None:
@@ -653,12 +711,18 @@ class Classifier:
             taken = options[index - 1 if index > 0 else index]
             subject = self._subject(question) if question and not _options_in(question) else ""
         elif len(words) <= 2 and not any(_VALUE.search(w) for w in words) and question:
-            polar = [c for c in re.split(r"[;:,]\s+", question) if _YES_NO_QUESTION.search(c)]
-            if not polar or not _VALUE.search(polar[-1]):
+            polar = [c for c in re.split(r"[;:,]\s+", question) if _YES_NO_QUESTION.search(c) or _HOW_ABOUT.match(c)]
+            if not polar:
                 return None
-            taken = _FRAME.sub("", polar[-1]).rstrip("? ")
-            taken = re.sub(r"\s+then$", "", taken)
-            said = {w for w in content_words(taken) if _VALUE.search(w)}
+            taken = polar[-1]
+            before = sentences(prev.text)
+            if len(content_words(taken)) <= 1 and len(before) > 1:  # "I can move it to Tuesday 14 May. Should I?"
+                taken = before[-2]
+            if not is_specific(taken):
+                return None
+            taken = re.sub(r"\s+then$", "", _FRAME.sub("", _HOW_ABOUT.sub("", taken)).rstrip("?. "))
+            names = {n.lower() for n in _NAME.findall(taken)}
+            said = {w for w in content_words(taken) if _VALUE.search(w) or w in names}
             if said <= heard:
                 return None  # a check of what the user said ("… still on 27 March?"), no proposal
             subject = ""
@@ -675,7 +739,7 @@ class Classifier:
         item = self._user(s, turn, prev, names, first=first, alone=alone)
         if s.startswith("|"):
             return [item] if item else []  # a table row is one record ("—" is an empty cell, no clause break)
-        records = _records(s)
+        records = _records(s) if ", " in s else []
         if records:
             return [self._user(r, turn, prev, names, first=False, alone=False) or self._fact(r, turn) for r in records]
         clauses = [c.strip(" ,") for c in _CLAUSE.split(s) if c.strip(" ,")]

@@ -235,11 +235,12 @@ def _contradiction(
         and m.session_key != c.session_key
     )
     # without a word in common, the candidate may not name what the memory does not; nor, for a date or time
-    # taken back, the memory what the candidate does not: "leads only for the 10th, not the 24th" leaves
-    # "24 may Black Hill" (a date belongs to whatever happens on it; "4 days, not 2" names its attribute)
+    # taken back by a candidate that says what it is about, the memory what the candidate does not: "leads
+    # only for the 10th, not the 24th" leaves "24 may Black Hill" (a date belongs to whatever happens on it;
+    # "4 days, not 2" names its attribute, and a terse "june 28 now, not 21." is about the gig on the 21st)
     timed = {v for k in ("date", "weekday", "time") for v in old.values.get(k, ())}
     unnamed = claim.proper() <= {claims.stem(w) for w in old.words} and (
-        not taken_back <= timed or old.subject_words() <= {claims.stem(w) for w in claim.words}
+        not taken_back <= timed or not claim.slot or old.subject_words() <= {claims.stem(w) for w in claim.words}
     )
     if taken_back and (support or not bare and unnamed):
         return _Conflict(f"takes back {', '.join(sorted(taken_back))}")
