@@ -9,6 +9,7 @@ import pytest
 from support.model_server import ModelServer
 
 from clawmemory.engine import Engine
+from clawmemory.errors import Unavailable
 from clawmemory.retrieval.worker import EmbeddingWorker
 
 NOTES = [
@@ -108,6 +109,21 @@ def test_embedder_failure_fails_open_to_lexical(home):
             hits = engine.search("when does the backup run")
             assert hits and hits[0].text.startswith("the backup")
             assert engine.backends()["embeddings"]["ready"] is False
+
+
+def test_embedder_going_down_later_fails_open_to_lexical(home):
+    with ModelServer() as server:
+        with Engine.open(
+            home, embedding_provider="openai", embedding_url=server.openai_url, embedding_model="hash-32"
+        ) as engine:
+            engine.store_memory(text="the backup runs nightly at 3am")
+            engine.embed()
+            assert engine.search("when does the backup run")[0].vector_score is not None
+            server.embeddings_up = False
+            hits = engine.search("when does the backup run")
+            assert hits and hits[0].text.startswith("the backup") and hits[0].vector_score is None
+            with pytest.raises(Unavailable):
+                engine.search("when does the backup run", mode="vector")
 
 
 def test_provider_none_is_lexical_only(home):

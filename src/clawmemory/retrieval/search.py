@@ -11,7 +11,10 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+
+import numpy as np
 
 from ..store import SearchRow, Store
 from ..text import words
@@ -27,6 +30,10 @@ from .vectors import StoreVectorSearcher, VectorHits, VectorSearcher, vector_sea
 log = logging.getLogger("clawmemory.search")
 
 MODES = ("hybrid", "lexical", "vector")
+
+# A query's embedding (native code or an HTTP call, both release the GIL) runs here, beside
+# its BM25 scoring; shared by every searcher in the process, threads started on demand.
+_EMBEDDING = ThreadPoolExecutor(max_workers=4, thread_name_prefix="clawmemory-embed")
 
 
 @dataclass(frozen=True)
@@ -115,9 +122,12 @@ class Searcher:
         # only: containers are ranked over the same pool however many are asked for.
         depth = max(limit if granularity == "snippet" else 0, p.depth if mode == "hybrid" else 50)
         backend = None if mode == "lexical" else self._vectors_or_none()
+        embedding = _EMBEDDING.submit(backend[0].embed_query, text) if backend else None
         hits = [] if mode == "vector" else self.lexical.search(query, namespaces, corpora, depth)
         lexical = {h.row.item_id: h for h in hits}
-        vec = self._vector_hits(query, text, namespaces, corpora, depth, backend)
+        query_vector = _query_vector(embedding, mode)
+        backend = backend if query_vector is not None else None
+        vec = self._vector_hits(query, text, namespaces, corpora, depth, backend, query_vector)
         parts = []
         for part in self._subqueries(query, text, namespaces):
             sub = parse_query(part.text)
@@ -182,9 +192,11 @@ class Searcher:
         corpora: Sequence[str],
         depth: int,
         backend: tuple[Embedder, VectorSearcher | StoreVectorSearcher] | None,
+        embedded: np.ndarray | None = None,
     ) -> VectorHits | None:
         """The ``depth`` nearest items to ``text`` (within what the query's phrases,
-        ``+required`` and ``-excluded`` words allow), or None without vectors."""
+        ``+required`` and ``-excluded`` words allow), or None without vectors. ``embedded``:
+        ``text``'s vector when it is already computed."""
         if backend is None:
             return None
         within = None
@@ -192,7 +204,8 @@ class Searcher:
             match = query.match()  # None: no positive term, so nothing can match
             within = self.store.match_items(namespaces, match, corpora=corpora) if match is not None else []
         embedder, vectors = backend
-        return vectors.search(embedder.embed_query(text), namespaces, corpora, depth, within=within)
+        vector = embedded if embedded is not None else embedder.embed_query(text)
+        return vectors.search(vector, namespaces, corpora, depth, within=within)
 
     def _subqueries(self, query: LexicalQuery, text: str, namespaces: Sequence[str]) -> list[SubQuery]:
         """The sub-queries of a plain natural-language query (none for explicit syntax)."""
@@ -263,6 +276,20 @@ class Searcher:
         except Exception as exc:  # fail open to lexical
             log.warning("vector search unavailable, using lexical only: %s", exc)
             return None
+
+
+def _query_vector(embedding: Future[np.ndarray] | None, mode: str) -> np.ndarray | None:
+    """The query's vector; None without one, or when the embedder failed mid-way (a hybrid
+    search then fails open to lexical; a vector-only search raises)."""
+    if embedding is None:
+        return None
+    try:
+        return embedding.result()
+    except Exception as exc:
+        if mode == "vector":
+            raise
+        log.warning("query embedding failed, using lexical only: %s", exc)
+        return None
 
 
 def _squash(x: float) -> float:
