@@ -244,7 +244,7 @@ def code_lines(text: str) -> list[tuple[str, str]]:
         if data is not None:  # a JSON object's fields, a table's rows: statements when few enough
             header, records = data
             if len(records) <= _MAX_SETTINGS and not _EXAMPLE.search(lead):
-                out += [(_joined(lead, header), record) for record in records]
+                out += [(joined(lead, header), record) for record in records]
             continue
         if sum(1 for line in lines if _is_setting(line.lstrip("+- "))) > _MAX_SETTINGS:
             continue
@@ -278,6 +278,12 @@ class _Unit:
     first: bool
     alone: bool
     number: str = ""
+
+    def marked(self, item: Item) -> Item:
+        """``item`` with the number of the question it answers kept before its sentence."""
+        if not self.number:
+            return item
+        return replace(item, text=item.text.replace(self.sentence, f"{self.number} {self.sentence}", 1))
 
 
 def _enumerated(text: str, *, lines: bool = False) -> tuple[str, list[str], list[str]]:
@@ -352,7 +358,8 @@ def _dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _joined(*parts: str) -> str:
+def joined(*parts: str) -> str:
+    """The non-empty parts, space-separated."""
     return " ".join(p for p in parts if p)
 
 
@@ -610,8 +617,7 @@ class Classifier:
                 continue  # a header announcing a list or a block ("Updated plan:")
             if turn.role == "user":
                 found = self._user_clauses(sentence, turn, unit.asked, names, first=unit.first, alone=unit.alone)
-                if unit.number:  # the answer keeps the number of the question it answers
-                    found = [replace(i, text=i.text.replace(sentence, f"{unit.number} {sentence}", 1)) for i in found]
+                found = [unit.marked(i) for i in found]  # an answer keeps its question's number
             else:
                 found = [item for item in [self._agent(sentence, turn, nxt)] if item]
             if (
@@ -648,9 +654,7 @@ class Classifier:
                 elif residual and (
                     left := self._residual(sentence, turn, unit.asked, heard, first=unit.first, accepted=accepted)
                 ):
-                    if unit.number:
-                        left = replace(left, text=left.text.replace(sentence, f"{unit.number} {sentence}", 1))
-                    out.append(left)
+                    out.append(unit.marked(left))
                 continue
             out += found
         if members and sum(1 for item in out if item.text in listed) >= 2:

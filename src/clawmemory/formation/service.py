@@ -23,7 +23,7 @@ from ..retrieval.hits import SearchHit
 from ..store import IndexItem, Memory, NewMemory
 from ..store.records import now_iso
 from . import claims, rows, schema  # noqa: F401  (schema registers the validity migration)
-from .classifier import Classifier, Item, Utterance, said_before, topic
+from .classifier import Classifier, Item, Utterance, joined, said_before, topic
 from .llm_extractor import LLMExtractor
 from .order import later_first, may_move, stated
 from .reconcile import ACTIONS, Candidate, Decision, Neighbour, decide
@@ -145,7 +145,7 @@ class Formation:
                 item.role,
                 extractor,
                 topic(window, item, items, terse=terse),
-                _joined(topic(window, item, terse=terse, header=True), before),
+                joined(topic(window, item, terse=terse, header=True), before),
             )
             counts[self.reconcile(candidate).action] += 1
         with store.transaction() as db:
@@ -199,7 +199,7 @@ class Formation:
                 log.warning("llm reconciliation failed (%s); offline rules", exc)
         decision = decision or decide(candidate, near)
         if decision.revises:  # indexed with what it revises, read by the recall order
-            candidate = replace(candidate, exchange=_joined(candidate.exchange, decision.revises))
+            candidate = replace(candidate, exchange=joined(candidate.exchange, decision.revises))
         self._apply(candidate, decision)
         return decision
 
@@ -396,10 +396,6 @@ def _formation(memory: Memory) -> dict[str, Any]:
     """A formed memory's provenance (who said it, the exchange, the session); {} for any other."""
     found = memory.metadata.get("formation") if memory.source == "formation" else None
     return found if isinstance(found, dict) else {}
-
-
-def _joined(*parts: str) -> str:
-    return " ".join(p for p in parts if p)
 
 
 def _refined(metadata: dict[str, Any], text: str, exchange: str) -> dict[str, Any]:
