@@ -43,6 +43,8 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import percentile, print_table, report  # noqa: E402
 from _embed_cache import DEFAULT_DIR, CachedEmbedder  # noqa: E402
@@ -177,6 +179,13 @@ def by_category(rows: list[dict]) -> dict[str, dict]:
         CATEGORIES.get(c, str(c)): summarise([r for r in rows if r["category"] == c])
         for c in sorted({r["category"] for r in rows})
     }
+
+
+def paired_ci(base: list[dict], other: list[dict], metric: str, draws: int = 10000) -> list[float]:
+    """95% paired bootstrap CI of mean(other - base) over the same questions (resampled together)."""
+    gain = np.array([o[metric] - b[metric] for b, o in zip(base, other)])
+    picks = np.random.default_rng(0).integers(0, len(gain), (draws, len(gain)))
+    return [round(float(x), 4) for x in np.percentile(gain[picks].mean(axis=1), [2.5, 97.5])]
 
 
 def session_misses(rows: list[dict]) -> dict[str, int]:
@@ -409,6 +418,14 @@ def main() -> None:
                 "every": args.deep,
                 **{k: {**summarise(v), "per_category": by_category(v)} for k, v in pairs.items()},
                 "deep_p50_ms": round(percentile([r["ms"] for r in pairs["deep"]], 50), 1),
+                "turn_recall@5_gain_ci95": paired_ci(pairs["default"], pairs["deep"], "turn_recall@5"),
+                "per_question": [  # same questions, same order: for other paired statistics
+                    {
+                        "category": b["category"],
+                        **{f"{k}_{m}": r[m] for k, r in (("default", b), ("deep", d)) for m in METRICS},
+                    }
+                    for b, d in zip(pairs["default"], pairs["deep"])
+                ],
             }
         settings = engine.settings
         config = {
