@@ -72,6 +72,7 @@ SPLITS = {
     "fresh5": DATA / "formation_fresh5.json",
     "fresh6": DATA / "formation_fresh6.json",
     "fresh7": DATA / "formation_fresh7.json",
+    "fresh8": DATA / "formation_fresh8.json",
 }
 
 

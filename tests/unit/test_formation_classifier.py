@@ -444,3 +444,27 @@ def test_questions_and_options_numbered_line_by_line_are_answered_and_picked_too
     assert [
         i.text for i in _items(("assistant", "1. Is Ola still in? 2. Anything else?"), ("user", "1. yes 2. no"))
     ] == ["Ola: 1. yes"]
+
+
+def test_text_written_in_capitals_is_read_as_ordinary_text():
+    items = _items(
+        ("user", "I WALK THE DOGS AT 6 EVERY MORNING ... THE VET IS ON HIGH STREET ... KIND REGARDS MAUREEN")
+    )
+    assert [i.text for i in items] == ["i walk the dogs at 6 every morning ..."]
+    assert _items(("user", "OK"), ("assistant", "Fine."))[0:1] == []
+
+
+def test_a_request_to_keep_notes_is_no_item_but_what_it_asks_to_keep_is():
+    assert _items(("user", "garden notes, keep these for me pls")) == []
+    assert _items(("user", "Please log the following as my allotment plan, as it now stands.")) == []
+    kept = _items(("user", "remember that the shed code is 4471"))
+    assert [i.text for i in kept] == ["remember that the shed code is 4471"]
+    assert _items(("user", "please keep the nursery at 19 degrees for the baby"))
+
+
+def test_titles_and_message_stamps_are_no_content():
+    items = _items(("user", "## Sprint 14 2026-03-02\n- API rate limit raised to 600/min\nSubject: Invoice query 2291"))
+    assert [i.text for i in items] == ["API rate limit raised to 600/min"]
+    assert _items(("user", "pasted:\n[Omar, 2 Jun] Thanks!")) == []
+    stamped = _items(("user", "pasted:\n[Omar, 2 Jun] The renewal fee is £80 from July."))
+    assert [i.text for i in stamped] == ["[Omar, 2 Jun] The renewal fee is £80 from July."]

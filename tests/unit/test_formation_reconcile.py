@@ -422,3 +422,52 @@ def test_words_that_are_no_units():
     assert claims.parse("cancel 412 altogether").values == {"num": frozenset({"412"})}  # an adverb
     assert "num" not in claims.parse("the Leeds one only for spares now").values  # a pronoun
     assert claims.parse("one week off").values == {"qty:duration": frozenset({"1"})}
+
+
+def test_records_that_name_their_own_reference_number_are_different_things():
+    shipped = mem("m1", "Order #5521 | State: shipped | Courier: DPD")
+    assert decide(cand("Order #5530 | State: pending | Courier: UPS"), [shipped]).action != "contradict"
+
+
+def test_a_pasted_message_stamp_and_an_increment_are_no_values():
+    plan = mem("m1", "We want 4 more licences for the design team from April.")
+    assert claims.parse("[Priya, 3 Mar] The 4 licences have been added.").values == {}
+    assert decide(cand("[Priya, 3 Mar] The 4 licences have been added."), [plan]).action != "contradict"
+    assert claims.parse("add 3 desks, and 2 extra chairs").values == {}
+    assert claims.parse("we have 12 desks").values == {"qty:desk": frozenset({"12"})}
+
+
+def test_a_weekday_beside_its_date_is_that_date_not_a_recurring_day():
+    assert claims.parse("choir concert Fri 12 June 19:30").values == {
+        "date": frozenset({"jun-12"}),
+        "time": frozenset({"19:30"}),
+    }
+    weekly = mem("m1", "choir practice moves from Tuesday to Thursday")
+    assert decide(cand("choir concert Fri 12 June, practice Sat the 13th"), [weekly]).action != "contradict"
+
+
+def test_a_change_named_as_an_event_and_a_hypothetical_state_no_change():
+    assert not claims.parse("Logins fail for everyone since the database migration").change
+    order = mem("m1", "we order 20 boxes of paper a month")
+    assert decide(cand("12 boxes of paper would be £60"), [order]).action != "contradict"
+
+
+def test_a_list_of_values_for_several_things_keeps_those_the_candidate_does_not_name():
+    terms = mem("m1", "venue fee £900, deposit due 3 March, final payment by 1 June")
+    assert decide(cand("deposit paid 28 Feb, £270"), [terms]).action != "contradict"
+    assert decide(cand("venue fee now £950"), [terms]).action == "contradict"  # the one it names
+
+
+def test_a_name_that_is_what_changed_replaces_no_name():
+    tier = mem("m1", "We're on the Premium tier (5 users) from May.")
+    assert decide(cand("The login URL changed with the Premium tier."), [tier]).action != "contradict"
+    rota = mem("m2", "dish rota this week is Aisha.")
+    assert decide(cand("dish rota switched to Kemal this week, Aisha is away."), [rota]).targets == ("m2",)
+
+
+def test_clock_times_written_with_a_dot_or_o_clock_and_light_stems():
+    assert claims.parse("the club meets at 6.45").values == {"time": frozenset({"06:45"})}
+    assert claims.parse("doors open 8 o'clock").values == {"time": frozenset({"08:00"})}
+    assert claims.parse("release 2.45 is out").values == {"version": frozenset({"2.45"})}
+    assert claims.stem("using") == claims.stem("use") == claims.stem("used")
+    assert "off" not in claims.parse("the landlord signed off the repairs").slot

@@ -33,7 +33,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from .classifier import FREQUENCIES, STOP, content_words
+from .classifier import FREQUENCIES, STAMP, STOP, content_words, unshout
 
 MONTHS = _MONTHS = {
     m[:3]: m for m in "january february march april may june july august september october november december".split()
@@ -57,8 +57,9 @@ _RELATIVE = re.compile(
 )
 _TIME = re.compile(r"\b\d{1,2}:\d{2}\b")
 _CLOCK = re.compile(
-    r"\b(?P<h>\d{1,2})(?::(?P<min>\d{2}))?\s*(?P<pm>am|pm)\b"
+    r"\b(?P<h>\d{1,2})(?:[:.](?P<min>[0-5]\d))?\s*(?P<pm>am|pm|o'?\s?clock)\b"
     r"|\b(?P<h2>\d{1,2})\s+in\s+(?:the\s+)?(?P<part>morning|afternoon|evening|night)\b"
+    r"|(?<=\bat )(?P<h3>[01]?\d|2[0-3])\.(?P<min3>[0-5]\d)\b(?!\.\d)"  # "at 7.30": a clock time, no version
 )
 # how often: "every 3 wks", "every other week", "monthly" (as days between)
 _FREQ = re.compile(
@@ -128,7 +129,7 @@ _DENY = re.compile(
     r"|\b(?:dropping|removing|cancell?ing|scrapping|cutting)\s+(?:the\s+|our\s+|my\s+)?(?P<g>[^,;:.!?]{1,30}?)"
     r"\s+(?:entirely|altogether|completely|for good)\b"
 )
-_CHANGE = re.compile(
+CHANGE = re.compile(
     r"\b(?:now|anymore|any more|no longer|instead|chang(?:e|ed|es|ing)|switch(?:ed|es|ing)?|mov(?:e|ed|es|ing)|"
     r"push(?:ed|es)?|slips?|slipped|bump(?:ed|ing)?|upgrad(?:e|ed|ing)|downgrad(?:e|ed|ing)|updated?|actually|"
     r"from now on|correction|correct(?:ed|ing)?|mistake|wrong|misspoke|scratch|forget (?:it|that)|never ?mind|"
@@ -171,6 +172,24 @@ _ARITHMETIC = re.compile(r"\d[^=\n]*[×*+]\s*[$€£]?\d[^=\n]*=\s*[$€£]?\d")
 _MAY_HOLD_VALUE = re.compile(
     rf"[\d`]|\b(?:{_MONTH}|{_WEEKDAY}|(?:{'|'.join(_NUMWORDS)}|twice|{FREQUENCIES})\b|\bevery\s)"
 )
+# a reference number ("ticket #48213", "PR #912"): it names one thing, as a name does
+REF = re.compile(r"(?<![\w&#])#\d+\b")
+# a weekday written beside its date is that date ("Sun 19 April", "Tuesday, 3 March"), no recurring weekday
+_WEEKDAY_OF_DATE = re.compile(
+    rf"\b{_WEEKDAY}\.?,?\s+(?=(?:the\s+)?\d{{1,2}}(?:{_ORD}\s+(?:of\s+)?{_MONTH}|st|nd|rd|th)|{_MONTH}\s+\d)", re.I
+)
+# an increment, no total ("add 2 seats", "2 extra seats", "the 2 seats have been added"): it replaces no count
+_ADDED_BEFORE = re.compile(r"\b(?:add|adds|added|adding|another|extra|additional)\s+(?:[a-z]+\s+)?$")
+_ADDED_AFTER = re.compile(r"\S+\s*(?:more|extra|additional)\b|\S+\s+(?:[a-z]+\s+){1,2}(?:have|has)\s+been\s+added\b")
+# a hypothetical ("9 seats would be £405"): a value worked out, not one that holds
+_HYPOTHETICAL = re.compile(r"\b(?:would|could|might)\s+(?:be|cost|come to)\b")
+# a change named as an event ("since the Group plan move", "after the switch"): when, not a change said now
+_EVENT = re.compile(
+    r"\b(?:since|after|before|until|during)\s+(?:the|our|my|that|this)\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:move|switch|change|update|upgrade|migration|swap)\b"
+)
+# the particle of a phrasal verb ("signed off", "picked up") is part of the verb, no slot word
+_PARTICLE = re.compile(r"\b[a-z]+(?:ed|ing)\s+(off|up|out|down|over|away)\b")
 _FILLER = frozenset(
     "new old thing things stuff time week day today also really sure fyi update news quick big small bit lot "
     "want wants need needs think says said say know knows like make made take took get gets put keep still "
@@ -234,13 +253,18 @@ class Claim:
 
 
 def stem(word: str) -> str:
-    """A light stem for matching slot words ("guests" = "guest", "moved" = "move", "sister's" = "sister")."""
+    """A light stem for matching slot words ("guests" = "guest", "moved" = "move", "using" = "use",
+    "sister's" = "sister")."""
     word = word.removesuffix("'s")
     if word.endswith(("sses", "xes", "zes", "ches", "shes")):
         return word[:-2]
     for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("s", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith(("ss", "us", "is")):
-            return word[: -len(suffix)] + keep
+        if word.endswith(suffix) and not word.endswith(("ss", "us", "is")):
+            base = word[: -len(suffix)] + keep
+            if len(base) >= 3:
+                return base
+            if suffix in ("ing", "ed") and re.fullmatch(r"[aeiou][^aeiou]", base):  # "using", "used": "use"
+                return base + "e"
     return word
 
 
@@ -299,7 +323,11 @@ def _typed(text: str) -> tuple[dict[str, set[str]], list[str], str]:
         add("code", m.group(0), m.group(0))
     rest = re.sub(_IDENT.pattern, " ", rest, flags=re.I)
     for m in _CLOCK.finditer(rest.lower()):  # "2pm", "6 in the evening": 14:00, 18:00
-        hour = int(m.group("h") or m.group("h2")) % 12
+        if m.group("h3"):
+            add("time", f"{int(m.group('h3')):02d}:{m.group('min3')}", m.group(0))
+            continue
+        hour = int(m.group("h") or m.group("h2"))
+        hour = hour if (m.group("pm") or "").endswith("clock") else hour % 12  # "7 o'clock" says no half of the day
         hour += 12 * bool(m.group("pm") == "pm" or m.group("part") in ("afternoon", "evening", "night"))
         add("time", f"{hour:02d}:{int(m.group('min') or 0):02d}", *m.group(0).lower().split())
     rest = re.sub(_CLOCK.pattern, " ", rest, flags=re.I)
@@ -317,7 +345,8 @@ def _typed(text: str) -> tuple[dict[str, set[str]], list[str], str]:
         if m.group("wd"):
             add("weekday", m.group("wd")[:3], m.group(0))
         else:  # "from April": when what it says starts (see parse), else a date
-            add("since" if m.group(0).startswith(("from ", "since ")) else "date", _date(m), *m.group(0).split())
+            since = m.group(0).startswith(("from ", "since ")) or re.search(r"\b(?:from|since)\s+$", low[: m.start()])
+            add("since" if since else "date", _date(m), *m.group(0).split())
     low = _DATE.sub(" ", low)
     for m in _FREQ.finditer(low):  # "nightly" also names the thing ("the nightly export"): a slot word too
         add("freq", _frequency(m), *([] if m.group("ly") else m.group(0).split()))
@@ -335,10 +364,13 @@ def _typed(text: str) -> tuple[dict[str, set[str]], list[str], str]:
             continue  # a pronoun ("the Vienna one only"), unless one of a measure ("one week")
         add(_quantity(unit, m.group("per")) or "num", n, m.group("n"))
     for m in _QTY.finditer(low):
+        if _ADDED_BEFORE.search(low[max(0, m.start() - 30) : m.start()]) or _ADDED_AFTER.match(low, m.start()):
+            continue
         n = m.group("n").replace(",", "")
         unit = m.group("cur") or m.group("unit")
         head = _HEAD.match(low, m.end()) if m.group("unit") and not m.group("per") else None
-        if head and _unit(head.group(1)) and not _UNITS.get(unit) and not _UNITS.get(stem(unit or "")):
+        plural = bool(unit) and unit.endswith("s") and stem(unit or "") != unit  # "10 seats makes": seats count
+        if head and _unit(head.group(1)) and not _UNITS.get(unit) and not _UNITS.get(stem(unit or "")) and not plural:
             unit = head.group(1)  # "24 app icons": the head noun counts, not its modifier
         if unit == m.group("unit") and unit and not _UNITS.get(stem(unit)) and _VERB_AFTER.match(low, m.end()):
             unit = None  # a verb, no unit: "305 takes its slot"
@@ -373,7 +405,7 @@ def valued(text: str) -> bool:
 def changes(text: str) -> bool:
     """Whether the sentence is worded as a change or a correction ("now", "switched", "scratch
     that", "dropped"): a cheap test, like :func:`valued`."""
-    return bool(_CHANGE.search(text.lower()))
+    return bool(CHANGE.search(_EVENT.sub(" ", text.lower())))
 
 
 def hands_over(text: str) -> bool:
@@ -412,7 +444,9 @@ def like(a: str, b: str) -> bool:
 def parse(text: str) -> Claim:
     """The claim of one sentence; a condition ("if that works for you", "if 12 Mar slips") states
     nothing, so its words are left out."""
-    derived = bool(_ARITHMETIC.search(text))
+    text = STAMP.sub("", unshout(text))
+    text = _WEEKDAY_OF_DATE.sub("", text)
+    derived = bool(_ARITHMETIC.search(text) or _HYPOTHETICAL.search(text.lower()))
     text = _CONDITION.sub(" ", text)
     text = _NUMBERED.sub(r"\1", text)  # "half term: 2. 16-20 feb": the 2 numbers the answer, no value
     values, used, low = _typed(text)
@@ -432,7 +466,8 @@ def parse(text: str) -> Claim:
     def slotted(w: str) -> bool:
         return (
             w not in _FILLER
-            and not _CHANGE.fullmatch(w)  # "moved", "pushed": how it changed, not what
+            and not CHANGE.fullmatch(w)  # "moved", "pushed": how it changed, not what
+            and w not in STOP
             and stem(w) not in STOP
             and not w.endswith("n't")
             and not any(c.isdigit() for c in w)
@@ -441,7 +476,7 @@ def parse(text: str) -> Claim:
             and _UNITS.get(w, _UNITS.get(stem(w))) in (None, "people")  # a measure ("euros") names no slot
         )
 
-    words = content_words(low)
+    words = content_words(low) - set(_PARTICLE.findall(low))
     words |= {part for w in words if "_" in w for part in w.split("_") if len(part) > 1}  # "backup_recorder"
     slot = {stem(w) for w in words if slotted(w)}
     tokens = re.findall(r"[a-z][a-z'-]*|\S", low)
@@ -453,13 +488,13 @@ def parse(text: str) -> Claim:
     denied: set[tuple[str, str]] = set()
     for m in _DENY.finditer(text):
         denied |= _denied(next(g for g in m.groups() if g))
-    lowered = text.lower()
+    lowered = _EVENT.sub(" ", text.lower())
     return Claim(
         frozenset(slot),
         {k: frozenset(v) for k, v in values.items()},
         frozenset(names),
         frozenset(denied),
-        bool(_CHANGE.search(lowered)),
+        bool(CHANGE.search(lowered)),
         bool(_SHIFT.search(lowered)),
         frozenset(content_words(text)),
         frozenset(stem(w.lower()) for w in re.findall(r"\b[A-Z][\w'-]*", text)),

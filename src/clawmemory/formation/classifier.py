@@ -60,6 +60,7 @@ FREQUENCIES = "hourly|daily|nightly|weekly|biweekly|fortnightly|monthly|bimonthl
 _SPECIFIC = re.compile(
     r"\d|`[^`]+`|https?://|\b\w+\.\w+/\S+|\b[a-z]+_[a-z_]+\b|\b[a-z]+\.[a-z0-9]+\b"
     rf"|\b(?:{_MONTHS}|{_DAYS}|{FREQUENCIES})\b|\b(?:today|tomorrow|tonight|weekend|next (?:week|month|year|sprint))\b"
+    r"|\bevery (?:other )?(?:day|night|morning|evening|week|weekend|month|year|spring|summer|autumn|winter)\b"
     r"|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twice|dozen)\b"
 )
 # A value proper (number, date, code), not a name: it makes a header an item and a clause one fact.
@@ -159,6 +160,23 @@ _DELIBERATE = re.compile(
     r"^(?:should|shall|do|does|can|could|would|is it)\b.*\bor\b|^should (?:i|we)\b|"
     r"\bwhether\b"
 )
+# a request that the assistant keep what the user tells it ("keep these for me pls", "so you can keep track",
+# "please record the following as …"): about the conversation, not a durable item itself ("remember that …"
+# introduces one, and stays)
+_KEEP_FOR_ME = re.compile(
+    r"\b(?:remember|record|log|note|track|keep|keeping|save|store)\b(?!\s+(?:that|in mind)\b)"
+    r"(?:\s+(?:these|this|it|them|things|everything|all (?:this|that)|the following|track(?: of)?))?"
+    r"(?:\s+for me\b|\s*(?:pls|please)?[.!]*$)"
+    r"|\b(?:keep|keeping|store|storing|save|saving)\s+(?:[\w'-]+\s+){1,3}with you\b"
+    r"|\b(?:pls|please)\s+(?:remember|record|log|note|save|store)\b(?!\s+(?:that|in mind)\b)"
+    r"|\byou (?:can |could |to )?(?:remember|record|log|note|keep track|save|store)\b(?!\s+(?:that|in mind)\b)"
+)
+# a pasted message's stamp or a checklist box before its text ("[Callum, 12 May] …", "[x] …"): who wrote it and
+# when, or whether it is done, no content of what it says
+STAMP = re.compile(r"^\s*(?:\[[^\[\]]{0,60}\]\s*)+")
+_DATED = re.compile(rf"(?<![\w.])\d|\b(?:{_MONTHS}|{_DAYS})\b")  # a number or a date of its own ("v1" is a label)
+# a title line: a markdown heading, or a pasted message's subject line
+_TITLE_LINE = re.compile(r"^(?:#{1,6}\s|(?:subject|re|fwd?):\s)", re.I)
 _REQUEST = re.compile(
     r"^(?:(?:maybe )?(?:you )?(?:can|could|would) you|(?:maybe )?you (?:can|could)|"
     r"can you|could you|please (?:send|find|write|explain)|send me|you find|explain|"
@@ -458,6 +476,18 @@ def _parallel(parts: list[str]) -> bool:
     )
 
 
+_CASED = re.compile(r"[^\W\d_]")
+
+
+def unshout(text: str) -> str:
+    """``text`` in lower case when it is written in capitals throughout ("I HAVE 4 HIVES AT THE
+    ALLOTMENT ..."): shouted text makes every word look like a name or an acronym, so it is read
+    the way an ordinary sentence is. Text with lower-case letters, or too short to tell, stays."""
+    if not text.isupper() or len(_CASED.findall(text)) < 12:
+        return text
+    return text.lower()
+
+
 def content_words(text: str) -> set[str]:
     """Lower-cased words that carry meaning (stop words and one-letter tokens dropped)."""
     return {
@@ -555,6 +585,7 @@ class Classifier:
         out: list[Item] = []
         names: set[str] = set()
         heard: set[str] = set().union(*said)  # what the user said before: a proposal repeating it only checks
+        turns = [replace(t, text=unshout(t.text)) for t in turns]
         for i, turn in enumerate(turns):
             if turn.role not in ("user", "assistant") or not turn.text.strip():
                 continue
@@ -609,6 +640,8 @@ class Classifier:
         members: list[str] = []  # list lines that are no item by themselves
         for n, unit in enumerate(units):
             sentence = unit.sentence
+            if _TITLE_LINE.match(sentence):
+                continue  # a title ("## [planning] 2026-04-02", "Subject: Plan change"): what follows says it
             if (
                 sentence.endswith(":")
                 and not _VALUE.search(sentence)
@@ -767,10 +800,11 @@ class Classifier:
     def _user(
         self, s: str, turn: Utterance, prev: Utterance | None, names: set[str], *, first: bool, alone: bool
     ) -> Item | None:
-        low = s.lower()
+        said_as = STAMP.sub("", s)  # a pasted message's stamp ("[Callum, 30 Apr] Thanks!") is no content
+        low = said_as.lower()
         bare = _LEAD.sub("", low)  # "also, please never …" → "please never …"
-        words = content_words(s)
-        specific = is_specific(s) or low.split(" ", 1)[0].strip(",:") in names
+        words = content_words(said_as)
+        specific = is_specific(said_as) or low.split(" ", 1)[0].strip(",:") in names
         first_person = bool(_FIRST.search(low))
         question = s.rstrip().endswith("?")
         asked = sentences(prev.text)[-1] if prev is not None and sentences(prev.text) else ""
@@ -785,6 +819,8 @@ class Classifier:
         def make(kind: str, confidence: float, text: str = said) -> Item:
             return Item(kind, text, "user", turn.seq, turn.at, round(min(confidence, 1.0), 2))
 
+        if _KEEP_FOR_ME.search(low) and not _DATED.search(low):
+            return None  # "SM notes, keep these for me pls": the request, not what it asks to keep
         verdict = _VERDICT.match(bare)
         if verdict and not question and verdict.group("label") not in STOP:
             return make("decision", 0.8)

@@ -208,6 +208,9 @@ def _contradiction(
     elsewhere: frozenset[str] | set[str] = frozenset(),
 ) -> _Conflict | None:
     """Why ``c`` contradicts ``m`` (None when it does not)."""
+    refs, their_refs = set(claims.REF.findall(c.text)), set(claims.REF.findall(m.text))
+    if refs and their_refs and not refs & their_refs:
+        return None  # each names its own numbered thing ("Ticket #49102 …" / "Ticket #48577 …")
     old = claims.parse(m.text)
     # a slot word both qualify otherwise is two slots ("practical exam" / "theory exam")
     slot = {
@@ -251,6 +254,11 @@ def _contradiction(
     enough = support >= max(1, 0.34 * smaller) or claim.change and support >= max(1, 0.25 * len(claim.slot))
     # "same time" holds no value a new one replaces; nor does a date that had passed when the new one was
     # said (the next term's dates after last term's: the next one, not a change; a correction takes it back)
+    # a memory that lists values for several things keeps those of the things the candidate does not name
+    # ("deposit paid 31 jan" / "charter fee EUR 4,200, 30% deposit due 1 feb, balance by 15 may"): it is not
+    # superseded whole, the recall order ranks the later first
+    if kinds and m.text.count(", ") >= 2:
+        kinds -= _listed(m.text, claim)
     typed = kinds - {"num", "name"} - {k for k, v in old.values.items() if v <= {claims.SAME}}
     if "date" in typed and _passed(old, m.valid_from, c.at):
         typed -= {"date"}
@@ -279,7 +287,9 @@ def _contradiction(
         "name" in kinds - aimed
         # one of several names it says again is not replaced: the new name joins them ("a week in Lisbon and
         # a week on the Algarve" / "Manchester to Faro, so Algarve first then Lisbon")
-        and (dropped or len(old.values["name"]) == 1)
+        # the one name it says again is replaced by the new one ("on-call switched to Dev this week, Marta is out
+        # sick"), unless the new one is what changed ("the reply URL changed with the Group plan tenant")
+        and (dropped or len(old.values["name"]) == 1 and not _changed_itself(c.text, fresh))
         and claim.change
         and not claim.adds  # "HA moved onto the N100 as well": it joins the names there
         # worded as a change only by an arrow the memory says too ("DE→EN" in a new client's line and a row)
@@ -314,6 +324,28 @@ def _contradiction(
     ):
         return _Conflict(f"{claim.actor} does it now ({where})")
     return None
+
+
+def _changed_itself(text: str, names: list[str]) -> bool:
+    """Each of ``names`` is what ``text`` says changed: the subject right before its change word."""
+    low = text.lower()
+    for name in names:
+        m = re.search(rf"\b{re.escape(name)}\s+(?:has\s+|have\s+|was\s+|were\s+|got\s+)?", low)
+        if m is None or not claims.CHANGE.match(low, m.end()):
+            return False
+    return bool(names)
+
+
+def _listed(text: str, claim: Claim) -> set[str]:
+    """Value kinds of the parts of a list ``text`` (three or more comma-separated parts with values)
+    that share no slot word with ``claim``, where another part does: values of the other things
+    listed, not of the one ``claim`` is about."""
+    parts = [claims.parse(p) for p in text.split(", ")]
+    if sum(bool(p.values) for p in parts) < 3:
+        return set()
+    if not any(p.slot & claim.slot for p in parts):
+        return set()
+    return {k for p in parts if p.slot and not p.slot & claim.slot for k in p.values} - {"name"}
 
 
 def _passed(old: Claim, said: str, now: str) -> bool:

@@ -23,7 +23,7 @@ from ..retrieval.hits import SearchHit
 from ..store import IndexItem, Memory, NewMemory
 from ..store.records import now_iso
 from . import claims, rows, schema  # noqa: F401  (schema registers the validity migration)
-from .classifier import Classifier, Item, Utterance, joined, said_before, topic
+from .classifier import Classifier, Item, Utterance, joined, said_before, topic, unshout
 from .llm_extractor import LLMExtractor
 from .order import later_first, may_move, stated
 from .reconcile import ACTIONS, Candidate, Decision, Neighbour, decide
@@ -120,7 +120,7 @@ class Formation:
             return counts
         done = rows.done_seq(store.db, namespace, session_key)
         turns = [
-            Utterance(m.role, _MARKER.sub("", m.text).strip(), m.seq, m.created_at)
+            Utterance(m.role, unshout(_MARKER.sub("", m.text).strip()), m.seq, m.created_at)
             for m in store.list_messages(namespace, session_key)
             if m.role in ("user", "assistant")
         ]
