@@ -295,3 +295,30 @@ def test_a_time_given_for_the_same_time_and_a_bare_hour_for_a_clock_time_rank_ab
         "make it 8 instead, lights out is earlier", "2026-04-01", about="Keep the alarm the evening before at 9pm?"
     )
     assert same_subject(evening, hour)
+
+
+def test_a_role_held_by_someone_new_ranks_above_who_held_it():
+    before = fact("I'm the treasurer and the only signatory on the club account.", "2026-01-10")
+    after = fact("From March, Olu Bakare, our vice-chair, is the treasurer for the club.", "2026-02-20")
+    assert same_subject(before, after)
+    crew = fact("[ ] stage crew: props Marek, fly Ines", "2026-01-10")
+    assert same_subject(crew, fact("[x] props now Hanna Roos, fly still Ines", "2026-02-01"))
+    assert not same_subject(crew, fact("[x] props list printed, fly rope ordered", "2026-02-01"))
+
+
+def test_a_swap_a_return_and_a_withdrawal_revise_without_a_value():
+    used = fact("the descaler I use is citric acid", "2026-01-10")
+    assert same_subject(used, fact("from now on I am using vinegar instead", "2026-03-01"))
+    stopped = fact("I do not want to cycle to work any more, the junction scares me", "2026-01-10")
+    assert same_subject(stopped, fact("so I will cycle to work again with the new bike lane", "2026-04-01"))
+    dosed = fact("The vet put the Metacam back to 0.5 ml.", "2026-05-01")
+    assert same_subject(dosed, fact("Then no more Metacam, the joint has healed.", "2026-06-01"))
+    assert not claims.parse("no more than 3 coffees a day").denied  # a limit, no removal
+
+
+def test_a_change_of_values_in_what_two_exchanges_are_about_and_a_bare_count():
+    hall = fact("rehearsals are now in the church hall at 7 pm", "2026-02-01", about="the choir has moved")
+    back = fact("the choir is back at the school from june", "2026-05-01", about="bad news about the hall rent")
+    assert same_subject(hall, back)
+    guests = fact("guest list is up, ab 60 mehmaan now", "2026-02-01")
+    assert same_subject(guests, fact("final guest count 52", "2026-03-01"))

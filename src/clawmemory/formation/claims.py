@@ -112,7 +112,7 @@ _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TIME_WORD = re.compile(rf"{_MONTH}|{_WEEKDAY}")
 
 _DENY = re.compile(
-    r"\b(?:not|no longer|instead of|rather than|isn't|wasn't|aren't|(?:we're|we are|i'm|i am|is|are|now) off|"
+    r"\b(?:not|no longer|no more(?! than)|instead of|rather than|isn't|wasn't|aren't|(?:we're|we are|i'm|i am|is|are|now) off|"
     r"(?:[sS]cratch|[fF]orget|[iI]gnore) what [iI] said about)\s+"
     r"(?:the\s+|a\s+|on\s+|in\s+|at\s+)?"
     r"(?P<v>(?:[^;:!?]|(?<=\d):(?=\d)){1,30}?)(?=\s*(?:[,.;:!?](?!\d)|$|\s(?:but|and|anymore|any more|because|since|as|so|it|we|i)\b))"
@@ -130,12 +130,12 @@ _DENY = re.compile(
     r"\s+(?:entirely|altogether|completely|for good)\b"
 )
 CHANGE = re.compile(
-    r"\b(?:now|anymore|any more|no longer|instead|chang(?:e|ed|es|ing)|switch(?:ed|es|ing)?|mov(?:e|ed|es|ing)|"
+    r"\b(?:now|anymore|any more|no longer|no more(?! than)|instead|chang(?:e|ed|es|ing)|switch(?:ed|es|ing)?|mov(?:e|ed|es|ing)|"
     r"push(?:ed|es)?|slips?|slipped|bump(?:ed|ing)?|upgrad(?:e|ed|ing)|downgrad(?:e|ed|ing)|updated?|actually|"
     r"from now on|correction|correct(?:ed|ing)?|mistake|wrong|misspoke|scratch|forget (?:it|that)|never ?mind|"
     r"on second thought|turns out|turned out|replac(?:e|ed|ing)|"
     r"swap(?:ped)?|cancel(?:led|ed)?|removed|scrapped|postpon(?:e|ed)|delay(?:ed)?|reschedul(?:e|ed)|new one|went up|goes up|"
-    r"went down|goes down|raised|lowered|dropped|grew|increased|decreased)\b|->|→|~~"
+    r"went down|goes down|raised|lowered|dropped|grew|increased|decreased|(?:is|are|'s|be) back (?:to|at|on|in))\b|->|→|~~"
 )
 _SHIFT = re.compile(
     r"\b(?:slips?|slipped|push(?:ed|es)? (?:back|out|to)|postpon(?:e|ed|es)|delay(?:ed|s)?|reschedul(?:e|ed|es)|"
@@ -155,15 +155,21 @@ _NEGATIVE = re.compile(
 )
 # someone named does it (from now on), also standing in for someone ("Ines covers for him")
 _ACTOR_NAME = (
-    r"(?P<name>[A-Z][\w'-]+)\s+(?:will|'ll|is going to|takes?|handles?|is doing|"
+    r"(?P<name>[A-Z][\w'-]+)(?:\s+(?:will|'ll|is going to|takes?|handles?|is doing|"
     r"(?:goes|steps|stands|fills|covers|subs)(?: in)? for)\b"
+    # someone named holds a role ("Tariq Hussain, our deputy manager, is the contact for …")
+    r"|(?:,[^,.;]{1,40},)?\s+(?:is|becomes|will be)\s+(?:now\s+)?(?:the|our|your)\s+(?:new\s+)?(?=[a-z]))"
 )
 # a hand-over names who does it from now on: the one it is handed to ("I'm handing infra to Rosa")
 _HANDOVER = re.compile(
     r"\b(?:hand(?:s|ed|ing)?|pass(?:es|ed|ing)?)\s+(?:over\s+)?(?:[\w'-]+\s+){0,3}?(?:over\s+)?to\s+(?P<to>[A-Z][\w'-]+)"
 )
-_ACTOR_SELF = r"\b(?P<self>i|we)\s+(?!think|guess|hope|am|was|were|had|have|know|said|mean|checked)[a-z]+\b"
-_ACTOR = re.compile(rf"{_ACTOR_NAME}|{_ACTOR_SELF}", re.I)
+_ACTOR_SELF = (
+    r"\b(?P<self>i|we)\s+(?!think|guess|hope|am|was|were|had|have|know|said|mean|checked)[a-z]+\b"
+    r"|\b(?:i'm|i am|we're|we are)\s+(?:now\s+)?the\s+(?:[a-z]+\s+)?[a-z]+\b"  # "I'm the billing contact"
+)
+# a role and who holds it, side by side ("lights Sanjay, sound Bea"; "lights now Dev Gill")
+_ROLE = re.compile(r"\b([a-z][a-z-]+)(?::|\s+(?:now|is now|is|=|->))?\s+([A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?)")
 _ADDS = re.compile(r"\b(?:as well|too)\b(?=\s*(?:[,.;:!?]|$))")
 _CONDITION = re.compile(r"\b(?:if|unless|in case)\b[^,.;:!?]*", re.I)
 _ARITHMETIC = re.compile(r"\d[^=\n]*[×*+]\s*[$€£]?\d[^=\n]*=\s*[$€£]?\d")
@@ -214,6 +220,7 @@ class Claim:
     pairs: frozenset[tuple[str, str]] = frozenset()  # (modifier, head) of adjacent slot words: "theory exam"
     derived: bool = False  # arithmetic ("2 sites × 4 plots = 8 plots"): values restated to compute, not stated
     adds: bool = False  # says it adds to what holds ("as well", "too"): a name it gives joins the others
+    roles: frozenset[tuple[str, str]] = frozenset()  # (slot word, name): "lights Sanjay" → ("light", "sanjay")
 
     def proper(self) -> set[str]:
         """Stems of its capitalised words that are no stop, filler or time word ("Karim", "Covão")."""
@@ -414,6 +421,11 @@ def hands_over(text: str) -> bool:
     return bool(_HANDOVER.search(text) or re.search(_ACTOR_NAME, text))
 
 
+def resumes(text: str) -> bool:
+    """Whether the sentence says something holds again ("I will use it again"): a cheap test."""
+    return " again" in text.lower()
+
+
 def takes_back(text: str) -> bool:
     """Whether the sentence takes a value back ("tabs not spaces", "25 -> 16"): what a later
     sentence may assert again (a cheap test, like :func:`valued`)."""
@@ -504,6 +516,11 @@ def parse(text: str) -> Claim:
         frozenset(pairs),
         derived,
         bool(_ADDS.search(lowered)),
+        frozenset(
+            (stem(w), n.lower())
+            for w, n in _ROLE.findall(text)
+            if w not in STOP and w not in _FILLER and stem(w) in slot and n.lower() not in STOP
+        ),
     )
 
 

@@ -52,8 +52,8 @@ class Stated:
 
     @property
     def revises(self) -> bool:
-        """Worded as a change, or it hands something to someone named (cheap tests)."""
-        return changes(self.text) or hands_over(self.text)
+        """Worded as a change or a return ("… again"), or it hands something to someone named (cheap tests)."""
+        return changes(self.text) or hands_over(self.text) or resumes(self.text)
 
     @cached_property
     def context(self) -> Claim:
@@ -84,6 +84,7 @@ valued = lru_cache(maxsize=4096)(claims.valued)
 takes_back = lru_cache(maxsize=4096)(claims.takes_back)
 changes = lru_cache(maxsize=4096)(claims.changes)
 hands_over = lru_cache(maxsize=4096)(claims.hands_over)
+resumes = lru_cache(maxsize=4096)(claims.resumes)
 
 
 @lru_cache(maxsize=4096)
@@ -112,7 +113,11 @@ def same_subject(earlier: Stated, later: Stated) -> bool:
     both = earlier.valued and later.valued
     # a revision may change an attribute without a typed value (a stance, a list's member, who does
     # it); it needs a word in common with what it revises (the cheap test before any parsing)
-    revises = later.revises and bool(_stems(earlier.text) & _stems(later.text))
+    # (or, for a change between two values, in what each exchange is about: "also the association has moved
+    # ... meetings are now at the village hall at 7" / "the association is back at the scout hut from december")
+    revises = later.revises and bool(
+        _stems(earlier.text) & _stems(later.text) or both and (earlier.about or later.about)
+    )
     if not (answers or earlier.takes_back or both or revises):
         return False  # no attribute to change: a changed value (below) needs one on both sides
     a, b = earlier.claim, later.claim
@@ -126,10 +131,15 @@ def same_subject(earlier: Stated, later: Stated) -> bool:
     changed = {kind for kind, (fresh, _) in claims.differences(b, a).items() if fresh} - _NO_ATTRIBUTE
     if changed - {"num"} or (changed and named):  # a bare number needs the texts' own anchor
         return True
-    return revises and _revised(a, b, both=both)
+    if named and "num" in b.values:  # a bare count read as the earlier one's quantity ("final count 95" / "110 log")
+        counted = claims.resolve(b, a)
+        if counted is not b and any(fresh for _, (fresh, _) in claims.differences(counted, a).items()):
+            return True
+    anchored = bool(earlier.anchors & later.anchors) and not named
+    return revises and _revised(a, b, both=both, anchored=anchored)
 
 
-def _revised(earlier: Claim, later: Claim, *, both: bool) -> bool:
+def _revised(earlier: Claim, later: Claim, *, both: bool, anchored: bool = False) -> bool:
     """``later`` revises what ``earlier`` says about a slot word both say (not qualified apart):
     worded as a change, it gives another value of any kind (``both`` give values, and the kinds are
     read imperfectly: "sub 2h" / "goal now 1:55"), turns the stance round ("Car yes" / "scratch
@@ -139,9 +149,21 @@ def _revised(earlier: Claim, later: Claim, *, both: bool) -> bool:
     shared = earlier.slot & later.slot
     actor = later.actor  # the verb that hands a thing over qualifies it otherwise ("own infra" / "hand infra")
     handed = actor not in (None, "self") and not earlier.says(actor)
-    if not shared:  # someone named stands in for someone the earlier names ("Ines covers for Karl")
-        return handed and bool(earlier.proper()) and bool(earlier.shared_subject(later))
     withdrawn = any(kind == "phrase" and earlier.asserts(v) for kind, v in later.denied)
+    if not shared:  # someone named stands in for someone the earlier names ("Ines covers for Karl")
+        if anchored and later.change and both:  # one exchange's subject, another value worded as a change
+            return True
+        if withdrawn and earlier.shared_subject(later):  # the named thing withdrawn ("no more Tresiba")
+            return True
+        return handed and bool(earlier.proper()) and bool(earlier.shared_subject(later))
+    # a role given to someone else ("lights Sanjay" / "lights now Dev Gill"), a thing used "instead" of the one
+    # the earlier names ("the treatment I use is Apivar" / "this year I am using MAQS instead"), a return to what
+    # the earlier one gave up ("I do not want to use oxalic acid any more" / "I will use oxalic acid again")
+    recast = any(w == w2 and n != n2 for w, n in later.roles - earlier.roles for w2, n2 in earlier.roles)
+    swapped = "instead" in later.words and not later.denied and bool(later.slot - shared and earlier.slot - shared)
+    resumed = "again" in later.words and earlier.negative and not later.negative
+    if later.change and (recast or swapped) or resumed:
+        return True
     if (
         later.change
         and (both or earlier.negative != later.negative or withdrawn)
