@@ -17,9 +17,10 @@ report gives the held-in mean (the chosen setting on the conversations it was ch
 the held-out mean (on the conversation it never saw) separately, overall and per category: the
 held-out figure is the one to quote.
 
-``--rerank`` does the same for the cross-encoder (``retrieval/rerank.py``): its fusion weight is
-chosen from RERANK_GRID (0 = off, so "no reranker" can win a fold), the other parameters at
-their shipped defaults; each (query, candidates) is scored once and cached across the grid.
+``--rerank`` does the same for the cross-encoder (``retrieval/rerank.py``): its fusion weight and
+how many candidates it rescores are chosen from RERANK_GRID (weight 0 = off, so "no reranker" can
+win a fold), the other parameters at their shipped defaults; each (query, candidate) pair is
+scored once and cached across the grid.
 ``--reranker DIR`` runs it with another model folder (as ``scripts/train_reranker.py --out DIR``
 writes them) in place of the shipped one.
 
@@ -161,7 +162,7 @@ GRID = {
     "subquery_speakers": (False, True),
     "subquery_vectors": (False, True),
 }
-RERANK_GRID = {"rerank_weight": (0.0, 0.25, 0.5, 1.0, 2.0)}
+RERANK_GRID = {"rerank_weight": (0.0, 0.25, 0.5, 1.0, 2.0), "rerank_depth": (10, 20, 30, 50)}
 OBJECTIVE = ("turn_recall@5", "session_recall@5")  # what a fold maximises: their sum
 PASSES = 3  # coordinate-ascent sweeps over the grid per fold (it stops early when nothing changes)
 
@@ -224,6 +225,8 @@ def cross_validate(
     def rows_of(setting: dict, name: str) -> list[dict]:
         if setting.get("subquery_weight") == 0:  # the sub-query switches do nothing at weight 0
             setting = {k: False if k in ("subquery_speakers", "subquery_vectors") else v for k, v in setting.items()}
+        if setting.get("rerank_weight") == 0 and "rerank_depth" in setting:  # so is the depth at weight 0
+            setting = {**setting, "rerank_depth": start["rerank_depth"]}
         key = (tuple(setting.items()), name)
         if key not in cache:
             engine.searcher.params = replace(base, **setting)
@@ -280,21 +283,22 @@ def cross_validate(
 
 
 def cache_scores(engine: Engine, folder: Path | None = None) -> None:
-    """Score each (query, candidates) once: the cross-encoder's input does not change across the grid.
+    """Score each (query, candidate) pair once: the cross-encoder runs each pair alone, so a pair's
+    score does not depend on the other candidates, and the grid's depths and weights reuse it.
     ``folder``: a reranker other than the shipped one."""
     if folder is not None:
         engine.searcher.rerank = Reranking(engine.core.snippet_texts, engine.settings.embedding_threads, folder)
     model = engine.searcher.rerank.model() if engine.searcher.rerank else None
     if model is None:
         sys.exit(f"--rerank: the reranker is unavailable ({engine.searcher.rerank.error})")
-    seen: dict[tuple[str, tuple[str, ...]], object] = {}
+    seen: dict[tuple[str, str], float] = {}
     scores = model.scores
 
-    def cached(query: str, texts: list[str]):
-        key = (query, tuple(texts))
-        if key not in seen:
-            seen[key] = scores(query, texts)
-        return seen[key]
+    def cached(query: str, texts: list[str]) -> list[float]:
+        missing = list(dict.fromkeys(t for t in texts if (query, t) not in seen))
+        if missing:
+            seen.update({(query, t): float(s) for t, s in zip(missing, scores(query, missing))})
+        return [seen[query, t] for t in texts]
 
     model.scores = cached
 
@@ -351,7 +355,8 @@ def main() -> None:
         "--rerank",
         action="store_true",
         help="also tune the cross-encoder's fusion weight by the same cross-validation over "
-        f"{RERANK_GRID['rerank_weight']} (0 = off) and report held-in and held-out means",
+        f"{RERANK_GRID['rerank_weight']} (0 = off) and its depth over {RERANK_GRID['rerank_depth']}, and report "
+        "held-in and held-out means",
     )
     parser.add_argument(
         "--reranker",
