@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 
 from ..store import Store
-from .embeddings import Embedder
+from .embeddings import ContextMix, Embedder
 
 log = logging.getLogger("clawmemory.embed")
 
@@ -20,10 +20,17 @@ log = logging.getLogger("clawmemory.embed")
 class EmbeddingBackfill:
     """Embed pending items in batches; ``step()`` does one batch and says how many."""
 
-    def __init__(self, store: Store, embedder: Embedder, batch: int = 32) -> None:
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        batch: int = 32,
+        own_texts: Callable[[list[int]], dict[int, str]] | None = None,
+    ) -> None:
         self.store = store
         self.embedder = embedder
         self.batch = batch
+        self.own_texts = own_texts  # item id → its own text, for a ContextMix embedder
         self._cursor = 0
 
     def pending(self) -> int:
@@ -35,7 +42,12 @@ class EmbeddingBackfill:
         if not rows:
             self._cursor = upto  # everything up to here has a current vector
             return 0
-        vectors = self.embedder.embed_passages([text for _, text in rows])
+        texts = [text for _, text in rows]
+        if isinstance(self.embedder, ContextMix) and self.own_texts is not None:
+            owns = self.own_texts([item_id for item_id, _ in rows])
+            vectors = self.embedder.embed_items(texts, [owns.get(item_id) for item_id, _ in rows])
+        else:
+            vectors = self.embedder.embed_passages(texts)
         self.store.save_embeddings(
             self.embedder.model,
             self.embedder.dim,
