@@ -50,7 +50,6 @@ from _embed_cache import DEFAULT_DIR, CachedEmbedder  # noqa: E402
 
 from clawmemory.engine import Engine  # noqa: E402
 from clawmemory.errors import InvalidInput  # noqa: E402
-from clawmemory.retrieval.embeddings import ContextMix  # noqa: E402
 from clawmemory.retrieval.rerank import Reranking  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "locomo10"
@@ -162,7 +161,6 @@ GRID = {
     "subquery_weight": (0.0, 0.2, 0.35),
     "subquery_speakers": (False, True),
     "subquery_vectors": (False, True),
-    "own_weight": (0.0, 0.2, 0.33, 0.5),  # setting embedding_own_weight: changes the stored vectors
 }
 RERANK_GRID = {"rerank_weight": (0.0, 0.25, 0.5, 1.0, 2.0), "rerank_depth": (10, 20, 30, 50)}
 OBJECTIVE = ("turn_recall@5", "session_recall@5")  # what a fold maximises: their sum
@@ -220,7 +218,7 @@ def cross_validate(
     sweeps. Scores per (setting, conversation) are computed once and shared by folds;
     ``default_rows`` (per conversation, at the shipped defaults) seed them."""
     base = engine.searcher.params
-    start = {k: engine.settings.embedding_own_weight if k == "own_weight" else getattr(base, k) for k in grid}
+    start = {k: getattr(base, k) for k in grid}
     by_name = {conv["name"]: (conv, namespace, ids) for conv, namespace, ids in loaded}
     cache = {(tuple(start.items()), n): r for n, r in (default_rows or {}).items()}
 
@@ -231,9 +229,7 @@ def cross_validate(
             setting = {**setting, "rerank_depth": start["rerank_depth"]}
         key = (tuple(setting.items()), name)
         if key not in cache:
-            if "own_weight" in setting:
-                use_own_weight(engine, setting["own_weight"])
-            engine.searcher.params = replace(base, **{k: v for k, v in setting.items() if k != "own_weight"})
+            engine.searcher.params = replace(base, **setting)
             cache[key] = evaluate(engine, *by_name[name], mode)
             engine.searcher.params = base
             print(f"cv: {name} {setting} {summarise(cache[key])}", file=sys.stderr, flush=True)
@@ -284,18 +280,6 @@ def cross_validate(
         "held_out_per_category": by_category(held_out),
         "held_out_session_misses": misses_by_category(held_out),
     }
-
-
-def use_own_weight(engine: Engine, weight: float) -> None:
-    """Search vectors that mix each message's window with its own text at ``weight`` (the
-    ``embedding_own_weight`` setting): each weight is a model of its own, embedded once per
-    text thanks to the cache, and mixed here."""
-    current = engine.core._embedder
-    inner = current.inner if isinstance(current, ContextMix) else current
-    if inner is None or (current.own_weight if isinstance(current, ContextMix) else 0.0) == weight:
-        return
-    engine.core._embedder = ContextMix(inner, weight) if weight else inner
-    engine.embed()
 
 
 def cache_scores(engine: Engine, folder: Path | None = None) -> None:
@@ -400,10 +384,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         engine = Engine.open(args.store or Path(tmp), embedding_provider=args.embedding_provider, search_mode=args.mode)
         if str(args.embed_cache) != "none" and args.mode != "lexical" and (inner := engine.embedder()) is not None:
-            if isinstance(inner, ContextMix):  # cache the model's vectors, not the mixes
-                inner.inner = CachedEmbedder(inner.inner, args.embed_cache)
-            else:
-                engine.core._embedder = CachedEmbedder(inner, args.embed_cache)  # benchmark-only: skip re-embedding
+            engine.core._embedder = CachedEmbedder(inner, args.embed_cache)  # benchmark-only: skip re-embedding
         t0 = time.perf_counter()
         loaded = [(c, *ingest(engine, c)) for c in convs]
         ingest_s = time.perf_counter() - t0

@@ -21,7 +21,7 @@ from .retrieval.corpora import Corpora
 from .retrieval.decompose import make_decomposer
 from .retrieval.deep import DEPTH as DEEP_DEPTH
 from .retrieval.deep import DeepSearch
-from .retrieval.embeddings import ContextMix, Embedder, make_embedder
+from .retrieval.embeddings import Embedder, make_embedder
 from .retrieval.hits import SearchHit
 from .retrieval.lexical import LexicalSearcher
 from .retrieval.query import parse_query
@@ -110,17 +110,13 @@ class Core:
                 if self._embedder is None and self.embedder_error is None:
                     s = self.settings
                     try:
-                        embedder = make_embedder(
+                        self._embedder = make_embedder(
                             s.embedding_provider,
                             model=s.embedding_model,
                             url=s.embedding_url,
                             api_key=s.embedding_api_key,
                             threads=s.embedding_threads,
                         )
-                        # Mixed vectors are not unit length: only the exact in-memory index scores
-                        # them as the mix (pgvector's cosine distance would renormalise them).
-                        mix = s.embedding_own_weight and not getattr(self.store, "native_vectors", False)
-                        self._embedder = ContextMix(embedder, s.embedding_own_weight) if embedder and mix else embedder
                     except Exception as exc:
                         self.embedder_error = str(exc)
                         log.warning("embeddings unavailable (%s); search is lexical only", exc)
@@ -135,7 +131,7 @@ class Core:
         """Start the embedding worker (the daemon does this; CLI commands do not)."""
         embedder = self.embedder()
         if embedder is not None and self.worker is None:
-            self.worker = EmbeddingWorker(self.backfill(embedder))
+            self.worker = EmbeddingWorker(EmbeddingBackfill(self.store, embedder))
             self.worker.start()
 
     def stop_background(self) -> None:
@@ -251,14 +247,6 @@ class Core:
                     )
                 )
         return validity.order(out, {i: m for i, (m, _) in kept.items()}) if validity is not None else out
-
-    def backfill(self, embedder: Embedder) -> EmbeddingBackfill:
-        """The embedding backfill for ``embedder`` (a ContextMix reads each message's own text)."""
-        return EmbeddingBackfill(self.store, embedder, own_texts=self.own_texts)
-
-    def own_texts(self, item_ids: list[int]) -> dict[int, str]:
-        """Search items' own texts by id (a message without its neighbours), as the embedder reads them."""
-        return self.snippet_texts(list(self.store.items(item_ids).values()))
 
     def snippet_texts(self, rows: list[SearchRow]) -> dict[int, str]:
         """Search items' texts as a reranker reads them: "Speaker: text" for a message."""

