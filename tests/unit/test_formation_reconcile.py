@@ -471,3 +471,10 @@ def test_clock_times_written_with_a_dot_or_o_clock_and_light_stems():
     assert claims.parse("release 2.45 is out").values == {"version": frozenset({"2.45"})}
     assert claims.stem("using") == claims.stem("use") == claims.stem("used")
     assert "off" not in claims.parse("the landlord signed off the repairs").slot
+
+
+def test_a_change_of_a_measure_both_give_revises_without_a_shared_word():
+    lease = mem("m1", "and my lease on the van goes up to 1,800 km a month from spring")
+    cut = cand("update: cutting back to 1,200 km a month from june, the fuel was killing me")
+    assert decide(cut, [lease]).revises == lease.text  # indexed with it and read by the order, never superseded
+    assert decide(cand("update: the dog now weighs 12 kg"), [lease]).revises == ""

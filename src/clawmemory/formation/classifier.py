@@ -179,7 +179,7 @@ _DATED = re.compile(rf"(?<![\w.])\d|\b(?:{_MONTHS}|{_DAYS})\b")  # a number or a
 _TITLE_LINE = re.compile(r"^(?:#{1,6}\s|(?:subject|re|fwd?):\s)", re.I)
 _REQUEST = re.compile(
     r"^(?:(?:maybe )?(?:you )?(?:can|could|would) you|(?:maybe )?you (?:can|could)|"
-    r"can you|could you|please (?:send|find|write|explain)|send me|you find|explain|"
+    r"can you|could you|please (?:send|find|write|explain|confirm)|send me|you find|explain|let me know|lmk|"
     r"what|how|why|where|who|which)\b"
 )
 _ACCEPT = re.compile(

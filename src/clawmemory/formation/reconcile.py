@@ -149,7 +149,8 @@ def _revises(c: Candidate, claim: Claim, may: Sequence[Neighbour]) -> str:
     """The text of the nearest memory of the user's that a user's change revises below the bar for
     superseding: it takes back what the memory asserts ("swapped the quartz for a compact laminate" /
     "Worktop will be quartz"), or, worded as a change, gives another value of a typed kind about a name
-    or slot word they share ("Haruka changed my slots, now it's Mondays" / "tutor Haruka, Tuesdays").
+    or slot word they share ("Haruka changed my slots, now it's Mondays" / "tutor Haruka, Tuesdays") or
+    of a measure they give ("dropping back to 30 hrs" / "contract's going up to 34.5 hrs").
     A guess, like the terse value's antecedent: it is indexed with the candidate (so "worktop" finds the
     laminate) and read by the recall order, never used to supersede. "" when none."""
     if c.role != "user" or not (claim.change or claim.denied):
@@ -161,7 +162,9 @@ def _revises(c: Candidate, claim: Claim, may: Sequence[Neighbour]) -> str:
         if any(kind == "phrase" and old.asserts(v) for kind, v in claim.denied):
             return m.text
         shared = old.slot & claim.slot or claim.shared_subject(old)
-        if claim.change and shared and claims.conflicts(claim, old) - {"num", "name"}:
+        changed = claims.conflicts(claim, old) - {"num", "name"} if claim.change else set()
+        # or a measure both give in one unit, another amount ("dropping back to 30 hrs" / "up to 34.5 hrs")
+        if changed and (shared or any(k.startswith("qty:") and k != "qty:money" for k in changed)):
             return m.text
     return ""
 
