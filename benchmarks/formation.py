@@ -15,7 +15,9 @@ written for this benchmark, none of it from LoCoMo), in eight splits reported ap
 - ``fresh5``: written in session 5 by another engineer, blind (without reading the formation code,
   its notes or its history), scored once at the end of session 5; studied in round 6.
 - ``fresh6``: written in session 5 (second round) by another engineer, blind, scored once on
-  final main at the end of session 5.
+  final main at the end of session 5; studied in round 7.
+- ``fresh7``: written blind during round 7, scored once on final main after it; studied in round 8.
+- ``fresh8``: written blind during round 8.
 
 Targets (issue 13, on the untouched split, offline): extraction recall >= 0.85 at precision
 >= 0.70; 0 stale values ranked above their update; compaction keeps >= 95 % of planted items.

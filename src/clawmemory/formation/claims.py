@@ -181,6 +181,7 @@ _MAY_HOLD_VALUE = re.compile(
 # a reference number ("ticket #48213", "PR #912"): it names one thing, as a name does
 REF = re.compile(r"(?<![\w&#])#\d+\b")
 # a weekday written beside its date is that date ("Sun 19 April", "Tuesday, 3 March"), no recurring weekday
+_DIGIT = re.compile(r"\d")
 _WEEKDAY_OF_DATE = re.compile(
     rf"\b{_WEEKDAY}\.?,?\s+(?=(?:the\s+)?\d{{1,2}}(?:{_ORD}\s+(?:of\s+)?{_MONTH}|st|nd|rd|th)|{_MONTH}\s+\d)", re.I
 )
@@ -457,8 +458,9 @@ def parse(text: str) -> Claim:
     """The claim of one sentence; a condition ("if that works for you", "if 12 Mar slips") states
     nothing, so its words are left out."""
     text = STAMP.sub("", unshout(text))
-    text = _WEEKDAY_OF_DATE.sub("", text)
-    derived = bool(_ARITHMETIC.search(text) or _HYPOTHETICAL.search(text.lower()))
+    digits = bool(_DIGIT.search(text))
+    text = _WEEKDAY_OF_DATE.sub("", text) if digits else text
+    derived = bool(digits and (_ARITHMETIC.search(text) or _HYPOTHETICAL.search(text.lower())))
     text = _CONDITION.sub(" ", text)
     text = _NUMBERED.sub(r"\1", text)  # "half term: 2. 16-20 feb": the 2 numbers the answer, no value
     values, used, low = _typed(text)
@@ -488,7 +490,7 @@ def parse(text: str) -> Claim:
             and _UNITS.get(w, _UNITS.get(stem(w))) in (None, "people")  # a measure ("euros") names no slot
         )
 
-    words = content_words(low) - set(_PARTICLE.findall(low))
+    words = content_words(low) - set(_PARTICLE.findall(low) if "ed " in low or "ing " in low else ())
     words |= {part for w in words if "_" in w for part in w.split("_") if len(part) > 1}  # "backup_recorder"
     slot = {stem(w) for w in words if slotted(w)}
     tokens = re.findall(r"[a-z][a-z'-]*|\S", low)
@@ -518,7 +520,7 @@ def parse(text: str) -> Claim:
         bool(_ADDS.search(lowered)),
         frozenset(
             (stem(w), n.lower())
-            for w, n in _ROLE.findall(text)
+            for w, n in (_ROLE.findall(text) if names else ())
             if w not in STOP and w not in _FILLER and stem(w) in slot and n.lower() not in STOP
         ),
     )
