@@ -175,9 +175,9 @@ def test_residual_lines_are_every_substantive_sentence_and_never_greetings_or_th
     assert set(extra) == {
         "etsy shop notes.",
         "Shipping via PostNL: DHL.",
-        "best seller = speckled blue glaze.",
         "I can make a quiz template in Google Forms.",
     }, extra
+    assert "best seller = speckled blue glaze." in durable  # a value given to a label
     assert all(i.confidence < 0.45 for i in extra.values())
     assert extra["I can make a quiz template in Google Forms."].role == "assistant"
 
@@ -468,3 +468,18 @@ def test_titles_and_message_stamps_are_no_content():
     assert _items(("user", "pasted:\n[Omar, 2 Jun] Thanks!")) == []
     stamped = _items(("user", "pasted:\n[Omar, 2 Jun] The renewal fee is £80 from July."))
     assert [i.text for i in stamped] == ["[Omar, 2 Jun] The renewal fee is £80 from July."]
+
+
+def test_a_value_given_to_a_label_in_prose_is_an_item():
+    items = _items(("user", "the kiln fires on sundays. glaze supplier = potclays in stoke btw"))
+    assert [i.text for i in items][-1] == "glaze supplier = potclays in stoke btw"
+    assert _items(("user", "note: ask later")) == []  # a label of no value
+
+
+def test_questions_kept_open_in_notes_and_announcements():
+    notes = _items(("user", "trip notes\n## Booked\n- ferry: 08:40 from Oban\n## Open\n- hostel or campsite on Mull?"))
+    assert [(i.kind, i.text) for i in notes][-1] == ("question", "hostel or campsite on Mull?")
+    q = _items(("user", "open q: do we hire a second guide for the ridge?"))
+    assert [i.kind for i in q] == ["question"]
+    told = _items(("user", "A couple of things. The van is booked for 6 May."))
+    assert [i.text for i in told] == ["The van is booked for 6 May."]

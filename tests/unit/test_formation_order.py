@@ -322,3 +322,9 @@ def test_a_change_of_values_in_what_two_exchanges_are_about_and_a_bare_count():
     assert same_subject(hall, back)
     guests = fact("guest list is up, ab 60 mehmaan now", "2026-02-01")
     assert same_subject(guests, fact("final guest count 52", "2026-03-01"))
+
+
+def test_a_label_given_another_value_ranks_above_the_first():
+    first = fact("treasurer = mo from the allotment committee", "2026-01-10")
+    assert same_subject(first, fact("new treasurer there = aunty kiran", "2026-04-01"))
+    assert not same_subject(first, fact("secretary = aunty kiran", "2026-04-01"))

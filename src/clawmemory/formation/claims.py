@@ -33,7 +33,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from .classifier import FREQUENCIES, STAMP, STOP, content_words, unshout
+from .classifier import FREQUENCIES, NO_LABEL, STAMP, STOP, content_words, unshout
 
 MONTHS = _MONTHS = {
     m[:3]: m for m in "january february march april may june july august september october november december".split()
@@ -170,6 +170,8 @@ _ACTOR_SELF = (
 )
 # a role and who holds it, side by side ("lights Sanjay, sound Bea"; "lights now Dev Gill")
 _ROLE = re.compile(r"\b([a-z][a-z-]+)(?::|\s+(?:now|is now|is|=|->))?\s+([A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?)")
+# a value given to a label ("manager = sister hallam", "status: deployed"): one value at a time, like a setting
+_LABEL_VALUE = re.compile(r"^\s*(?:[-*•]\s+)?([a-z][\w'/-]*(?: [\w'/-]+){0,2})\s*(?:=|:)\s+(\S.*?)[\s.!]*$")
 _ADDS = re.compile(r"\b(?:as well|too)\b(?=\s*(?:[,.;:!?]|$))")
 _CONDITION = re.compile(r"\b(?:if|unless|in case)\b[^,.;:!?]*", re.I)
 _ARITHMETIC = re.compile(r"\d[^=\n]*[×*+]\s*[$€£]?\d[^=\n]*=\s*[$€£]?\d")
@@ -222,6 +224,7 @@ class Claim:
     derived: bool = False  # arithmetic ("2 sites × 4 plots = 8 plots"): values restated to compute, not stated
     adds: bool = False  # says it adds to what holds ("as well", "too"): a name it gives joins the others
     roles: frozenset[tuple[str, str]] = frozenset()  # (slot word, name): "lights Sanjay" → ("light", "sanjay")
+    labelled: tuple[str, str] | None = None  # (label, value): "manager = sister hallam" → ("manager", "sister hallam")
 
     def proper(self) -> set[str]:
         """Stems of its capitalised words that are no stop, filler or time word ("Karim", "Covão")."""
@@ -523,7 +526,23 @@ def parse(text: str) -> Claim:
             for w, n in (_ROLE.findall(text) if names else ())
             if w not in STOP and w not in _FILLER and stem(w) in slot and n.lower() not in STOP
         ),
+        _labelled(lowered),
     )
+
+
+def _labelled(low: str) -> tuple[str, str] | None:
+    """``(label, value)`` of a sentence that gives a label its value, the label's last word that names
+    something ("new manager there = charge nurse ade bello" → ("manager", "charge nurse ade bello"))."""
+    m = _LABEL_VALUE.match(low) if ("=" in low or ":" in low) else None
+    if m is None:
+        return None
+    head = [w for w in m.group(1).split() if w not in STOP and w not in _FILLER]
+    return (stem(head[-1]), m.group(2)) if head and head[0] not in NO_LABEL else None
+
+
+def labels(text: str) -> bool:
+    """Whether the sentence gives a label a value (a cheap test, like :func:`valued`)."""
+    return _labelled(text.lower()) is not None
 
 
 def _name_runs(found: str) -> list[str]:

@@ -146,7 +146,7 @@ _CHANGED = re.compile(
 # a choice stated without its subject ("decided on the waitlist: notify only"): the speaker's own
 _CHOSE = re.compile(r"(?:decided|agreed|settled|went with|going with|chose|picked|switched)\b")
 _UNSURE = re.compile(
-    r"\b(?:not sure|unsure|don't know|dont know|do not know|unclear|undecided|open question|tbd|"
+    r"\b(?:not sure|unsure|don't know|dont know|do not know|unclear|undecided|open (?:question|q)\b|tbd|"
     r"haven't decided|have not decided|can't decide|still deciding|back and forth|wonder(?:ing)? (?:if|whether)|"
     r"(?:not|isn't|aren't|nothing) (?:yet )?(?:decided|settled|final|fixed|confirmed)|"
     r"whether|or not|figure out|wait and see|"
@@ -175,6 +175,17 @@ _KEEP_FOR_ME = re.compile(
 # when, or whether it is done, no content of what it says
 STAMP = re.compile(r"^\s*(?:\[[^\[\]]{0,60}\]\s*)+")
 _DATED = re.compile(rf"(?<![\w.])\d|\b(?:{_MONTHS}|{_DAYS})\b")  # a number or a date of its own ("v1" is a label)
+# a heading over questions still open ("### Open", "## Questions"): a question under it is the user's open question
+_OPEN_HEADING = re.compile(r"\b(?:open|questions?|tbd|undecided|to decide|unresolved|pending)\b")
+# a value given to a label in prose ("manager = sister hallam btw", "cabins: me + kasia fwd"), like a setting
+_LABELLED = re.compile(r"^(?P<label>[a-z][\w'/-]*(?: [\w'/-]+){0,2})\s*(?:=|:)\s+\S")
+NO_LABEL = frozenset("note notes update edit btw fyi ps also ok okay so q a re subject tldr tl;dr nb".split())
+# a sentence that only announces what follows ("Two further matters.", "a couple of things:")
+_ANNOUNCE = re.compile(
+    r"^(?:(?:also|ok|okay|so|and|right)\W+)?(?:a few|a couple of|couple of|some|several|two|three|four|five|\d)\s+"
+    r"(?:(?:more|further|other|quick|small|last|new|big)\s+)*(?:things?|matters?|points?|updates?|changes?|"
+    r"questions?|items?|bits?)\b[.!:]*$"
+)
 # a title line: a markdown heading, or a pasted message's subject line
 _TITLE_LINE = re.compile(r"^(?:#{1,6}\s|(?:subject|re|fwd?):\s)", re.I)
 _REQUEST = re.compile(
@@ -638,10 +649,23 @@ class Classifier:
         listed = list_lines(turn.text) if turn.role == "user" else set()
         out: list[Item] = []
         members: list[str] = []  # list lines that are no item by themselves
+        heading = ""
         for n, unit in enumerate(units):
             sentence = unit.sentence
             if _TITLE_LINE.match(sentence):
+                heading = sentence.lower()
                 continue  # a title ("## [planning] 2026-04-02", "Subject: Plan change"): what follows says it
+            if _ANNOUNCE.match(sentence.lower()) and n < len(parts) - 1:
+                continue  # "Two further matters.": what follows says them
+            if (
+                turn.role == "user"
+                and sentence.rstrip().endswith("?")
+                and heading.startswith("#")
+                and _OPEN_HEADING.search(heading)
+                and len(content_words(sentence)) >= 2
+            ):
+                out.append(Item("question", sentence, turn.role, turn.seq, turn.at, 0.7))
+                continue  # "### Open / - publisher or self-publish?": a question the user keeps open
             if (
                 sentence.endswith(":")
                 and not _VALUE.search(sentence)
@@ -690,7 +714,7 @@ class Classifier:
                     out.append(unit.marked(left))
                 continue
             out += found
-        if members and sum(1 for item in out if item.text in listed) >= 2:
+        if members and sum(1 for item in out if any(item.text in line for line in listed)) >= 2:
             # the other members of a list that enumerates durable items are durable too
             out += [Item("fact", m, turn.role, turn.seq, turn.at, 0.5) for m in members]
         if turn.role == "user":
@@ -868,6 +892,15 @@ class Classifier:
             return make(kind, 0.55 + 0.1 * first_person + 0.05 * min(len(_SPECIFIC.findall(low)), 3))
         if (first_person and len(words) >= 4 or _CHANGED.search(low) and len(words) >= 3) and not hedged:
             return make("fact", 0.45)  # what the user says of themselves, or that something changed
+        labelled = _LABELLED.match(bare)
+        if (
+            labelled
+            and not {labelled.group("label"), labelled.group("label").split()[0]} & (STOP | NO_LABEL)
+            and len(words) >= 3
+            and len(bare.split()) <= 12
+            and not hedged
+        ):
+            return make("fact", 0.5)  # "manager = sister hallam btw": a value given to a label
         return None
 
     def _agent(self, s: str, turn: Utterance, nxt: Utterance | None) -> Item | None:

@@ -53,7 +53,7 @@ class Stated:
     @property
     def revises(self) -> bool:
         """Worded as a change or a return ("… again"), or it hands something to someone named (cheap tests)."""
-        return changes(self.text) or hands_over(self.text) or resumes(self.text)
+        return changes(self.text) or hands_over(self.text) or resumes(self.text) or labels(self.text)
 
     @cached_property
     def context(self) -> Claim:
@@ -85,6 +85,7 @@ takes_back = lru_cache(maxsize=4096)(claims.takes_back)
 changes = lru_cache(maxsize=4096)(claims.changes)
 hands_over = lru_cache(maxsize=4096)(claims.hands_over)
 resumes = lru_cache(maxsize=4096)(claims.resumes)
+labels = lru_cache(maxsize=4096)(claims.labels)
 
 
 @lru_cache(maxsize=4096)
@@ -162,7 +163,10 @@ def _revised(earlier: Claim, later: Claim, *, both: bool, anchored: bool = False
     recast = any(w == w2 and n != n2 for w, n in later.roles - earlier.roles for w2, n2 in earlier.roles)
     swapped = "instead" in later.words and not later.denied and bool(later.slot - shared and earlier.slot - shared)
     resumed = "again" in later.words and earlier.negative and not later.negative
-    if later.change and (recast or swapped) or resumed:
+    # a label given another value ("manager = sister hallam" / "new manager there = charge nurse ade bello")
+    mine, theirs = earlier.labelled, later.labelled
+    relabelled = mine is not None and theirs is not None and mine[0] == theirs[0] and mine[1] != theirs[1]
+    if later.change and (recast or swapped) or resumed or relabelled:
         return True
     if (
         later.change
