@@ -190,8 +190,8 @@ _MAY_HOLD_VALUE = re.compile(
 )
 # a reference number ("ticket #48213", "PR #912"): it names one thing, as a name does
 REF = re.compile(r"(?<![\w&#])#\d+\b")
-# a weekday written beside its date is that date ("Sun 19 April", "Tuesday, 3 March"), no recurring weekday
 _DIGIT = re.compile(r"\d")
+# a weekday written beside its date is that date ("Sun 19 April", "Tuesday, 3 March"), no recurring weekday
 _WEEKDAY_OF_DATE = re.compile(
     rf"\b{_WEEKDAY}\.?,?\s+(?=(?:the\s+)?\d{{1,2}}(?:{_ORD}\s+(?:of\s+)?{_MONTH}|st|nd|rd|th)|{_MONTH}\s+\d)", re.I
 )

@@ -501,8 +501,8 @@ def unshout(text: str) -> str:
 
 
 def _unshout_line(line: str) -> str:
-    words = [w for w in line.split() if _CASED.search(w)]
-    if not line.isupper() or len(words) < 4 or "=" in line or len(_CASED.findall(line)) < 12:
+    words = sum(1 for w in line.split() if _CASED.search(w))
+    if not line.isupper() or words < 4 or "=" in line or len(_CASED.findall(line)) < 12:
         return line
     return line.lower()
 
