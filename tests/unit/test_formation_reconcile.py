@@ -478,3 +478,11 @@ def test_a_change_of_a_measure_both_give_revises_without_a_shared_word():
     cut = cand("update: cutting back to 1,200 km a month from june, the fuel was killing me")
     assert decide(cut, [lease]).revises == lease.text  # indexed with it and read by the order, never superseded
     assert decide(cand("update: the dog now weighs 12 kg"), [lease]).revises == ""
+
+
+def test_a_count_of_someone_elses_things_is_not_the_users():
+    sister = mem("m1", "my sister Ola has 3 cats and fosters kittens")
+    assert decide(cand("we have 2 cats now, Miso passed away"), [sister]).action != "contradict"
+    assert decide(cand("the 2 cats need their jabs in May"), [sister]).action != "contradict"
+    mine = mem("m2", "I have 3 cats, all indoor")
+    assert decide(cand("we have 2 cats now, Miso passed away"), [mine]).targets == ("m2",)

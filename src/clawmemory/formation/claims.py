@@ -170,6 +170,14 @@ _ACTOR_SELF = (
 )
 # a role and who holds it, side by side ("lights Sanjay, sound Bea"; "lights now Dev Gill")
 _ROLE = re.compile(r"\b([a-z][a-z-]+)(?::|\s+(?:now|is now|is|=|->))?\s+([A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?)")
+# whose the thing counted is: the user's ("I have 5 hives now", "we're down to 4") or someone else's ("my neighbour
+# Brian has 10 hives", "she has 3 cats")
+_HOLDER_SELF = re.compile(
+    r"\b(?:i|we)\s+(?:now\s+)?(?:have|own|keep|run|'ve got|have got)\b|\b(?:i'm|we're|i am|we are) (?:down|up) to\b"
+)
+_HOLDER_OTHER = re.compile(
+    r"\b(?:my|our)\s+[a-z]+(?:\s+[a-z]+)?\s+(?:has|owns|keeps|runs)\b|\b(?:he|she|they)\s+(?:has|have|owns|keeps)\b"
+)
 # a value given to a label ("manager = sister hallam", "status: deployed"): one value at a time, like a setting
 _LABEL_VALUE = re.compile(r"^\s*(?:[-*•]\s+)?([a-z][\w'/-]*(?: [\w'/-]+){0,2})\s*(?:=|:)\s+(\S.*?)[\s.!]*$")
 _ADDS = re.compile(r"\b(?:as well|too)\b(?=\s*(?:[,.;:!?]|$))")
@@ -182,8 +190,8 @@ _MAY_HOLD_VALUE = re.compile(
 )
 # a reference number ("ticket #48213", "PR #912"): it names one thing, as a name does
 REF = re.compile(r"(?<![\w&#])#\d+\b")
-# a weekday written beside its date is that date ("Sun 19 April", "Tuesday, 3 March"), no recurring weekday
 _DIGIT = re.compile(r"\d")
+# a weekday written beside its date is that date ("Sun 19 April", "Tuesday, 3 March"), no recurring weekday
 _WEEKDAY_OF_DATE = re.compile(
     rf"\b{_WEEKDAY}\.?,?\s+(?=(?:the\s+)?\d{{1,2}}(?:{_ORD}\s+(?:of\s+)?{_MONTH}|st|nd|rd|th)|{_MONTH}\s+\d)", re.I
 )
@@ -225,6 +233,7 @@ class Claim:
     adds: bool = False  # says it adds to what holds ("as well", "too"): a name it gives joins the others
     roles: frozenset[tuple[str, str]] = frozenset()  # (slot word, name): "lights Sanjay" → ("light", "sanjay")
     labelled: tuple[str, str] | None = None  # (label, value): "manager = sister hallam" → ("manager", "sister hallam")
+    holder: str | None = None  # whose what it counts is: "self" ("I have 5 hives") or "other" ("Brian has 10")
 
     def proper(self) -> set[str]:
         """Stems of its capitalised words that are no stop, filler or time word ("Karim", "Covão")."""
@@ -527,6 +536,7 @@ def parse(text: str) -> Claim:
             if w not in STOP and w not in _FILLER and stem(w) in slot and n.lower() not in STOP
         ),
         _labelled(lowered),
+        "other" if _HOLDER_OTHER.search(lowered) else "self" if _HOLDER_SELF.search(lowered) else None,
     )
 
 

@@ -491,12 +491,20 @@ _CASED = re.compile(r"[^\W\d_]")
 
 
 def unshout(text: str) -> str:
-    """``text`` in lower case when it is written in capitals throughout ("I HAVE 4 HIVES AT THE
-    ALLOTMENT ..."): shouted text makes every word look like a name or an acronym, so it is read
-    the way an ordinary sentence is. Text with lower-case letters, or too short to tell, stays."""
-    if not text.isupper() or len(_CASED.findall(text)) < 12:
+    """``text`` with each line written in capitals throughout ("I HAVE 4 HIVES AT THE ALLOTMENT ...")
+    in lower case: shouted text makes every word look like a name or an acronym, so it is read the way
+    an ordinary sentence is. A line with a lower-case letter, fewer than four words or any code
+    (backticks, ``KEY=VALUE``) stays as written."""
+    if "`" in text or not any(line.isupper() for line in text.splitlines()):
         return text
-    return text.lower()
+    return "\n".join(_unshout_line(line) for line in text.split("\n"))
+
+
+def _unshout_line(line: str) -> str:
+    words = sum(1 for w in line.split() if _CASED.search(w))
+    if not line.isupper() or words < 4 or "=" in line or len(_CASED.findall(line)) < 12:
+        return line
+    return line.lower()
 
 
 def content_words(text: str) -> set[str]:

@@ -280,6 +280,11 @@ def _contradiction(
         typed -= {"date", "weekday", "time"}
         if apart and claim.values.get("code", frozenset()) <= mine:  # capitalised identifiers name things
             typed -= {"code"}  # ("Ch2 draft by 30 Jan" / "Ch5 draft by 14 Aug"); "German B1" for "German A2" is a value
+    if old.holder != claim.holder and "other" in (old.holder, claim.holder):
+        # a count of someone else's things is not one of the user's: "I have 5 hives now" or "62 lb from the 4
+        # old hives" replace not "my neighbour Brian has 10 hives", nor the other way round
+        typed -= {k for k in typed if k.startswith("qty:")}
+        kinds -= {"num"}
     where = ", ".join(sorted(slot | {v for _, v in anchors})[:4])
     strength = (support, len(claim.words & old.words))
     if typed and enough:
