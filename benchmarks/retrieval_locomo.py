@@ -26,7 +26,8 @@ writes them) in place of the shipped one.
 
 ``--deep N`` runs deep search (``retrieval/deep.py``, seconds per question) on a bounded
 subset, every N-th question of each conversation, beside the shipped default on the same
-questions; deep mode has no tuned parameter (its weight was fixed beforehand).
+questions; deep mode has no tuned parameter (its weight was fixed beforehand). The JSON gives the
+paired bootstrap 95% CI of its turn R@5 gain and the per-question pairs.
 
 The LoCoMo files carry no licence: they are read from shared/data, never copied.
 """
