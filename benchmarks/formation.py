@@ -1,6 +1,6 @@
 """Memory formation: extraction recall / precision, update detection, compaction keep-rate
 and cost per turn, on synthetic multi-session conversations (benchmarks/data/formation_*.json;
-written for this benchmark, none of it from LoCoMo), in eight splits reported apart:
+written for this benchmark, none of it from LoCoMo), in splits reported apart:
 
 - ``tune``: shaped the classifier's and the reconciler's rules (sessions 3 and 4);
 - ``seen``: session 3's held-out half, scored once then; seen since, and tuned on in session 4;
