@@ -52,7 +52,8 @@ class Stated:
 
     @property
     def revises(self) -> bool:
-        """Worded as a change or a return ("… again"), or it hands something to someone named (cheap tests)."""
+        """Worded as a change or a return ("… again"), it hands something to someone named, or it gives a
+        label a value ("manager = …") (cheap tests)."""
         return changes(self.text) or hands_over(self.text) or resumes(self.text) or labels(self.text)
 
     @cached_property
