@@ -33,7 +33,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from .classifier import FREQUENCIES, NO_LABEL, STAMP, STOP, content_words, unshout
+from .classifier import FREQUENCIES, LABEL_VALUE, NO_LABEL, STAMP, STOP, content_words, unshout
 
 MONTHS = _MONTHS = {
     m[:3]: m for m in "january february march april may june july august september october november december".split()
@@ -178,8 +178,6 @@ _HOLDER_SELF = re.compile(
 _HOLDER_OTHER = re.compile(
     r"\b(?:my|our)\s+[a-z]+(?:\s+[a-z]+)?\s+(?:has|owns|keeps|runs)\b|\b(?:he|she|they)\s+(?:has|have|owns|keeps)\b"
 )
-# a value given to a label ("manager = sister hallam", "status: deployed"): one value at a time, like a setting
-_LABEL_VALUE = re.compile(r"^\s*(?:[-*•]\s+)?([a-z][\w'/-]*(?: [\w'/-]+){0,2})\s*(?:=|:)\s+(\S.*?)[\s.!]*$")
 _ADDS = re.compile(r"\b(?:as well|too)\b(?=\s*(?:[,.;:!?]|$))")
 _CONDITION = re.compile(r"\b(?:if|unless|in case)\b[^,.;:!?]*", re.I)
 _ARITHMETIC = re.compile(r"\d[^=\n]*[×*+]\s*[$€£]?\d[^=\n]*=\s*[$€£]?\d")
@@ -541,13 +539,13 @@ def parse(text: str) -> Claim:
 
 
 def _labelled(low: str) -> tuple[str, str] | None:
-    """``(label, value)`` of a sentence that gives a label its value, the label's last word that names
-    something ("new manager there = charge nurse ade bello" → ("manager", "charge nurse ade bello"))."""
-    m = _LABEL_VALUE.match(low) if ("=" in low or ":" in low) else None
+    """``(label, value)`` of a sentence that gives a label its value (one value at a time, like a
+    setting), the label's last word that names something ("new manager there = charge nurse ade bello" → ("manager", "charge nurse ade bello"))."""
+    m = LABEL_VALUE.match(low) if ("=" in low or ":" in low) else None
     if m is None:
         return None
-    head = [w for w in m.group(1).split() if w not in STOP and w not in _FILLER]
-    return (stem(head[-1]), m.group(2)) if head and head[0] not in NO_LABEL else None
+    head = [w for w in m.group("label").split() if w not in STOP and w not in _FILLER]
+    return (stem(head[-1]), m.group("value")) if head and head[0] not in NO_LABEL else None
 
 
 def labels(text: str) -> bool:

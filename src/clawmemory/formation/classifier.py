@@ -178,7 +178,9 @@ _DATED = re.compile(rf"(?<![\w.])\d|\b(?:{_MONTHS}|{_DAYS})\b")  # a number or a
 # a heading over questions still open ("### Open", "## Questions"): a question under it is the user's open question
 _OPEN_HEADING = re.compile(r"\b(?:open|questions?|tbd|undecided|to decide|unresolved|pending)\b")
 # a value given to a label in prose ("manager = sister hallam btw", "cabins: me + kasia fwd"), like a setting
-_LABELLED = re.compile(r"^(?P<label>[a-z][\w'/-]*(?: [\w'/-]+){0,2})\s*(?:=|:)\s+\S")
+LABEL_VALUE = re.compile(
+    r"^\s*(?:[-*•]\s+)?(?P<label>[a-z][\w'/-]*(?: [\w'/-]+){0,2})\s*(?:=|:)\s+(?P<value>\S.*?)[\s.!]*$"
+)
 NO_LABEL = frozenset("note notes update edit btw fyi ps also ok okay so q a re subject tldr tl;dr nb".split())
 # a sentence that only announces what follows ("Two further matters.", "a couple of things:")
 _ANNOUNCE = re.compile(
@@ -900,7 +902,7 @@ class Classifier:
             return make(kind, 0.55 + 0.1 * first_person + 0.05 * min(len(_SPECIFIC.findall(low)), 3))
         if (first_person and len(words) >= 4 or _CHANGED.search(low) and len(words) >= 3) and not hedged:
             return make("fact", 0.45)  # what the user says of themselves, or that something changed
-        labelled = _LABELLED.match(bare)
+        labelled = LABEL_VALUE.match(bare)
         if (
             labelled
             and not {labelled.group("label"), labelled.group("label").split()[0]} & (STOP | NO_LABEL)
