@@ -19,6 +19,7 @@ written for this benchmark, none of it from LoCoMo), in splits reported apart:
 - ``fresh7``: written blind during round 7, scored once on final main after it; studied in round 8.
 - ``fresh8``: written blind during round 8, scored once on main before it and on final main after it.
 - ``fresh9``: written blind after round 8, not scored yet.
+- ``fresh10``: written blind in the third sitting of 2026-12-07, not scored yet.
 
 Targets (issue 13, on the untouched split, offline): extraction recall >= 0.85 at precision
 >= 0.70; 0 stale values ranked above their update; compaction keeps >= 95 % of planted items.
@@ -79,6 +80,7 @@ SPLITS = {
     "fresh7": DATA / "formation_fresh7.json",
     "fresh8": DATA / "formation_fresh8.json",
     "fresh9": DATA / "formation_fresh9.json",
+    "fresh10": DATA / "formation_fresh10.json",
 }
 
 

@@ -22,7 +22,8 @@ how many candidates it rescores are chosen from RERANK_GRID (weight 0 = off, so 
 win a fold), the other parameters at their shipped defaults; each (query, candidate) pair is
 scored once and cached across the grid.
 ``--reranker DIR`` runs it with another model folder (as ``scripts/train_reranker.py --out DIR``
-writes them) in place of the shipped one.
+writes them) in place of the shipped one; given again, each further folder goes through the same
+CV and its held-out rows are paired with the first folder's (bootstrap 95% CI of the gain).
 
 ``--deep N`` runs deep search (``retrieval/deep.py``, seconds per question) on a bounded
 subset, every N-th question of each conversation, beside the shipped default on the same
@@ -289,7 +290,22 @@ def cross_validate(
         "held_in_per_category": by_category(held_in),
         "held_out_per_category": by_category(held_out),
         "held_out_session_misses": misses_by_category(held_out),
+        "held_out_rows": held_out,  # for paired statistics; not written to the JSON
     }
+
+
+def versus(first: list[dict], other: list[dict]) -> dict:
+    """``other``'s held-out gain over ``first`` on the same questions: mean, paired bootstrap 95%
+    CI and questions up / down, for turn and session R@5."""
+    out = {}
+    for metric in OBJECTIVE:
+        gain = [o[metric] - f[metric] for f, o in zip(first, other)]
+        out[metric] = {
+            "gain": round(sum(gain) / len(gain), 4),
+            "ci95": paired_ci(first, other, metric),
+            "up_down": [sum(g > 0 for g in gain), sum(g < 0 for g in gain)],
+        }
+    return out
 
 
 def cache_scores(engine: Engine, folder: Path | None = None) -> None:
@@ -371,9 +387,11 @@ def main() -> None:
     parser.add_argument(
         "--reranker",
         type=Path,
-        default=None,
+        action="append",
+        default=[],
         metavar="DIR",
-        help="with --rerank: this model folder, not the shipped one",
+        help="with --rerank: this model folder, not the shipped one; again: each further folder too, "
+        "its held-out rows paired with the first's",
     )
     parser.add_argument(
         "--deep",
@@ -409,10 +427,14 @@ def main() -> None:
         per_conv = {conv["name"]: evaluate(engine, conv, namespace, ids, args.mode) for conv, namespace, ids in loaded}
         rows = [r for conv_rows in per_conv.values() for r in conv_rows]
         cv = cross_validate(engine, loaded, args.mode, per_conv, {k: GRID[k] for k in names}) if args.cv else None
-        rerank_cv = None
+        rerank_cvs = []
         if args.rerank:
-            cache_scores(engine, args.reranker)
-            rerank_cv = cross_validate(engine, loaded, args.mode, per_conv, RERANK_GRID)
+            for folder in args.reranker or [None]:
+                cache_scores(engine, folder)
+                rerank_cvs.append(cross_validate(engine, loaded, args.mode, per_conv, RERANK_GRID))
+        rerank_cv = rerank_cvs[0] if rerank_cvs else None
+        if rerank_cv and args.reranker:
+            rerank_cv["reranker"] = str(args.reranker[0])
         deep = None
         if args.deep:
             cache_likelihood(engine)
@@ -467,10 +489,29 @@ def main() -> None:
                 [f"subset {label} {name}", v["n"], *(v[m] for m in METRICS)]
                 for name, v in deep[label]["per_category"].items()
             ]
-    for key, prefix, part in (("cv", "cv", cv), ("rerank_cv", "rerank cv", rerank_cv)):
+    others = []  # further --reranker folders, paired with the first
+    for k, (folder, part) in enumerate(zip(args.reranker[1:], rerank_cvs[1:]), start=2):
+        part |= {
+            "reranker": str(folder),
+            "held_out_vs_first": versus(rerank_cvs[0]["held_out_rows"], part["held_out_rows"]),
+        }
+        others.append((f"rerank_cv_{k}", f"rerank cv {folder.name}", part))
+    if others:
+        print_table(
+            f"held-out gain over {args.reranker[0]} (paired bootstrap 95% CI; questions up/down)",
+            ["reranker", *(f"{m} gain" for m in OBJECTIVE)],
+            [
+                [
+                    part["reranker"],
+                    *(f"{v['gain']:+.4f} {v['ci95']} {v['up_down']}" for v in part["held_out_vs_first"].values()),
+                ]
+                for _, _, part in others
+            ],
+        )
+    for key, prefix, part in (("cv", "cv", cv), ("rerank_cv", "rerank cv", rerank_cv), *others):
         if not part:
             continue
-        result[key] = part
+        result[key] = {k: v for k, v in part.items() if k != "held_out_rows"}
         for side in ("held_in", "held_out"):
             label = side.replace("_", "-")
             table.append([f"{prefix} {label}", part[side]["n"], *(part[side][m] for m in METRICS)])

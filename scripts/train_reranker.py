@@ -18,6 +18,15 @@ mean pooling and a linear head on "[CLS] query [SEP] turn [SEP]"; a listwise los
 one positive and its negatives); the word embeddings and the lowest ``--frozen`` layers (2) stay frozen.
 Then ONNX export and dynamic int8 quantisation. Fixed seed, one thread by default.
 
+``--teacher DIR`` distils an int8 reranker folder (the shipped one) into a smaller student: the
+teacher scores every training group once, through the shipped inference path, and the loss
+becomes ``--distil-weight`` × T² × KL(teacher ‖ student) over each group's softmax at
+temperature T (``--temperature``) plus (1 − weight) × the hard-label listwise loss
+(:func:`distil_loss`). The 2-layer student, both layers trained::
+
+    nice -n 10 .venv/bin/python scripts/train_reranker.py --teacher src/clawmemory/retrieval/reranker \\
+        --layers 2 --frozen 0 --out DIR
+
 ``--evaluate DIR [DIR ...]`` trains nothing: it scores the same held-out groups with the int8
 folders given (the shipped one is ``src/clawmemory/retrieval/reranker``), as search runs them.
 """
@@ -181,6 +190,34 @@ class CrossEncoder:
         return Model()
 
 
+def distil_loss(scores, teacher, temperature: float, weight: float):
+    """Listwise loss of a (queries × candidates) score tensor whose first column is the positive:
+    (1 − ``weight``) × cross-entropy to the positive plus ``weight`` × T² × KL(teacher ‖ student)
+    of the two softmaxes at temperature T (T² keeps the soft term's gradients at the hard term's
+    scale). ``teacher`` None: the hard term alone."""
+    import torch
+
+    functional = torch.nn.functional
+    hard = functional.cross_entropy(scores, torch.zeros(len(scores), dtype=torch.long))
+    if teacher is None:
+        return hard
+    soft = functional.kl_div(
+        functional.log_softmax(scores / temperature, dim=-1),
+        functional.log_softmax(teacher / temperature, dim=-1),
+        log_target=True,
+        reduction="batchmean",
+    )
+    return weight * temperature**2 * soft + (1 - weight) * hard
+
+
+def teacher_scores(folder: Path, data: list[dict], threads: int) -> np.ndarray:
+    """The int8 reranker in ``folder`` scoring each group (positive first), as search runs it."""
+    from clawmemory.retrieval.rerank import Reranker
+
+    model = Reranker(folder, threads=threads)
+    return np.array([model.scores(g["query"], [g["positive"], *g["negatives"]]) for g in data], dtype=np.float32)
+
+
 def encode(tokenizer, pairs: list[tuple[str, str]], max_len: int):
     import torch
 
@@ -306,6 +343,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=8, help="queries per step")
     parser.add_argument("--lr", type=float, default=5e-5)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--teacher", type=Path, metavar="DIR", help="distil this int8 reranker folder's scores")
+    parser.add_argument("--distil-weight", type=float, default=0.5, help="share of the loss that is the teacher's")
+    parser.add_argument("--temperature", type=float, default=2.0, help="softmax temperature of the distillation")
     parser.add_argument("--fuse", action="store_true", help="fuse the transformer ops before quantising (not shipped)")
     parser.add_argument("--validate", type=int, default=300, help="held-out groups (other dialogues)")
     parser.add_argument(
@@ -351,6 +391,11 @@ def main() -> None:
     for g in train[:3]:
         print("  e.g.", json.dumps({k: g[k] for k in ("query", "positive")}), flush=True)
 
+    teacher = None
+    if args.teacher:
+        t0 = time.perf_counter()
+        teacher = torch.from_numpy(teacher_scores(args.teacher, train, args.threads))
+        print(f"teacher scores of {len(train)} groups in {time.perf_counter() - t0:.0f} s", flush=True)
     tokenizer = AutoTokenizer.from_pretrained(base)
     model = CrossEncoder(base, args.layers)
     for p in model.bert.embeddings.parameters():
@@ -374,7 +419,8 @@ def main() -> None:
         batch = train[step * args.batch : (step + 1) * args.batch]
         pairs = [(g["query"], d) for g in batch for d in (g["positive"], *g["negatives"])]
         scores = model(*encode(tokenizer, pairs, args.max_len)).view(len(batch), 1 + args.negatives)
-        loss = torch.nn.functional.cross_entropy(scores, torch.zeros(len(batch), dtype=torch.long))
+        soft = None if teacher is None else teacher[step * args.batch : (step + 1) * args.batch]
+        loss = distil_loss(scores, soft, args.temperature, args.distil_weight)
         optimiser.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -407,6 +453,18 @@ def main() -> None:
         "pairs": len(train) * (1 + args.negatives),
         "negatives": args.negatives,
         "frozen": f"embeddings + {args.frozen} layer(s)",
+        **(
+            {
+                "teacher": {
+                    "layers": json.loads((args.teacher / "reranker.json").read_text())["layers"],
+                    "sha256": sha256(args.teacher / "model.int8.onnx"),
+                    "distil_weight": args.distil_weight,
+                    "temperature": args.temperature,
+                }
+            }
+            if args.teacher
+            else {}
+        ),
         "batch": args.batch,
         "lr": args.lr,
         "threads": args.threads,
