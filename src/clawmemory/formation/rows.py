@@ -1,5 +1,5 @@
 """Formation's SQL: per-session extraction progress, and the validity columns formation keeps
-on memories (``valid_from``, ``valid_to``, ``superseded_by``, ``confirmations``) with the
+on memories (``valid_from``, ``valid_to``, ``superseded_by``, ``confirmations``, ``revised_by``) with the
 provenance in a formed memory's metadata. Plain functions over a connection (``?`` placeholders:
 SQLite, and PostgreSQL through ``pgconn``)."""
 
@@ -13,7 +13,7 @@ from typing import Any
 from ..store.records import Memory, now_iso
 from ..store.sqlite import chunked_in, memory_from_row
 
-VALIDITY = ("valid_from", "valid_to", "superseded_by", "confirmations")  # the columns formation adds
+VALIDITY = ("valid_from", "valid_to", "superseded_by", "confirmations", "revised_by")  # the columns formation adds
 
 
 def done_seq(db: sqlite3.Connection, namespace: str, session_key: str) -> int:
@@ -85,6 +85,11 @@ def supersede(db: Any, targets: Sequence[str], by: str, at: str) -> None:
         "UPDATE memories SET valid_to = ?, superseded_by = ?, updated_at = ? WHERE id = ?",
         [(at, by, now_iso(), target) for target in targets],
     )
+
+
+def revise(db: Any, targets: Sequence[str], by: str) -> None:
+    """``targets`` stay valid, linked to memory ``by`` that revises them (the latest link wins)."""
+    db.executemany("UPDATE memories SET revised_by = ? WHERE id = ?", [(by, target) for target in targets])
 
 
 def refine(db: Any, memory_id: str, text: str, content_hash: str, metadata: dict[str, Any]) -> None:

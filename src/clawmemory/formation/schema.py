@@ -1,4 +1,5 @@
-"""Formation's schema: temporal validity on memories and per-session extraction progress."""
+"""Formation's schema: temporal validity on memories, per-session extraction progress and
+revision links."""
 
 from __future__ import annotations
 
@@ -33,3 +34,10 @@ def m001_memory_validity(db: sqlite3.Connection) -> None:
         )
         """
     )
+
+
+@register("formation")
+def m002_revised_by(db: sqlite3.Connection) -> None:
+    # revised_by: a later memory that gives another value for the same slot, linked below the bar for
+    # superseding (the older stays in recall; recall brings the newer in and ranks it above it).
+    db.execute("ALTER TABLE memories ADD COLUMN revised_by TEXT")

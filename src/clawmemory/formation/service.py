@@ -14,7 +14,10 @@ import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from ..core import memory_hit
 from ..errors import NotFound
@@ -26,7 +29,7 @@ from . import claims, rows, schema  # noqa: F401  (schema registers the validity
 from .classifier import Classifier, Item, Utterance, joined, said_before, topic, unshout
 from .llm_extractor import LLMExtractor
 from .order import later_first, may_move, stated
-from .reconcile import ACTIONS, Candidate, Decision, Neighbour, decide
+from .reconcile import ACTIONS, Candidate, Decision, Neighbour, Similarity, decide, slot_valued
 from .worker import SessionQueue
 
 if TYPE_CHECKING:
@@ -37,6 +40,7 @@ log = logging.getLogger("clawmemory.formation")
 
 CONTEXT_TURNS = 6  # earlier messages the classifier sees for structure (answers, repeats)
 NEIGHBOURS = 6
+VECTORS = 4096  # texts whose query vectors formation keeps (the candidates' and their neighbours')
 _MARKER = re.compile(r"^\[(?:tool call|tool result)[^\]]*\].*$|^\[\d+ image\(s\)\]$", re.M)
 
 
@@ -60,6 +64,7 @@ class Formation:
         self._llm = llm
         self._extractor: LLMExtractor | None | str = "unset"
         self.queue = SessionQueue(self.process)
+        self._vector = lru_cache(maxsize=VECTORS)(_query_vector)  # (embedder, text) -> its query vector
         # seconds: wall time of processing; cpu_seconds: the worker thread's CPU (steadier on a shared box)
         self.stats = {"turns": 0, "candidates": 0, "seconds": 0.0, "cpu_seconds": 0.0, "llm_fallbacks": 0}
 
@@ -159,29 +164,49 @@ class Formation:
     # -- reconciliation ---------------------------------------------------------------------
 
     def neighbours(self, candidate: Candidate) -> list[Neighbour]:
-        """The nearest current memories of the candidate's namespace, best first."""
-        # Hybrid where the daemon runs embeddings; a CLI or test process never loads a model for this.
-        mode = None if self.core.worker is not None else "lexical"
+        """The nearest current memories of the candidate's namespace by words (lexical search), best first."""
         try:
-            hits = self.core.search(candidate.text, candidate.namespace, corpus="memory", limit=NEIGHBOURS, mode=mode)
+            hits = self.core.search(
+                candidate.text, candidate.namespace, corpus="memory", limit=NEIGHBOURS, mode="lexical"
+            )
         except Exception as exc:  # no neighbours: the candidate is added
             log.warning("reconcile search failed (%s)", exc)
             return []
-        # Recall-ledger entries live and die by their outcomes (energy, deaths, consolidation): formation
-        # never refines or supersedes one, so they are not neighbours (a stored entry once got superseded
-        # by the user's own "call memory_store with …" turn, and memory_recall lost it).
-        ledger = self.ledger_entries([h.id for h in hits])
-        formed = rows.provenance(self.core.store.db, [h.id for h in hits])
+        return self._neighbours(
+            [(h.id, h.kind or "note", h.text, h.extra.get("valid_from") or h.created_at) for h in hits]
+        )
+
+    def near_in_meaning(self, candidate: Candidate) -> list[Neighbour]:
+        """The current memories of the candidate's namespace nearest to it by the loaded embedder's vectors
+        (the candidate as a query, its vector cached for :meth:`similarity`); none without a loaded embedder,
+        or for a candidate that gives no value (the only ones :func:`~.reconcile.decide` links by meaning)."""
+        backend = self.core.searcher.vectors() if self.core.loaded_embedder is not None else None
+        if backend is None or not slot_valued(candidate.text):
+            return []
+        embedder: Any = backend[0]
+        try:
+            query = self._vector(embedder, candidate.text)
+            top = backend[1].search(query, [candidate.namespace], ["memory"], NEIGHBOURS).top
+            items = self.core.store.items([i for i, _ in top])
+            refs = [items[i].ref_id for i, _ in top if i in items]
+            found = self.memories(refs)
+        except Exception as exc:  # no link rather than no memory
+            log.warning("reconcile vector search failed (%s)", exc)
+            return []
+        current = [(m, info) for m, info in (found[i] for i in refs if i in found) if info["valid_to"] is None]
+        return self._neighbours([(m.id, m.kind or "note", m.text, info["valid_from"]) for m, info in current])
+
+    def _neighbours(self, found: Sequence[tuple[str, str, str, str | None]]) -> list[Neighbour]:
+        """``(id, kind, text, valid_from)`` of memories as neighbours, with where they were formed; not
+        recall-ledger entries: they live and die by their outcomes (energy, deaths, consolidation), so formation
+        never refines or supersedes one (a stored entry once got superseded by the user's own "call
+        memory_store with …" turn, and memory_recall lost it)."""
+        ledger = self.ledger_entries([i for i, *_ in found])
+        formed = rows.provenance(self.core.store.db, [i for i, *_ in found])
         return [
-            Neighbour(
-                h.id,
-                h.kind or "note",
-                h.text,
-                h.extra.get("valid_from") or h.created_at or "",
-                *formed.get(h.id, (None, None, None)),
-            )
-            for h in hits
-            if h.id not in ledger
+            Neighbour(i, kind, text, at or "", *formed.get(i, (None, None, None)))
+            for i, kind, text, at in found
+            if i not in ledger
         ]
 
     def reconcile(self, candidate: Candidate) -> Decision:
@@ -189,6 +214,8 @@ class Formation:
         if self._forgotten(candidate):
             return Decision("forgotten", (), "the user forgot this text")
         near = self.neighbours(candidate)
+        similarity = self.similarity()
+        meaning = self.near_in_meaning(candidate) if similarity is not None else []
         decision = None
         llm = self.llm_extractor()
         if llm is not None and near:
@@ -197,11 +224,27 @@ class Formation:
             except Exception as exc:
                 self.stats["llm_fallbacks"] += 1
                 log.warning("llm reconciliation failed (%s); offline rules", exc)
-        decision = decision or decide(candidate, near)
+        decision = decision or decide(candidate, near, similarity, meaning)
         if decision.revises:  # indexed with what it revises, read by the recall order
             candidate = replace(candidate, exchange=joined(candidate.exchange, decision.revises))
         self._apply(candidate, decision)
         return decision
+
+    def similarity(self) -> Similarity | None:
+        """Two texts' cosine by the loaded embedder (both embedded as queries, each text once: cached; 0 when
+        the embedder fails), or None where no embedder is loaded (formation never loads one)."""
+        embedder: Any = self.core.loaded_embedder  # hashed by identity: a new embedder, new vectors
+        if embedder is None:
+            return None
+
+        def cosine(a: str, b: str) -> float:
+            try:
+                return float(self._vector(embedder, a) @ self._vector(embedder, b))
+            except Exception as exc:  # no link rather than no memory
+                log.warning("similarity failed (%s)", exc)
+                return 0.0
+
+        return cosine
 
     def _forgotten(self, c: Candidate) -> bool:
         digest = self._new(c).identity()
@@ -246,6 +289,8 @@ class Formation:
                 self._index(db, memory.id, memory.namespace, c, memory.created_at)
             if decision.action == "contradict":
                 rows.supersede(db, decision.targets, memory.id, c.at)
+            elif decision.revised:
+                rows.revise(db, decision.revised, memory.id)
 
     def _refine(self, db: Any, c: Candidate, target: str) -> None:
         """Replace a memory's text with the fuller candidate (re-indexed in place)."""
@@ -281,7 +326,7 @@ class Formation:
     # -- validity -----------------------------------------------------------------------
 
     def memories(self, ids: Sequence[str]) -> dict[str, tuple[Memory, dict[str, Any]]]:
-        """Memories by id, each with its validity ``{valid_from, valid_to, superseded_by,
+        """Memories by id, each with its validity ``{valid_from, valid_to, superseded_by, revised_by,
         confirmations, formed_in}`` (``formed_in``: the session a formed memory's message came
         from, else None), in one read of their rows."""
         out = {}
@@ -292,6 +337,7 @@ class Formation:
                     "valid_from": memory.created_at if cols["valid_from"] is None else cols["valid_from"],
                     "valid_to": cols["valid_to"],
                     "superseded_by": cols["superseded_by"],
+                    "revised_by": cols["revised_by"],
                     "confirmations": cols["confirmations"],
                     "formed_in": _formation(memory).get("session_key"),
                 },
@@ -319,12 +365,7 @@ class Formation:
             found = self.memories([r.row.ref_id for r in window if r.row.corpus == "memory"])
             for r in window:
                 if r.row.corpus == "memory" and r.row.ref_id in found:
-                    v = found[r.row.ref_id][1]
-                    if as_of is None:
-                        valid = v["valid_to"] is None
-                    else:
-                        valid = v["valid_from"] <= as_of and (v["valid_to"] is None or v["valid_to"] > as_of)
-                    if not valid:
+                    if not _valid(found[r.row.ref_id][1], as_of):
                         continue
                     kept[r.row.ref_id] = found[r.row.ref_id]
                 out.append(r)
@@ -333,9 +374,10 @@ class Formation:
         return out, kept
 
     def order(self, hits: list[SearchHit], memories: Mapping[str, Memory]) -> list[SearchHit]:
-        """``hits`` with a memory stated later than a better-ranked one about the same subject
-        moved above it (:mod:`.order`); ``memories`` are the memory hits' rows, and validity
-        (``current``) must have filled ``valid_from``."""
+        """``hits`` with the revision of a memory hit (``revised_by``) moved above it, and a memory stated
+        later than a better-ranked one about the same subject moved above it (:mod:`.order`); ``memories``
+        are the memory hits' rows, and validity (``current``) must have filled ``valid_from``."""
+        hits = self._revisions(hits)
         said = [h for h in hits if h.corpus == "memory"]
         if not may_move([(h.kind or "note", h.text) for h in said]):
             return hits
@@ -349,7 +391,25 @@ class Formation:
                 formation.get("role") or "user",
                 formation.get("context") or "",
             )
-        return later_first(hits, facts)
+        return later_first(hits, facts)  # a revision is later than what it revises: it stays above it
+
+    @staticmethod
+    def _revisions(hits: list[SearchHit]) -> list[SearchHit]:
+        """``hits`` with each memory hit's revision (``revised_by``), where the search returned it below the
+        hit, moved just above it. Only what the search returned moves: a revision is linked to a whole memory,
+        and a query about another part of it is no query about the revision (tried: bringing in revisions the
+        search did not return cost ordinary retrieval, key@1 -5 to -8 on fresh3..fresh5, and fixed no stale
+        value there)."""
+        out = list(hits)
+        for h in hits:
+            target = h.extra.get("revised_by") if h.corpus == "memory" else None
+            if not target:
+                continue
+            at = next(i for i, x in enumerate(out) if x is h)
+            there = next((i for i, x in enumerate(out) if x.id == target and x.corpus == "memory"), None)
+            if there is not None and there > at:
+                out.insert(at, out.pop(there))
+        return out
 
     def predecessors(self, hits: Sequence[SearchHit]) -> list[SearchHit]:
         """The memories the memory hits superseded, marked, to list after their successors."""
@@ -390,6 +450,18 @@ class Formation:
             raise NotFound(f"no memory {memory_id!r} in namespace {namespace!r}", field="id")
         memory, info = found[memory_id]
         return memory.to_dict() | info
+
+
+def _query_vector(embedder: Any, text: str) -> np.ndarray:
+    vector: np.ndarray = embedder.embed_query(text)
+    return vector
+
+
+def _valid(info: Mapping[str, Any], as_of: str | None) -> bool:
+    """A memory's validity columns say it is valid at ``as_of`` (None: now)."""
+    if as_of is None:
+        return info["valid_to"] is None
+    return info["valid_from"] <= as_of and (info["valid_to"] is None or info["valid_to"] > as_of)
 
 
 def _formation(memory: Memory) -> dict[str, Any]:
