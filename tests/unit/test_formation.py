@@ -311,3 +311,20 @@ def test_recall_ranks_a_returned_revision_above_what_it_revises_and_brings_in_no
     assert [h.id for h in engine.search(query, NS, corpus="memory", limit=1, mode="lexical")] == [old]
     then = engine.search(query, NS, corpus="memory", limit=5, mode="lexical", as_of="2026-03-10")
     assert [h.id for h in then] == [old]
+
+
+def test_an_embedder_failing_while_forming_links_nothing_and_loses_no_memory(engine, monkeypatch):
+    commit(engine, "t1", user("My sourdough starter gets fed every 12 hours.", T0), agent("Noted.", T0))
+    engine.embed()
+
+    def broken(text):
+        raise RuntimeError("embedder down")
+
+    monkeypatch.setattr(engine.embedder(), "embed_query", broken)
+    later = T0 + timedelta(days=14)
+    commit(engine, "t2", user("Feeding it every 8 hours since it got warm.", later), agent("Noted.", later))
+    old, new = memories(engine)
+    assert (
+        "8 hours" in new["text"]
+        and rows.with_validity(engine.store.db, [old["id"]])[old["id"]][1]["revised_by"] is None
+    )
