@@ -1,9 +1,16 @@
 """Train the shipped reranker: a MiniLM cross-encoder, int8 ONNX, from data that is not LoCoMo.
 
-Reproduces ``src/clawmemory/retrieval/reranker/`` (run from the repository root, with the
-``train`` extra installed: ``bash scripts/bootstrap.sh train``)::
+Reproduces ``src/clawmemory/retrieval/reranker/`` in two steps (run from the repository root, with
+the ``train`` extra installed: ``bash scripts/bootstrap.sh train``): the 4-layer teacher (the
+defaults), then the shipped 2-layer student distilled from it (see ``--teacher`` below)::
 
-    nice -n 10 .venv/bin/python scripts/train_reranker.py
+    nice -n 10 .venv/bin/python scripts/train_reranker.py --out /tmp/teacher4
+    nice -n 10 .venv/bin/python scripts/train_reranker.py --teacher /tmp/teacher4 --layers 2 --frozen 0 \\
+        --max-len 48
+
+The teacher's exact bytes are in git, shipped until #19 (commit e91e573; sha256 in the manifest's
+``teacher``): ``mkdir /tmp/teacher4 && git archive e91e573 src/clawmemory/retrieval/reranker |
+tar -x --strip-components 4 -C /tmp/teacher4``.
 
 Data: the BYU PCC chit-chat dialogues (``chitchat-dataset``, MIT). Each speaker gets a first
 name; a question one speaker asks becomes a third-person query about the other ("what do you do
@@ -18,14 +25,11 @@ mean pooling and a linear head on "[CLS] query [SEP] turn [SEP]"; a listwise los
 one positive and its negatives); the word embeddings and the lowest ``--frozen`` layers (2) stay frozen.
 Then ONNX export and dynamic int8 quantisation. Fixed seed, one thread by default.
 
-``--teacher DIR`` distils an int8 reranker folder (the shipped one) into a smaller student: the
+``--teacher DIR`` distils an int8 reranker folder (the 4-layer one) into a smaller student: the
 teacher scores every training group once, through the shipped inference path, and the loss
 becomes ``--distil-weight`` × T² × KL(teacher ‖ student) over each group's softmax at
 temperature T (``--temperature``) plus (1 − weight) × the hard-label listwise loss
-(:func:`distil_loss`). The 2-layer student, both layers trained::
-
-    nice -n 10 .venv/bin/python scripts/train_reranker.py --teacher src/clawmemory/retrieval/reranker \\
-        --layers 2 --frozen 0 --out DIR
+(:func:`distil_loss`).
 
 ``--evaluate DIR [DIR ...]`` trains nothing: it scores the same held-out groups with the int8
 folders given (the shipped one is ``src/clawmemory/retrieval/reranker``), as search runs them.

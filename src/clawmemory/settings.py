@@ -171,7 +171,7 @@ class Settings(BaseSettings):
     floor_coverage: float = Field(0.34, ge=0, le=1, description="Relevant if this share of query terms matches…")
     floor_cosine: float = Field(0.825, ge=-1, le=1, description="…or the cosine to the query reaches this.")
     rerank: bool = Field(False, description="Rescore the best candidates with the shipped cross-encoder.")
-    rerank_weight: float = Field(0.5, ge=0, le=10, description="Weight of the cross-encoder in that fusion.")
+    rerank_weight: float = Field(0.25, ge=0, le=10, description="Weight of the cross-encoder in that fusion.")
     rerank_depth: int = Field(30, ge=2, le=200, description="How many of the best candidates it rescores.")
     search_subquery_weight: float = Field(
         0.0,

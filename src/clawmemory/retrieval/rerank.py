@@ -1,4 +1,4 @@
-"""Our own cross-encoder reranker: a 4-layer MiniLM, int8 ONNX, shipped in ``reranker/``.
+"""Our own cross-encoder reranker: a 2-layer MiniLM, int8 ONNX, shipped in ``reranker/``.
 
 It reads "[CLS] query [SEP] snippet [SEP]" and scores how well the snippet answers the query.
 Trained by ``scripts/train_reranker.py`` on chit-chat dialogues (MIT), never on LoCoMo, from
