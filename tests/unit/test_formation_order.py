@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from support.conversations import agent, user
 
 from clawmemory.formation import claims
-from clawmemory.formation.order import later_first, may_move, same_subject, stated
+from clawmemory.formation.order import later_first, later_near_ties, may_move, same_subject, stated
 from clawmemory.retrieval.hits import SearchHit
 
 NS = "agent-main"
@@ -328,3 +328,27 @@ def test_a_label_given_another_value_ranks_above_the_first():
     first = fact("treasurer = mo from the allotment committee", "2026-01-10")
     assert same_subject(first, fact("new treasurer there = aunty kiran", "2026-04-01"))
     assert not same_subject(first, fact("secretary = aunty kiran", "2026-04-01"))
+
+
+def scored(mid: str, score: float, corpus: str = "memory") -> SearchHit:
+    return SearchHit(id=mid, corpus=corpus, namespace="ns", text=mid, score=score)
+
+
+def test_between_near_tied_memories_the_later_stated_ranks_first():
+    hits = [scored("kiln 1240", 1.0), scored("doc", 0.995, corpus="document"), scored("kiln 1260", 0.99)]
+    at = {"kiln 1240": "2026-02-01", "kiln 1260": "2026-03-09"}
+    assert [h.id for h in later_near_ties(hits, at)] == ["kiln 1260", "kiln 1240", "doc"]
+    # a chain of near ties ends with the latest on top
+    chain = [scored("v1", 1.0), scored("v2", 0.99), scored("v3", 0.985)]
+    when = {"v1": "2026-01-01", "v2": "2026-02-01", "v3": "2026-03-01"}
+    assert [h.id for h in later_near_ties(chain, when)] == ["v3", "v2", "v1"]
+
+
+def test_a_clear_score_gap_or_an_earlier_statement_keeps_the_order():
+    at = {"allergy": "2026-01-05", "lunch": "2026-04-20"}
+    clear = [scored("allergy", 1.0), scored("lunch", 0.9)]
+    assert [h.id for h in later_near_ties(clear, at)] == ["allergy", "lunch"]
+    earlier_below = [scored("lunch", 1.0), scored("allergy", 0.999)]
+    assert [h.id for h in later_near_ties(earlier_below, at)] == ["lunch", "allergy"]
+    messages = [scored("m1", 1.0, corpus="message"), scored("m2", 0.999, corpus="message")]
+    assert [h.id for h in later_near_ties(messages, {"m1": "2026-01-01", "m2": "2026-02-01"})] == ["m1", "m2"]

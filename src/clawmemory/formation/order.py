@@ -13,6 +13,9 @@ it: the later one gives a value of a kind the earlier gives that the earlier doe
 later one speaks to, or the later one, worded as a change, asserts what the earlier took back
 ("tabs not spaces" / "prettier defaults now, so spaces"). Shared words alone name an entity, not a subject: "my partner Dev" and
 "Dev starts on June 22", or the billing service's port and its owner.
+
+Before that, a recency prior on near ties (``later_near_ties``): of two memory hits the search
+scores within ``NEAR_TIE`` of each other, the later-stated ranks first, about the same subject or not.
 """
 
 from __future__ import annotations
@@ -213,6 +216,35 @@ def later_first(hits: Sequence[SearchHit], facts: Mapping[str, Stated]) -> list[
                     and (fact := facts.get(out[j].id)) is not None
                     and fact.at > first.at
                     and same_subject(first, fact)
+                ),
+                None,
+            )
+            if j is not None:
+                out.insert(i, out.pop(j))
+                continue
+        i += 1
+    return out
+
+
+NEAR_TIE = 0.02  # a relative score gap the search cannot tell apart (chosen on tune..fresh5, round 9b)
+
+
+def later_near_ties(hits: Sequence[SearchHit], at: Mapping[str, str], margin: float | None = None) -> list[SearchHit]:
+    """``hits`` with each memory hit stated later (``at``: when each memory hit was stated) than a
+    better-ranked memory hit scored within ``margin`` (default ``NEAR_TIE``) of it (relative) moved to just above it,
+    repeatedly: between two answers the search scores alike, the later one is the current one
+    (a recency prior on near ties only; every clear ranking stands)."""
+    near = 1 - (NEAR_TIE if margin is None else margin)
+    out = list(hits)
+    i = 0
+    while i < len(out):
+        a = out[i]
+        if a.corpus == "memory" and a.id in at and a.score > 0:
+            j = next(
+                (
+                    j
+                    for j in range(i + 1, len(out))
+                    if out[j].corpus == "memory" and at.get(out[j].id, "") > at[a.id] and out[j].score >= a.score * near
                 ),
                 None,
             )

@@ -28,7 +28,7 @@ from ..store.records import now_iso
 from . import claims, rows, schema  # noqa: F401  (schema registers the validity migration)
 from .classifier import Classifier, Item, Utterance, joined, said_before, topic, unshout
 from .llm_extractor import LLMExtractor
-from .order import later_first, may_move, stated
+from .order import later_first, later_near_ties, may_move, stated
 from .reconcile import ACTIONS, Candidate, Decision, Neighbour, Similarity, decide, slot_valued
 from .worker import SessionQueue
 
@@ -374,10 +374,12 @@ class Formation:
         return out, kept
 
     def order(self, hits: list[SearchHit], memories: Mapping[str, Memory]) -> list[SearchHit]:
-        """``hits`` with the revision of a memory hit (``revised_by``) moved above it, and a memory stated
-        later than a better-ranked one about the same subject moved above it (:mod:`.order`); ``memories``
-        are the memory hits' rows, and validity (``current``) must have filled ``valid_from``."""
-        hits = self._revisions(hits)
+        """``hits`` with a memory stated later than a better-ranked one scored alike moved above it, the
+        revision of a memory hit (``revised_by``) moved above it, and a memory stated later than a
+        better-ranked one about the same subject moved above it (:mod:`.order`); ``memories`` are the
+        memory hits' rows, and validity (``current``) must have filled ``valid_from``."""
+        at = {h.id: h.extra.get("valid_from") or h.created_at or "" for h in hits if h.corpus == "memory"}
+        hits = self._revisions(later_near_ties(hits, at))
         said = [h for h in hits if h.corpus == "memory"]
         if not may_move([(h.kind or "note", h.text) for h in said]):
             return hits
