@@ -20,7 +20,7 @@ scores within ``NEAR_TIE`` of each other, the later-stated ranks first, about th
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -203,27 +203,19 @@ def later_first(hits: Sequence[SearchHit], facts: Mapping[str, Stated]) -> list[
     """``hits`` with each memory hit stated later than a better-ranked memory hit about the same
     subject moved to just above it (repeatedly: a chain of changes ends with the latest on top).
     ``facts`` holds the memory hits to order; other hits keep their places relative to each other."""
-    out = list(hits)
-    i = 0
-    while i < len(out):
-        first = facts.get(out[i].id) if out[i].corpus == "memory" else None
-        if first is not None:
-            j = next(
-                (
-                    j
-                    for j in range(i + 1, len(out))
-                    if out[j].corpus == "memory"
-                    and (fact := facts.get(out[j].id)) is not None
-                    and fact.at > first.at
-                    and same_subject(first, fact)
-                ),
-                None,
-            )
-            if j is not None:
-                out.insert(i, out.pop(j))
-                continue
-        i += 1
-    return out
+
+    def later_same_subject(a: SearchHit, b: SearchHit) -> bool:
+        first, fact = facts.get(a.id), facts.get(b.id)
+        return (
+            first is not None
+            and fact is not None
+            and b.corpus == "memory"
+            and a.corpus == "memory"
+            and fact.at > first.at
+            and same_subject(first, fact)
+        )
+
+    return _pull_above(hits, later_same_subject)
 
 
 NEAR_TIE = 0.02  # a relative score gap the search cannot tell apart (chosen on tune..fresh5, round 9b)
@@ -235,21 +227,29 @@ def later_near_ties(hits: Sequence[SearchHit], at: Mapping[str, str], margin: fl
     repeatedly: between two answers the search scores alike, the later one is the current one
     (a recency prior on near ties only; every clear ranking stands)."""
     near = 1 - (NEAR_TIE if margin is None else margin)
+
+    def near_and_later(a: SearchHit, b: SearchHit) -> bool:
+        return (
+            a.corpus == "memory"
+            and a.id in at
+            and a.score > 0
+            and b.corpus == "memory"
+            and at.get(b.id, "") > at[a.id]
+            and b.score >= a.score * near
+        )
+
+    return _pull_above(hits, near_and_later)
+
+
+def _pull_above(hits: Sequence[SearchHit], before: Callable[[SearchHit, SearchHit], bool]) -> list[SearchHit]:
+    """``hits`` with, from the top down, the first lower hit ``b`` for which ``before(a, b)`` holds moved
+    to just above ``a``, and ``a``'s place checked again (so a chain ends with its last link on top)."""
     out = list(hits)
     i = 0
     while i < len(out):
-        a = out[i]
-        if a.corpus == "memory" and a.id in at and a.score > 0:
-            j = next(
-                (
-                    j
-                    for j in range(i + 1, len(out))
-                    if out[j].corpus == "memory" and at.get(out[j].id, "") > at[a.id] and out[j].score >= a.score * near
-                ),
-                None,
-            )
-            if j is not None:
-                out.insert(i, out.pop(j))
-                continue
+        j = next((j for j in range(i + 1, len(out)) if before(out[i], out[j])), None)
+        if j is not None:
+            out.insert(i, out.pop(j))
+            continue
         i += 1
     return out
