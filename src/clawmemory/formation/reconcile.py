@@ -175,7 +175,8 @@ def _revises(c: Candidate, claim: Claim, may: Sequence[Neighbour]) -> Neighbour 
     or slot word they share ("Haruka changed my slots, now it's Mondays" / "tutor Haruka, Tuesdays") or
     of a measure they give ("dropping back to 30 hrs" / "contract's going up to 34.5 hrs").
     A guess, like the terse value's antecedent: it is indexed with the candidate (so "worktop" finds the
-    laminate), linked to it and read by the recall order, never used to supersede. None when none."""
+    laminate) and read by the recall order, never linked (tried: linking these guesses cost key@1) nor used to
+    supersede. None when none."""
     if c.role != "user" or not (claim.change or claim.denied):
         return None
     for m in may:

@@ -39,5 +39,5 @@ def m001_memory_validity(db: sqlite3.Connection) -> None:
 @register("formation")
 def m002_revised_by(db: sqlite3.Connection) -> None:
     # revised_by: a later memory that gives another value for the same slot, linked below the bar for
-    # superseding (the older stays in recall; recall brings the newer in and ranks it above it).
+    # superseding (the older stays in recall; where a search returns both, the newer ranks above it).
     db.execute("ALTER TABLE memories ADD COLUMN revised_by TEXT")

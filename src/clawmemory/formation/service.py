@@ -28,7 +28,7 @@ from ..store.records import now_iso
 from . import claims, rows, schema  # noqa: F401  (schema registers the validity migration)
 from .classifier import Classifier, Item, Utterance, joined, said_before, topic, unshout
 from .llm_extractor import LLMExtractor
-from .order import later_first, later_near_ties, may_move, stated
+from .order import later_first, later_near_ties, may_move, revisions_first, stated
 from .reconcile import ACTIONS, Candidate, Decision, Neighbour, Similarity, decide, slot_valued
 from .worker import SessionQueue
 
@@ -379,7 +379,7 @@ class Formation:
         better-ranked one about the same subject moved above it (:mod:`.order`); ``memories`` are the
         memory hits' rows, and validity (``current``) must have filled ``valid_from``."""
         at = {h.id: h.extra.get("valid_from") or h.created_at or "" for h in hits if h.corpus == "memory"}
-        hits = self._revisions(later_near_ties(hits, at))
+        hits = revisions_first(later_near_ties(hits, at))
         said = [h for h in hits if h.corpus == "memory"]
         if not may_move([(h.kind or "note", h.text) for h in said]):
             return hits
@@ -394,24 +394,6 @@ class Formation:
                 formation.get("context") or "",
             )
         return later_first(hits, facts)  # a revision is later than what it revises: it stays above it
-
-    @staticmethod
-    def _revisions(hits: list[SearchHit]) -> list[SearchHit]:
-        """``hits`` with each memory hit's revision (``revised_by``), where the search returned it below the
-        hit, moved just above it. Only what the search returned moves: a revision is linked to a whole memory,
-        and a query about another part of it is no query about the revision (tried: bringing in revisions the
-        search did not return cost ordinary retrieval, key@1 -5 to -8 on fresh3..fresh5, and fixed no stale
-        value there)."""
-        out = list(hits)
-        for h in hits:
-            target = h.extra.get("revised_by") if h.corpus == "memory" else None
-            if not target:
-                continue
-            at = next(i for i, x in enumerate(out) if x is h)
-            there = next((i for i, x in enumerate(out) if x.id == target and x.corpus == "memory"), None)
-            if there is not None and there > at:
-                out.insert(at, out.pop(there))
-        return out
 
     def predecessors(self, hits: Sequence[SearchHit]) -> list[SearchHit]:
         """The memories the memory hits superseded, marked, to list after their successors."""
