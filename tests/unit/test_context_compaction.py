@@ -305,15 +305,18 @@ def test_the_q_and_a_log_keeps_the_question_of_a_long_message():
     assert log[1].startswith("User asked: Is 3 enough? →")  # a short message is logged whole
 
 
-def test_a_header_that_says_more_than_it_announces_is_kept():
+def test_a_header_or_title_that_says_more_than_it_announces_is_kept():
     text = _text(
         _said(
             ("the caretaker (Bogdan) asked for:\n```\nquiet_hours: 22-07\n```", "Noted."),
             ("Updated plan:\n- paint the hall on 3 May\n- tiles on 9 May", "Got it."),
+            ("Subject: Boiler service moved to Thursday\n\nThe engineer rang.", "Noted."),
+            ("## Notes\nThe engineer needs the loft key.", "OK."),
         )
     )
     assert "the caretaker (Bogdan) asked for:" in text and "quiet_hours: 22-07" in text
     assert "Updated plan" not in text and "paint the hall on 3 May" in text
+    assert "Subject: Boiler service moved to Thursday" in text and "## Notes" not in text
 
 
 def test_the_lines_of_a_short_paste_that_state_something_are_kept():

@@ -705,7 +705,9 @@ class Classifier:
             sentence = unit.sentence
             if _TITLE_LINE.match(sentence):
                 heading = sentence.lower()
-                continue  # a title ("## [planning] 2026-04-02", "Subject: Plan change"): what follows says it
+                # a title ("## [planning] 2026-04-02", "Subject: Plan change"): what follows says it
+                out += self._says_more(sentence, turn, unit, heard, accepted) if residual else []
+                continue
             if _ANNOUNCE.match(sentence.lower()) and n < len(parts) - 1:
                 continue  # "Two further matters.": what follows says them
             if (
@@ -722,11 +724,8 @@ class Classifier:
                 and not _VALUE.search(sentence)
                 and (n < len(parts) - 1 or _opens(turn.text, sentence) and not is_specific(sentence))
             ):
-                # a header announcing a list or a block ("Updated plan:"); compaction keeps one that says
-                # more than that ("Pi-hole kept falling over, so … switched to adguard home:")
-                if residual and len(content_words(sentence)) >= 3:
-                    left = self._residual(sentence, turn, unit.asked, heard, first=unit.first, accepted=accepted)
-                    out += [left] if left else []
+                # a header announcing a list or a block ("Updated plan:")
+                out += self._says_more(sentence, turn, unit, heard, accepted) if residual else []
                 continue
             if turn.role == "user":
                 found = self._user_clauses(sentence, turn, unit.asked, names, first=unit.first, alone=unit.alone)
@@ -785,6 +784,15 @@ class Classifier:
                     if not content_words(line) <= prose
                 ]
         return out
+
+    def _says_more(self, line: str, turn: Utterance, unit: _Unit, heard: set[str], accepted: bool) -> list[Item]:
+        """A title or a header that says more than it announces, as a residual line for compaction: three
+        or more content words besides its marker ("the gym owner (Kasia) wants:", "Subject: Boiler
+        service moved to Thursday"); [] for one that only announces ("Updated plan:", "## Notes")."""
+        if len(content_words(_TITLE_LINE.sub("", line))) < 3:
+            return []
+        left = self._residual(line, turn, unit.asked, heard, first=unit.first, accepted=accepted)
+        return [left] if left else []
 
     @staticmethod
     def _units(turn: Utterance, prev: Utterance | None) -> list[_Unit]:
