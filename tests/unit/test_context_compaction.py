@@ -333,3 +333,12 @@ def test_a_yes_accepts_a_proposal_that_only_asks_whether_it_is_right():
     assert f"Agent: {proposal}" in accepted
     asked = _text(_said(("The API is slow at peak.", f"{proposal} Which region?"), ("yes, do that.", "Done.")))
     assert "managed Redis 7 cache" not in asked  # "yes" does not answer "Which region?"
+
+
+def test_compaction_keeps_a_sentence_whole_that_formation_splits_into_clauses():
+    from clawmemory.formation.classifier import Classifier, Utterance
+
+    said = "The kiln fires on Sundays now, and the glaze class moved to 7pm."
+    turns = [Utterance("user", said, 0), Utterance("assistant", "Noted.", 1)]
+    assert len(Classifier().items(turns)) == 2  # formation: two facts, so that one can change alone
+    assert f"User: {said}" in _text(_said((said, "Noted.")))  # compaction: the user's own words, one line

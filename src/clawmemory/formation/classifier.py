@@ -729,6 +729,9 @@ class Classifier:
                 continue
             if turn.role == "user":
                 found = self._user_clauses(sentence, turn, unit.asked, names, first=unit.first, alone=unit.alone)
+                if residual and found and all(i.text in sentence and i.text != sentence for i in found):
+                    # compaction keeps the sentence in its own words, not the clauses formation splits it into
+                    found = [replace(max(found, key=lambda i: i.confidence), text=sentence)]
                 found = [unit.marked(i) for i in found]  # an answer keeps its question's number
             else:
                 found = [item for item in [self._agent(sentence, turn, nxt)] if item]
