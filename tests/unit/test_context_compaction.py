@@ -342,3 +342,10 @@ def test_compaction_keeps_a_sentence_whole_that_formation_splits_into_clauses():
     turns = [Utterance("user", said, 0), Utterance("assistant", "Noted.", 1)]
     assert len(Classifier().items(turns)) == 2  # formation: two facts, so that one can change alone
     assert f"User: {said}" in _text(_said((said, "Noted.")))  # compaction: the user's own words, one line
+
+
+def test_compaction_keeps_what_a_list_enumerates_even_when_no_line_of_it_is_an_item():
+    packing = "Packing list so far:\n- warm jacket for the evenings\n- hiking boots and thick socks\n- sunscreen"
+    text = _text(_said(("off to the Dolomites next month.", "What do you need for the trip?"), (packing, "Noted.")))
+    for line in ("warm jacket for the evenings", "hiking boots and thick socks", "User: sunscreen"):
+        assert line in text, (line, text)

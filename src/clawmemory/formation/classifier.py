@@ -767,7 +767,15 @@ class Classifier:
                 elif sentence in listed and len(content_words(sentence)) >= 3:
                     members.append(sentence)
                 elif residual and (
-                    left := self._residual(sentence, turn, unit.asked, heard, first=unit.first, accepted=accepted)
+                    left := self._residual(
+                        sentence,
+                        turn,
+                        unit.asked,
+                        heard,
+                        first=unit.first,
+                        accepted=accepted,
+                        member=sentence in listed,
+                    )
                 ):
                     out.append(unit.marked(left))
                 continue
@@ -775,6 +783,9 @@ class Classifier:
         if members and sum(1 for item in out if any(item.text in line for line in listed)) >= 2:
             # the other members of a list that enumerates durable items are durable too
             out += [Item("fact", m, turn.role, turn.seq, turn.at, 0.5) for m in members]
+        elif residual:  # compaction keeps what a list enumerates ("- hiking boots and thick socks")
+            left_out = (self._residual(m, turn, prev, heard, first=False, accepted=accepted, member=True) for m in members)
+            out += [item for item in left_out if item]
         if turn.role == "user" and "```" in turn.text:
             prose = set().union(*(content_words(p) for p in parts)) if parts else set()
             settings = [line for _, line in code_lines(turn.text) if not content_words(line) <= prose]
@@ -998,7 +1009,15 @@ class Classifier:
         return None
 
     def _residual(
-        self, s: str, turn: Utterance, prev: Utterance | None, heard: set[str], *, first: bool, accepted: bool
+        self,
+        s: str,
+        turn: Utterance,
+        prev: Utterance | None,
+        heard: set[str],
+        *,
+        first: bool,
+        accepted: bool,
+        member: bool = False,
     ) -> Item | None:
         """A substantive sentence that is no durable item, at :attr:`residual_confidence` (more
         when it names a value). The dialogue decides what is not substantive: a question (its
@@ -1006,7 +1025,7 @@ class Classifier:
         content words repeat the other side's last turn, ``heard``: "Thanks for the table.", but not
         when they are the options of the question it answers, nor when it negates them), and
         a word without a value that answers nothing ("Evening!" before the news, "ever." after a
-        rule). The agent's sentences count when it offers or promises in the first person, or
+        rule) unless it is a ``member`` of the user's list ("- sunscreen"). The agent's sentences count when it offers or promises in the first person, or
         when the user's "yes" accepts them."""
         low = s.lower()
         words = content_words(s)
@@ -1020,7 +1039,7 @@ class Classifier:
             if not words <= content_words(question):
                 return None
         valued = bool(_VALUE.search(s) or _NAME.search(s) or _ACRONYM.search(s))
-        if len(words) <= 1 and not valued and not answers:
+        if len(words) <= 1 and not valued and not answers and not member:
             return None
         if turn.role == "assistant":
             if not (accepted or _OFFER.search(low)):
