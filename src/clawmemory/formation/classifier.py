@@ -784,7 +784,9 @@ class Classifier:
             # the other members of a list that enumerates durable items are durable too
             out += [Item("fact", m, turn.role, turn.seq, turn.at, 0.5) for m in members]
         elif residual:  # compaction keeps what a list enumerates ("- hiking boots and thick socks")
-            left_out = (self._residual(m, turn, prev, heard, first=False, accepted=accepted, member=True) for m in members)
+            left_out = (
+                self._residual(m, turn, prev, heard, first=False, accepted=accepted, member=True) for m in members
+            )
             out += [item for item in left_out if item]
         if turn.role == "user" and "```" in turn.text:
             prose = set().union(*(content_words(p) for p in parts)) if parts else set()
