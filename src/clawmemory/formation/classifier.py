@@ -43,6 +43,8 @@ _SPLIT = re.compile(rf"(?<=[.!?])[\"')\]]*\s+|(?<={_EMOJI})\s+|\n+")
 _ABBREV = re.compile(r"(?:\b(?:vs|approx|incl|cf)|e\.g|i\.e)\.$")
 # a title before a name ("Dr. Ferrer", "Dra. Ferrer", "Ms. Novak") or an initial ("J. Smith") ends no sentence
 _TITLE = re.compile(r"(?:^|[\s(])(?:Dr|Dra|Drs|Mr|Mrs|Ms|Mx|Mme|Mlle|Prof|Sr|Sra|Srta|St|Rev|Fr|Hr|Jr|[A-Z])\.$")
+# the same in lower-case chat ("supervisor is dr. okafor"): a name that follows need not be capitalised
+_TITLE_LOWER = re.compile(r"(?:^|[\s(])(?:dr|dra|drs|mr|mrs|ms|mx|prof)\.$")
 # a day pair or range written with ordinal dots ("6./7.", "13.-14.") or a day before its month ("6. July")
 _DAY_DOTS = re.compile(r"(?:^|[\s(])\d{1,2}\.(?:\s?[/–-]\s?\d{1,2}\.)+$")
 _DAY_DOT = re.compile(r"(?:^|[\s(])\d{1,2}\.$")
@@ -195,6 +197,7 @@ _REQUEST = re.compile(
     r"can you|could you|please (?:send|find|write|explain|confirm)|send me|you find|explain|let me know|lmk|"
     r"what|how|why|where|who|which)\b"
 )
+_NEGATED = re.compile(r"\b(?:no|not|never|nor|neither|none|nothing)\b|n't\b")
 _ACCEPT = re.compile(
     r"^(?:yes|yeah|yep|yup|sure|ok|okay|sounds good|agreed|deal|perfect|great|"
     r"let'?s do (?:it|that)|do it|go ahead|correct|exactly)\b"
@@ -299,6 +302,37 @@ def code_lines(text: str) -> list[tuple[str, str]]:
     return out
 
 
+_COMMENT = re.compile(r"(?:^|\s)(?:#|//)\s*[a-zA-Z]")
+
+
+def pasted_lines(text: str) -> list[str]:
+    """The lines of the short fenced blocks in ``text`` (at most ``_MAX_SETTINGS`` lines; a longer one
+    is a dump) that state something: a value ("51820/udp -> 192.168.50.12") or a comment in words
+    ("image: pihole/pihole:latest # ad blocking for the whole house"). Structure ("services:", "};")
+    and calls are left out. Compaction keeps them below the durable items."""
+    out: list[str] = []
+    for block in _BLOCK.finditer(text):
+        lines = [line.strip() for line in block.group(2).splitlines() if line.strip()]
+        if len(lines) <= _MAX_SETTINGS:
+            out += [line for line in lines if "(" not in line and (_VALUE.search(line) or _COMMENT.search(line))]
+    return out
+
+
+_WH = re.compile(r"^(?:what|which|who|whom|whose|where|when|why|how)\b")
+
+
+def _checks_only(text: str) -> bool:
+    """``text`` asks nothing, or only whether what it says is right: its one question is its last
+    sentence, asks for nothing new (no "which …", no value) and has at most two content words ("OK?",
+    "Sound good?", "Does that work?")."""
+    if "?" not in text:
+        return True
+    last = (sentences(text) or [""])[-1]
+    if text.count("?") != 1 or not last.endswith("?") or _WH.match(last.lower()):
+        return False
+    return len(content_words(last)) <= 2 and not is_specific(last)
+
+
 @dataclass(frozen=True)
 class _Unit:
     """A sentence of a turn, the turn it answers, whether it opens (``first``) or is (``alone``) the
@@ -341,6 +375,13 @@ def _options(text: str) -> list[str]:
         return numbered
     either = _EITHER.search(text)
     return [either.group(1).strip(), either.group(2).strip()] if either else []
+
+
+def _offered(text: str) -> list[str]:
+    """What a turn offers to choose from: its numbered parts, a question among them too ("1. a shared
+    calendar 2. an email digest. Which do you prefer?"), and the two sides of "either A or B"."""
+    either = _EITHER.search(text)
+    return [*_enumerated(text, lines=True)[1], *(either.groups() if either else ())]
 
 
 def _options_in(sentence: str) -> bool:
@@ -438,11 +479,14 @@ def sentences(text: str) -> list[str]:
 
 def _continues(before: str, after: str) -> bool:
     """The dot that ended ``before`` ends no sentence: a title or an initial before a name
-    ("Dra. Ferrer"), a day pair written with ordinal dots ("6./7. is Markus"), a day before its
-    month ("am 6. Juli")."""
+    ("Dra. Ferrer", "dr. okafor"), a day pair written with ordinal dots ("6./7. is Markus"), a day
+    before its month ("am 6. Juli")."""
     head = after.lstrip()
     if _TITLE.search(before):
         return head[:1].isupper()
+    if _TITLE_LOWER.search(before):  # "dr. okafor", not "the dr. she said …"
+        word = re.match(r"[\w']+", head)
+        return word is not None and word.group(0).lower() not in STOP
     if _DAY_DOTS.search(before):  # unless a new sentence starts ("… for 11./12. And Stefan …")
         word = re.match(r"[\w']+", head)
         return not (head[:1].isupper() and word and word.group(0).lower() in STOP)
@@ -594,7 +638,8 @@ class Classifier:
     makes repeats confirmations instead of new items."""
 
     min_words = 2
-    residual_confidence = 0.3  # below every durable item (0.45 and up); 0.4 with a value
+    durable_floor = 0.45  # the least confidence of a durable item
+    residual_confidence = 0.3  # below every durable item; 0.4 with a value
 
     def items(
         self, turns: Sequence[Utterance], seen: Iterable[frozenset[str]] = (), *, residual: bool = False
@@ -603,6 +648,7 @@ class Classifier:
         sentence (see :meth:`_residual`) at a lower confidence: what compaction ranks to fill its
         budget (formation keeps only the durable items)."""
         said: list[frozenset[str]] = list(seen)
+        weak: list[bool] = [False] * len(said)  # said[k] is an open question's or a residual line's words
         out: list[Item] = []
         names: set[str] = set()
         heard: set[str] = set().union(*said)  # what the user said before: a proposal repeating it only checks
@@ -622,9 +668,10 @@ class Classifier:
                     continue
                 if item.role == "assistant" and item.kind == "commitment" and self._echoes(words, said):
                     item = Item(item.kind, item.text, item.role, item.seq, item.at, min(1.0, item.confidence + 0.1))
-                if item.role == "user" and self._repeats(words, said, 0.9):
+                if item.role == "user" and self._repeats(words, self._stated(said, weak, item), 0.9):
                     continue
                 said.append(words)
+                weak.append(item.kind == "question" or item.confidence < self.durable_floor)
                 out.append(item)
         return out
 
@@ -648,8 +695,9 @@ class Classifier:
         self, turn: Utterance, prev: Utterance | None, nxt: Utterance | None, names: set[str], residual: bool = False
     ) -> list[Item]:
         low = turn.text.lower()
-        # a "yes" to a turn without a question accepts what it proposes
-        accepted = nxt is not None and "?" not in turn.text and bool(_ACCEPT.search(nxt.text.strip().lower()))
+        # a "yes" to a turn that asks nothing, or only whether it is right ("… Postgres 15 instance. OK?"),
+        # accepts what it proposes
+        accepted = nxt is not None and bool(_ACCEPT.search(nxt.text.strip().lower())) and _checks_only(turn.text)
         if turn.role == "assistant" and not any(t in low for t in _AGENT_TRIGGER):
             if not (residual and (accepted or _OFFER.search(low))):
                 return []  # the agent's sentences count only as commitments or accepted proposals
@@ -664,7 +712,9 @@ class Classifier:
             sentence = unit.sentence
             if _TITLE_LINE.match(sentence):
                 heading = sentence.lower()
-                continue  # a title ("## [planning] 2026-04-02", "Subject: Plan change"): what follows says it
+                # a title ("## [planning] 2026-04-02", "Subject: Plan change"): what follows says it
+                out += self._says_more(sentence, turn, unit, heard, accepted) if residual else []
+                continue
             if _ANNOUNCE.match(sentence.lower()) and n < len(parts) - 1:
                 continue  # "Two further matters.": what follows says them
             if (
@@ -681,9 +731,14 @@ class Classifier:
                 and not _VALUE.search(sentence)
                 and (n < len(parts) - 1 or _opens(turn.text, sentence) and not is_specific(sentence))
             ):
-                continue  # a header announcing a list or a block ("Updated plan:")
+                # a header announcing a list or a block ("Updated plan:")
+                out += self._says_more(sentence, turn, unit, heard, accepted) if residual else []
+                continue
             if turn.role == "user":
                 found = self._user_clauses(sentence, turn, unit.asked, names, first=unit.first, alone=unit.alone)
+                if residual and found and all(i.text in sentence and i.text != sentence for i in found):
+                    # compaction keeps the sentence in its own words, not the clauses formation splits it into
+                    found = [replace(max(found, key=lambda i: i.confidence), text=sentence)]
                 found = [unit.marked(i) for i in found]  # an answer keeps its question's number
             else:
                 found = [item for item in [self._agent(sentence, turn, nxt)] if item]
@@ -719,7 +774,15 @@ class Classifier:
                 elif sentence in listed and len(content_words(sentence)) >= 3:
                     members.append(sentence)
                 elif residual and (
-                    left := self._residual(sentence, turn, unit.asked, heard, first=unit.first, accepted=accepted)
+                    left := self._residual(
+                        sentence,
+                        turn,
+                        unit.asked,
+                        heard,
+                        first=unit.first,
+                        accepted=accepted,
+                        member=sentence in listed,
+                    )
                 ):
                     out.append(unit.marked(left))
                 continue
@@ -727,14 +790,32 @@ class Classifier:
         if members and sum(1 for item in out if any(item.text in line for line in listed)) >= 2:
             # the other members of a list that enumerates durable items are durable too
             out += [Item("fact", m, turn.role, turn.seq, turn.at, 0.5) for m in members]
-        if turn.role == "user":
+        elif residual:  # compaction keeps what a list enumerates ("- hiking boots and thick socks")
+            left_out = (
+                self._residual(m, turn, prev, heard, first=False, accepted=accepted, member=True) for m in members
+            )
+            out += [item for item in left_out if item]
+        if turn.role == "user" and "```" in turn.text:
             prose = set().union(*(content_words(p) for p in parts)) if parts else set()
-            out += [
-                Item("fact", line, turn.role, turn.seq, turn.at, 0.6)
-                for _, line in code_lines(turn.text)
-                if not content_words(line) <= prose  # the prose says it already
-            ]
+            settings = [line for _, line in code_lines(turn.text) if not content_words(line) <= prose]
+            out += [Item("fact", line, turn.role, turn.seq, turn.at, 0.6) for line in settings]
+            if residual:  # the rest of a short paste that states something ("51820/udp -> 192.168.50.12")
+                prose |= set().union(*(content_words(line) for line in settings))
+                out += [
+                    Item("fact", line, turn.role, turn.seq, turn.at, self.residual_confidence)
+                    for line in pasted_lines(turn.text)
+                    if not content_words(line) <= prose
+                ]
         return out
+
+    def _says_more(self, line: str, turn: Utterance, unit: _Unit, heard: set[str], accepted: bool) -> list[Item]:
+        """A title or a header that says more than it announces, as a residual line for compaction: three
+        or more content words besides its marker ("the gym owner (Kasia) wants:", "Subject: Boiler
+        service moved to Thursday"); [] for one that only announces ("Updated plan:", "## Notes")."""
+        if len(content_words(_TITLE_LINE.sub("", line))) < 3:
+            return []
+        left = self._residual(line, turn, unit.asked, heard, first=unit.first, accepted=accepted)
+        return [left] if left else []
 
     @staticmethod
     def _units(turn: Utterance, prev: Utterance | None) -> list[_Unit]:
@@ -937,22 +1018,39 @@ class Classifier:
         return None
 
     def _residual(
-        self, s: str, turn: Utterance, prev: Utterance | None, heard: set[str], *, first: bool, accepted: bool
+        self,
+        s: str,
+        turn: Utterance,
+        prev: Utterance | None,
+        heard: set[str],
+        *,
+        first: bool,
+        accepted: bool,
+        member: bool = False,
     ) -> Item | None:
         """A substantive sentence that is no durable item, at :attr:`residual_confidence` (more
         when it names a value). The dialogue decides what is not substantive: a question (its
         answer is what counts), a sentence with no content word, an acknowledgement (all its
-        content words repeat the other side's last turn, ``heard``: "Thanks for the table."), and
+        content words repeat the other side's last turn, ``heard``: "Thanks for the table.", but not
+        when they name an option of the question it answers, nor when it negates them), and
         a word without a value that answers nothing ("Evening!" before the news, "ever." after a
-        rule). The agent's sentences count when it offers or promises in the first person, or
+        rule) unless it is a ``member`` of the user's list ("- sunscreen"). The agent's sentences count when it offers or promises in the first person, or
         when the user's "yes" accepts them."""
         low = s.lower()
         words = content_words(s)
-        if s.rstrip().endswith("?") or not words or (heard and words <= heard):
+        if s.rstrip().endswith("?") or not words:
             return None
-        valued = bool(_VALUE.search(s) or _NAME.search(s) or _ACRONYM.search(s))
         answers = first and prev is not None and prev.text.rstrip().endswith("?")
-        if len(words) <= 1 and not valued and not answers:
+        if heard and words <= heard and not _NEGATED.search(low):
+            # a repeat acknowledges, unless it picks from the question it answers ("logical not streaming"
+            # to "Is it streaming replication or logical?") or from the options it offers ("email digest" to
+            # "1. a shared calendar 2. an email digest. Which do you prefer?"), or turns down what was said
+            # ("then no Sunday")
+            picks = [(sentences(prev.text) or [""])[-1], *_offered(prev.text)] if answers and prev is not None else []
+            if not any(words <= content_words(option) for option in picks):
+                return None
+        valued = bool(_VALUE.search(s) or _NAME.search(s) or _ACRONYM.search(s))
+        if len(words) <= 1 and not valued and not answers and not member:
             return None
         if turn.role == "assistant":
             if not (accepted or _OFFER.search(low)):
@@ -980,6 +1078,16 @@ class Classifier:
             if w.lower() not in STOP and w.lower() not in ("need", "want", "anything", "else", "any", "there")
         ]
         return " ".join(words[-4:]).strip()
+
+    @staticmethod
+    def _stated(said: Sequence[frozenset[str]], weak: Sequence[bool], item: Item) -> Sequence[frozenset[str]]:
+        """What ``item`` would repeat: everything said; for a statement only what was stated as a durable
+        item, not an open question, which it answers ("we shall run it in three schools" after "not yet
+        decided whether … two schools or three"), nor a residual line, which it takes a position on
+        ("Okay then no Sunday." after the agent's "… may not open on Sunday")."""
+        if item.kind == "question":
+            return said
+        return [words for words, low in zip(said[-40:], weak[-40:], strict=True) if not low]
 
     @staticmethod
     def _repeats(words: frozenset[str], said: Sequence[frozenset[str]], share: float = 0.7) -> bool:
