@@ -166,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--split", nargs="+", choices=STUDIED, default=list(STUDIED))
     ap.add_argument("--l2", type=float, default=1.0)
-    ap.add_argument("--precision", type=float, default=0.8, help="held-out precision the threshold must reach")
+    ap.add_argument("--precision", type=float, default=0.85, help="held-out precision the threshold must reach")
     ap.add_argument("--out", default=str(judge.WEIGHTS), help="where to write the weights (JSON)")
     ap.add_argument("--drop", nargs="*", default=[], choices=judge.FEATURES, help="ablation: features left out")
     args = ap.parse_args(argv)
