@@ -15,7 +15,9 @@ A pair is positive when a planted update chain leads from the earlier item to th
 Model: L2-regularised logistic regression over standardised :data:`~clawmemory.formation.judge.FEATURES`
 (Newton's method, deterministic). Held-out figures: leave one split out (train on the others, score the
 one left out), pooled; the threshold is the lowest at which the pooled held-out precision is at least
-``--precision``. The shipped weights are then fitted on every split named.
+``--precision``. The shipped weights are then fitted on every split named. The pairs come from the offline classifier,
+so a classifier change changes them: ``provenance.code`` is the commit whose code the weights were fitted
+with (rerun this script on that commit to get them byte for byte).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -222,6 +225,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "script": "scripts/train_update_judge.py",
             "splits": args.split,
             "data_sha256": digest,
+            "code": subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip(),
             "pairs": int(len(y_all)),
             "revisions": int(y_all.sum()),
             "l2": args.l2,
