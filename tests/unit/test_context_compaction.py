@@ -252,3 +252,81 @@ def test_a_long_sentence_is_kept_whole_over_several_lines():
     assert "a little under £900 a year" in lines[-1]  # the clause at the end is kept, not cut off
     dictated = "so the plan is " + " ".join(["we walk the dog then"] * 20) + " and the vet is on the 9th"
     assert "the vet is on the 9th" in _lines(Item("fact", dictated, "user", 0, None, 0.5))[-1]
+
+
+def _text(raw) -> str:
+    return " ".join(summary.render(OfflineSummarizer().summarize(parse_messages(raw))).split())
+
+
+def test_a_reply_that_picks_an_option_or_turns_one_down_is_no_acknowledgement():
+    text = _text(
+        _said(
+            ("moving the wiki this week.", "Hosting: managed cloud or self-hosted?"),
+            ("self-hosted.", "Cafés here may not open on Sunday unless they are in a tourist zone."),
+            ("Fine. then no Sunday.", "Here is the checklist for the move."),
+            ("Thanks for the checklist.", "You're welcome."),
+        )
+    )
+    assert "self-hosted." in text.split("Key facts", 1)[-1]  # an option of the question it answers
+    assert "then no Sunday." in text  # turns down what the agent said
+    assert "Thanks for the checklist" not in text  # only repeats the agent: an acknowledgement
+
+
+def test_a_statement_is_no_repeat_of_a_line_the_summary_keeps_only_as_context():
+    # the agent's lines, accepted by "okay", are residual context: the user's "no Sundays" still counts
+    text = _text(_said(("Shop hours again.", "Shops here must close on Sundays."), ("okay then no Sundays", "Noted.")))
+    assert "okay then no Sundays" in text and "Agent: Shops here must close on Sundays." in text
+
+
+def test_a_dictated_run_on_is_cut_where_a_clause_starts():
+    from clawmemory.context.extractive import MAX_ITEM, _lines
+    from clawmemory.formation.classifier import Item
+
+    said = "and the follow-up is in six weeks on the third of may"
+    head = "so the appointment went fine the nurse took bloods " * 6
+    dictated = head[:270].rsplit(" ", 1)[0] + " " + said + " and i need to fast before it"
+    assert dictated.index(said) < MAX_ITEM < dictated.index(said) + len(said)  # a cut at the limit splits it
+    lines = _lines(Item("fact", dictated, "user", 0, None, 0.7))
+    assert len(lines) == 2 and any(said in line for line in lines), lines
+    assert all(len(line) <= MAX_ITEM + len("User: … ") for line in lines)
+
+
+def test_the_q_and_a_log_keeps_the_question_of_a_long_message():
+    long = (
+        "Right, the field plan: Mateo takes the cores on the north slope, I take the lab work and the stats, "
+        "and the interim report goes out without the third site. Do we keep four cores per plot, or pool "
+        "them to two to save on sequencing?"
+    )
+    sections = OfflineSummarizer().summarize(
+        parse_messages(_said((long, "Keep them separate if the budget allows."), ("Is 3 enough?", "Yes.")))
+    )
+    log = sections["qa_log"]
+    assert "Do we keep four cores per plot, or pool them to two to save on sequencing?" in log[0], log
+    assert log[1].startswith("User asked: Is 3 enough? →")  # a short message is logged whole
+
+
+def test_a_header_that_says_more_than_it_announces_is_kept():
+    text = _text(
+        _said(
+            ("the caretaker (Bogdan) asked for:\n```\nquiet_hours: 22-07\n```", "Noted."),
+            ("Updated plan:\n- paint the hall on 3 May\n- tiles on 9 May", "Got it."),
+        )
+    )
+    assert "the caretaker (Bogdan) asked for:" in text and "quiet_hours: 22-07" in text
+    assert "Updated plan" not in text and "paint the hall on 3 May" in text
+
+
+def test_the_lines_of_a_short_paste_that_state_something_are_kept():
+    text = _text(
+        _said(("Router forwards:\n```\n8080/tcp -> 10.0.0.5   # grafana\n25565/tcp -> 10.0.0.9\nlan:\n```", "OK."))
+    )
+    assert "8080/tcp -> 10.0.0.5 # grafana" in text and "25565/tcp -> 10.0.0.9" in text
+    assert "User: lan:" not in text
+
+
+def test_a_yes_accepts_a_proposal_that_only_asks_whether_it_is_right():
+    proposal = "Then a managed Redis 7 cache in front of the API rather than the in-process one."
+    accepted = _text(_said(("The API is slow at peak.", f"{proposal} OK?"), ("yes, do that.", "Done.")))
+    assert f"Agent: {proposal}" in accepted
+    asked = _text(_said(("The API is slow at peak.", f"{proposal} Which region?"), ("yes, do that.", "Done.")))
+    assert "managed Redis 7 cache" not in asked  # "yes" does not answer "Which region?"

@@ -491,3 +491,34 @@ def test_a_shouted_line_is_read_in_lower_case_and_code_in_capitals_stays():
     env = "LOG_LEVEL=DEBUG\nMAX_CONNECTIONS=50\nREGION=EU_WEST"
     assert unshout(env) == env
     assert unshout("```\nSELECT NAME FROM USERS WHERE ID = 4\n```") == "```\nSELECT NAME FROM USERS WHERE ID = 4\n```"
+
+
+def test_a_statement_that_settles_an_open_question_is_no_repeat_of_it():
+    items = _items(
+        ("user", "We have not decided whether the choir tours in two cities or three."),
+        ("assistant", "Noted."),
+        ("user", "The choir tours in three cities."),
+        ("assistant", "Great."),
+        ("user", "The choir tours in three cities."),  # said again: a repeat
+    )
+    assert [(i.seq, i.kind) for i in items] == [(0, "question"), (2, "fact")], items
+
+
+def test_a_title_in_lower_case_chat_ends_no_sentence():
+    assert sentences("thesis due in june, supervisor is dr. okafor. she's great") == [
+        "thesis due in june, supervisor is dr. okafor.",
+        "she's great",
+    ]
+    assert sentences("went to the dr. she said rest") == ["went to the dr.", "she said rest"]
+
+
+def test_pasted_lines_are_the_lines_of_a_short_block_that_state_something():
+    from clawmemory.formation.classifier import pasted_lines
+
+    block = (
+        '```yaml\nservices:\n  dns:\n    image: pihole/pihole:latest # ad blocking\n    ports:\n      - "53:53"\n```'
+    )
+    assert pasted_lines(block) == ["image: pihole/pihole:latest # ad blocking", '- "53:53"']
+    assert pasted_lines("```\nrun(1)\n};\n```") == []  # a call, structure
+    dump = "```\n" + "\n".join(f"row {n}" for n in range(13)) + "\n```"
+    assert pasted_lines(dump) == []  # more than a short paste

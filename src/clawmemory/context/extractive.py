@@ -15,10 +15,9 @@ first (ties: the later line): :data:`SHARE` of the tokens summarised, at least
 from __future__ import annotations
 
 import re
-import textwrap
 from collections.abc import Sequence
 
-from ..formation.classifier import Classifier, Item, Utterance
+from ..formation.classifier import Classifier, Item, Utterance, sentences
 from . import summary
 from .messages import Msg, one_line, query_text
 from .tokens import TokenEstimator
@@ -46,6 +45,9 @@ SHARE = 0.3  # of the summarised tokens, the most the classified lines take
 FLOOR = 1_000  # tokens the classified lines may always take
 MAX_ITEM = 300
 _CLAUSE_BREAK = re.compile(r"(?<=[,;:])\s+")
+# where a clause of unpunctuated dictation starts: before a conjunction ("… the original dose and the next review …")
+_CLAUSE_START = re.compile(r"\s+(?=(?:and|but|so|because|then|oh|also|plus|or|which|when|while|since|until)\b)")
+ASKED = 160  # characters of a user's message the Q&A log keeps whole
 _SENTENCE = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n+")
 
 
@@ -89,8 +91,33 @@ def _lines(item: Item) -> list[str]:
         if chunks and len(chunks[-1]) + 1 + len(clause) <= MAX_ITEM:
             chunks[-1] = f"{chunks[-1]} {clause}"
         else:
-            chunks += textwrap.wrap(clause, MAX_ITEM, break_long_words=False) or [clause]
+            chunks += _wrap(clause)
     return [f"{item.who()}: {'… ' if n else ''}{one_line(c, MAX_ITEM)}" for n, c in enumerate(chunks)]
+
+
+def _wrap(clause: str) -> list[str]:
+    """``clause`` in pieces of at most :data:`MAX_ITEM` characters, each cut where a clause of its own
+    starts (before "and", "so", "because" …) when one starts in the second two thirds of the piece,
+    else at a word: a cut anywhere split "the next review is in three months" of a dictated message
+    across two lines."""
+    out: list[str] = []
+    while len(clause) > MAX_ITEM:
+        starts = [m.start() for m in _CLAUSE_START.finditer(clause, MAX_ITEM // 3, MAX_ITEM + 1)]
+        at = starts[-1] if starts else clause.rfind(" ", 0, MAX_ITEM + 1)
+        if at <= 0:
+            break
+        out.append(clause[:at])
+        clause = clause[at:].lstrip()
+    return [*out, clause]
+
+
+def asked(words: str) -> str:
+    """A user's question for the Q&A log: the message itself when short, else its questions (the
+    first characters of a long message lost "…, or pool to 3 to save sequencing cost?" at its end)."""
+    if len(words) <= ASKED or "?" not in words:
+        return one_line(words, ASKED)
+    questions = [one_line(s, MAX_ITEM) for s in sentences(words) if s.rstrip().endswith("?")]
+    return " … ".join(questions) or one_line(words, ASKED)
 
 
 class OfflineSummarizer:
@@ -127,7 +154,7 @@ class OfflineSummarizer:
                     self._unanswered(out, pending_q)
                 words = query_text(msg)
                 if words:
-                    pending_q = (one_line(words, 160), "?" in words)
+                    pending_q = (asked(words), "?" in words)
                     turns.append(Utterance("user", words, i))
                     if EMOTION.search(words):
                         out["emotional_context"] += [

@@ -43,6 +43,8 @@ _SPLIT = re.compile(rf"(?<=[.!?])[\"')\]]*\s+|(?<={_EMOJI})\s+|\n+")
 _ABBREV = re.compile(r"(?:\b(?:vs|approx|incl|cf)|e\.g|i\.e)\.$")
 # a title before a name ("Dr. Ferrer", "Dra. Ferrer", "Ms. Novak") or an initial ("J. Smith") ends no sentence
 _TITLE = re.compile(r"(?:^|[\s(])(?:Dr|Dra|Drs|Mr|Mrs|Ms|Mx|Mme|Mlle|Prof|Sr|Sra|Srta|St|Rev|Fr|Hr|Jr|[A-Z])\.$")
+# the same in lower-case chat ("supervisor is dr. okafor"): a name that follows need not be capitalised
+_TITLE_LOWER = re.compile(r"(?:^|[\s(])(?:dr|dra|drs|mr|mrs|ms|mx|prof)\.$")
 # a day pair or range written with ordinal dots ("6./7.", "13.-14.") or a day before its month ("6. July")
 _DAY_DOTS = re.compile(r"(?:^|[\s(])\d{1,2}\.(?:\s?[/–-]\s?\d{1,2}\.)+$")
 _DAY_DOT = re.compile(r"(?:^|[\s(])\d{1,2}\.$")
@@ -195,6 +197,7 @@ _REQUEST = re.compile(
     r"can you|could you|please (?:send|find|write|explain|confirm)|send me|you find|explain|let me know|lmk|"
     r"what|how|why|where|who|which)\b"
 )
+_NEGATED = re.compile(r"\b(?:no|not|never|nor|neither|none|nothing)\b|n't\b")
 _ACCEPT = re.compile(
     r"^(?:yes|yeah|yep|yup|sure|ok|okay|sounds good|agreed|deal|perfect|great|"
     r"let'?s do (?:it|that)|do it|go ahead|correct|exactly)\b"
@@ -297,6 +300,37 @@ def code_lines(text: str) -> list[tuple[str, str]]:
             else:
                 out.append((lead, added))
     return out
+
+
+_COMMENT = re.compile(r"(?:^|\s)(?:#|//)\s*[a-zA-Z]")
+
+
+def pasted_lines(text: str) -> list[str]:
+    """The lines of the short fenced blocks in ``text`` (at most ``_MAX_SETTINGS`` lines; a longer one
+    is a dump) that state something: a value ("51820/udp -> 192.168.50.12") or a comment in words
+    ("image: pihole/pihole:latest # ad blocking for the whole house"). Structure ("services:", "};")
+    and calls are left out. Compaction keeps them below the durable items."""
+    out: list[str] = []
+    for block in _BLOCK.finditer(text):
+        lines = [line.strip() for line in block.group(2).splitlines() if line.strip()]
+        if len(lines) <= _MAX_SETTINGS:
+            out += [line for line in lines if "(" not in line and (_VALUE.search(line) or _COMMENT.search(line))]
+    return out
+
+
+_WH = re.compile(r"^(?:what|which|who|whom|whose|where|when|why|how)\b")
+
+
+def _checks_only(text: str) -> bool:
+    """``text`` asks nothing, or only whether what it says is right: its one question is its last
+    sentence, asks for nothing new (no "which …", no value) and has at most two content words ("OK?",
+    "Sound good?", "Does that work?")."""
+    if "?" not in text:
+        return True
+    last = (sentences(text) or [""])[-1]
+    if text.count("?") != 1 or not last.endswith("?") or _WH.match(last.lower()):
+        return False
+    return len(content_words(last)) <= 2 and not is_specific(last)
 
 
 @dataclass(frozen=True)
@@ -438,11 +472,14 @@ def sentences(text: str) -> list[str]:
 
 def _continues(before: str, after: str) -> bool:
     """The dot that ended ``before`` ends no sentence: a title or an initial before a name
-    ("Dra. Ferrer"), a day pair written with ordinal dots ("6./7. is Markus"), a day before its
-    month ("am 6. Juli")."""
+    ("Dra. Ferrer", "dr. okafor"), a day pair written with ordinal dots ("6./7. is Markus"), a day
+    before its month ("am 6. Juli")."""
     head = after.lstrip()
     if _TITLE.search(before):
         return head[:1].isupper()
+    if _TITLE_LOWER.search(before):  # "dr. okafor", not "the dr. she said …"
+        word = re.match(r"[\w']+", head)
+        return word is not None and word.group(0).lower() not in STOP
     if _DAY_DOTS.search(before):  # unless a new sentence starts ("… for 11./12. And Stefan …")
         word = re.match(r"[\w']+", head)
         return not (head[:1].isupper() and word and word.group(0).lower() in STOP)
@@ -594,7 +631,8 @@ class Classifier:
     makes repeats confirmations instead of new items."""
 
     min_words = 2
-    residual_confidence = 0.3  # below every durable item (0.45 and up); 0.4 with a value
+    durable_floor = 0.45  # the least confidence of a durable item
+    residual_confidence = 0.3  # below every durable item; 0.4 with a value
 
     def items(
         self, turns: Sequence[Utterance], seen: Iterable[frozenset[str]] = (), *, residual: bool = False
@@ -603,6 +641,7 @@ class Classifier:
         sentence (see :meth:`_residual`) at a lower confidence: what compaction ranks to fill its
         budget (formation keeps only the durable items)."""
         said: list[frozenset[str]] = list(seen)
+        weak: list[bool] = [False] * len(said)  # said[k] is an open question's or a residual line's words
         out: list[Item] = []
         names: set[str] = set()
         heard: set[str] = set().union(*said)  # what the user said before: a proposal repeating it only checks
@@ -622,9 +661,10 @@ class Classifier:
                     continue
                 if item.role == "assistant" and item.kind == "commitment" and self._echoes(words, said):
                     item = Item(item.kind, item.text, item.role, item.seq, item.at, min(1.0, item.confidence + 0.1))
-                if item.role == "user" and self._repeats(words, said, 0.9):
+                if item.role == "user" and self._repeats(words, self._stated(said, weak, item), 0.9):
                     continue
                 said.append(words)
+                weak.append(item.kind == "question" or item.confidence < self.durable_floor)
                 out.append(item)
         return out
 
@@ -648,8 +688,9 @@ class Classifier:
         self, turn: Utterance, prev: Utterance | None, nxt: Utterance | None, names: set[str], residual: bool = False
     ) -> list[Item]:
         low = turn.text.lower()
-        # a "yes" to a turn without a question accepts what it proposes
-        accepted = nxt is not None and "?" not in turn.text and bool(_ACCEPT.search(nxt.text.strip().lower()))
+        # a "yes" to a turn that asks nothing, or only whether it is right ("… Postgres 15 instance. OK?"),
+        # accepts what it proposes
+        accepted = nxt is not None and bool(_ACCEPT.search(nxt.text.strip().lower())) and _checks_only(turn.text)
         if turn.role == "assistant" and not any(t in low for t in _AGENT_TRIGGER):
             if not (residual and (accepted or _OFFER.search(low))):
                 return []  # the agent's sentences count only as commitments or accepted proposals
@@ -681,7 +722,12 @@ class Classifier:
                 and not _VALUE.search(sentence)
                 and (n < len(parts) - 1 or _opens(turn.text, sentence) and not is_specific(sentence))
             ):
-                continue  # a header announcing a list or a block ("Updated plan:")
+                # a header announcing a list or a block ("Updated plan:"); compaction keeps one that says
+                # more than that ("Pi-hole kept falling over, so … switched to adguard home:")
+                if residual and len(content_words(sentence)) >= 3:
+                    left = self._residual(sentence, turn, unit.asked, heard, first=unit.first, accepted=accepted)
+                    out += [left] if left else []
+                continue
             if turn.role == "user":
                 found = self._user_clauses(sentence, turn, unit.asked, names, first=unit.first, alone=unit.alone)
                 found = [unit.marked(i) for i in found]  # an answer keeps its question's number
@@ -727,13 +773,17 @@ class Classifier:
         if members and sum(1 for item in out if any(item.text in line for line in listed)) >= 2:
             # the other members of a list that enumerates durable items are durable too
             out += [Item("fact", m, turn.role, turn.seq, turn.at, 0.5) for m in members]
-        if turn.role == "user":
+        if turn.role == "user" and "```" in turn.text:
             prose = set().union(*(content_words(p) for p in parts)) if parts else set()
-            out += [
-                Item("fact", line, turn.role, turn.seq, turn.at, 0.6)
-                for _, line in code_lines(turn.text)
-                if not content_words(line) <= prose  # the prose says it already
-            ]
+            settings = [line for _, line in code_lines(turn.text) if not content_words(line) <= prose]
+            out += [Item("fact", line, turn.role, turn.seq, turn.at, 0.6) for line in settings]
+            if residual:  # the rest of a short paste that states something ("51820/udp -> 192.168.50.12")
+                prose |= set().union(*(content_words(line) for line in settings))
+                out += [
+                    Item("fact", line, turn.role, turn.seq, turn.at, self.residual_confidence)
+                    for line in pasted_lines(turn.text)
+                    if not content_words(line) <= prose
+                ]
         return out
 
     @staticmethod
@@ -942,16 +992,23 @@ class Classifier:
         """A substantive sentence that is no durable item, at :attr:`residual_confidence` (more
         when it names a value). The dialogue decides what is not substantive: a question (its
         answer is what counts), a sentence with no content word, an acknowledgement (all its
-        content words repeat the other side's last turn, ``heard``: "Thanks for the table."), and
+        content words repeat the other side's last turn, ``heard``: "Thanks for the table.", but not
+        when they are the options of the question it answers, nor when it negates them), and
         a word without a value that answers nothing ("Evening!" before the news, "ever." after a
         rule). The agent's sentences count when it offers or promises in the first person, or
         when the user's "yes" accepts them."""
         low = s.lower()
         words = content_words(s)
-        if s.rstrip().endswith("?") or not words or (heard and words <= heard):
+        if s.rstrip().endswith("?") or not words:
             return None
-        valued = bool(_VALUE.search(s) or _NAME.search(s) or _ACRONYM.search(s))
         answers = first and prev is not None and prev.text.rstrip().endswith("?")
+        if heard and words <= heard and not _NEGATED.search(low):
+            # a repeat acknowledges, unless it picks from the question it answers ("logical not streaming"
+            # to "Is it streaming replication or logical?") or turns down what was said ("then no Sunday")
+            question = (sentences(prev.text) or [""])[-1] if answers and prev is not None else ""
+            if not words <= content_words(question):
+                return None
+        valued = bool(_VALUE.search(s) or _NAME.search(s) or _ACRONYM.search(s))
         if len(words) <= 1 and not valued and not answers:
             return None
         if turn.role == "assistant":
@@ -980,6 +1037,16 @@ class Classifier:
             if w.lower() not in STOP and w.lower() not in ("need", "want", "anything", "else", "any", "there")
         ]
         return " ".join(words[-4:]).strip()
+
+    @staticmethod
+    def _stated(said: Sequence[frozenset[str]], weak: Sequence[bool], item: Item) -> Sequence[frozenset[str]]:
+        """What ``item`` would repeat: everything said; for a statement only what was stated as a durable
+        item, not an open question, which it answers ("we shall run it in three schools" after "not yet
+        decided whether … two schools or three"), nor a residual line, which it takes a position on
+        ("Okay then no Sunday." after the agent's "… may not open on Sunday")."""
+        if item.kind == "question":
+            return said
+        return [words for words, low in zip(said[-40:], weak[-40:], strict=True) if not low]
 
     @staticmethod
     def _repeats(words: frozenset[str], said: Sequence[frozenset[str]], share: float = 0.7) -> bool:
