@@ -305,15 +305,18 @@ def test_the_q_and_a_log_keeps_the_question_of_a_long_message():
     assert log[1].startswith("User asked: Is 3 enough? →")  # a short message is logged whole
 
 
-def test_a_header_that_says_more_than_it_announces_is_kept():
+def test_a_header_or_title_that_says_more_than_it_announces_is_kept():
     text = _text(
         _said(
             ("the caretaker (Bogdan) asked for:\n```\nquiet_hours: 22-07\n```", "Noted."),
             ("Updated plan:\n- paint the hall on 3 May\n- tiles on 9 May", "Got it."),
+            ("Subject: Boiler service moved to Thursday\n\nThe engineer rang.", "Noted."),
+            ("## Notes\nThe engineer needs the loft key.", "OK."),
         )
     )
     assert "the caretaker (Bogdan) asked for:" in text and "quiet_hours: 22-07" in text
     assert "Updated plan" not in text and "paint the hall on 3 May" in text
+    assert "Subject: Boiler service moved to Thursday" in text and "## Notes" not in text
 
 
 def test_the_lines_of_a_short_paste_that_state_something_are_kept():
@@ -330,3 +333,19 @@ def test_a_yes_accepts_a_proposal_that_only_asks_whether_it_is_right():
     assert f"Agent: {proposal}" in accepted
     asked = _text(_said(("The API is slow at peak.", f"{proposal} Which region?"), ("yes, do that.", "Done.")))
     assert "managed Redis 7 cache" not in asked  # "yes" does not answer "Which region?"
+
+
+def test_compaction_keeps_a_sentence_whole_that_formation_splits_into_clauses():
+    from clawmemory.formation.classifier import Classifier, Utterance
+
+    said = "The kiln fires on Sundays now, and the glaze class moved to 7pm."
+    turns = [Utterance("user", said, 0), Utterance("assistant", "Noted.", 1)]
+    assert len(Classifier().items(turns)) == 2  # formation: two facts, so that one can change alone
+    assert f"User: {said}" in _text(_said((said, "Noted.")))  # compaction: the user's own words, one line
+
+
+def test_compaction_keeps_what_a_list_enumerates_even_when_no_line_of_it_is_an_item():
+    packing = "Packing list so far:\n- warm jacket for the evenings\n- hiking boots and thick socks\n- sunscreen"
+    text = _text(_said(("off to the Dolomites next month.", "What do you need for the trip?"), (packing, "Noted.")))
+    for line in ("warm jacket for the evenings", "hiking boots and thick socks", "User: sunscreen"):
+        assert line in text, (line, text)

@@ -705,7 +705,9 @@ class Classifier:
             sentence = unit.sentence
             if _TITLE_LINE.match(sentence):
                 heading = sentence.lower()
-                continue  # a title ("## [planning] 2026-04-02", "Subject: Plan change"): what follows says it
+                # a title ("## [planning] 2026-04-02", "Subject: Plan change"): what follows says it
+                out += self._says_more(sentence, turn, unit, heard, accepted) if residual else []
+                continue
             if _ANNOUNCE.match(sentence.lower()) and n < len(parts) - 1:
                 continue  # "Two further matters.": what follows says them
             if (
@@ -722,14 +724,14 @@ class Classifier:
                 and not _VALUE.search(sentence)
                 and (n < len(parts) - 1 or _opens(turn.text, sentence) and not is_specific(sentence))
             ):
-                # a header announcing a list or a block ("Updated plan:"); compaction keeps one that says
-                # more than that ("Pi-hole kept falling over, so … switched to adguard home:")
-                if residual and len(content_words(sentence)) >= 3:
-                    left = self._residual(sentence, turn, unit.asked, heard, first=unit.first, accepted=accepted)
-                    out += [left] if left else []
+                # a header announcing a list or a block ("Updated plan:")
+                out += self._says_more(sentence, turn, unit, heard, accepted) if residual else []
                 continue
             if turn.role == "user":
                 found = self._user_clauses(sentence, turn, unit.asked, names, first=unit.first, alone=unit.alone)
+                if residual and found and all(i.text in sentence and i.text != sentence for i in found):
+                    # compaction keeps the sentence in its own words, not the clauses formation splits it into
+                    found = [replace(max(found, key=lambda i: i.confidence), text=sentence)]
                 found = [unit.marked(i) for i in found]  # an answer keeps its question's number
             else:
                 found = [item for item in [self._agent(sentence, turn, nxt)] if item]
@@ -765,7 +767,15 @@ class Classifier:
                 elif sentence in listed and len(content_words(sentence)) >= 3:
                     members.append(sentence)
                 elif residual and (
-                    left := self._residual(sentence, turn, unit.asked, heard, first=unit.first, accepted=accepted)
+                    left := self._residual(
+                        sentence,
+                        turn,
+                        unit.asked,
+                        heard,
+                        first=unit.first,
+                        accepted=accepted,
+                        member=sentence in listed,
+                    )
                 ):
                     out.append(unit.marked(left))
                 continue
@@ -773,6 +783,11 @@ class Classifier:
         if members and sum(1 for item in out if any(item.text in line for line in listed)) >= 2:
             # the other members of a list that enumerates durable items are durable too
             out += [Item("fact", m, turn.role, turn.seq, turn.at, 0.5) for m in members]
+        elif residual:  # compaction keeps what a list enumerates ("- hiking boots and thick socks")
+            left_out = (
+                self._residual(m, turn, prev, heard, first=False, accepted=accepted, member=True) for m in members
+            )
+            out += [item for item in left_out if item]
         if turn.role == "user" and "```" in turn.text:
             prose = set().union(*(content_words(p) for p in parts)) if parts else set()
             settings = [line for _, line in code_lines(turn.text) if not content_words(line) <= prose]
@@ -785,6 +800,15 @@ class Classifier:
                     if not content_words(line) <= prose
                 ]
         return out
+
+    def _says_more(self, line: str, turn: Utterance, unit: _Unit, heard: set[str], accepted: bool) -> list[Item]:
+        """A title or a header that says more than it announces, as a residual line for compaction: three
+        or more content words besides its marker ("the gym owner (Kasia) wants:", "Subject: Boiler
+        service moved to Thursday"); [] for one that only announces ("Updated plan:", "## Notes")."""
+        if len(content_words(_TITLE_LINE.sub("", line))) < 3:
+            return []
+        left = self._residual(line, turn, unit.asked, heard, first=unit.first, accepted=accepted)
+        return [left] if left else []
 
     @staticmethod
     def _units(turn: Utterance, prev: Utterance | None) -> list[_Unit]:
@@ -987,7 +1011,15 @@ class Classifier:
         return None
 
     def _residual(
-        self, s: str, turn: Utterance, prev: Utterance | None, heard: set[str], *, first: bool, accepted: bool
+        self,
+        s: str,
+        turn: Utterance,
+        prev: Utterance | None,
+        heard: set[str],
+        *,
+        first: bool,
+        accepted: bool,
+        member: bool = False,
     ) -> Item | None:
         """A substantive sentence that is no durable item, at :attr:`residual_confidence` (more
         when it names a value). The dialogue decides what is not substantive: a question (its
@@ -995,7 +1027,7 @@ class Classifier:
         content words repeat the other side's last turn, ``heard``: "Thanks for the table.", but not
         when they are the options of the question it answers, nor when it negates them), and
         a word without a value that answers nothing ("Evening!" before the news, "ever." after a
-        rule). The agent's sentences count when it offers or promises in the first person, or
+        rule) unless it is a ``member`` of the user's list ("- sunscreen"). The agent's sentences count when it offers or promises in the first person, or
         when the user's "yes" accepts them."""
         low = s.lower()
         words = content_words(s)
@@ -1009,7 +1041,7 @@ class Classifier:
             if not words <= content_words(question):
                 return None
         valued = bool(_VALUE.search(s) or _NAME.search(s) or _ACRONYM.search(s))
-        if len(words) <= 1 and not valued and not answers:
+        if len(words) <= 1 and not valued and not answers and not member:
             return None
         if turn.role == "assistant":
             if not (accepted or _OFFER.search(low)):
