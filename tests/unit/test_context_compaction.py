@@ -270,6 +270,8 @@ def test_a_reply_that_picks_an_option_or_turns_one_down_is_no_acknowledgement():
     assert "self-hosted." in text.split("Key facts", 1)[-1]  # an option of the question it answers
     assert "then no Sunday." in text  # turns down what the agent said
     assert "Thanks for the checklist" not in text  # only repeats the agent: an acknowledgement
+    offered = "Two ways to post fixtures: 1. a shared calendar 2. an email digest. Which do you prefer?"
+    assert "email digest" in _text(_said(("the club needs a way to share fixtures", offered), ("email digest", "OK.")))
 
 
 def test_a_statement_is_no_repeat_of_a_line_the_summary_keeps_only_as_context():

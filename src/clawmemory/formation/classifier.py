@@ -377,6 +377,13 @@ def _options(text: str) -> list[str]:
     return [either.group(1).strip(), either.group(2).strip()] if either else []
 
 
+def _offered(text: str) -> list[str]:
+    """What a turn offers to choose from: its numbered parts, a question among them too ("1. a shared
+    calendar 2. an email digest. Which do you prefer?"), and the two sides of "either A or B"."""
+    either = _EITHER.search(text)
+    return [*_enumerated(text, lines=True)[1], *(either.groups() if either else ())]
+
+
 def _options_in(sentence: str) -> bool:
     return bool(_EITHER.search(sentence) or len(_enumerated(sentence)[1]) >= 2)
 
@@ -1025,7 +1032,7 @@ class Classifier:
         when it names a value). The dialogue decides what is not substantive: a question (its
         answer is what counts), a sentence with no content word, an acknowledgement (all its
         content words repeat the other side's last turn, ``heard``: "Thanks for the table.", but not
-        when they are the options of the question it answers, nor when it negates them), and
+        when they name an option of the question it answers, nor when it negates them), and
         a word without a value that answers nothing ("Evening!" before the news, "ever." after a
         rule) unless it is a ``member`` of the user's list ("- sunscreen"). The agent's sentences count when it offers or promises in the first person, or
         when the user's "yes" accepts them."""
@@ -1036,9 +1043,11 @@ class Classifier:
         answers = first and prev is not None and prev.text.rstrip().endswith("?")
         if heard and words <= heard and not _NEGATED.search(low):
             # a repeat acknowledges, unless it picks from the question it answers ("logical not streaming"
-            # to "Is it streaming replication or logical?") or turns down what was said ("then no Sunday")
-            question = (sentences(prev.text) or [""])[-1] if answers and prev is not None else ""
-            if not words <= content_words(question):
+            # to "Is it streaming replication or logical?") or from the options it offers ("email digest" to
+            # "1. a shared calendar 2. an email digest. Which do you prefer?"), or turns down what was said
+            # ("then no Sunday")
+            picks = [(sentences(prev.text) or [""])[-1], *_offered(prev.text)] if answers and prev is not None else []
+            if not any(words <= content_words(option) for option in picks):
                 return None
         valued = bool(_VALUE.search(s) or _NAME.search(s) or _ACRONYM.search(s))
         if len(words) <= 1 and not valued and not answers and not member:
