@@ -84,9 +84,7 @@ def pairs(conv: dict[str, Any], classifier: Classifier, vector: Any) -> tuple[li
         if b["role"] != "user" or b["kind"] == "question":
             continue
         earlier = [
-            a
-            for a in found[:j]
-            if a["role"] == "user" and not (a["session"] == b["session"] and a["seq"] == b["seq"])
+            a for a in found[:j] if a["role"] == "user" and not (a["session"] == b["session"] and a["seq"] == b["seq"])
         ]
         if not earlier:
             continue
@@ -94,7 +92,8 @@ def pairs(conv: dict[str, Any], classifier: Classifier, vector: Any) -> tuple[li
         words = content_words(b["text"])
         share = [len(words & content_words(a["text"])) / max(len(words | content_words(a["text"])), 1) for a in earlier]
         near = sorted(
-            set(np.argsort(-np.array(cos), kind="stable")[:NEAR]) | set(np.argsort(-np.array(share), kind="stable")[:NEAR])
+            set(np.argsort(-np.array(cos), kind="stable")[:NEAR])
+            | set(np.argsort(-np.array(share), kind="stable")[:NEAR])
         )
         for i in near:
             a = earlier[i]
@@ -196,7 +195,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     held_p, held_y, folds = [], [], {}
     for name in args.split:
         train = [n for n in args.split if n != name]
-        model = fit(np.vstack([data[n][0][:, keep] for n in train]), np.concatenate([data[n][1] for n in train]), args.l2)
+        model = fit(
+            np.vstack([data[n][0][:, keep] for n in train]), np.concatenate([data[n][1] for n in train]), args.l2
+        )
         p = predict(model, data[name][0][:, keep])
         held_p.append(p)
         held_y.append(data[name][1])
@@ -206,8 +207,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     cv = {
         "auc": round(auc(p, y), 3),
         "pooled": at(p, y, threshold),
-        "per_split": {n: at(folds[n], data[n][1], threshold) | {"auc": round(auc(folds[n], data[n][1]), 3)} for n in args.split},
-        "grid": {str(t): at(p, y, t) for t in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)},
+        "per_split": {
+            n: at(folds[n], data[n][1], threshold) | {"auc": round(auc(folds[n], data[n][1]), 3)} for n in args.split
+        },
+        "grid": {str(t): at(p, y, t) for t in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)},
     }
     print(json.dumps({"threshold": threshold, **cv}, indent=1), file=sys.stderr)
     if args.drop:
@@ -225,7 +228,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "script": "scripts/train_update_judge.py",
             "splits": args.split,
             "data_sha256": digest,
-            "code": subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip(),
+            "code": subprocess.run(
+                ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True
+            ).stdout.strip(),
             "pairs": int(len(y_all)),
             "revisions": int(y_all.sum()),
             "l2": args.l2,

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -130,15 +131,15 @@ class Judge:
         return self.probability(features(pair)) >= self.threshold
 
     @classmethod
-    def from_dict(cls, data: dict[str, object]) -> Judge:
-        if tuple(data["features"]) != FEATURES:  # type: ignore[call-overload]
+    def from_dict(cls, data: dict[str, Any]) -> Judge:
+        if tuple(data["features"]) != FEATURES:
             raise ValueError("judge weights were trained on other features")
         return cls(
             np.asarray(data["weights"], dtype=np.float64),
-            float(data["bias"]),  # type: ignore[arg-type]
+            float(data["bias"]),
             np.asarray(data["mean"], dtype=np.float64),
             np.asarray(data["scale"], dtype=np.float64),
-            float(data["threshold"]),  # type: ignore[arg-type]
+            float(data["threshold"]),
         )
 
 
