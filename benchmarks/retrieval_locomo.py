@@ -222,22 +222,27 @@ def cross_validate(
     mode: str,
     default_rows: dict[str, list[dict]] | None = None,
     grid: dict = GRID,
+    cache: dict | None = None,
 ) -> dict:
     """Leave one conversation out (see the module doc). Each fold tunes by coordinate ascent over
-    ``grid`` on its held-in conversations: starting from the shipped defaults, each parameter in
-    turn takes the grid value that scores best with the others fixed, for up to ``PASSES``
-    sweeps. Scores per (setting, conversation) are computed once and shared by folds;
+    ``grid`` on its held-in conversations: starting from the shipped defaults (a parameter whose
+    default is not in the grid starts at its first value: a one-value grid fixes it), each
+    parameter in turn takes the grid value that scores best with the others fixed, for up to
+    ``PASSES`` sweeps. Scores per (setting, conversation) are computed once and shared by folds,
+    and by further calls that pass the same ``cache`` (same model, same grid keys);
     ``default_rows`` (per conversation, at the shipped defaults) seed them."""
     base = engine.searcher.params
-    start = {k: getattr(base, k) for k in grid}
+    shipped = {k: getattr(base, k) for k in grid}
+    start = {k: shipped[k] if shipped[k] in v else v[0] for k, v in grid.items()}
     by_name = {conv["name"]: (conv, namespace, ids) for conv, namespace, ids in loaded}
-    cache = {(tuple(start.items()), n): r for n, r in (default_rows or {}).items()}
+    cache = {} if cache is None else cache
+    cache.update({(tuple(shipped.items()), n): r for n, r in (default_rows or {}).items()})
 
     def rows_of(setting: dict, name: str) -> list[dict]:
         if setting.get("subquery_weight") == 0:  # the sub-query switches do nothing at weight 0
             setting = {k: False if k in ("subquery_speakers", "subquery_vectors") else v for k, v in setting.items()}
         if setting.get("rerank_weight") == 0 and "rerank_depth" in setting:  # so is the depth at weight 0
-            setting = {**setting, "rerank_depth": start["rerank_depth"]}
+            setting = {**setting, "rerank_depth": shipped["rerank_depth"]}
         key = (tuple(setting.items()), name)
         if key not in cache:
             engine.searcher.params = replace(base, **setting)
@@ -394,6 +399,15 @@ def main() -> None:
         "its held-out rows paired with the first's",
     )
     parser.add_argument(
+        "--rerank-depth",
+        type=int,
+        action="append",
+        default=[],
+        metavar="D",
+        help="with --rerank: also the weight-only CV at this fixed depth (for each reranker folder); again: "
+        "each further depth too, its held-out rows paired with the first depth's",
+    )
+    parser.add_argument(
         "--deep",
         type=int,
         default=0,
@@ -427,11 +441,20 @@ def main() -> None:
         per_conv = {conv["name"]: evaluate(engine, conv, namespace, ids, args.mode) for conv, namespace, ids in loaded}
         rows = [r for conv_rows in per_conv.values() for r in conv_rows]
         cv = cross_validate(engine, loaded, args.mode, per_conv, {k: GRID[k] for k in names}) if args.cv else None
-        rerank_cvs = []
+        rerank_cvs, depth_cvs = [], []
         if args.rerank:
             for folder in args.reranker or [None]:
                 cache_scores(engine, folder)
-                rerank_cvs.append(cross_validate(engine, loaded, args.mode, per_conv, RERANK_GRID))
+                shared: dict = {}  # rows per (setting, conversation) of this model, for all its CVs
+                rerank_cvs.append(cross_validate(engine, loaded, args.mode, per_conv, RERANK_GRID, shared))
+                depth_cvs.append(
+                    [
+                        cross_validate(
+                            engine, loaded, args.mode, per_conv, {**RERANK_GRID, "rerank_depth": (d,)}, shared
+                        )
+                        for d in args.rerank_depth
+                    ]
+                )
         rerank_cv = rerank_cvs[0] if rerank_cvs else None
         if rerank_cv and args.reranker:
             rerank_cv["reranker"] = str(args.reranker[0])
@@ -496,7 +519,24 @@ def main() -> None:
             "held_out_vs_first": versus(rerank_cvs[0]["held_out_rows"], part["held_out_rows"]),
         }
         others.append((f"rerank_cv_{k}", f"rerank cv {folder.name}", part))
-    if others:
+    for k, (folder, parts) in enumerate(zip(args.reranker or ["shipped"], depth_cvs), start=1):
+        table_rows = []
+        for d, part in zip(args.rerank_depth, parts):
+            part["held_out_vs_default"] = versus(rows, part["held_out_rows"])  # same questions, same order
+            if d != args.rerank_depth[0]:
+                part["held_out_vs_first_depth"] = versus(parts[0]["held_out_rows"], part["held_out_rows"])
+            others.append((f"rerank_cv_{k}_depth_{d}", f"rerank cv {Path(folder).name} depth {d}", part))
+            gains = [*part["held_out_vs_default"].values(), *part.get("held_out_vs_first_depth", {}).values()]
+            cells = [f"{v['gain']:+.4f} {v['ci95']} {v['up_down']}" for v in gains]
+            table_rows.append([d, *cells, *["—"] * (2 * len(OBJECTIVE) - len(cells))])
+        if parts:
+            print_table(
+                f"{folder}: held-out gain at a fixed depth over no rerank, then over depth {args.rerank_depth[0]} "
+                "(paired bootstrap 95% CI; questions up/down)",
+                ["depth", *(f"{m} vs none" for m in OBJECTIVE), *(f"{m} vs first" for m in OBJECTIVE)],
+                table_rows,
+            )
+    if any("held_out_vs_first" in part for _, _, part in others):
         print_table(
             f"held-out gain over {args.reranker[0]} (paired bootstrap 95% CI; questions up/down)",
             ["reranker", *(f"{m} gain" for m in OBJECTIVE)],
@@ -506,6 +546,7 @@ def main() -> None:
                     *(f"{v['gain']:+.4f} {v['ci95']} {v['up_down']}" for v in part["held_out_vs_first"].values()),
                 ]
                 for _, _, part in others
+                if "held_out_vs_first" in part
             ],
         )
     for key, prefix, part in (("cv", "cv", cv), ("rerank_cv", "rerank cv", rerank_cv), *others):
