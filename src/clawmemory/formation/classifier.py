@@ -699,8 +699,10 @@ class Classifier:
     ) -> list[Item]:
         low = turn.text.lower()
         # a "yes" to a turn that asks nothing, or only whether it is right ("… Postgres 15 instance. OK?"),
-        # accepts what it proposes
-        accepted = nxt is not None and bool(_ACCEPT.search(nxt.text.strip().lower())) and _checks_only(turn.text)
+        # accepts what it proposes (what compaction's residual lines read)
+        accepted = (
+            residual and nxt is not None and bool(_ACCEPT.search(nxt.text.strip().lower())) and _checks_only(turn.text)
+        )
         if turn.role == "assistant" and not any(t in low for t in _AGENT_TRIGGER):
             if not (residual and (accepted or _OFFER.search(low))):
                 return []  # the agent's sentences count only as commitments or accepted proposals
