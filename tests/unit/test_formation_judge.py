@@ -114,6 +114,11 @@ def test_a_judged_revision_is_linked_never_superseded(monkeypatch):
     assert decide(new, [old]).revised == ()
     # the user's memory is not revised by the agent's, nor the agent's by the user's words here
     assert decide(new, [mem("m4", old.text, role="assistant")], near).revised == ()
+    # a memory of several statements is never linked: the revision would rank first for its other parts
+    several = mem("m5", "For the holiday I want somewhere quiet by a lake; the cat goes to my sister.")
+    assert decide(new, [several], by_cosine({several.text: 0.95})).revised == ()
+    two = mem("m6", "For the holiday I want somewhere quiet by a lake. The cat goes to my sister.")
+    assert decide(new, [two], by_cosine({two.text: 0.95})).revised == ()
 
 
 def test_unreadable_weights_link_nothing_and_the_memory_is_still_added(monkeypatch):

@@ -52,6 +52,7 @@ ACTIONS = ("add", "duplicate", "refine", "contradict", "forgotten")
 _STANCES = ("preference", "decision")
 _RULE = re.compile(r"\b(?:may|can|must|should|allowed|always|never|only)\b", re.I)
 _ARROW = re.compile(r"->|→|=>")
+_SENTENCE_END = re.compile(r"[.!?]\s+[A-Z0-9]")
 SAME_SLOT = 0.89  # cosine of a same-slot revision (multilingual-e5-small, both texts as queries); tuned on tune..fresh5
 _NOT_SLOT_VALUES = frozenset({"name", "code", "when", "since"})
 Similarity = Callable[[str, str], float]
@@ -226,10 +227,12 @@ def _judged(c: Candidate, near: Sequence[Neighbour], similarity: Similarity) -> 
     """Of the user's memories near a user's statement, the one the update judge (:mod:`.judge`) finds it most
     likely to revise, at or above the judge's threshold: a revision of any kind, also without a typed value
     (a stance reversed, a choice changed, a new name), linked below the bar for superseding. None when none,
-    or when the judge's weights cannot be read."""
+    or when the judge's weights cannot be read. A memory that holds several statements (a ";" or two sentences) is
+    never linked: a link joins whole memories, so its revision of one part would rank first for queries about the
+    others (measured: fresh7's lease sentence naming tenant, landlord and agent, linked to "Ms Pryce has left")."""
     if c.role != "user" or c.kind == "question":
         return None
-    mine = [m for m in near if (m.role or "user") == "user"]
+    mine = [m for m in near if (m.role or "user") == "user" and not _several(m.text)]
     if not mine:
         return None
     try:
@@ -254,6 +257,11 @@ def _judged(c: Candidate, near: Sequence[Neighbour], similarity: Similarity) -> 
         if (p := model.probability(judge.features(pair))) >= likeliest:
             best, likeliest = m, p
     return best
+
+
+def _several(text: str) -> bool:
+    """``text`` holds several statements: a semicolon, or a sentence end before more text."""
+    return ";" in text or bool(_SENTENCE_END.search(text.strip()))
 
 
 def _may_change(c: Candidate, m: Neighbour) -> bool:
