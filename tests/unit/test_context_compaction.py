@@ -351,3 +351,14 @@ def test_compaction_keeps_what_a_list_enumerates_even_when_no_line_of_it_is_an_i
     text = _text(_said(("off to the Dolomites next month.", "What do you need for the trip?"), (packing, "Noted.")))
     for line in ("warm jacket for the evenings", "hiking boots and thick socks", "User: sunscreen"):
         assert line in text, (line, text)
+
+
+def test_a_short_refusal_is_kept_and_is_no_repeat_of_what_it_refuses():
+    text = _text(
+        _said(
+            ("We take the train to Keswick on Saturday.", "Reminder set for the boiler service too."),
+            ("Thanks. ping her not me.", "OK."),  # one content word, but it turns something down
+            ("Change of plan, Tom drives us. no train.", "Noted."),  # the train's words, negated: no repeat
+        )
+    )
+    assert "ping her not me." in text and "no train." in text, text

@@ -198,6 +198,7 @@ _REQUEST = re.compile(
     r"what|how|why|where|who|which)\b"
 )
 _NEGATED = re.compile(r"\b(?:no|not|never|nor|neither|none|nothing)\b|n't\b")
+_NOT = frozenset({"<not>"})  # the negation a sentence holds, as a word of it
 _ACCEPT = re.compile(
     r"^(?:yes|yeah|yep|yup|sure|ok|okay|sounds good|agreed|deal|perfect|great|"
     r"let'?s do (?:it|that)|do it|go ahead|correct|exactly)\b"
@@ -664,6 +665,8 @@ class Classifier:
                 heard |= content_words(turn.text)
             for item in [accepts] if accepts else self._turn(turn, prev, nxt, names, residual):
                 words = frozenset(content_words(item.text))
+                if residual and _NEGATED.search(item.text.lower()):
+                    words |= _NOT  # compaction: "no train." repeats no "We take the train …"
                 if item.role == "assistant" and item.kind != "commitment" and self._repeats(words, said):
                     continue
                 if item.role == "assistant" and item.kind == "commitment" and self._echoes(words, said):
@@ -696,8 +699,10 @@ class Classifier:
     ) -> list[Item]:
         low = turn.text.lower()
         # a "yes" to a turn that asks nothing, or only whether it is right ("… Postgres 15 instance. OK?"),
-        # accepts what it proposes
-        accepted = nxt is not None and bool(_ACCEPT.search(nxt.text.strip().lower())) and _checks_only(turn.text)
+        # accepts what it proposes (what compaction's residual lines read)
+        accepted = (
+            residual and nxt is not None and bool(_ACCEPT.search(nxt.text.strip().lower())) and _checks_only(turn.text)
+        )
         if turn.role == "assistant" and not any(t in low for t in _AGENT_TRIGGER):
             if not (residual and (accepted or _OFFER.search(low))):
                 return []  # the agent's sentences count only as commitments or accepted proposals
@@ -1050,7 +1055,7 @@ class Classifier:
             if not any(words <= content_words(option) for option in picks):
                 return None
         valued = bool(_VALUE.search(s) or _NAME.search(s) or _ACRONYM.search(s))
-        if len(words) <= 1 and not valued and not answers and not member:
+        if len(words) <= 1 and not valued and not answers and not member and not _NEGATED.search(low):
             return None
         if turn.role == "assistant":
             if not (accepted or _OFFER.search(low)):
