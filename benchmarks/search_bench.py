@@ -11,6 +11,12 @@ The ``hybrid multi-hop`` rows time questions that query decomposition splits ("d
 Mira both …?": two named entities coordinated) with sub-queries turned on (weight 0.2, off by
 default): the cost of the two-way fan-out, without and with an embedding per sub-query. The
 plain rows' questions never split. ``decompose_us`` is the rule-based decomposition alone.
+
+``--rerank`` adds the question whether the cross-encoder (``rerank = true``, shipped weight) fits
+the hybrid budget: the default hybrid and hybrid + rerank at depths 10 and 30 (``--rerank-depth``)
+run interleaved on the same questions (each question through every setting, the order rotating),
+with wall and CPU p50/p95 per search, pairs and tokens per rerank, and the load average before and
+after.
 """
 
 from __future__ import annotations
@@ -24,12 +30,94 @@ import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import Corpus, random_vectors, report, summary_ms  # noqa: E402
+from _common import Corpus, percentile, print_table, random_vectors, report, summary_ms  # noqa: E402
 
 from clawmemory.engine import Engine  # noqa: E402
 from clawmemory.retrieval.decompose import decompose  # noqa: E402
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+def loadavg() -> list[str]:
+    return Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
+
+
+def rerank_rows(engine: Engine, questions: list[str], depths: list[int]) -> dict:
+    """Default hybrid vs hybrid + rerank at each depth (the shipped weight), interleaved per
+    question in a rotating order; wall and CPU (every thread) per search, p50 / p95."""
+    default = engine.searcher.params
+    weight = engine.settings.rerank_weight
+    settings = {"hybrid": default} | {
+        f"hybrid + rerank depth {d}": replace(default, rerank_weight=weight, rerank_depth=d) for d in depths
+    }
+    hook = engine.searcher.rerank
+    model = hook.model() if hook is not None else None
+    if model is None:
+        sys.exit(f"--rerank: the reranker is unavailable ({hook.error if hook else 'no hook'})")
+    seen: list[tuple[str, list[str]]] = []  # what the model was handed, counted after the timing
+    scores = model.scores
+
+    def counted(query: str, texts: list[str]) -> np.ndarray:
+        seen.append((query, list(texts)))
+        return scores(query, texts)
+
+    model.scores = counted  # type: ignore[method-assign]
+    labels = list(settings)
+    for q in questions[:20]:  # warm every path and the model
+        for label in labels:
+            engine.searcher.params = settings[label]
+            engine.search(q, mode="hybrid", limit=10)
+    seen.clear()
+    wall: dict[str, list[float]] = {k: [] for k in labels}
+    cpu: dict[str, list[float]] = {k: [] for k in labels}
+    pairs: dict[str, list[int]] = {k: [] for k in labels}
+    load_before = loadavg()
+    for n, q in enumerate(questions):
+        for label in labels[n % len(labels) :] + labels[: n % len(labels)]:
+            engine.searcher.params = settings[label]
+            before = len(seen)
+            t0, c0 = time.perf_counter(), time.process_time()
+            engine.search(q, mode="hybrid", limit=10)
+            wall[label].append(time.perf_counter() - t0)
+            cpu[label].append(time.process_time() - c0)
+            pairs[label].append(sum(len(t) for _, t in seen[before:]))
+    load_after = loadavg()
+    engine.searcher.params = default
+    model.scores = scores  # type: ignore[method-assign]
+    tokens = [len(e.ids) for query, texts in seen for e in model._tokenizer.encode_batch([(query, t) for t in texts])]
+    out = {
+        label: {
+            **summary_ms(wall[label]),
+            "p95_ms": round(percentile([s * 1000 for s in wall[label]], 95), 3),
+            "cpu_p50_ms": round(percentile([s * 1000 for s in cpu[label]], 50), 3),
+            "cpu_p95_ms": round(percentile([s * 1000 for s in cpu[label]], 95), 3),
+            "cpu_mean_ms": round(sum(cpu[label]) / len(cpu[label]) * 1000, 3),
+            "pairs_mean": round(sum(pairs[label]) / len(pairs[label]), 1),
+        }
+        for label in labels
+    }
+    print_table(
+        f"hybrid vs hybrid + rerank ({model.model}, weight {weight}), interleaved, {len(questions)} questions; "
+        f"load {' '.join(load_before)} -> {' '.join(load_after)}",
+        ["setting", "p50 ms", "p95 ms", "CPU p50 ms", "CPU p95 ms", "CPU mean ms", "pairs"],
+        [
+            [k, r["p50_ms"], r["p95_ms"], r["cpu_p50_ms"], r["cpu_p95_ms"], r["cpu_mean_ms"], r["pairs_mean"]]
+            for k, r in out.items()
+        ],
+    )
+    return {
+        "model": model.model,
+        "weight": weight,
+        "settings": out,
+        "mean_tokens_per_pair": round(sum(tokens) / len(tokens), 1) if tokens else 0.0,
+        "max_len": model.max_len,
+        "loadavg_before": load_before,
+        "loadavg_after": load_after,
+    }
 
 
 def main() -> None:
@@ -37,6 +125,8 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--json", dest="json_path")
+    parser.add_argument("--rerank", action="store_true", help="also hybrid + rerank, interleaved with the hybrid")
+    parser.add_argument("--rerank-depth", type=int, nargs="+", default=[10, 30], metavar="D")
     args = parser.parse_args()
     corpus = Corpus()
     with tempfile.TemporaryDirectory() as tmp, Engine.open(Path(tmp)) as engine:
@@ -80,6 +170,7 @@ def main() -> None:
                 "cpu_mean_ms": round((time.process_time() - cpu0) / len(qs) * 1000, 3),
             }
         engine.searcher.params = default
+        reranked = rerank_rows(engine, questions, args.rerank_depth) if args.rerank else None
         t0 = time.perf_counter()
         for q in multihop:
             decompose(q)
@@ -100,8 +191,9 @@ def main() -> None:
             "results": results,
             "query_embedding_mean_ms": round(embed_ms, 2),
             "decompose_us": round(decompose_us, 1),
-            "loadavg": Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else None,
+            "loadavg": loadavg() or None,
             "embedder": embedder.model,
+            **({"rerank": reranked} if reranked else {}),
         },
         args.json_path,
     )
