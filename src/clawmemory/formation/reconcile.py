@@ -35,24 +35,20 @@ date or time needs more than a shared entity ("Mateus back 23 Mar" / "Mateus has
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from . import claims, judge
+from . import claims
 from .claims import Claim
 from .classifier import content_words
-
-log = logging.getLogger("clawmemory.formation")
 
 ACTIONS = ("add", "duplicate", "refine", "contradict", "forgotten")
 
 _STANCES = ("preference", "decision")
 _RULE = re.compile(r"\b(?:may|can|must|should|allowed|always|never|only)\b", re.I)
 _ARROW = re.compile(r"->|→|=>")
-_SENTENCE_END = re.compile(r"[.!?]\s+[A-Z0-9]")
 SAME_SLOT = 0.89  # cosine of a same-slot revision (multilingual-e5-small, both texts as queries); tuned on tune..fresh5
 _NOT_SLOT_VALUES = frozenset({"name", "code", "when", "since"})
 Similarity = Callable[[str, str], float]
@@ -169,8 +165,6 @@ def decide(
         # fresh, fresh3..fresh5, 1-3 each, the revision outranking the memory for its own words)
         if (same := _same_slot(candidate, claim, near, similarity)) is not None:
             return Decision("add", (), "the same slot near in meaning, another value", "", (same.id,))
-        if (judged := _judged(candidate, near, similarity)) is not None:
-            return Decision("add", (), "the update judge reads a revision", "", (judged.id,))
     return Decision("add", (), "nothing near says the same")
 
 
@@ -199,6 +193,11 @@ def _revises(c: Candidate, claim: Claim, may: Sequence[Neighbour]) -> Neighbour 
     return None
 
 
+def slot_valued(text: str) -> bool:
+    """Whether ``text`` gives a value :func:`_same_slot` compares (a cheap test before any embedding)."""
+    return claims.valued(text) and bool(set(claims.parse(text).values) - _NOT_SLOT_VALUES)
+
+
 def _same_slot(c: Candidate, claim: Claim, may: Sequence[Neighbour], similarity: Similarity) -> Neighbour | None:
     """Of the memories of the user's to which a user's candidate gives another value of a kind both give (a
     date, time, weekday, frequency, version, count or an amount in one unit: "the insurance is £46 a month" /
@@ -221,47 +220,6 @@ def _same_slot(c: Candidate, claim: Claim, may: Sequence[Neighbour], similarity:
         if (cosine := similarity(c.text, m.text)) >= nearest:
             best, nearest = m, cosine
     return best
-
-
-def _judged(c: Candidate, near: Sequence[Neighbour], similarity: Similarity) -> Neighbour | None:
-    """Of the user's memories near a user's statement, the one the update judge (:mod:`.judge`) finds it most
-    likely to revise, at or above the judge's threshold: a revision of any kind, also without a typed value
-    (a stance reversed, a choice changed, a new name), linked below the bar for superseding. None when none,
-    or when the judge's weights cannot be read. A memory that holds several statements (a ";" or two sentences) is
-    never linked: a link joins whole memories, so its revision of one part would rank first for queries about the
-    others (measured: fresh7's lease sentence naming tenant, landlord and agent, linked to "Ms Pryce has left")."""
-    if c.role != "user" or c.kind == "question":
-        return None
-    mine = [m for m in near if (m.role or "user") == "user" and not _several(m.text)]
-    if not mine:
-        return None
-    try:
-        model = judge.shipped()
-    except (OSError, ValueError, KeyError, TypeError) as exc:  # no link rather than no memory
-        log.warning("update judge not usable (%s)", exc)
-        return None
-    cosines = [similarity(c.text, m.text) for m in mine]
-    best, likeliest = None, model.threshold
-    for i, m in enumerate(mine):
-        pair = judge.Pair(
-            c.text,
-            m.text,
-            c.kind,
-            m.kind,
-            cosines[i],
-            tuple(x for k, x in enumerate(cosines) if k != i),
-            m.session_key == c.session_key,
-            c.at,
-            m.valid_from,
-        )
-        if (p := model.probability(judge.features(pair))) >= likeliest:
-            best, likeliest = m, p
-    return best
-
-
-def _several(text: str) -> bool:
-    """``text`` holds several statements: a semicolon, or a sentence end before more text."""
-    return ";" in text or bool(_SENTENCE_END.search(text.strip()))
 
 
 def _may_change(c: Candidate, m: Neighbour) -> bool:

@@ -29,7 +29,7 @@ from . import claims, rows, schema  # noqa: F401  (schema registers the validity
 from .classifier import Classifier, Item, Utterance, joined, said_before, topic, unshout
 from .llm_extractor import LLMExtractor
 from .order import later_first, later_near_ties, may_move, revisions_first, stated
-from .reconcile import ACTIONS, Candidate, Decision, Neighbour, Similarity, decide
+from .reconcile import ACTIONS, Candidate, Decision, Neighbour, Similarity, decide, slot_valued
 from .worker import SessionQueue
 
 if TYPE_CHECKING:
@@ -179,9 +179,9 @@ class Formation:
     def near_in_meaning(self, candidate: Candidate) -> list[Neighbour]:
         """The current memories of the candidate's namespace nearest to it by the loaded embedder's vectors
         (the candidate as a query, its vector cached for :meth:`similarity`); none without a loaded embedder,
-        or for what :func:`~.reconcile.decide` never links by meaning (a question, the agent's words)."""
+        or for a candidate that gives no value (the only ones :func:`~.reconcile.decide` links by meaning)."""
         backend = self.core.searcher.vectors() if self.core.loaded_embedder is not None else None
-        if backend is None or candidate.role != "user" or candidate.kind == "question":
+        if backend is None or not slot_valued(candidate.text):
             return []
         embedder: Any = backend[0]
         try:
