@@ -25,6 +25,7 @@ import clawmemory  # noqa: F401  (first, as in the daemon: it sets thread-spin l
 
 # isort: split
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
 
 
 def loadavg() -> list[str]:
-    return Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
+    return [f"{x:.2f}" for x in os.getloadavg()]  # as /proc/loadavg writes them
 
 
 def rerank_rows(engine: Engine, questions: list[str], depths: list[int]) -> dict:
@@ -191,7 +192,7 @@ def main() -> None:
             "results": results,
             "query_embedding_mean_ms": round(embed_ms, 2),
             "decompose_us": round(decompose_us, 1),
-            "loadavg": loadavg() or None,
+            "loadavg": loadavg(),
             "embedder": embedder.model,
             **({"rerank": reranked} if reranked else {}),
         },

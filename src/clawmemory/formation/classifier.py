@@ -199,6 +199,7 @@ _REQUEST = re.compile(
 )
 _NEGATED = re.compile(r"\b(?:no|not|never|nor|neither|none|nothing)\b|n't\b")
 _NOT = frozenset({"<not>"})  # the negation a sentence holds, as a word of it
+_RECENT = 40  # how many items said before a new one is compared with, for a repeat
 _ACCEPT = re.compile(
     r"^(?:yes|yeah|yep|yup|sure|ok|okay|sounds good|agreed|deal|perfect|great|"
     r"let'?s do (?:it|that)|do it|go ahead|correct|exactly)\b"
@@ -1092,13 +1093,13 @@ class Classifier:
         ("Okay then no Sunday." after the agent's "… may not open on Sunday")."""
         if item.kind == "question":
             return said
-        return [words for words, low in zip(said[-40:], weak[-40:], strict=True) if not low]
+        return [words for words, low in zip(said[-_RECENT:], weak[-_RECENT:], strict=True) if not low]
 
     @staticmethod
     def _repeats(words: frozenset[str], said: Sequence[frozenset[str]], share: float = 0.7) -> bool:
         if not words:
             return True
-        return any(len(words & earlier) >= share * len(words) for earlier in said[-40:])
+        return any(len(words & earlier) >= share * len(words) for earlier in said[-_RECENT:])
 
     @staticmethod
     def _echoes(words: frozenset[str], said: Sequence[frozenset[str]]) -> bool:
