@@ -531,3 +531,49 @@ def test_of_several_near_memories_the_nearest_in_meaning_is_revised():
     pairs = [(later.text, bisque.text, 0.9), (later.text, glaze.text, 0.93)]
     assert decide(later, [bisque, glaze], meaning(*pairs)).revised == ("m2",)
     assert decide(later, [bisque, glaze], meaning(pairs[0])).revised == ("m1",)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("PURCHASE ORDER PO-5512   Harlow Timber Ltd   03/03/2026", "PURCHASE ORDER PO-5630   Brant Fixings   12/04/2026"),
+        ("MONTH 3 budget sheet", "MONTH 4 budget sheet"),
+        ("KM 41,200 | oil change at Fastfit", "KM 43,950 | wipers replaced, moved to Bosch blades"),
+        ("CF-031,Ethiopian Yirgacheffe,Lantern Roasters,7.40,12.00,2", "CF-044,Colombian Huila,Lantern Roasters,6.20,11.50,3"),
+        ("19:45 Brahms Requiem mvt 1, bars 1-40", "20:30 SECTIONAL tenors: Brahms mvt 2, bars 12-60"),
+        ("Desk 12: Amira and Joe, 2 monitors", "Desk 9: new starter Li, 1 monitor"),
+    ],
+)
+def test_a_record_of_a_series_does_not_revise_another_led_by_its_own_key(old, new):
+    assert decide(cand(new), [mem("m1", old)]).action != "contradict"
+
+
+def test_a_record_is_revised_by_a_record_with_its_own_key():
+    row = mem("m1", "CF-031,Ethiopian Yirgacheffe,Lantern Roasters,7.40,12.00,2")
+    assert decide(cand("CF-031,Ethiopian Yirgacheffe,Lantern Roasters,8.10,12.00,2"), [row]).targets == ("m1",)
+    assert claims.record("Goal pace 5:10 per km") is None  # a label's value is no record's key
+    assert claims.record("Plot 14B by the gate") is None
+
+
+def test_a_record_of_a_day_that_is_over_is_history():
+    # a result line said after its day; a later change of the team is news, it does not rewrite the result
+    said = "2026-10-14T10:00:00Z"
+    result = Neighbour("m1", "fact", "12 Oct h v Leeds 3-1 (Bd1 Amir 1-0, Bd2 Patel 1-0)", said, "user", "s1", 1)
+    later = cand("Patel has moved to Leeds (!), board 2 goes to young Sam Reed (1850).", at="2026-11-02T10:00:00Z")
+    assert decide(later, [result]).action != "contradict"
+    fixture = Neighbour("m2", "fact", "12 Oct a v Leeds", "2026-09-01T10:00:00Z", "user", "s1", 1)
+    moved = cand("Leeds match postponed to 9 Nov, their hall flooded", at="2026-10-14T10:00:00Z")
+    assert decide(moved, [fixture]).targets == ("m2",)  # a postponement still moves the fixture
+
+
+def test_arithmetic_typed_with_an_x_restates_values():
+    drop = mem("m1", "10 mm² cable at 40 m is about 4.4 mV/A/m x 30 A x 40 m = 5.3 V, fine for the garage")
+    assert claims.parse(drop.text).derived
+    assert decide(cand("Garage feed: 16 mm² cable on a 40 A breaker."), [drop]).action != "contradict"
+
+
+def test_before_and_back_name_no_slot():
+    rota = mem("m1", "sam's doing the wed collections now, jo stepped back for good")
+    assert decide(cand("from 3 feb just mon am, ali wants his thu back"), [rota]).action != "contradict"
+    count = mem("m2", "I'll do the till count every Friday evening before closing.")
+    assert decide(cand("From May we close Mondays too, weekdays as before."), [count]).action != "contradict"

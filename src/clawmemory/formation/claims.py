@@ -180,7 +180,7 @@ _HOLDER_OTHER = re.compile(
 )
 _ADDS = re.compile(r"\b(?:as well|too)\b(?=\s*(?:[,.;:!?]|$))")
 _CONDITION = re.compile(r"\b(?:if|unless|in case)\b[^,.;:!?]*", re.I)
-_ARITHMETIC = re.compile(r"\d[^=\n]*[×*+]\s*[$€£]?\d[^=\n]*=\s*[$€£]?\d")
+_ARITHMETIC = re.compile(r"\d[^=\n]*(?:[×*+]|\sx\s)\s*[$€£]?\d[^=\n]*=\s*[$€£]?\d")  # "x" typed as times
 # What any typed value of _typed holds (on the lower-cased text): a digit, a backtick, or a month,
 # weekday or number word. Keep it in step with _typed's patterns.
 _MAY_HOLD_VALUE = re.compile(
@@ -188,6 +188,23 @@ _MAY_HOLD_VALUE = re.compile(
 )
 # a reference number ("ticket #48213", "PR #912"): it names one thing, as a name does
 REF = re.compile(r"(?<![\w&#])#\d+\b")
+# a record led by its own key (`record`): a line of a pasted series (a document's header, a log entry, a table or
+# CSV row, a schedule line) names one member of the series, as a reference number does
+_KEY_ID = r"[A-Za-z][\w/-]*\d[\w/-]*|\d[\w/-]*[A-Za-z][\w/-]*"
+_KEY_NUM = r"\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?"
+_KEY_TIME = r"\d{1,2}:\d{2}(?:\s*[-–]\s*\d{1,2}:\d{2})?"
+_KEY_DATE = rf"(?:{_WEEKDAY}\.?,?\s+)?\d{{1,2}}{_ORD}\s+{_MONTH}|\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?"
+_BULLET = r"^[\s*•○●◦·>-]*"
+_RECORD = (
+    # a marker in capitals ("INVOICE", "RUN OF SHOW", "WEEK") and its key, then the record's body
+    re.compile(rf"{_BULLET}(?P<mark>(?:[A-Z][A-Z&'/-]*\s+){{1,3}})(?P<key>{_KEY_ID}|{_KEY_NUM})(?=[\s|,:;(]+\S)"),
+    # one capitalised word and its key, set off from the body ("Table 7: Sam's uni friends")
+    re.compile(rf"{_BULLET}(?P<mark>[A-Z][a-z]+\s+)(?P<key>{_KEY_ID}|{_KEY_NUM})\s*[|,:;–—]\s*\w"),
+    # no marker: a line led by a clock time or a date ("20:30 SECTIONAL …", "18 Sep h v Rotherham …", "Thu 12 Feb /
+    # physio …"), or by an identifier set off by punctuation ("TEA-022,Lapsang …", "S-0412 (HeLa, p14) …")
+    re.compile(rf"{_BULLET}(?P<mark>)(?P<key>{_KEY_TIME}|{_KEY_DATE})(?=[\s|,:;/(–—-]+\S)", re.I),
+    re.compile(rf"{_BULLET}(?P<mark>)(?P<key>{_KEY_ID})(?=\s*[|,:;(]\s*\S)"),
+)
 _DIGIT = re.compile(r"\d")
 # a weekday written beside its date is that date ("Sun 19 April", "Tuesday, 3 March"), no recurring weekday
 _WEEKDAY_OF_DATE = re.compile(
@@ -209,7 +226,8 @@ _FILLER = frozenset(
     "new old thing things stuff time week day today also really sure fyi update news quick big small bit lot "
     "want wants need needs think says said say know knows like make made take took get gets put keep still "
     "yet already just only maybe around about ok okay yeah yep good great fine well till until per anymore instead "
-    "actually next last utc gmt cet cest bst est pst because though although both ugh lol haha hmm".split()
+    "actually next last utc gmt cet cest bst est pst because though although both ugh lol haha hmm "
+    "before after back".split()  # when or whither, no thing: "weekdays as before", "kev wants his fri back"
 )
 
 
@@ -303,6 +321,34 @@ def _date(m: re.Match[str]) -> str:
     month = (g["m1"] or g["m2"] or g["m3"] or "")[:3]
     day = g["d1"] or g["d2"] or g["d3"] or ""
     return f"{month}-{int(day) if day else ''}".rstrip("-") if month else f"-{int(day)}"
+
+
+def record(text: str) -> tuple[str, str, str] | None:
+    """(marker, shape, key) of a line led by its own key, then its body: "INVOICE INV-21877  Madison …" →
+    ("invoice", "id", "inv-21877"), "WEEK 6 call sheet" → ("week", "num", "6"), "20:30 SECTIONAL …" → ("", "time",
+    "20:30"); None for any other sentence (a label's value, "Goal time 3:29", is no key: its marker is no capitals)."""
+    line = STAMP.sub("", text).lstrip()
+    for pattern in _RECORD:
+        if m := pattern.match(line):
+            key = m.group("key").lower()
+            shape = (
+                "time"
+                if re.fullmatch(_KEY_TIME, key)
+                else "date"
+                if re.fullmatch(_KEY_DATE, key)
+                else "num"
+                if re.fullmatch(_KEY_NUM, key)
+                else "id"
+            )
+            return " ".join(m.group("mark").lower().split()), shape, key
+    return None
+
+
+def siblings(a: str, b: str) -> bool:
+    """Two records of one series: each led by its own key, of one marker and shape, the keys differ (the next
+    invoice's header, the next log entry, another product's row). One is no revision of the other."""
+    ra, rb = record(a), record(b)
+    return ra is not None and rb is not None and ra[:2] == rb[:2] and ra[2] != rb[2]
 
 
 def same_date(a: str, b: str) -> bool:

@@ -267,6 +267,8 @@ def _contradiction(
     refs, their_refs = set(claims.REF.findall(c.text)), set(claims.REF.findall(m.text))
     if refs and their_refs and not refs & their_refs:
         return None  # each names its own numbered thing ("Ticket #49102 …" / "Ticket #48577 …")
+    if claims.siblings(c.text, m.text):
+        return None  # the next record of a series ("INVOICE ZF-120317 …" / "INVOICE INV-21877 …"), not a revision
     old = claims.parse(m.text)
     # a slot word both qualify otherwise is two slots ("practical exam" / "theory exam")
     slot = {
@@ -303,6 +305,8 @@ def _contradiction(
     )
     if taken_back and (support or not bare and unnamed):
         return _Conflict(f"takes back {', '.join(sorted(taken_back))}")
+    if not (claim.shift and "date" in claim.values) and _history(m, c.at):
+        return None  # what happened on a day that is over ("18 Sep h v Rotherham 2½-1½ …") holds; a later change is news
     if claim.derived or old.derived:
         return None  # a computation restates values: it neither states one nor holds one a new value replaces
     smaller = min(len(claim.slot), len(old.slot)) or 1
@@ -407,6 +411,12 @@ def _listed(text: str, claim: Claim) -> set[str]:
     if not any(p.slot & claim.slot for p in parts):
         return set()
     return {k for p in parts if p.slot and not p.slot & claim.slot for k in p.values} - {"name"}
+
+
+def _history(m: Neighbour, now: str) -> bool:
+    """``m`` is a record led by a date (a log entry, a fixture, a result) and that day had passed at ``now``."""
+    lead = claims.record(m.text)
+    return lead is not None and lead[1] == "date" and _passed(claims.parse(lead[2]), m.valid_from, now)
 
 
 def _passed(old: Claim, said: str, now: str) -> bool:
