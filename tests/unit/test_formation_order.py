@@ -352,3 +352,23 @@ def test_a_clear_score_gap_or_an_earlier_statement_keeps_the_order():
     assert [h.id for h in later_near_ties(earlier_below, at)] == ["lunch", "allergy"]
     messages = [scored("m1", 1.0, corpus="message"), scored("m2", 0.999, corpus="message")]
     assert [h.id for h in later_near_ties(messages, {"m1": "2026-01-01", "m2": "2026-02-01"})] == ["m1", "m2"]
+
+
+def test_what_became_of_a_named_someone_ranks_above_what_they_did():
+    def moves(old: str, new: str) -> bool:
+        return same_subject(fact(old, "2026-03-01"), fact(new, "2026-05-01"))
+
+    assert moves("accounts are done by Marisol Vega", "Marisol's gone part-time at the council, the new bookkeeper is Tom Hale")
+    assert moves("Flowers from Petra's Garden, £300", "Petra's order is cancelled, the hall does its own flowers")
+    assert moves("I'll enter the team for the Whitby rally by 1 May", "Whitby: we've pulled out, two of us are away")
+    assert may_move([("fact", "accounts are done by Marisol Vega"), ("fact", "Marisol's gone part-time at the council")])
+    # a name said elsewhere, someone taking something on, or an earlier one that already names the newcomer
+    assert not moves("accounts are done by Marisol Vega", "Tom says Marisol's gone part-time")
+    assert not moves("Marisol and I run the stall", "Marisol's taking over the Sunday stall")
+    assert not moves("| Treasurer | Tom Hale (was Marisol Vega) |", "Marisol stepped down, the members voted for Tom")
+    assert not moves("Marisol does the accounts; Tom does the rota.", "Marisol's gone part-time at the council")
+
+
+def test_swapped_to_names_the_new_thing_not_one_taken_back():
+    assert not claims.parse("swapped to a Garmin watch with GPS, the old band kept dying").denied
+    assert claims.parse("swapped the quartz for a compact laminate").denied

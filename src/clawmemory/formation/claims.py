@@ -121,7 +121,7 @@ _DENY = re.compile(
     r"|~~(?P<s>[^~]+)~~"
     # a substitution takes back what it replaces ("swapped the quartz for a compact laminate")
     r"|\b(?:swap(?:ped)?|replac(?:e|ed)|trad(?:e|ed)|exchang(?:e|ed))\s+(?:the\s+|our\s+|my\s+)?"
-    r"(?P<w>[^,;:.!?]{1,30}?)\s+(?:for|with)\s"
+    r"(?P<w>(?!to\s)[^,;:.!?]{1,30}?)\s+(?:for|with)\s"  # "swapped to X with …" names the new one
     # a removal takes back what it removes ("drug B dropped", "we cancelled the Friday slot")
     r"|(?P<r>(?:[^\s,;:(]+\s+)?[^\s,;:(]+)\s+(?:dropped|removed|cancell?ed|scrapped)\b(?!\s+(?:to|by|from)\b)"
     r"|\b(?:dropped|removed|cancell?ed|scrapped)\s+(?:the\s+|our\s+|my\s+)?(?P<d>[^,;:.!?]{1,30}?)(?=\s*(?:[,.;:!?]|$))"
@@ -476,6 +476,30 @@ def hands_over(text: str) -> bool:
     """Whether the sentence names someone who does a thing from now on ("Mei will do the counts",
     "handing infra to Rosa"): a cheap test, like :func:`valued`."""
     return bool(_HANDOVER.search(text) or re.search(_ACTOR_NAME, text))
+
+
+# what became of someone or something: it left, ended or passed on ("Kemi's gone full-time at the BBC", "Brother Ash
+# retires", "the order is cancelled", "we've pulled out"; not one who takes something over: that is a hand-over)
+_EXIT = re.compile(
+    r"\b(?:gone|(?:has|have|had|'s) left|leaving|quit|retir(?:e|es|ed|ing)|resign(?:s|ed|ing)?|"
+    r"(?:pulled|pulling|dropped|dropping) out|(?:stepped|stepping|steps) (?:down|back)|"
+    r"cancell?ed|closed|closing|shut down)\b"
+)
+_LEAD = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+def exits(text: str) -> bool:
+    """Whether the sentence says someone or something left, ended or was taken over (a cheap test)."""
+    return bool(_EXIT.search(text.lower()))
+
+
+def lead(text: str) -> str | None:
+    """The stem of the sentence's first word when it is capitalised, its possessive dropped ("Kemi's gone …" →
+    "kemi"; "Scarborough: we've pulled out" → "scarborough"): what it is about, when that is a name."""
+    m = _LEAD.match(STAMP.sub("", text).lstrip())
+    if m is None or not m.group()[0].isupper():
+        return None
+    return stem(re.sub(r"['’]s$", "", m.group().lower()))
 
 
 def resumes(text: str) -> bool:

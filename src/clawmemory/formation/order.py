@@ -22,6 +22,7 @@ below the memory, moves just above it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -59,7 +60,9 @@ class Stated:
     def revises(self) -> bool:
         """Worded as a change or a return ("… again"), it hands something to someone named, or it gives a
         label a value ("manager = …") (cheap tests)."""
-        return changes(self.text) or hands_over(self.text) or resumes(self.text) or labels(self.text)
+        return (
+            changes(self.text) or hands_over(self.text) or resumes(self.text) or labels(self.text) or exits(self.text)
+        )
 
     @cached_property
     def context(self) -> Claim:
@@ -92,6 +95,7 @@ changes = lru_cache(maxsize=4096)(claims.changes)
 hands_over = lru_cache(maxsize=4096)(claims.hands_over)
 resumes = lru_cache(maxsize=4096)(claims.resumes)
 labels = lru_cache(maxsize=4096)(claims.labels)
+exits = lru_cache(maxsize=4096)(claims.exits)
 
 
 @lru_cache(maxsize=4096)
@@ -107,7 +111,10 @@ def may_move(memories: Sequence[tuple[str, str]]) -> bool:
     if len(memories) < 2:
         return False
     return (
-        any(kind == "question" or takes_back(text) or changes(text) or hands_over(text) for kind, text in memories)
+        any(
+            kind == "question" or takes_back(text) or changes(text) or hands_over(text) or exits(text)
+            for kind, text in memories
+        )
         or sum(valued(text) for _, text in memories) >= 2
     )
 
@@ -143,7 +150,26 @@ def same_subject(earlier: Stated, later: Stated) -> bool:
         if counted is not b and any(fresh for _, (fresh, _) in claims.differences(counted, a).items()):
             return True
     anchored = bool(earlier.anchors & later.anchors) and not named
-    return revises and _revised(a, b, both=both, anchored=anchored)
+    return revises and (_revised(a, b, both=both, anchored=anchored) or _became(earlier, later))
+
+
+def _became(earlier: Stated, later: Stated) -> bool:
+    """``later`` opens with a name ``earlier`` says and tells what became of it: it left or ended ("edit and mix by
+    Kemi Adeleke" / "Kemi's gone full-time at the BBC, the new editor is Josh"; "Cake … from Bimpe's Bakes" /
+    "Bimpe's order is cancelled"). A name said elsewhere in a sentence is not what it is about ("my partner Dev" /
+    "I start June 15, Dev the week after"); an earlier memory of several statements is about more than the name,
+    and one that already names whoever else the later brings in is no older state ("| Captain | Priya Nair (was
+    Sophie Lang) |" / "Sophie stepped down …, the squad voted for Priya")."""
+    name = claims.lead(later.text)
+    if name is None or name not in earlier.claim.proper() or not exits(later.text) or _statements(earlier.text) > 1:
+        return False
+    others = later.claim.subject_words() - {name}
+    return not others or not others <= earlier.claim.subject_words() | earlier.claim.capitals
+
+
+def _statements(text: str) -> int:
+    """Sentences and ';'-parts of ``text`` (a stop, ! or ? before more text, or a ';')."""
+    return 1 + len(re.findall(r";|[.!?]\s+(?=\S)", text.strip()))
 
 
 def _revised(earlier: Claim, later: Claim, *, both: bool, anchored: bool = False) -> bool:
