@@ -372,3 +372,10 @@ def test_what_became_of_a_named_someone_ranks_above_what_they_did():
 def test_swapped_to_names_the_new_thing_not_one_taken_back():
     assert not claims.parse("swapped to a Garmin watch with GPS, the old band kept dying").denied
     assert claims.parse("swapped the quartz for a compact laminate").denied
+
+
+def test_the_next_record_of_a_series_does_not_rank_above_another():
+    rows = ("CF-031,Ethiopian Yirgacheffe,Lantern Roasters,7.40,12.00,2", "CF-044,Colombian Huila,Lantern Roasters,6.20,11.50,3")
+    assert not same_subject(fact(rows[0], "2026-03-01"), fact(rows[1], "2026-04-01"))
+    same_row = "CF-031,Ethiopian Yirgacheffe,Lantern Roasters,8.10,12.00,2"
+    assert same_subject(fact(rows[0], "2026-03-01"), fact(same_row, "2026-04-01"))

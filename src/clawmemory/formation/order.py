@@ -96,6 +96,7 @@ hands_over = lru_cache(maxsize=4096)(claims.hands_over)
 resumes = lru_cache(maxsize=4096)(claims.resumes)
 labels = lru_cache(maxsize=4096)(claims.labels)
 exits = lru_cache(maxsize=4096)(claims.exits)
+_siblings = lru_cache(maxsize=4096)(claims.siblings)
 
 
 @lru_cache(maxsize=4096)
@@ -134,6 +135,8 @@ def same_subject(earlier: Stated, later: Stated) -> bool:
     )
     if not (answers or earlier.takes_back or both or revises):
         return False  # no attribute to change: a changed value (below) needs one on both sides
+    if _siblings(earlier.text, later.text):
+        return False  # the next record of a series (another invoice, log entry, row): no revision of this one
     a, b = earlier.claim, later.claim
     named = bool(a.slot & b.slot or a.shared_subject(b) or _shared_values(a, b))
     if not (named or earlier.anchors & later.anchors):
