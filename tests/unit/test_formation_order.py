@@ -358,10 +358,14 @@ def test_what_became_of_a_named_someone_ranks_above_what_they_did():
     def moves(old: str, new: str) -> bool:
         return same_subject(fact(old, "2026-03-01"), fact(new, "2026-05-01"))
 
-    assert moves("accounts are done by Marisol Vega", "Marisol's gone part-time at the council, the new bookkeeper is Tom Hale")
+    assert moves(
+        "accounts are done by Marisol Vega", "Marisol's gone part-time at the council, the new bookkeeper is Tom Hale"
+    )
     assert moves("Flowers from Petra's Garden, £300", "Petra's order is cancelled, the hall does its own flowers")
     assert moves("I'll enter the team for the Whitby rally by 1 May", "Whitby: we've pulled out, two of us are away")
-    assert may_move([("fact", "accounts are done by Marisol Vega"), ("fact", "Marisol's gone part-time at the council")])
+    assert may_move(
+        [("fact", "accounts are done by Marisol Vega"), ("fact", "Marisol's gone part-time at the council")]
+    )
     # a name said elsewhere, someone taking something on, or an earlier one that already names the newcomer
     assert not moves("accounts are done by Marisol Vega", "Tom says Marisol's gone part-time")
     assert not moves("Marisol and I run the stall", "Marisol's taking over the Sunday stall")
@@ -375,7 +379,10 @@ def test_swapped_to_names_the_new_thing_not_one_taken_back():
 
 
 def test_the_next_record_of_a_series_does_not_rank_above_another():
-    rows = ("CF-031,Ethiopian Yirgacheffe,Lantern Roasters,7.40,12.00,2", "CF-044,Colombian Huila,Lantern Roasters,6.20,11.50,3")
+    rows = (
+        "CF-031,Ethiopian Yirgacheffe,Lantern Roasters,7.40,12.00,2",
+        "CF-044,Colombian Huila,Lantern Roasters,6.20,11.50,3",
+    )
     assert not same_subject(fact(rows[0], "2026-03-01"), fact(rows[1], "2026-04-01"))
     same_row = "CF-031,Ethiopian Yirgacheffe,Lantern Roasters,8.10,12.00,2"
     assert same_subject(fact(rows[0], "2026-03-01"), fact(same_row, "2026-04-01"))

@@ -536,10 +536,16 @@ def test_of_several_near_memories_the_nearest_in_meaning_is_revised():
 @pytest.mark.parametrize(
     ("old", "new"),
     [
-        ("PURCHASE ORDER PO-5512   Harlow Timber Ltd   03/03/2026", "PURCHASE ORDER PO-5630   Brant Fixings   12/04/2026"),
+        (
+            "PURCHASE ORDER PO-5512   Harlow Timber Ltd   03/03/2026",
+            "PURCHASE ORDER PO-5630   Brant Fixings   12/04/2026",
+        ),
         ("MONTH 3 budget sheet", "MONTH 4 budget sheet"),
         ("KM 41,200 | oil change at Fastfit", "KM 43,950 | wipers replaced, moved to Bosch blades"),
-        ("CF-031,Ethiopian Yirgacheffe,Lantern Roasters,7.40,12.00,2", "CF-044,Colombian Huila,Lantern Roasters,6.20,11.50,3"),
+        (
+            "CF-031,Ethiopian Yirgacheffe,Lantern Roasters,7.40,12.00,2",
+            "CF-044,Colombian Huila,Lantern Roasters,6.20,11.50,3",
+        ),
         ("19:45 Brahms Requiem mvt 1, bars 1-40", "20:30 SECTIONAL tenors: Brahms mvt 2, bars 12-60"),
         ("Desk 12: Amira and Joe, 2 monitors", "Desk 9: new starter Li, 1 monitor"),
     ],
