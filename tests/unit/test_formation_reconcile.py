@@ -583,9 +583,3 @@ def test_before_and_back_name_no_slot():
     assert decide(cand("from 3 feb just mon am, ali wants his thu back"), [rota]).action != "contradict"
     count = mem("m2", "I'll do the till count every Friday evening before closing.")
     assert decide(cand("From May we close Mondays too, weekdays as before."), [count]).action != "contradict"
-
-
-def test_a_doubled_consonant_before_ing_or_ed_is_one_stem():
-    assert claims.stem("digging") == claims.stem("dig") == "dig"
-    assert claims.stem("planned") == "plan" and claims.stem("stopped") == "stop"
-    assert claims.stem("added") == "add" and claims.stem("called") == "call" and claims.stem("passed") == "pass"

@@ -290,15 +290,13 @@ class Claim:
 
 def stem(word: str) -> str:
     """A light stem for matching slot words ("guests" = "guest", "moved" = "move", "using" = "use",
-    "digging" = "dig", "sister's" = "sister")."""
+    "sister's" = "sister")."""
     word = word.removesuffix("'s")
     if word.endswith(("sses", "xes", "zes", "ches", "shes")):
         return word[:-2]
     for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("s", "")):
         if word.endswith(suffix) and not word.endswith(("ss", "us", "is")):
             base = word[: -len(suffix)] + keep
-            if suffix in ("ing", "ed") and re.search(r"([b-cg-kmnprtv-y])\1$", base):
-                base = base[:-1]  # "digging", "planned", "stopped": "dig", "plan", "stop" ("added", "called" stay)
             if len(base) >= 3:
                 return base
             if suffix in ("ing", "ed") and re.fullmatch(r"[aeiou][^aeiou]", base):  # "using", "used": "use"
