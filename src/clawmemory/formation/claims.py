@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from .classifier import FREQUENCIES, LABEL_VALUE, NO_LABEL, STAMP, STOP, content_words, unshout
 
@@ -323,6 +324,7 @@ def _date(m: re.Match[str]) -> str:
     return f"{month}-{int(day) if day else ''}".rstrip("-") if month else f"-{int(day)}"
 
 
+@lru_cache(maxsize=4096)  # read for each neighbour of each candidate, and by the recall order
 def record(text: str) -> tuple[str, str, str] | None:
     """(marker, shape, key) of a line led by its own key, then its body: "INVOICE INV-21877  Madison …" →
     ("invoice", "id", "inv-21877"), "WEEK 6 call sheet" → ("week", "num", "6"), "20:30 SECTIONAL …" → ("", "time",
