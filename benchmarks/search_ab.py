@@ -55,7 +55,7 @@ def build(home: Path, size: int, every: int) -> None:
             batch = [{"text": corpus.sentence()} for _ in range(min(1000, size - start))]
             ids += [r.memory.id for r in engine.store_memories(batch)]
         with engine.store.transaction() as db:
-            for n in range(0, len(ids) - 1, every):
+            for n in range(0, len(ids) - 1, every) if every else ():
                 if ids[n] != ids[n + 1]:  # a repeated text is one memory
                     rows.supersede(db, [ids[n]], ids[n + 1], now_iso())
         random_vectors(engine, seed=5)
@@ -120,7 +120,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--before", type=Path, help="the other checkout (its src/ is imported)")
     parser.add_argument("--size", type=int, default=100_000)
-    parser.add_argument("--supersede", type=int, default=100, help="every n-th memory is superseded")
+    parser.add_argument(
+        "--supersede",
+        type=int,
+        default=100,
+        help="every n-th memory is superseded (0: none, the plain hybrid of search_bench.py)",
+    )
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--postgres", action="store_true", help="also on PostgreSQL (the store migrated there)")
