@@ -125,5 +125,4 @@ class ItemTable:
         if len(cand) > limit:
             cand = cand[np.argpartition(-scores[cand], limit - 1)[:limit]]
         cand = cand[np.argsort(-scores[cand], kind="stable")]
-        items = self.item.view
-        return [(int(items[i]), float(scores[i])) for i in cand]
+        return list(zip(self.item.view[cand].tolist(), scores[cand].tolist()))  # Python ints and floats
