@@ -21,6 +21,7 @@ written for this benchmark, none of it from LoCoMo), in splits reported apart:
 - ``fresh9``: written blind after round 8, not scored yet.
 - ``fresh10``: written blind in the third sitting of 2026-12-07, not scored yet.
 - ``fresh11``: written blind in the fourth sitting of 2026-12-07, not scored yet.
+- ``fresh12``: written blind in the fifth sitting of 2026-12-07, not scored yet.
 
 Targets (issue 13, on the untouched split, offline): extraction recall >= 0.85 at precision
 >= 0.70; 0 stale values ranked above their update; compaction keeps >= 95 % of planted items.
@@ -83,6 +84,7 @@ SPLITS = {
     "fresh9": DATA / "formation_fresh9.json",
     "fresh10": DATA / "formation_fresh10.json",
     "fresh11": DATA / "formation_fresh11.json",
+    "fresh12": DATA / "formation_fresh12.json",
 }
 
 
