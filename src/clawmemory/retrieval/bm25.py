@@ -141,7 +141,7 @@ class BM25Index:
             if self.items.n_alive == 0 or not terms:
                 return []
             scores = np.zeros(n, dtype=np.float32)
-            covered = np.zeros(n, dtype=np.float64)
+            held: list[tuple[float, np.ndarray]] = []  # (idf, positions holding the term), in term order
             total_idf = 0.0
             dl = self._dl.view
             avgdl = self._total_dl / self.items.n_alive
@@ -157,13 +157,21 @@ class BM25Index:
                 for docs, tf in self._postings(tid):
                     norm = k1 * (1.0 - b + b * dl[docs] / avgdl)
                     scores[docs] += idf * tf * (k1 + 1.0) / (tf + norm)
-                    covered[docs] += idf
+                    held.append((idf, docs))
             cand = self.items.visible(np.flatnonzero(scores), namespaces, corpora, within)
             top = self.items.top(scores, cand, limit)
-            positions = [self.items.pos[item] for item, _ in top]
-            return [(item, score, float(covered[p]) / total_idf) for (item, score), p in zip(top, positions)]
+            # Coverage of the returned items only: the same idf sums, added in the same order.
+            at = np.array([self.items.pos[item] for item, _ in top], dtype=np.int64)
+            covered = np.zeros(len(at), dtype=np.float64)
+            for idf, docs in held:  # a posting list's positions ascend (see _postings)
+                found = docs[np.minimum(np.searchsorted(docs, at), len(docs) - 1)] == at
+                covered[found] += idf
+            return [(item, score, float(c) / total_idf) for (item, score), c in zip(top, covered)]
 
     def _postings(self, tid: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The term's (positions, term frequencies) in the base and in the delta, each non-empty
+        with its positions ascending (the base is sorted by term then position; the delta
+        appends positions as items are added, in order)."""
         out = []
         if tid + 1 < len(self._ptr):
             lo, hi = self._ptr[tid], self._ptr[tid + 1]

@@ -101,11 +101,20 @@ class ItemTable:
         ns_ok[[self._ns_ids[x] for x in namespaces if x in self._ns_ids]] = True
         corpus_ok = np.zeros(len(self._corpus_ids) + 1, dtype=np.bool_)
         corpus_ok[[self._corpus_ids[x] for x in corpora if x in self._corpus_ids]] = True
-        if cand is None:
-            mask = self.alive.view & ns_ok[self._ns.view] & corpus_ok[self._corpus.view]
-            cand = np.flatnonzero(mask)
-        else:
-            cand = cand[self.alive.view[cand] & ns_ok[self._ns.view[cand]] & corpus_ok[self._corpus.view[cand]]]
+
+        def at(column: np.ndarray) -> np.ndarray:
+            return column if cand is None else column[cand]
+
+        # Only the filters that can exclude something here: every item alive, or every namespace
+        # (corpus) of the table allowed, needs no pass over the 100k positions.
+        mask = at(self.alive.view) if self.n_alive < len(self) else None
+        for ok, column in ((ns_ok, self._ns.view), (corpus_ok, self._corpus.view)):
+            if not ok[:-1].all():
+                mask = ok[at(column)] if mask is None else mask & ok[at(column)]
+        if mask is not None:
+            cand = np.flatnonzero(mask) if cand is None else cand[mask]
+        elif cand is None:
+            cand = np.arange(len(self))
         if within is not None:
             allowed = np.fromiter((self.pos[i] for i in within if i in self.pos), dtype=np.int64)
             cand = np.intersect1d(cand, allowed)
@@ -116,5 +125,4 @@ class ItemTable:
         if len(cand) > limit:
             cand = cand[np.argpartition(-scores[cand], limit - 1)[:limit]]
         cand = cand[np.argsort(-scores[cand], kind="stable")]
-        items = self.item.view
-        return [(int(items[i]), float(scores[i])) for i in cand]
+        return list(zip(self.item.view[cand].tolist(), scores[cand].tolist()))  # Python ints and floats

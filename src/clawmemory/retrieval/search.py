@@ -157,32 +157,32 @@ class Searcher:
             fused = self.rerank(text, fused, rows, p.rerank_weight, p.rerank_depth)
         containers = container_scores(fused, dense, rows, p.container_temperature, p.container_dense)
         vector = dict(vec.top) if vec else {}
-        ranked = []
-        for item_id, score in with_containers(fused, containers, rows, p.container_share).items():
+        scores = {i: _squash(s) for i, s in with_containers(fused, containers, rows, p.container_share).items()}
+        order = sorted(scores, key=scores.__getitem__, reverse=True)
+
+        def ranked(item_id: int) -> Ranked:
             row = rows[item_id]
             hit = lexical.get(item_id)
             coverage = hit.coverage if hit else 0.0
             cosine = vector.get(item_id)
-            ranked.append(
-                Ranked(
-                    row,
-                    _squash(score),
-                    hit.score if hit else None,
-                    cosine,
-                    coverage,
-                    coverage >= p.floor_coverage or (cosine is not None and cosine >= p.floor_cosine),
-                    containers.get(row.container, 0.0) if row.container else 0.0,
-                )
+            return Ranked(
+                row,
+                scores[item_id],
+                hit.score if hit else None,
+                cosine,
+                coverage,
+                coverage >= p.floor_coverage or (cosine is not None and cosine >= p.floor_cosine),
+                containers.get(row.container, 0.0) if row.container else 0.0,
             )
-        ranked.sort(key=lambda r: r.score, reverse=True)
+
         if granularity == "container":
-            best: dict[str, Ranked] = {}
-            for r in ranked:
-                best.setdefault(r.row.container or f"item:{r.row.item_id}", r)
-            return sorted(best.values(), key=lambda r: r.container_score if r.row.container else r.score, reverse=True)[
-                :limit
-            ]
-        return ranked[:limit]
+            best: dict[str, int] = {}
+            for item_id in order:
+                row = rows[item_id]
+                best.setdefault(row.container or f"item:{item_id}", item_id)
+            firsts = [ranked(i) for i in best.values()]
+            return sorted(firsts, key=lambda r: r.container_score if r.row.container else r.score, reverse=True)[:limit]
+        return [ranked(i) for i in order[:limit]]  # only the hits returned are built
 
     def _vector_hits(
         self,
