@@ -23,7 +23,9 @@ when it
 - moves a date ("slips to June 27") and exactly one dated plan of the same speaker is near.
 
 Never across speakers the wrong way (the agent's sentence never supersedes or rewrites the
-user's), and never between two sentences of one message. A wrong supersede removes a right
+user's), never between two sentences of one message, and never between two records of one series
+each led by its own key (the next invoice's header, log entry or table row); a record of a day that
+is over is history. A wrong supersede removes a right
 memory from recall, a missed one costs little (recall puts the later statement first,
 :mod:`.order`), so the bar is high: a value taken back about someone the memory does not name
 stays ("Karim starts not on Saturday" leaves "Saturday I open till 6"); another name replaces
