@@ -23,7 +23,8 @@ written for this benchmark, none of it from LoCoMo), in splits reported apart:
   studied in round 11.
 - ``fresh11``: written blind in the fourth sitting of 2026-12-07, scored blind by the lead on main before and after
   round 10; studied in round 11.
-- ``fresh12``: written blind in the fifth sitting of 2026-12-07, not scored yet.
+- ``fresh12``: written blind in the fifth sitting of 2026-12-07, scored blind by the lead on main before and
+  after round 11.
 
 Targets (issue 13, on the untouched split, offline): extraction recall >= 0.85 at precision
 >= 0.70; 0 stale values ranked above their update; compaction keeps >= 95 % of planted items.
