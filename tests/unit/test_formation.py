@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from support.conversations import agent, user
+from support.conversations import agent, tool_result, user
 from support.model_server import ModelServer, Reply
 
 from clawmemory.cli.main import main
@@ -270,6 +270,20 @@ def test_a_memory_is_found_by_the_agents_plain_restatement_of_it(engine):
     [m] = [m for m in memories(engine) if "Glenview" in m["text"]]
     assert m["text"].startswith("Hamish's gien up the van")
     assert "delivers" in json.loads(m["metadata"])["formation"]["ack"]
+    assert [h.id for h in engine.search("who delivers now?", NS, corpus="memory", mode="lexical")] == [m["id"]]
+
+
+def test_the_acknowledgement_is_the_agents_reply_after_its_tool_calls(engine):
+    said = "Big news the night. Hamish's gien up the van, so the Glenview Dairy lot are daein the milk run fae Monday."
+    commit(
+        engine,
+        "t1",
+        user(said, T0),
+        agent("", T0, calls=[("c1", "memory_search", {"query": "milk"})]),
+        tool_result("c1", "memory_search", "no results", T0),
+        agent("So Glenview Dairy delivers the milk from Monday instead of Hamish.", T0),
+    )
+    [m] = [m for m in memories(engine) if "Glenview" in m["text"]]
     assert [h.id for h in engine.search("who delivers now?", NS, corpus="memory", mode="lexical")] == [m["id"]]
 
 

@@ -74,18 +74,29 @@ def acknowledgements(reply: str, items: Sequence[str], own: Sequence[str] = ()) 
     return out
 
 
+def reply(turns: Sequence[Utterance], k: int) -> Utterance | None:
+    """The agent's reply to the user's message ``turns[k]``: the next message with words (a tool call alone has
+    none), when it is the agent's."""
+    if turns[k].role != "user":
+        return None
+    after = next((t for t in turns[k + 1 :] if t.text.strip()), None)
+    return after if after is not None and after.role == "assistant" else None
+
+
 def acknowledged(turns: Sequence[Utterance], items: Sequence[Item]) -> list[str]:
-    """For each of ``items``, its acknowledgement (:func:`acknowledgements`) in the agent's message right after
-    the user's message it came from; "" for the agent's own items and where no reply follows in ``turns``."""
+    """For each of ``items``, its acknowledgement (:func:`acknowledgements`) in the agent's reply to the user's
+    message it came from; "" for the agent's own items and where no reply follows in ``turns``."""
     out = [""] * len(items)
     at = {t.seq: k for k, t in enumerate(turns)}
     said: dict[int, list[int]] = {}
     for i, item in enumerate(items):
-        k = at.get(item.seq)
-        if k is not None and k + 1 < len(turns) and turns[k].role == "user" and turns[k + 1].role == "assistant":
-            said.setdefault(k, []).append(i)
+        if item.seq in at:
+            said.setdefault(at[item.seq], []).append(i)
     for k, mine in said.items():
-        own = [x.text for x in items if x.seq == turns[k + 1].seq and x.role == "assistant"]
-        for i, ack in zip(mine, acknowledgements(turns[k + 1].text, [items[i].text for i in mine], own), strict=True):
+        answer = reply(turns, k)
+        if answer is None:
+            continue
+        own = [x.text for x in items if x.seq == answer.seq and x.role == "assistant"]
+        for i, ack in zip(mine, acknowledgements(answer.text, [items[i].text for i in mine], own), strict=True):
             out[i] = ack
     return out

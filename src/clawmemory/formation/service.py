@@ -26,7 +26,7 @@ from ..retrieval.hits import SearchHit
 from ..store import IndexItem, Memory, NewMemory
 from ..store.records import now_iso
 from . import claims, rows, schema  # noqa: F401  (schema registers the validity migration)
-from .acknowledge import acknowledged, acknowledgements, indexed
+from .acknowledge import acknowledged, acknowledgements, indexed, reply
 from .classifier import Classifier, Item, Utterance, joined, said_before, topic, unshout
 from .llm_extractor import LLMExtractor
 from .order import later_first, later_near_ties, may_move, revisions_first, stated
@@ -135,9 +135,11 @@ class Formation:
             return counts
         window = turns[max(0, first_new - CONTEXT_TURNS) :]
         items, extractor = self.extract(window, first_new - max(0, first_new - CONTEXT_TURNS))
-        if first_new and turns[first_new].role == "assistant" and turns[first_new - 1].role == "user":
-            own = [i.text for i in items if i.seq == turns[first_new].seq and i.role == "assistant"]
-            self._acknowledge(namespace, session_key, turns[first_new - 1].seq, turns[first_new].text, own)
+        said = [k for k in range(first_new) if turns[k].text]
+        answer = reply(turns, said[-1]) if said else None
+        if answer is not None:  # the reply to a message processed before it came
+            own = [i.text for i in items if i.seq == answer.seq and i.role == "assistant"]
+            self._acknowledge(namespace, session_key, turns[said[-1]].seq, answer.text, own)
         for item, ack in zip(items, acknowledged(window, items), strict=True):
             # A terse value ("actually 3 wks.") is about the question it answers and what it corrects; the
             # latter is a guess, so it is indexed with the memory and read by recall order, never by reconciliation.
