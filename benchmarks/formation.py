@@ -24,7 +24,7 @@ written for this benchmark, none of it from LoCoMo), in splits reported apart:
 - ``fresh11``: written blind in the fourth sitting of 2026-12-07, scored blind by the lead on main before and after
   round 10; studied in round 11.
 - ``fresh12``: written blind in the fifth sitting of 2026-12-07, scored blind by the lead on main before and
-  after round 11.
+  after round 11; studied in round 13 (the acknowledgement idea came from reading its failures).
 - ``fresh13``: written blind in the sixth sitting of 2026-12-07, scored blind by the lead.
 
 Targets (issue 13, on the untouched split, offline): extraction recall >= 0.85 at precision
