@@ -108,13 +108,13 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
-def summary_ms(samples_s: list[float]) -> dict[str, float]:
+def summary_ms(samples_s: list[float], pcts: tuple[int, ...] = (50, 99), prefix: str = "") -> dict[str, float]:
+    """Percentiles and the mean of ``samples_s`` in milliseconds, keyed ``{prefix}p50_ms`` …"""
     ms = [s * 1000 for s in samples_s]
     return {
-        "p50_ms": round(percentile(ms, 50), 3),
-        "p99_ms": round(percentile(ms, 99), 3),
-        "mean_ms": round(statistics.fmean(ms), 3),
-        "n": len(ms),
+        **{f"{prefix}p{p}_ms": round(percentile(ms, p), 3) for p in pcts},
+        f"{prefix}mean_ms": round(statistics.fmean(ms), 3),
+        f"{prefix}n": len(ms),
     }
 
 

@@ -25,6 +25,7 @@ written for this benchmark, none of it from LoCoMo), in splits reported apart:
   round 10; studied in round 11.
 - ``fresh12``: written blind in the fifth sitting of 2026-12-07, scored blind by the lead on main before and
   after round 11.
+- ``fresh13``: written blind in the sixth sitting of 2026-12-07, scored blind by the lead.
 
 Targets (issue 13, on the untouched split, offline): extraction recall >= 0.85 at precision
 >= 0.70; 0 stale values ranked above their update; compaction keeps >= 95 % of planted items.
@@ -88,6 +89,7 @@ SPLITS = {
     "fresh10": DATA / "formation_fresh10.json",
     "fresh11": DATA / "formation_fresh11.json",
     "fresh12": DATA / "formation_fresh12.json",
+    "fresh13": DATA / "formation_fresh13.json",
 }
 
 

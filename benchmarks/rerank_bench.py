@@ -75,8 +75,7 @@ def main() -> None:
         embedder.embed_passages(texts)
         embed_s.append(time.perf_counter() - t0)
         embed_cpu += time.process_time() - c0
-        pairs = [(q["question"], t) for t in texts]
-        tokens.append(sum(len(e.ids) for e in rerankers[0]._tokenizer.encode_batch(pairs)))
+        tokens.append(sum(rerankers[0].pair_tokens(q["question"], texts)))
     models = [
         {
             "model": r.model,

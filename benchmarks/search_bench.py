@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import Corpus, percentile, print_table, random_vectors, report, summary_ms  # noqa: E402
+from _common import Corpus, print_table, random_vectors, report, summary_ms  # noqa: E402
 
 from clawmemory.engine import Engine  # noqa: E402
 from clawmemory.retrieval.decompose import decompose  # noqa: E402
@@ -89,14 +89,11 @@ def rerank_rows(engine: Engine, questions: list[str], depths: list[int]) -> dict
     load_after = loadavg()
     engine.searcher.params = default
     model.scores = scores  # type: ignore[method-assign]
-    tokens = [len(e.ids) for query, texts in seen for e in model._tokenizer.encode_batch([(query, t) for t in texts])]
+    tokens = [n for query, texts in seen for n in model.pair_tokens(query, texts)]
     out = {
         label: {
-            **summary_ms(wall[label]),
-            "p95_ms": round(percentile([s * 1000 for s in wall[label]], 95), 3),
-            "cpu_p50_ms": round(percentile([s * 1000 for s in cpu[label]], 50), 3),
-            "cpu_p95_ms": round(percentile([s * 1000 for s in cpu[label]], 95), 3),
-            "cpu_mean_ms": round(sum(cpu[label]) / len(cpu[label]) * 1000, 3),
+            **summary_ms(wall[label], (50, 95, 99)),
+            **summary_ms(cpu[label], (50, 95), prefix="cpu_"),
             "pairs_mean": round(sum(pairs[label]) / len(pairs[label]), 1),
         }
         for label in labels

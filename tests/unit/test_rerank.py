@@ -57,6 +57,12 @@ def test_scores_do_not_depend_on_batching_or_order(model):
     assert list(model.scores("q", [])) == []
 
 
+def test_pair_tokens_counts_what_the_model_reads_capped_at_its_length(model):
+    short, long = model.pair_tokens("Where is Sam?", ["Sam: at home", "Sam: " + "very " * 200 + "far"])
+    assert short == len("[CLS] where is sam ? [SEP] sam : at home [SEP]".split())
+    assert long == model.max_len
+
+
 def test_fusion_moves_only_the_reranked_items_by_their_standardised_score():
     fused = {1: 3.0, 2: 2.0, 3: 1.0, 4: 0.5}
     out = rerank(fused, {1: "a", 2: "b", 3: "c"}, [0.0, 0.0, 9.0], weight=2.0)

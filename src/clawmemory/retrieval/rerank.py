@@ -49,6 +49,10 @@ class Reranker:
         )
         self._lock = threading.Lock()
 
+    def pair_tokens(self, query: str, texts: Sequence[str]) -> list[int]:
+        """How many tokens the model reads for each (query, text) pair (after truncation)."""
+        return [len(enc.ids) for enc in self._tokenizer.encode_batch([(query, t) for t in texts])]
+
     def scores(self, query: str, texts: Sequence[str]) -> np.ndarray:
         """One relevance score (a logit) per text; higher is better.
 
