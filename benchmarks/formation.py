@@ -25,7 +25,8 @@ written for this benchmark, none of it from LoCoMo), in splits reported apart:
   round 10; studied in round 11.
 - ``fresh12``: written blind in the fifth sitting of 2026-12-07, scored blind by the lead on main before and
   after round 11; studied in round 13 (the acknowledgement idea came from reading its failures).
-- ``fresh13``: written blind in the sixth sitting of 2026-12-07, scored blind by the lead.
+- ``fresh13``: written blind in the sixth sitting of 2026-12-07, scored blind by the lead on main before and
+  after round 13.
 
 Targets (issue 13, on the untouched split, offline): extraction recall >= 0.85 at precision
 >= 0.70; 0 stale values ranked above their update; compaction keeps >= 95 % of planted items.
