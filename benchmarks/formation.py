@@ -27,6 +27,7 @@ written for this benchmark, none of it from LoCoMo), in splits reported apart:
   after round 11; studied in round 13 (the acknowledgement idea came from reading its failures).
 - ``fresh13``: written blind in the sixth sitting of 2026-12-07, scored blind by the lead on main before and
   after round 13.
+- ``fresh14``: written blind in the sixth sitting of 2026-12-07, for the next round's blind score; not scored yet.
 
 Targets (issue 13, on the untouched split, offline): extraction recall >= 0.85 at precision
 >= 0.70; 0 stale values ranked above their update; compaction keeps >= 95 % of planted items.
@@ -91,6 +92,7 @@ SPLITS = {
     "fresh11": DATA / "formation_fresh11.json",
     "fresh12": DATA / "formation_fresh12.json",
     "fresh13": DATA / "formation_fresh13.json",
+    "fresh14": DATA / "formation_fresh14.json",
 }
 
 
