@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from support.conversations import agent, tool_result, user
+from support.conversations import agent, user
 from support.model_server import ModelServer, Reply
 
 from clawmemory.cli.main import main
@@ -253,56 +253,6 @@ def test_a_proposal_becomes_a_decision_when_the_next_turn_accepts_it(engine):
     )
     [decision] = [m for m in memories(engine) if "hash the RAW" in m["text"]]
     assert decision["kind"] == "decision" and json.loads(decision["metadata"])["formation"]["role"] == "assistant"
-
-
-def test_a_memory_is_found_by_the_agents_plain_restatement_of_it(engine):
-    """The user's dialect shares no word with a later question; the agent's reply, committed with it, restates it
-    in plain words, which the memory is indexed with. Its text stays the user's."""
-    commit(
-        engine,
-        "t1",
-        user(
-            "Big news the night. Hamish's gien up the van, so the Glenview Dairy lot are daein the milk run fae Monday.",
-            T0,
-        ),
-        agent("So Glenview Dairy delivers the milk from Monday instead of Hamish. Anything else?", T0),
-    )
-    [m] = [m for m in memories(engine) if "Glenview" in m["text"]]
-    assert m["text"].startswith("Hamish's gien up the van")
-    assert "delivers" in json.loads(m["metadata"])["formation"]["ack"]
-    assert [h.id for h in engine.search("who delivers now?", NS, corpus="memory", mode="lexical")] == [m["id"]]
-
-
-def test_the_acknowledgement_is_the_agents_reply_after_its_tool_calls(engine):
-    said = "Big news the night. Hamish's gien up the van, so the Glenview Dairy lot are daein the milk run fae Monday."
-    commit(
-        engine,
-        "t1",
-        user(said, T0),
-        agent("", T0, calls=[("c1", "memory_search", {"query": "milk"})]),
-        tool_result("c1", "memory_search", "no results", T0),
-        agent("So Glenview Dairy delivers the milk from Monday instead of Hamish.", T0),
-    )
-    [m] = [m for m in memories(engine) if "Glenview" in m["text"]]
-    assert [h.id for h in engine.search("who delivers now?", NS, corpus="memory", mode="lexical")] == [m["id"]]
-
-
-def test_a_reply_ingested_after_its_message_reindexes_the_memory_formed_from_it(engine):
-    """``ingest`` delivers one message at a time: the memory forms before the reply comes, and is indexed with
-    its acknowledgement when it does, as with a whole turn's commit."""
-    said = user(
-        "Big news the night. Hamish's gien up the van, so the Glenview Dairy lot are daein the milk run fae Monday.", T0
-    )
-    engine.context_call("ingest", NS, {"sessionKey": "agent:main:s1"}, {"sessionId": "s1", "message": said})
-    assert engine.formation.drain(10)
-    [m] = [m for m in memories(engine) if "Glenview" in m["text"]]
-    assert not engine.search("who delivers now?", NS, corpus="memory", mode="lexical")
-    reply = agent("So Glenview Dairy delivers the milk from Monday instead of Hamish.", T0 + timedelta(seconds=5))
-    engine.context_call("ingest", NS, {"sessionKey": "agent:main:s1"}, {"sessionId": "s1", "message": reply})
-    assert engine.formation.drain(10)
-    assert [h.id for h in engine.search("who delivers now?", NS, corpus="memory", mode="lexical")] == [m["id"]]
-    [again] = [x for x in memories(engine) if x["id"] == m["id"]]
-    assert again["text"] == m["text"] and "delivers" in json.loads(again["metadata"])["formation"]["ack"]
 
 
 def test_recall_reads_each_memory_row_once_and_fills_past_superseded_ones(engine, monkeypatch):

@@ -72,7 +72,6 @@ class Candidate:
     extractor: str = "offline"
     context: str = ""  # the topic before it: a short lead sentence ("Budget.") or the question it answers
     exchange: str = ""  # the same with a lead that is an item itself: indexed with it, read by recall order
-    ack: str = ""  # the agent's restatement of it in its reply (:mod:`.acknowledge`): indexed with it only
 
 
 @dataclass(frozen=True)

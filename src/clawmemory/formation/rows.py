@@ -52,24 +52,6 @@ def provenance(db: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[str | 
     return {r[0]: (r[1], r[2], r[3]) for r in rows}
 
 
-def formed_from(db: Any, namespace: str, session_key: str, seq: int) -> list[str]:
-    """Ids of the active memories formed from the user's message ``seq`` of a session, oldest first."""
-    rows = db.execute(
-        "SELECT id FROM memories WHERE namespace = ? AND source = 'formation' AND status = 'active' "
-        "AND json_extract(metadata, '$.formation.session_key') = ? AND CAST(json_extract(metadata, '$.formation.seq') AS INTEGER) = ? "
-        "AND json_extract(metadata, '$.formation.role') = 'user' ORDER BY created_at, id",
-        (namespace, session_key, seq),
-    ).fetchall()
-    return [r[0] for r in rows]
-
-
-def set_metadata(db: Any, memory_id: str, metadata: dict[str, Any]) -> None:
-    db.execute(
-        "UPDATE memories SET metadata = ?, updated_at = ? WHERE id = ?",
-        (json.dumps(metadata, ensure_ascii=False), now_iso(), memory_id),
-    )
-
-
 def forgotten_text(db: Any, namespace: str, content_hash: str, text: str) -> bool:
     """Whether the user forgot a memory of this content (hash, or the same text in any case)."""
     row = db.execute(

@@ -26,7 +26,6 @@ from ..retrieval.hits import SearchHit
 from ..store import IndexItem, Memory, NewMemory
 from ..store.records import now_iso
 from . import claims, rows, schema  # noqa: F401  (schema registers the validity migration)
-from .acknowledge import acknowledged, acknowledgements, indexed, reply
 from .classifier import Classifier, Item, Utterance, joined, said_before, topic, unshout
 from .llm_extractor import LLMExtractor
 from .order import later_first, later_near_ties, may_move, revisions_first, stated
@@ -135,12 +134,7 @@ class Formation:
             return counts
         window = turns[max(0, first_new - CONTEXT_TURNS) :]
         items, extractor = self.extract(window, first_new - max(0, first_new - CONTEXT_TURNS))
-        said = [k for k in range(first_new) if turns[k].text]
-        answer = reply(turns, said[-1]) if said else None
-        if answer is not None:  # the reply to a message processed before it came
-            own = [i.text for i in items if i.seq == answer.seq and i.role == "assistant"]
-            self._acknowledge(namespace, session_key, turns[said[-1]].seq, answer.text, own)
-        for item, ack in zip(items, acknowledged(window, items), strict=True):
+        for item in items:
             # A terse value ("actually 3 wks.") is about the question it answers and what it corrects; the
             # latter is a guess, so it is indexed with the memory and read by recall order, never by reconciliation.
             before = claims.antecedent(item.text, said_before(window, item))
@@ -157,7 +151,6 @@ class Formation:
                 extractor,
                 topic(window, item, items, terse=terse),
                 joined(topic(window, item, terse=terse, header=True), before),
-                ack,
             )
             counts[self.reconcile(candidate).action] += 1
         with store.transaction() as db:
@@ -274,7 +267,6 @@ class Formation:
                     "confidence": c.confidence,
                     "extractor": c.extractor,
                     "context": c.exchange,
-                    **({"ack": c.ack} if c.ack else {}),
                 }
             },
         )
@@ -293,8 +285,8 @@ class Formation:
                 rows.confirm(db, memory.id)
                 return
             rows.set_valid_from(db, memory.id, c.at)
-            if c.exchange or c.ack:
-                self._index(db, memory.id, memory.namespace, c.text, c.exchange, c.ack, memory.created_at)
+            if c.exchange:
+                self._index(db, memory.id, memory.namespace, c, memory.created_at)
             if decision.action == "contradict":
                 rows.supersede(db, decision.targets, memory.id, c.at)
             elif decision.revised:
@@ -309,15 +301,12 @@ class Formation:
         digest = NewMemory(old.namespace, c.text, old.kind).identity()
         if rows.active_with_hash(db, old.namespace, digest):
             return
-        rows.refine(db, target, c.text, digest, _refined(old.metadata, old.text, c.exchange, c.ack))
-        self._index(db, target, old.namespace, c.text, c.exchange, c.ack, old.created_at)
+        rows.refine(db, target, c.text, digest, _refined(old.metadata, old.text, c.exchange))
+        self._index(db, target, old.namespace, c, old.created_at)
 
-    def _index(
-        self, db: Any, memory_id: str, namespace: str, text: str, context: str, ack: str, created_at: str
-    ) -> None:
-        """(Re)index a formed memory with the words of its exchange and of the agent's acknowledgement as
-        context, lexical and for the embedder, so that a terse item is found by what the dialogue said it is
-        about, and one worded in dialect by the agent's plain restatement."""
+    def _index(self, db: Any, memory_id: str, namespace: str, c: Candidate, created_at: str) -> None:
+        """(Re)index a formed memory with the words of its exchange as context, lexical and for the
+        embedder, so that a terse item is found by what the dialogue said it is about."""
         self.core.store.unindex_item(db, "memory", memory_id)
         self.core.store.index_items(
             db,
@@ -326,28 +315,13 @@ class Formation:
                     namespace,
                     "memory",
                     memory_id,
-                    text,
-                    context=joined(context, indexed(ack)),
-                    embed_text=f"{joined(context, ack)}\n{text}" if context or ack else "",
+                    c.text,
+                    context=c.exchange,
+                    embed_text=f"{c.exchange}\n{c.text}" if c.exchange else "",
                     created_at=created_at,
                 )
             ],
         )
-
-    def _acknowledge(self, namespace: str, session_key: str, seq: int, reply: str, own: Sequence[str]) -> None:
-        """The agent's reply to the user's message ``seq`` came in a later commit than the message (``ingest``
-        delivers one message at a time): the memories formed from the message are re-indexed with their
-        acknowledgements (:mod:`.acknowledge`), as they are when the reply comes with the message."""
-        store = self.core.store
-        formed = list(store.get_memories(rows.formed_from(store.db, namespace, session_key, seq)).values())
-        acks = acknowledgements(reply, [m.text for m in formed], own)
-        with store.transaction() as db:
-            for memory, ack in zip(formed, acks, strict=True):
-                formation = _formation(memory)
-                if ack and not formation.get("ack"):
-                    rows.set_metadata(db, memory.id, {**memory.metadata, "formation": {**formation, "ack": ack}})
-                    context = formation.get("context") or ""
-                    self._index(db, memory.id, namespace, memory.text, context, ack, memory.created_at)
 
     # -- validity -----------------------------------------------------------------------
 
@@ -480,10 +454,9 @@ def _formation(memory: Memory) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
-def _refined(metadata: dict[str, Any], text: str, exchange: str, ack: str) -> dict[str, Any]:
-    """A refined memory's metadata: the text it replaced, and the exchange and acknowledgement of its new text."""
+def _refined(metadata: dict[str, Any], text: str, exchange: str) -> dict[str, Any]:
+    """A refined memory's metadata: the text it replaced, and the exchange of its new text."""
     out = {**metadata, "refined_from": text}
     if isinstance(out.get("formation"), dict):
-        formation = {k: v for k, v in out["formation"].items() if k != "ack"}
-        out["formation"] = {**formation, "context": exchange, **({"ack": ack} if ack else {})}
+        out["formation"] = {**out["formation"], "context": exchange}
     return out
