@@ -99,6 +99,11 @@ def random_vectors(engine: Any, seed: int) -> int:
     return saved
 
 
+def load_avg() -> str:
+    """The 1, 5 and 15 minute load averages as /proc/loadavg writes them."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
 def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     if not ordered:

@@ -46,7 +46,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT.parent / "tests"))
-from _common import Corpus, print_table, report, summary_ms  # noqa: E402
+from _common import Corpus, load_avg, print_table, report, summary_ms  # noqa: E402
 from support.daemon import LEXICAL, Daemon  # noqa: E402
 from support.load import LoadResult, run_load, seed, verify  # noqa: E402
 
@@ -65,10 +65,6 @@ SERVER_SETTINGS = {
     "max_wal_size": "8GB",
     "autovacuum_naptime": "10",  # statistics follow a bulk load sooner (the default is 60 s)
 }
-
-
-def load_avg() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def rss_mb() -> float:

@@ -37,11 +37,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
-from _common import Corpus, percentile, report  # noqa: E402
-
-
-def load_avg() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+from _common import Corpus, load_avg, percentile, report  # noqa: E402
 
 
 def memory_mb() -> dict[str, float]:

@@ -33,13 +33,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
-from _common import Corpus, percentile, print_table, random_vectors, report  # noqa: E402
+from _common import Corpus, load_avg, percentile, print_table, random_vectors, report  # noqa: E402
 
 MODES = ("lexical", "hybrid")
-
-
-def load_avg() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def build(home: Path, size: int, every: int) -> None:
