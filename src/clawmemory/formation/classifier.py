@@ -39,12 +39,17 @@ KINDS = ("fact", "preference", "decision", "commitment", "question")
 
 # a sentence ends at . ! ? and, in chat, at an emoji after a clause of its own ("deal 🤝 also pls remind me …")
 _EMOJI = "[\U0001f300-\U0001faff\u2600-\u27bf]"
-_SPLIT = re.compile(rf"(?<=[.!?])[\"')\]]*\s+|(?<={_EMOJI})\s+|\n+")
+_SPLIT = re.compile(rf"((?<=[.!?])[\"')\]]*\s+|(?<={_EMOJI})\s+|\n+)")
 _ABBREV = re.compile(r"(?:\b(?:vs|approx|incl|cf)|e\.g|i\.e)\.$")
 # a title before a name ("Dr. Ferrer", "Dra. Ferrer", "Ms. Novak") or an initial ("J. Smith") ends no sentence
 _TITLE = re.compile(r"(?:^|[\s(])(?:Dr|Dra|Drs|Mr|Mrs|Ms|Mx|Mme|Mlle|Prof|Sr|Sra|Srta|St|Rev|Fr|Hr|Jr|[A-Z])\.$")
 # the same in lower-case chat ("supervisor is dr. okafor"): a name that follows need not be capitalised
 _TITLE_LOWER = re.compile(r"(?:^|[\s(])(?:dr|dra|drs|mr|mrs|ms|mx|prof)\.$")
+# an abbreviation in a record or a note, where the same line goes on in lower case or with a number ("thomas
+# ashworth, b. abt 1871", "m. as mary ann hilton", "occ. coal hewer", "hall ya st. jude"); "no."/"nos." only
+# before a number ("pitch no. 3")
+_ABBREV_LOWER = re.compile(r"(?:^|[\s(])(?:[a-z]|st|ca|abt|approx|est|occ|ref|engr)\.$")
+_NUMBER_ABBREV = re.compile(r"(?:^|[\s(])(?:no|nos|nr)\.$", re.I)
 # a day pair or range written with ordinal dots ("6./7.", "13.-14.") or a day before its month ("6. July")
 _DAY_DOTS = re.compile(r"(?:^|[\s(])\d{1,2}\.(?:\s?[/–-]\s?\d{1,2}\.)+$")
 _DAY_DOT = re.compile(r"(?:^|[\s(])\d{1,2}\.$")
@@ -462,9 +467,11 @@ def sentences(text: str) -> list[str]:
     out: list[str] = []
     glue = False
     ended = ""  # the piece before, when its last dot may end no sentence
-    for part in _SPLIT.split(prose):
-        part = part or ""
-        if ended and _continues(ended, part):
+    pieces = _SPLIT.split(prose)
+    for k in range(0, len(pieces), 2):
+        part = pieces[k] or ""
+        same_line = k > 0 and "\n" not in (pieces[k - 1] or "")
+        if ended and _continues(ended, part, same_line=same_line):
             glue = True
         else:
             part = _BULLET.sub("", part)
@@ -479,11 +486,16 @@ def sentences(text: str) -> list[str]:
     return out
 
 
-def _continues(before: str, after: str) -> bool:
+def _continues(before: str, after: str, *, same_line: bool = True) -> bool:
     """The dot that ended ``before`` ends no sentence: a title or an initial before a name
     ("Dra. Ferrer", "dr. okafor"), a day pair written with ordinal dots ("6./7. is Markus"), a day
-    before its month ("am 6. Juli")."""
+    before its month ("am 6. Juli"), an abbreviation that its line goes on after ("b. abt 1871",
+    "no. 3 by the entrance")."""
     head = after.lstrip()
+    if same_line and _NUMBER_ABBREV.search(before) and head[:1].isdigit():
+        return True
+    if same_line and _ABBREV_LOWER.search(before) and (head[:1].isdigit() or head[:1].islower()):
+        return True
     if _TITLE.search(before):
         return head[:1].isupper()
     if _TITLE_LOWER.search(before):  # "dr. okafor", not "the dr. she said …"
