@@ -167,6 +167,13 @@ _DELIBERATE = re.compile(
     r"^(?:should|shall|do|does|can|could|would|is it)\b.*\bor\b|^should (?:i|we)\b|"
     r"\bwhether\b"
 )
+# a choice between two options the user weighs, not asked of the agent ("frame bag or just jersey pockets for
+# 180 k?", "deer shed: do they provide pa or do we bring our own?")
+_WEIGHS = re.compile(r"\w\W*\s+or\s+(?:\w+\s+)*\w+")
+_YOU = re.compile(r"\b(?:you|your|yours|u|ur)\b")
+# a question its line goes on after, with its status or what the user knows ("…? no quotes yet", "who was the
+# first husband? a hilton, that's all i have")
+_QUESTION_GOES_ON = re.compile(r"\?+\s+(?=[a-z])")
 # a request that the assistant keep what the user tells it ("keep these for me pls", "so you can keep track",
 # "please record the following as …"): about the conversation, not a durable item itself ("remember that …"
 # introduces one, and stays)
@@ -959,7 +966,8 @@ class Classifier:
             return make("decision", 0.8)
         if len(words) < self.min_words and not (specific and prev is not None and first and alone):
             return None
-        if _UNSURE.search(low) or (question and _DELIBERATE.search(low) and not _REQUEST.search(low)):
+        weighs = question and _WEIGHS.search(low) and not _YOU.search(low)
+        if _UNSURE.search(low) or (question and (_DELIBERATE.search(low) or weighs) and not _REQUEST.search(low)):
             return make("question", 0.7 + 0.1 * specific) if len(words) >= 3 else None
         if question:
             return None  # an information request: the answer, not the question, may be durable
