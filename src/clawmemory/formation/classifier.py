@@ -538,6 +538,25 @@ def _records(sentence: str) -> list[str]:
     return parts
 
 
+def _goes_on(text: str, parts: list[str]) -> list[str]:
+    """``parts`` (the sentences of ``text``) with a question that is not asked of the agent joined to what its
+    line goes on with in lower case: its status or what the user knows of it ("door entry: repair or replace?
+    no quotes yet", "who was the first husband? a hilton, that's all i have"), one open question."""
+    out: list[str] = []
+    for part in parts:
+        before = out[-1] if out else ""
+        if (
+            before.endswith("?")
+            and part[:1].islower()
+            and not _YOU.search(before.lower())
+            and re.search(re.escape(before) + r"[ \t]+" + re.escape(part), text)
+        ):
+            out[-1] = f"{before} {part}"
+        else:
+            out.append(part)
+    return out
+
+
 _SUBORDINATE = re.compile(r"(?:so|if|because|since|as|which|when|while|though|although|unless|until)\b")
 
 
@@ -856,12 +875,12 @@ class Classifier:
                 if len(answers) != len(asked):
                     lead, answers, marks = "", [], []
         if not answers:
-            parts = sentences(turn.text)
+            parts = _goes_on(turn.text, sentences(turn.text)) if turn.role == "user" else sentences(turn.text)
             return [_Unit(p, prev, n == 0, len(parts) == 1) for n, p in enumerate(parts)]
         units = [_Unit(p, prev, n == 0, False) for n, p in enumerate(sentences(lead))]
         for k, (answer, mark) in enumerate(zip(answers, marks, strict=True)):
             to = replace(prev, text=asked[k]) if prev is not None and len(asked) == len(answers) else prev
-            parts = sentences(answer)
+            parts = _goes_on(answer, sentences(answer))
             units += [_Unit(p, to, n == 0, len(parts) == 1, mark if n == 0 else "") for n, p in enumerate(parts)]
         return units
 
@@ -966,6 +985,8 @@ class Classifier:
             return make("decision", 0.8)
         if len(words) < self.min_words and not (specific and prev is not None and first and alone):
             return None
+        if not question and _QUESTION_GOES_ON.search(said_as) and len(words) >= 3:
+            return make("question", 0.7 + 0.1 * specific)  # "…? no quotes yet": a question the user keeps open
         weighs = question and _WEIGHS.search(low) and not _YOU.search(low)
         if _UNSURE.search(low) or (question and (_DELIBERATE.search(low) or weighs) and not _REQUEST.search(low)):
             return make("question", 0.7 + 0.1 * specific) if len(words) >= 3 else None
