@@ -278,6 +278,20 @@ def list_lines(text: str) -> set[str]:
     return {_bare_line(line) for line in _FENCE.sub("\n", text).splitlines() if _BULLET.match(line)}
 
 
+def record_lines(text: str) -> set[str]:
+    """The lines of a message laid out one record a line (three lines or more outside code: a log, a report,
+    notes): members of what the message lists, like a list's lines. A first line that only introduces the
+    records ("tech week checklist", "SM notes, keep these for me pls"), a table's rows or columns ("| site |
+    planned |", "qty  code  unit") and a caption in brackets are read otherwise."""
+    lines = [line.strip() for line in _FENCE.sub("\n", text).splitlines() if line.strip()]
+    if len(lines) < 3:
+        return set()
+    first = lines[0].lower()
+    if len(content_words(first)) <= 4 or _KEEP_FOR_ME.search(first) or re.search(r"\b(?:please|pls)\b", first):
+        lines = lines[1:]
+    return {line for line in lines if not re.search(r"\||\S {2,}\S|^\(.*\)$", line)}
+
+
 def code_lines(text: str) -> list[tuple[str, str]]:
     """``(lead, statement)`` for each setting a fenced code block states: ``lead`` is the prose
     sentence just before the block; a diff's removed and added line of one setting become
@@ -748,7 +762,7 @@ class Classifier:
         heard = content_words(prev.text) if residual and prev is not None else set()
         units = self._units(turn, prev)
         parts = [u.sentence for u in units]
-        listed = list_lines(turn.text) if turn.role == "user" else set()
+        listed = list_lines(turn.text) | record_lines(turn.text) if turn.role == "user" else set()
         out: list[Item] = []
         members: list[str] = []  # list lines that are no item by themselves
         heading = ""
@@ -833,7 +847,9 @@ class Classifier:
             out += found
         if members and sum(1 for item in out if any(item.text in line for line in listed)) >= 2:
             # the other members of a list that enumerates durable items are durable too
-            out += [Item("fact", m, turn.role, turn.seq, turn.at, 0.5) for m in members]
+            out += [
+                Item("question" if m.endswith("?") else "fact", m, turn.role, turn.seq, turn.at, 0.5) for m in members
+            ]
         elif residual:  # compaction keeps what a list enumerates ("- hiking boots and thick socks")
             left_out = (
                 self._residual(m, turn, prev, heard, first=False, accepted=accepted, member=True) for m in members
