@@ -195,6 +195,8 @@ _OPEN_HEADING = re.compile(r"\b(?:open|questions?|tbd|undecided|to decide|unreso
 LABEL_VALUE = re.compile(
     r"^\s*(?:[-*•]\s+)?(?P<label>[a-z][\w'/-]*(?: [\w'/-]+){0,2})\s*(?:=|:)\s+(?P<value>\S.*?)[\s.!]*$"
 )
+# a record under a label in capitals ("ZAIN — firmed durham instead", "RULE: nothing goes in the tree …")
+_CAPS_LABEL = re.compile(r"^(?P<label>[A-Z][A-Z0-9&'/-]+(?: [A-Z][A-Z0-9&'/-]+){0,2})\s*(?::|—|–| - )\s*(?P<rest>\S.*)$")
 NO_LABEL = frozenset("note notes update edit btw fyi ps also ok okay so q a re subject tldr tl;dr nb".split())
 # a sentence that only announces what follows ("Two further matters.", "a couple of things:")
 _ANNOUNCE = re.compile(
@@ -1055,6 +1057,9 @@ class Classifier:
             and not hedged
         ):
             return make("fact", 0.5)  # "manager = sister hallam btw": a value given to a label
+        tagged = _CAPS_LABEL.match(said_as.strip())
+        if tagged and tagged.group("label").lower() not in NO_LABEL and len(content_words(tagged.group("rest"))) >= 3:
+            return make("fact", 0.5)  # "ZAIN — firmed durham instead": a record under its label in capitals
         return None
 
     def _agent(self, s: str, turn: Utterance, nxt: Utterance | None) -> Item | None:
