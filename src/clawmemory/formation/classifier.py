@@ -981,7 +981,7 @@ class Classifier:
         low = said_as.lower()
         bare = _LEAD.sub("", low)  # "also, please never …" → "please never …"
         words = content_words(said_as)
-        specific = is_specific(said_as) or low.split(" ", 1)[0].strip(",:") in names
+        specific = is_specific(said_as) or bool(content_words(low) & names)
         first_person = bool(_FIRST.search(low))
         question = s.rstrip().endswith("?")
         asked = sentences(prev.text)[-1] if prev is not None and sentences(prev.text) else ""
