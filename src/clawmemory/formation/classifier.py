@@ -196,7 +196,9 @@ LABEL_VALUE = re.compile(
     r"^\s*(?:[-*•]\s+)?(?P<label>[a-z][\w'/-]*(?: [\w'/-]+){0,2})\s*(?:=|:)\s+(?P<value>\S.*?)[\s.!]*$"
 )
 # a record under a label in capitals ("ZAIN — firmed durham instead", "RULE: nothing goes in the tree …")
-_CAPS_LABEL = re.compile(r"^(?P<label>[A-Z][A-Z0-9&'/-]+(?: [A-Z][A-Z0-9&'/-]+){0,2})\s*(?::|—|–| - )\s*(?P<rest>\S.*)$")
+_CAPS_LABEL = re.compile(
+    r"^(?P<label>[A-Z][A-Z0-9&'/-]+(?: [A-Z][A-Z0-9&'/-]+){0,2})\s*(?::|—|–| - )\s*(?P<rest>\S.*)$"
+)
 NO_LABEL = frozenset("note notes update edit btw fyi ps also ok okay so q a re subject tldr tl;dr nb".split())
 # a sentence that only announces what follows ("Two further matters.", "a couple of things:")
 _ANNOUNCE = re.compile(
