@@ -26,9 +26,9 @@ written for this benchmark, none of it from LoCoMo), in splits reported apart:
 - ``fresh12``: written blind in the fifth sitting of 2026-12-07, scored blind by the lead on main before and
   after round 11; studied in round 13 (the acknowledgement idea came from reading its failures).
 - ``fresh13``: written blind in the sixth sitting of 2026-12-07, scored blind by the lead on main before and
-  with round 13.
+  with round 13; studied in round 14 (its record-line misses led to round 14's layout rules).
 - ``fresh14``: written blind in the sixth sitting of 2026-12-07, scored blind by the lead before and with round 13
-  (reverted: fresh13 and fresh14 both turned it down).
+  (reverted: fresh13 and fresh14 both turned it down); studied in round 14.
 
 Targets (issue 13, on the untouched split, offline): extraction recall >= 0.85 at precision
 >= 0.70; 0 stale values ranked above their update; compaction keeps >= 95 % of planted items.
