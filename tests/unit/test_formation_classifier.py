@@ -531,6 +531,9 @@ def test_an_abbreviation_that_its_line_goes_on_after_ends_no_sentence():
         "occ. coal hewer, pemberton colliery",
     ]
     assert sentences("they moved me to no. 3 by the entrance") == ["they moved me to no. 3 by the entrance"]
+    assert sentences("Contractor namin si Engr. Ramil Dimaculangan.") == [
+        "Contractor namin si Engr. Ramil Dimaculangan."
+    ]
     # the line breaks, or a new sentence starts in capitals: the dot ends a sentence
     assert sentences("richard ashworth, m.\nbetty unsworth") == ["richard ashworth, m.", "betty unsworth"]
     assert sentences("I said no. Then she left") == ["I said no.", "Then she left"]
