@@ -42,7 +42,9 @@ _EMOJI = "[\U0001f300-\U0001faff\u2600-\u27bf]"
 _SPLIT = re.compile(rf"((?<=[.!?])[\"')\]]*\s+|(?<={_EMOJI})\s+|\n+)")
 _ABBREV = re.compile(r"(?:\b(?:vs|approx|incl|cf)|e\.g|i\.e)\.$")
 # a title before a name ("Dr. Ferrer", "Dra. Ferrer", "Ms. Novak", "Engr. Ramil") or an initial ("J. Smith") ends no sentence
-_TITLE = re.compile(r"(?:^|[\s(])(?:Dr|Dra|Drs|Mr|Mrs|Ms|Mx|Mme|Mlle|Prof|Sr|Sra|Srta|St|Rev|Fr|Hr|Jr|Engr|Atty|Capt|Col|Lt|Sgt|Cllr|Insp|[A-Z])\.$")
+_TITLE = re.compile(
+    r"(?:^|[\s(])(?:Dr|Dra|Drs|Mr|Mrs|Ms|Mx|Mme|Mlle|Prof|Sr|Sra|Srta|St|Rev|Fr|Hr|Jr|Engr|Atty|Capt|Col|Lt|Sgt|Cllr|Insp|[A-Z])\.$"
+)
 # the same in lower-case chat ("supervisor is dr. okafor"): a name that follows need not be capitalised
 _TITLE_LOWER = re.compile(r"(?:^|[\s(])(?:dr|dra|drs|mr|mrs|ms|mx|prof)\.$")
 # an abbreviation in a record or a note, where the same line goes on in lower case or with a number ("thomas
