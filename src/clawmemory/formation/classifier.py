@@ -171,7 +171,7 @@ _DELIBERATE = re.compile(
 )
 # a choice between two options the user weighs, not asked of the agent ("frame bag or just jersey pockets for
 # 180 k?", "deer shed: do they provide pa or do we bring our own?")
-_WEIGHS = re.compile(r"\w\W*\s+or\s+(?:\w+\s+)*\w+")
+_WEIGHS = re.compile(r"\w\W*\s+or\s+\w")
 _YOU = re.compile(r"\b(?:you|your|yours|u|ur)\b")
 # a question its line goes on after, with its status or what the user knows ("…? no quotes yet", "who was the
 # first husband? a hilton, that's all i have")
