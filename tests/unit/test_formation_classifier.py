@@ -591,3 +591,41 @@ def test_a_name_the_dialogue_used_makes_a_sentence_specific_wherever_it_stands()
         ("user", "then priya sorts the dessert table herself"),
     )
     assert [i.text for i in items if i.seq == 2] == ["then priya sorts the dessert table herself"]
+
+
+def test_a_c_define_and_an_ini_path_value_are_settings_and_a_header_guard_or_a_macro_no():
+    items = _items(
+        (
+            "user",
+            "firmware config.h, see the .ini for the rest.\n```cpp\n#pragma once\n#define CONFIG_H\n"
+            "#define FAN_PIN 18   // pwm\n#define MODE_NAME fast_start\n#define SQ(x) ((x) * (x))\n```\n"
+            "ok.\n```ini\n[mqtt]\ntopic_prefix = home/shed\nretain = true\n```",
+        )
+    )
+    texts = [i.text for i in items]
+    assert "#define FAN_PIN 18   // pwm" in texts and "#define MODE_NAME fast_start" in texts
+    assert "topic_prefix = home/shed" in texts  # a path or a topic is a value
+    assert not any(t.startswith(("#pragma", "#define CONFIG_H", "#define SQ", "retain")) for t in texts)
+
+
+def test_the_lead_of_a_block_of_settings_is_no_item_unless_it_says_a_value():
+    items = _items(("user", "and the network bit of secrets.ini:\n```ini\nbroker = 192.168.1.40\n```"))
+    assert [i.text for i in items] == ["broker = 192.168.1.40"]
+    items = _items(("user", "Backups to B2 nightly at 02:30 via cron:\n```\n30 2 * * * /usr/bin/sync b2://box\n```"))
+    assert "Backups to B2 nightly at 02:30 via cron:" in [i.text for i in items]
+
+
+def test_a_sheets_label_and_date_is_a_title_and_a_wish_for_an_occasion_no_item():
+    items = _items(
+        (
+            "user",
+            "the sheet from tonight:\n\nHANDOVER sat 6/2 pm\nK1: Bramble - springer - out sun 14/2\n"
+            "CRANKS 172.5\nHappy Pongal! Press was closed 14th to 17th, reopened today.",
+        )
+    )
+    texts = [i.text for i in items]
+    assert "K1: Bramble - springer - out sun 14/2" in texts and "CRANKS 172.5" in texts  # a label and its value
+    assert "HANDOVER sat 6/2 pm" not in texts and "Happy Pongal!" not in texts
+    assert "Press was closed 14th to 17th, reopened today." in texts
+    for kept in ("Happy with the Tuesday 7pm slot!", "Happy birthday to Mum on 3 May!"):  # a preference, a date
+        assert [i.text for i in _items(("user", kept))] == [kept]

@@ -76,12 +76,15 @@ _SPECIFIC = re.compile(
 _VALUE = re.compile(rf"\d|`[^`]+`|\b[a-z]+_[a-z_]+\b|\b(?:{_MONTHS}|{_DAYS})\b", re.I)
 _CLAUSE = re.compile(r"(?:,\s+(?:but|and|while|whereas)|;)\s+|\s+[—–]\s+")
 _BLOCK = re.compile(r"```([\w+-]*)[^\n]*\n(.*?)(?:```|$)", re.S)
-# A setting in code: key: value, KEY=value, name==1.2, image:tag, name@1.2; or a cron schedule.
-_SETTING = re.compile(r"(?<![\w.-])[a-zA-Z_][\w.\-/]*\s*(?:==|[:=@])\s*(?P<v>[^\s(),;]+)")
+# A setting in code: key: value, KEY=value, INI/TOML key = value, name==1.2, image:tag, name@1.2, a C
+# preprocessor constant (#define NAME value); or a cron schedule.
+_SETTING = re.compile(
+    r"(?<![\w.-])[a-zA-Z_][\w.\-/]*\s*(?:==|[:=@])\s*(?P<v>[^\s(),;]+)|^\s*#\s*define\s+[A-Za-z_]\w*\s+(?P<d>[^\s(]+)"
+)
 _CRON = re.compile(r"^\s*[\d*/,-]+(?:\s+[\d*/,-]+){4}\s+\S")
 _EXAMPLE = re.compile(r"\b(?:like|e\.g\.|for example|for instance|such as)\s*:?$", re.I)  # "exports look like:"
 _MAX_SETTINGS = 12  # a block with more settings is a pasted dump to read, not statements to remember
-_SETTING_VALUE = re.compile(r"\d|[a-z]+_[a-z_]+|\w\.\w|://", re.I)
+_SETTING_VALUE = re.compile(r"\d|[a-z]+_[a-z_]+|\w\.\w|://|\w/\w", re.I)  # "/": a path or a topic
 # a yes or no on a labelled subject ("geyser: yes, doing it", "dessert — no."): a decision, like a setting's value
 _VERDICT = re.compile(
     r"^(?P<label>[a-z][\w'/-]*(?: [\w'/-]+){0,2})\s*(?::|—|–)?\s+(?:yes|no|yep|nope)(?=\s*(?:[,.;:!—–]|$))"
@@ -208,8 +211,15 @@ _ANNOUNCE = re.compile(
     r"(?:(?:more|further|other|quick|small|last|new|big)\s+)*(?:things?|matters?|points?|updates?|changes?|"
     r"questions?|items?|bits?)\b[.!:]*$"
 )
-# a title line: a markdown heading, or a pasted message's subject line
-_TITLE_LINE = re.compile(r"^(?:#{1,6}\s|(?:subject|re|fwd?):\s)", re.I)
+# a title line: a markdown heading, a pasted message's subject line, or a sheet's label in capitals and its date
+# ("HANDOVER sat 6/2 pm", "SHIFT LOG 2026-03-01"): what follows says it
+_TITLE_LINE = re.compile(
+    r"^(?:#{1,6}\s|(?:subject|re|fwd?):\s|(?-i:[A-Z]{3,}(?: [A-Z]{3,})?)"
+    rf"(?:\s+(?:{_DAYS}|\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?|\d{{4}}-\d\d-\d\d|\d{{1,2}}:\d\d|[ap]m))+$)",
+    re.I,
+)
+# a wish for an occasion ("Happy Pongal!", "Merry Christmas to all!"): a greeting, nothing to remember
+_WISH = re.compile(r"^(?:happy|merry)\s+(?!with\b|to\b|that\b|about\b|for\b)[^.?!]{1,40}!+$", re.I)
 _REQUEST = re.compile(
     r"^(?:(?:maybe )?(?:you )?(?:can|could|would) you|(?:maybe )?you (?:can|could)|"
     r"can you|could you|please (?:send|find|write|explain|confirm)|send me|you find|explain|let me know|lmk|"
@@ -428,6 +438,11 @@ def _opens(text: str, sentence: str) -> bool:
     return at >= 0 and "```" in text[at + len(sentence) :]
 
 
+def _leads_settings(text: str, sentence: str) -> bool:
+    """``sentence`` introduces a fenced block that states settings (``code_lines``: their lead)."""
+    return any(lead == sentence for lead, _ in code_lines(text))
+
+
 def _data(body: str, lines: list[str]) -> tuple[str, list[str]] | None:
     """A block of data: a JSON object gives one field a record (``"publish_day": "Tuesday"``; an
     object led by its number, like a row, and each object of an array are one record each),
@@ -475,7 +490,8 @@ def _is_setting(line: str) -> bool:
     found = _SETTING.search(line)
     if not found or len(line) > 160 or "(" in line:
         return False
-    value = line[found.start("v") :].strip()  # the whole value ("server: Paper 1.20.4"), or a quoted string
+    start = found.start("v" if found.group("v") else "d")
+    value = line[start:].strip()  # the whole value ("server: Paper 1.20.4"), or a quoted string
     return bool(_SETTING_VALUE.search(value) or re.fullmatch(r"\"[^\"]+\",?|'[^']+',?", value))
 
 
@@ -793,9 +809,14 @@ class Classifier:
             if (
                 sentence.endswith(":")
                 and not _VALUE.search(sentence)
-                and (n < len(parts) - 1 or _opens(turn.text, sentence) and not is_specific(sentence))
+                and (
+                    n < len(parts) - 1
+                    or _opens(turn.text, sentence)
+                    and (not is_specific(sentence) or _leads_settings(turn.text, sentence))
+                )
             ):
-                # a header announcing a list or a block ("Updated plan:")
+                # a header announcing a list or a block ("Updated plan:"); the lead of a block of settings
+                # ("and the mqtt bit of secrets.ini:") is their topic, no item of its own
                 out += self._says_more(sentence, turn, unit, heard, accepted) if residual else []
                 continue
             if turn.role == "user":
@@ -1000,6 +1021,8 @@ class Classifier:
         def make(kind: str, confidence: float, text: str = said) -> Item:
             return Item(kind, text, "user", turn.seq, turn.at, round(min(confidence, 1.0), 2))
 
+        if _WISH.match(said_as.strip()) and not _VALUE.search(said_as):
+            return None  # but "Happy birthday to Mum on 3 May!" dates something
         if _KEEP_FOR_ME.search(low) and not _DATED.search(low):
             return None  # "SM notes, keep these for me pls": the request, not what it asks to keep
         verdict = _VERDICT.match(bare)
