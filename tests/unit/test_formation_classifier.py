@@ -629,3 +629,10 @@ def test_a_sheets_label_and_date_is_a_title_and_a_wish_for_an_occasion_no_item()
     assert "Press was closed 14th to 17th, reopened today." in texts
     for kept in ("Happy with the Tuesday 7pm slot!", "Happy birthday to Mum on 3 May!"):  # a preference, a date
         assert [i.text for i in _items(("user", kept))] == [kept]
+
+
+def test_should_i_after_a_thinking_lead_weighs_an_option_the_user_keeps_open():
+    items = _items(("user", "thinking should i swap the servo vent for a wax opener and drop that code?"))
+    assert [(i.kind, i.text) for i in items] == [
+        ("question", "thinking should i swap the servo vent for a wax opener and drop that code?")
+    ]

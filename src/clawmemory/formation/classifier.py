@@ -169,7 +169,8 @@ _DEFER = re.compile(
     r"\b(?:wait and see|(?:we'll|we will|i'll|i will|will) see (?:after|when|if|how|whether|about|later))\b"
 )
 _DELIBERATE = re.compile(
-    r"^(?:should|shall|do|does|can|could|would|is it)\b.*\bor\b|^should (?:i|we)\b|"
+    r"^(?:should|shall|do|does|can|could|would|is it)\b.*\bor\b|"
+    r"^(?:(?:i'm |i am )?(?:thinking|wondering|debating|considering),?\s+)?should (?:i|we)\b|"  # "thinking should i …?"
     r"\bwhether\b"
 )
 # a choice between two options the user weighs, not asked of the agent ("frame bag or just jersey pockets for
