@@ -583,3 +583,14 @@ def test_before_and_back_name_no_slot():
     assert decide(cand("from 3 feb just mon am, ali wants his thu back"), [rota]).action != "contradict"
     count = mem("m2", "I'll do the till count every Friday evening before closing.")
     assert decide(cand("From May we close Mondays too, weekdays as before."), [count]).action != "contradict"
+
+
+def test_a_c_constant_is_the_setting_its_name_labels():
+    """ "#define NAME value" reads as "NAME = value": a new value of the same name supersedes, another name
+    sharing a word of it ("SENSOR_TYPE" / "SOIL_SENSOR_PIN") or the "#define" itself does not."""
+    assert decide(cand("#define HEATER_RELAY_PIN 27"), [mem("m1", "#define HEATER_RELAY_PIN 26")]).targets == ("m1",)
+    for old, new in [
+        ("#define SENSOR_TYPE BME280", "#define SOIL_SENSOR_PIN 34   // adc1"),
+        ("#define VENT_OPEN_C 24.0", "#define VENT_CLOSE_C 21.5"),
+    ]:
+        assert decide(cand(new), [mem("m1", old)]).action == "add", (old, new)

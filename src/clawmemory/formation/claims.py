@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from .classifier import FREQUENCIES, LABEL_VALUE, NO_LABEL, STAMP, STOP, content_words, unshout
+from .classifier import DEFINE, FREQUENCIES, LABEL_VALUE, NO_LABEL, STAMP, STOP, content_words, unshout
 
 MONTHS = _MONTHS = {
     m[:3]: m for m in "january february march april may june july august september october november december".split()
@@ -538,8 +538,9 @@ def like(a: str, b: str) -> bool:
 
 def parse(text: str) -> Claim:
     """The claim of one sentence; a condition ("if that works for you", "if 12 Mar slips") states
-    nothing, so its words are left out."""
-    text = STAMP.sub("", unshout(text))
+    nothing, so its words are left out. A C constant reads as the setting it is ("#define PUMP_PIN 25" as
+    "PUMP_PIN = 25": its name is its label, not "define" and the words of its name as slots)."""
+    text = STAMP.sub("", unshout(DEFINE.sub(r"\g<name> = ", text)))
     digits = bool(_DIGIT.search(text))
     text = _WEEKDAY_OF_DATE.sub("", text) if digits else text
     derived = bool(digits and (_ARITHMETIC.search(text) or _HYPOTHETICAL.search(text.lower())))

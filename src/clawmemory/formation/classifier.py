@@ -15,9 +15,10 @@ structure, not from a cue phrase alone:
   declarative sentence a fact; a sentence without any is kept only on stronger evidence. A
   name the dialogue has used is a name also where it starts a sentence ("Sem has …").
 - **layout**: a line of a user's list is a member of what the list enumerates; a header that
-  only announces a list or a block ("Updated plan:") is no item itself; a setting in a user's
-  code block (``key: value``, a pinned ``name==1.2`` or ``image:tag``, a cron schedule) is a
-  fact, and a diff's removed and added line of one setting become one change ("timeout: 30s ->
+  only announces a list or a block ("Updated plan:") is no item itself, nor is the lead of a block
+  of settings that states no value ("and the mqtt bit of secrets.ini:"); a setting in a user's code
+  block (``key: value``, INI/TOML ``key = value``, a C ``#define NAME value``, a pinned ``name==1.2``
+  or ``image:tag``, a cron schedule) is a fact, and a diff's removed and added line of one setting become one change ("timeout: 30s ->
   10s"), unless the prose of the message already says it;
 - **clauses**: a sentence that is not durable as a whole may hold a durable clause ("…, but
   only free ones please"), and one that joins two facts with their own values ("metformin 500 mg
@@ -78,8 +79,9 @@ _CLAUSE = re.compile(r"(?:,\s+(?:but|and|while|whereas)|;)\s+|\s+[—–]\s+")
 _BLOCK = re.compile(r"```([\w+-]*)[^\n]*\n(.*?)(?:```|$)", re.S)
 # A setting in code: key: value, KEY=value, INI/TOML key = value, name==1.2, image:tag, name@1.2, a C
 # preprocessor constant (#define NAME value); or a cron schedule.
+DEFINE = re.compile(r"^\s*#\s*define\s+(?P<name>[A-Za-z_]\w*)\s+")  # its value follows; "NAME(" is a macro
 _SETTING = re.compile(
-    r"(?<![\w.-])[a-zA-Z_][\w.\-/]*\s*(?:==|[:=@])\s*(?P<v>[^\s(),;]+)|^\s*#\s*define\s+[A-Za-z_]\w*\s+(?P<d>[^\s(]+)"
+    rf"(?<![\w.-])[a-zA-Z_][\w.\-/]*\s*(?:==|[:=@])\s*(?P<v>[^\s(),;]+)|{DEFINE.pattern}(?P<d>[^\s(]+)"
 )
 _CRON = re.compile(r"^\s*[\d*/,-]+(?:\s+[\d*/,-]+){4}\s+\S")
 _EXAMPLE = re.compile(r"\b(?:like|e\.g\.|for example|for instance|such as)\s*:?$", re.I)  # "exports look like:"
