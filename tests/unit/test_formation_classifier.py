@@ -522,3 +522,72 @@ def test_pasted_lines_are_the_lines_of_a_short_block_that_state_something():
     assert pasted_lines("```\nrun(1)\n};\n```") == []  # a call, structure
     dump = "```\n" + "\n".join(f"row {n}" for n in range(13)) + "\n```"
     assert pasted_lines(dump) == []  # more than a short paste
+
+
+def test_an_abbreviation_that_its_line_goes_on_after_ends_no_sentence():
+    log = "RECORD 1901 census: thomas ashworth, b. abt 1871, wigan\nocc. coal hewer, pemberton colliery"
+    assert sentences(log) == [
+        "RECORD 1901 census: thomas ashworth, b. abt 1871, wigan",
+        "occ. coal hewer, pemberton colliery",
+    ]
+    assert sentences("they moved me to no. 3 by the entrance") == ["they moved me to no. 3 by the entrance"]
+    assert sentences("Contractor namin si Engr. Ramil Dimaculangan.") == [
+        "Contractor namin si Engr. Ramil Dimaculangan."
+    ]
+    # the line breaks, or a new sentence starts in capitals: the dot ends a sentence
+    assert sentences("richard ashworth, m.\nbetty unsworth") == ["richard ashworth, m.", "betty unsworth"]
+    assert sentences("I said no. Then she left") == ["I said no.", "Then she left"]
+
+
+def test_a_question_weighing_two_options_is_open_unless_asked_of_the_agent():
+    items = _items(("user", "frame bag or just jersey pockets for the 180 k?"))
+    assert [(i.kind, i.text) for i in items] == [("question", "frame bag or just jersey pockets for the 180 k?")]
+    assert _items(("user", "would you pick the frame bag or jersey pockets for the 180 k?")) == []
+
+
+def test_a_question_its_line_goes_on_after_is_one_open_question():
+    items = _items(("user", "door entry: repair the old Videx panel or replace the system? no quotes yet"))
+    assert [(i.kind, i.text) for i in items] == [
+        ("question", "door entry: repair the old Videx panel or replace the system? no quotes yet")
+    ]
+    items = _items(("user", "Not a thing. who was the first husband? a hilton, that's all i have"))
+    assert [(i.kind, i.text) for i in items] == [("question", "who was the first husband? a hilton, that's all i have")]
+    # asked of the agent: no open question of the user's
+    assert _items(("user", "can you check the ferry times? we land at 9 on the 14th")) == _items(
+        ("user", "we land at 9 on the 14th")
+    )
+
+
+def test_the_lines_of_a_message_laid_out_one_record_a_line_are_list_members():
+    log = (
+        "SM notes, keep these for me pls\n"
+        "RECORD 1911 census: colliery deputy at pemberton\n"
+        "DNA: 812 matches over 20 cm on ancestry\n"
+        "SOURCE marriage register: she was a widow when he married her, née fairhurst\n"
+        "HYPOTHESIS father unknown, maybe a weaver of ince?"
+    )
+    items = {i.text: i.kind for i in _items(("user", log))}
+    assert items == {
+        "RECORD 1911 census: colliery deputy at pemberton": "fact",
+        "DNA: 812 matches over 20 cm on ancestry": "fact",
+        "SOURCE marriage register: she was a widow when he married her, née fairhurst": "fact",
+        "HYPOTHESIS father unknown, maybe a weaver of ince?": "question",
+    }
+    # a table's rows are read as a table, not as records of a log
+    table = "Totals so far:\n| site | planned | done |\nsite A planned 12 done 9\nsite B planned 8 done 8"
+    assert all("|" not in i.text for i in _items(("user", table)))
+
+
+def test_a_record_under_a_label_in_capitals_is_a_fact():
+    items = _items(("user", "letter going out friday.\nZAIN — firmed durham instead, needs an a* there"))
+    assert ("fact", "ZAIN — firmed durham instead, needs an a* there") in [(i.kind, i.text) for i in items]
+    assert _items(("user", "PS — whatever works for everyone")) == []
+
+
+def test_a_name_the_dialogue_used_makes_a_sentence_specific_wherever_it_stands():
+    items = _items(
+        ("user", "Lunch went well, Priya says hi."),
+        ("assistant", "Lovely."),
+        ("user", "then priya sorts the dessert table herself"),
+    )
+    assert [i.text for i in items if i.seq == 2] == ["then priya sorts the dessert table herself"]

@@ -39,12 +39,19 @@ KINDS = ("fact", "preference", "decision", "commitment", "question")
 
 # a sentence ends at . ! ? and, in chat, at an emoji after a clause of its own ("deal 🤝 also pls remind me …")
 _EMOJI = "[\U0001f300-\U0001faff\u2600-\u27bf]"
-_SPLIT = re.compile(rf"(?<=[.!?])[\"')\]]*\s+|(?<={_EMOJI})\s+|\n+")
+_SPLIT = re.compile(rf"((?<=[.!?])[\"')\]]*\s+|(?<={_EMOJI})\s+|\n+)")
 _ABBREV = re.compile(r"(?:\b(?:vs|approx|incl|cf)|e\.g|i\.e)\.$")
-# a title before a name ("Dr. Ferrer", "Dra. Ferrer", "Ms. Novak") or an initial ("J. Smith") ends no sentence
-_TITLE = re.compile(r"(?:^|[\s(])(?:Dr|Dra|Drs|Mr|Mrs|Ms|Mx|Mme|Mlle|Prof|Sr|Sra|Srta|St|Rev|Fr|Hr|Jr|[A-Z])\.$")
+# a title before a name ("Dr. Ferrer", "Dra. Ferrer", "Ms. Novak", "Engr. Ramil") or an initial ("J. Smith") ends no sentence
+_TITLE = re.compile(
+    r"(?:^|[\s(])(?:Dr|Dra|Drs|Mr|Mrs|Ms|Mx|Mme|Mlle|Prof|Sr|Sra|Srta|St|Rev|Fr|Hr|Jr|Engr|Atty|Capt|Col|Lt|Sgt|Cllr|Insp|[A-Z])\.$"
+)
 # the same in lower-case chat ("supervisor is dr. okafor"): a name that follows need not be capitalised
 _TITLE_LOWER = re.compile(r"(?:^|[\s(])(?:dr|dra|drs|mr|mrs|ms|mx|prof)\.$")
+# an abbreviation in a record or a note, where the same line goes on in lower case or with a number ("thomas
+# ashworth, b. abt 1871", "m. as mary ann hilton", "occ. coal hewer", "hall ya st. jude"); "no."/"nos." only
+# before a number ("pitch no. 3")
+_ABBREV_LOWER = re.compile(r"(?:^|[\s(])(?:[a-z]|st|ca|abt|approx|est|occ|ref|engr)\.$")
+_NUMBER_ABBREV = re.compile(r"(?:^|[\s(])(?:no|nos|nr)\.$", re.I)
 # a day pair or range written with ordinal dots ("6./7.", "13.-14.") or a day before its month ("6. July")
 _DAY_DOTS = re.compile(r"(?:^|[\s(])\d{1,2}\.(?:\s?[/–-]\s?\d{1,2}\.)+$")
 _DAY_DOT = re.compile(r"(?:^|[\s(])\d{1,2}\.$")
@@ -162,6 +169,13 @@ _DELIBERATE = re.compile(
     r"^(?:should|shall|do|does|can|could|would|is it)\b.*\bor\b|^should (?:i|we)\b|"
     r"\bwhether\b"
 )
+# a choice between two options the user weighs, not asked of the agent ("frame bag or just jersey pockets for
+# 180 k?", "deer shed: do they provide pa or do we bring our own?")
+_WEIGHS = re.compile(r"\w\W*\s+or\s+\w")
+_YOU = re.compile(r"\b(?:you|your|yours|u|ur)\b")
+# a question its line goes on after, with its status or what the user knows ("…? no quotes yet", "who was the
+# first husband? a hilton, that's all i have")
+_QUESTION_GOES_ON = re.compile(r"\?+\s+(?=[a-z])")
 # a request that the assistant keep what the user tells it ("keep these for me pls", "so you can keep track",
 # "please record the following as …"): about the conversation, not a durable item itself ("remember that …"
 # introduces one, and stays)
@@ -182,6 +196,10 @@ _OPEN_HEADING = re.compile(r"\b(?:open|questions?|tbd|undecided|to decide|unreso
 # a value given to a label in prose ("manager = sister hallam btw", "cabins: me + kasia fwd"), like a setting
 LABEL_VALUE = re.compile(
     r"^\s*(?:[-*•]\s+)?(?P<label>[a-z][\w'/-]*(?: [\w'/-]+){0,2})\s*(?:=|:)\s+(?P<value>\S.*?)[\s.!]*$"
+)
+# a record under a label in capitals ("ZAIN — firmed durham instead", "RULE: nothing goes in the tree …")
+_CAPS_LABEL = re.compile(
+    r"^(?P<label>[A-Z][A-Z0-9&'/-]+(?: [A-Z][A-Z0-9&'/-]+){0,2})\s*(?::|—|–| - )\s*(?P<rest>\S.*)$"
 )
 NO_LABEL = frozenset("note notes update edit btw fyi ps also ok okay so q a re subject tldr tl;dr nb".split())
 # a sentence that only announces what follows ("Two further matters.", "a couple of things:")
@@ -264,6 +282,20 @@ def _bare_line(line: str) -> str:
 def list_lines(text: str) -> set[str]:
     """The lines of ``text`` that are list members (bullets or numbered), bullets stripped."""
     return {_bare_line(line) for line in _FENCE.sub("\n", text).splitlines() if _BULLET.match(line)}
+
+
+def record_lines(text: str) -> set[str]:
+    """The lines of a message laid out one record a line (three lines or more outside code: a log, a report,
+    notes): members of what the message lists, like a list's lines. A first line that only introduces the
+    records ("tech week checklist", "SM notes, keep these for me pls"), a table's rows or columns ("| site |
+    planned |", "qty  code  unit") and a caption in brackets are read otherwise."""
+    lines = [line.strip() for line in _FENCE.sub("\n", text).splitlines() if line.strip()]
+    if len(lines) < 3:
+        return set()
+    first = lines[0].lower()
+    if len(content_words(first)) <= 4 or _KEEP_FOR_ME.search(first) or re.search(r"\b(?:please|pls)\b", first):
+        lines = lines[1:]
+    return {line for line in lines if not re.search(r"\||\S {2,}\S|^\(.*\)$", line)}
 
 
 def code_lines(text: str) -> list[tuple[str, str]]:
@@ -462,9 +494,11 @@ def sentences(text: str) -> list[str]:
     out: list[str] = []
     glue = False
     ended = ""  # the piece before, when its last dot may end no sentence
-    for part in _SPLIT.split(prose):
-        part = part or ""
-        if ended and _continues(ended, part):
+    pieces = _SPLIT.split(prose)
+    for k in range(0, len(pieces), 2):
+        part = pieces[k] or ""
+        same_line = k > 0 and "\n" not in (pieces[k - 1] or "")
+        if ended and _continues(ended, part, same_line=same_line):
             glue = True
         else:
             part = _BULLET.sub("", part)
@@ -479,11 +513,16 @@ def sentences(text: str) -> list[str]:
     return out
 
 
-def _continues(before: str, after: str) -> bool:
+def _continues(before: str, after: str, *, same_line: bool = True) -> bool:
     """The dot that ended ``before`` ends no sentence: a title or an initial before a name
     ("Dra. Ferrer", "dr. okafor"), a day pair written with ordinal dots ("6./7. is Markus"), a day
-    before its month ("am 6. Juli")."""
+    before its month ("am 6. Juli"), an abbreviation that its line goes on after ("b. abt 1871",
+    "no. 3 by the entrance")."""
     head = after.lstrip()
+    if same_line and _NUMBER_ABBREV.search(before) and head[:1].isdigit():
+        return True
+    if same_line and _ABBREV_LOWER.search(before) and (head[:1].isdigit() or head[:1].islower()):
+        return True
     if _TITLE.search(before):
         return head[:1].isupper()
     if _TITLE_LOWER.search(before):  # "dr. okafor", not "the dr. she said …"
@@ -517,6 +556,25 @@ def _records(sentence: str) -> list[str]:
     if len(heads) > 1 and any(len(w) < 2 for w in words) or not all(words):
         return []
     return parts
+
+
+def _goes_on(text: str, parts: list[str]) -> list[str]:
+    """``parts`` (the sentences of ``text``) with a question that is not asked of the agent joined to what its
+    line goes on with in lower case: its status or what the user knows of it ("door entry: repair or replace?
+    no quotes yet", "who was the first husband? a hilton, that's all i have"), one open question."""
+    out: list[str] = []
+    for part in parts:
+        before = out[-1] if out else ""
+        if (
+            before.endswith("?")
+            and part[:1].islower()
+            and not _YOU.search(before.lower())
+            and re.search(re.escape(before) + r"[ \t]+" + re.escape(part), text)
+        ):
+            out[-1] = f"{before} {part}"
+        else:
+            out.append(part)
+    return out
 
 
 _SUBORDINATE = re.compile(r"(?:so|if|because|since|as|which|when|while|though|although|unless|until)\b")
@@ -710,7 +768,7 @@ class Classifier:
         heard = content_words(prev.text) if residual and prev is not None else set()
         units = self._units(turn, prev)
         parts = [u.sentence for u in units]
-        listed = list_lines(turn.text) if turn.role == "user" else set()
+        listed = list_lines(turn.text) | record_lines(turn.text) if turn.role == "user" else set()
         out: list[Item] = []
         members: list[str] = []  # list lines that are no item by themselves
         heading = ""
@@ -795,7 +853,9 @@ class Classifier:
             out += found
         if members and sum(1 for item in out if any(item.text in line for line in listed)) >= 2:
             # the other members of a list that enumerates durable items are durable too
-            out += [Item("fact", m, turn.role, turn.seq, turn.at, 0.5) for m in members]
+            out += [
+                Item("question" if m.endswith("?") else "fact", m, turn.role, turn.seq, turn.at, 0.5) for m in members
+            ]
         elif residual:  # compaction keeps what a list enumerates ("- hiking boots and thick socks")
             left_out = (
                 self._residual(m, turn, prev, heard, first=False, accepted=accepted, member=True) for m in members
@@ -837,12 +897,12 @@ class Classifier:
                 if len(answers) != len(asked):
                     lead, answers, marks = "", [], []
         if not answers:
-            parts = sentences(turn.text)
+            parts = _goes_on(turn.text, sentences(turn.text)) if turn.role == "user" else sentences(turn.text)
             return [_Unit(p, prev, n == 0, len(parts) == 1) for n, p in enumerate(parts)]
         units = [_Unit(p, prev, n == 0, False) for n, p in enumerate(sentences(lead))]
         for k, (answer, mark) in enumerate(zip(answers, marks, strict=True)):
             to = replace(prev, text=asked[k]) if prev is not None and len(asked) == len(answers) else prev
-            parts = sentences(answer)
+            parts = _goes_on(answer, sentences(answer))
             units += [_Unit(p, to, n == 0, len(parts) == 1, mark if n == 0 else "") for n, p in enumerate(parts)]
         return units
 
@@ -925,7 +985,7 @@ class Classifier:
         low = said_as.lower()
         bare = _LEAD.sub("", low)  # "also, please never …" → "please never …"
         words = content_words(said_as)
-        specific = is_specific(said_as) or low.split(" ", 1)[0].strip(",:") in names
+        specific = is_specific(said_as) or bool(content_words(low) & names)
         first_person = bool(_FIRST.search(low))
         question = s.rstrip().endswith("?")
         asked = sentences(prev.text)[-1] if prev is not None and sentences(prev.text) else ""
@@ -947,7 +1007,10 @@ class Classifier:
             return make("decision", 0.8)
         if len(words) < self.min_words and not (specific and prev is not None and first and alone):
             return None
-        if _UNSURE.search(low) or (question and _DELIBERATE.search(low) and not _REQUEST.search(low)):
+        if not question and _QUESTION_GOES_ON.search(said_as) and len(words) >= 3:
+            return make("question", 0.7 + 0.1 * specific)  # "…? no quotes yet": a question the user keeps open
+        weighs = question and _WEIGHS.search(low) and not _YOU.search(low)
+        if _UNSURE.search(low) or (question and (_DELIBERATE.search(low) or weighs) and not _REQUEST.search(low)):
             return make("question", 0.7 + 0.1 * specific) if len(words) >= 3 else None
         if question:
             return None  # an information request: the answer, not the question, may be durable
@@ -998,6 +1061,9 @@ class Classifier:
             and not hedged
         ):
             return make("fact", 0.5)  # "manager = sister hallam btw": a value given to a label
+        tagged = _CAPS_LABEL.match(said_as.strip())
+        if tagged and tagged.group("label").lower() not in NO_LABEL and len(content_words(tagged.group("rest"))) >= 3:
+            return make("fact", 0.5)  # "ZAIN — firmed durham instead": a record under its label in capitals
         return None
 
     def _agent(self, s: str, turn: Utterance, nxt: Utterance | None) -> Item | None:
