@@ -386,3 +386,43 @@ def test_the_next_record_of_a_series_does_not_rank_above_another():
     assert not same_subject(fact(rows[0], "2026-03-01"), fact(rows[1], "2026-04-01"))
     same_row = "CF-031,Ethiopian Yirgacheffe,Lantern Roasters,8.10,12.00,2"
     assert same_subject(fact(rows[0], "2026-03-01"), fact(same_row, "2026-04-01"))
+
+
+RETRACTIONS = [
+    "tabs not spaces, as agreed",
+    "we no longer meet on fridays",
+    "no more sugar in the tea.",
+    "tea instead of coffee.",
+    "tea rather than coffee.",
+    "the gym isn't open, sadly",
+    "we're off dairy.",
+    "Scratch what I said about the venue.",
+    "budget 25 -> 16",
+    "budget 25 → 16",
+    "budget 25 => 16",
+    "moved from Tuesday to Friday",
+    "~~Tuesday~~ Friday",
+    "swapped the quartz for a compact laminate",
+    "replaced the router with a mesh",
+    "traded the car for a bike",
+    "exchanged the blue one for a red one",
+    "drug B dropped",
+    "the plan removed",
+    "we cancelled the Friday slot",
+    "the visit was canceled",
+    "plan A scrapped",
+    "we're dropping 302 entirely",
+    "removing the shed altogether",
+    "cutting sugar for good",
+    "scrapping the plan completely",
+    "cancelling the gym for good",
+]
+
+
+def test_the_cheap_retraction_test_finds_every_kind_of_retraction():
+    """``takes_back`` looks for a literal of ``_DENY``'s alternatives before running it: each
+    alternative still counts (this fails when the two fall out of step)."""
+    for text in RETRACTIONS:
+        assert claims._DENY.search(text), text  # each example is one
+        assert claims.takes_back(text), text
+    assert not claims.takes_back("The gym opens at 6 on weekdays.")

@@ -121,8 +121,10 @@ class ItemTable:
         return cand
 
     def top(self, scores: np.ndarray, cand: np.ndarray, limit: int) -> list[tuple[int, float]]:
-        """The ``limit`` best candidates as (item id, score), best first."""
+        """The ``limit`` best candidates as (item id, score), best first; ``scores`` by position."""
+        picked = scores if len(cand) == len(scores) else scores[cand]  # every position: no copy
         if len(cand) > limit:
-            cand = cand[np.argpartition(-scores[cand], limit - 1)[:limit]]
-        cand = cand[np.argsort(-scores[cand], kind="stable")]
-        return list(zip(self.item.view[cand].tolist(), scores[cand].tolist()))  # Python ints and floats
+            keep = np.argpartition(-picked, limit - 1)[:limit]
+            cand, picked = cand[keep], picked[keep]
+        order = np.argsort(-picked, kind="stable")
+        return list(zip(self.item.view[cand[order]].tolist(), picked[order].tolist()))  # Python ints and floats

@@ -7,11 +7,14 @@ any other), so it never serves stale results and never needs a restart.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ..store import SearchRow, Store
+from ..store.sqlite import IN_CHUNK
 from .bm25 import BM25Index, Doc
 from .query import LexicalQuery
 
@@ -29,6 +32,7 @@ class LexicalSearcher:
     def __init__(self, store: Store, *, k1: float = 1.2, b: float = 0.75, context_weight: float = 0.5) -> None:
         self.store = store
         self.index = BM25Index(k1=k1, b=b, context_weight=context_weight)
+        self._rows: dict[int, SearchRow] = {}  # every indexed item's row, as of the last sync
         self._seen = (0, 0)
         self._sync_lock = threading.Lock()
 
@@ -54,7 +58,10 @@ class LexicalSearcher:
                 )
                 for r in added
             )
+            self._rows.update((r["id"], _row(r)) for r in added)
             self.index.remove(removed)
+            for item_id in removed:
+                self._rows.pop(item_id, None)
             if len(added) > 10_000:
                 self.index.merge()
             self._seen = (max(marks[0], self._seen[0]), max(marks[1], self._seen[1]))
@@ -81,5 +88,33 @@ class LexicalSearcher:
         scored = self.index.search(
             query.all_terms(), namespaces=namespaces, corpora=corpora, limit=limit, within=within
         )
-        rows = self.store.items([item_id for item_id, _, _ in scored])
+        rows = self.rows([item_id for item_id, _, _ in scored])
         return [LexicalHit(rows[i], s, c) for i, s, c in scored if i in rows]
+
+    def rows(self, item_ids: Sequence[int]) -> dict[int, SearchRow]:
+        """Search items by id, as the store's ``items`` returns them (those still present, ascending
+        ids within each ``IN_CHUNK`` of ``item_ids``: a search's pool order, which its sums follow),
+        read from memory as of the last sync; an id the index has not seen yet is read from the store.
+        Rows never change once written (an item is only added or removed), so a synced copy is exact."""
+        out: dict[int, SearchRow] = {}
+        for start in range(0, len(item_ids), IN_CHUNK):
+            part = sorted(set(item_ids[start : start + IN_CHUNK]))
+            found = {i: row for i in part if (row := self._rows.get(i)) is not None}
+            if len(found) < len(part):  # added since the last sync, or removed
+                found.update(self.store.items([i for i in part if i not in found]))
+                found = {i: found[i] for i in part if i in found}
+            out.update(found)
+        return out
+
+
+def _row(r: Any) -> SearchRow:
+    """A synced item's row; its repeated strings (namespace, corpus, container, author) shared."""
+    container, author = r["container"], r["author"]
+    return SearchRow(
+        r["id"],
+        sys.intern(r["namespace"]),
+        sys.intern(r["corpus"]),
+        r["ref_id"],
+        container and sys.intern(container),
+        author and sys.intern(author),
+    )

@@ -124,6 +124,8 @@ class Searcher:
         backend = None if mode == "lexical" else self._vectors_or_none()
         embedding = _EMBEDDING.submit(backend[0].embed_query, text) if backend else None
         hits = [] if mode == "vector" else self.lexical.search(query, namespaces, corpora, depth)
+        if backend is not None:
+            backend[1].sync()  # the vector index catches up while the query embeds
         lexical = {h.row.item_id: h for h in hits}
         query_vector = _query_vector(embedding, mode)
         backend = backend if query_vector is not None else None
@@ -143,7 +145,7 @@ class Searcher:
         rows = {i: h.row for i, h in lexical.items()}
         rows.update((h.row.item_id, h.row) for _, sub_hits, _ in parts for h in sub_hits)
         wanted = {i for v in (vec, *(v for _, _, v in parts)) if v for i, _ in v.top}
-        rows.update(self.store.items([i for i in wanted if i not in rows]))
+        rows.update(self.lexical.rows([i for i in wanted if i not in rows]))
         n = max(self.lexical.count(namespaces, corpora, sync=mode == "vector"), 1)
         author = self._named_author(text, namespaces)
         pool = list(rows)
@@ -205,7 +207,7 @@ class Searcher:
             within = self.store.match_items(namespaces, match, corpora=corpora) if match is not None else []
         embedder, vectors = backend
         vector = embedded if embedded is not None else embedder.embed_query(text)
-        return vectors.search(vector, namespaces, corpora, depth, within=within)
+        return vectors.search(vector, namespaces, corpora, depth, within=within, sync=False)
 
     def _subqueries(self, query: LexicalQuery, text: str, namespaces: Sequence[str]) -> list[SubQuery]:
         """The sub-queries of a plain natural-language query (none for explicit syntax)."""

@@ -67,7 +67,7 @@ class VectorIndex:
             cand = self.items.visible(None, namespaces, corpora, within)
             if len(cand) == 0:
                 return VectorHits([], 0.0, 1.0)
-            visible = scores[cand]
+            visible = scores if len(cand) == len(scores) else scores[cand]  # every position: no copy
             return VectorHits(self.items.top(scores, cand, limit), float(visible.mean()), float(visible.std()) or 1.0)
 
 
@@ -104,8 +104,12 @@ class VectorSearcher:
         corpora: Sequence[str],
         limit: int,
         within: Iterable[int] | None = None,
+        *,
+        sync: bool = True,
     ) -> VectorHits:
-        self.sync()
+        """``sync=False``: as of the last :meth:`sync` (a search calls it while its query embeds)."""
+        if sync:
+            self.sync()
         return self.index.search(query, namespaces=namespaces, corpora=corpora, limit=limit, within=within)
 
 
@@ -118,6 +122,9 @@ class StoreVectorSearcher:
         self.model = model
         self.dim = dim
 
+    def sync(self) -> None:
+        """Nothing to catch up: the store searches its own table."""
+
     def search(
         self,
         query: np.ndarray,
@@ -125,7 +132,10 @@ class StoreVectorSearcher:
         corpora: Sequence[str],
         limit: int,
         within: Iterable[int] | None = None,
+        *,
+        sync: bool = True,
     ) -> VectorHits:
+        """``sync``: accepted for :class:`VectorSearcher`'s sake; the store's table is always current."""
         top, mean, std = self.store.nearest(  # type: ignore[attr-defined]
             self.model, self.dim, query, namespaces, corpora, limit, None if within is None else list(within)
         )

@@ -129,7 +129,7 @@ class IndexItem:
     created_at: str = field(default_factory=now_iso)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SearchRow:
     """A search item: where the searchable text came from."""
 

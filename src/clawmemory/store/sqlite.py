@@ -247,7 +247,7 @@ class SQLStore:
     def index_rows_since(self, item_id: int) -> list[sqlite3.Row]:
         """Search items added after ``item_id``, oldest first."""
         return self.db.execute(
-            "SELECT id, namespace, corpus, terms, context, context_next, author FROM search_items "
+            "SELECT id, namespace, corpus, ref_id, container, terms, context, context_next, author FROM search_items "
             "WHERE id > ? ORDER BY id",
             (item_id,),
         ).fetchall()
