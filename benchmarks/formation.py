@@ -31,7 +31,8 @@ written for this benchmark, none of it from LoCoMo), in splits reported apart:
   (reverted: fresh13 and fresh14 both turned it down); studied in round 14.
 - ``fresh15``: written blind in the first sitting of 2026-12-08, scored blind by the lead on main before and after
   round 14; studied in round 15.
-- ``fresh16``: written blind in the first sitting of 2026-12-08, not yet scored (kept for a later blind check).
+- ``fresh16``: written blind in the first sitting of 2026-12-08, scored blind by the lead on 130bda5 (before round 14),
+  with round 14 and with round 15 (identical to round 14); its failures read by the lead only, not studied.
 
 Targets (issue 13, on the untouched split, offline): extraction recall >= 0.85 at precision
 >= 0.70; 0 stale values ranked above their update; compaction keeps >= 95 % of planted items.
