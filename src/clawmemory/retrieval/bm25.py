@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .items import Column, ItemTable
+from .items import Column, ItemTable, candidate_scores
 
 MERGE_AT = 10_000  # delta postings before folding them into the base (also ≥ 5% of the base)
 
@@ -159,7 +159,7 @@ class BM25Index:
                     scores[docs] += idf * tf * (k1 + 1.0) / (tf + norm)
                     held.append((idf, docs))
             cand = self.items.visible(np.flatnonzero(scores), namespaces, corpora, within)
-            top = self.items.top(scores, cand, limit)
+            top = self.items.top(candidate_scores(scores, cand), cand, limit)
             # Coverage of the returned items only: the same idf sums, added in the same order.
             at = np.array([self.items.pos[item] for item, _ in top], dtype=np.int64)
             covered = np.zeros(len(at), dtype=np.float64)

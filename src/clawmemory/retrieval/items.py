@@ -120,11 +120,17 @@ class ItemTable:
             cand = np.intersect1d(cand, allowed)
         return cand
 
-    def top(self, scores: np.ndarray, cand: np.ndarray, limit: int) -> list[tuple[int, float]]:
-        """The ``limit`` best candidates as (item id, score), best first; ``scores`` by position."""
-        picked = scores if len(cand) == len(scores) else scores[cand]  # every position: no copy
+    def top(self, picked: np.ndarray, cand: np.ndarray, limit: int) -> list[tuple[int, float]]:
+        """The ``limit`` best candidates as (item id, score), best first; ``picked``: their scores
+        (:func:`candidate_scores`)."""
         if len(cand) > limit:
             keep = np.argpartition(-picked, limit - 1)[:limit]
             cand, picked = cand[keep], picked[keep]
         order = np.argsort(-picked, kind="stable")
         return list(zip(self.item.view[cand[order]].tolist(), picked[order].tolist()))  # Python ints and floats
+
+
+def candidate_scores(scores: np.ndarray, cand: np.ndarray) -> np.ndarray:
+    """The scores (by position) of the candidate positions: ``scores`` itself when every position
+    is one (no copy of a 100k array)."""
+    return scores if len(cand) == len(scores) else scores[cand]

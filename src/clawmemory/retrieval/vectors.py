@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..store import Store
-from .items import Column, ItemTable
+from .items import Column, ItemTable, candidate_scores
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,8 @@ class VectorIndex:
             cand = self.items.visible(None, namespaces, corpora, within)
             if len(cand) == 0:
                 return VectorHits([], 0.0, 1.0)
-            visible = scores if len(cand) == len(scores) else scores[cand]  # every position: no copy
-            return VectorHits(self.items.top(scores, cand, limit), float(visible.mean()), float(visible.std()) or 1.0)
+            visible = candidate_scores(scores, cand)
+            return VectorHits(self.items.top(visible, cand, limit), float(visible.mean()), float(visible.std()) or 1.0)
 
 
 class VectorSearcher:
